@@ -1,0 +1,7 @@
+"""``python -m trainjob_migrate``."""
+
+from __future__ import annotations
+
+from trainjob_migrate.cli import main
+
+raise SystemExit(main())

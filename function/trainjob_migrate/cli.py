@@ -1,0 +1,53 @@
+"""Command line: ``trainjob-migrate fn`` (the KRM function) and friends.
+
+Parsing is kept apart from running; every command returns its exit code. An
+unexpected exception never shows a traceback: it is one line on stderr and exit 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from trainjob_migrate import __version__
+from trainjob_migrate.results import EXIT_CRASH, EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trainjob-migrate",
+        description="Convert Kubeflow PyTorchJobs (kubeflow.org/v1) into Trainer v2 TrainJobs.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "fn",
+        help="run as a KRM function: a ResourceList on stdin, the converted ResourceList on stdout",
+        description="KRM function (kpt fn eval --exec, kustomize exec/container functions). "
+        "Options come from the ResourceList's functionConfig.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    try:
+        if args.command == "fn":
+            from trainjob_migrate.commands import fn  # noqa: PLC0415 - keep start-up lean
+
+            return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr)
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
+        sys.stderr.write(
+            f"trainjob-migrate: internal error: {type(exc).__name__}: {exc}\n"
+            "Please report this with the input that caused it.\n"
+        )
+        return EXIT_CRASH

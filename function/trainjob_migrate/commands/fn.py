@@ -1,0 +1,57 @@
+"""``trainjob-migrate fn``: the KRM function. ResourceList on stdin, ResourceList on stdout.
+
+The output ResourceList is written even when the run fails (kpt shows its
+results). Any error result exits 1 and is summarised on stderr, one line per
+error: kustomize and Argo CD show only stderr.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Final
+
+from trainjob_migrate import config, krm
+from trainjob_migrate.errors import ConfigError, InputError
+from trainjob_migrate.pipeline import process
+from trainjob_migrate.results import Result, ResourceRef, Severity, exit_code, ref_of
+
+PROG: Final = "trainjob-migrate"
+
+
+def run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
+    try:
+        rl = krm.parse(stdin.read())
+    except InputError as exc:
+        result = Result(f"{exc}", Severity.ERROR, "input")
+        stdout.write(krm.serialize(krm.ResourceList(items=[], function_config=None, results=[result])))
+        stderr.write(f"{PROG}: error: {exc}\n")
+        return 1
+    try:
+        outcome = process(rl.items, config.from_function_config(rl.function_config))
+    except ConfigError as exc:  # items stay as they came
+        rl.results.append(_config_result(rl.function_config, str(exc)))
+    else:
+        rl.items = outcome.items
+        rl.results.extend(outcome.results)
+    stdout.write(krm.serialize(rl))
+    _summarise(rl.results, stderr)
+    return exit_code(rl.results)
+
+
+def _config_result(function_config: dict[str, object] | None, message: str) -> Result:
+    ref: ResourceRef | None = ref_of(function_config) if function_config else None
+    file = krm.file_of(function_config) if function_config else None
+    return Result(
+        f"invalid functionConfig: {message}", Severity.ERROR, "function-config", ref, None, file
+    )
+
+
+def _summarise(results: list[Result], stderr: IO[str]) -> None:
+    errors = [r for r in results if r.severity is Severity.ERROR]
+    for result in errors:
+        stderr.write(f"{PROG}: {result.one_line()}\n")
+    if errors:
+        warnings = sum(r.severity is Severity.WARNING for r in results)
+        stderr.write(
+            f"{PROG}: {len(errors)} error(s), {warnings} warning(s); PyTorchJobs with errors "
+            "were left unchanged\n"
+        )

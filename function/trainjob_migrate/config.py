@@ -1,0 +1,140 @@
+"""The function's options: one frozen value built from a ConfigMap, the typed kind, or CLI flags.
+
+Both functionConfig forms are validated against ``schemas/function-config.json``;
+a bad option is a :class:`ConfigError` naming the option and its allowed values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any, Final
+
+from trainjob_migrate import DOMAIN
+from trainjob_migrate.errors import ConfigError
+
+CONFIG_API_VERSION: Final = f"fn.{DOMAIN}/v1alpha1"
+CONFIG_KIND: Final = "TrainJobMigration"
+
+TARGET_VERSIONS: Final = ("2.0", "2.1", "2.2", "2.3")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FunctionConfig:
+    """Every option, with its default. README documents each one."""
+
+    target_version: str = "2.3"
+    mode: str = "replace"  # replace | side-by-side | report
+    name_suffix: str = "-v2"
+    elastic: str = "error"  # error | fixed
+    runtime_name: str = "torch-distributed"
+    runtime_kind: str = "ClusterTrainingRuntime"
+    launch_env: str = "v1-compat"  # v1-compat | torchrun | none
+    template_mismatch: str = "error"  # error | master | worker
+    generate_runtime: bool = False
+    strict: bool = False
+
+
+#: option name in the functionConfig -> field of FunctionConfig
+OPTION_FIELDS: Final = {
+    "targetVersion": "target_version",
+    "mode": "mode",
+    "nameSuffix": "name_suffix",
+    "elastic": "elastic",
+    "runtimeName": "runtime_name",
+    "runtimeKind": "runtime_kind",
+    "launchEnv": "launch_env",
+    "templateMismatch": "template_mismatch",
+    "generateRuntime": "generate_runtime",
+    "strict": "strict",
+}
+_BOOL_FIELDS: Final = frozenset({"generate_runtime", "strict"})
+
+
+def from_function_config(obj: Mapping[str, Any] | None) -> FunctionConfig:
+    """Build the options from a ResourceList's functionConfig (absent or empty means defaults)."""
+    if obj is None:
+        return FunctionConfig()
+    kind = obj.get("kind")
+    if kind == "ConfigMap":
+        options = obj.get("data")
+    elif kind == CONFIG_KIND:
+        options = obj.get("spec")
+    else:
+        raise ConfigError(
+            f"functionConfig of kind {kind!r} is not supported: use a ConfigMap with string data "
+            f"(kpt fn eval -- targetVersion=2.3) or apiVersion: {CONFIG_API_VERSION}, "
+            f"kind: {CONFIG_KIND} with the options under spec"
+        )
+    if not options:
+        _check(obj)  # still checks apiVersion
+        return FunctionConfig()
+    _check(obj)
+    return from_options(options)
+
+
+def from_options(options: Mapping[str, Any]) -> FunctionConfig:
+    """Build the options from ``{optionName: value}`` (values may be strings or typed)."""
+    values: dict[str, Any] = {}
+    for name, value in options.items():
+        field = OPTION_FIELDS.get(name)
+        if field is None:
+            raise ConfigError(f"unknown option {name!r}; options are: {', '.join(OPTION_FIELDS)}")
+        if field in _BOOL_FIELDS:
+            values[field] = value if isinstance(value, bool) else str(value).lower() == "true"
+        elif field == "target_version":
+            values[field] = _normalize_version(value)
+        else:
+            values[field] = str(value)
+    return FunctionConfig(**values)
+
+
+def _normalize_version(value: Any) -> str:
+    # A YAML number 2.0 arrives as the float 2.0; "2.0" as a string.
+    text = str(value)
+    if text not in TARGET_VERSIONS:
+        raise ConfigError(
+            f"option targetVersion: {value!r} is not a Trainer release this tool knows; "
+            f"allowed: {', '.join(TARGET_VERSIONS)}"
+        )
+    return text
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    text = (resources.files("trainjob_migrate") / "schemas" / "function-config.json").read_text()
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _check(obj: Mapping[str, Any]) -> None:
+    import jsonschema  # noqa: PLC0415 - only a run with options pays for this import
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(obj), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError("; ".join(_describe(e) for e in errors))
+
+
+def _describe(error: Any) -> str:
+    path = [str(p) for p in error.absolute_path]
+    option = path[-1] if path else ""
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return (
+            f"unknown option {', '.join(map(repr, extra))}; "
+            f"options are: {', '.join(OPTION_FIELDS)}"
+        )
+    if error.validator == "enum":
+        allowed = ", ".join(dict.fromkeys(str(v) for v in error.validator_value))
+        return f"option {option}: {error.instance!r} is not allowed; allowed values: {allowed}"
+    if error.validator == "const":
+        return (
+            f"functionConfig {'.'.join(path)}: expected {error.validator_value!r}, "
+            f"got {error.instance!r}"
+        )
+    where = f"option {option}" if option else "functionConfig"
+    return f"{where}: {error.message}"

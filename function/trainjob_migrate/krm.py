@@ -1,0 +1,120 @@
+"""The KRM function wire format: read a ResourceList, write a ResourceList.
+
+Follows the KRM Functions Specification (kustomize ``functions-spec.md``): one
+ResourceList in (YAML or JSON), one ResourceList out (block-style YAML), with
+``results``. Also knows the path/index annotations that orchestrators use to
+put an object back into its file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from trainjob_migrate import yamlio
+from trainjob_migrate.errors import InputError
+from trainjob_migrate.results import FileRef, Result
+
+Obj = dict[str, Any]
+
+RESOURCE_LIST_API_VERSION: Final = "config.kubernetes.io/v1"
+
+#: Annotations that tie an object to its file; a replacement object inherits them.
+PATH_ANNOTATIONS: Final = (
+    "config.kubernetes.io/path",
+    "config.kubernetes.io/index",
+    "internal.config.kubernetes.io/path",
+    "internal.config.kubernetes.io/index",
+)
+_PATH_KEYS: Final = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
+_INDEX_KEYS: Final = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+
+
+@dataclasses.dataclass(slots=True)
+class ResourceList:
+    items: list[Any]
+    function_config: Obj | None
+    results: list[Result] = dataclasses.field(default_factory=list)
+    api_version: str = RESOURCE_LIST_API_VERSION
+
+
+def parse(text: str | bytes) -> ResourceList:
+    """Parse a ResourceList; raise :class:`InputError` with an actionable message."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"input is not UTF-8 (byte {exc.start})") from exc
+    if not text.strip():
+        raise InputError("no input on stdin: expected a ResourceList (YAML or JSON)")
+    data = _load(text)
+    if not isinstance(data, Mapping):
+        raise InputError(f"expected a ResourceList object, got a YAML {type(data).__name__}")
+    if data.get("kind") != "ResourceList":
+        raise InputError(f"expected kind ResourceList, got kind {data.get('kind')!r}")
+    if "items" not in data:
+        raise InputError("the ResourceList has no 'items' field (required by the KRM spec)")
+    items = data.get("items")
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise InputError(f"ResourceList 'items' must be a list, got {type(items).__name__}")
+    config = data.get("functionConfig")
+    if config is not None and not isinstance(config, Mapping):
+        raise InputError("ResourceList 'functionConfig' must be an object")
+    return ResourceList(
+        items=items,
+        function_config=dict(config) if config is not None else None,
+        api_version=str(data.get("apiVersion") or RESOURCE_LIST_API_VERSION),
+    )
+
+
+def _load(text: str) -> Any:
+    # JSON is a YAML subset, but the json module is much faster on large inputs.
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return yamlio.load(text)
+
+
+def serialize(rl: ResourceList) -> str:
+    """Block-style YAML (kpt writes JSON output into files as flow style)."""
+    out: Obj = {"apiVersion": rl.api_version, "kind": "ResourceList", "items": rl.items}
+    if rl.function_config is not None:
+        out["functionConfig"] = rl.function_config
+    if rl.results:
+        out["results"] = [r.to_dict() for r in rl.results]
+    return yamlio.dump(out)
+
+
+def annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = obj.get("metadata")
+    if isinstance(meta, Mapping):
+        ann = meta.get("annotations")
+        if isinstance(ann, Mapping):
+            return ann
+    return {}
+
+
+def file_of(obj: Mapping[str, Any]) -> FileRef | None:
+    """Where an object came from, per the (internal, else legacy) path annotations."""
+    ann = annotations(obj)
+    path = next((ann[k] for k in _PATH_KEYS if isinstance(ann.get(k), str)), None)
+    if path is None:
+        return None
+    raw_index = next((ann[k] for k in _INDEX_KEYS if k in ann), 0)
+    try:
+        index = int(raw_index)
+    except (TypeError, ValueError):
+        index = 0
+    return FileRef(path=path, index=index)
+
+
+def path_annotations(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of an object's annotations that places it in a file."""
+    ann = annotations(obj)
+    return {k: ann[k] for k in PATH_ANNOTATIONS if k in ann}

@@ -1,0 +1,53 @@
+"""Field paths: tuples of keys and list indexes, printed the way KRM results name fields.
+
+``("spec", "pytorchReplicaSpecs", "Master", "template", "spec", "containers", 0, "image")``
+prints as ``spec.pytorchReplicaSpecs.Master.template.spec.containers[0].image``;
+map keys holding dots or slashes print in brackets: ``metadata.labels[app.kubernetes.io/name]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+Path = tuple[str | int, ...]
+
+
+def format_path(path: Path) -> str:
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif "." in part or "/" in part or not part:
+            out.append(f"[{part}]")
+        else:
+            out.append(f".{part}" if out else part)
+    return "".join(out)
+
+
+def leaves(value: Any, prefix: Path = ()) -> Iterator[Path]:
+    """Every leaf under ``value``: scalars, and empty maps and lists (they carry meaning too)."""
+    if isinstance(value, Mapping):
+        if not value:
+            yield prefix
+        for key, child in value.items():
+            yield from leaves(child, (*prefix, str(key)))
+    elif isinstance(value, list):
+        if not value:
+            yield prefix
+        for index, child in enumerate(value):
+            yield from leaves(child, (*prefix, index))
+    else:
+        yield prefix
+
+
+def get(value: Any, path: Path, default: Any = None) -> Any:
+    """The value at ``path``, or ``default`` where any step is missing or of the wrong type."""
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(value, list) or part >= len(value):
+                return default
+        elif not isinstance(value, Mapping) or part not in value:
+            return default
+        value = value[part]
+    return value

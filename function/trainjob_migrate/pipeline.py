@@ -1,0 +1,139 @@
+"""Process the items of a ResourceList: convert PyTorchJobs in place, pass everything else through.
+
+Items keep their order. A converted job is replaced at its position by its
+TrainJob (preceded by a generated TrainingRuntime when there is one), which
+inherits the job's path/index annotations so ``kpt fn eval`` writes it back into
+the same file. ``kind: List``/``PyTorchJobList`` items are converted inside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Final
+
+from trainjob_migrate.config import FunctionConfig
+from trainjob_migrate.errors import ConfigError
+from trainjob_migrate.convert import Conversion, convert, is_pytorchjob
+from trainjob_migrate.results import Result, Severity, ref_of
+from trainjob_migrate.rules.metadata import CONVERTED_FROM
+from trainjob_migrate.targets import Target, get
+
+Obj = dict[str, Any]
+
+_LIST_KINDS: Final = ("List", "PyTorchJobList")
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    items: list[Any]
+    results: list[Result]
+    jobs: int = 0
+    converted: int = 0
+
+
+def process(items: list[Any], config: FunctionConfig) -> Outcome:
+    """Convert what can be converted; raise :class:`ConfigError` for options that cannot work."""
+    target = get(config.target_version)
+    if config.generate_runtime and target.runtime_schema is None:
+        raise ConfigError(
+            f"option generateRuntime: not available for targetVersion {target.version} (no "
+            "TrainingRuntime schema of that release is shipped); use targetVersion 2.2 or 2.3"
+        )
+    existing = _trainjobs(items)
+    outcome = Outcome(items=[], results=[])
+    for item in items:
+        if _is_list(item):
+            outcome.items.append(_process_list(item, config, target, existing, outcome))
+        else:
+            outcome.items.extend(_process_item(item, config, target, existing, outcome))
+    if config.mode == "report":
+        outcome.items = list(items)
+    return outcome
+
+
+def _process_item(
+    item: Any, config: FunctionConfig, target: Target, existing: dict[tuple[str, str], Obj],
+    outcome: Outcome,
+) -> list[Any]:
+    if not is_pytorchjob(item):
+        return [item]
+    outcome.jobs += 1
+    conversion = convert(item, config, target)
+    conversion = _check_collision(conversion, item, config, existing)
+    outcome.results.extend(conversion.results)
+    if not conversion.converted:
+        return [item]
+    outcome.converted += 1
+    if conversion.trainjob is not None:
+        existing[_key(conversion.trainjob)] = conversion.trainjob
+    if config.mode == "side-by-side":
+        return [item, *conversion.objects] if conversion.objects else [item]
+    return conversion.objects
+
+
+def _process_list(
+    item: Mapping[str, Any], config: FunctionConfig, target: Target,
+    existing: dict[tuple[str, str], Obj], outcome: Outcome,
+) -> Any:
+    before = outcome.converted
+    inner: list[Any] = []
+    for child in item["items"]:
+        inner.extend(_process_item(child, config, target, existing, outcome))
+    if outcome.converted == before:
+        return item
+    converted = dict(item)
+    if item.get("kind") == "PyTorchJobList":  # it no longer holds only PyTorchJobs
+        converted["apiVersion"], converted["kind"] = "v1", "List"
+    converted["items"] = inner
+    return converted
+
+
+def _check_collision(
+    conversion: Conversion, job: Mapping[str, Any], config: FunctionConfig,
+    existing: dict[tuple[str, str], Obj],
+) -> Conversion:
+    """A TrainJob of the same name already in the stream: ours from an earlier run, or a clash."""
+    if conversion.trainjob is None:
+        return conversion
+    other = existing.get(_key(conversion.trainjob))
+    if other is None:
+        return conversion
+    ours = conversion.trainjob["metadata"]["annotations"][CONVERTED_FROM]
+    theirs = ((other.get("metadata") or {}).get("annotations") or {}).get(CONVERTED_FROM)
+    ref, file = ref_of(job), conversion.results[0].file if conversion.results else None
+    if ours == theirs and config.mode == "side-by-side":
+        note = Result(
+            "already converted: its TrainJob is in the input; nothing to add",
+            Severity.INFO, "summary", ref, None, file,
+        )
+        return Conversion([], [note], converted=True)
+    clash = Result(
+        f"a TrainJob named {conversion.trainjob['metadata'].get('name')!r} already exists in "
+        "the input; rename one of them (or use mode side-by-side with another nameSuffix)",
+        Severity.ERROR, "name-collision", ref, "metadata.name", file,
+    )
+    return Conversion([dict(job)], [clash], converted=False)
+
+
+def _trainjobs(items: list[Any]) -> dict[tuple[str, str], Obj]:
+    found: dict[tuple[str, str], Obj] = {}
+    for item in items:
+        children = item["items"] if _is_list(item) else [item]
+        for child in children:
+            if isinstance(child, Mapping) and child.get("kind") == "TrainJob":
+                found[_key(child)] = dict(child)
+    return found
+
+
+def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+def _is_list(item: Any) -> bool:
+    return (
+        isinstance(item, Mapping)
+        and item.get("kind") in _LIST_KINDS
+        and isinstance(item.get("items"), list)
+    )

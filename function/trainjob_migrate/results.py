@@ -1,0 +1,112 @@
+"""Results: the one value type passed from rules, validation and the KRM layer to reporters.
+
+A result carries the fields of the KRM Functions Specification (``message``,
+``severity``, ``resourceRef``, ``field.path``, ``file``) plus the id of the rule
+that produced it, as ``tags.rule``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any, Final
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResourceRef:
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+        if self.namespace:
+            out["namespace"] = self.namespace
+        return out
+
+    def display(self) -> str:
+        scope = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {scope}{self.name}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileRef:
+    path: str
+    index: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path}
+        if self.index:
+            out["index"] = self.index
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Result:
+    message: str
+    severity: Severity
+    rule: str
+    resource: ResourceRef | None = None
+    field: str | None = None
+    file: FileRef | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message, "severity": str(self.severity)}
+        if self.resource is not None:
+            out["resourceRef"] = self.resource.to_dict()
+            # The spec allows ``field`` only together with ``resourceRef``.
+            if self.field:
+                out["field"] = {"path": self.field}
+        if self.file is not None:
+            out["file"] = self.file.to_dict()
+        out["tags"] = {"rule": self.rule}
+        return out
+
+    def one_line(self) -> str:
+        """``[error] PyTorchJob ns/name (file.yaml) spec.x: message``, as kpt prints results."""
+        parts = [f"[{self.severity}]"]
+        if self.resource is not None:
+            parts.append(self.resource.display())
+        if self.file is not None:
+            parts.append(f"({self.file.path})")
+        where = f"{self.field}: " if self.field else ""
+        return " ".join(parts) + f" {where}{self.message}"
+
+
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_CRASH: Final = 3
+
+
+def exit_code(results: Iterable[Result]) -> int:
+    """1 when any result is an error, else 0: the convention kpt and the Go SDK share."""
+    return EXIT_ERROR if any(r.severity is Severity.ERROR for r in results) else EXIT_OK
+
+
+def sort_key(result: Result) -> tuple[str, int, int]:
+    """Results in file order, then errors before warnings before infos."""
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    path, index = (result.file.path, result.file.index) if result.file else ("", 0)
+    return (path, index, order[result.severity])
+
+
+def ref_of(obj: Mapping[str, Any]) -> ResourceRef:
+    """The resourceRef of a Kubernetes object (tolerant of broken metadata)."""
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    namespace = meta.get("namespace")
+    return ResourceRef(
+        api_version=str(obj.get("apiVersion", "")),
+        kind=str(obj.get("kind", "")),
+        name=str(meta.get("name", "")),
+        namespace=str(namespace) if namespace else None,
+    )

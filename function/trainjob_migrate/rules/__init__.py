@@ -1,0 +1,43 @@
+"""Mapping rules, one module a concern, run in order over one PyTorchJob.
+
+Every rule module has ``ID`` (kebab-case, shown as ``tags.rule`` in results),
+``CONSUMES`` (the PyTorchJob paths it reads, as patterns; ``*`` is any key or
+index) and ``apply(ctx)``. A rule writes into ``ctx.draft`` and reports through
+``ctx``; it never prints or raises for problems in user data.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from trainjob_migrate.context import Context
+from trainjob_migrate.rules import (
+    container,
+    elastic_policy,
+    launch,
+    metadata,
+    pod,
+    replicas,
+    role_templates,
+    run_policy,
+)
+
+
+class Rule(Protocol):
+    ID: str
+    CONSUMES: tuple[str, ...]
+
+    def apply(self, ctx: Context) -> None: ...
+
+
+#: run order matters: later rules read what earlier ones decided (name, numNodes).
+RULES: tuple[Rule, ...] = (
+    metadata,
+    replicas,
+    role_templates,
+    elastic_policy,
+    container,
+    launch,
+    pod,
+    run_policy,
+)

@@ -1,0 +1,71 @@
+"""The ``pytorch`` container becomes ``spec.trainer`` plus the ``node`` container patch.
+
+The container is chosen by its name ``pytorch`` (what the v1 webhook requires),
+never by position. ``image`` → ``trainer.image``, ``resources`` →
+``trainer.resourcesPerNode``, ``volumeMounts`` (and ``securityContext`` from
+2.2) → the patch of container ``node``. ``command``, ``args`` and ``env`` belong to
+the launch rule. ``ports`` are replaced by the Trainer's own port 29500 (the v1
+``pytorchjob-port`` only feeds MASTER_PORT). Every other container field
+(``envFrom``, probes, ``workingDir``, ``lifecycle``...) needs a generated runtime.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from trainjob_migrate.context import Context
+
+ID: Final = "container"
+CONSUMES: Final = ("spec.pytorchReplicaSpecs.*.template.spec.containers[pytorch]",)
+
+#: handled by the launch rule
+_LAUNCH_FIELDS: Final = frozenset({"command", "args", "env"})
+V1_PORT_NAME: Final = "pytorchjob-port"
+
+
+def apply(ctx: Context) -> None:
+    base = ctx.container_path
+    trainer = ctx.draft.trainer
+    for key, value in ctx.container.items():
+        path = (*base, key)
+        if key in _LAUNCH_FIELDS:
+            continue
+        ctx.consume(path)
+        if key == "name":
+            continue
+        if key == "image":
+            trainer["image"] = value
+        elif key == "resources":
+            if value:
+                trainer["resourcesPerNode"] = value
+        elif key in ctx.target.container_fields:
+            ctx.draft.container[key] = value
+        elif key == "ports":
+            _ports(ctx, value)
+        elif key == "imagePullPolicy" and not ctx.config.generate_runtime:
+            ctx.info(
+                ID, path,
+                f"imagePullPolicy {value} dropped: the runtime's policy applies (IfNotPresent, "
+                "Always for :latest); set generateRuntime=true to keep it",
+            )
+        elif ctx.runtime_only(ID, path, f"container field {key}", f"container field {key!r}"):
+            ctx.draft.runtime.container[key] = value
+    if "image" not in ctx.container:
+        ctx.lossy(
+            ID, (*base, "image"),
+            f"the pytorch container has no image: the runtime image {ctx.target.runtime_image} "
+            "would run; set the image",
+        )
+
+
+def _ports(ctx: Context, ports: list[dict[str, object]]) -> None:
+    """v1's ``pytorchjob-port`` is only an input to MASTER_PORT; other ports need a runtime."""
+    others = [p for p in ports if p.get("name") != V1_PORT_NAME]
+    if not others:
+        return
+    path = (*ctx.container_path, "ports")
+    if ctx.runtime_only(
+        ID, path, "container ports",
+        "container ports other than pytorchjob-port (the Trainer declares only 29500)",
+    ):
+        ctx.draft.runtime.container["ports"] = others

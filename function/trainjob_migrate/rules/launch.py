@@ -1,0 +1,433 @@
+"""The launch contract (mapping.md b.2): command, args, env and ``nprocPerNode``.
+
+v1 injected MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK into every pod; v2 injects only
+torchrun's PET_* variables into container ``node``. So:
+
+- a ``torchrun`` (or ``python -m torch.distributed.run|launch``) command keeps
+  working, but hard-coded rendezvous flags (``--nnodes``, ``--node-rank``,
+  ``--master-addr``, ``--rdzv-backend``...) would override PET_* and are removed;
+  ``--nproc-per-node N`` moves into ``numProcPerNode``;
+- a plain ``python script.py`` (or image ENTRYPOINT) job with a Master gets, with
+  ``launchEnv: v1-compat`` (default), the v1 variables in ``trainer.env`` so it does
+  not turn into N independent trainings; ``launchEnv: torchrun`` wraps the command
+  in ``torchrun --no-python`` instead; ``launchEnv: none`` keeps it as is, loudly;
+- ``PYTHONUNBUFFERED=1`` is added as v1 did; PET_* names the Trainer reserves are
+  an error; ``nprocPerNode`` maps per target (IntOrString up to 2.1, int from 2.2).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from trainjob_migrate.context import Context
+from trainjob_migrate.paths import Path
+from trainjob_migrate.rules.container import V1_PORT_NAME
+
+ID: Final = "launch"
+CONSUMES: Final = (
+    "spec.nprocPerNode",
+    "spec.pytorchReplicaSpecs.*.template.spec.containers[pytorch].command",
+    "spec.pytorchReplicaSpecs.*.template.spec.containers[pytorch].args",
+    "spec.pytorchReplicaSpecs.*.template.spec.containers[pytorch].env",
+)
+
+RESERVED_ENV: Final = frozenset(
+    {"PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"}
+)
+V1_INJECTED_ENV: Final = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
+DEFAULT_V1_PORT: Final = 23456
+COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+
+#: torchrun flags (dashes normalised) that take a value; the rest are switches
+_VALUE_FLAGS: Final = frozenset(
+    {
+        "nnodes", "nproc-per-node", "rdzv-backend", "rdzv-endpoint", "rdzv-id", "rdzv-conf",
+        "max-restarts", "monitor-interval", "start-method", "role", "node-rank", "master-addr",
+        "master-port", "local-addr", "log-dir", "redirects", "tee", "local-ranks-filter",
+        "logs-specs", "event-log-handler", "numa-binding", "signals-to-handle", "r", "t",
+    }
+)
+#: flags the Trainer's PET_* variables replace; a hard-coded one would override them
+_REMOVED_FLAGS: Final = {
+    "nnodes": "the Trainer sets PET_NNODES from numNodes",
+    "nproc-per-node": "moved into trainer.numProcPerNode",
+    "node-rank": "the Trainer sets PET_NODE_RANK per node",
+    "master-addr": "the Trainer sets PET_MASTER_ADDR to the first node",
+    "master-port": "the Trainer sets PET_MASTER_PORT (29500)",
+    "rdzv-backend": "v2 uses torchrun's static rendezvous on PET_MASTER_ADDR:PET_MASTER_PORT",
+    "rdzv-endpoint": "v2 uses torchrun's static rendezvous on PET_MASTER_ADDR:PET_MASTER_PORT",
+    "rdzv-id": "v2 uses torchrun's static rendezvous",
+    "rdzv-conf": "v2 uses torchrun's static rendezvous",
+    "standalone": "standalone mode would ignore the other nodes",
+}
+#: removing these changes nothing the job relied on
+_EQUIVALENT_FLAGS: Final = frozenset({"nnodes", "nproc-per-node", "node-rank", "master-addr",
+                                      "master-port"})
+_TORCHRUN_MODULES: Final = frozenset({"torch.distributed.run", "torch.distributed.launch"})
+_SHELLS: Final = frozenset({"sh", "bash", "dash", "zsh", "ash"})
+_SHELL_RDZV: Final = re.compile(
+    r"--(nnodes|nproc[-_]per[-_]node|node[-_]rank|master[-_]addr|master[-_]port|rdzv[-_]\w+|standalone)\b"
+)
+
+
+def apply(ctx: Context) -> None:
+    base = ctx.container_path
+    for key in ("command", "args", "env"):
+        ctx.consume((*base, key))
+    ctx.consume(("spec", "nprocPerNode"))
+    command = [str(t) for t in ctx.container.get("command") or []]
+    args = [str(t) for t in ctx.container.get("args") or []]
+    kind, launcher_len = _classify(command, args)
+
+    nproc_value, nproc_path = _v1_nproc(ctx)
+    if kind == "torchrun":
+        command, args, flag_nproc = _strip_flags(ctx, command, args, launcher_len)
+        if flag_nproc is not None:
+            nproc_value, nproc_path = flag_nproc
+    elif kind == "shell-torchrun":
+        _check_shell(ctx, [*command, *args])
+    _check_mpi(ctx, command, args)
+
+    shim = False
+    if kind == "plain":
+        command, shim = _plain(ctx, command, args)
+        if ctx.config.launch_env == "torchrun" and command:
+            nproc_value, nproc_path = "1", None
+    if ctx.target.runtime_has_command and not command:
+        ctx.error(
+            ID, (*base, "command"),
+            f"the torch-distributed runtime of Trainer {ctx.target.version} sets its own command, "
+            "which replaces the image ENTRYPOINT this job relies on; add the command to the "
+            "pytorch container, or target 2.1 or later",
+        )
+    trainer = ctx.draft.trainer
+    _num_proc(ctx, nproc_value, nproc_path, torchrun=kind != "plain")
+    if command:
+        trainer["command"] = command
+    if args:
+        trainer["args"] = args
+    _check_lengths(ctx, command, args)
+    _env(ctx, shim)
+
+
+# --- command -----------------------------------------------------------------
+
+
+def _classify(command: Sequence[str], args: Sequence[str]) -> tuple[str, int]:
+    """("torchrun"|"shell-torchrun"|"plain", number of launcher tokens)."""
+    if not command:
+        return "plain", 0
+    program = command[0].rsplit("/", 1)[-1]
+    if program == "torchrun":
+        return "torchrun", 1
+    if program.startswith("python"):
+        for i, token in enumerate(command[1:4], start=1):
+            if token == "-m" and i + 1 < len(command) and command[i + 1] in _TORCHRUN_MODULES:
+                return "torchrun", i + 2
+    if program in _SHELLS and "-c" in command:
+        script = " ".join([*command, *args])
+        if "torchrun" in script or any(m in script for m in _TORCHRUN_MODULES):
+            return "shell-torchrun", 0
+    return "plain", 0
+
+
+def _strip_flags(
+    ctx: Context, command: list[str], args: list[str], launcher_len: int
+) -> tuple[list[str], list[str], tuple[str, Path] | None]:
+    """Remove rendezvous flags between the launcher and the script; keep the command/args split."""
+    tokens: list[tuple[str, Path]] = [
+        (t, (*ctx.container_path, "command", i)) for i, t in enumerate(command)
+    ] + [(t, (*ctx.container_path, "args", i)) for i, t in enumerate(args)]
+    keep = [True] * len(tokens)
+    nproc: tuple[str, Path] | None = None
+    i = launcher_len
+    while i < len(tokens):
+        token, path = tokens[i]
+        if token == "--" or not token.startswith("-") or token == "-":
+            break  # the script (or module) starts here; what follows is its own argv
+        name, has_inline, value = token.lstrip("-").partition("=")
+        flag = name.replace("_", "-")
+        takes_value = flag in _VALUE_FLAGS and not has_inline
+        if takes_value and i + 1 < len(tokens):
+            value = tokens[i + 1][0]
+        span = 2 if takes_value else 1
+        if flag in _REMOVED_FLAGS:
+            for j in range(i, min(i + span, len(tokens))):
+                keep[j] = False
+            shown = token if not takes_value else f"{token} {value}"
+            if flag == "nproc-per-node":
+                nproc = (value, path)
+            elif flag == "nnodes" and value not in (str(ctx.num_nodes), f"{ctx.num_nodes}:{ctx.num_nodes}"):
+                ctx.lossy(
+                    ID, path,
+                    f"torchrun flag {shown} removed: it disagrees with the {ctx.num_nodes} "
+                    "node(s) of the job; the TrainJob runs numNodes nodes",
+                )
+                i += span
+                continue
+            if flag in _EQUIVALENT_FLAGS:
+                ctx.info(ID, path, f"torchrun flag {shown} removed: {_REMOVED_FLAGS[flag]}")
+            else:
+                ctx.lossy(ID, path, f"torchrun flag {shown} removed: {_REMOVED_FLAGS[flag]}")
+        i += span
+    split = len(command)
+    new_command = [t for j, (t, _) in enumerate(tokens[:split]) if keep[j]]
+    new_args = [t for j, (t, _) in enumerate(tokens[split:], start=split) if keep[j]]
+    return new_command, new_args, nproc
+
+
+def _check_shell(ctx: Context, command: Sequence[str]) -> None:
+    script = " ".join(command)
+    found = sorted(set(m.group(0) for m in _SHELL_RDZV.finditer(script)))
+    if found:
+        ctx.lossy(
+            ID, (*ctx.container_path, "command"),
+            f"torchrun inside a shell script hard-codes {', '.join(found)}: these override the "
+            "PET_* variables the Trainer sets and cannot be removed automatically; remove them "
+            "from the script",
+        )
+
+
+_MPI_LAUNCHERS: Final = frozenset({"mpirun", "mpiexec", "deepspeed", "horovodrun"})
+
+
+def _check_mpi(ctx: Context, command: Sequence[str], args: Sequence[str]) -> None:
+    """MPI launchers and the MPI backend have no equivalent in torch-distributed."""
+    tokens = [*command, *args]
+    program = tokens[0].rsplit("/", 1)[-1] if tokens else ""
+    mpi_backend = "--backend=mpi" in tokens or any(
+        a == "--backend" and b == "mpi" for a, b in zip(tokens, tokens[1:])
+    )
+    if program in _MPI_LAUNCHERS or mpi_backend:
+        what = f"the {program} launcher" if program in _MPI_LAUNCHERS else "the MPI backend"
+        ctx.lossy(
+            ID, (*ctx.container_path, "command" if command else "args"),
+            f"this job uses {what}: torch-distributed starts no MPI launcher or sshd, so it "
+            "cannot run as is; use a torch backend (gloo/nccl) or an MPI runtime such as "
+            "deepspeed-distributed with an image built for it",
+        )
+
+
+def _plain(ctx: Context, command: list[str], args: list[str]) -> tuple[list[str], bool]:
+    """A non-torchrun job: (command to emit, whether to add the v1 env shim)."""
+    has_master = "Master" in ctx.roles
+    mode = ctx.config.launch_env
+    if not has_master:
+        return command, False  # v1 set no MASTER_ADDR/RANK without a Master either
+    if mode == "torchrun":
+        if command:
+            ctx.info(
+                ID, (*ctx.container_path, "command"),
+                "wrapped in 'torchrun --no-python' (launchEnv=torchrun): torchrun sets "
+                "MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK for the script; the image "
+                "must contain torchrun",
+            )
+            return ["torchrun", "--no-python", *command], False
+        ctx.error(
+            ID, (*ctx.container_path, "command"),
+            "launchEnv=torchrun needs the job's command, but it relies on the image "
+            "ENTRYPOINT; use launchEnv=v1-compat or add the command",
+        )
+        return command, False
+    if mode == "none":
+        ctx.lossy(
+            ID, (*ctx.container_path, "command"),
+            "not a torchrun command: v1 gave every pod MASTER_ADDR, MASTER_PORT, WORLD_SIZE "
+            "and RANK, v2 sets none of them (launchEnv=none), so each node may train alone; "
+            "use launchEnv=v1-compat or torchrun",
+        )
+        return command, False
+    return command, True
+
+
+def _check_lengths(ctx: Context, command: Sequence[str], args: Sequence[str]) -> None:
+    limit = ctx.target.max_command_item
+    if limit is None:
+        return
+    for key, items in (("command", command), ("args", args)):
+        for i, item in enumerate(items):
+            if len(item) > limit:
+                ctx.error(
+                    ID, (*ctx.container_path, key, i),
+                    f"{len(item)} characters: Trainer {ctx.target.version} accepts at most "
+                    f"{limit} per {key} item; move the script into the image or a ConfigMap",
+                )
+
+
+# --- numProcPerNode ------------------------------------------------------------
+
+
+def _v1_nproc(ctx: Context) -> tuple[str, Path | None]:
+    value = ctx.value(("spec", "nprocPerNode"))
+    if value is not None:
+        return str(value), ("spec", "nprocPerNode")
+    elastic = ctx.value(("spec", "elasticPolicy", "nProcPerNode"))
+    if elastic is not None:
+        return str(elastic), ("spec", "elasticPolicy", "nProcPerNode")
+    return "auto", None  # v1 defaulter
+
+
+def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) -> None:
+    trainer = ctx.draft.trainer
+    if value.isdigit() and int(value) > 0:
+        trainer["numProcPerNode"] = int(value)
+        return
+    if value not in ("auto", "cpu", "gpu"):
+        ctx.error(
+            ID, path,
+            f"nprocPerNode {value!r} is not a positive number, auto, cpu or gpu; fix the value",
+        )
+        return
+    resources = ctx.container.get("resources") or {}
+    gpus = _count(resources, lambda n: "gpu" in n)
+    accelerators = _count(resources, _is_accelerator)
+    cpus = _cpus(resources)
+    if not torchrun:
+        return  # nothing reads the process count of a plain script; v1 passed 'auto' unused
+    if ctx.target.num_proc_type == "int-or-string":
+        if value != "auto":
+            trainer["numProcPerNode"] = value
+        if value != "gpu" and not gpus and resources:
+            _cpu_change(ctx, path, value, cpus)
+        return
+    if gpus and value in ("auto", "gpu"):
+        return  # v2 resolves auto to the GPUs of the node, as v1's torchrun did
+    if value in ("auto", "gpu") and accelerators:
+        trainer["numProcPerNode"] = accelerators
+        ctx.info(
+            ID, path,
+            f"numProcPerNode {accelerators} made explicit: Trainer {ctx.target.version} counts "
+            "only resources named '*gpu*' as accelerators",
+        )
+        return
+    if value == "gpu":
+        ctx.error(
+            ID, path,
+            "nprocPerNode gpu, but the pytorch container requests no GPU; set nprocPerNode to "
+            "the number of processes per node",
+        )
+        return
+    if value == "cpu" and gpus:
+        if cpus is None:
+            ctx.error(
+                ID, path,
+                "nprocPerNode cpu on a GPU node without a CPU request: Trainer "
+                f"{ctx.target.version} has no 'cpu' mode; set nprocPerNode to a number",
+            )
+        else:
+            trainer["numProcPerNode"] = cpus
+            ctx.info(ID, path, f"numProcPerNode {cpus} (the CPU request) made explicit")
+        return
+    _cpu_change(ctx, path, value, cpus)
+
+
+def _cpu_change(ctx: Context, path: Path | None, value: str, cpus: int | None) -> None:
+    v2 = f"{cpus} (its CPU request)" if cpus is not None else "1 (no CPU request)"
+    ctx.lossy(
+        ID, path or ("spec", "nprocPerNode"),
+        f"nprocPerNode {value} on a CPU-only node: v1's torchrun started one process per CPU "
+        f"core of the node, Trainer {ctx.target.version} starts {v2}; set nprocPerNode to a "
+        "number to choose",
+    )
+
+
+_NOT_ACCELERATORS: Final = ("cpu", "memory", "ephemeral-storage", "storage", "pods")
+
+
+def _is_accelerator(name: str) -> bool:
+    return name not in _NOT_ACCELERATORS and not name.startswith("hugepages-")
+
+
+def _count(resources: Mapping[str, Any], wanted: Any) -> int:
+    for section in ("limits", "requests"):
+        values = resources.get(section) or {}
+        total = sum(int(_quantity(v) or 0) for n, v in values.items() if wanted(n))
+        if total:
+            return total
+    return 0
+
+
+def _cpus(resources: Mapping[str, Any]) -> int | None:
+    for section in ("requests", "limits"):
+        value = (resources.get(section) or {}).get("cpu")
+        amount = _quantity(value)
+        if amount is not None:
+            return max(1, math.ceil(amount))
+    return None
+
+
+def _quantity(value: Any) -> float | None:
+    text = str(value).strip()
+    try:
+        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError:
+        return None
+
+
+# --- env -------------------------------------------------------------------------
+
+
+def _env(ctx: Context, shim: bool) -> None:
+    env_path = (*ctx.container_path, "env")
+    user_env = ctx.container.get("env") or []
+    has_master = "Master" in ctx.roles
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(user_env):
+        name = str(entry.get("name", ""))
+        path = (*env_path, i)
+        if name in seen:
+            ctx.error(ID, path, f"env {name} is set twice; keep one (TrainJob env is keyed by name)")
+            continue
+        seen.add(name)
+        if name in RESERVED_ENV:
+            ctx.error(
+                ID, path,
+                f"env {name} is reserved by the Trainer's torch plugin (the webhook rejects it); "
+                "remove it: numNodes and numProcPerNode set it",
+            )
+            continue
+        if has_master and name in V1_INJECTED_ENV:
+            ctx.info(
+                ID, path,
+                f"env {name} dropped: the v1 operator replaced this value with its own in every "
+                "pod" + ("; the v1-compatible value is re-derived" if shim else ""),
+            )
+            seen.discard(name)
+            continue
+        out.append(entry)
+    if shim:
+        out.extend(_shim(ctx, seen))
+    if "PYTHONUNBUFFERED" not in seen:
+        out.append({"name": "PYTHONUNBUFFERED", "value": "1"})  # v1 injected it; v2 does not
+    ctx.draft.env = out
+    if out:
+        ctx.draft.trainer["env"] = out
+
+
+def _shim(ctx: Context, seen: set[str]) -> list[dict[str, Any]]:
+    name = ctx.draft.name
+    nproc = ctx.draft.trainer.get("numProcPerNode")
+    nproc_int = nproc if isinstance(nproc, int) else 1
+    values: dict[str, dict[str, Any]] = {
+        "MASTER_ADDR": {"value": f"{name}-node-0-0.{name}"},
+        "MASTER_PORT": {"value": str(_v1_port(ctx))},
+        "WORLD_SIZE": {"value": str(ctx.num_nodes * nproc_int)},
+        "RANK": {"valueFrom": {"fieldRef": {"fieldPath": COMPLETION_INDEX}}},
+    }
+    ctx.info(
+        ID, (*ctx.container_path, "command") if ctx.container.get("command") else None,
+        "not a torchrun command: added MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK to "
+        "trainer.env as the v1 operator set them (launchEnv=v1-compat)",
+    )
+    return [{"name": k, **v} for k, v in values.items() if k not in seen]
+
+
+def _v1_port(ctx: Context) -> int:
+    for port in ctx.container.get("ports") or []:
+        if port.get("name") == V1_PORT_NAME and port.get("containerPort"):
+            return int(port["containerPort"])
+    return DEFAULT_V1_PORT

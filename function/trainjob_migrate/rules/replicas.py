@@ -1,0 +1,50 @@
+"""``replicas`` of Master and Worker become ``trainer.numNodes``, always explicit.
+
+A missing ``replicas`` counts as 1 (the v1 defaulter), never 0. Without an
+explicit ``numNodes`` the runtime's ``mlPolicy.numNodes`` (1) would apply.
+Also checks the name budget: JobSet pod names ``<name>-node-0-<index>-<5>`` must
+fit in 63 characters, or the TrainJob is admitted and then never runs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from trainjob_migrate.context import Context
+
+ID: Final = "replicas"
+CONSUMES: Final = ("spec.pytorchReplicaSpecs.*.replicas",)
+
+_RFC1035: Final = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def apply(ctx: Context) -> None:
+    for role in ctx.roles.values():
+        ctx.consume((*role.path, "replicas"))
+    if "elasticPolicy" in ctx.value(("spec",), {}) and ctx.config.elastic == "error":
+        return  # elastic-policy reports; numNodes has no fixed value to compute
+    num_nodes = ctx.num_nodes
+    ctx.draft.trainer["numNodes"] = num_nodes
+    _check_name(ctx, num_nodes)
+
+
+def _check_name(ctx: Context, num_nodes: int) -> None:
+    name = ctx.draft.name
+    if not name:
+        return  # generateName: the server picks the name; nothing to check here
+    if len(name) > 63 or not _RFC1035.match(name):
+        ctx.error(
+            ID, ("metadata", "name"),
+            f"TrainJob name {name!r} must be an RFC 1035 label (lowercase letters, digits, '-', "
+            "starting with a letter, at most 63 characters); rename the job",
+        )
+        return
+    budget = 63 - len("-node-0-") - len(str(max(num_nodes - 1, 0))) - len("-abcde")
+    if len(name) > budget:
+        ctx.error(
+            ID, ("metadata", "name"),
+            f"TrainJob name {name!r} has {len(name)} characters; with {num_nodes} nodes the pod "
+            f"names JobSet generates allow at most {budget} (the TrainJob would be admitted but "
+            "its JobSet rejected); shorten the name",
+        )

@@ -1,0 +1,93 @@
+"""Master and Worker must describe the same pod: a TrainJob has one ``node`` template.
+
+v1 ran Master and Worker from separate templates; v2 runs every node from one.
+Identical templates (``replicas`` aside, ``restartPolicy`` defaulted) convert
+as one. Different ones are an error naming every differing field, unless
+``templateMismatch`` picks a side (``master`` or ``worker``): then each field of
+the other side that differs is reported as lost.
+
+``restartPolicy``: ``OnFailure`` (the v1 default) is what JobSet uses too.
+``Never``/``ExitCode`` need a generated runtime; ``Always`` is not valid for Jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from trainjob_migrate.context import Context, Role
+from trainjob_migrate.paths import Path, format_path, get, leaves
+
+ID: Final = "role-templates"
+CONSUMES: Final = (
+    "spec.pytorchReplicaSpecs.*.restartPolicy",
+    "spec.pytorchReplicaSpecs.*.template",
+)
+
+
+def apply(ctx: Context) -> None:
+    others = [role for role in ctx.roles.values() if role is not ctx.primary]
+    for other in others:
+        diffs = _differences(ctx.primary, other)
+        ctx.consume((*other.path, "restartPolicy"))
+        ctx.consume((*other.path, "template"))
+        if not diffs:
+            continue
+        shown = ", ".join(format_path(p) for p in diffs[:8])
+        more = f" and {len(diffs) - 8} more" if len(diffs) > 8 else ""
+        if ctx.config.template_mismatch == "error":
+            ctx.error(
+                ID, other.path,
+                f"the {other.name} and {ctx.primary.name} templates differ ({shown}{more}); a "
+                "TrainJob runs every node from one template. Make them identical, or set "
+                f"templateMismatch={ctx.primary.name.lower()} to keep the "
+                f"{ctx.primary.name} template and drop the differences",
+            )
+            continue
+        for path in diffs:
+            ctx.lossy(
+                ID, path,
+                f"differs from the {ctx.primary.name} template, which the TrainJob keeps "
+                f"(templateMismatch={ctx.config.template_mismatch}); this value is dropped",
+            )
+    _restart_policy(ctx)
+
+
+def _differences(primary: Role, other: Role) -> list[Path]:
+    """Paths (on ``other``) whose values differ from ``primary``, replicas aside."""
+    mine = _comparable(primary.spec)
+    theirs = _comparable(other.spec)
+    paths = set(leaves(mine)) | set(leaves(theirs))
+    diffs = [p for p in paths if get(mine, p, _MISSING) != get(theirs, p, _MISSING)]
+    return sorted(((*other.path, *p) for p in diffs), key=format_path)
+
+
+_MISSING: Final = object()
+
+
+def _comparable(spec: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in spec.items() if k != "replicas"}
+    out["restartPolicy"] = spec.get("restartPolicy") or "OnFailure"
+    return out
+
+
+def _restart_policy(ctx: Context) -> None:
+    path = (*ctx.primary.path, "restartPolicy")
+    ctx.consume(path)
+    policy = ctx.primary.restart_policy
+    if policy == "OnFailure":
+        return  # JobSet's default pod restartPolicy: equivalent
+    if policy == "Always":
+        ctx.lossy(
+            ID, path,
+            "restartPolicy Always is not valid for the Jobs a TrainJob creates; its pods "
+            "use OnFailure",
+        )
+        return
+    note = " (ExitCode has no Job equivalent: Never plus the Job backoffLimit comes closest)"
+    if ctx.runtime_only(
+        ID, path, "pod restartPolicy",
+        f"restartPolicy {policy} differs from the TrainJob default OnFailure"
+        + (note if policy == "ExitCode" else ""),
+    ):
+        ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"

@@ -1,0 +1,140 @@
+"""``spec.runPolicy``: suspend, managedBy and activeDeadlineSeconds map; the rest is reported.
+
+- ``suspend`` → ``spec.suspend``; ``managedBy`` → ``spec.managedBy`` (the v1
+  operator's own value is dropped: the Trainer controller is the default);
+- ``activeDeadlineSeconds`` → ``spec.activeDeadlineSeconds`` from 2.2 (its clock
+  restarts on resume); before 2.2 a generated runtime sets it on the Job;
+- ``backoffLimit`` and ``ttlSecondsAfterFinished`` have no TrainJob field: a
+  generated runtime approximates them (Job backoffLimit, JobSet TTL);
+- ``cleanPodPolicy`` ``None`` is what v2 does; ``All``/``Running`` are lost;
+- ``schedulingPolicy``: ``priorityClass`` and ``scheduleTimeoutSeconds`` need a
+  generated runtime; ``queue``, ``minAvailable``, ``minResources`` are reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from trainjob_migrate.context import Context
+
+ID: Final = "run-policy"
+CONSUMES: Final = ("spec.runPolicy",)
+
+V1_MANAGER: Final = "kubeflow.org/training-operator"
+TRAINJOB_MANAGERS: Final = ("trainer.kubeflow.org/trainjob-controller", "kueue.x-k8s.io/multikueue")
+BASE: Final = ("spec", "runPolicy")
+
+
+def apply(ctx: Context) -> None:
+    policy = ctx.value(BASE)
+    if policy is None:
+        return
+    ctx.consume(BASE)
+    for key, value in policy.items():
+        handler = _HANDLERS.get(key)
+        if handler is None:
+            ctx.lossy(ID, (*BASE, key), f"runPolicy.{key} has no TrainJob equivalent; dropped")
+        else:
+            handler(ctx, value)
+
+
+def _suspend(ctx: Context, value: Any) -> None:
+    ctx.draft.spec["suspend"] = bool(value)
+
+
+def _managed_by(ctx: Context, value: Any) -> None:
+    path = (*BASE, "managedBy")
+    if value == V1_MANAGER:
+        ctx.info(ID, path, "the v1 operator's own value; the TrainJob uses the Trainer default")
+    elif value in TRAINJOB_MANAGERS:
+        ctx.draft.spec["managedBy"] = value
+    else:
+        ctx.error(
+            ID, path,
+            f"managedBy {value!r}: a TrainJob accepts only {' or '.join(TRAINJOB_MANAGERS)}; "
+            "change or remove it",
+        )
+
+
+def _active_deadline(ctx: Context, value: Any) -> None:
+    path = (*BASE, "activeDeadlineSeconds")
+    if ctx.target.active_deadline:
+        if int(value) < 1:
+            ctx.lossy(ID, path, "a TrainJob deadline must be at least 1 second; dropped")
+            return
+        ctx.draft.spec["activeDeadlineSeconds"] = value
+        ctx.info(ID, path, "the TrainJob deadline restarts when a suspended job resumes")
+        return
+    if ctx.runtime_only(
+        ID, path, "Job activeDeadlineSeconds of node (a per-Job clock: an approximation)",
+        f"Trainer {ctx.target.version} has no TrainJob deadline",
+    ):
+        ctx.draft.runtime.job_spec["activeDeadlineSeconds"] = value
+
+
+def _backoff_limit(ctx: Context, value: Any) -> None:
+    if ctx.runtime_only(
+        ID, (*BASE, "backoffLimit"), "Job backoffLimit of node",
+        f"backoffLimit {value} has no TrainJob field (v2 default: Job backoffLimit 6, JobSet "
+        "fails on the first failed Job)",
+    ):
+        ctx.draft.runtime.job_spec["backoffLimit"] = value
+
+
+def _ttl(ctx: Context, value: Any) -> None:
+    if ctx.runtime_only(
+        ID, (*BASE, "ttlSecondsAfterFinished"),
+        "JobSet ttlSecondsAfterFinished: deletes the pods, not the TrainJob",
+        "no Trainer release has a TrainJob TTL",
+    ):
+        ctx.draft.runtime.jobset_spec["ttlSecondsAfterFinished"] = value
+
+
+def _clean_pod_policy(ctx: Context, value: Any) -> None:
+    path = (*BASE, "cleanPodPolicy")
+    if value == "None":
+        return  # v2 keeps finished pods until the TrainJob is deleted: the same
+    ctx.lossy(
+        ID, path,
+        f"cleanPodPolicy {value} has no TrainJob equivalent: finished pods stay until the "
+        "TrainJob is deleted (as cleanPodPolicy None)",
+    )
+
+
+def _scheduling(ctx: Context, value: Any) -> None:
+    base = (*BASE, "schedulingPolicy")
+    for key, item in value.items():
+        path = (*base, key)
+        if key == "priorityClass":
+            if ctx.runtime_only(ID, path, "pod priorityClassName", "priorityClassName cannot be patched"):
+                ctx.draft.runtime.pod_spec["priorityClassName"] = item
+        elif key == "scheduleTimeoutSeconds":
+            if ctx.runtime_only(
+                ID, path, "podGroupPolicy.coscheduling.scheduleTimeoutSeconds",
+                "gang scheduling is configured on the runtime",
+            ):
+                ctx.draft.runtime.pod_group_policy = {"coscheduling": {"scheduleTimeoutSeconds": item}}
+        elif key == "queue":
+            ctx.lossy(
+                ID, path,
+                f"Volcano queue {item!r} dropped: set the annotation scheduling.volcano.sh/queue-name "
+                "through a runtime with podGroupPolicy.volcano (Kueue users: the "
+                "kueue.x-k8s.io/queue-name label carries over)",
+            )
+        else:
+            ctx.lossy(
+                ID, path,
+                f"schedulingPolicy.{key} dropped: v2 computes the PodGroup from all pods and "
+                "their requests",
+            )
+
+
+_HANDLERS: Final = {
+    "suspend": _suspend,
+    "managedBy": _managed_by,
+    "activeDeadlineSeconds": _active_deadline,
+    "backoffLimit": _backoff_limit,
+    "ttlSecondsAfterFinished": _ttl,
+    "cleanPodPolicy": _clean_pod_policy,
+    "schedulingPolicy": _scheduling,
+}

@@ -1,0 +1,24 @@
+"""Trainer v2.0.x: ``podSpecOverrides``, IntOrString ``numProcPerNode``, a runtime with a command."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from trainjob_migrate.targets import Target
+
+TARGET: Final = Target(
+    version="2.0",
+    release="v2.0.1",
+    override_shape="podSpecOverrides",
+    pod_fields=frozenset(
+        {"serviceAccountName", "nodeSelector", "tolerations", "volumes", "schedulingGates"}
+    ),
+    container_fields=frozenset({"volumeMounts"}),
+    pod_metadata=False,
+    num_proc_type="int-or-string",
+    active_deadline=False,
+    runtime_has_command=True,
+    runtime_image="pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime",
+    max_command_item=None,
+    runtime_schema=None,
+)

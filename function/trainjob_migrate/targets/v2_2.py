@@ -1,0 +1,24 @@
+"""Trainer v2.2.x: ``runtimePatches``, int ``numProcPerNode``, ``activeDeadlineSeconds``, securityContext."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Final
+
+from trainjob_migrate.targets import v2_1
+
+TARGET: Final = dataclasses.replace(
+    v2_1.TARGET,
+    version="2.2",
+    release="v2.2.1",
+    override_shape="runtimePatches",
+    pod_fields=v2_1.TARGET.pod_fields | {"securityContext"},
+    container_fields=v2_1.TARGET.container_fields | {"securityContext"},
+    num_proc_type="int",
+    active_deadline=True,
+    runtime_image="pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime",
+    max_command_item=65536,
+    # v2.2.1 -> v2.3.0 runtime CRDs differ only by torch.envInjection, which a
+    # generated runtime does not use: the 2.3 schema validates 2.2 runtimes.
+    runtime_schema="trainingruntime-2.3",
+)

@@ -1,0 +1,17 @@
+"""Trainer v2.3.x: adds ``terminationGracePeriodSeconds`` to pod patches; longer command items."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Final
+
+from trainjob_migrate.targets import v2_2
+
+TARGET: Final = dataclasses.replace(
+    v2_2.TARGET,
+    version="2.3",
+    release="v2.3.0",
+    pod_fields=v2_2.TARGET.pod_fields | {"terminationGracePeriodSeconds"},
+    runtime_image="pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime",
+    max_command_item=1048576,
+)

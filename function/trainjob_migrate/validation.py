@@ -1,0 +1,212 @@
+"""Validate objects against the JSON Schemas shipped in ``schemas/`` (generated from upstream CRDs).
+
+Each schema error becomes a :class:`SchemaIssue` with a KRM-style field path
+(``spec.trainer.numNodes``, ``containers[0]``, ``metadata.labels[app.kubernetes.io/name]``).
+jsonschema is imported, and a schema read, only when a validation is first asked for.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence, Sized
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Final
+
+from trainjob_migrate.paths import format_path
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+    from jsonschema.protocols import Validator
+
+SCHEMA_DIR: Final[Traversable] = resources.files("trainjob_migrate") / "schemas"
+
+UNKNOWN_FIELD: Final = "unknown-field"
+
+_SCHEMA_NAME: Final = re.compile(r"[a-z0-9][a-z0-9.-]*")
+_MAX_SHOWN: Final = 40  # characters of a string value quoted in a message
+_MAX_ENUM: Final = 8  # allowed values listed in an enum message
+# The Kubernetes resource.Quantity pattern, as controller-gen writes it into every CRD.
+_QUANTITY: Final = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]"
+    r"|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+_PATTERN_HINTS: Final = {_QUANTITY: "a Kubernetes quantity such as 500m, 2 or 4Gi"}
+_SIZE_BOUNDS: Final = {
+    "minLength": ("at least", "character"),
+    "maxLength": ("at most", "character"),
+    "minItems": ("at least", "item"),
+    "maxItems": ("at most", "item"),
+    "minProperties": ("at least", "field"),
+    "maxProperties": ("at most", "field"),
+}
+_COMPARISONS: Final = {
+    "minimum": ">=",
+    "maximum": "<=",
+    "exclusiveMinimum": ">",
+    "exclusiveMaximum": "<",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaIssue:
+    """One way an object breaks a schema.
+
+    ``kind`` is ``unknown-field`` for a field the schema does not declare, otherwise the
+    JSON Schema keyword that failed (``type``, ``required``, ``enum``, ``maxLength``, ...).
+    """
+
+    path: str
+    message: str
+    kind: str
+
+
+@functools.cache
+def load_validator(name: str) -> Validator:
+    """Return the (cached) draft 2020-12 validator for ``schemas/<name>.json``.
+
+    The schemas are generated and checked in CI, so they are not re-checked here.
+    """
+    # Imported here, not at module level: a CLI run that validates nothing never pays for it.
+    from jsonschema import Draft202012Validator
+
+    resource = SCHEMA_DIR / f"{name}.json"
+    if not _SCHEMA_NAME.fullmatch(name) or not resource.is_file():
+        raise ValueError(f"no schema named {name!r} in {SCHEMA_DIR}")
+    schema: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
+    validator: Validator = Draft202012Validator(schema)
+    return validator
+
+
+def validate(obj: Mapping[str, Any], name: str) -> list[SchemaIssue]:
+    """Validate ``obj`` against ``schemas/<name>.json``; no issues means valid."""
+    return collect_issues(load_validator(name), obj)
+
+
+def collect_issues(validator: Validator, obj: Mapping[str, Any]) -> list[SchemaIssue]:
+    """Turn every error ``validator`` finds in ``obj`` into issues, de-duplicated, in path order."""
+    found: dict[SchemaIssue, tuple[tuple[int, int, str], ...]] = {}
+    for error in validator.iter_errors(obj):
+        for parts, issue in _issues(error):
+            found.setdefault(issue, _sort_key(parts))
+    return sorted(found, key=lambda issue: (found[issue], issue.kind, issue.message))
+
+
+def _sort_key(parts: Sequence[str | int]) -> tuple[tuple[int, int, str], ...]:
+    # List indexes sort numerically ([2] before [10]); keys alphabetically.
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in parts)
+
+
+_Located = tuple[tuple[str | int, ...], SchemaIssue]
+
+
+def _issues(error: Any) -> Iterator[_Located]:
+    """Yield the issues of one ``jsonschema.ValidationError`` (``Any``: jsonschema's boundary)."""
+    keyword: str = error.validator
+    at: tuple[str | int, ...] = tuple(error.absolute_path)
+    instance: Any = error.instance
+    value: Any = error.validator_value
+
+    if keyword == "additionalProperties" and isinstance(instance, Mapping):
+        schema: Mapping[str, Any] = error.schema
+        declared = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
+        for key in instance:
+            if key not in declared and not any(re.search(p, key) for p in patterns):
+                where = (*at, key)
+                message = f"unknown field {_quote(key)}"
+                yield where, SchemaIssue(format_path(where), message, UNKNOWN_FIELD)
+        return
+    if keyword == "required" and isinstance(instance, Mapping):
+        for key in value:
+            if key not in instance:
+                where = (*at, key)
+                yield where, SchemaIssue(
+                    format_path(where), f"missing required field {_quote(key)}", keyword
+                )
+        return
+    if keyword in ("anyOf", "oneOf") and error.context:
+        # One issue from the branch that came closest, not one per failed branch; best_match
+        # returns the error itself when no branch stands out.
+        from jsonschema.exceptions import best_match
+
+        best: Any = best_match([error])
+        if best is not error:
+            yield from _issues(best)
+            return
+    if keyword in ("anyOf", "oneOf"):
+        # Without context, oneOf failed because more than one branch matched.
+        form = "none of the allowed forms" if error.context else "more than one allowed form"
+        message = f"matches {form}; got {_describe(instance)}"
+        yield at, SchemaIssue(format_path(at), message, keyword)
+        return
+    message = _message(keyword, value, instance, error.message)
+    yield at, SchemaIssue(format_path(at), message, keyword)
+
+
+def _message(keyword: str, value: Any, instance: Any, fallback: str) -> str:
+    if keyword == "type":
+        expected = " or ".join(value) if isinstance(value, list) else str(value)
+        return f"expected {expected}, got {_describe(instance)}"
+    if keyword == "enum":
+        shown = ", ".join(_literal(v) for v in value[:_MAX_ENUM])
+        more = f" (and {len(value) - _MAX_ENUM} more)" if len(value) > _MAX_ENUM else ""
+        return f"must be one of {shown}{more}; got {_literal(instance)}"
+    if keyword == "const":
+        return f"must be {_literal(value)}; got {_literal(instance)}"
+    if keyword == "pattern":
+        hint = _PATTERN_HINTS.get(value, f"match the pattern {value}")
+        return f"must be {hint}; got {_literal(instance)}"
+    if keyword in _SIZE_BOUNDS and isinstance(instance, Sized):
+        limit, noun = _SIZE_BOUNDS[keyword]
+        verb = "be" if noun == "character" else "have"
+        plural = "" if value == 1 else "s"
+        return f"must {verb} {limit} {value} {noun}{plural}; got {len(instance)}"
+    if keyword in _COMPARISONS:
+        return f"must be {_COMPARISONS[keyword]} {value}; got {_literal(instance)}"
+    if keyword == "multipleOf":
+        return f"must be a multiple of {value}; got {_literal(instance)}"
+    if keyword == "uniqueItems":
+        return "items must be unique"
+    return fallback if len(fallback) <= 160 else fallback[:157] + "..."
+
+
+def _describe(instance: Any) -> str:
+    """Name a value for a message: ``string "3"``, ``integer 3``, ``boolean true``, ``null``."""
+    if instance is None:
+        return "null"
+    if isinstance(instance, bool):
+        return f"boolean {_literal(instance)}"
+    if isinstance(instance, int):
+        return f"integer {instance}"
+    if isinstance(instance, float):
+        return f"number {instance}"
+    if isinstance(instance, str):
+        return f"string {_literal(instance)}"
+    if isinstance(instance, Mapping):
+        return "object"
+    if isinstance(instance, Sequence):
+        return "array"
+    return type(instance).__name__
+
+
+def _literal(value: Any) -> str:
+    """Render a scalar as JSON (strings shortened); objects and arrays by name only."""
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "an array"
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _quote(text: str) -> str:
+    shown = text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+    return json.dumps(shown, ensure_ascii=False)

@@ -1,0 +1,553 @@
+"""The generated JSON Schemas (tools/generate_schemas.py) and the runtime validator."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CRDS = SHARED / "reference" / "crds"
+UPSTREAM = SHARED / "reference" / "upstream-examples"
+SCHEMAS = REPO / "schemas"
+TOOL = REPO / "tools" / "generate_schemas.py"
+
+if importlib.util.find_spec("trainjob_migrate") is None:  # not installed: use the source tree
+    sys.path.insert(0, str(REPO / "function"))
+
+from trainjob_migrate import validation  # noqa: E402
+from trainjob_migrate.validation import SchemaIssue, validate  # noqa: E402
+
+GENERATED = (
+    "pytorchjob-v1",
+    "trainjob-2.0",
+    "trainjob-2.1",
+    "trainjob-2.2",
+    "trainjob-2.3",
+    "trainingruntime-2.3",
+    "clustertrainingruntime-2.3",
+)
+TRAINJOB_TARGETS = ("trainjob-2.0", "trainjob-2.1", "trainjob-2.2", "trainjob-2.3")
+SCHEMA_BY_KIND = {
+    "PyTorchJob": "pytorchjob-v1",
+    "TrainJob": "trainjob-2.3",
+    "TrainingRuntime": "trainingruntime-2.3",
+    "ClusterTrainingRuntime": "clustertrainingruntime-2.3",
+}
+
+needs_crds = pytest.mark.skipif(
+    not CRDS.is_dir(), reason=f"upstream CRDs not found at {CRDS} (shared/ is not beside the repo)"
+)
+
+
+@functools.cache
+def _tool():
+    spec = importlib.util.spec_from_file_location("generate_schemas", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(TOOL), *args], capture_output=True, text=True, cwd=REPO, check=False
+    )
+
+
+def _objects(path: Path):
+    """Every object in a YAML file, the items of a `kind: List` included."""
+    with path.open("rb") as stream:
+        for doc in yaml.load_all(stream, Loader=yaml.CSafeLoader):
+            if not doc:
+                continue
+            yield from doc["items"] if doc.get("kind") == "List" else [doc]
+
+
+def _yaml_files(directory: Path, pattern: str = "**/*.yaml") -> list[Path]:
+    if not directory.is_dir():
+        pytest.skip(f"{directory} not found (shared/ is not beside the repo)")
+    files = sorted(directory.glob(pattern))
+    assert files, f"no example files matched {directory}/{pattern}"
+    return files
+
+
+def _trainjob(**trainer) -> dict:
+    return {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "TrainJob",
+        "metadata": {"name": "mnist", "namespace": "team-a", "labels": {"app": "mnist"}},
+        "spec": {
+            "runtimeRef": {"name": "torch-distributed"},
+            "trainer": {
+                "image": "ghcr.io/kubeflow/trainer/mnist:latest",
+                "command": ["torchrun", "train.py"],
+                "numNodes": 2,
+                "numProcPerNode": 1,
+                "env": [{"name": "EPOCHS", "value": "3"}],
+                "resourcesPerNode": {"limits": {"cpu": 2, "memory": "4Gi"}},
+                **trainer,
+            },
+        },
+    }
+
+
+def _pytorchjob(**worker) -> dict:
+    container = {"name": "pytorch", "image": "docker.io/pytorch/pytorch:2.5", "args": ["train.py"]}
+    return {
+        "apiVersion": "kubeflow.org/v1",
+        "kind": "PyTorchJob",
+        "metadata": {"name": "mnist"},
+        "spec": {
+            "pytorchReplicaSpecs": {
+                "Master": {
+                    "replicas": 1,
+                    "restartPolicy": "OnFailure",
+                    "template": {"spec": {"containers": [dict(container)]}},
+                },
+                "Worker": {
+                    "replicas": 3,
+                    "restartPolicy": "OnFailure",
+                    "template": {"spec": {"containers": [dict(container)]}},
+                    **worker,
+                },
+            }
+        },
+    }
+
+
+def _at(issues: list[SchemaIssue]) -> dict[str, SchemaIssue]:
+    by_path = {issue.path: issue for issue in issues}
+    assert len(by_path) == len(issues), f"several issues at one path: {issues}"
+    return by_path
+
+
+# --- the generator ------------------------------------------------------------------------------
+
+
+@needs_crds
+def test_committed_schemas_are_up_to_date():
+    result = _run_tool("--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_crds
+def test_check_reports_a_changed_file_and_ignores_function_config(tmp_path):
+    assert _run_tool("--out", str(tmp_path)).returncode == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([*(f"{n}.json" for n in GENERATED), "SOURCES.md"])
+    (tmp_path / "function-config.json").write_text("{hand-written}\n")
+    assert _run_tool("--check", "--out", str(tmp_path)).returncode == 0
+
+    edited = tmp_path / "trainjob-2.1.json"
+    edited.write_text(edited.read_text().replace('"numNodes"', '"numNodez"'))
+    (tmp_path / "SOURCES.md").unlink()
+    result = _run_tool("--check", "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert "trainjob-2.1.json: differs" in result.stderr
+    assert "SOURCES.md: missing" in result.stderr
+    assert "trainjob-2.3.json" not in result.stderr
+    assert "function-config.json" not in result.stderr + result.stdout
+    assert (tmp_path / "function-config.json").read_text() == "{hand-written}\n"
+    assert not (tmp_path / "SOURCES.md").exists(), "--check must not write"
+
+
+@needs_crds
+def test_generation_is_deterministic():
+    tool = _tool()
+    assert tool.generate(CRDS) == tool.generate(CRDS)
+    assert [s.name for s in tool.SOURCES] == list(GENERATED)
+
+
+def test_sources_md_names_every_schema_and_the_command():
+    text = (SCHEMAS / "SOURCES.md").read_text()
+    assert "python tools/generate_schemas.py" in text
+    releases = ("v1.9.4", "v2.0.1", "v2.1.0", "v2.2.1", "v2.3.0", "v2.3.0", "v2.3.0")
+    for name, release in zip(GENERATED, releases, strict=True):
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}.json`"))
+        assert f"@{release}:manifests/base/crds/" in row
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        pytest.param(
+            {
+                "anyOf": [{"type": "integer"}, {"type": "string"}],
+                "x-kubernetes-int-or-string": True,
+            },
+            {"type": ["integer", "string"]},
+            id="int-or-string",
+        ),
+        pytest.param(
+            {"type": "string", "enum": ["a", "b"], "nullable": True},
+            {"type": ["string", "null"], "enum": ["a", "b", None]},
+            id="nullable",
+        ),
+        pytest.param(
+            {
+                "type": "object",
+                "description": "x",
+                "properties": {"a": {"type": "string", "default": "z"}},
+            },
+            {
+                "type": "object",
+                "properties": {"a": {"type": "string"}},
+                "additionalProperties": False,
+            },
+            id="strict-object",
+        ),
+        pytest.param(
+            {
+                "type": "object",
+                "properties": {"a": {"type": "string"}},
+                "x-kubernetes-preserve-unknown-fields": True,
+            },
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            id="preserve-unknown-fields",
+        ),
+        pytest.param(
+            {"type": "object", "additionalProperties": {"type": "string"}},
+            {"type": "object", "additionalProperties": {"type": "string"}},
+            id="map",
+        ),
+        pytest.param(
+            {
+                "type": "array",
+                "items": {"type": "string"},
+                "maxItems": 3,
+                "x-kubernetes-list-type": "set",
+                "x-kubernetes-validations": [{"rule": "self.size() > 0"}],
+            },
+            {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+            id="list-annotations-and-cel-dropped",
+        ),
+        pytest.param(
+            {"type": "integer", "minimum": 0, "exclusiveMinimum": True},
+            {"type": "integer", "exclusiveMinimum": 0},
+            id="openapi3-exclusive-bound",
+        ),
+    ],
+)
+def test_convert_schema(node, expected):
+    assert _tool().convert_schema(node) == expected
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        {"type": "string", "x-unknown-extension": 1},
+        {"type": "string", "enum": ["a", True]},  # YAML 1.1 read an unquoted `yes` as a boolean
+    ],
+)
+def test_convert_schema_refuses_what_it_cannot_translate(node):
+    tool = _tool()
+    with pytest.raises(tool.GenerateError):
+        tool.convert_schema(node)
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_generated_schema_is_valid_draft_2020_12(name):
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((SCHEMAS / f"{name}.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == f"https://trainjob-migrate.dev/schemas/{name}.json"
+    assert "Do not edit" in schema["$comment"]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["metadata"] == {"type": "object"}
+    text = json.dumps(schema)
+    for dropped in ('"description"', '"default"', '"x-kubernetes-', '"nullable"'):
+        assert dropped not in text
+
+
+# --- the validator: TrainJob --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", TRAINJOB_TARGETS)
+def test_minimal_trainjob_is_valid(name):
+    assert validate(_trainjob(), name) == []
+
+
+@pytest.mark.parametrize("name", TRAINJOB_TARGETS)
+def test_string_num_nodes_is_a_type_issue(name):
+    assert validate(_trainjob(numNodes="2"), name) == [
+        SchemaIssue("spec.trainer.numNodes", 'expected integer, got string "2"', "type")
+    ]
+
+
+def test_pod_spec_overrides_exists_in_2_0_only():
+    job = _trainjob()
+    override = {"targetJobs": [{"name": "node"}], "nodeSelector": {"a": "b"}}
+    job["spec"]["podSpecOverrides"] = [override]
+    assert validate(job, "trainjob-2.0") == []
+    assert validate(job, "trainjob-2.3") == [
+        SchemaIssue("spec.podSpecOverrides", 'unknown field "podSpecOverrides"', "unknown-field")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("trainjob-2.0", True),
+        ("trainjob-2.1", True),
+        ("trainjob-2.2", False),
+        ("trainjob-2.3", False),
+    ],
+)
+def test_num_proc_per_node_auto(name, valid):
+    issues = validate(_trainjob(numProcPerNode="auto"), name)
+    if valid:
+        assert issues == []
+    else:
+        message = 'expected integer, got string "auto"'
+        assert issues == [SchemaIssue("spec.trainer.numProcPerNode", message, "type")]
+
+
+def test_every_unknown_key_is_one_issue_at_its_own_path():
+    job = _trainjob(foo=1, **{"bar.baz": 2})
+    job["extra"] = {}
+    issues = validate(job, "trainjob-2.3")
+    assert issues == [
+        SchemaIssue("extra", 'unknown field "extra"', "unknown-field"),
+        SchemaIssue("spec.trainer[bar.baz]", 'unknown field "bar.baz"', "unknown-field"),
+        SchemaIssue("spec.trainer.foo", 'unknown field "foo"', "unknown-field"),
+    ]
+
+
+def test_missing_required_field_is_named_in_the_path():
+    job = _trainjob()
+    del job["spec"]["runtimeRef"]
+    job["spec"]["trainer"]["env"] = [{"value": "x"}]
+    assert validate(job, "trainjob-2.3") == [
+        SchemaIssue("spec.runtimeRef", 'missing required field "runtimeRef"', "required"),
+        SchemaIssue("spec.trainer.env[0].name", 'missing required field "name"', "required"),
+    ]
+
+
+def test_bounds_have_short_messages():
+    job = _trainjob(image="x" * 501, command=["c"] * 129)
+    job["spec"]["activeDeadlineSeconds"] = 0
+    issues = _at(validate(job, "trainjob-2.3"))
+    assert issues["spec.trainer.image"] == SchemaIssue(
+        "spec.trainer.image", "must be at most 500 characters; got 501", "maxLength"
+    )
+    assert issues["spec.trainer.command"].message == "must have at most 128 items; got 129"
+    assert issues["spec.activeDeadlineSeconds"] == SchemaIssue(
+        "spec.activeDeadlineSeconds", "must be >= 1; got 0", "minimum"
+    )
+
+
+def test_quantity_is_int_or_string_with_a_pattern():
+    limits = {"cpu": "500m", "memory": 1024, "nvidia.com/gpu": 1}
+    ok = _trainjob(resourcesPerNode={"limits": limits})
+    assert validate(ok, "trainjob-2.3") == []
+    bad = _trainjob(resourcesPerNode={"limits": {"cpu": "lots", "nvidia.com/gpu": True}})
+    assert validate(bad, "trainjob-2.3") == [
+        SchemaIssue(
+            "spec.trainer.resourcesPerNode.limits.cpu",
+            'must be a Kubernetes quantity such as 500m, 2 or 4Gi; got "lots"',
+            "pattern",
+        ),
+        SchemaIssue(
+            "spec.trainer.resourcesPerNode.limits[nvidia.com/gpu]",
+            "expected integer or string, got boolean true",
+            "type",
+        ),
+    ]
+
+
+def test_enum_message_lists_the_allowed_values():
+    runtime = {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "ClusterTrainingRuntime",
+        "metadata": {"name": "torch"},
+        "spec": {"template": {"spec": {"successPolicy": {"operator": "Some"}}}},
+    }
+    assert validate(runtime, "clustertrainingruntime-2.3") == [
+        SchemaIssue(
+            "spec.template.spec.successPolicy.operator",
+            'must be one of "All", "Any"; got "Some"',
+            "enum",
+        )
+    ]
+
+
+# --- the validator: PyTorchJob ------------------------------------------------------------------
+
+
+def test_minimal_pytorchjob_is_valid():
+    assert validate(_pytorchjob(), "pytorchjob-v1") == []
+
+
+def test_string_replicas_is_a_type_issue():
+    assert validate(_pytorchjob(replicas="3"), "pytorchjob-v1") == [
+        SchemaIssue(
+            "spec.pytorchReplicaSpecs.Worker.replicas", 'expected integer, got string "3"', "type"
+        )
+    ]
+
+
+def test_issues_are_sorted_by_path_with_numeric_indexes():
+    job = _pytorchjob()
+    pod = job["spec"]["pytorchReplicaSpecs"]["Worker"]["template"]["spec"]
+    pod["containers"] = [{"name": f"c{i}", "image": "i"} for i in range(11)]
+    del pod["containers"][10]["name"]
+    del pod["containers"][2]["name"]
+    pod["nodeSelector"] = {"kubernetes.io/arch": 1}
+    pod["containers"][0]["ports"] = [{"containerPort": "8080"}]
+    prefix = "spec.pytorchReplicaSpecs.Worker.template.spec."
+    assert [i.path for i in validate(job, "pytorchjob-v1")] == [
+        prefix + "containers[0].ports[0].containerPort",
+        prefix + "containers[2].name",
+        prefix + "containers[10].name",
+        prefix + "nodeSelector[kubernetes.io/arch]",
+    ]
+
+
+def test_probe_port_is_int_or_string():
+    job = _pytorchjob()
+    container = job["spec"]["pytorchReplicaSpecs"]["Master"]["template"]["spec"]["containers"][0]
+    for port in (8080, "http"):
+        container["livenessProbe"] = {"httpGet": {"port": port}}
+        assert validate(job, "pytorchjob-v1") == []
+    container["livenessProbe"] = {"httpGet": {"port": 80.5}}
+    [issue] = validate(job, "pytorchjob-v1")
+    assert issue.kind == "type"
+    assert issue.message == "expected integer or string, got number 80.5"
+
+
+def _upstream_pytorchjobs() -> list[Path]:
+    return [
+        *_yaml_files(UPSTREAM / "pytorchjob-v1"),
+        *_yaml_files(SHARED / "examples-seed", "pytorch-*.yaml"),
+        *_yaml_files(SHARED / "examples-seed", "opendatahub-*.yaml"),
+        *_yaml_files(UPSTREAM / "migration-guide", "**/*pytorchjob*.yaml"),
+    ]
+
+
+def _upstream_v2() -> list[Path]:
+    return [
+        *_yaml_files(UPSTREAM / "trainjob-v2"),
+        *_yaml_files(UPSTREAM / "migration-guide", "**/*trainjob*.yaml"),
+    ]
+
+
+@pytest.mark.parametrize("group", [_upstream_pytorchjobs, _upstream_v2], ids=["v1", "v2"])
+def test_upstream_examples_validate_clean(group):
+    checked = 0
+    for path in group():
+        for obj in _objects(path):
+            name = SCHEMA_BY_KIND[obj["kind"]]
+            assert validate(obj, name) == [], f"{path.relative_to(SHARED)} ({obj['kind']})"
+            checked += 1
+    assert checked >= 5
+
+
+def test_a_broken_upstream_example_is_caught():
+    # Guards the test above: the same examples, each with one mistake, must fail.
+    path = UPSTREAM / "pytorchjob-v1/training-operator-v1.9.4/examples/pytorch/simple.yaml"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    [job] = _objects(path)
+    broken = copy.deepcopy(job)
+    worker = broken["spec"]["pytorchReplicaSpecs"]["Worker"]
+    worker["template"]["spec"]["containers"][0]["imagee"] = "x"
+    [issue] = validate(broken, "pytorchjob-v1")
+    assert issue.path.endswith("containers[0].imagee")
+    assert issue.kind == "unknown-field"
+
+
+# --- the validator: module behaviour ------------------------------------------------------------
+
+
+def test_paths_are_krm_field_paths():
+    from jsonschema import Draft202012Validator
+
+    strings = {"type": "object", "additionalProperties": {"type": "string"}}
+    validator = Draft202012Validator(
+        {
+            "type": "object",
+            "properties": {
+                "metadata": {"type": "object", "properties": {"labels": strings}},
+                "spec": {
+                    "type": "object",
+                    "properties": {"containers": {"type": "array", "items": strings}},
+                },
+            },
+        }
+    )
+    instance = {
+        "metadata": {"labels": {"app.kubernetes.io/name": 1, "tier": 2}},
+        "spec": {"containers": [{"image": "x"}, {"image": 3}]},
+    }
+    assert [i.path for i in validation.collect_issues(validator, instance)] == [
+        "metadata.labels[app.kubernetes.io/name]",
+        "metadata.labels.tier",
+        "spec.containers[1].image",
+    ]
+
+
+def test_any_of_and_one_of_report_one_issue_not_one_per_branch():
+    # The shipped schemas have no anyOf left (int-or-string is translated), but a schema may.
+    from jsonschema import Draft202012Validator
+
+    positive = {"type": "integer", "minimum": 1}
+    validator = Draft202012Validator(
+        {
+            "type": "object",
+            "properties": {
+                "closest": {"anyOf": [positive, {"type": "boolean"}]},
+                "nested": {
+                    "oneOf": [
+                        {"type": "object", "properties": {"a": {"type": "string"}}},
+                        {"type": "string"},
+                    ]
+                },
+                "tie": {"anyOf": [positive, {"type": "integer", "maximum": -1}]},
+                "both": {"oneOf": [{"type": "integer"}, {"minimum": 0}]},
+            },
+        }
+    )
+    instance = {"closest": 0, "nested": {"a": 1}, "tie": 0, "both": 3}
+    issues = validation.collect_issues(validator, instance)
+    assert issues == [
+        SchemaIssue("both", "matches more than one allowed form; got integer 3", "oneOf"),
+        SchemaIssue("closest", "must be >= 1; got 0", "minimum"),
+        SchemaIssue("nested.a", "expected string, got integer 1", "type"),
+        SchemaIssue("tie", "matches none of the allowed forms; got integer 0", "anyOf"),
+    ]
+
+
+def test_load_validator_is_cached_and_rejects_unknown_names():
+    assert validation.load_validator("trainjob-2.3") is validation.load_validator("trainjob-2.3")
+    with pytest.raises(ValueError, match="no schema named"):
+        validation.load_validator("trainjob-9.9")
+    with pytest.raises(ValueError, match="no schema named"):
+        validation.load_validator("../pyproject")
+
+
+def test_importing_the_module_does_not_import_jsonschema():
+    code = (
+        "import sys; import trainjob_migrate.validation as v; "
+        "assert 'jsonschema' not in sys.modules, 'imported at module import'; "
+        "v.validate({}, 'trainjob-2.3'); assert 'jsonschema' in sys.modules"
+    )
+    env_path = str(REPO / "function")
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {env_path!r}); {code}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
