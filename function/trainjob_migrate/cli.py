@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
     try:
         if args.command == "fn":
-            from trainjob_migrate.commands import fn  # noqa: PLC0415 - keep start-up lean
+            from trainjob_migrate.commands import fn
 
             return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr)
         parser.print_help(sys.stderr)

@@ -111,7 +111,7 @@ def _schema() -> dict[str, Any]:
 
 
 def _check(obj: Mapping[str, Any]) -> None:
-    import jsonschema  # noqa: PLC0415 - only a run with options pays for this import
+    import jsonschema
 
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(obj), key=lambda e: list(e.absolute_path))

@@ -65,7 +65,6 @@ class Draft:
     metadata: Obj = dataclasses.field(default_factory=dict)
     spec: Obj = dataclasses.field(default_factory=dict)  # suspend, managedBy, activeDeadlineSeconds
     trainer: Obj = dataclasses.field(default_factory=dict)
-    env: list[Obj] = dataclasses.field(default_factory=list)
     pod_metadata: Obj = dataclasses.field(default_factory=dict)
     pod_spec: Obj = dataclasses.field(default_factory=dict)
     container: Obj = dataclasses.field(default_factory=dict)

@@ -91,7 +91,7 @@ def serialize(rl: ResourceList) -> str:
     return yamlio.dump(out)
 
 
-def annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+def annotations_of(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     meta = obj.get("metadata")
     if isinstance(meta, Mapping):
         ann = meta.get("annotations")
@@ -102,7 +102,7 @@ def annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def file_of(obj: Mapping[str, Any]) -> FileRef | None:
     """Where an object came from, per the (internal, else legacy) path annotations."""
-    ann = annotations(obj)
+    ann = annotations_of(obj)
     path = next((ann[k] for k in _PATH_KEYS if isinstance(ann.get(k), str)), None)
     if path is None:
         return None
@@ -116,5 +116,5 @@ def file_of(obj: Mapping[str, Any]) -> FileRef | None:
 
 def path_annotations(obj: Mapping[str, Any]) -> dict[str, Any]:
     """The subset of an object's annotations that places it in a file."""
-    ann = annotations(obj)
+    ann = annotations_of(obj)
     return {k: ann[k] for k in PATH_ANNOTATIONS if k in ann}

@@ -16,9 +16,7 @@ Path = tuple[str | int, ...]
 def format_path(path: Path) -> str:
     out: list[str] = []
     for part in path:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        elif "." in part or "/" in part or not part:
+        if isinstance(part, int) or "." in part or "/" in part or not part:
             out.append(f"[{part}]")
         else:
             out.append(f".{part}" if out else part)

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from trainjob_migrate.config import FunctionConfig
-from trainjob_migrate.errors import ConfigError
 from trainjob_migrate.convert import Conversion, convert, is_pytorchjob
+from trainjob_migrate.errors import ConfigError
 from trainjob_migrate.results import Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 from trainjob_migrate.targets import Target, get

@@ -32,7 +32,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
 
     # YAML 1.2 booleans (what kyaml, and so kpt and kustomize, read): ``on``/``yes``
     # stay strings, so a pass-through item keeps its content.
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's class-level registry
         first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_TAGS]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
@@ -68,7 +68,7 @@ _Loader.add_implicit_resolver(
 class _Dumper(_BaseDumper):  # type: ignore[misc]  # libyaml's classes are untyped
     """Block-style dumper without aliases; multi-line strings as literal blocks."""
 
-    def ignore_aliases(self, data: Any) -> bool:
+    def ignore_aliases(self, data: Any) -> bool:  # noqa: ARG002 - never alias anything
         return True
 
 
@@ -83,7 +83,7 @@ _Dumper.add_representer(str, _represent_str)
 def load(text: str | bytes) -> Any:
     """Load one YAML (or JSON) document."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise InputError(f"input is not valid YAML: {_describe(exc)}") from exc
 
@@ -91,7 +91,7 @@ def load(text: str | bytes) -> Any:
 def load_all(text: str | bytes) -> Iterator[Any]:
     """Load every document of a YAML stream."""
     try:
-        yield from yaml.load_all(text, Loader=_Loader)  # noqa: S506
+        yield from yaml.load_all(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise InputError(f"input is not valid YAML: {_describe(exc)}") from exc
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from trainjob_migrate import validation
 from trainjob_migrate.commands import fn
 

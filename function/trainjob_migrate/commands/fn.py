@@ -12,7 +12,7 @@ from typing import IO, Final
 from trainjob_migrate import config, krm
 from trainjob_migrate.errors import ConfigError, InputError
 from trainjob_migrate.pipeline import process
-from trainjob_migrate.results import Result, ResourceRef, Severity, exit_code, ref_of
+from trainjob_migrate.results import ResourceRef, Result, Severity, exit_code, ref_of
 
 PROG: Final = "trainjob-migrate"
 

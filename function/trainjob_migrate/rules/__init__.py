@@ -24,8 +24,11 @@ from trainjob_migrate.rules import (
 
 
 class Rule(Protocol):
-    ID: str
-    CONSUMES: tuple[str, ...]
+    @property
+    def ID(self) -> str: ...
+
+    @property
+    def CONSUMES(self) -> tuple[str, ...]: ...
 
     def apply(self, ctx: Context) -> None: ...
 

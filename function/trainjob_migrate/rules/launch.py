@@ -17,6 +17,7 @@ torchrun's PET_* variables into container ``node``. So:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -93,7 +94,7 @@ def apply(ctx: Context) -> None:
 
     shim = False
     if kind == "plain":
-        command, shim = _plain(ctx, command, args)
+        command, shim = _plain(ctx, command)
         if ctx.config.launch_env == "torchrun" and command:
             nproc_value, nproc_path = "1", None
     if ctx.target.runtime_has_command and not command:
@@ -181,7 +182,7 @@ def _strip_flags(
 
 def _check_shell(ctx: Context, command: Sequence[str]) -> None:
     script = " ".join(command)
-    found = sorted(set(m.group(0) for m in _SHELL_RDZV.finditer(script)))
+    found = sorted({m.group(0) for m in _SHELL_RDZV.finditer(script)})
     if found:
         ctx.lossy(
             ID, (*ctx.container_path, "command"),
@@ -199,7 +200,7 @@ def _check_mpi(ctx: Context, command: Sequence[str], args: Sequence[str]) -> Non
     tokens = [*command, *args]
     program = tokens[0].rsplit("/", 1)[-1] if tokens else ""
     mpi_backend = "--backend=mpi" in tokens or any(
-        a == "--backend" and b == "mpi" for a, b in zip(tokens, tokens[1:])
+        pair == ("--backend", "mpi") for pair in itertools.pairwise(tokens)
     )
     if program in _MPI_LAUNCHERS or mpi_backend:
         what = f"the {program} launcher" if program in _MPI_LAUNCHERS else "the MPI backend"
@@ -211,7 +212,7 @@ def _check_mpi(ctx: Context, command: Sequence[str], args: Sequence[str]) -> Non
         )
 
 
-def _plain(ctx: Context, command: list[str], args: list[str]) -> tuple[list[str], bool]:
+def _plain(ctx: Context, command: list[str]) -> tuple[list[str], bool]:
     """A non-torchrun job: (command to emit, whether to add the v1 env shim)."""
     has_master = "Master" in ctx.roles
     mode = ctx.config.launch_env
@@ -403,7 +404,6 @@ def _env(ctx: Context, shim: bool) -> None:
         out.extend(_shim(ctx, seen))
     if "PYTHONUNBUFFERED" not in seen:
         out.append({"name": "PYTHONUNBUFFERED", "value": "1"})  # v1 injected it; v2 does not
-    ctx.draft.env = out
     if out:
         ctx.draft.trainer["env"] = out
 

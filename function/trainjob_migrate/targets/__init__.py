@@ -47,7 +47,7 @@ class Target:
 
 
 def get(version: str) -> Target:
-    from trainjob_migrate.targets import v2_0, v2_1, v2_2, v2_3  # noqa: PLC0415
+    from trainjob_migrate.targets import v2_0, v2_1, v2_2, v2_3
 
     table = {t.version: t for t in (v2_0.TARGET, v2_1.TARGET, v2_2.TARGET, v2_3.TARGET)}
     return table[version]
