@@ -46,9 +46,15 @@ def is_pytorchjob(item: Any) -> bool:
     return isinstance(api_version, str) and api_version.split("/")[0] == PYTORCHJOB_GROUP
 
 
-def convert(job: Mapping[str, Any], config: FunctionConfig, target: Target) -> Conversion:
+def convert(
+    job: Mapping[str, Any],
+    config: FunctionConfig,
+    target: Target,
+    file: FileRef | None = None,
+) -> Conversion:
+    """Convert one job; ``file`` defaults to the job's own path annotations (a List's for its items)."""
     ref = ref_of(job)
-    file = krm.file_of(job)
+    file = krm.file_of(job) or file
     ctx_or_results = _prepare(job, config, target, ref, file)
     if isinstance(ctx_or_results, list):
         return Conversion([dict(job)], ctx_or_results, converted=False)

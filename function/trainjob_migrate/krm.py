@@ -38,6 +38,10 @@ class ResourceList:
     function_config: Obj | None
     results: list[Result] = dataclasses.field(default_factory=list)
     api_version: str = RESOURCE_LIST_API_VERSION
+    #: source text of each input item, by id; the items are kept alive in ``_originals``
+    #: so that an id seen again at output time is the very same, unchanged object
+    sources: dict[int, str] = dataclasses.field(default_factory=dict)
+    _originals: list[Any] = dataclasses.field(default_factory=list)
 
 
 def parse(text: str | bytes) -> ResourceList:
@@ -49,7 +53,7 @@ def parse(text: str | bytes) -> ResourceList:
             raise InputError(f"input is not UTF-8 (byte {exc.start})") from exc
     if not text.strip():
         raise InputError("no input on stdin: expected a ResourceList (YAML or JSON)")
-    data = _load(text)
+    data, sources = _load(text)
     if not isinstance(data, Mapping):
         raise InputError(f"expected a ResourceList object, got a YAML {type(data).__name__}")
     if data.get("kind") != "ResourceList":
@@ -68,27 +72,35 @@ def parse(text: str | bytes) -> ResourceList:
         items=items,
         function_config=dict(config) if config is not None else None,
         api_version=str(data.get("apiVersion") or RESOURCE_LIST_API_VERSION),
+        sources={id(i): src for i, src in zip(items, sources, strict=False) if src is not None},
+        _originals=list(items),
     )
 
 
-def _load(text: str) -> Any:
-    # JSON is a YAML subset, but the json module is much faster on large inputs.
+def _load(text: str) -> tuple[Any, list[str | None]]:
+    # JSON is a YAML subset, but the json module is much faster on large inputs; its
+    # items are written back as block YAML (kpt would write JSON into files as flow style).
     if text.lstrip().startswith("{"):
         try:
-            return json.loads(text)
+            return json.loads(text), []
         except ValueError:
             pass
-    return yamlio.load(text)
+    return yamlio.load_with_sources(text, "items")
 
 
 def serialize(rl: ResourceList) -> str:
-    """Block-style YAML (kpt writes JSON output into files as flow style)."""
-    out: Obj = {"apiVersion": rl.api_version, "kind": "ResourceList", "items": rl.items}
+    """Block-style YAML; an item that passed through unchanged keeps its source text."""
+    head = yamlio.dump({"apiVersion": rl.api_version, "kind": "ResourceList"})
+    parts = [head, "items:\n" if rl.items else "items: []\n"]
+    parts.extend(yamlio.dump_element(item, rl.sources.get(id(item))) for item in rl.items)
+    tail: Obj = {}
     if rl.function_config is not None:
-        out["functionConfig"] = rl.function_config
+        tail["functionConfig"] = rl.function_config
     if rl.results:
-        out["results"] = [r.to_dict() for r in rl.results]
-    return yamlio.dump(out)
+        tail["results"] = [r.to_dict() for r in rl.results]
+    if tail:
+        parts.append(yamlio.dump(tail))
+    return "".join(parts)
 
 
 def annotations_of(obj: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -118,3 +130,13 @@ def path_annotations(obj: Mapping[str, Any]) -> dict[str, Any]:
     """The subset of an object's annotations that places it in a file."""
     ann = annotations_of(obj)
     return {k: ann[k] for k in PATH_ANNOTATIONS if k in ann}
+
+
+def with_index(obj: Obj, index: int) -> Obj:
+    """A copy of ``obj`` whose index annotations (those it has) say ``index``."""
+    ann = annotations_of(obj)
+    keys = [k for k in _INDEX_KEYS if k in ann]
+    if not keys or all(str(ann[k]) == str(index) for k in keys):
+        return obj
+    new_ann = {**ann, **{k: str(index) for k in keys}}
+    return {**obj, "metadata": {**obj["metadata"], "annotations": new_ann}}

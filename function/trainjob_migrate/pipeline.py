@@ -12,10 +12,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Final
 
+from trainjob_migrate import krm
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert, is_pytorchjob
 from trainjob_migrate.errors import ConfigError
-from trainjob_migrate.results import Result, Severity, ref_of
+from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 from trainjob_migrate.targets import Target, get
 
@@ -42,24 +43,65 @@ def process(items: list[Any], config: FunctionConfig) -> Outcome:
         )
     existing = _trainjobs(items)
     outcome = Outcome(items=[], results=[])
+    groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):
-            outcome.items.append(_process_list(item, config, target, existing, outcome))
+            groups.append([_process_list(item, config, target, existing, outcome)])
         else:
-            outcome.items.extend(_process_item(item, config, target, existing, outcome))
+            groups.append(_process_item(item, config, target, existing, outcome))
     if config.mode == "report":
         outcome.items = list(items)
+    else:
+        outcome.items = _renumber(groups)
     return outcome
+
+
+def _renumber(groups: list[list[Any]]) -> list[Any]:
+    """Give objects added to a file (side-by-side TrainJob, generated runtime) their own index.
+
+    Objects inherit the path/index annotations of the job they come from, and kpt refuses
+    two objects at the same path and index. So in a file where a job became several
+    objects, every object gets its position in the file as index, in the file's order.
+    """
+    out = [obj for group in groups for obj in group]
+    grown = {ref.path for g in groups if len(g) > 1 and (ref := krm.file_of(g[0])) is not None}
+    if not grown:
+        return out
+    placed: dict[str, list[tuple[int, int, int]]] = {}  # path -> (old index, order, position)
+    position = 0
+    for group in groups:
+        for order, obj in enumerate(group):
+            ref = krm.file_of(obj) if isinstance(obj, dict) else None
+            if ref is not None and ref.path in grown:
+                placed.setdefault(ref.path, []).append((ref.index, order, position))
+            position += 1
+    for slots in placed.values():
+        for new_index, (_, _, at) in enumerate(sorted(slots)):
+            out[at] = krm.with_index(out[at], new_index)
+    return out
 
 
 def _process_item(
     item: Any, config: FunctionConfig, target: Target, existing: dict[tuple[str, str], Obj],
-    outcome: Outcome,
+    outcome: Outcome, file: FileRef | None = None,
 ) -> list[Any]:
     if not is_pytorchjob(item):
         return [item]
     outcome.jobs += 1
-    conversion = convert(item, config, target)
+    try:
+        conversion = convert(item, config, target, file)
+    except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the other items
+        conversion = Conversion(
+            [item],
+            [
+                Result(
+                    f"internal error while converting ({type(exc).__name__}: {exc}); the "
+                    "PyTorchJob is left unchanged. Please report this with the job",
+                    Severity.ERROR, "internal", ref_of(item), None, krm.file_of(item) or file,
+                )
+            ],
+            converted=False,
+        )
     conversion = _check_collision(conversion, item, config, existing)
     outcome.results.extend(conversion.results)
     if not conversion.converted:
@@ -78,8 +120,9 @@ def _process_list(
 ) -> Any:
     before = outcome.converted
     inner: list[Any] = []
+    file = krm.file_of(item)
     for child in item["items"]:
-        inner.extend(_process_item(child, config, target, existing, outcome))
+        inner.extend(_process_item(child, config, target, existing, outcome, file))
     if outcome.converted == before:
         return item
     converted = dict(item)

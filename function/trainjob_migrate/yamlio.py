@@ -96,6 +96,69 @@ def load_all(text: str | bytes) -> Iterator[Any]:
         raise InputError(f"input is not valid YAML: {_describe(exc)}") from exc
 
 
+def load_with_sources(text: str, key: str) -> tuple[Any, list[str | None]]:
+    """Load one document, plus the source text of each element of its top-level list ``key``.
+
+    Each source is re-indented to column 0 (``None`` where that cannot be done safely, e.g.
+    an alias to an anchor outside the element), so an element that comes out unchanged
+    can be written back as it was written: same quotes, flow style and comments.
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        raise InputError(f"input is not valid YAML: {_describe(exc)}") from exc
+    finally:
+        loader.dispose()
+    elements: list[Any] = []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == key and isinstance(value_node, yaml.SequenceNode):
+                elements = value_node.value
+    values = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(values, list) or len(values) != len(elements):
+        return data, []
+    return data, [_source(text, n, v) for n, v in zip(elements, values, strict=True)]
+
+
+def _source(text: str, node: Any, value: Any) -> str | None:
+    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+        return None
+    column = node.start_mark.column
+    lines = text[node.start_mark.index : node.end_mark.index].rstrip().split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        if line[:column].strip():
+            return None  # content left of the element's own column: not a simple block
+        out.append(line[column:] if line.strip() else "")
+    source = "\n".join(out)
+    if any(c in source for c in "&*!%") and not _plain_equivalent(source, value):
+        return None  # anchors and aliases are never written out (kustomize rejects them)
+    return source
+
+
+def _plain_equivalent(source: str, value: Any) -> bool:
+    """The source holds no anchor or alias and still means ``value`` on its own."""
+    try:
+        events = list(yaml.parse(source, Loader=_Loader))
+        if any(getattr(e, "anchor", None) for e in events):
+            return False
+        return bool(load(source) == value)
+    except (yaml.YAMLError, InputError):
+        return False
+
+
+def dump_element(data: Any, source: str | None = None) -> str:
+    """One element of a block sequence (``- ...``), from its source text when given."""
+    text = source if source is not None else dump(data).rstrip("\n")
+    first, _, rest = text.partition("\n")
+    lines = [f"- {first}"]
+    if rest:
+        lines.extend(f"  {line}" if line else "" for line in rest.split("\n"))
+    return "\n".join(lines) + "\n"
+
+
 def dump(data: Any) -> str:
     """Dump one document as block-style YAML, keys in their given order."""
     text: str = yaml.dump(

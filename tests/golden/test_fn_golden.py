@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from trainjob_migrate import validation
+from trainjob_migrate import validation, yamlio
 from trainjob_migrate.commands import fn
 
 CASES = Path(__file__).parent / "fn"
@@ -45,10 +45,10 @@ def _resource_list(case: Path, target: str) -> str:
     items: list[Any] = []
     for path in sorted(case.glob("*.yaml")):
         if not path.name.startswith("_"):
-            items.extend(d for d in yaml.safe_load_all(path.read_text()) if d is not None)
+            items.extend(d for d in yamlio.load_all(path.read_text()) if d is not None)
     config_file = case / "_fnconfig.yaml"
     config = (
-        yaml.safe_load(config_file.read_text())
+        yamlio.load(config_file.read_text())
         if config_file.exists()
         else {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}}
     )
@@ -62,7 +62,7 @@ def _resource_list(case: Path, target: str) -> str:
         "items": items,
         "functionConfig": config,
     }
-    return yaml.safe_dump(rl, sort_keys=False)
+    return yamlio.dump(rl)  # the fixtures as written: no timestamps turned into datetimes
 
 
 def run_fn(text: str) -> tuple[str, str, int]:
@@ -109,9 +109,12 @@ def _emitted() -> list[tuple[str, str, dict[str, Any]]]:
             continue  # test_golden reports the missing expectation
         expected = yaml.safe_load(expected_file.read_text())
         for item in expected["items"]:
-            for obj in item.get("items", [item]) if item.get("kind") == "List" else [item]:
-                if obj.get("apiVersion") == "trainer.kubeflow.org/v1alpha1":
-                    found.append((f"{case.name}@{target}", target, obj))
+            objects = item.get("items", [item]) if item.get("kind") == "List" else [item]
+            found.extend(
+                (f"{case.name}@{target}", target, obj)
+                for obj in objects
+                if obj.get("apiVersion") == "trainer.kubeflow.org/v1alpha1"
+            )
     return found
 
 

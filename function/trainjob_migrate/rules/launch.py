@@ -283,7 +283,7 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
         )
         return
     resources = ctx.container.get("resources") or {}
-    gpus = _count(resources, lambda n: "gpu" in n)
+    gpus = _count(resources, lambda n: "gpu" in n.lower())  # as upstream numGPU
     accelerators = _count(resources, _is_accelerator)
     cpus = _cpus(resources)
     if not torchrun:
