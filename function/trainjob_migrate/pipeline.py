@@ -82,7 +82,7 @@ def _renumber(groups: list[list[Any]]) -> list[Any]:
 
 
 def _process_item(
-    item: Any, config: FunctionConfig, target: Target, existing: dict[tuple[str, str], Obj],
+    item: Any, config: FunctionConfig, target: Target, existing: dict[_Key, Obj],
     outcome: Outcome, file: FileRef | None = None,
 ) -> list[Any]:
     if not is_pytorchjob(item):
@@ -102,13 +102,13 @@ def _process_item(
             ],
             converted=False,
         )
-    conversion = _check_collision(conversion, item, config, existing)
+    conversion = _check_collision(conversion, item, config, existing, file)
     outcome.results.extend(conversion.results)
     if not conversion.converted:
         return [item]
     outcome.converted += 1
     if conversion.trainjob is not None:
-        existing[_key(conversion.trainjob)] = conversion.trainjob
+        existing[_key(conversion.trainjob, file)] = conversion.trainjob
     if config.mode == "side-by-side":
         return [item, *conversion.objects] if conversion.objects else [item]
     return conversion.objects
@@ -116,7 +116,7 @@ def _process_item(
 
 def _process_list(
     item: Mapping[str, Any], config: FunctionConfig, target: Target,
-    existing: dict[tuple[str, str], Obj], outcome: Outcome,
+    existing: dict[_Key, Obj], outcome: Outcome,
 ) -> Any:
     before = outcome.converted
     inner: list[Any] = []
@@ -134,12 +134,12 @@ def _process_list(
 
 def _check_collision(
     conversion: Conversion, job: Mapping[str, Any], config: FunctionConfig,
-    existing: dict[tuple[str, str], Obj],
+    existing: dict[_Key, Obj], file: FileRef | None,
 ) -> Conversion:
     """A TrainJob of the same name already in the stream: ours from an earlier run, or a clash."""
     if conversion.trainjob is None:
         return conversion
-    other = existing.get(_key(conversion.trainjob))
+    other = existing.get(_key(conversion.trainjob, file))
     if other is None:
         return conversion
     ours = conversion.trainjob["metadata"]["annotations"][CONVERTED_FROM]
@@ -153,25 +153,38 @@ def _check_collision(
         return Conversion([], [note], converted=True)
     clash = Result(
         f"a TrainJob named {conversion.trainjob['metadata'].get('name')!r} already exists in "
-        "the input; rename one of them (or use mode side-by-side with another nameSuffix)",
+        f"the input{_where(file)}; rename one of them (or use mode side-by-side with another "
+        "nameSuffix)",
         Severity.ERROR, "name-collision", ref, "metadata.name", file,
     )
     return Conversion([dict(job)], [clash], converted=False)
 
 
-def _trainjobs(items: list[Any]) -> dict[tuple[str, str], Obj]:
-    found: dict[tuple[str, str], Obj] = {}
+def _where(file: FileRef | None) -> str:
+    folder = file.path.rpartition("/")[0] if file else ""
+    return f" in folder {folder}/" if folder else ""
+
+
+def _trainjobs(items: list[Any]) -> dict[_Key, Obj]:
+    found: dict[_Key, Obj] = {}
     for item in items:
         children = item["items"] if _is_list(item) else [item]
+        file = krm.file_of(item) if isinstance(item, Mapping) else None
         for child in children:
             if isinstance(child, Mapping) and child.get("kind") == "TrainJob":
-                found[_key(child)] = dict(child)
+                found[_key(child, file)] = dict(child)
     return found
 
 
-def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
+#: (folder of the file, namespace, name): the same job name in dev/ and prod/ is no clash
+_Key = tuple[str, str, str]
+
+
+def _key(obj: Mapping[str, Any], file: FileRef | None = None) -> _Key:
     meta = obj.get("metadata") or {}
-    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+    where = krm.file_of(obj) or file
+    folder = where.path.rpartition("/")[0] if where else ""
+    return (folder, str(meta.get("namespace") or ""), str(meta.get("name") or ""))
 
 
 def _is_list(item: Any) -> bool:
