@@ -129,7 +129,19 @@ def _prepare(
                 "and run again",
             )
         ]
-    specs = job["spec"]["pytorchReplicaSpecs"]
+    meta = job.get("metadata") or {}
+    if not meta.get("name"):
+        return error(
+            ("metadata", "name"),
+            "the PyTorchJob has no name (generateName alone is not enough: the TrainJob's "
+            "master address and pod names derive from its name); give it a name",
+        )
+    specs = (job.get("spec") or {}).get("pytorchReplicaSpecs")
+    if not specs:
+        return error(
+            ("spec", "pytorchReplicaSpecs"),
+            "no spec.pytorchReplicaSpecs: a PyTorchJob needs a Master or Worker replica spec",
+        )
     roles: dict[str, Role] = {}
     for key, spec in specs.items():
         canonical = str(key).capitalize()  # the v1 defaulter normalises the case

@@ -31,8 +31,6 @@ def apply(ctx: Context) -> None:
 
 def _check_name(ctx: Context, num_nodes: int) -> None:
     name = ctx.draft.name
-    if not name:
-        return  # generateName: the server picks the name; nothing to check here
     if len(name) > 63 or not _RFC1035.match(name):
         ctx.error(
             ID, ("metadata", "name"),
