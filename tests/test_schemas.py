@@ -23,8 +23,8 @@ TOOL = REPO / "tools" / "generate_schemas.py"
 if importlib.util.find_spec("trainjob_migrate") is None:  # not installed: use the source tree
     sys.path.insert(0, str(REPO / "function"))
 
-from trainjob_migrate import validation  # noqa: E402
-from trainjob_migrate.validation import SchemaIssue, validate  # noqa: E402
+from trainjob_migrate import validation
+from trainjob_migrate.validation import SchemaIssue, validate
 
 GENERATED = (
     "pytorchjob-v1",
@@ -538,10 +538,15 @@ def test_load_validator_is_cached_and_rejects_unknown_names():
 
 
 def test_importing_the_module_does_not_import_jsonschema():
+    # jsonschema is only for describing an invalid object: neither importing the module nor
+    # validating a valid object imports it; an invalid object does (for the messages).
+    job = json.dumps(_pytorchjob())
     code = (
-        "import sys; import trainjob_migrate.validation as v; "
+        "import sys, json; import trainjob_migrate.validation as v; "
         "assert 'jsonschema' not in sys.modules, 'imported at module import'; "
-        "v.validate({}, 'trainjob-2.3'); assert 'jsonschema' in sys.modules"
+        f"assert v.validate(json.loads({job!r}), 'pytorchjob-v1') == []; "
+        "assert 'jsonschema' not in sys.modules, 'imported to validate a valid job'; "
+        "assert v.validate({'spec': 1}, 'trainjob-2.3'); assert 'jsonschema' in sys.modules"
     )
     env_path = str(REPO / "function")
     result = subprocess.run(

@@ -6,15 +6,21 @@ unexpected exception never shows a traceback: it is one line on stderr and exit 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from trainjob_migrate import __version__
-from trainjob_migrate.results import EXIT_CRASH, EXIT_USAGE
+from trainjob_migrate.errors import ConfigError, MigrateError
+from trainjob_migrate.results import EXIT_CRASH, EXIT_ERROR, EXIT_USAGE
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # not at module level: `fn` never parses (start-up time)
+
     parser = argparse.ArgumentParser(
         prog="trainjob-migrate",
         description="Convert Kubeflow PyTorchJobs (kubeflow.org/v1) into Trainer v2 TrainJobs.",
@@ -27,22 +33,30 @@ def build_parser() -> argparse.ArgumentParser:
         description="KRM function (kpt fn eval --exec, kustomize exec/container functions). "
         "Options come from the ResourceList's functionConfig.",
     )
+    from trainjob_migrate.commands import check, convert  # the fn hot path never gets here
+
+    convert.add_parser(sub)
+    check.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
-        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
-    try:
-        if args.command == "fn":
+        if args_list == ["fn"]:
+            # the hot path of every kustomize build: skip building the other commands' parsers
             from trainjob_migrate.commands import fn
 
             return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr)
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+        parser = build_parser()
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+            return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+        return _dispatch(parser, args)
+    except MigrateError as exc:
+        sys.stderr.write(f"trainjob-migrate: error: {exc}\n")
+        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
@@ -51,3 +65,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Please report this with the input that caused it.\n"
         )
         return EXIT_CRASH
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "fn":
+        from trainjob_migrate.commands import fn
+
+        return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr)
+    if args.command == "convert":
+        from trainjob_migrate.commands import convert
+
+        return convert.run(args)
+    if args.command == "check":
+        from trainjob_migrate.commands import check
+
+        return check.run(args)
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE

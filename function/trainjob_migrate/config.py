@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any, Final
 
 from trainjob_migrate import DOMAIN
@@ -105,12 +103,19 @@ def _normalize_version(value: Any) -> str:
 
 @functools.cache
 def _schema() -> dict[str, Any]:
+    import json  # only to explain an invalid config (start-up time)
+    from importlib import resources
+
     text = (resources.files("trainjob_migrate") / "schemas" / "function-config.json").read_text()
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
 def _check(obj: Mapping[str, Any]) -> None:
+    from trainjob_migrate import validation
+
+    if validation.is_valid(obj, "function-config"):  # generated code: jsonschema only if not
+        return
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(_schema())

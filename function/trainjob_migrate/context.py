@@ -137,6 +137,11 @@ class Context:
     def info(self, rule: str, path: Path | None, message: str) -> None:
         self.report(Severity.INFO, rule, path, message)
 
+    def empty(self, rule: str, path: Path) -> None:
+        """An explicitly empty value: the same as leaving it out, said once so it is not silent."""
+        self.consume(path)
+        self.info(rule, path, "empty: the same as leaving it out; nothing to carry")
+
     def lossy(self, rule: str, path: Path | None, message: str) -> None:
         """Something of the input is lost: a warning, or an error with ``strict: true``."""
         severity = Severity.ERROR if self.config.strict else Severity.WARNING

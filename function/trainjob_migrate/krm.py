@@ -9,9 +9,9 @@ put an object back into its file.
 from __future__ import annotations
 
 import dataclasses
-import json
+import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from trainjob_migrate import yamlio
 from trainjob_migrate.errors import InputError
@@ -30,6 +30,32 @@ PATH_ANNOTATIONS: Final = (
 )
 _PATH_KEYS: Final = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 _INDEX_KEYS: Final = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+
+#: After the size limit (yamlio.max_input_bytes), at most this much more is read and
+#: discarded, so that the writer of the input is not cut off mid-write; an endless input
+#: stops there.
+_DRAIN_BYTES: Final = 256 * 1024 * 1024
+_MIB: Final = 1024 * 1024
+
+
+def read_input(stream: IO[bytes], limit: int | None = None) -> bytes:
+    """All of ``stream``, or :class:`InputError` when it holds more than ``limit`` bytes.
+
+    An oversized input is never held in memory: past the limit it is read in chunks and
+    discarded (up to a bound), so the error can say how large it was.
+    """
+    limit = yamlio.max_input_bytes() if limit is None else limit
+    data = stream.read(limit + 1)
+    if len(data) <= limit:
+        return data
+    size, data = len(data), b""
+    while size <= limit + _DRAIN_BYTES and (chunk := stream.read(_MIB)):
+        size += len(chunk)
+    more = "more than " if size > limit + _DRAIN_BYTES else ""
+    raise InputError(
+        f"input refused: it is {more}{size / _MIB:.1f} MiB, over the limit of "
+        f"{limit / _MIB:g} MiB; {yamlio.limit_hint()}"
+    )
 
 
 @dataclasses.dataclass(slots=True)
@@ -51,6 +77,8 @@ def parse(text: str | bytes) -> ResourceList:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"input is not UTF-8 (byte {exc.start})") from exc
+    if "\r" in text:  # CRLF (or CR) line breaks: YAML reads them as LF; sources are kept as LF
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError("no input on stdin: expected a ResourceList (YAML or JSON)")
     data, sources = _load(text)
@@ -80,12 +108,77 @@ def parse(text: str | bytes) -> ResourceList:
 def _load(text: str) -> tuple[Any, list[str | None]]:
     # JSON is a YAML subset, but the json module is much faster on large inputs; its
     # items are written back as block YAML (kpt would write JSON into files as flow style).
+    # Whatever the json module reads differently from YAML (a duplicate key, NaN, an
+    # integer too long, a lone surrogate) is left to the YAML reader, which names it.
     if text.lstrip().startswith("{"):
+        import json  # only for JSON input (start-up time of the YAML case)
+
         try:
-            return json.loads(text), []
+            data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        except RecursionError:  # the json module's own guard, far past MAX_DEPTH
+            raise InputError(_TOO_DEEP) from None
         except ValueError:
             pass
+        else:
+            _check_shape(data)
+            if not _SURROGATE_ESCAPE.search(text) or _encodable(data):
+                return data, []
     return yamlio.load_with_sources(text, "items")
+
+
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate key")
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _encodable(data: Any) -> bool:
+    import json
+
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_TOO_DEEP: Final = (
+    f"input refused: nesting deeper than {yamlio.MAX_DEPTH} levels of maps and lists (the "
+    "limit for any manifest); flatten the document"
+)
+
+
+def _check_shape(root: Any) -> None:
+    """The limits the YAML reader applies (depth, nodes), for JSON; iterative, no recursion."""
+    nodes_left = yamlio.max_nodes() - 1
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if type(value) is dict:
+            children: Any = value.values()
+            nodes_left -= 2 * len(value)  # keys are nodes too, as in YAML
+        elif type(value) is list:
+            children = value
+            nodes_left -= len(value)
+        else:
+            continue
+        depth += 1
+        if depth > yamlio.MAX_DEPTH:
+            raise InputError(_TOO_DEEP)
+        if nodes_left < 0:
+            raise InputError(
+                f"input refused: more than {yamlio.max_nodes()} nodes (objects, arrays, keys "
+                f"and values); {yamlio.limit_hint()}"
+            )
+        stack.extend((child, depth) for child in children if type(child) in (dict, list))
 
 
 def serialize(rl: ResourceList) -> str:

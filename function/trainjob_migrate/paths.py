@@ -7,6 +7,7 @@ map keys holding dots or slashes print in brackets: ``metadata.labels[app.kubern
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -49,3 +50,19 @@ def get(value: Any, path: Path, default: Any = None) -> Any:
             return default
         value = value[part]
     return value
+
+
+_TOKEN = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+
+
+def parse_path(text: str) -> Path:
+    """The inverse of :func:`format_path` (``[3]`` is an index, ``[a.b/c]`` a key)."""
+    out: list[str | int] = []
+    for bracketed, plain in _TOKEN.findall(text):
+        if plain:
+            out.append(plain)
+        elif bracketed.isdigit():
+            out.append(int(bracketed))
+        else:
+            out.append(bracketed)
+    return tuple(out)

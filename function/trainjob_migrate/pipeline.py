@@ -9,7 +9,7 @@ the same file. ``kind: List``/``PyTorchJobList`` items are converted inside.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from trainjob_migrate import krm
@@ -31,9 +31,15 @@ class Outcome:
     results: list[Result]
     jobs: int = 0
     converted: int = 0
+    #: what each input item became, aligned with the input (before file indexes are renumbered)
+    groups: list[list[Any]] = dataclasses.field(default_factory=list)
 
 
-def process(items: list[Any], config: FunctionConfig) -> Outcome:
+#: which PyTorchJobs to convert (the CLI's --name, --namespace, -l); None: all
+Selector = Callable[[Mapping[str, Any]], bool]
+
+
+def process(items: list[Any], config: FunctionConfig, select: Selector | None = None) -> Outcome:
     """Convert what can be converted; raise :class:`ConfigError` for options that cannot work."""
     target = get(config.target_version)
     if config.generate_runtime and target.runtime_schema is None:
@@ -46,13 +52,15 @@ def process(items: list[Any], config: FunctionConfig) -> Outcome:
     groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):
-            groups.append([_process_list(item, config, target, existing, outcome)])
+            groups.append([_process_list(item, config, target, existing, outcome, select)])
         else:
-            groups.append(_process_item(item, config, target, existing, outcome))
+            groups.append(_process_item(item, config, target, existing, outcome, select))
     if config.mode == "report":
         outcome.items = list(items)
+        outcome.groups = [[item] for item in items]
     else:
         outcome.items = _renumber(groups)
+        outcome.groups = groups
     return outcome
 
 
@@ -83,9 +91,9 @@ def _renumber(groups: list[list[Any]]) -> list[Any]:
 
 def _process_item(
     item: Any, config: FunctionConfig, target: Target, existing: dict[_Key, Obj],
-    outcome: Outcome, file: FileRef | None = None,
+    outcome: Outcome, select: Selector | None, file: FileRef | None = None,
 ) -> list[Any]:
-    if not is_pytorchjob(item):
+    if not is_pytorchjob(item) or (select is not None and not select(item)):
         return [item]
     outcome.jobs += 1
     try:
@@ -116,13 +124,13 @@ def _process_item(
 
 def _process_list(
     item: Mapping[str, Any], config: FunctionConfig, target: Target,
-    existing: dict[_Key, Obj], outcome: Outcome,
+    existing: dict[_Key, Obj], outcome: Outcome, select: Selector | None,
 ) -> Any:
     before = outcome.converted
     inner: list[Any] = []
     file = krm.file_of(item)
     for child in item["items"]:
-        inner.extend(_process_item(child, config, target, existing, outcome, file))
+        inner.extend(_process_item(child, config, target, existing, outcome, select, file))
     if outcome.converted == before:
         return item
     converted = dict(item)

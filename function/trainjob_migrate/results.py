@@ -41,6 +41,9 @@ class ResourceRef:
 class FileRef:
     path: str
     index: int = 0
+    #: 1-based line of the object or field, where known (the repository CLI knows it; the
+    #: KRM wire format has no place for it)
+    line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path}
@@ -78,7 +81,12 @@ class Result:
         if self.file is not None:
             parts.append(f"({self.file.path})")
         where = f"{self.field}: " if self.field else ""
-        return " ".join(parts) + f" {where}{self.message}"
+        line = " ".join(parts) + f" {where}{self.message}"
+        # names and values come from the input: a line break (or a terminal escape) in a
+        # name must not split the line or reach the terminal raw
+        return line if line.isprintable() else "".join(
+            c if c.isprintable() else ascii(c)[1:-1] for c in line
+        )
 
 
 EXIT_OK: Final = 0

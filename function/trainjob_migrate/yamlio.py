@@ -8,15 +8,34 @@ Two deliberate departures from PyYAML's defaults:
   YAML's silent last-one-wins.
 Output is block style, never uses anchors/aliases (kustomize rejects them), and
 keeps the key order of the input.
+
+Hostile input (see SECURITY.md): documents are composed by :class:`_Loader`'s own
+iterative composer on libyaml's events, which refuses, before anything is built from
+them, nesting deeper than :data:`MAX_DEPTH`, aliases that would expand the document by
+more than :data:`MAX_ALIAS_NODES` nodes when written out ("billion laughs"), recursive
+aliases, and any tag outside the JSON-compatible core schema (no object is ever
+constructed from a tag). libyaml's C composer recurses on the C stack (a 100 000-deep
+``[[[...`` crashes the interpreter), and PyYAML keeps aliases as shared references that
+only the writer expands: both are checked here, where the node graph is built.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from trainjob_migrate.errors import InputError
 
@@ -24,7 +43,83 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-_DROPPED_TAGS = frozenset({"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool"})
+#: Deepest nesting of maps and lists in a document, aliases expanded. Real manifests stay
+#: far below (the deepest CRD schemas shipped here nest 41 levels, a CRD around them ~50);
+#: the limit keeps every recursive walk (writer, schema validation, leaves) well inside
+#: Python's recursion limit.
+MAX_DEPTH: Final = 200
+#: Most nodes that aliases may add to a document once expanded (every alias is written
+#: out in full: kustomize rejects aliases). Real uses (a shared env list) add hundreds.
+MAX_ALIAS_NODES: Final = 100_000
+#: Input size limit in MiB, unless the environment variable below says otherwise. It also
+#: bounds the nodes (maps, lists, scalars) of a stream to one per 16 bytes of the limit:
+#: memory grows with nodes (about 0.7 KiB each while read and converted), not bytes, and
+#: real manifests take 11 to 40 bytes per node. 32 MiB: 2 097 152 nodes, under 1.5 GiB.
+DEFAULT_MAX_INPUT_MB: Final = 32
+MAX_INPUT_ENV: Final = "TRAINJOB_MIGRATE_MAX_INPUT_MB"
+_BYTES_PER_NODE: Final = 16
+_MIB: Final = 1024 * 1024
+
+
+def max_input_bytes() -> int:
+    """The input size limit in bytes (:data:`DEFAULT_MAX_INPUT_MB`, or the environment's)."""
+    raw = os.environ.get(MAX_INPUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_INPUT_MB * _MIB
+    try:
+        mib = float(raw)
+    except ValueError:
+        mib = 0.0
+    if not 0 < mib < 1024 * 1024:
+        raise InputError(f"{MAX_INPUT_ENV}={raw!r}: expected a positive number of MiB")
+    return max(1, int(mib * _MIB))
+
+
+def max_nodes() -> int:
+    """Most nodes (maps, lists, scalars; aliases not expanded) one YAML stream may have."""
+    return max(1, max_input_bytes() // _BYTES_PER_NODE)
+
+
+def limit_hint() -> str:
+    """What to do about a size limit: said by every message about one."""
+    return (
+        "run on fewer files at a time (one package or directory), or raise the limit with "
+        f"{MAX_INPUT_ENV}=<MiB> (now {max_input_bytes() / _MIB:g}; memory use is up to 50 "
+        "times the limit)"
+    )
+
+
+_CORE: Final = "tag:yaml.org,2002:"
+#: The only tags a document may carry: what JSON can say, plus the merge key ``<<``.
+_ALLOWED_TAGS: Final = frozenset(
+    _CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge")
+)
+
+#: YAML 1.1 resolvers PyYAML has and Kubernetes' readers do not: timestamps stay strings,
+#: ``yes``/``on`` stay strings (booleans are re-added below), a plain ``=`` is a string.
+_DROPPED_TAGS = frozenset({_CORE + "timestamp", _CORE + "bool", _CORE + "value"})
+#: PyYAML's int and float resolvers without the YAML 1.1 sexagesimal forms: ``1:30`` is the
+#: string Kubernetes reads, not the int 90.
+_NUMBERS: Final = {
+    _CORE + "int": re.compile(
+        r"""^(?:[-+]?0b[0-1_]+
+            |[-+]?0[0-7_]+
+            |[-+]?(?:0|[1-9][0-9_]*)
+            |[-+]?0x[0-9a-fA-F_]+)$""",
+        re.X,
+    ),
+    _CORE + "float": re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+            |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+            |[-+]?\.(?:inf|Inf|INF)
+            |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+}
+
+
+class _Limit(yaml.composer.ComposerError):
+    """A document refused by a limit (depth, alias expansion, tag); names where and why."""
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyped
@@ -33,9 +128,183 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
     # YAML 1.2 booleans (what kyaml, and so kpt and kustomize, read): ``on``/``yes``
     # stay strings, so a pass-through item keeps its content.
     yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's class-level registry
-        first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_TAGS]
+        first: [
+            (tag, _NUMBERS.get(tag, regexp))
+            for tag, regexp in resolvers
+            if tag not in _DROPPED_TAGS
+        ]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+    # -- composing: iterative, bounded (replaces libyaml's recursive C composer) --
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._nodes_left = max_nodes()
+
+    def check_node(self) -> bool:
+        if self.check_event(yaml.StreamStartEvent):
+            self.get_event()
+        return not self.check_event(yaml.StreamEndEvent)
+
+    def get_node(self) -> Any:
+        if not self.check_event(yaml.StreamEndEvent):
+            return self._compose_document()
+        return None
+
+    def get_single_node(self) -> Any:
+        self.get_event()  # STREAM-START
+        document = None
+        if not self.check_event(yaml.StreamEndEvent):
+            document = self._compose_document()
+        if not self.check_event(yaml.StreamEndEvent):
+            event = self.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream", document.start_mark,
+                "but found another document", event.start_mark,
+            )
+        self.get_event()  # STREAM-END
+        return document
+
+    def _compose_document(self) -> Any:  # noqa: C901, PLR0912 - one event loop, kept flat
+        """The node graph of one document, checked against the limits while it is built.
+
+        Each finished node has an expanded size (nodes, aliases written out in full) and
+        height; an alias adds its anchor's size to the document's alias budget and its
+        height to the depth where it stands. Nothing is expanded: the checks are linear.
+        """
+        self.get_event()  # DOCUMENT-START
+        anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> node, size, height
+        open_anchors: set[str] = set()
+        # open collections: [node, anchor, size, height, pending mapping key or _NO_KEY]
+        stack: list[list[Any]] = []
+        alias_nodes = 0
+        resolve = self.resolve
+        get_event = self.get_event
+        nodes_left = self._nodes_left
+        while True:
+            event = get_event()
+            cls = type(event)
+            if cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
+                nodes_left -= 1
+                if nodes_left < 0:
+                    raise _Limit(
+                        None, None,
+                        f"more than {max_nodes()} YAML nodes (maps, lists and scalars); "
+                        f"{limit_hint()}",
+                        event.start_mark,
+                    )
+            if cls is ScalarEvent:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolve(ScalarNode, event.value, event.implicit)
+                elif tag not in _ALLOWED_TAGS:
+                    _refuse_tag(tag, event)
+                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark,
+                                  style=event.style)
+                size, height = 1, 0
+                if event.anchor is not None:
+                    _check_anchor(event, anchors, open_anchors)
+                    anchors[event.anchor] = (node, 1, 0)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise _Limit(
+                        None, None,
+                        f"nesting deeper than {MAX_DEPTH} levels of maps and lists (the "
+                        "limit for any manifest); flatten the document",
+                        event.start_mark,
+                    )
+                mapping = cls is MappingStartEvent
+                kind = MappingNode if mapping else SequenceNode
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolve(kind, None, event.implicit)
+                elif tag not in _ALLOWED_TAGS:
+                    _refuse_tag(tag, event)
+                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                if event.anchor is not None:
+                    _check_anchor(event, anchors, open_anchors)
+                    open_anchors.add(event.anchor)
+                stack.append([node, event.anchor, 1, 0, _NO_KEY])
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                node, anchor, size, height, _ = stack.pop()
+                node.end_mark = event.end_mark
+                height += 1
+                if anchor is not None:
+                    open_anchors.discard(anchor)
+                    anchors[anchor] = (node, size, height)
+            elif cls is AliasEvent:
+                found = anchors.get(event.anchor)
+                if found is None:
+                    if event.anchor in open_anchors:
+                        raise _Limit(
+                            None, None,
+                            f"alias *{event.anchor} refers to the node that contains it (a "
+                            "recursive structure cannot be written out)",
+                            event.start_mark,
+                        )
+                    raise yaml.composer.ComposerError(
+                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                    )
+                node, size, height = found
+                alias_nodes += size
+                if alias_nodes > MAX_ALIAS_NODES:
+                    raise _Limit(
+                        None, None,
+                        f"aliases expand the document by more than {MAX_ALIAS_NODES} nodes "
+                        f"(alias *{event.anchor} alone adds {size}); write the content out "
+                        "instead of aliasing it",
+                        event.start_mark,
+                    )
+                if len(stack) + height > MAX_DEPTH:
+                    raise _Limit(
+                        None, None,
+                        f"alias *{event.anchor} makes the document nest deeper than "
+                        f"{MAX_DEPTH} levels of maps and lists",
+                        event.start_mark,
+                    )
+            else:  # a stream or document event where a node belongs: libyaml prevents it
+                raise yaml.composer.ComposerError(
+                    None, None, f"unexpected {cls.__name__}", event.start_mark
+                )
+            if not stack:
+                break
+            parent = stack[-1]
+            parent[2] += size
+            if height > parent[3]:
+                parent[3] = height
+            if type(parent[0]) is SequenceNode:
+                parent[0].value.append(node)
+            elif parent[4] is _NO_KEY:
+                parent[4] = node
+            else:
+                parent[0].value.append((parent[4], node))
+                parent[4] = _NO_KEY
+        get_event()  # DOCUMENT-END
+        self._nodes_left = nodes_left
+        return node
+
+    # -- constructing: a malformed explicit scalar is a YAML error, never a crash --
+
+    def construct_yaml_int(self, node: Any) -> int:
+        return self._scalar(node, super().construct_yaml_int, "an integer")
+
+    def construct_yaml_float(self, node: Any) -> float:
+        return self._scalar(node, super().construct_yaml_float, "a number")
+
+    def construct_yaml_bool(self, node: Any) -> bool:
+        return self._scalar(node, super().construct_yaml_bool, "a boolean (true or false)")
+
+    def _scalar(self, node: Any, construct: Any, what: str) -> Any:
+        try:
+            return construct(node)
+        except (ValueError, LookupError) as exc:  # int("x"), 5000 digits, "" [0], bool "x"
+            reason = f" ({str(exc).split(';')[0]})" if isinstance(exc, ValueError) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_short(node.value)} as {what}{reason}",
+                node.start_mark,
+            ) from exc
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -53,7 +322,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"duplicate key {key!r} (line {mark.line + 1}); keep only one",
+                    f"duplicate key {_short(str(key))}; keep only one",
                     mark,
                 )
         result: dict[Any, Any] = super().construct_mapping(node, deep=deep)
@@ -63,6 +332,31 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+for _tag in ("int", "float", "bool"):
+    _Loader.add_constructor(_CORE + _tag, getattr(_Loader, f"construct_yaml_{_tag}"))
+
+_NO_KEY: Final = object()
+
+
+def _refuse_tag(tag: str, event: Any) -> None:
+    shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    raise _Limit(
+        None, None,
+        f"YAML tag {_short(shown)} is not supported: manifests hold only strings, numbers, "
+        "booleans, null, maps and lists (remove the tag)",
+        event.start_mark,
+    )
+
+
+def _check_anchor(event: Any, anchors: dict[str, Any], open_anchors: set[str]) -> None:
+    if event.anchor in anchors or event.anchor in open_anchors:
+        raise yaml.composer.ComposerError(
+            None, None, f"found duplicate anchor {event.anchor!r}", event.start_mark
+        )
+
+
+def _short(value: str, limit: int = 60) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "...")
 
 
 class _Dumper(_BaseDumper):  # type: ignore[misc]  # libyaml's classes are untyped
@@ -72,8 +366,27 @@ class _Dumper(_BaseDumper):  # type: ignore[misc]  # libyaml's classes are untyp
         return True
 
 
+#: plain scalars that some Kubernetes YAML reader takes for something other than a string:
+#: YAML 1.1 booleans (go-yaml v2, behind kubectl, reads y/n/on/off), nulls, Go's base-0
+#: integers (0o17, 0x1F, 1_000), floats with or without a dot (1e3, -.5), dates. PyYAML's
+#: own resolver misses some of them, so such strings are always written quoted.
+_AMBIGUOUS = re.compile(
+    r"^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|~|null|Null|NULL"
+    r"|[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)"
+    r"|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|\d{4}-\d\d?-\d\d?(?:[Tt ].*)?)$"
+)
+
+
 def _represent_str(dumper: Any, value: str) -> Any:
-    style = "|" if "\n" in value else None
+    if "\n" in value:
+        style: str | None = "|"
+    elif _AMBIGUOUS.match(value):
+        style = "'"
+    else:
+        style = None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -85,7 +398,7 @@ def load(text: str | bytes) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise InputError(f"input is not valid YAML: {_describe(exc)}") from exc
+        raise _input_error(exc, "input is not valid YAML") from exc
 
 
 def load_all(text: str | bytes) -> Iterator[Any]:
@@ -93,7 +406,24 @@ def load_all(text: str | bytes) -> Iterator[Any]:
     try:
         yield from yaml.load_all(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise InputError(f"input is not valid YAML: {_describe(exc)}") from exc
+        raise _input_error(exc, "input is not valid YAML") from exc
+
+
+def compose(text: str) -> Any:
+    """The node tree of one document (positions included), or None for an empty one."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError as exc:
+        raise _input_error(exc, "not valid YAML") from exc
+    finally:
+        loader.dispose()
+
+
+def error_line(exc: InputError) -> int | None:
+    """0-based line of a YAML error, when the parser gave one."""
+    mark = getattr(exc.__cause__, "problem_mark", None)
+    return None if mark is None else int(mark.line)
 
 
 def load_with_sources(text: str, key: str) -> tuple[Any, list[str | None]]:
@@ -108,7 +438,7 @@ def load_with_sources(text: str, key: str) -> tuple[Any, list[str | None]]:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        raise InputError(f"input is not valid YAML: {_describe(exc)}") from exc
+        raise _input_error(exc, "input is not valid YAML") from exc
     finally:
         loader.dispose()
     elements: list[Any] = []
@@ -126,7 +456,10 @@ def _source(text: str, node: Any, value: Any) -> str | None:
     if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
         return None
     column = node.start_mark.column
-    lines = text[node.start_mark.index : node.end_mark.index].rstrip().split("\n")
+    raw = text[node.start_mark.index : node.end_mark.index]
+    if any(c in raw for c in _ODD_BREAKS) or not _tail_kept(node, text):
+        return None
+    lines = raw.rstrip().split("\n")
     out = [lines[0]]
     for line in lines[1:]:
         if line[:column].strip():
@@ -136,6 +469,33 @@ def _source(text: str, node: Any, value: Any) -> str | None:
     if any(c in source for c in "&*!%") and not _plain_equivalent(source, value):
         return None  # anchors and aliases are never written out (kustomize rejects them)
     return source
+
+
+#: Line breaks libyaml (YAML 1.1) knows besides LF: re-indenting by LF alone would break
+#: them. CR and CRLF are normalised to LF before parsing (krm.parse); checked again here.
+_ODD_BREAKS: Final = ("\r", "\x85", "\u2028", "\u2029")
+
+
+def _tail_kept(node: Any, text: str) -> bool:
+    """The element's source, right-stripped and ended by one line break, keeps its value.
+
+    Trailing whitespace is content in one case only: a block scalar (``|``, ``>``) that ends
+    the element: trailing spaces on its last line, kept blank lines (``|+``), or no line
+    break at all where the input ended without one.
+    """
+    while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.value:
+        node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
+    if not isinstance(node, yaml.ScalarNode) or node.style not in ("|", ">"):
+        return True
+    value = node.value
+    stripped = value.rstrip()
+    if value == "" or (stripped != "" and value == stripped + "\n"):
+        return True  # written back with one line break: the same, whatever the chomping
+    at = node.start_mark.index
+    return value == stripped and bool(_STRIP_CHOMPING.match(text, at, at + 4))
+
+
+_STRIP_CHOMPING: Final = re.compile(r"[|>](?:[1-9]?-|-[1-9])")
 
 
 def _plain_equivalent(source: str, value: Any) -> bool:
@@ -151,16 +511,53 @@ def _plain_equivalent(source: str, value: Any) -> bool:
 
 def dump_element(data: Any, source: str | None = None) -> str:
     """One element of a block sequence (``- ...``), from its source text when given."""
-    text = source if source is not None else dump(data).rstrip("\n")
-    first, _, rest = text.partition("\n")
+    if source is not None:
+        text = source
+    else:
+        # A string ending in several line breaks is written as a kept block scalar (``|+``),
+        # after which PyYAML ends the document with ``...``: inside a sequence that marker is
+        # invalid YAML. The breaks before it are the string's own: only the last is dropped.
+        text = dump(data)
+        if text.endswith("\n...\n"):
+            text = text[: -len("...\n")]
+        text = text.removesuffix("\n")
+    first, newline, rest = text.partition("\n")
     lines = [f"- {first}"]
-    if rest:
+    if newline:  # even when all that follows is one blank line (a kept block scalar's)
         lines.extend(f"  {line}" if line else "" for line in rest.split("\n"))
     return "\n".join(lines) + "\n"
 
 
-def dump(data: Any) -> str:
+class _IndentedDumper(yaml.SafeDumper):
+    """Lists indented under their key (``key:\n  - item``), as many hand-written files are."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: ARG002
+        super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data: Any) -> bool:  # noqa: ARG002 - never alias anything
+        return True
+
+
+_IndentedDumper.add_representer(str, _represent_str)
+
+_INDENTED_LIST = re.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1 +- ", re.MULTILINE)
+_INDENTLESS_LIST = re.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1- ", re.MULTILINE)
+
+
+def indents_lists(text: str) -> bool:
+    """Whether ``text`` mostly writes lists indented under their key (kyaml's "wide" style)."""
+    return len(_INDENTED_LIST.findall(text)) > len(_INDENTLESS_LIST.findall(text))
+
+
+def dump(data: Any, *, indent_lists: bool = False) -> str:
     """Dump one document as block-style YAML, keys in their given order."""
+    if indent_lists:  # the pure-Python emitter: libyaml's cannot indent lists
+        return str(yaml.dump(data, Dumper=_IndentedDumper, default_flow_style=False,
+                             sort_keys=False, allow_unicode=True, width=1 << 20))
+    return _dump_fast(data)
+
+
+def _dump_fast(data: Any) -> str:
     text: str = yaml.dump(
         data,
         Dumper=_Dumper,
@@ -172,9 +569,16 @@ def dump(data: Any) -> str:
     return text
 
 
+def _input_error(exc: yaml.YAMLError, what: str) -> InputError:
+    """One line: ``input is not valid YAML: <problem> at line L, column C``."""
+    if isinstance(exc, _Limit):
+        what = "input refused"
+    return InputError(f"{what}: {_describe(exc)}")
+
+
 def _describe(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     if mark is not None:
-        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
-    return str(problem)
+        problem = f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(problem).split())  # one line: stderr shows one line per error

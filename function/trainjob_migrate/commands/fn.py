@@ -19,7 +19,7 @@ PROG: Final = "trainjob-migrate"
 
 def run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
     try:
-        rl = krm.parse(stdin.read())
+        rl = krm.parse(krm.read_input(stdin))
     except InputError as exc:
         result = Result(f"{exc}", Severity.ERROR, "input")
         stdout.write(krm.serialize(krm.ResourceList(items=[], function_config=None, results=[result])))

@@ -38,6 +38,8 @@ def apply(ctx: Context) -> None:
         elif key == "resources":
             if value:
                 trainer["resourcesPerNode"] = value
+            else:
+                ctx.empty(ID, path)
         elif key in ctx.target.container_fields:
             ctx.draft.container[key] = value
         elif key == "ports":

@@ -38,6 +38,9 @@ def apply(ctx: Context) -> None:
     base = ("spec", "elasticPolicy")
     ctx.consume(base)
     settings = [key for key in policy if key != "nProcPerNode"]
+    if not policy and ctx.config.elastic == "fixed":
+        ctx.empty(ID, base)  # v1 still ran it as elastic: the fixed size is the change
+        return
     if ctx.config.elastic == "error":
         names = ", ".join(format_path((*base, k)) for k in settings) or format_path(base)
         ctx.error(

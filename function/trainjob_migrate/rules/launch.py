@@ -78,6 +78,8 @@ def apply(ctx: Context) -> None:
     base = ctx.container_path
     for key in ("command", "args", "env"):
         ctx.consume((*base, key))
+        if key in ctx.container and not ctx.container[key]:
+            ctx.empty(ID, (*base, key))
     ctx.consume(("spec", "nprocPerNode"))
     command = [str(t) for t in ctx.container.get("command") or []]
     args = [str(t) for t in ctx.container.get("args") or []]
@@ -94,8 +96,16 @@ def apply(ctx: Context) -> None:
 
     shim = False
     if kind == "plain":
+        wrapped_before = bool(command)
         command, shim = _plain(ctx, command)
-        if ctx.config.launch_env == "torchrun" and command:
+        if command and command[0] == "torchrun" and wrapped_before and ctx.config.launch_env == "torchrun":
+            if nproc_value not in ("auto", "1") and nproc_path is not None:
+                ctx.lossy(
+                    ID, nproc_path,
+                    f"nprocPerNode {nproc_value} did not start {nproc_value} processes in v1 (a plain "
+                    "script runs once per pod; only WORLD_SIZE counted it); the torchrun wrapper "
+                    "starts one process per node, as the pods did",
+                )
             nproc_value, nproc_path = "1", None
     if ctx.target.runtime_has_command and not command:
         ctx.error(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from trainjob_migrate.assemble import NODE
 from trainjob_migrate.context import Context
 
 ID: Final = "pod"
@@ -44,8 +45,11 @@ def apply(ctx: Context) -> None:
         elif key in _JOBSET_OWNED:
             ctx.info(ID, path, f"dropped: JobSet sets the pod {key}")
         elif key == "initContainers":
-            if _needs_runtime(ctx, path, "initContainers", "initContainers would not run"):
-                ctx.draft.runtime.init_containers.extend(value)
+            if _clashes(ctx, path, value) or not _needs_runtime(
+                ctx, path, "initContainers", "initContainers would not run"
+            ):
+                continue
+            ctx.draft.runtime.init_containers.extend(value)
         elif ctx.runtime_only(ID, path, f"pod field {key}", f"pod field {key!r}"):
             ctx.draft.runtime.pod_spec[key] = value
 
@@ -76,8 +80,23 @@ def _sidecars(ctx: Context, containers: list[Any]) -> None:
             continue
         path = (*base, i)
         name = container.get("name", f"#{i}")
+        if _clashes(ctx, path, [container]):
+            continue
         if _needs_runtime(ctx, path, f"container {name}", f"sidecar container {name!r} would not run"):
             ctx.draft.runtime.sidecars.append(container)
+
+
+def _clashes(ctx: Context, path: tuple[Any, ...], containers: list[Any]) -> bool:
+    """A container named ``node`` would collide with the runtime's training container."""
+    if not any(isinstance(c, dict) and c.get("name") == NODE for c in containers):
+        return False
+    ctx.consume(path)
+    ctx.error(
+        ID, path,
+        f"a container named {NODE!r} besides the pytorch container would collide with the "
+        "runtime's training container of that name; rename it",
+    )
+    return True
 
 
 def _needs_runtime(ctx: Context, path: tuple[Any, ...], place: str, what: str) -> bool:

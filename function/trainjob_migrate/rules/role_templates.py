@@ -84,10 +84,18 @@ def _restart_policy(ctx: Context) -> None:
             "use OnFailure",
         )
         return
-    note = " (ExitCode has no Job equivalent: Never plus the Job backoffLimit comes closest)"
+    if policy == "ExitCode":
+        approximated = " (approximated as Never in the generated runtime)" if ctx.config.generate_runtime else ""
+        ctx.consume(path)
+        ctx.lossy(
+            ID, path,
+            "restartPolicy ExitCode (restart on retryable exit codes only) has no Job equivalent: "
+            f"Never plus the Job backoffLimit comes closest{approximated}",
+        )
+        if ctx.config.generate_runtime:
+            ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"
+        return
     if ctx.runtime_only(
-        ID, path, "pod restartPolicy",
-        f"restartPolicy {policy} differs from the TrainJob default OnFailure"
-        + (note if policy == "ExitCode" else ""),
+        ID, path, "pod restartPolicy", f"restartPolicy {policy} differs from the TrainJob default OnFailure"
     ):
         ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"

@@ -30,6 +30,8 @@ def apply(ctx: Context) -> None:
     if policy is None:
         return
     ctx.consume(BASE)
+    if not policy:
+        ctx.empty(ID, BASE)
     for key, value in policy.items():
         handler = _HANDLERS.get(key)
         if handler is None:
@@ -103,10 +105,21 @@ def _clean_pod_policy(ctx: Context, value: Any) -> None:
 
 def _scheduling(ctx: Context, value: Any) -> None:
     base = (*BASE, "schedulingPolicy")
+    if not value:
+        ctx.empty(ID, base)
     for key, item in value.items():
         path = (*base, key)
         if key == "priorityClass":
-            if ctx.runtime_only(ID, path, "pod priorityClassName", "priorityClassName cannot be patched"):
+            pod_class = ctx.draft.runtime.pod_spec.get("priorityClassName") or ctx.value(
+                (*ctx.pod_spec_path, "priorityClassName")
+            )
+            if pod_class is not None and pod_class != item:
+                ctx.lossy(
+                    ID, path,
+                    f"differs from the pod's priorityClassName {pod_class!r}, which the pods kept "
+                    "in v1 and keep here; dropped",
+                )
+            elif ctx.runtime_only(ID, path, "pod priorityClassName", "priorityClassName cannot be patched"):
                 ctx.draft.runtime.pod_spec["priorityClassName"] = item
         elif key == "scheduleTimeoutSeconds":
             if ctx.runtime_only(

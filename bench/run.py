@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Benchmark trainjob-migrate against the floor of any Python tool built on PyYAML.
+
+    python bench/run.py                  # every case, default sizes and run counts
+    python bench/run.py --quick          # small sizes, one run: checks the bench itself works
+    python bench/run.py --case cold-start --runs 31
+
+Each case runs a *subject* (trainjob-migrate) and its *floor* (the least any
+implementation must do, with the same interpreter) as separate processes,
+alternating, after one warm-up run of each, and prints the median wall time and
+the peak resident memory (max RSS) of each, and their ratios against the targets.
+Cases (see ``CASES``):
+
+- ``cold-start``: ``trainjob-migrate fn`` on a one-job ResourceList vs
+  ``python -c 'import yaml'``;
+- ``fn-100`` and ``fn-10000``: ``trainjob-migrate fn`` on 100 / 10,000 PyTorchJobs
+  (mixed with as many other objects) vs a bare libyaml load (``CSafeLoader``) and
+  dump (``CSafeDumper``) of the same ResourceList.
+
+A case is a name, a function that writes its inputs into a work directory and
+returns the two commands, and its targets: a new benchmark (the repository
+conversion, once ``convert`` exists) is one more entry in ``CASES``.
+
+Timings are noisy on a shared machine: medians over several runs, never asserted
+by tests. The package is byte-compiled first (as ``pip install`` of a wheel does)
+and children run without ``PYTHONDONTWRITEBYTECODE``, so no run pays for compiling.
+Always exits 0 once it has measured (2 when a subject fails outright).
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import dataclasses
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import inputs
+
+# The floor of a load+dump: the same options the function's own writer uses.
+LOAD_DUMP = (
+    "import sys, yaml\n"
+    "data = yaml.load(sys.stdin.buffer, Loader=yaml.CSafeLoader)\n"
+    "sys.stdout.write(yaml.dump(data, Dumper=yaml.CSafeDumper, default_flow_style=False,"
+    " sort_keys=False, allow_unicode=True, width=1 << 20))\n"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    label: str
+    argv: list[str]
+    stdin: Path | None = None
+    #: exit codes that mean "ran to completion" (fn exits 1 when a job has an error result)
+    ok_codes: tuple[int, ...] = (0,)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    seconds: float
+    max_rss_kib: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str
+    title: str
+    #: writes inputs into the directory; returns (subject, floor)
+    prepare: Callable[[Path, argparse.Namespace], tuple[Command, Command]]
+    runs: int  # default number of measured runs of each command
+    time_target: float | None = None  # subject/floor time ratio to stay under
+    memory_target: float | None = None  # subject/floor peak memory ratio to stay under
+    #: also measured and shown, without a ratio (e.g. the bare interpreter start)
+    reference: Command | None = None
+
+
+def fn_command() -> list[str]:
+    """``trainjob-migrate fn`` as installed for this interpreter (console script), else -m."""
+    script = Path(sysconfig.get_path("scripts")) / "trainjob-migrate"
+    if script.is_file():
+        return [sys.executable, str(script), "fn"]
+    return [sys.executable, "-m", "trainjob_migrate", "fn"]
+
+
+def _write_resource_list(work: Path, jobs: int) -> Path:
+    path = work / f"resource-list-{jobs}.yaml"
+    if not path.exists():
+        path.write_text(inputs.resource_list(jobs), encoding="utf-8")
+    return path
+
+
+def _cold_start(work: Path, args: argparse.Namespace) -> tuple[Command, Command]:  # noqa: ARG001
+    stdin = _write_resource_list(work, 1)
+    return (
+        Command("trainjob-migrate fn (1 PyTorchJob)", fn_command(), stdin, (0, 1)),
+        Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
+    )
+
+
+def _throughput(jobs: int) -> Callable[[Path, argparse.Namespace], tuple[Command, Command]]:
+    def prepare(work: Path, args: argparse.Namespace) -> tuple[Command, Command]:
+        n = args.jobs if args.jobs is not None else (min(jobs, 20) if args.quick else jobs)
+        stdin = _write_resource_list(work, n)
+        return (
+            Command(f"trainjob-migrate fn ({n} PyTorchJobs)", fn_command(), stdin, (0, 1)),
+            Command("libyaml load + dump (CSafeLoader/CSafeDumper)",
+                    [sys.executable, "-c", LOAD_DUMP], stdin),
+        )
+
+    return prepare
+
+
+CASES: tuple[Case, ...] = (
+    Case("cold-start", "cold start: one PyTorchJob vs importing PyYAML", _cold_start, runs=21,
+         time_target=1.5,
+         reference=Command("(reference) python -c pass", [sys.executable, "-c", "pass"])),
+    Case("fn-100", "throughput: 100 PyTorchJobs (+100 other objects)", _throughput(100), runs=7),
+    Case("fn-10000", "throughput: 10,000 PyTorchJobs (+10,000 other objects)",
+         _throughput(10_000), runs=3, time_target=2.5, memory_target=3.0),
+    # Later: Case("convert-repo", "repository conversion: 5,000 files, 2,000 PyTorchJobs", ...)
+)
+
+
+class Spawner:
+    """Runs commands through ``spawner.py`` (a small process: see there why)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        script = Path(__file__).resolve().parent / "spawner.py"
+        self._process = subprocess.Popen(
+            [sys.executable, "-S", str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env=env, text=True,
+        )
+
+    def run(self, command: Command, out: Path) -> Sample:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        request = {"argv": command.argv, "stdin": str(command.stdin) if command.stdin else None,
+                   "stdout": str(out)}
+        self._process.stdin.write(json.dumps(request) + "\n")
+        self._process.stdin.flush()
+        reply = json.loads(self._process.stdout.readline())
+        if reply["exit"] not in command.ok_codes:
+            raise SystemExit(
+                f"bench: {command.label} exited {reply['exit']}: {' '.join(command.argv)}"
+            )
+        return Sample(reply["seconds"], reply["max_rss_kib"])  # KiB on Linux
+
+    def close(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        self._process.wait()
+
+
+def measure(spawner: Spawner, commands: Sequence[Command], runs: int,
+            work: Path) -> list[list[Sample]]:
+    out = work / "out.yaml"
+    for command in commands:
+        spawner.run(command, out)  # warm-up: page cache, byte code
+    samples: list[list[Sample]] = [[] for _ in commands]
+    order = list(range(len(commands)))
+    for _ in range(runs):
+        # Alternate the order so that drift of the machine hits every command alike.
+        for i in order:
+            samples[i].append(spawner.run(commands[i], out))
+        order.reverse()
+    return samples
+
+
+def _median(samples: Sequence[Sample]) -> tuple[float, float]:
+    return (statistics.median(s.seconds for s in samples),
+            statistics.median(s.max_rss_kib for s in samples) / 1024)
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:8.1f} ms" if value < 10 else f"{value:8.2f} s "
+
+
+def _verdict(ratio: float, target: float | None) -> str:
+    if target is None:
+        return ""
+    return f"  (target <= {target:g}x: {'met' if ratio <= target else 'MISSED'})"
+
+
+def report(case: Case, commands: Sequence[Command],
+           samples: Sequence[list[Sample]]) -> tuple[float, float]:
+    medians = [_median(s) for s in samples]
+    (t_ours, m_ours), (t_base, m_base) = medians[0], medians[1]
+    t_ratio, m_ratio = t_ours / t_base, m_ours / m_base
+    width = max(20, *(len(c.label) for c in commands))
+    print(f"\n{case.name}: {case.title}  (median of {len(samples[0])})")
+    print(f"  {'':{width}}  {'wall time':>11}  {'peak RSS':>12}")
+    for command, (seconds, mib) in zip(commands, medians, strict=True):
+        print(f"  {command.label:{width}}  {_seconds(seconds)}  {mib:8.1f} MiB")
+    print(f"  {'ratio':{width}}  {t_ratio:9.2f}x  {m_ratio:10.2f}x")
+    print(f"  time ratio {t_ratio:.2f}x{_verdict(t_ratio, case.time_target)}; "
+          f"memory ratio {m_ratio:.2f}x{_verdict(m_ratio, case.memory_target)}")
+    return t_ratio, m_ratio
+
+
+def _environment() -> str:
+    libyaml = "libyaml" if getattr(yaml, "__with_libyaml__", False) else "NO libyaml"
+    return (
+        f"Python {platform.python_version()} ({sys.executable}), PyYAML {yaml.__version__} "
+        f"({libyaml}), {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+    )
+
+
+def _compile_package() -> None:
+    """Byte-compile the package as ``pip install`` of a wheel does (an editable install
+    under PYTHONDONTWRITEBYTECODE would otherwise compile every module at every start)."""
+    spec = importlib.util.find_spec("trainjob_migrate")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"bench: trainjob_migrate is not importable by {sys.executable}")
+    for location in spec.submodule_search_locations:
+        compileall.compile_dir(location, quiet=1)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--case", action="append", choices=[c.name for c in CASES],
+                        help="run only this case (repeatable); default: all")
+    parser.add_argument("--runs", type=int, help="measured runs of each command (default: per case)")
+    parser.add_argument("--jobs", type=int, help="PyTorchJobs in the throughput cases (override)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small inputs and one run: checks that the bench works, measures little")
+    parser.add_argument("--work", type=Path, help="directory for inputs (default: a temporary one)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.runs is not None and args.runs < 1:
+        raise SystemExit("bench: --runs must be at least 1")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    _compile_package()
+    print(f"trainjob-migrate bench: {_environment()}")
+    selected = [c for c in CASES if not args.case or c.name in args.case]
+    work = args.work or Path(tempfile.mkdtemp(prefix="trainjob-migrate-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    summary: list[tuple[Case, float, float]] = []
+    spawner = Spawner(env)
+    try:
+        for case in selected:
+            subject, floor = case.prepare(work, args)
+            runs = args.runs or (1 if args.quick else case.runs)
+            commands = [subject, floor, *([case.reference] if case.reference else [])]
+            samples = measure(spawner, commands, runs, work)
+            summary.append((case, *report(case, commands, samples)))
+    finally:
+        spawner.close()
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print("\nsummary (subject / floor, medians)")
+    for case, t_ratio, m_ratio in summary:
+        print(f"  {case.name:12} time {t_ratio:5.2f}x{_verdict(t_ratio, case.time_target):28}"
+              f"  memory {m_ratio:5.2f}x{_verdict(m_ratio, case.memory_target)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""``trainjob-migrate kustomize-plugin CONFIG``: kustomize's legacy exec-plugin protocol.
+
+``kubectl kustomize --enable-alpha-plugins`` runs a transformer whose config has
+``apiVersion: fn.trainjob-migrate.dev/v1alpha1, kind: TrainJobMigration`` (and no
+``config.kubernetes.io/function`` annotation) as the executable
+``$KUSTOMIZE_PLUGIN_HOME/fn.trainjob-migrate.dev/v1alpha1/trainjobmigration/TrainJobMigration``,
+with the path of a file holding that config as first argument, the resources as a YAML
+stream (not a ResourceList) on stdin, and the transformed YAML stream read from stdout.
+This is the form that runs with ``kubectl kustomize``, which has no ``--enable-exec``.
+
+The options are the typed functionConfig's (``spec``), validated the same way. kustomize
+has no results channel and shows stderr only when the plugin fails, so: every error and
+warning is one line on stderr; any error exits 1 and writes nothing on stdout (kustomize
+fails the build; a shell pipeline gets no half-converted stream).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any, Final
+
+from trainjob_migrate import config, yamlio
+from trainjob_migrate.errors import ConfigError, InputError
+from trainjob_migrate.pipeline import process
+from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity, exit_code
+
+PROG: Final = "trainjob-migrate"
+
+
+def run(config_path: str, stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
+    """Transform the YAML stream on ``stdin`` with the options of the file ``config_path``."""
+    try:
+        options = config.from_function_config(_load_config(config_path))
+        items = _load_stream(stdin.read())
+        outcome = process(items, options)
+    except (ConfigError, InputError) as exc:
+        stderr.write(f"{PROG}: error: {exc}\n")
+        return EXIT_ERROR
+    _report(outcome.results, stderr)
+    status = exit_code(outcome.results)
+    if status == EXIT_OK:
+        stdout.write(_dump_stream(outcome.items))
+    return status
+
+
+def _load_config(path: str) -> Mapping[str, Any]:
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the plugin config {path}: {exc.strerror}") from exc
+    try:
+        data = yamlio.load(text)
+    except InputError as exc:
+        raise ConfigError(f"plugin config {path}: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            f"plugin config {path}: expected a {config.CONFIG_KIND} object, "
+            f"got a YAML {type(data).__name__}"
+        )
+    return data
+
+
+def _load_stream(data: bytes) -> list[Any]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"input is not UTF-8 (byte {exc.start})") from exc
+    items: list[Any] = []
+    for number, doc in enumerate(yamlio.load_all(text), start=1):
+        if doc is None:
+            continue
+        if not isinstance(doc, Mapping):
+            raise InputError(
+                f"document {number} of the input is a YAML {type(doc).__name__}, "
+                "not a Kubernetes object"
+            )
+        items.append(dict(doc))
+    return items
+
+
+def _dump_stream(items: list[Any]) -> str:
+    return "---\n".join(yamlio.dump(item) for item in items)
+
+
+def _report(results: list[Result], stderr: IO[str]) -> None:
+    shown = [r for r in results if r.severity is not Severity.INFO]
+    for result in shown:
+        stderr.write(f"{PROG}: {result.one_line()}\n")
+    errors = sum(r.severity is Severity.ERROR for r in results)
+    if errors:
+        warnings = len(shown) - errors
+        stderr.write(
+            f"{PROG}: {errors} error(s), {warnings} warning(s); nothing was written: fix the "
+            "errors (or relax the options in the TrainJobMigration config) and build again\n"
+        )

@@ -1,0 +1,1 @@
+"""Offline conversion of manifest repositories: files, documents, positions, minimal rewrites."""

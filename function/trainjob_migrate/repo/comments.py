@@ -1,0 +1,150 @@
+"""Carry the comments of a converted document to the fields they belong to in its replacement.
+
+A comment belongs to the field on the next content line (a block of comment lines)
+or on its own line (a trailing comment). In the replacement it goes above, or after,
+the field at the same path (``metadata.labels``), or the field whose value is the
+very same list or map (``tolerations`` moved into a runtime patch). Comments whose
+field has no place in the replacement are returned, so the caller can report them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Final
+
+from trainjob_migrate import yamlio
+from trainjob_migrate.paths import Path, get
+from trainjob_migrate.repo import positions
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Comment:
+    lines: tuple[str, ...]  # without indentation, each starting with '#'
+    anchor: Path
+    trailing: bool
+    line: int  # 0-based line in the body where it was
+
+
+def extract(body: str) -> list[Comment]:
+    """The comments inside a document body (the header above it is kept by position)."""
+    node = yamlio.compose(body)
+    found = positions.lines(node)
+    by_line: dict[int, Path] = {}
+    for path, line in sorted(found.items(), key=lambda item: len(item[0])):
+        by_line.setdefault(line, path)  # the outermost field starting on the line
+    inside = positions.scalar_continuations(node)
+    text_lines = body.split("\n")
+    comments: list[Comment] = []
+    pending: list[str] = []
+    pending_line = 0
+    for number, text_line in enumerate(text_lines):
+        if number in inside:
+            continue
+        stripped = text_line.strip()
+        if stripped.startswith("#"):
+            if not pending:
+                pending_line = number
+            pending.append(stripped)
+            continue
+        if not stripped:
+            continue
+        anchor = by_line.get(number)
+        if pending and anchor is not None:
+            comments.append(Comment(tuple(pending), anchor, trailing=False, line=pending_line))
+        pending = []
+        trailing = _trailing_comment(text_line)
+        if trailing and anchor is not None:
+            comments.append(Comment((trailing,), anchor, trailing=True, line=number))
+    return comments
+
+
+def _trailing_comment(line: str) -> str | None:
+    """The ``# ...`` at the end of a content line, outside quotes."""
+    quote = ""
+    for i, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"" and (i == 0 or line[i - 1] in " \t[{,:-"):
+            quote = char
+        elif char == "#" and i > 0 and line[i - 1] in " \t":
+            return line[i:].rstrip()
+    return None
+
+
+def transplant(
+    comments: list[Comment], source: Mapping[str, Any], target: Mapping[str, Any], text: str
+) -> tuple[str, list[Comment]]:
+    """Insert ``comments`` (from ``source``) into ``text`` (the dump of ``target``).
+
+    Returns the new text and the comments that found no place.
+    """
+    if not comments:
+        return text, []
+    found = positions.lines(yamlio.compose(text))
+    by_identity = _containers(target)
+    lines = text.split("\n")
+    above: dict[int, list[str]] = {}
+    after: dict[int, str] = {}
+    lost: list[Comment] = []
+    for comment in comments:
+        path = _place(comment.anchor, source, target, found, by_identity)
+        at = found.get(path) if path is not None else None
+        if at is None:
+            lost.append(comment)
+        elif comment.trailing:
+            after.setdefault(at, comment.lines[0])
+        else:
+            above.setdefault(at, []).extend(comment.lines)
+    out: list[str] = []
+    for number, text_line in enumerate(lines):
+        indent = text_line[: len(text_line) - len(text_line.lstrip(" "))]  # a list item: its dash
+        out.extend(f"{indent}{c}" for c in above.get(number, []))
+        out.append(f"{text_line}  {after[number]}" if number in after else text_line)
+    return "\n".join(out), lost
+
+
+def _place(
+    anchor: Path,
+    source: Mapping[str, Any],
+    target: Mapping[str, Any],
+    found: dict[Path, int],
+    by_identity: dict[int, Path],
+) -> Path | None:
+    if anchor in found and get(target, anchor) is not None:
+        return anchor
+    value = get(source, anchor)
+    if isinstance(value, dict | list) and value:
+        return by_identity.get(id(value))
+    if isinstance(value, str) and len(value) >= _DISTINCT:
+        # a distinctive string that moved (the image into spec.trainer.image)
+        places = [p for p, leaf in _strings(target) if leaf == value]
+        return places[0] if len(places) == 1 else None
+    return None
+
+
+_DISTINCT: Final = 8
+
+
+def _strings(obj: Any, prefix: Path = ()) -> list[tuple[Path, str]]:
+    if isinstance(obj, dict):
+        return [pair for k, v in obj.items() for pair in _strings(v, (*prefix, str(k)))]
+    if isinstance(obj, list):
+        return [pair for i, v in enumerate(obj) for pair in _strings(v, (*prefix, i))]
+    return [(prefix, obj)] if isinstance(obj, str) else []
+
+
+def _containers(obj: Any, prefix: Path = ()) -> dict[int, Path]:
+    """id of every map and list inside ``obj`` -> its path (the first place it appears)."""
+    found: dict[int, Path] = {}
+    stack: list[tuple[Any, Path]] = [(obj, prefix)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            found.setdefault(id(value), path)
+            stack.extend((v, (*path, str(k))) for k, v in value.items())
+        elif isinstance(value, list):
+            found.setdefault(id(value), path)
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    return found

@@ -1,0 +1,116 @@
+"""Split a manifest file into YAML documents by position, so each can be replaced on its own.
+
+The file's text is kept as read: a BOM and CRLF line endings are remembered and
+restored on write; a document that is not converted is written back
+byte-for-byte; a converted one has only its body (the lines from its first to its
+last content line) replaced, so its ``---`` marker, the comments above it and a
+trailing ``...`` stay.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from typing import Final
+
+_MARKER: Final = re.compile(r"^(---|\.\.\.)(\s|$)")
+_BOM: Final = "\ufeff"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Document:
+    index: int
+    #: offsets into the file's normalised text: the whole document, markers included
+    start: int
+    end: int
+    #: offsets of the body (first to last content line, the last line's newline included)
+    body_start: int
+    body_end: int
+    #: 1-based line of ``start`` in the file
+    first_line: int
+    #: 1-based line of ``body_start`` in the file
+    body_line: int
+
+    def has_body(self) -> bool:
+        return self.body_end > self.body_start
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceText:
+    """A file's text with ``\\n`` line endings and no BOM, and how to restore both."""
+
+    text: str
+    bom: bool
+    crlf: bool
+
+    @classmethod
+    def decode(cls, raw: bytes) -> SourceText:
+        text = raw.decode("utf-8")
+        bom = text.startswith(_BOM)
+        if bom:
+            text = text[1:]
+        crlf = "\r\n" in text
+        if crlf:
+            text = text.replace("\r\n", "\n")
+        return cls(text=text, bom=bom, crlf=crlf)
+
+    def encode(self, text: str) -> bytes:
+        if self.crlf:
+            text = text.replace("\n", "\r\n")
+        return ((_BOM if self.bom else "") + text).encode("utf-8")
+
+
+def split(text: str) -> list[Document]:
+    """The documents of ``text`` in order (a file without markers is one document)."""
+    lines = text.splitlines(keepends=True)
+    starts: list[int] = []  # line numbers (0-based) where a document starts
+    for number, line in enumerate(lines):
+        if line.startswith("---") and _MARKER.match(line) and number > 0:
+            starts.append(number)
+    bounds = [0, *starts, len(lines)]
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    docs: list[Document] = []
+    for index, (first, last) in enumerate(itertools.pairwise(bounds)):
+        content = [n for n in range(first, last) if _is_content(lines[n])]
+        body_first = content[0] if content else first
+        body_last = content[-1] + 1 if content else first
+        docs.append(
+            Document(
+                index=index,
+                start=offsets[first],
+                end=offsets[last],
+                body_start=offsets[body_first],
+                body_end=offsets[body_last],
+                first_line=first + 1,
+                body_line=body_first + 1,
+            )
+        )
+    return docs
+
+
+def _is_content(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        return False
+    if _MARKER.match(line):
+        rest = line[3:].strip()
+        return bool(rest) and not rest.startswith("#")  # "--- {a: 1}" carries content
+    return True
+
+
+def replace_bodies(text: str, docs: list[Document], bodies: dict[int, str]) -> str:
+    """``text`` with the bodies of the documents in ``bodies`` (by index) replaced."""
+    out: list[str] = []
+    cursor = 0
+    for doc in docs:
+        if doc.index not in bodies:
+            continue
+        out.append(text[cursor : doc.body_start])
+        body = bodies[doc.index]
+        out.append(body if body.endswith("\n") else body + "\n")
+        cursor = doc.body_end
+    out.append(text[cursor:])
+    return "".join(out)

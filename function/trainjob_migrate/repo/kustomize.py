@@ -1,0 +1,445 @@
+"""Keep kustomizations working when the PyTorchJobs they patch become TrainJobs.
+
+A patch aimed at a converted PyTorchJob would silently stop matching (kustomize
+ignores a ``patches`` target that matches nothing). So each such patch is applied
+to the job it targets, both the job and the patched job are converted, and the
+difference between the two TrainJobs becomes the new patch, aimed at the TrainJob,
+in the form the old one had (JSON 6902 ops, or a merge patch). A patch that cannot
+be carried over is reported with its file and line, and left as it is.
+
+``images:`` entries that named a converted job's image no longer reach it:
+kustomize only knows container image fields, not ``spec.trainer.image``. They are
+reported, and a ``configurations:`` field spec that teaches kustomize the field is
+written beside the kustomization.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Final
+
+import yaml
+
+from trainjob_migrate import yamlio
+from trainjob_migrate.convert import Conversion, is_pytorchjob
+from trainjob_migrate.errors import InputError
+from trainjob_migrate.repo import documents, patching
+from trainjob_migrate.results import FileRef, Result, Severity
+
+Obj = dict[str, Any]
+
+NAMES: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+IMAGES_CONFIG: Final = "trainjob-images.yaml"
+IMAGES_FIELD_SPEC: Final = "images:\n- path: spec/trainer/image\n  kind: TrainJob\n"
+_RULE: Final = "kustomize"
+_TARGET: Final = {"group": "trainer.kubeflow.org", "version": "v1alpha1", "kind": "TrainJob"}
+
+
+def is_kustomization(display: str) -> bool:
+    return posixpath.basename(display) in NAMES
+
+
+@dataclasses.dataclass(slots=True)
+class Kustomization:
+    display: str
+    text: str
+    data: Obj
+    node: Any
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.display)
+
+    def line(self, *path: str | int) -> int:
+        node = self.node
+        for part in path:
+            node = _child(node, part)
+            if node is None:
+                return 1
+        return int(node.start_mark.line) + 1
+
+
+def read(display: str, text: str) -> Kustomization | None:
+    try:
+        node = yamlio.compose(text)
+        data = yamlio.load(text)
+    except InputError:
+        return None
+    return Kustomization(display, text, data, node) if isinstance(data, dict) else None
+
+
+def patch_files(kustomization: Kustomization) -> set[str]:
+    """Files the kustomization uses as patches: not manifests to convert on their own."""
+    out: set[str] = set()
+    for entry in _entries(kustomization):
+        if entry.file is not None:
+            out.add(entry.file)
+    return out
+
+
+@dataclasses.dataclass(slots=True)
+class _Entry:
+    key: str  # patches | patchesStrategicMerge | patchesJson6902
+    index: int
+    target: Mapping[str, Any] | None
+    inline: str | None
+    file: str | None  # display path
+
+
+def _entries(k: Kustomization) -> list[_Entry]:
+    out: list[_Entry] = []
+    for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+        for index, raw in enumerate(k.data.get(key) or []):
+            if isinstance(raw, str):  # patchesStrategicMerge: a file, or an inline patch
+                inline = raw if "\n" in raw or raw.lstrip().startswith(("apiVersion", "kind")) else None
+                file = None if inline is not None else posixpath.normpath(posixpath.join(k.folder, raw))
+                out.append(_Entry(key, index, None, inline, file))
+            elif isinstance(raw, Mapping):
+                path = raw.get("path")
+                file = posixpath.normpath(posixpath.join(k.folder, path)) if isinstance(path, str) else None
+                patch = raw.get("patch")
+                target = raw.get("target") if isinstance(raw.get("target"), Mapping) else None
+                out.append(_Entry(key, index, target, patch if isinstance(patch, str) else None, file))
+    return out
+
+
+class _Converted(Mapping[int, Obj]):
+    """id of a converted job -> its TrainJob, converted on first use (only patched jobs are)."""
+
+    def __init__(self, ids: set[int], convert_one: ConvertOne) -> None:
+        self._ids = ids
+        self._convert = convert_one
+        self._cache: dict[int, Obj] = {}
+        self._jobs: dict[int, Mapping[str, Any]] = {}
+
+    def remember(self, jobs: list[Obj]) -> None:
+        for job in jobs:
+            self._jobs.setdefault(id(job), job)
+
+    def __getitem__(self, key: int) -> Obj:
+        if key not in self._ids:
+            raise KeyError(key)
+        if key not in self._cache:
+            trainjob = self._convert(self._jobs[key]).trainjob
+            if trainjob is None:
+                raise KeyError(key)
+            self._cache[key] = trainjob
+        return self._cache[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+@dataclasses.dataclass(slots=True)
+class Rewrite:
+    """What the kustomization step changes: file texts by display path, and results."""
+
+    texts: dict[str, str] = dataclasses.field(default_factory=dict)
+    created: dict[str, str] = dataclasses.field(default_factory=dict)
+    results: list[Result] = dataclasses.field(default_factory=list)
+
+
+ConvertOne = Callable[[Mapping[str, Any]], Conversion]
+
+
+def rewrite(
+    kustomizations: list[Kustomization],
+    file_texts: Mapping[str, str],
+    jobs: Mapping[str, list[Obj]],
+    converted_ids: set[int],
+    convert_one: ConvertOne,
+) -> Rewrite:
+    """Re-target patches and report images for every kustomization.
+
+    ``jobs``: display path -> the PyTorchJobs and TrainJobs it holds (as read); ``converted_ids``: ids
+    of those this run converts; ``convert_one`` converts a job the way this run does.
+    """
+    by_folder = {k.folder: k for k in kustomizations}
+    converted = _Converted(converted_ids, convert_one)
+    out = Rewrite()
+    for k in kustomizations:
+        reachable = _reachable(k, by_folder, jobs, set())
+        converted.remember(reachable)
+        edits: list[tuple[Any, str]] = []
+        for entry in _entries(k):
+            _retarget(k, entry, reachable, converted, convert_one, file_texts, edits, out)
+        _images(k, reachable, converted, edits, out)
+        if edits:
+            out.texts[k.display] = _splice(k.text, edits)
+    return out
+
+
+def _reachable(
+    k: Kustomization, by_folder: Mapping[str, Kustomization], jobs: Mapping[str, list[Obj]], seen: set[str]
+) -> list[Obj]:
+    """The PyTorchJobs a kustomization builds from (its resources, through bases)."""
+    if k.folder in seen:
+        return []
+    seen.add(k.folder)
+    found: list[Obj] = []
+    for resource in k.data.get("resources") or []:
+        if not isinstance(resource, str):
+            continue
+        path = posixpath.normpath(posixpath.join(k.folder, resource))
+        if path in jobs:
+            found.extend(jobs[path])
+        elif path in by_folder:
+            found.extend(_reachable(by_folder[path], by_folder, jobs, seen))
+    return found
+
+
+def _as_job(obj: Any) -> Any:
+    """A TrainJob seen as the PyTorchJob it came from, to match a stale patch's target."""
+    if isinstance(obj, Mapping) and obj.get("kind") == "TrainJob":
+        return {**obj, "apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob"}
+    return obj
+
+
+def _targets(entry: _Entry, patch: Any, reachable: list[Obj]) -> list[Obj] | None:
+    """The PyTorchJobs a patch applies to; None if it is not about PyTorchJobs."""
+    target = entry.target
+    if target is None:
+        if not (isinstance(patch, Mapping) and is_pytorchjob(patch)):
+            return None
+        target = {"kind": "PyTorchJob", "name": (patch.get("metadata") or {}).get("name")}
+    if target.get("kind") != "PyTorchJob" and not (
+        target.get("kind") is None and target.get("group") == "kubeflow.org"
+    ):
+        return None
+    return [
+        job for job in reachable
+        if target.get("name") in (None, (job.get("metadata") or {}).get("name"))
+        and target.get("namespace") in (None, (job.get("metadata") or {}).get("namespace"))
+    ]
+
+
+def _retarget(
+    k: Kustomization, entry: _Entry, reachable: list[Obj], converted: Mapping[int, Obj],
+    convert_one: ConvertOne, file_texts: Mapping[str, str], edits: list[tuple[Any, str]], out: Rewrite,
+) -> None:
+    text = entry.inline if entry.inline is not None else file_texts.get(entry.file or "")
+    where = FileRef(k.display, 0, k.line(entry.key, entry.index))
+    if text is None:
+        return
+    try:
+        patch = yamlio.load(text)
+    except InputError as exc:
+        out.results.append(_result(f"patch cannot be read: {exc}", where, Severity.ERROR))
+        return
+    targets = _targets(entry, patch, [j for j in reachable if is_pytorchjob(j)])
+    if targets is None:
+        return  # not about PyTorchJobs
+    if not targets:
+        gone = _targets(entry, _as_job(patch), [_as_job(j) for j in reachable if j.get("kind") == "TrainJob"])
+        if gone:
+            out.results.append(
+                _result(
+                    f"this patch targets PyTorchJob {_names(gone)}, which is now a TrainJob: it no "
+                    "longer applies (kustomize skips it silently); rewrite it for the TrainJob",
+                    where, Severity.ERROR,
+                )
+            )
+        return
+    mine = [job for job in targets if id(job) in converted]
+    if not mine:
+        return  # its jobs stay PyTorchJobs in this run: the patch keeps working
+    try:
+        new_patch = _translate(patch, mine, converted, convert_one)
+    except patching.PatchError as exc:
+        out.results.append(
+            _result(
+                f"this patch targets PyTorchJob {_names(mine)}, which becomes a TrainJob, and it "
+                f"cannot be carried over: {exc}. Rewrite it for the TrainJob by hand (it would "
+                "silently stop applying)",
+                where, Severity.ERROR,
+            )
+        )
+        return
+    ops_form = isinstance(patch, list)
+    body = yamlio.dump(new_patch)
+    if entry.inline is not None:
+        node = _child(_child(k.node, entry.key), entry.index)
+        value = _child(node, "patch") if entry.key != "patchesStrategicMerge" else node
+        edits.append((value, _block_scalar(body, value, k.text)))
+    else:  # the patch file: its body replaced, the comments above it kept
+        original = file_texts[entry.file or ""]
+        first = next((d for d in documents.split(original) if d.has_body()), None)
+        out.texts[entry.file or ""] = (
+            documents.replace_bodies(original, documents.split(original), {first.index: body})
+            if first is not None else body
+        )
+    if entry.target is not None:
+        name = entry.target.get("name")
+        new_target = {**_TARGET, **({"name": name} if name else {}),
+                      **({"namespace": entry.target["namespace"]} if entry.target.get("namespace") else {})}
+        target_node = _child(_child(_child(k.node, entry.key), entry.index), "target")
+        edits.append((target_node, _mapping(new_target, target_node)))
+    form = "JSON 6902 ops" if ops_form else "a merge patch"
+    out.results.append(
+        _result(f"patch re-targeted at TrainJob {_names(mine)} ({form} on the converted fields)",
+                where, Severity.INFO)
+    )
+
+
+def _translate(
+    patch: Any, jobs: list[Obj], converted: Mapping[int, Obj], convert_one: ConvertOne
+) -> Any:
+    """The patch, re-expressed on the TrainJob(s) its PyTorchJob(s) became."""
+    outputs: list[Any] = []
+    for job in jobs:
+        patched = _apply(patch, job)
+        result = convert_one(patched)
+        if not result.converted or result.trainjob is None:
+            errors = [r.message for r in result.results if r.severity == Severity.ERROR]
+            raise patching.PatchError(
+                f"the patched job would not convert ({errors[0] if errors else 'see its results'})"
+            )
+        before = converted[id(job)]
+        if isinstance(patch, list):
+            ops = patching.diff_ops(before, result.trainjob)
+            if not ops:
+                raise patching.PatchError(_NOTHING)
+            outputs.append(ops)
+        else:
+            partial = patching.diff_merge(before, result.trainjob)
+            if not partial:
+                raise patching.PatchError(_NOTHING)
+            meta = {"name": (before.get("metadata") or {}).get("name"), **(partial.pop("metadata", None) or {})}
+            outputs.append({"apiVersion": before["apiVersion"], "kind": "TrainJob", "metadata": meta, **partial})
+    if any(o != outputs[0] for o in outputs[1:]):
+        raise patching.PatchError("it changes the jobs it targets differently")
+    return outputs[0]
+
+
+_NOTHING: Final = "it changes nothing a TrainJob carries (every field it sets is dropped or reported)"
+
+
+def _apply(patch: Any, job: Obj) -> Any:
+    if isinstance(patch, list):
+        return patching.apply_ops(job, patch)
+    if isinstance(patch, Mapping):
+        return patching.merge(job, {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")})
+    raise patching.PatchError("it is neither a list of JSON 6902 ops nor a merge patch")
+
+
+def _images(
+    k: Kustomization, reachable: list[Obj], converted: Mapping[int, Obj],
+    edits: list[tuple[Any, str]], out: Rewrite,
+) -> None:
+    images = [e for e in k.data.get("images") or [] if isinstance(e, Mapping) and e.get("name")]
+    trainer_images = {
+        _image_name(str(converted[id(job)]["spec"]["trainer"].get("image", "")))
+        for job in reachable if id(job) in converted
+    } | {
+        _image_name(str(((job.get("spec") or {}).get("trainer") or {}).get("image", "")))
+        for job in reachable if job.get("kind") == "TrainJob"
+    }
+    hits = [(i, e) for i, e in enumerate(k.data.get("images") or []) if e in images and e["name"] in trainer_images]
+    if not hits:
+        return
+    configs = [c for c in k.data.get("configurations") or [] if isinstance(c, str)]
+    known = IMAGES_CONFIG in configs
+    for index, entry in hits:
+        out.results.append(
+            _result(
+                f"images: entry {entry['name']!r} reached the PyTorchJob's containers, but kustomize does "
+                "not know spec.trainer.image of a TrainJob"
+                + ("" if known else f"; added {IMAGES_CONFIG} (configurations:) with the field spec:\n"
+                   + IMAGES_FIELD_SPEC),
+                FileRef(k.display, 0, k.line("images", index)),
+                Severity.INFO if known else Severity.WARNING,
+            )
+        )
+    if known:
+        return
+    out.created[posixpath.join(k.folder, IMAGES_CONFIG)] = IMAGES_FIELD_SPEC
+    node = _child(k.node, "configurations")
+    if node is None:
+        dash = "  - " if yamlio.indents_lists(k.text) else "- "
+        edits.append((None, f"configurations:\n{dash}{IMAGES_CONFIG}\n"))
+    else:
+        edits.append((node, _sequence([*configs, IMAGES_CONFIG], node)))
+
+
+def _image_name(image: str) -> str:
+    name = image.split("@", 1)[0]
+    head, _, tail = name.rpartition(":")
+    return head if head and "/" not in tail else name
+
+
+def _names(jobs: list[Obj]) -> str:
+    return ", ".join(sorted(str((j.get("metadata") or {}).get("name")) for j in jobs))
+
+
+def _result(message: str, where: FileRef, severity: Severity) -> Result:
+    return Result(message, severity, _RULE, None, None, where)
+
+
+# --- text edits ---------------------------------------------------------------
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        return node.value[part] if part < len(node.value) else None
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        return next((value for key, value in node.value if key.value == part), None)
+    return None
+
+
+def _block_scalar(body: str, node: Any, text: str) -> str:
+    """A ``|-`` block scalar holding ``body``, indented as the one it replaces."""
+    lines_after = text[node.start_mark.index : _end(text, node)].split("\n")[1:]
+    content = [line for line in lines_after if line.strip()]
+    if node.style in ("|", ">") and content:
+        column = len(content[0]) - len(content[0].lstrip(" "))
+    else:
+        line_start = text.rfind("\n", 0, node.start_mark.index) + 1
+        own = text[line_start : node.start_mark.index]
+        column = len(own) - len(own.lstrip(" ")) + 2
+    pad = " " * column
+    return "|-\n" + "\n".join(f"{pad}{line}" if line else "" for line in body.rstrip("\n").split("\n"))
+
+
+def _mapping(values: Mapping[str, Any], node: Any) -> str:
+    if getattr(node, "flow_style", False):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in values.items()) + "}"
+    pad = " " * node.start_mark.column
+    lines = [f"{k}: {v}" for k, v in values.items()]
+    return lines[0] + "".join(f"\n{pad}{line}" for line in lines[1:])
+
+
+def _sequence(values: list[str], node: Any) -> str:
+    if getattr(node, "flow_style", False):
+        return "[" + ", ".join(values) + "]"
+    pad = " " * node.start_mark.column
+    return f"- {values[0]}" + "".join(f"\n{pad}- {v}" for v in values[1:])
+
+
+def _splice(text: str, edits: list[tuple[Any, str]]) -> str:
+    """Replace each node's text (None: append at the end), from the end backwards."""
+    appended = [new for node, new in edits if node is None]
+    spans = sorted(
+        ((node.start_mark.index, _end(text, node), new) for node, new in edits if node is not None),
+        reverse=True,
+    )
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    for new in appended:
+        text = text + ("" if text.endswith("\n") else "\n") + new
+    return text
+
+
+def _end(text: str, node: Any) -> int:
+    """Where a node's own text ends (block nodes' end marks include the following newline)."""
+    end = int(node.end_mark.index)
+    while end > node.start_mark.index and text[end - 1] in " \n":
+        end -= 1
+    return end

@@ -1,0 +1,117 @@
+"""Output formats of ``check`` (and the summary of ``convert``): one module a format.
+
+A reporter is a pure function ``render(report) -> str``; the command writes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Final
+
+from trainjob_migrate.repo.engine import JobRef
+from trainjob_migrate.results import Result
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Report:
+    results: list[Result]
+    jobs: list[JobRef]
+    #: per job (by index in ``jobs``): convertible | attention
+    verdicts: list[str]
+    unreadable: list[Result]
+    files: int
+    exit_code: int
+
+
+def reporters() -> dict[str, Callable[[Report], str]]:
+    from trainjob_migrate.report import github, json_report, junit, sarif, text
+
+    return {
+        "text": text.render,
+        "json": json_report.render,
+        "sarif": sarif.render,
+        "junit": junit.render,
+        "github": github.render,
+    }
+
+
+FORMATS: Final = ("text", "json", "sarif", "junit", "github")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Finding:
+    """One line of any format: a remaining job's verdict, or a result about it or a file."""
+
+    path: str
+    line: int | None
+    level: str  # error | warning | info
+    rule: str
+    rule_text: str
+    subject: str  # "PyTorchJob ns/name: " or ""
+    message: str
+    job: int | None  # index into Report.jobs
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
+_VERDICTS: Final = {
+    "convertible": (
+        "warning", "pytorchjob-convertible", "A PyTorchJob remains that converts cleanly",
+        "a PyTorchJob remains; it converts cleanly to a TrainJob: run trainjob-migrate convert --write",
+    ),
+    "attention": (
+        "error", "pytorchjob-needs-attention", "A PyTorchJob remains that needs attention",
+        "a PyTorchJob remains that cannot be converted as it is; see the findings about it",
+    ),
+}
+
+
+def job_key(path: str, index: int, subject: str) -> tuple[str, int, str]:
+    return (path, index, subject)
+
+
+def findings(report: Report) -> list[Finding]:
+    jobs = {
+        job_key(job.file.path, job.file.index, job.resource.display()): n
+        for n, job in enumerate(report.jobs)
+    }
+    out: list[Finding] = []
+    for n, (job, verdict) in enumerate(zip(report.jobs, report.verdicts, strict=True)):
+        level, rule, rule_text, message = _VERDICTS[verdict]
+        out.append(
+            Finding(job.file.path, job.file.line, level, rule, rule_text,
+                    f"{job.resource.display()}: ", message, n)
+        )
+    for result in report.results:
+        if result.severity == "info" or result.file is None:
+            continue
+        subject = f"{result.resource.display()}: " if result.resource else ""
+        field = f"{result.field}: " if result.field else ""
+        key = job_key(result.file.path, result.file.index, result.resource.display()) if result.resource else None
+        out.append(
+            Finding(result.file.path, result.file.line, str(result.severity), result.rule,
+                    f"trainjob-migrate rule {result.rule}", subject, field + result.message,
+                    jobs.get(key) if key else None)
+        )
+    return sorted(out, key=lambda f: (f.path, f.line or 0))  # stable: verdicts first
+
+
+def counts(report: Report) -> dict[str, int]:
+    return {
+        "files": report.files,
+        "pytorchJobs": len(report.jobs),
+        "convertible": report.verdicts.count("convertible"),
+        "needAttention": report.verdicts.count("attention"),
+        "unreadable": len(report.unreadable),
+    }
+
+
+def summary(report: Report) -> str:
+    c = counts(report)
+    return (
+        f"{c['pytorchJobs']} PyTorchJob(s) in {c['files']} file(s): {c['convertible']} convert "
+        f"cleanly, {c['needAttention']} need attention; {c['unreadable']} input problem(s)"
+    )

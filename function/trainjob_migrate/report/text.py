@@ -1,0 +1,13 @@
+"""``--output text``: one line a finding, ``file:line: severity: message``, then a summary."""
+
+from __future__ import annotations
+
+from trainjob_migrate.report import Report, findings, summary
+
+
+def render(report: Report) -> str:
+    lines = [
+        f"{f.location}: {f.level}: {f.subject}{f.message} [{f.rule}]" for f in findings(report)
+    ]
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,60 @@
+"""bench/: its inputs are realistic and it runs. Timings are printed by it, never asserted here."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+
+if importlib.util.find_spec("trainjob_migrate") is None:  # not installed: use the source tree
+    sys.path.insert(0, str(REPO / "function"))
+
+from trainjob_migrate import validation  # noqa: E402
+
+
+def _inputs() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_inputs", BENCH / "inputs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_inputs_are_deterministic_valid_resource_lists_of_mixed_objects():
+    inputs = _inputs()
+    text = inputs.resource_list(60)
+    assert text == inputs.resource_list(60)
+    rl = yaml.load(text, Loader=yaml.CSafeLoader)
+    assert rl["kind"] == "ResourceList"
+    kinds = Counter(item["kind"] for item in rl["items"])
+    assert kinds["PyTorchJob"] == 60
+    assert sum(kinds.values()) == 120 and len(kinds) >= 4, kinds
+    names = set()
+    for item in rl["items"]:
+        annotations = item["metadata"]["annotations"]
+        assert annotations["config.kubernetes.io/path"].startswith("teams/")
+        names.add((item["metadata"]["namespace"], item["kind"], item["metadata"]["name"]))
+        if item["kind"] == "PyTorchJob":
+            assert validation.validate(item, "pytorchjob-v1") == []
+    assert len(names) == 120, "every object has its own name"
+
+
+def test_bench_runs_and_prints_every_ratio(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--jobs", "5", "--work", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for case in ("cold-start", "fn-100", "fn-10000"):
+        assert f"\n{case}: " in out, out
+    assert out.count("time ratio") == 3 and "summary" in out, out
+    assert "python -c 'import yaml'" in out and "CSafeLoader" in out

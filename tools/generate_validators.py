@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""Generate fast validator modules from the JSON Schemas in ``schemas/``, with fastjsonschema.
+
+``function/trainjob_migrate/_generated/<schema>.py`` (``-`` and ``.`` spelled ``_``) holds
+one ``is_valid(instance) -> bool`` per schema: plain Python, no import beyond ``re``, so a
+run that validates a job pays neither the import of jsonschema nor the building of its
+validators. ``trainjob_migrate.validation`` asks it first and falls back to jsonschema
+only to describe what is wrong with an invalid object (its messages and paths), so the
+generated code decides *whether* an object is valid, never *what* is reported.
+
+The schema is first rewritten without changing what it accepts:
+
+- every subschema that declares ``properties`` moves to ``$defs`` and is referenced
+  by ``$ref``, identical ones once: fastjsonschema makes a function of each, so the
+  code is not one 30-level-deep function and Kubernetes' repeated types (a
+  LabelSelector, a Container, a Volume) are written once;
+- ``const: x`` becomes ``enum: [x]`` (same meaning; fastjsonschema 2.22 fails on
+  ``const`` without detailed exceptions);
+- ``$schema``, ``$id`` and ``$comment`` are dropped (``$id`` would only lengthen names).
+
+fastjsonschema implements drafts 4 to 7, our schemas are 2020-12: only keywords
+whose meaning is the same in draft 7 and 2020-12 are accepted (a schema using any
+other keyword is an error here, not a silently different validator), ``format`` is
+not asserted (as jsonschema does by default) and defaults are not applied.
+
+Run ``python tools/generate_validators.py`` to regenerate and ``--check`` to verify (exit
+1 when a generated module differs from what this tool writes). Needs fastjsonschema at
+the version pinned in ``pyproject.toml`` (the ``test`` extra): the output depends on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
+DEFAULT_SCHEMAS: Final = REPO_ROOT / "schemas"
+DEFAULT_OUT: Final = REPO_ROOT / "function" / "trainjob_migrate" / "_generated"
+COMMAND: Final = "python tools/generate_validators.py"
+FASTJSONSCHEMA_VERSION: Final = "2.22.3"
+
+# Keywords that mean the same in draft 7 (fastjsonschema) and draft 2020-12 (our schemas),
+# given that ``items`` is a single schema and ``$ref`` has no siblings (both checked).
+_SUBSCHEMA: Final = frozenset({"items", "not", "if", "then", "else", "additionalProperties"})
+_SUBSCHEMA_LISTS: Final = frozenset({"allOf", "anyOf", "oneOf"})
+_SUBSCHEMA_MAPS: Final = frozenset({"properties", "patternProperties", "$defs"})
+_ASSERTIONS: Final = frozenset(
+    {
+        "type", "enum", "const", "required", "pattern", "format",
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "minLength", "maxLength", "minItems", "maxItems", "uniqueItems",
+        "minProperties", "maxProperties", "$ref",
+    }
+)  # fmt: skip
+_ANNOTATIONS: Final = frozenset({"$schema", "$id", "$comment", "description", "title"})
+_KNOWN: Final = _SUBSCHEMA | _SUBSCHEMA_LISTS | _SUBSCHEMA_MAPS | _ASSERTIONS | _ANNOTATIONS
+_DROPPED_AT_ROOT: Final = ("$schema", "$id", "$comment")
+
+
+class GenerateError(Exception):
+    """The schema holds something whose meaning fastjsonschema's draft 7 could change."""
+
+
+def prepare(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema rewritten for fastjsonschema: same instances accepted (see module doc)."""
+    _check(schema, "#")
+    root = {k: v for k, v in schema.items() if k not in _DROPPED_AT_ROOT}
+    defs: dict[str, Any] = {}  # name -> subschema (hoisted)
+    names: dict[str, str] = {}  # canonical JSON of a subschema -> its name in defs
+    existing = root.pop("$defs", {})
+    # Existing definitions keep their names (their $refs already point there).
+    defs.update(existing)
+    for name, sub in existing.items():
+        defs[name] = _hoist_within(sub, defs, names, name)
+    body = _hoist_within(root, defs, names, "root")
+    if defs:
+        body["$defs"] = dict(sorted(defs.items()))
+    return body
+
+
+def _check(node: Any, where: str) -> None:
+    if isinstance(node, bool):
+        return
+    if not isinstance(node, dict):
+        raise GenerateError(f"{where}: a schema must be an object or a boolean")
+    unknown = sorted(set(node) - _KNOWN)
+    if unknown:
+        raise GenerateError(
+            f"{where}: keyword(s) {', '.join(unknown)} not supported (their draft 7 meaning "
+            "may differ from 2020-12, or fastjsonschema lacks them)"
+        )
+    if "$ref" in node and set(node) - {"$ref", *_ANNOTATIONS}:
+        raise GenerateError(f"{where}: $ref with sibling keywords (ignored by draft 7)")
+    if "$ref" in node and not str(node["$ref"]).startswith("#/$defs/"):
+        raise GenerateError(f"{where}: only local $refs (#/$defs/...) are supported")
+    if isinstance(node.get("items"), list):
+        raise GenerateError(f"{where}: array-form items (prefixItems in 2020-12)")
+    for key in _SUBSCHEMA & set(node):
+        _check(node[key], f"{where}/{key}")
+    for key in _SUBSCHEMA_LISTS & set(node):
+        for i, sub in enumerate(node[key]):
+            _check(sub, f"{where}/{key}/{i}")
+    for key in _SUBSCHEMA_MAPS & set(node):
+        for name, sub in node[key].items():
+            _check(sub, f"{where}/{key}/{name}")
+
+
+def _hoist_within(
+    node: Any, defs: dict[str, Any], names: dict[str, str], label: str
+) -> Any:
+    """``node`` with its subschemas hoisted (children first), itself left in place."""
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "const":
+            out["enum"] = [value]
+        elif key in _SUBSCHEMA:
+            out[key] = _hoisted(value, defs, names, f"{label}_{_ITEM.get(key, key)}")
+        elif key in _SUBSCHEMA_LISTS:
+            out[key] = [
+                _hoisted(sub, defs, names, f"{label}_{key}{i}") for i, sub in enumerate(value)
+            ]
+        elif key in ("properties", "patternProperties"):
+            out[key] = {
+                name: _hoisted(sub, defs, names, _label(name)) for name, sub in value.items()
+            }
+        else:
+            out[key] = value
+    return out
+
+
+_ITEM: Final = {"items": "item", "additionalProperties": "value"}
+
+
+def _label(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") or "x"
+
+
+def _hoisted(node: Any, defs: dict[str, Any], names: dict[str, str], label: str) -> Any:
+    """A ``$ref`` to ``node`` in ``defs`` when it declares properties, else ``node`` itself."""
+    inner = _hoist_within(node, defs, names, label)
+    if not isinstance(inner, dict) or "properties" not in inner:
+        return inner
+    key = json.dumps(inner, sort_keys=True)
+    name = names.get(key)
+    if name is None:
+        name = _unique(label, defs)
+        names[key] = name
+        defs[name] = inner
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _unique(label: str, defs: dict[str, Any]) -> str:
+    name, n = label, 2
+    while name in defs:
+        name, n = f"{label}{n}", n + 1
+    return name
+
+
+def module_name(schema_name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "_", schema_name.lower())
+
+
+def render(schema_name: str, schema_text: str) -> str:
+    """The text of the generated module for ``schemas/<schema_name>.json``."""
+    import fastjsonschema  # a build-time dependency only
+
+    if fastjsonschema.VERSION != FASTJSONSCHEMA_VERSION:
+        raise GenerateError(
+            f"fastjsonschema {fastjsonschema.VERSION} is installed; this tool's output is "
+            f"pinned to {FASTJSONSCHEMA_VERSION} (pip install 'fastjsonschema=="
+            f"{FASTJSONSCHEMA_VERSION}')"
+        )
+    prepared = prepare(json.loads(schema_text))
+    code = fastjsonschema.compile_to_code(
+        prepared, use_default=False, use_formats=False, detailed_exceptions=False
+    )
+    code = _standalone(code)
+    digest = hashlib.sha256(schema_text.encode("utf-8")).hexdigest()
+    header = f'''\
+# Generated by `{COMMAND}` from schemas/{schema_name}.json
+# (sha256 {digest}) with fastjsonschema {FASTJSONSCHEMA_VERSION}. Do not edit.
+# mypy: ignore-errors
+"""Is an instance valid against schemas/{schema_name}.json? (See tools/generate_validators.py.)"""
+
+SCHEMA_SHA256 = "{digest}"
+
+'''
+    footer = f'''
+
+def is_valid(instance):
+    """True when ``instance`` is valid against schemas/{schema_name}.json."""
+    try:
+        validate(instance)
+    except JsonSchemaValueException:
+        return False
+    return True
+'''
+    return header + code.rstrip() + "\n\n" + footer
+
+
+_DECIMAL_IMPORT: Final = "from decimal import Decimal"
+_DECIMAL_STAND_IN: Final = """\
+class Decimal:  # stand-in for decimal.Decimal, see tools/generate_validators.py
+    __slots__ = ()
+"""
+
+_IMPORT: Final = re.compile(r"^from fastjsonschema import (?P<names>[\w, ]+)$", re.MULTILINE)
+
+
+def _standalone(code: str) -> str:
+    """Make the code independent of fastjsonschema at run time, and of the decimal module."""
+    match = _IMPORT.search(code)
+    if match is None:
+        raise GenerateError("fastjsonschema's output no longer imports its exception classes")
+    classes = "\n\n".join(
+        f"class {name.strip()}(ValueError):\n    pass\n" for name in match["names"].split(",")
+    )
+    code = code[: match.start()] + classes + code[match.end() :]
+    # Decimal appears only in number checks, isinstance(x, (int, float, Decimal)), and
+    # importing decimal would cost a start more than the validator itself. Our loaders (yaml,
+    # json) never make a Decimal, and a stand-in that nothing is an instance of only makes
+    # the check stricter, which is safe: "not valid" here only sends the instance on to
+    # jsonschema. Any other use of Decimal (multipleOf) keeps the real import.
+    uses = re.findall(r"^.*\bDecimal\b.*$", code, re.MULTILINE)
+    if all(u == _DECIMAL_IMPORT or "(int, float, Decimal))" in u for u in uses):
+        code = code.replace(_DECIMAL_IMPORT + "\n", _DECIMAL_STAND_IN, 1)
+    return code
+
+
+def generate(schemas: Path) -> dict[str, str]:
+    """Return {module file name: content} for every schema (and the package's __init__)."""
+    files: dict[str, str] = {}
+    names: list[str] = []
+    for path in sorted(schemas.glob("*.json")):
+        names.append(path.stem)
+        files[f"{module_name(path.stem)}.py"] = render(path.stem, path.read_text("utf-8"))
+    listing = "\n".join(f"#: - ``{module_name(n)}``: schemas/{n}.json" for n in names)
+    files["__init__.py"] = f'''\
+"""Validators generated by `{COMMAND}` from schemas/*.json. Do not edit.
+
+One module per schema, each with ``is_valid(instance) -> bool``; imported on demand
+by ``trainjob_migrate.validation``.
+"""
+
+{listing}
+'''
+    return files
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schemas", type=Path, default=DEFAULT_SCHEMAS, help="JSON Schema directory")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output package directory")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if any file would change"
+    )
+    args = parser.parse_args(argv)
+    try:
+        files = generate(args.schemas)
+    except (GenerateError, ImportError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out: Path = args.out
+    stale = []
+    for name, text in files.items():
+        target = out / name
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current != text:
+            stale.append((target, "differs" if current is not None else "missing"))
+            if not args.check:
+                out.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8", newline="\n")
+    extra = sorted(p.name for p in out.glob("*.py") if p.name not in files) if out.is_dir() else []
+    if args.check:
+        if stale or extra:
+            print(f"out of date (regenerate with `{COMMAND}`):", file=sys.stderr)
+            for target, why in stale:
+                print(f"  {target}: {why}", file=sys.stderr)
+            for name in extra:
+                print(f"  {out / name}: no schema generates it", file=sys.stderr)
+            return 1
+        print(f"{len(files)} generated validator files up to date in {out}")
+        return 0
+    for name in extra:
+        (out / name).unlink()
+        print(f"removed {out / name}")
+    for target, _ in stale:
+        print(f"wrote {target}")
+    print(f"{len(files)} files, {len(stale)} written")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
