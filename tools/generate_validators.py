@@ -18,6 +18,11 @@ The schema is first rewritten without changing what it accepts:
   ``const`` without detailed exceptions);
 - ``$schema``, ``$id`` and ``$comment`` are dropped (``$id`` would only lengthen names).
 
+The code fastjsonschema writes is then made standalone and quick to import: its exception
+classes are defined in the module (no run-time dependency on fastjsonschema), ``Decimal``
+(only in number checks) is a stand-in rather than an import of ``decimal``, and the
+patterns are compiled on first use rather than at import.
+
 fastjsonschema implements drafts 4 to 7, our schemas are 2020-12: only keywords
 whose meaning is the same in draft 7 and 2020-12 are accepted (a schema using any
 other keyword is an error here, not a silently different validator), ``format`` is
@@ -232,7 +237,42 @@ def _standalone(code: str) -> str:
     uses = re.findall(r"^.*\bDecimal\b.*$", code, re.MULTILINE)
     if all(u == _DECIMAL_IMPORT or "(int, float, Decimal))" in u for u in uses):
         code = code.replace(_DECIMAL_IMPORT + "\n", _DECIMAL_STAND_IN, 1)
-    return code
+    return _lazy_patterns(code)
+
+
+_PATTERNS_BLOCK: Final = re.compile(r"^REGEX_PATTERNS = \{\n(?P<entries>.*?)\n\}$", re.MULTILINE | re.DOTALL)
+_PATTERN_ENTRY: Final = re.compile(r"^(?P<key>    '(?:[^'\\]|\\.)*'): re\.compile\((?P<args>.*)\)(?P<comma>,?)$")
+_LAZY_PATTERNS: Final = """\
+class _Patterns(dict):
+    \"\"\"REGEX_PATTERNS, each compiled on first use: a run needs few of them (start-up time).\"\"\"
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        pattern = self[key] = re.compile(*_PATTERN_SOURCES[key])
+        return pattern
+
+
+_PATTERN_SOURCES = {
+%s
+}
+REGEX_PATTERNS = _Patterns()"""
+
+
+def _lazy_patterns(code: str) -> str:
+    """``REGEX_PATTERNS = {key: re.compile(...)}`` becomes a dict that compiles on first use."""
+    block = _PATTERNS_BLOCK.search(code)
+    if block is None:
+        if "REGEX_PATTERNS" in code:
+            raise GenerateError("fastjsonschema's REGEX_PATTERNS is no longer in the known form")
+        return code
+    entries = []
+    for line in block["entries"].split("\n"):
+        entry = _PATTERN_ENTRY.fullmatch(line)
+        if entry is None:
+            raise GenerateError(f"unexpected REGEX_PATTERNS entry: {line[:80]}")
+        entries.append(f"{entry['key']}: ({entry['args']},){entry['comma']}")
+    return code[: block.start()] + _LAZY_PATTERNS % "\n".join(entries) + code[block.end() :]
 
 
 def generate(schemas: Path) -> dict[str, str]:

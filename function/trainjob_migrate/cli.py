@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     convert.add_parser(sub)
     check.add_parser(sub)
+    plugin = sub.add_parser(
+        "kustomize-plugin",
+        help="run as a kustomize legacy exec plugin (kubectl kustomize --enable-alpha-plugins)",
+        description="kustomize passes the transformer config file as the argument and the "
+        "resources as a YAML stream on stdin; the converted stream goes to stdout.",
+    )
+    plugin.add_argument("config", metavar="CONFIG", help="the transformer config file kustomize passes")
     return parser
 
 
@@ -80,5 +87,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from trainjob_migrate.commands import check
 
         return check.run(args)
+    if args.command == "kustomize-plugin":
+        from trainjob_migrate.commands import legacy_plugin
+
+        return legacy_plugin.run(args.config, sys.stdin.buffer, sys.stdout, sys.stderr)
     parser.print_help(sys.stderr)
     return EXIT_USAGE

@@ -18,10 +18,21 @@ class JsonSchemaValuesException(ValueError):
 
 
 
-REGEX_PATTERNS = {
-    '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$': re.compile('^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\Z'),
-    '^[a-z0-9-]{1,20}$': re.compile('^[a-z0-9-]{1,20}\\Z')
+class _Patterns(dict):
+    """REGEX_PATTERNS, each compiled on first use: a run needs few of them (start-up time)."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        pattern = self[key] = re.compile(*_PATTERN_SOURCES[key])
+        return pattern
+
+
+_PATTERN_SOURCES = {
+    '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$': ('^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\Z',),
+    '^[a-z0-9-]{1,20}$': ('^[a-z0-9-]{1,20}\\Z',)
 }
+REGEX_PATTERNS = _Patterns()
 
 NoneType = type(None)
 

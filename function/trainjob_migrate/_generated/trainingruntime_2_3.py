@@ -18,9 +18,20 @@ class JsonSchemaValuesException(ValueError):
 
 
 
-REGEX_PATTERNS = {
-    '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': re.compile('^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?\\Z')
+class _Patterns(dict):
+    """REGEX_PATTERNS, each compiled on first use: a run needs few of them (start-up time)."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        pattern = self[key] = re.compile(*_PATTERN_SOURCES[key])
+        return pattern
+
+
+_PATTERN_SOURCES = {
+    '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': ('^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?\\Z',)
 }
+REGEX_PATTERNS = _Patterns()
 
 NoneType = type(None)
 

@@ -79,4 +79,7 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         code = EXIT_ATTENTION
     if unreadable and not args.ignore_unreadable:
         code = EXIT_UNREADABLE
-    return Report(outcome.results, outcome.jobs, verdicts, unreadable, files, code)
+    return Report(
+        outcome.results, outcome.jobs, verdicts, unreadable, files, code,
+        convertible_fails=not args.ignore_convertible,
+    )

@@ -22,6 +22,8 @@ class Report:
     unreadable: list[Result]
     files: int
     exit_code: int
+    #: whether a job that converts cleanly fails the run (no --ignore-convertible)
+    convertible_fails: bool = True
 
 
 def reporters() -> dict[str, Callable[[Report], str]]:
@@ -81,6 +83,8 @@ def findings(report: Report) -> list[Finding]:
     out: list[Finding] = []
     for n, (job, verdict) in enumerate(zip(report.jobs, report.verdicts, strict=True)):
         level, rule, rule_text, message = _VERDICTS[verdict]
+        if verdict == "convertible" and report.convertible_fails:
+            level = "error"  # it fails the check: annotate it as what it is
         out.append(
             Finding(job.file.path, job.file.line, level, rule, rule_text,
                     f"{job.resource.display()}: ", message, n)
