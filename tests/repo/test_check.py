@@ -136,3 +136,13 @@ def test_selection_like_kubectl(tmp_path: Path) -> None:
     assert _check(root, "--name", "clean").returncode == 2
     assert _check(root, "--name", "nothing").returncode == 0
     assert _check(root, "-l", "team=a").returncode == 0
+
+
+def test_a_missing_file_is_unreadable_input_not_a_crash(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "check", "missing.yaml"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert run.returncode == 4
+    assert "missing.yaml: error: cannot read the file: No such file or directory [read]" in run.stdout
+    assert "Traceback" not in run.stderr

@@ -92,7 +92,12 @@ def convert(
     docs: list[_Doc] = []
     results: list[Result] = []
     held: set[int] = set()  # ids of items kept out of conversion (placeholders)
-    files.extend(FileOutcome(entry, entry.path.read_bytes()) for entry in found)
+    for entry in found:
+        try:
+            files.append(FileOutcome(entry, entry.path.read_bytes()))
+        except OSError as exc:  # unreadable: reported, never a crash
+            files.append(FileOutcome(entry, b"", status="unreadable", reason=exc.strerror or str(exc)))
+            results.append(_file_result(entry, Severity.ERROR, f"cannot read the file: {exc.strerror}", None))
     kustomizations, patch_files = _kustomizations(files)
     for number, outcome in enumerate(files):
         texts.append(_read(outcome, number, docs, results, held, outcome.found.display in patch_files))
@@ -124,12 +129,13 @@ def _jobs_in(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [obj] if is_pytorchjob(obj) else []
 
 
-
 def _read(
     outcome: FileOutcome, number: int, docs: list[_Doc], results: list[Result], held: set[int],
     is_patch: bool,
 ) -> SourceText | None:
     entry = outcome.found
+    if outcome.status == "unreadable":
+        return None
     try:
         source = SourceText.decode(outcome.raw)
     except UnicodeDecodeError as exc:
