@@ -17,7 +17,7 @@ BENCH = REPO / "bench"
 if importlib.util.find_spec("trainjob_migrate") is None:  # not installed: use the source tree
     sys.path.insert(0, str(REPO / "function"))
 
-from trainjob_migrate import validation  # noqa: E402
+from trainjob_migrate import validation
 
 
 def _inputs() -> Any:

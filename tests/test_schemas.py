@@ -325,6 +325,17 @@ def test_every_unknown_key_is_one_issue_at_its_own_path():
     ]
 
 
+def test_a_non_string_key_is_an_unknown_field_not_a_crash():
+    job = _pytorchjob()
+    job["spec"]["runPolicy"] = {False: None, 1: 2}
+    assert validate(job, "pytorchjob-v1") == [
+        SchemaIssue("spec.runPolicy.1", "unknown field 1 (a field name must be a string)",
+                    "unknown-field"),
+        SchemaIssue("spec.runPolicy.false",
+                    "unknown field false (a field name must be a string)", "unknown-field"),
+    ]
+
+
 def test_missing_required_field_is_named_in_the_path():
     job = _trainjob()
     del job["spec"]["runtimeRef"]

@@ -33,10 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="KRM function (kpt fn eval --exec, kustomize exec/container functions). "
         "Options come from the ResourceList's functionConfig.",
     )
-    from trainjob_migrate.commands import check, convert  # the fn hot path never gets here
+    from trainjob_migrate.commands import check, compare, convert, doctor  # not on the fn hot path
 
     convert.add_parser(sub)
     check.add_parser(sub)
+    compare.add_parser(sub)
+    doctor.add_parser(sub)
     plugin = sub.add_parser(
         "kustomize-plugin",
         help="run as a kustomize legacy exec plugin (kubectl kustomize --enable-alpha-plugins)",
@@ -87,6 +89,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from trainjob_migrate.commands import check
 
         return check.run(args)
+    if args.command == "compare":
+        from trainjob_migrate.commands import compare
+
+        return compare.run(args)
+    if args.command == "doctor":
+        from trainjob_migrate.commands import doctor
+
+        return doctor.run(args)
     if args.command == "kustomize-plugin":
         from trainjob_migrate.commands import legacy_plugin
 

@@ -7,12 +7,13 @@ Two validators per schema, each used for what it does best:
 
 - whether an object is valid is decided by the code that ``tools/generate_validators.py``
   generated from the schema with fastjsonschema (``trainjob_migrate._generated``): plain
-  Python, imported on first use in a few milliseconds, and fast;
+  Python, imported on first use in about a millisecond, ten times faster than jsonschema;
 - what is wrong with an invalid object is told by jsonschema (its errors become the
   issues), imported, and the schema read, only then.
 
 The generated code may only be stricter than jsonschema (it says "not valid", jsonschema
-finds no issue: the object is valid); a test checks both agree on the shipped examples.
+finds no issue: the object is valid); tests/test_validators.py checks that both agree on the
+golden files, the upstream examples and schema-guided random objects.
 """
 
 from __future__ import annotations
@@ -159,10 +160,15 @@ def _issues(error: Any) -> Iterator[_Located]:
         declared = schema.get("properties", {})
         patterns = schema.get("patternProperties", {})
         for key in instance:
-            if key not in declared and not any(re.search(p, key) for p in patterns):
-                where = (*at, key)
+            if isinstance(key, str):
+                if key in declared or any(re.search(p, key) for p in patterns):
+                    continue
+                where: tuple[str | int, ...] = (*at, key)
                 message = f"unknown field {_quote(key)}"
-                yield where, SchemaIssue(format_path(where), message, UNKNOWN_FIELD)
+            else:  # YAML allows `false:` or `1:` as a key; a manifest's field names are strings
+                where = (*at, _literal(key))
+                message = f"unknown field {_literal(key)} (a field name must be a string)"
+            yield where, SchemaIssue(format_path(where), message, UNKNOWN_FIELD)
         return
     if keyword == "required" and isinstance(instance, Mapping):
         for key in value:

@@ -106,14 +106,14 @@ _NUMBERS: Final = {
             |[-+]?0[0-7_]+
             |[-+]?(?:0|[1-9][0-9_]*)
             |[-+]?0x[0-9a-fA-F_]+)$""",
-        re.X,
+        re.VERBOSE,
     ),
     _CORE + "float": re.compile(
         r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
             |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
             |[-+]?\.(?:inf|Inf|INF)
             |\.(?:nan|NaN|NAN))$""",
-        re.X,
+        re.VERBOSE,
     ),
 }
 
@@ -160,13 +160,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
         if not self.check_event(yaml.StreamEndEvent):
             event = self.get_event()
             raise yaml.composer.ComposerError(
-                "expected a single document in the stream", document.start_mark,
+                "expected a single document in the stream",
+                document.start_mark if document is not None else None,
                 "but found another document", event.start_mark,
             )
         self.get_event()  # STREAM-END
         return document
 
-    def _compose_document(self) -> Any:  # noqa: C901, PLR0912 - one event loop, kept flat
+    def _compose_document(self) -> Any:
         """The node graph of one document, checked against the limits while it is built.
 
         Each finished node has an expanded size (nodes, aliases written out in full) and
@@ -182,6 +183,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
         resolve = self.resolve
         get_event = self.get_event
         nodes_left = self._nodes_left
+        node: Any = None
         while True:
             event = get_event()
             cls = type(event)
@@ -272,8 +274,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 break
             parent = stack[-1]
             parent[2] += size
-            if height > parent[3]:
-                parent[3] = height
+            parent[3] = max(parent[3], height)
             if type(parent[0]) is SequenceNode:
                 parent[0].value.append(node)
             elif parent[4] is _NO_KEY:
@@ -287,13 +288,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
 
     # -- constructing: a malformed explicit scalar is a YAML error, never a crash --
 
-    def construct_yaml_int(self, node: Any) -> int:
+    def construct_yaml_int(self, node: Any) -> Any:
         return self._scalar(node, super().construct_yaml_int, "an integer")
 
-    def construct_yaml_float(self, node: Any) -> float:
+    def construct_yaml_float(self, node: Any) -> Any:
         return self._scalar(node, super().construct_yaml_float, "a number")
 
-    def construct_yaml_bool(self, node: Any) -> bool:
+    def construct_yaml_bool(self, node: Any) -> Any:
         return self._scalar(node, super().construct_yaml_bool, "a boolean (true or false)")
 
     def _scalar(self, node: Any, construct: Any, what: str) -> Any:
@@ -511,21 +512,27 @@ def _plain_equivalent(source: str, value: Any) -> bool:
 
 def dump_element(data: Any, source: str | None = None) -> str:
     """One element of a block sequence (``- ...``), from its source text when given."""
+    if source is None and not isinstance(data, dict | list):
+        # A scalar is written in its sequence: re-indenting a lone block scalar would move
+        # its content away from the indentation indicator PyYAML gave it (``|2-``).
+        return _end_of_block(dump([data]))
     if source is not None:
         text = source
     else:
         # A string ending in several line breaks is written as a kept block scalar (``|+``),
         # after which PyYAML ends the document with ``...``: inside a sequence that marker is
         # invalid YAML. The breaks before it are the string's own: only the last is dropped.
-        text = dump(data)
-        if text.endswith("\n...\n"):
-            text = text[: -len("...\n")]
-        text = text.removesuffix("\n")
+        text = _end_of_block(dump(data)).removesuffix("\n")
     first, newline, rest = text.partition("\n")
     lines = [f"- {first}"]
     if newline:  # even when all that follows is one blank line (a kept block scalar's)
         lines.extend(f"  {line}" if line else "" for line in rest.split("\n"))
     return "\n".join(lines) + "\n"
+
+
+def _end_of_block(text: str) -> str:
+    """``text`` without the document end marker PyYAML writes after a kept block scalar."""
+    return text[: -len("...\n")] if text.endswith("\n...\n") else text
 
 
 class _IndentedDumper(yaml.SafeDumper):

@@ -25,17 +25,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from fuzz_invariants import Run, check
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
-
-from fuzz_invariants import Run, check
-
 from trainjob_migrate import yamlio
 
 # See tests/test_property_lossless.py: libcst's import warning would hide a failure.
@@ -387,7 +387,7 @@ def test_every_prefix_of_a_real_resource_list(index: int) -> None:
 @given(st.one_of(
     st.binary(max_size=300),
     st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
-    st.lists(st.sampled_from(TOKENS + ["a", "b", "1", "x: y"]), max_size=40).map(
+    st.lists(st.sampled_from([*TOKENS, "a", "b", "1", "x: y"]), max_size=40).map(
         lambda parts: (HEADER + "items:\n" + "".join(parts)).encode("utf-8", "surrogatepass")
     ),
 ))
@@ -395,3 +395,24 @@ def test_every_prefix_of_a_real_resource_list(index: int) -> None:
 def test_garbage(data: bytes) -> None:
     note(repr(data))
     observe(check(data))
+
+
+# --------------------------------------------------------------------------------------
+# the real process: same bytes whatever the hash seed, same as in-process
+
+
+@pytest.mark.parametrize("index", [0, 5, 17, 31])
+def test_the_process_gives_the_same_bytes_as_in_process(index: int) -> None:
+    """``python -m trainjob_migrate fn`` under two hash seeds (set and dict orders that
+    depend on hashing would show here) writes what ``fn.run`` writes in-process."""
+    data = CORPUS[index % len(CORPUS)].encode()
+    expected = check(data)
+    for seed in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "trainjob_migrate", "fn"],
+            input=data, capture_output=True, timeout=120, check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert proc.returncode == expected.code
+        assert proc.stdout.decode() == expected.stdout
+        assert proc.stderr.decode() == expected.stderr

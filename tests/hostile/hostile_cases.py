@@ -287,6 +287,8 @@ CASES = [
          env={"TRAINJOB_MIGRATE_MAX_INPUT_MB": "1"}),
     Case("100MB", "100 MiB of ConfigMaps", big(100), r"it is 100\.0 MiB, over the limit of 32",
          heavy=True),
-    Case("realistic-28MB", "28 MiB of PyTorchJobs, all converted (just under the limits)",
-         realistic(28), None, heavy=True),
+    Case("jobs-19MB", "19 MiB of PyTorchJobs (2.07 M nodes, just under the node limit), "
+         "all converted", realistic(19), None, heavy=True),
+    Case("jobs-28MB", "28 MiB of PyTorchJobs (over the node limit, under the size limit)",
+         realistic(28), r"more than 2097152 YAML nodes", heavy=True),
 ]

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile_cases import CASES, Case  # noqa: E402
+from hostile_cases import CASES, Case
 
 
 def measure(stdin_path: str, env: dict[str, str]) -> tuple[int, str, str, float, int]:

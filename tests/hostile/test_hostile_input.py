@@ -20,7 +20,6 @@ import pytest
 import yaml
 from fuzz_invariants import check, run_fn
 from hostile_cases import CASES, Case, nested_map, rl
-
 from trainjob_migrate import krm, yamlio
 
 LIGHT = [c for c in CASES if not c.heavy]
@@ -66,7 +65,7 @@ def test_modest_aliases_convert() -> None:
     ],
     ids=["plain", "through-an-alias"],
 )
-def test_the_depth_limit_is_exact(build, at_limit: int) -> None:  # noqa: ANN001
+def test_the_depth_limit_is_exact(build, at_limit: int) -> None:
     assert yamlio.MAX_DEPTH == 200
     ok = check(build(at_limit))
     assert "rule: input" not in ok.stdout and ok.code == 0
@@ -102,7 +101,7 @@ def test_path_annotations_are_only_reported_never_opened(
     opened: list[str] = []
     real_open = open
 
-    def spy(file, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def spy(file, *args, **kwargs):
         opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
@@ -129,7 +128,7 @@ def _subprocess(stdin: bytes | int) -> subprocess.CompletedProcess[bytes]:
         stdin=stdin if isinstance(stdin, int) else None,
         capture_output=True,
         timeout=TIMEOUT,
-        preexec_fn=_limit_memory,  # noqa: PLW1509 - no threads here
+        preexec_fn=_limit_memory,
         check=False,
     )
 

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.safepath import UnsafePathError, resolve_inside
 
@@ -69,7 +68,7 @@ def test_a_path_that_is_not_a_string_is_refused(repo: Path, value: object) -> No
 
 def test_a_symlinked_folder_leaving_the_root_is_not_followed(repo: Path) -> None:
     (repo / "link").symlink_to(repo.parent / "outside", target_is_directory=True)
-    with pytest.raises(UnsafePathError, match="symlink.*outside the root"):
+    with pytest.raises(UnsafePathError, match=r"symlink.*outside the root"):
         resolve_inside(repo, "link/secret.yaml")
     with pytest.raises(UnsafePathError, match="outside the root"):
         resolve_inside(repo, "link/new.yaml")  # not even to create a file there
@@ -122,5 +121,5 @@ def test_the_root_may_itself_be_a_symlink(repo: Path, tmp_path: Path) -> None:
 
 
 def test_a_missing_root_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(UnsafePathError, match="root .* cannot be resolved"):
+    with pytest.raises(UnsafePathError, match=r"root .* cannot be resolved"):
         resolve_inside(tmp_path / "nope", "a.yaml")

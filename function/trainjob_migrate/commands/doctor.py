@@ -1,0 +1,62 @@
+"""``trainjob-migrate doctor PATH...``: is this repository ready for Trainer v2? No cluster needed.
+
+Everything ``check`` reports (same formats, same exit codes: 0 nothing to do, 2 PyTorchJobs
+remain that convert cleanly, 3 attention needed (any doctor error or warning included),
+4 unreadable input), plus the doctor's checks (:mod:`trainjob_migrate.doctor`). Without
+``--target-version``, the Trainer release detected in the repository is the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from trainjob_migrate import config, doctor, runtimes
+from trainjob_migrate.commands import check, options
+from trainjob_migrate.doctor import DoctorContext, manifests, release
+from trainjob_migrate.repo import engine, walk
+from trainjob_migrate.report import FORMATS, reporters
+from trainjob_migrate.results import Result
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "doctor",
+        help="readiness of a repository for Trainer v2 (installation, runtimes, Kueue, jobs)",
+        description="Exit 0 when nothing needs doing; 2 when PyTorchJobs remain that convert "
+        "cleanly; 3 when something needs attention; 4 when input could not be read.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
+    parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
+    parser.add_argument("--ignore-convertible", action="store_true",
+                        help="do not fail (exit 2) on PyTorchJobs that convert cleanly")
+    parser.add_argument("--ignore-attention", action="store_true",
+                        help="do not fail (exit 3) on findings that need attention")
+    parser.add_argument("--ignore-unreadable", action="store_true",
+                        help="do not fail (exit 4) on files that could not be read")
+    options.add_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    found = list(walk.files(args.paths))
+    objects = manifests.load(found)
+    detected = release.detect(objects)
+    explicit = args.targetVersion is not None
+    fn_config = options.build_config(args)
+    target = fn_config.target_version
+    if not explicit and detected:
+        guess = release.minor(detected[0].version)
+        if guess in config.TARGET_VERSIONS:
+            target = guess
+            fn_config = dataclasses.replace(fn_config, target_version=guess)
+    ctx = DoctorContext(objects, target, explicit, detected,
+                        runtimes.Catalog.of(target, [m.obj for m in objects]))
+    findings: list[Result] = doctor.run(ctx)
+    outcome = engine.convert(found, fn_config, options.build_selector(args))
+    combined = engine.RepoOutcome(outcome.files, [*outcome.results, *findings], outcome.jobs,
+                                  outcome.converted)
+    report = check.build_report(combined, len(found), args)
+    sys.stdout.write(reporters()[args.output](report))
+    return report.exit_code

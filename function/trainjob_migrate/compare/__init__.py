@@ -1,0 +1,155 @@
+"""``compare``: what the PyTorchJob ran under the v1 operator against what its TrainJob will run.
+
+Both sides are rendered into pods (:mod:`.v1pods`, :mod:`.v2pods`) for the same node
+indexes (the first, the second and the last node: master, a worker, the last worker),
+diffed field by field (:mod:`.diff`) and classified (:mod:`.classify`). Job-level
+behaviour (retries, deadline, TTL, clean-up, suspend) is compared too. Each difference
+carries the PyTorchJob path it comes from, so a lost field can be checked against the
+conversion's results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from trainjob_migrate import runtimes
+from trainjob_migrate.compare import v1pods, v2pods
+from trainjob_migrate.compare.classify import Facts, Kind, classify
+from trainjob_migrate.compare.diff import Change, changes, normalize, origin
+from trainjob_migrate.compare.pods import Pod
+from trainjob_migrate.paths import Path, format_path, parse_path
+from trainjob_migrate.results import ResourceRef, ref_of
+from trainjob_migrate.targets import Target
+
+__all__ = ["Comparison", "Difference", "Kind", "compare"]
+
+_TORCHRUN: Final = re.compile(r"(^|[\s/])torchrun(\s|$)|torch\.distributed\.(run|launch)")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Difference:
+    field: str  # pod field (``spec.containers[node].env[RANK]``) or ``job.<behaviour>``
+    change: str  # missing | added | changed | same
+    kind: Kind
+    why: str
+    v1: Any
+    v2: Any
+    #: the PyTorchJob fields it comes from (``spec.pytorchReplicaSpecs.Master...``)
+    sources: tuple[str, ...]
+    #: the v1 pods (names) where it shows
+    pods: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field, "change": self.change, "class": str(self.kind), "why": self.why,
+            "v1": self.v1, "v2": self.v2, "sources": list(self.sources), "pods": list(self.pods),
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Comparison:
+    pytorchjob: ResourceRef
+    trainjob: ResourceRef
+    target: str
+    runtime: str  # where the runtime came from
+    differences: list[Difference]
+    #: why nothing could be rendered (then everything counts as lost)
+    problems: list[str]
+
+    @property
+    def lost(self) -> list[Difference]:
+        return [d for d in self.differences if d.kind is Kind.LOST]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.lost or self.problems)
+
+    def counts(self) -> dict[str, int]:
+        return {str(k): sum(d.kind is k for d in self.differences) for k in Kind}
+
+
+def compare(
+    job: Mapping[str, Any], trainjob: Mapping[str, Any], target: Target, catalog: runtimes.Catalog
+) -> Comparison:
+    total = sum(v1pods._replicas(spec) for _, spec in v1pods.roles(job).values())
+    indexes = {0, min(1, total - 1), max(total - 1, 0)}
+    old = v1pods.render(job, indexes)
+    rendered = v2pods.render(trainjob, target, catalog, indexes)
+    head = (ref_of(job), ref_of(trainjob), target.version, rendered.runtime_origin)
+    if rendered.problems:
+        return Comparison(*head, [], rendered.problems)
+    new = {p.index: p for p in rendered.pods}
+    found: dict[tuple[str, str], Difference] = {}
+    if rendered.num_nodes != total:
+        _add(found, Difference("spec.trainer.numNodes", "changed", Kind.RISK,
+                               "the number of nodes changes", total, rendered.num_nodes,
+                               ("spec.pytorchReplicaSpecs",), ()))
+    for pod in old:
+        other = new.get(pod.index)
+        if other is None:
+            continue
+        facts = _facts(other)
+        for change in changes(normalize(pod.obj, pod), normalize(other.obj, other)):
+            kind, why = classify(change, facts)
+            _add(found, Difference(change.display, change.kind, kind, why, change.old, change.new,
+                                   (format_path(origin(job, pod, change.path)),), (pod.name,)))
+    for change in _job_changes(job, trainjob, catalog):
+        kind, why = classify(change, Facts(False, ""))
+        source = format_path(("spec", "runPolicy", change.path[-1]))
+        _add(found, Difference(change.display, change.kind, kind, why, change.old, change.new, (source,), ()))
+    return Comparison(*head, list(found.values()), [])
+
+
+def _add(found: dict[tuple[str, str], Difference], diff: Difference) -> None:
+    key = (diff.field, str(diff.kind))
+    if key in found:
+        before = found[key]
+        sources = (*before.sources, *(s for s in diff.sources if s not in before.sources))
+        found[key] = dataclasses.replace(before, pods=(*before.pods, *diff.pods), sources=sources)
+    else:
+        found[key] = diff
+
+
+def _facts(pod: Pod) -> Facts:
+    for container in pod.obj["spec"].get("containers") or []:
+        if container.get("name") == pod.training:
+            text = " ".join(str(t) for t in [*(container.get("command") or []), *(container.get("args") or [])])
+            return Facts(bool(_TORCHRUN.search(text)), text)
+    return Facts(False, "")
+
+
+def _job_changes(
+    job: Mapping[str, Any], trainjob: Mapping[str, Any], catalog: runtimes.Catalog
+) -> list[Change]:
+    policy = (job.get("spec") or {}).get("runPolicy") or {}
+    spec = trainjob.get("spec") or {}
+    ref = spec.get("runtimeRef") or {}
+    meta = trainjob.get("metadata") or {}
+    found = catalog.find(str(ref.get("kind") or runtimes.CLUSTER_KIND), str(ref.get("name")), meta.get("namespace"))
+    runtime_spec = (found.runtime.get("spec") or {}) if found else {}
+    jobset = (runtime_spec.get("template") or {}).get("spec") or {}
+    trainer = runtimes.trainer_job(found.runtime) if found else None
+    job_spec = ((trainer or {}).get("template") or {}).get("spec") or {}
+    old: dict[str, Any] = {k: policy[k] for k in ("backoffLimit", "activeDeadlineSeconds",
+                                                  "ttlSecondsAfterFinished") if k in policy}
+    old["cleanPodPolicy"] = policy.get("cleanPodPolicy", "None")
+    old["suspend"] = bool(policy.get("suspend", False))
+    new: dict[str, Any] = {"backoffLimit": job_spec.get("backoffLimit", 6), "cleanPodPolicy": "None",
+                           "suspend": bool(spec.get("suspend", False))}
+    deadline = spec.get("activeDeadlineSeconds", job_spec.get("activeDeadlineSeconds"))
+    if deadline is not None:
+        new["activeDeadlineSeconds"] = deadline
+    if "ttlSecondsAfterFinished" in jobset:
+        new["ttlSecondsAfterFinished"] = jobset["ttlSecondsAfterFinished"]
+    out = list(changes({"job": old}, {"job": new}))
+    if "activeDeadlineSeconds" in old and old["activeDeadlineSeconds"] == new.get("activeDeadlineSeconds"):
+        out.append(Change(("job", "activeDeadlineSeconds"), "same", old["activeDeadlineSeconds"],
+                          new["activeDeadlineSeconds"]))
+    return out
+
+
+def source_paths(diff: Difference) -> list[Path]:
+    return [parse_path(s) for s in diff.sources]

@@ -1,0 +1,162 @@
+"""How much a difference matters: equivalent, changed by design, risk, or lost (a data table).
+
+The first rule whose pattern matches the difference's path (and kind, and condition)
+decides. Without one: missing on the v2 side is **lost**, anything else is a **risk**.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any, Final
+
+from trainjob_migrate.compare.diff import Change
+
+
+class Kind(StrEnum):
+    EQUIVALENT = "equivalent"
+    BY_DESIGN = "changed-by-design"
+    RISK = "risk"
+    LOST = "lost"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Facts:
+    """What a rule may ask about the pair of jobs."""
+
+    torchrun: bool  # the training command is a torchrun launcher
+    command_text: str  # command and args of the training container, joined
+
+
+Condition = Callable[[Change, Facts], bool]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Rule:
+    pattern: re.Pattern[str]
+    kinds: frozenset[str]
+    verdict: Kind
+    why: str
+    when: Condition | None = None
+
+
+def _r(pattern: str, kinds: str, verdict: Kind, why: str, when: Condition | None = None) -> Rule:
+    return Rule(re.compile(pattern), frozenset(kinds.split("|")), verdict, why, when)
+
+
+def _torchrun(_: Change, facts: Facts) -> bool:
+    return facts.torchrun
+
+
+def _plain(_: Change, facts: Facts) -> bool:
+    return not facts.torchrun
+
+
+def _read_by_command(change: Change, facts: Facts) -> bool:
+    var = change.path[-1]
+    return bool(re.search(rf"\$\{{?{re.escape(var)}\b|environ\S*{re.escape(var)}", facts.command_text))
+
+
+def _v1_port(change: Change, _: Facts) -> bool:
+    old = change.old
+    return isinstance(old, dict) and old.get("name") == "pytorchjob-port"
+
+
+def _no_image(change: Change, _: Facts) -> bool:
+    return isinstance(change.new, dict) and not change.new.get("image")
+
+
+def _rendezvous_only(change: Change, _: Facts) -> bool:
+    """The v2 command is the v1 one without torchrun's rendezvous flags, or wrapped in torchrun."""
+    old, new = change.old or [], change.new or []
+    if not isinstance(old, list) or not isinstance(new, list):
+        return False
+    if new[:2] == ["torchrun", "--no-python"] and new[2:] == old:
+        return True
+    rest = [t for t in old if t not in new]
+    return bool(rest) and all(
+        (t.startswith("-") and _FLAG.match(t)) or not t.startswith("-") for t in rest
+    ) and any(_FLAG.match(t) for t in rest)
+
+
+_FLAG: Final = re.compile(
+    r"^--(nnodes|nproc[-_]per[-_]node|node[-_]rank|master[-_]addr|master[-_]port|rdzv[-_]\w+|standalone)\b"
+)
+_V1_ENV: Final = r"(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)"
+
+RULES: Final[Sequence[Rule]] = (
+    _r(r"^metadata\.name$", "changed", Kind.BY_DESIGN,
+       "pod names: v1 <job>-<role>-<i>, v2 <trainjob>-node-0-<i>"),
+    _r(r"^metadata\.labels\[training\.kubeflow\.org/", "missing", Kind.BY_DESIGN,
+       "v1 operator label; v2 pods carry jobset.sigs.k8s.io/* labels (rewrite selectors)"),
+    _r(r"^metadata\.labels\[jobset\.sigs\.k8s\.io/", "added", Kind.BY_DESIGN, "JobSet's pod label"),
+    _r(r"^spec\.(hostname|subdomain)$", "missing|changed|added", Kind.BY_DESIGN,
+       "JobSet owns the pod hostname and subdomain (headless service <trainjob>)"),
+    _r(r"^spec\.initContainers\[init-pytorch\]$", "missing", Kind.BY_DESIGN,
+       "v1 workers waited for the master in init-pytorch; v2 has no such init container "
+       "(torchrun and TCPStore clients retry)"),
+    _r(r"^spec\.containers\[node\]\.env\[(PET_)?MASTER_(ADDR|PORT)\]$", "changed", Kind.BY_DESIGN,
+       "master address and port: v1 <job>-master-0:23456, v2 <trainjob>-node-0-0.<trainjob>:29500"),
+    _r(r"\.ports\[\d+\]$", "missing", Kind.BY_DESIGN, "v1's pytorchjob-port; v2 declares 29500", _v1_port),
+    _r(r"^spec\.containers\[node\]\.ports\[29500\]$", "added", Kind.BY_DESIGN,
+       "the torch plugin's port"),
+    _r(r"^spec\.containers\[node\]\.env\[PET_\w+\]$", "added", Kind.BY_DESIGN,
+       "set by the torch plugin"),
+    _r(rf"^spec\.containers\[node\]\.env\[{_V1_ENV}\]$", "missing", Kind.EQUIVALENT,
+       "torchrun sets it for every process it starts", _torchrun),
+    _r(rf"^spec\.containers\[node\]\.env\[{_V1_ENV}\]$", "missing", Kind.LOST,
+       "v1 set it in every pod, v2 does not: a script that reads it (init_process_group env://) "
+       "fails or trains alone on each node", _plain),
+    _r(r"^spec\.containers\[node\]\.env\[PYTHONUNBUFFERED\]$", "missing", Kind.RISK,
+       "v1 set it; output is buffered, log timing changes"),
+    _r(r"^spec\.containers\[node\]\.env\[PET_NPROC_PER_NODE\]$", "changed", Kind.RISK,
+       "the number of processes per node changes", _torchrun),
+    _r(r"^spec\.containers\[node\]\.env\[PET_\w+\]$", "changed|missing", Kind.EQUIVALENT,
+       "not read: the command is not torchrun", _plain),
+    _r(r"^spec\.containers\[node\]\.env\[PET_NNODES\]$", "changed", Kind.RISK,
+       "the number of nodes torchrun waits for changes"),
+    _r(r"^spec\.containers\[node\]\.env\[PET_(RDZV_\w+|STANDALONE|MAX_RESTARTS)\]$", "missing",
+       Kind.LOST, "elastic rendezvous setting: no Trainer v2 release runs elastic PyTorch"),
+    _r(r"^spec\.containers\[node\]\.env\[\w+\]$", "missing", Kind.RISK,
+       "the command reads it and v2 no longer sets it", _read_by_command),
+    _r(r"^spec\.containers\[[^\]]+\]\.env\[(PYTHONUNBUFFERED|(PET_)?\w*(MASTER|RANK|WORLD|NNODES|NPROC)\w*)\]$",
+       "missing", Kind.RISK, "v1 injected it into every container; v2 only into container node"),
+    _r(r"^spec\.containers\[node\]\.(command|args)$", "changed|added|missing", Kind.BY_DESIGN,
+       "torchrun's rendezvous flags removed (PET_* replace them) or wrapped in torchrun",
+       _rendezvous_only),
+    _r(r"^spec\.containers\[node\]\.(command|args)$", "changed|added|missing", Kind.RISK,
+       "what the training container runs changes"),
+    _r(r"^spec\.restartPolicy$", "changed", Kind.RISK, "the retry behaviour of failed pods changes"),
+    _r(r"\.imagePullPolicy$", "missing|changed", Kind.RISK,
+       "the Kubernetes default pull policy applies (Always only for :latest)"),
+    _r(r"\.resources(\.|$)", "missing|changed|added", Kind.RISK, "the resources of a node change"),
+    _r(r"^spec\.containers\[[^\]]+\]$", "added", Kind.RISK,
+       "a container without an image: the Jobs fail (a patch names a container the runtime "
+       "does not have)", _no_image),
+    _r(r"^job\.activeDeadlineSeconds$", "same", Kind.BY_DESIGN,
+       "the TrainJob deadline clock restarts when a suspended job resumes"),
+    _r(r"^job\.(backoffLimit|ttlSecondsAfterFinished|cleanPodPolicy|activeDeadlineSeconds)$",
+       "changed|added", Kind.RISK, "a retry, deadline or clean-up behaviour changes"),
+    _r(r"^job\.", "missing", Kind.LOST, "no TrainJob field carries it"),
+)
+
+
+def classify(change: Change, facts: Facts) -> tuple[Kind, str]:
+    text = change.display
+    for rule in RULES:
+        if change.kind in rule.kinds and rule.pattern.search(text) and (
+            rule.when is None or rule.when(change, facts)
+        ):
+            return rule.verdict, rule.why
+    if change.kind == "missing":
+        return Kind.LOST, "present in v1, absent in v2"
+    if change.kind == "added":
+        return Kind.RISK, "set in v2 only"
+    return Kind.RISK, "the value differs"
+
+
+def describe(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."

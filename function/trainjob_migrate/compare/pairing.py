@@ -1,0 +1,68 @@
+"""Which TrainJob belongs to which PyTorchJob, and which Trainer release it is written for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from trainjob_migrate.convert import is_pytorchjob
+from trainjob_migrate.rules.metadata import CONVERTED_FROM, TARGET_VERSION
+
+Obj = dict[str, Any]
+
+
+def flatten(objects: Iterable[Any]) -> list[Obj]:
+    """Objects, with the items of ``List``/``PyTorchJobList`` in place of the list."""
+    out: list[Obj] = []
+    for obj in objects:
+        if not isinstance(obj, Mapping):
+            continue
+        if obj.get("kind") in ("List", "PyTorchJobList") and isinstance(obj.get("items"), list):
+            out.extend(dict(c) for c in obj["items"] if isinstance(c, Mapping))
+        else:
+            out.append(dict(obj))
+    return out
+
+
+def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _scoped(obj: Mapping[str, Any]) -> str:
+    meta = _meta(obj)
+    return f"{meta['namespace']}/{meta.get('name')}" if meta.get("namespace") else str(meta.get("name"))
+
+
+def pair(jobs: Iterable[Obj], trainjobs: Iterable[Obj], suffix: str = "-v2") -> list[tuple[Obj, Obj | None]]:
+    """Each PyTorchJob with its TrainJob: by the converted-from annotation, else by name."""
+    candidates = list(trainjobs)
+    out: list[tuple[Obj, Obj | None]] = []
+    for job in jobs:
+        if not is_pytorchjob(job):
+            continue
+        wanted = f"{job.get('apiVersion')} PyTorchJob {_scoped(job)}"
+        by_note = [t for t in candidates if (_meta(t).get("annotations") or {}).get(CONVERTED_FROM) == wanted]
+        name, namespace = _meta(job).get("name"), _meta(job).get("namespace")
+        by_name = [
+            t for t in candidates
+            if _meta(t).get("namespace") == namespace and _meta(t).get("name") in (name, f"{name}{suffix}")
+        ]
+        matches = by_note or by_name
+        out.append((job, matches[0] if matches else None))
+    return out
+
+
+def target_of(trainjob: Mapping[str, Any], default: str | None) -> str:
+    """The release a TrainJob is for: our annotation, else the option, else its shape."""
+    note = (_meta(trainjob).get("annotations") or {}).get(TARGET_VERSION)
+    if note:
+        return str(note)
+    if default:
+        return default
+    spec = trainjob.get("spec") or {}
+    if "podSpecOverrides" in spec:
+        return "2.0"
+    if "podTemplateOverrides" in spec or "labels" in spec or "annotations" in spec:
+        return "2.1"
+    return "2.3"

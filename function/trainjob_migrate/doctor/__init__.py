@@ -1,0 +1,66 @@
+"""``doctor``: is a repository ready for Trainer v2? One module a check, shaped like ``rules/``.
+
+Every check module has ``ID`` (kebab-case, ``tags.rule`` of its results) and
+``check(ctx)``, which yields :class:`~trainjob_migrate.results.Result`s with file and
+line. The module docstring is the check's user documentation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Protocol
+
+from trainjob_migrate import runtimes
+from trainjob_migrate.doctor.manifests import Manifest
+from trainjob_migrate.results import Result
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Detection:
+    """A Trainer (or Kueue) release read from the repository, and where."""
+
+    version: str  # vX.Y.Z, or X.Y when only the shape tells
+    source: Manifest
+    field: tuple[str | int, ...]
+    how: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DoctorContext:
+    manifests: list[Manifest]
+    #: Trainer release every check assumes (``--target-version``, else detected, else 2.3)
+    target: str
+    #: whether ``target`` was given on the command line
+    explicit: bool
+    trainer: list[Detection]
+    catalog: runtimes.Catalog
+
+    def of_kind(self, *kinds: str) -> list[Manifest]:
+        return [m for m in self.manifests if m.kind in kinds]
+
+
+class Check(Protocol):
+    @property
+    def ID(self) -> str: ...
+
+    def check(self, ctx: DoctorContext) -> Iterator[Result]: ...
+
+
+def checks() -> tuple[Check, ...]:
+    from trainjob_migrate.doctor import (
+        bindings,
+        install_namespaces,
+        inventory,
+        kueue,
+        release,
+        runtime_refs,
+        side_by_side,
+        webhooks,
+    )
+
+    return (inventory, release, runtime_refs, webhooks, bindings, install_namespaces, kueue, side_by_side)
+
+
+def run(ctx: DoctorContext) -> list[Result]:
+    return [r for c in checks() for r in c.check(ctx)]

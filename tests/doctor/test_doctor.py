@@ -1,0 +1,171 @@
+"""doctor: one fixture a finding, with file and line; a clean installation has none."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from trainjob_migrate import cli
+from trainjob_migrate.doctor import manifests, release
+from trainjob_migrate.repo import walk
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CLEAN = FIXTURES / "clean"
+CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "crds" / "trainer"
+
+
+def _doctor(capsys, *args: str) -> tuple[int, list[dict]]:
+    code = cli.main(["doctor", "-o", "json", *args])
+    body = json.loads(capsys.readouterr().out)
+    assert body["summary"]["exitCode"] == code
+    return code, [r for r in body["results"] if r["severity"] != "info"]
+
+
+def _line(path: Path, needle: str) -> int:
+    return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if needle in text)
+
+
+def test_clean_installation_has_no_findings(capsys):
+    code, findings = _doctor(capsys, str(CLEAN))
+    assert (code, findings) == (0, [])
+
+
+def test_clean_installation_text_output(capsys):
+    assert cli.main(["doctor", str(CLEAN)]) == 0
+    assert capsys.readouterr().out.startswith("0 PyTorchJob(s)")
+
+
+@pytest.mark.parametrize(
+    ("case", "file", "rule", "field"),
+    [
+        ("wrong-webhook-namespace", "trainer/webhook.yaml", "webhook-service",
+         "webhooks[0].clientConfig.service.namespace"),
+        ("wrong-binding-namespace", "trainer/rbac.yaml", "binding-subject", "subjects[0].namespace"),
+    ],
+)
+def test_installation_mistakes_are_found_with_file_and_line(capsys, case, file, rule, field):
+    code, findings = _doctor(capsys, str(FIXTURES / case))
+    assert code == 3
+    (found,) = [f for f in findings if f["tags"]["rule"] == rule]
+    path = FIXTURES / case / file
+    assert found["file"] == {"path": path.as_posix(), "line": _line(path, "# wrong")}
+    assert found["field"]["path"] == field
+    assert found["severity"] == "error"
+
+
+def test_webhook_namespace_also_disagrees_with_the_controller(capsys):
+    _, findings = _doctor(capsys, str(FIXTURES / "wrong-webhook-namespace"))
+    assert {f["tags"]["rule"] for f in findings} == {"webhook-service", "install-namespace"}
+
+
+@pytest.mark.parametrize("output", ["text", "sarif", "junit", "github"])
+def test_every_check_format_works(capsys, output):
+    assert cli.main(["doctor", "-o", output, str(FIXTURES / "wrong-binding-namespace")]) == 3
+    out = capsys.readouterr().out
+    assert "rbac.yaml" in out
+
+
+def test_target_version_that_does_not_match_the_installation(capsys):
+    code, findings = _doctor(capsys, "--target-version", "2.1", str(CLEAN))
+    assert code == 3
+    rules = {f["tags"]["rule"]: f for f in findings}
+    assert "--target-version 2.1" in rules["trainer-release"]["message"]
+    # Kueue 0.17 admits only runtimePatches (kueue#14722): a 2.1 target is never admitted
+    kueue = rules["kueue-admission"]
+    assert kueue["file"]["line"] == _line(CLEAN / "kueue.yaml", "image:")
+    # and the repository's TrainJob has the 2.2+ shape, which 2.1 does not know
+    assert rules["runtime-ref"]["field"]["path"] == "spec.runtimePatches"
+
+
+def test_matching_target_version_is_fine(capsys):
+    assert _doctor(capsys, "--target-version", "2.3", str(CLEAN)) == (0, [])
+
+
+def test_detected_release_is_the_default_target(tmp_path, capsys):
+    root = tmp_path / "repo"
+    shutil.copytree(CLEAN, root)
+    controller = root / "trainer" / "controller.yaml"
+    controller.write_text(controller.read_text().replace("v2.3.0", "v2.1.0"))
+    crd = root / "trainer" / "crd.yaml"
+    crd.write_text(crd.read_text().replace("v2.3.0", "v2.1.0").replace("runtimePatches", "podTemplateOverrides"))
+    code, findings = _doctor(capsys, str(root))
+    assert code == 3
+    assert {f["tags"]["rule"] for f in findings} == {"kueue-admission", "runtime-ref"}
+
+
+def _write(path: Path, docs: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return path
+
+
+def _trainjob(name: str, runtime: dict, container: str = "node", job: str = "node") -> dict:
+    return {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
+        "metadata": {"name": name, "namespace": "ns"},
+        "spec": {"runtimeRef": runtime, "trainer": {"numNodes": 1}, "runtimePatches": [{
+            "manager": "example.com/x", "trainingRuntimeSpec": {"template": {"spec": {"replicatedJobs": [{
+                "name": job, "template": {"spec": {"template": {"spec": {
+                    "containers": [{"name": container, "volumeMounts": [{"name": "d", "mountPath": "/d"}]}]}}}}}]}}}}]},
+    }
+
+
+def test_runtime_refs_and_patched_names(tmp_path, capsys):
+    runtime = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainingRuntime",
+               "metadata": {"name": "mine", "namespace": "ns"},
+               "spec": {"mlPolicy": {"numNodes": 1, "torch": {}}, "template": {"spec": {"replicatedJobs": [{
+                   "name": "node", "template": {
+                       "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
+                       "spec": {"template": {"spec": {"containers": [{"name": "node", "image": "x"}]}}}}}]}}}}
+    file = _write(tmp_path / "jobs.yaml", [
+        runtime,
+        _trainjob("ok-default", {"name": "torch-distributed"}),
+        _trainjob("ok-repo", {"kind": "TrainingRuntime", "name": "mine"}),
+        _trainjob("no-runtime", {"name": "torch-cuda-251"}),
+        _trainjob("bad-container", {"name": "torch-distributed"}, container="trainer"),
+        _trainjob("bad-job", {"kind": "TrainingRuntime", "name": "mine"}, job="trainer"),
+    ])
+    code, findings = _doctor(capsys, str(file))
+    assert code == 3
+    got = {(f["resourceRef"]["name"], f["field"]["path"]) for f in findings}
+    base = "spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0]"
+    assert got == {
+        ("no-runtime", "spec.runtimeRef.name"),
+        ("bad-container", f"{base}.template.spec.template.spec.containers[0].name"),
+        ("bad-job", f"{base}.name"),
+    }
+    text = file.read_text().splitlines()
+    for f in findings:
+        assert f["file"]["path"] == file.as_posix()
+        assert text[f["file"]["line"] - 1].strip().startswith(("name:", "- name:"))
+
+
+def test_side_by_side_both_active_is_a_warning(tmp_path, capsys):
+    source = Path(__file__).parents[1] / "golden" / "fn" / "upstream-simple" / "resources.yaml"
+    shutil.copy(source, tmp_path / "job.yaml")
+    assert cli.main(["convert", "--mode", "side-by-side", "--write", str(tmp_path)]) == 0
+    capsys.readouterr()
+    code, findings = _doctor(capsys, str(tmp_path))
+    assert code == 3
+    assert [f["tags"]["rule"] for f in findings] == ["side-by-side"]
+    text = (tmp_path / "job.yaml").read_text()
+    (tmp_path / "job.yaml").write_text(text.replace("spec:\n  runtimeRef:", "spec:\n  suspend: true\n  runtimeRef:"))
+    assert _doctor(capsys, str(tmp_path)) == (2, [])  # the PyTorchJob remains, as check says
+
+
+def test_inventory_counts_by_namespace(capsys):
+    assert cli.main(["doctor", "-o", "json", str(CLEAN)]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    inventory = [r["message"] for r in results if r["tags"]["rule"] == "inventory"]
+    assert inventory == ["1 TrainJob(s) in namespace team-a: " + (CLEAN / "jobs/train.yaml").as_posix() + ":1"]
+
+
+@pytest.mark.skipif(not CRDS.is_dir(), reason="shared/ is not beside the repository")
+@pytest.mark.parametrize(("tag", "expected"), [("v2.0.1", "2.0"), ("v2.1.0", "2.1"), ("v2.2.1", "2.2"), ("v2.3.0", "2.3")])
+def test_release_from_the_upstream_crd_schema(tag, expected):
+    found = manifests.load(walk.files([CRDS / tag / "trainer.kubeflow.org_trainjobs.yaml"]))
+    shapes = {d.version for d in release.detect(found) if d.how == "TrainJob CRD schema"}
+    assert shapes == {expected}
