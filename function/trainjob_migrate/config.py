@@ -34,6 +34,8 @@ class FunctionConfig:
     template_mismatch: str = "error"  # error | master | worker
     generate_runtime: bool = False
     strict: bool = False
+    #: targetVersion was given; if not, a Trainer release the input installs is targeted
+    target_given: bool = False
 
 
 #: option name in the functionConfig -> field of FunctionConfig
@@ -85,6 +87,7 @@ def from_options(options: Mapping[str, Any]) -> FunctionConfig:
             values[field] = value if isinstance(value, bool) else str(value).lower() == "true"
         elif field == "target_version":
             values[field] = _normalize_version(value)
+            values["target_given"] = True
         else:
             values[field] = str(value)
     return FunctionConfig(**values)

@@ -12,13 +12,14 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from trainjob_migrate import krm
+from trainjob_migrate import krm, release
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert, is_pytorchjob
 from trainjob_migrate.errors import ConfigError
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
-from trainjob_migrate.targets import Target, get
+from trainjob_migrate.paths import format_path
+from trainjob_migrate.targets import VERSIONS, Target, get
 
 Obj = dict[str, Any]
 
@@ -39,8 +40,19 @@ class Outcome:
 Selector = Callable[[Mapping[str, Any]], bool]
 
 
-def process(items: list[Any], config: FunctionConfig, select: Selector | None = None) -> Outcome:
-    """Convert what can be converted; raise :class:`ConfigError` for options that cannot work."""
+def process(
+    items: list[Any],
+    config: FunctionConfig,
+    select: Selector | None = None,
+    *,
+    detect_release: bool = True,
+) -> Outcome:
+    """Convert what can be converted; raise :class:`ConfigError` for options that cannot work.
+
+    ``detect_release``: target the Trainer release the items install when no targetVersion
+    was given, and refuse one that contradicts it (``doctor`` does this itself).
+    """
+    config, detected = _target_release(items, config) if detect_release else (config, [])
     target = get(config.target_version)
     if config.generate_runtime and target.runtime_schema is None:
         raise ConfigError(
@@ -48,7 +60,7 @@ def process(items: list[Any], config: FunctionConfig, select: Selector | None = 
             "TrainingRuntime schema of that release is shipped); use targetVersion 2.2 or 2.3"
         )
     existing = _trainjobs(items)
-    outcome = Outcome(items=[], results=[])
+    outcome = Outcome(items=[], results=detected)
     groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):
@@ -62,6 +74,34 @@ def process(items: list[Any], config: FunctionConfig, select: Selector | None = 
         outcome.items = _renumber(groups)
         outcome.groups = groups
     return outcome
+
+
+def _target_release(items: list[Any], config: FunctionConfig) -> tuple[FunctionConfig, list[Result]]:
+    """The Trainer release the input installs becomes the target, unless one was given."""
+    seen = [(item, found) for item in items for found in release.sightings(item)]
+    if not seen:
+        return config, []
+    minors = sorted({release.minor(version) for _, (version, _, _) in seen})
+    item, (version, field, how) = seen[0]
+    where = f"{how} in {ref_of(item).display()}"
+    if config.target_given and config.target_version not in minors:
+        raise ConfigError(
+            f"option targetVersion: {config.target_version}, but the input installs Trainer "
+            f"{version} ({where}): TrainJobs of the {config.target_version} shape would be "
+            f"rejected or pruned; use targetVersion {minors[0]}"
+        )
+    if config.target_given:
+        return config, []
+    if len(minors) > 1 or minors[0] not in VERSIONS:
+        raise ConfigError(
+            f"the input names Trainer releases {', '.join(minors)}; set targetVersion to the one "
+            "the cluster runs"
+        )
+    note = Result(
+        f"targetVersion {minors[0]}: the Trainer release the input installs ({version}, {where})",
+        Severity.INFO, "target-version", ref_of(item), format_path(field), krm.file_of(item),
+    )
+    return dataclasses.replace(config, target_version=minors[0]), [note]
 
 
 def _renumber(groups: list[list[Any]]) -> list[Any]:

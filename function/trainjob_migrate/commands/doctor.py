@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     ctx = DoctorContext(objects, target, explicit, detected,
                         runtimes.Catalog.of(target, [m.obj for m in objects]))
     findings: list[Result] = doctor.run(ctx)
-    outcome = engine.convert(found, fn_config, options.build_selector(args))
+    # the release was decided above (and a contradicting --target-version reported)
+    outcome = engine.convert(found, fn_config, options.build_selector(args), detect_release=False)
     combined = engine.RepoOutcome(outcome.files, [*outcome.results, *findings], outcome.jobs,
                                   outcome.converted)
     report = check.build_report(combined, len(found), args)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from trainjob_migrate.doctor import DoctorContext
-from trainjob_migrate.doctor.release import _IMAGE
+from trainjob_migrate.release import CONTROLLER_IMAGE
 from trainjob_migrate.results import Result, Severity
 
 ID: Final = "install-namespace"
@@ -21,7 +21,7 @@ _KINDS: Final = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration
 def check(ctx: DoctorContext) -> Iterator[Result]:
     controllers = [
         m for m in ctx.of_kind("Deployment")
-        if any(_IMAGE.search(str(c.get("image", ""))) for c in m.get("spec", "template", "spec", "containers") or [])
+        if any(CONTROLLER_IMAGE.search(str(c.get("image", ""))) for c in m.get("spec", "template", "spec", "containers") or [])
     ]
     namespaces = {m.namespace or "default" for m in controllers}
     if not controllers:

@@ -10,53 +10,25 @@ TrainJobs would be rejected or pruned. Sources that disagree are a warning.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Final
 
+from trainjob_migrate import release
 from trainjob_migrate.doctor import Detection, DoctorContext
 from trainjob_migrate.doctor.manifests import Manifest
 from trainjob_migrate.results import Result, Severity
 
 ID: Final = "trainer-release"
-CRD_NAME: Final = "trainjobs.trainer.kubeflow.org"
-_IMAGE: Final = re.compile(r"kubeflow/trainer/trainer-controller-manager:v?(\d+\.\d+(?:\.\d+)?)")
-
-
-def minor(version: str) -> str:
-    return ".".join(version.lstrip("v").split(".")[:2])
+CRD_NAME: Final = release.CRD_NAME
+minor = release.minor
 
 
 def detect(manifests: list[Manifest]) -> list[Detection]:
-    found: list[Detection] = []
-    for m in manifests:
-        if m.kind == "CustomResourceDefinition" and m.name == CRD_NAME:
-            label = (m.get("metadata", "labels") or {}).get("app.kubernetes.io/version")
-            if isinstance(label, str) and re.match(r"v?\d+\.\d+", label):
-                found.append(Detection(label, m, ("metadata", "labels"), "TrainJob CRD label"))
-            shape = _crd_shape(m.obj)
-            if shape:
-                found.append(Detection(shape, m, ("spec",), "TrainJob CRD schema"))
-        if m.kind in ("Deployment", "StatefulSet"):
-            containers = m.get("spec", "template", "spec", "containers") or []
-            for i, c in enumerate(containers):
-                match = _IMAGE.search(str(c.get("image", "")))
-                if match:
-                    found.append(Detection(f"v{match.group(1)}", m,
-                                           ("spec", "template", "spec", "containers", i, "image"),
-                                           "controller image"))
-    return found
-
-
-def _crd_shape(crd: dict[str, Any]) -> str | None:
-    text = str(crd.get("spec", {}).get("versions"))
-    if "runtimePatches" in text:
-        return "2.3" if "terminationGracePeriodSeconds" in text else "2.2"
-    if "podTemplateOverrides" in text:
-        return "2.1"
-    if "podSpecOverrides" in text:
-        return "2.0"
-    return None
+    return [
+        Detection(version, m, field, how)
+        for m in manifests
+        for version, field, how in release.sightings(m.obj)
+    ]
 
 
 def check(ctx: DoctorContext) -> Iterator[Result]:

@@ -86,6 +86,8 @@ def convert(
     config: FunctionConfig,
     select: Selector | None = None,
     progress: Progress | None = None,
+    *,
+    detect_release: bool = True,
 ) -> RepoOutcome:
     files: list[FileOutcome] = []
     texts: list[SourceText | None] = []
@@ -108,7 +110,7 @@ def convert(
     def selected(job: Mapping[str, Any]) -> bool:
         return id(job) not in held and (select is None or select(job))
 
-    stream = process(items, config, selected)
+    stream = process(items, config, selected, detect_release=detect_release)
     _rebuild(files, texts, docs, stream)
     results.extend(stream.results)
     results.extend(_rewrite_kustomizations(kustomizations, files, texts, docs, stream, config))
