@@ -127,3 +127,59 @@ def test_the_converted_overlays_build_with_kustomize(converted, overlay: str, ex
     assert "kind: PyTorchJob" not in build.stdout
     for text in expected:
         assert text in build.stdout
+
+
+JOB = """\
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: small
+  labels: {team: a}
+spec:
+  pytorchReplicaSpecs:
+    Worker:
+      replicas: 2
+      template:
+        spec:
+          tolerations: [{key: gpu, operator: Exists}]
+          containers:
+            - name: pytorch
+              image: example.com/t:1
+              command: [torchrun, t.py]
+"""
+
+
+def test_config_file_takes_the_function_config_and_flags_override_it(tmp_path: Path) -> None:
+    (tmp_path / "job.yaml").write_text(JOB)
+    (tmp_path / "fn.yaml").write_text(
+        "apiVersion: fn.trainjob-migrate.dev/v1alpha1\nkind: TrainJobMigration\n"
+        "metadata: {name: m}\nspec: {targetVersion: '2.1', mode: side-by-side}\n"
+    )
+    run = _convert("--config", "fn.yaml", "job.yaml", cwd=tmp_path)
+    assert "+  name: small-v2\n" in run.stdout and "+  podTemplateOverrides:\n" in run.stdout
+    run = _convert("--config", "fn.yaml", "--target-version", "2.3", "job.yaml", cwd=tmp_path)
+    assert "+  runtimePatches:\n" in run.stdout
+    (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata: {mode: fast}\n")
+    run = _convert("--config", "bad.yaml", "job.yaml", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "option mode: 'fast' is not allowed; allowed values: replace, side-by-side, report" in run.stderr
+
+
+def test_stdin_to_stdout(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "-"],
+        input="# kept\n" + JOB + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("# kept\napiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\n")
+    assert run.stdout.endswith("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+
+
+def test_selection_converts_only_the_named_jobs(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(JOB)
+    (tmp_path / "b.yaml").write_text(JOB.replace("name: small", "name: other").replace("team: a", "team: b"))
+    run = _convert("--write", "-l", "team=b", ".", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "kind: PyTorchJob" in (tmp_path / "a.yaml").read_text()
+    assert "kind: TrainJob" in (tmp_path / "b.yaml").read_text()
