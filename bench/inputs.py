@@ -8,13 +8,22 @@ export with server-set metadata and status, Kueue-queued jobs with a runPolicy, 
 few elastic jobs that cannot be converted) mixed with the objects that live beside
 them in a manifest repository (ConfigMaps, Services, Deployments, PVCs,
 ServiceAccounts). The same arguments always give the same bytes.
+
+A manifest repository (:func:`repository`) as teams keep one: per application a kustomize
+base and dev/prod overlays; the base's PyTorchJobs one to three a file, often with a
+ConfigMap beside them, under header and field comments; the application's other objects
+(ConfigMaps, Deployments with their Services, PVCs, ServiceAccounts) one or more a file;
+some overlays patching a job (JSON 6902 inline, a merge patch in a file) or re-tagging its
+image; half of the applications writing lists indented under their key, as kubectl does.
 """
 
 from __future__ import annotations
 
 import copy
 import random
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -82,6 +91,163 @@ def _placed(obj: Obj, path: str, index: int) -> Obj:
         }
     )
     return obj
+
+
+# --- a manifest repository --------------------------------------------------------------------
+
+#: the repository case of issue 6: files, and PyTorchJobs among them
+REPO_FILES = 5_000
+REPO_JOBS = 2_000
+_JOBS_PER_APP = 8
+_KUSTOMIZATIONS = ("base", "overlays/dev", "overlays/prod")
+
+
+def repository(root: Path, *, files: int = REPO_FILES, jobs: int = REPO_JOBS, seed: int = 6) -> None:
+    """Write a manifest repository of exactly ``files`` YAML files holding ``jobs`` PyTorchJobs.
+
+    ``teams/<team>/<app>/base`` holds the jobs and the objects beside them,
+    ``overlays/{dev,prod}`` kustomizations over it (about a quarter of them patching a
+    job); every application has about the same share of files and jobs.
+    """
+    rng = random.Random(seed)
+    apps = max(1, jobs // _JOBS_PER_APP)
+    job_number, other_number = 0, 0
+    for app in range(apps):
+        n_jobs = jobs // apps + (app < jobs % apps)
+        n_files = files // apps + (app < files % apps)
+        team = _TEAMS[app % len(_TEAMS)]
+        folder = root / "teams" / team / f"app-{app:04d}"
+        patched = app % 4 == 0  # a quarter of the overlays patch a job
+        written = _application(rng, team, n_jobs, n_files, job_number, other_number, patched)
+        for rel, text in written.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        job_number += n_jobs
+        other_number += n_files
+
+
+def _application(
+    rng: random.Random, team: str, n_jobs: int, n_files: int, first_job: int, first_other: int,
+    patched: bool,
+) -> dict[str, str]:
+    wide = rng.random() < 0.5  # the team's style: lists indented under their key
+    jobs = [_job(rng, first_job + i, team) for i in range(n_jobs)]
+    for job in jobs:
+        job["metadata"].pop("namespace", None)  # set by the overlays (namespace: team-<team>)
+    base: dict[str, str] = {}
+    i = 0
+    while i < len(jobs):  # one to three jobs a file, often with their ConfigMap
+        group = jobs[i : i + rng.choice((1, 1, 2, 3))]
+        i += len(group)
+        objects: list[Obj] = list(group)
+        if rng.random() < 0.5:
+            objects.append(_job_config(rng, group[0]))
+        base[f"{group[0]['metadata']['name']}.yaml"] = _file(rng, objects, team, wide)
+    patch_file = "scale.yaml" if patched else None
+    other = first_other
+    while len(base) + len(_KUSTOMIZATIONS) + (patch_file is not None) < n_files:
+        objects = [_other(rng, other, team, k) for k in range(rng.choice((1, 1, 1, 2, 3)))]
+        for obj in objects:
+            obj["metadata"].pop("namespace", None)
+        other += 1
+        base[f"{objects[0]['kind'].lower()}-{other:05d}.yaml"] = _file(rng, objects, team, wide)
+    out = {f"base/{name}": text for name, text in base.items()}
+    out["base/kustomization.yaml"] = _dump(
+        {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+         "resources": sorted(base)}, wide)
+    target = next((j for j in jobs if j["spec"].get("elasticPolicy") is None), jobs[0])
+    out.update(_overlays(rng, team, target, patch_file, wide, patched))
+    return out
+
+
+def _overlays(
+    rng: random.Random, team: str, job: Obj, patch_file: str | None, wide: bool, patched: bool
+) -> dict[str, str]:
+    name = job["metadata"]["name"]
+    out: dict[str, str] = {}
+    for env in ("dev", "prod"):
+        k: Obj = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                  "resources": ["../../base"], "namespace": f"team-{team}"}
+        if env == "dev":
+            k["namePrefix"] = "dev-"
+        if patched and env == "dev":
+            ops = [{"op": "add",  # every role alike: their templates must stay the same
+                    "path": f"/spec/pytorchReplicaSpecs/{role}/template/spec/containers/0/env/-",
+                    "value": {"name": "NCCL_DEBUG", "value": "INFO"}}
+                   for role in job["spec"]["pytorchReplicaSpecs"]]
+            k["patches"] = [{"target": {"kind": "PyTorchJob", "name": name},
+                             "patch": _dump(ops, wide=False)}]
+        if patched and env == "prod" and patch_file is not None:
+            k["patches"] = [{"path": patch_file}]
+            out[f"overlays/prod/{patch_file}"] = "# Production trains on 8 nodes.\n" + _dump(
+                {"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob", "metadata": {"name": name},
+                 "spec": {"pytorchReplicaSpecs": {"Worker": {"replicas": 8}}}}, wide)
+        if env == "prod" and rng.random() < 0.3:
+            image = job["spec"]["pytorchReplicaSpecs"][next(iter(job["spec"]["pytorchReplicaSpecs"]))]
+            image = image["template"]["spec"]["containers"][0]["image"]
+            k["images"] = [{"name": image.rsplit(":", 1)[0], "newTag": "2025.10"}]
+        text = _dump(k, wide)
+        out[f"overlays/{env}/kustomization.yaml"] = f"# The {env} environment of team {team}.\n" + text
+    return out
+
+
+def _job_config(rng: random.Random, job: Obj) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": f"{job['metadata']['name']}-config"},
+        "data": {"EPOCHS": str(rng.randint(1, 90)),
+                 "train.yaml": "optimizer: adamw\nlr: 3.0e-5\nbatch_size: 32\n"},
+    }
+
+
+#: comments a hand-kept file has: above these keys (indented like them), after an image
+_COMMENTED = re.compile(r"^( *)(- )?(replicas|resources|tolerations|runPolicy|nodeSelector):")
+_NOTES = ("# TODO: revisit after the migration", "# keep in sync with the dashboards",
+          "# see the runbook", "# tuned for A100 nodes")
+
+
+def _file(rng: random.Random, objects: list[Obj], team: str, wide: bool) -> str:
+    """Documents under a header, each under its own comment, some fields commented."""
+    parts = [f"# Owned by team {team}; changes need a review by #{team}-infra.\n"]
+    for obj in objects:
+        lines = []
+        for line in _dump(obj, wide).splitlines():
+            match = _COMMENTED.match(line)
+            if match and rng.random() < 0.3:
+                indent = match.group(1) + ("  " if match.group(2) else "")
+                lines.append(f"{indent}{rng.choice(_NOTES)}")
+            if line.lstrip().startswith("image:") and rng.random() < 0.5:
+                line += "  # pinned"
+            lines.append(line)
+        parts.append(f"---\n# {obj['kind']} {obj['metadata']['name']}\n" + "\n".join(lines) + "\n")
+    return "".join(parts)
+
+
+class _Dumper(yaml.CSafeDumper):
+    pass
+
+
+class _WideDumper(yaml.SafeDumper):
+    """Lists indented under their key (kubectl's style; libyaml cannot write it)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: ARG002
+        super().increase_indent(flow, False)
+
+
+def _block_strings(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """A multi-line string (an inline patch, a config file) as a literal block."""
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+for _dumper in (_Dumper, _WideDumper):
+    _dumper.add_representer(str, _block_strings)
+
+
+def _dump(obj: Any, wide: bool) -> str:
+    dumper = _WideDumper if wide else _Dumper
+    return yaml.dump(obj, Dumper=dumper, sort_keys=False, default_flow_style=False, width=1 << 20)
 
 
 # --- PyTorchJobs -------------------------------------------------------------------------------

@@ -16,12 +16,14 @@ Cases (see ``CASES``):
   ``python -c 'import yaml'``;
 - ``fn-100`` and ``fn-10000``: ``trainjob-migrate fn`` on 100 / 10,000 PyTorchJobs
   (mixed with as many other objects) vs a bare libyaml load (``CSafeLoader``) and
-  dump (``CSafeDumper``) of the same ResourceList.
+  dump (``CSafeDumper``) of the same ResourceList;
+- ``convert-repo``: ``trainjob-migrate convert --out DIR TREE`` on a manifest repository of
+  5,000 files holding 2,000 PyTorchJobs (``inputs.repository``) vs reading every file of
+  the tree and parsing every document with ``CSafeLoader``.
 
 A case is a name, a function that writes its inputs (``inputs.py``) into a work
 directory and returns its commands (subject, floor, then references shown without
-a ratio), and its targets: a new benchmark (the repository conversion, once
-``convert`` exists) is one more entry in ``CASES``.
+a ratio), and its targets: a new benchmark is one more entry in ``CASES``.
 
 Timings are noisy on a shared machine: medians over several runs, never asserted
 by tests. The package is byte-compiled first (as ``pip install`` of a wheel does)
@@ -62,6 +64,18 @@ LOAD_DUMP = (
 )
 #: The same without the cyclic garbage collector (as the function runs): shown for reference.
 LOAD_DUMP_NO_GC = "import gc; gc.disable()\n" + LOAD_DUMP
+#: The floor of a repository conversion: read every YAML file of the tree (in the order
+#: ``convert`` walks it) and parse every document with libyaml; nothing is written.
+READ_PARSE_TREE = (
+    "import os, sys, yaml\n"
+    "for top, dirs, names in os.walk(sys.argv[1]):\n"
+    "    dirs[:] = sorted(d for d in dirs if not d.startswith('.'))\n"
+    "    for name in sorted(names):\n"
+    "        if name.endswith(('.yaml', '.yml')) and not name.startswith('.'):\n"
+    "            with open(os.path.join(top, name), 'rb') as f:\n"
+    "                for _ in yaml.load_all(f.read(), Loader=yaml.CSafeLoader):\n"
+    "                    pass\n"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +87,8 @@ class Command:
     ok_codes: tuple[int, ...] = (0,)
     #: the output must hold at least this many TrainJobs (a refused input also exits 1)
     min_trainjobs: int = 0
+    #: where the output goes when not to stdout (``convert --out``): checked there
+    out_dir: Path | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,12 +108,16 @@ class Case:
     memory_target: float | None = None  # subject/floor peak memory ratio to stay under
 
 
-def fn_command() -> list[str]:
-    """``trainjob-migrate fn`` as installed for this interpreter (console script), else -m."""
+def cli_command(*args: str) -> list[str]:
+    """``trainjob-migrate ARGS`` as installed for this interpreter (console script), else -m."""
     script = Path(sysconfig.get_path("scripts")) / "trainjob-migrate"
     if script.is_file():
-        return [sys.executable, str(script), "fn"]
-    return [sys.executable, "-m", "trainjob_migrate", "fn"]
+        return [sys.executable, str(script), *args]
+    return [sys.executable, "-m", "trainjob_migrate", *args]
+
+
+def fn_command() -> list[str]:
+    return cli_command("fn")
 
 
 def _write_resource_list(work: Path, jobs: int) -> Path:
@@ -137,13 +157,43 @@ def _throughput(jobs: int) -> Callable[[Path, argparse.Namespace], tuple[Command
     return prepare
 
 
+def _convert_repo(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
+    if args.quick:
+        files, jobs = 100, 40
+    else:
+        files, jobs = inputs.REPO_FILES, inputs.REPO_JOBS
+    if args.jobs is not None:  # the same share of files as the full tree
+        files, jobs = max(10, args.jobs * files // jobs), args.jobs
+    version = hashlib.sha256(Path(inputs.__file__).read_bytes()).hexdigest()[:12]
+    tree = work / f"repo-{files}-{jobs}-{version}"
+    if not tree.exists():
+        partial = tree.with_name(tree.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        inputs.repository(partial, files=files, jobs=jobs)
+        partial.rename(tree)
+    out = work / "convert-out"
+    shutil.rmtree(out, ignore_errors=True)
+    return (
+        # every file is written (copied or converted) into the mirror tree; each run
+        # overwrites the last one's files
+        Command(f"trainjob-migrate convert --out ({files} files, {jobs} PyTorchJobs)",
+                cli_command("convert", "--out", str(out), str(tree)), None, (0, 1),
+                int(jobs * 0.9), out),
+        Command("read + parse every file (CSafeLoader)",
+                [sys.executable, "-c", READ_PARSE_TREE, str(tree)]),
+        Command("(reference) the same, cyclic GC off",
+                [sys.executable, "-c", "import gc; gc.disable()\n" + READ_PARSE_TREE, str(tree)]),
+    )
+
+
 CASES: tuple[Case, ...] = (
     Case("cold-start", "cold start: one PyTorchJob vs importing PyYAML", _cold_start, runs=21,
          time_target=1.5),
     Case("fn-100", "throughput: 100 PyTorchJobs (+100 other objects)", _throughput(100), runs=7),
     Case("fn-10000", "throughput: 10,000 PyTorchJobs (+10,000 other objects)",
          _throughput(10_000), runs=3, time_target=2.5, memory_target=3.0),
-    # Later: Case("convert-repo", "repository conversion: 5,000 files, 2,000 PyTorchJobs", ...)
+    Case("convert-repo", "repository conversion: 5,000 files, 2,000 PyTorchJobs",
+         _convert_repo, runs=5, time_target=3.0),
 )
 
 
@@ -195,7 +245,11 @@ def measure(spawner: Spawner, commands: Sequence[Command], runs: int,
 def _check_output(command: Command, out: Path) -> None:
     if not command.min_trainjobs:
         return
-    found = out.read_text(encoding="utf-8").count("\n  kind: TrainJob\n")
+    if command.out_dir is not None:  # documents of files: "kind: TrainJob" at column 0
+        found = sum(p.read_text(encoding="utf-8").count("\nkind: TrainJob\n")
+                    for p in command.out_dir.rglob("*.yaml"))
+    else:  # items of a ResourceList
+        found = out.read_text(encoding="utf-8").count("\n  kind: TrainJob\n")
     if found < command.min_trainjobs:
         print(f"bench: {command.label} wrote {found} TrainJobs, expected at least "
               f"{command.min_trainjobs}: it did not do the work being measured", file=sys.stderr)
@@ -260,7 +314,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--case", action="append", choices=[c.name for c in CASES],
                         help="run only this case (repeatable); default: all")
     parser.add_argument("--runs", type=int, help="measured runs of each command (default: per case)")
-    parser.add_argument("--jobs", type=int, help="PyTorchJobs in the throughput cases (override)")
+    parser.add_argument("--jobs", type=int, help="PyTorchJobs in the throughput and repository cases (override)")
     parser.add_argument("--quick", action="store_true",
                         help="small inputs and one run: checks that the bench works, measures little")
     parser.add_argument("--work", type=Path, help="directory for inputs (default: a temporary one)")

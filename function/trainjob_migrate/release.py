@@ -32,25 +32,33 @@ def sightings(obj: Any) -> list[Sighting]:
         return []
     kind = obj.get("kind")
     found: list[Sighting] = []
-    if kind == "CustomResourceDefinition" and (obj.get("metadata") or {}).get("name") == CRD_NAME:
-        label = ((obj.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/version")
+    meta = _map(obj.get("metadata"))
+    if kind == "CustomResourceDefinition" and meta.get("name") == CRD_NAME:
+        label = _map(meta.get("labels")).get("app.kubernetes.io/version")
         if isinstance(label, str) and re.match(r"v?\d+\.\d+", label):
             found.append((label, ("metadata", "labels"), "TrainJob CRD label"))
         shape = crd_shape(obj)
         if shape:
             found.append((shape, ("spec",), "TrainJob CRD schema"))
     elif kind in _WORKLOADS:
-        template = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-        for i, container in enumerate(template.get("containers") or []):
-            match = CONTROLLER_IMAGE.search(str(container.get("image", ""))) if isinstance(container, Mapping) else None
+        template = _map(_map(_map(obj.get("spec")).get("template")).get("spec"))
+        containers = template.get("containers")
+        for i, container in enumerate(containers if isinstance(containers, list) else []):
+            image = _map(container).get("image")
+            match = CONTROLLER_IMAGE.search(image) if isinstance(image, str) else None
             if match:
                 found.append((f"v{match.group(1)}", ("spec", "template", "spec", "containers", i, "image"),
                               "controller image"))
     return found
 
 
+def _map(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a map, else an empty one: input may be shaped anyhow."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def crd_shape(crd: Mapping[str, Any]) -> str | None:
-    text = str((crd.get("spec") or {}).get("versions"))
+    text = str(_map(crd.get("spec")).get("versions"))
     if "runtimePatches" in text:
         return "2.3" if "terminationGracePeriodSeconds" in text else "2.2"
     if "podTemplateOverrides" in text:

@@ -21,6 +21,7 @@ only the writer expands: both are checked here, where the node graph is built.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Iterator
@@ -141,6 +142,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._nodes_left = max_nodes()
+        #: where each anchor and alias stands (character index, in order): sources with one
+        #: are never written back (kustomize rejects anchors and aliases)
+        self.anchored: list[int] = []
 
     def check_node(self) -> bool:
         if self.check_event(yaml.StreamStartEvent):
@@ -206,6 +210,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                                   style=event.style)
                 size, height = 1, 0
                 if event.anchor is not None:
+                    self.anchored.append(event.start_mark.index)
                     _check_anchor(event, anchors, open_anchors)
                     anchors[event.anchor] = (node, 1, 0)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
@@ -225,6 +230,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                     _refuse_tag(tag, event)
                 node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
                 if event.anchor is not None:
+                    self.anchored.append(event.start_mark.index)
                     _check_anchor(event, anchors, open_anchors)
                     open_anchors.add(event.anchor)
                 stack.append([node, event.anchor, 1, 0, _NO_KEY])
@@ -237,6 +243,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                     open_anchors.discard(anchor)
                     anchors[anchor] = (node, size, height)
             elif cls is AliasEvent:
+                self.anchored.append(event.start_mark.index)
                 found = anchors.get(event.anchor)
                 if found is None:
                     if event.anchor in open_anchors:
@@ -450,14 +457,21 @@ def load_with_sources(text: str, key: str) -> tuple[Any, list[str | None]]:
     values = data.get(key) if isinstance(data, dict) else None
     if not isinstance(values, list) or len(values) != len(elements):
         return data, []
-    return data, [_source(text, n, v) for n, v in zip(elements, values, strict=True)]
+    anchored = loader.anchored
+    return data, [
+        _source(text, n, v, anchored) for n, v in zip(elements, values, strict=True)
+    ]
 
 
-def _source(text: str, node: Any, value: Any) -> str | None:
+def _source(text: str, node: Any, value: Any, anchored: list[int]) -> str | None:
     if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
         return None
     column = node.start_mark.column
-    raw = text[node.start_mark.index : node.end_mark.index]
+    start, end = node.start_mark.index, node.end_mark.index
+    at = bisect.bisect_left(anchored, start)
+    if at < len(anchored) and anchored[at] < end:
+        return None  # anchors and aliases are never written out (kustomize rejects them)
+    raw = text[start:end]
     if any(c in raw for c in _ODD_BREAKS) or not _tail_kept(node, text):
         return None
     lines = raw.rstrip().split("\n")
@@ -466,10 +480,7 @@ def _source(text: str, node: Any, value: Any) -> str | None:
         if line[:column].strip():
             return None  # content left of the element's own column: not a simple block
         out.append(line[column:] if line.strip() else "")
-    source = "\n".join(out)
-    if any(c in source for c in "&*!%") and not _plain_equivalent(source, value):
-        return None  # anchors and aliases are never written out (kustomize rejects them)
-    return source
+    return "\n".join(out)
 
 
 #: Line breaks libyaml (YAML 1.1) knows besides LF: re-indenting by LF alone would break
@@ -499,30 +510,16 @@ def _tail_kept(node: Any, text: str) -> bool:
 _STRIP_CHOMPING: Final = re.compile(r"[|>](?:[1-9]?-|-[1-9])")
 
 
-def _plain_equivalent(source: str, value: Any) -> bool:
-    """The source holds no anchor or alias and still means ``value`` on its own."""
-    try:
-        events = list(yaml.parse(source, Loader=_Loader))
-        if any(getattr(e, "anchor", None) for e in events):
-            return False
-        return bool(load(source) == value)
-    except (yaml.YAMLError, InputError):
-        return False
-
-
 def dump_element(data: Any, source: str | None = None) -> str:
     """One element of a block sequence (``- ...``), from its source text when given."""
     if source is None and not isinstance(data, dict | list):
         # A scalar is written in its sequence: re-indenting a lone block scalar would move
         # its content away from the indentation indicator PyYAML gave it (``|2-``).
         return _end_of_block(dump([data]))
-    if source is not None:
-        text = source
-    else:
-        # A string ending in several line breaks is written as a kept block scalar (``|+``),
-        # after which PyYAML ends the document with ``...``: inside a sequence that marker is
-        # invalid YAML. The breaks before it are the string's own: only the last is dropped.
-        text = _end_of_block(dump(data)).removesuffix("\n")
+    # A string ending in several line breaks is written as a kept block scalar (``|+``),
+    # after which PyYAML ends the document with ``...``: inside a sequence that marker is
+    # invalid YAML. The breaks before it are the string's own: only the last is dropped.
+    text = source if source is not None else _end_of_block(dump(data)).removesuffix("\n")
     first, newline, rest = text.partition("\n")
     lines = [f"- {first}"]
     if newline:  # even when all that follows is one blank line (a kept block scalar's)

@@ -153,3 +153,12 @@ def test_an_endless_input_is_refused() -> None:
         proc = _subprocess(zero.fileno())
     assert proc.returncode == 1
     assert b"input refused: it is more than 288.0 MiB, over the limit of 32 MiB" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "item",
+    ["{apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: s}",
+     "{apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: m}"],
+)
+def test_malformed_workloads_and_crds_are_not_a_crash(item: str) -> None:
+    check(rl(f"- {item}\n"))

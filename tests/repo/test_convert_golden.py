@@ -183,3 +183,22 @@ def test_selection_converts_only_the_named_jobs(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "kind: PyTorchJob" in (tmp_path / "a.yaml").read_text()
     assert "kind: TrainJob" in (tmp_path / "b.yaml").read_text()
+
+
+def test_writes_stay_inside_the_repository_and_are_atomic(tmp_path: Path) -> None:
+    """Path annotations are data, symlinks out are not followed, modes are kept, no temp files."""
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    repo.mkdir()
+    outside.mkdir()
+    (outside / "victim.yaml").write_text(JOB)
+    (repo / "escape.yaml").symlink_to(outside / "victim.yaml")
+    hostile = JOB.replace("  labels: {team: a}\n", "  annotations: {config.kubernetes.io/path: ../../outside/pwned.yaml}\n")
+    (repo / "job.yaml").write_text(hostile)
+    (repo / "job.yaml").chmod(0o640)
+    run = _convert("--write", ".", cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert (outside / "victim.yaml").read_text() == JOB  # the link out was not followed
+    assert not (outside / "pwned.yaml").exists() and not (tmp_path / "pwned.yaml").exists()
+    assert "kind: TrainJob" in (repo / "job.yaml").read_text()
+    assert ((repo / "job.yaml").stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in repo.iterdir()) == ["escape.yaml", "job.yaml"]

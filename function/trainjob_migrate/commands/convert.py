@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO
 
+from trainjob_migrate import safepath
 from trainjob_migrate.commands import options
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.pipeline import Selector
@@ -57,8 +58,11 @@ def run(args: argparse.Namespace) -> int:
         for file in changed:
             _write_atomically(file.found.path, file.new or b"")
     elif args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
         for file in outcome.files:
-            _write_atomically(args.out / file.found.rel, file.new if file.new is not None else file.raw)
+            # rel comes from the walk, never from the input; the gate is there all the same
+            target = safepath.resolve_inside(args.out, file.found.rel)
+            _write_atomically(target, file.new if file.new is not None else file.raw)
     else:
         sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
     _report(outcome, len(found), args, sys.stderr)

@@ -64,19 +64,20 @@ class SourceText:
 def split(text: str) -> list[Document]:
     """The documents of ``text`` in order (a file without markers is one document)."""
     lines = text.splitlines(keepends=True)
-    starts: list[int] = []  # line numbers (0-based) where a document starts
-    for number, line in enumerate(lines):
-        if line.startswith("---") and _MARKER.match(line) and number > 0:
-            starts.append(number)
+    # line numbers (0-based) where a document starts
+    starts = [n for n, line in enumerate(lines) if line.startswith("---") and _MARKER.match(line)]
+    if starts and starts[0] == 0:
+        del starts[0]
     bounds = [0, *starts, len(lines)]
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
+    offsets = list(itertools.accumulate(map(len, lines), initial=0))
     docs: list[Document] = []
     for index, (first, last) in enumerate(itertools.pairwise(bounds)):
-        content = [n for n in range(first, last) if _is_content(lines[n])]
-        body_first = content[0] if content else first
-        body_last = content[-1] + 1 if content else first
+        # the body: from the first to the last content line (only those two are looked for)
+        body_first = next((n for n in range(first, last) if _is_content(lines[n])), None)
+        if body_first is None:
+            body_first = body_last = first
+        else:
+            body_last = next(n for n in range(last - 1, body_first - 1, -1) if _is_content(lines[n])) + 1
         docs.append(
             Document(
                 index=index,

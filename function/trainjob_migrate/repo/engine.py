@@ -325,8 +325,8 @@ def _untagged(obj: Obj, original: Mapping[str, Any]) -> Obj:
     if not isinstance(meta, dict) or not isinstance(meta.get("annotations"), dict):
         return obj
     own = (original.get("metadata") or {}).get("annotations") or {}
-    annotations = {
-        k: v for k, v in meta["annotations"].items() if k not in (_PATH, _INDEX) or k in own
+    annotations = {  # the file's own value where it had one (it is data like any other)
+        k: own.get(k, v) for k, v in meta["annotations"].items() if k not in (_PATH, _INDEX) or k in own
     }
     new_meta = {**meta, "annotations": annotations}
     if not annotations:

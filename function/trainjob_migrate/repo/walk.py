@@ -31,17 +31,42 @@ def files(paths: Iterable[Path]) -> Iterator[Found]:
 
 
 def _walk(top: Path, root: Path) -> Iterator[Found]:
-    for directory, subdirs, names in os.walk(top):
-        here = Path(directory)
-        subdirs[:] = sorted(
-            d for d in subdirs if not d.startswith(".") and _inside(here / d, root)
-        )
-        for name in sorted(names):
+    """``os.walk`` order (a directory's files, sorted, then its subdirectories, sorted), from one
+    ``scandir`` per directory: only a symlink costs resolving (what ``os.walk`` reaches without
+    following links is inside ``root`` already)."""
+    yield from _walk_dir(str(top), (), root)
+
+
+def _walk_dir(directory: str, rel: tuple[str, ...], root: Path) -> Iterator[Found]:
+    try:
+        with os.scandir(directory) as entries:
+            listed = list(entries)
+    except OSError:  # unreadable: skipped, as os.walk does
+        return
+    subdirs: list[tuple[str, bool]] = []
+    names: list[tuple[str, bool]] = []
+    for entry in listed:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        try:
+            link = entry.is_symlink()
+        except OSError:
+            link = True  # undecided: resolve it
+        (subdirs if is_dir else names).append((entry.name, link))
+    here = Path(directory)
+    for name, link in sorted(names):
+        if name.endswith(SUFFIXES) and not name.startswith("."):
             path = here / name
-            if name.endswith(SUFFIXES) and not name.startswith(".") and _inside(path, root):
-                rel = path.relative_to(top).as_posix()
-                display = os.path.normpath(path).replace(os.sep, "/")
-                yield Found(path, display, rel)
+            if link and not _inside(path, root):
+                continue
+            display = os.path.normpath(path).replace(os.sep, "/")
+            yield Found(path, display, "/".join((*rel, name)))
+    for name, link in sorted(subdirs):
+        # a symlinked directory is never walked into (os.walk does not follow links)
+        if not name.startswith(".") and not link:
+            yield from _walk_dir(os.path.join(directory, name), (*rel, name), root)
 
 
 def _inside(path: Path, root: Path) -> bool:
