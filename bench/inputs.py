@@ -218,9 +218,8 @@ def _file(rng: random.Random, objects: list[Obj], team: str, wide: bool) -> str:
             if match and rng.random() < 0.3:
                 indent = match.group(1) + ("  " if match.group(2) else "")
                 lines.append(f"{indent}{rng.choice(_NOTES)}")
-            if line.lstrip().startswith("image:") and rng.random() < 0.5:
-                line += "  # pinned"
-            lines.append(line)
+            pinned = line.lstrip().startswith("image:") and rng.random() < 0.5
+            lines.append(line + "  # pinned" if pinned else line)
         parts.append(f"---\n# {obj['kind']} {obj['metadata']['name']}\n" + "\n".join(lines) + "\n")
     return "".join(parts)
 

@@ -64,6 +64,17 @@ LOAD_DUMP = (
 )
 #: The same without the cyclic garbage collector (as the function runs): shown for reference.
 LOAD_DUMP_NO_GC = "import gc; gc.disable()\n" + LOAD_DUMP
+#: A copy of the tree, file by file (what writing a mirror tree costs at the least).
+COPY_TREE = (
+    "import os, sys\n"
+    "for top, dirs, names in os.walk(sys.argv[1]):\n"
+    "    rel = os.path.relpath(top, sys.argv[1])\n"
+    "    os.makedirs(os.path.join(sys.argv[2], rel), exist_ok=True)\n"
+    "    for name in names:\n"
+    "        with open(os.path.join(top, name), 'rb') as f, "
+    "open(os.path.join(sys.argv[2], rel, name), 'wb') as g:\n"
+    "            g.write(f.read())\n"
+)
 #: The floor of a repository conversion: read every YAML file of the tree (in the order
 #: ``convert`` walks it) and parse every document with libyaml; nothing is written.
 READ_PARSE_TREE = (
@@ -171,11 +182,11 @@ def _convert_repo(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
         shutil.rmtree(partial, ignore_errors=True)
         inputs.repository(partial, files=files, jobs=jobs)
         partial.rename(tree)
-    out = work / "convert-out"
-    shutil.rmtree(out, ignore_errors=True)
+    scratch = _memory_dir(work)
+    print(f"\n(convert-repo: the tree is {tree}; output goes to {scratch})")
+    out, copy = scratch / "convert-out", scratch / "copy-out"
     return (
-        # every file is written (copied or converted) into the mirror tree; each run
-        # overwrites the last one's files
+        # every file is written (copied or converted) into the mirror tree, empty at each run
         Command(f"trainjob-migrate convert --out ({files} files, {jobs} PyTorchJobs)",
                 cli_command("convert", "--out", str(out), str(tree)), None, (0, 1),
                 int(jobs * 0.9), out),
@@ -183,7 +194,28 @@ def _convert_repo(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
                 [sys.executable, "-c", READ_PARSE_TREE, str(tree)]),
         Command("(reference) the same, cyclic GC off",
                 [sys.executable, "-c", "import gc; gc.disable()\n" + READ_PARSE_TREE, str(tree)]),
+        Command("(reference) read + write every file (a copy)",
+                [sys.executable, "-c", COPY_TREE, str(tree), str(copy)], out_dir=copy),
     )
+
+
+#: directories made on a RAM file system, removed at the end
+_SCRATCH: list[Path] = []
+
+
+def _memory_dir(work: Path) -> Path:
+    """Where ``convert --out`` writes: a RAM file system (/dev/shm) when there is one.
+
+    The floor writes nothing; on a disk, writing 5,000 new files costs what the disk and its
+    mount options make it (0.2 to 1.6 s on the development VM's ext4, run to run), not what
+    the tool does. The copy reference shows the writing alone, on the same file system.
+    """
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        scratch = Path(tempfile.mkdtemp(prefix="trainjob-migrate-bench-", dir=shm))
+        _SCRATCH.append(scratch)
+        return scratch
+    return work
 
 
 CASES: tuple[Case, ...] = (
@@ -230,6 +262,7 @@ def measure(spawner: Spawner, commands: Sequence[Command], runs: int,
             work: Path) -> list[list[Sample]]:
     out = work / "out.yaml"
     for command in commands:
+        _fresh(command)
         spawner.run(command, out)  # warm-up: page cache, byte code
         _check_output(command, out)
     samples: list[list[Sample]] = [[] for _ in commands]
@@ -237,9 +270,17 @@ def measure(spawner: Spawner, commands: Sequence[Command], runs: int,
     for _ in range(runs):
         # Alternate the order so that drift of the machine hits every command alike.
         for i in order:
+            _fresh(commands[i])
             samples[i].append(spawner.run(commands[i], out))
         order.reverse()
     return samples
+
+
+def _fresh(command: Command) -> None:
+    """An output directory is empty before each run, as for a first ``convert --out``."""
+    if command.out_dir is not None:
+        shutil.rmtree(command.out_dir, ignore_errors=True)
+        os.sync()  # the removal's writes are not left for the measured run to wait on
 
 
 def _check_output(command: Command, out: Path) -> None:
@@ -347,6 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         spawner.close()
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
+        for scratch in _SCRATCH:
+            shutil.rmtree(scratch, ignore_errors=True)
     print("\nsummary (subject / floor, medians)")
     for case, t_ratio, m_ratio in summary:
         print(f"  {case.name:12} time {t_ratio:5.2f}x{_verdict(t_ratio, case.time_target):28}"

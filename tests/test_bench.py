@@ -54,7 +54,31 @@ def test_bench_runs_and_prints_every_ratio(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for case in ("cold-start", "fn-100", "fn-10000"):
+    for case in ("cold-start", "fn-100", "fn-10000", "convert-repo"):
         assert f"\n{case}: " in out, out
-    assert out.count("time ratio") == 3 and "summary" in out, out
+    assert out.count("time ratio") == 4 and "summary" in out, out
     assert "python -c 'import yaml'" in out and "CSafeLoader" in out
+    assert "trainjob-migrate convert --out" in out and "read + parse every file" in out
+
+
+def test_the_repository_is_a_realistic_tree_of_the_size_asked(tmp_path):
+    _inputs().repository(tmp_path, files=120, jobs=48)
+    files = sorted(tmp_path.rglob("*"))
+    texts = {p.relative_to(tmp_path).as_posix(): p.read_text() for p in files if p.is_file()}
+    assert len(texts) == 120 and all(name.endswith(".yaml") for name in texts)
+    documents = {name: list(yaml.load_all(text, Loader=yaml.CSafeLoader)) for name, text in texts.items()}
+    kustomizations = {n: d[0] for n, d in documents.items() if n.endswith("kustomization.yaml")}
+    patches = {n for k in kustomizations.values() for p in k.get("patches", []) if "path" in p
+               for n in [p["path"]]}
+    jobs = [d for name, docs in documents.items() for d in docs
+            if d.get("kind") == "PyTorchJob" and name.rsplit("/", 1)[-1] not in patches]
+    assert len(jobs) == 48
+    for job in jobs:
+        assert validation.validate(job, "pytorchjob-v1") == [], job["metadata"]["name"]
+    kinds = Counter(d["kind"] for docs in documents.values() for d in docs if d)
+    assert {"ConfigMap", "Service", "Deployment", "Kustomization"} <= set(kinds), kinds
+    assert sum(len(docs) > 1 for docs in documents.values()) > 10, "multi-document files"
+    assert sum("#" in text for text in texts.values()) >= 108, "nearly every file has comments"
+    inline = [p for k in kustomizations.values() for p in k.get("patches", []) if "patch" in p]
+    assert inline and patches, "overlays patch jobs, inline and in a file"
+    assert any("\n  - " in t for t in texts.values()) and any("\n- " in t for t in texts.values())

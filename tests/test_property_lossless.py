@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import json
 import math
 import warnings
@@ -1010,7 +1009,7 @@ def test_lossless_or_loud(case: tuple[list[Any], int, dict[str, str]]) -> None:
         # no runtime schema is shipped for these releases: the run stops, naming the option
         with pytest.raises(ConfigError, match="generateRuntime"):
             process(items, config)
-        config = dataclasses.replace(config, generate_runtime=False)
+        config = config.replace(generate_runtime=False)
 
     outcome = process(items, config)  # (a): no exception
     assert items == snapshot, "process() changed its input"
@@ -1142,7 +1141,7 @@ def test_checker_reports_a_field_missing_from_the_output() -> None:
         "spec.pytorchReplicaSpecs.Master.template.spec.nodeSelector",
     )
     check_lossless(job, objects, [*results, loud], config)
-    info = dataclasses.replace(loud, severity=Severity.INFO)
+    info = loud.replace(severity=Severity.INFO)
     try:
         check_lossless(job, objects, [*results, info], config)
     except AssertionError:

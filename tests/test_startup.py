@@ -6,9 +6,13 @@ start (jsonschema alone is three times `import yaml`), and each has a reason to 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "examples" / "quickstart" / "resource-list.yaml"
@@ -21,24 +25,40 @@ NOT_ON_THE_FN_PATH = {
     "importlib.resources": "validation.SCHEMA_DIR is a plain path",
     "pathlib": "nothing on the path needs it",
     "decimal": "the generated validators use a stand-in",
+    "dataclasses": "value classes are plain classes with __slots__ (records.py)",
+    "inspect": "dataclasses imported it",
+    "typing": "annotations are strings (from __future__ import annotations), and names from "
+              "typing are imported only under `TYPE_CHECKING = False`, for mypy",
 }
 
 
-def test_a_valid_run_imports_no_heavy_module():
+def _one_job() -> bytes:
+    """The quickstart's ResourceList with its first PyTorchJob only (the cold-start case)."""
+    rl = yaml.safe_load(QUICKSTART.read_text(encoding="utf-8"))
+    first = next(i for i in rl["items"] if i["kind"] == "PyTorchJob")
+    rl["items"] = [first]
+    return yaml.safe_dump(rl, sort_keys=False).encode()
+
+
+@pytest.mark.parametrize("one_job", [True, False], ids=["one job", "quickstart"])
+def test_a_valid_run_imports_no_heavy_module(one_job: bool):
     code = (
         "import sys\n"
-        "before = set(sys.modules)  # what the interpreter's own start imported (site, .pth)\n"
+        "before = set(sys.modules)  # what the interpreter's own start imported\n"
         "from trainjob_migrate.cli import main\n"
         "code = main(['fn'])\n"
         f"heavy = {sorted(NOT_ON_THE_FN_PATH)!r}\n"
         "sys.stderr.write(repr(sorted(m for m in heavy if m in set(sys.modules) - before)))\n"
         "sys.exit(code)\n"
     )
+    # -S: no site, so no .pth file of the environment imports anything (typing, say) first;
+    # PyYAML is found where this interpreter has it.
+    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
     result = subprocess.run(
-        [sys.executable, "-c", code], input=QUICKSTART.read_bytes(), capture_output=True,
-        check=False, env={"PYTHONPATH": str(REPO / "function")},
+        [sys.executable, "-S", "-c", code], capture_output=True, check=False,
+        input=_one_job() if one_job else QUICKSTART.read_bytes(), env={"PYTHONPATH": path},
     )
     assert result.returncode == 0, result.stderr.decode()
-    assert b"kind: TrainJob" in result.stdout
+    assert result.stdout.count(b"\n  kind: TrainJob\n") == (1 if one_job else 2)
     imported = result.stderr.decode().splitlines()[-1]
     assert imported == "[]", {m: NOT_ON_THE_FN_PATH[m] for m in eval(imported)}

@@ -8,12 +8,14 @@ generated TrainingRuntime is derived from the target release's torch-distributed
 
 from __future__ import annotations
 
-from typing import Any, Final
-
 from trainjob_migrate import DOMAIN
 from trainjob_migrate.context import Context, RuntimeParts
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 TRAINER_API_VERSION: Final = "trainer.kubeflow.org/v1alpha1"
 #: the replicatedJob and container of torch-distributed that receive spec.trainer

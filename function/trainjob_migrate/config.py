@@ -6,13 +6,16 @@ a bad option is a :class:`ConfigError` naming the option and its allowed values.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Mapping
-from typing import Any, Final
 
 from trainjob_migrate import DOMAIN
 from trainjob_migrate.errors import ConfigError
+from trainjob_migrate.records import Frozen, init
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 CONFIG_API_VERSION: Final = f"fn.{DOMAIN}/v1alpha1"
 CONFIG_KIND: Final = "TrainJobMigration"
@@ -20,22 +23,42 @@ CONFIG_KIND: Final = "TrainJobMigration"
 TARGET_VERSIONS: Final = ("2.0", "2.1", "2.2", "2.3")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class FunctionConfig:
+class FunctionConfig(Frozen):
     """Every option, with its default. README documents each one."""
 
-    target_version: str = "2.3"
-    mode: str = "replace"  # replace | side-by-side | report
-    name_suffix: str = "-v2"
-    elastic: str = "error"  # error | fixed
-    runtime_name: str = "torch-distributed"
-    runtime_kind: str = "ClusterTrainingRuntime"
-    launch_env: str = "v1-compat"  # v1-compat | torchrun | none
-    template_mismatch: str = "error"  # error | master | worker
-    generate_runtime: bool = False
-    strict: bool = False
+    __slots__ = (  # noqa: RUF023 - field order
+        "target_version", "mode", "name_suffix", "elastic", "runtime_name", "runtime_kind",
+        "launch_env", "template_mismatch", "generate_runtime", "strict", "target_given",
+    )
+    target_version: str
+    mode: str  # replace | side-by-side | report
+    name_suffix: str
+    elastic: str  # error | fixed
+    runtime_name: str
+    runtime_kind: str
+    launch_env: str  # v1-compat | torchrun | none
+    template_mismatch: str  # error | master | worker
+    generate_runtime: bool
+    strict: bool
     #: targetVersion was given; if not, a Trainer release the input installs is targeted
-    target_given: bool = False
+    target_given: bool
+
+    def __init__(
+        self,
+        target_version: str = "2.3",
+        mode: str = "replace",
+        name_suffix: str = "-v2",
+        elastic: str = "error",
+        runtime_name: str = "torch-distributed",
+        runtime_kind: str = "ClusterTrainingRuntime",
+        launch_env: str = "v1-compat",
+        template_mismatch: str = "error",
+        generate_runtime: bool = False,
+        strict: bool = False,
+        target_given: bool = False,
+    ) -> None:
+        init(self, target_version, mode, name_suffix, elastic, runtime_name, runtime_kind,
+             launch_env, template_mismatch, generate_runtime, strict, target_given)
 
 
 #: option name in the functionConfig -> field of FunctionConfig

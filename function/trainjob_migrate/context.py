@@ -8,27 +8,35 @@ by construction.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.paths import Path, format_path, get
+from trainjob_migrate.records import Record
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity
 from trainjob_migrate.targets import Target
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 ROLES = ("Master", "Worker")
 
 
-@dataclasses.dataclass(slots=True)
-class Role:
+class Role(Record):
     """One entry of ``spec.pytorchReplicaSpecs``, under its canonical name."""
 
+    __slots__ = ("name", "path", "spec")
     name: str  # Master | Worker
     path: Path  # ("spec", "pytorchReplicaSpecs", <key as written>)
     spec: Mapping[str, Any]
+
+    def __init__(self, name: str, path: Path, spec: Mapping[str, Any]) -> None:
+        self.name = name
+        self.path = path
+        self.spec = spec
 
     @property
     def replicas(self) -> int:
@@ -40,39 +48,71 @@ class Role:
         return str(self.spec.get("restartPolicy") or "OnFailure")  # v1 default
 
 
-@dataclasses.dataclass(slots=True)
-class RuntimeParts:
+class RuntimeParts(Record):
     """What only a generated TrainingRuntime can carry (``generateRuntime: true``)."""
 
-    pod_spec: Obj = dataclasses.field(default_factory=dict)
-    pod_metadata: Obj = dataclasses.field(default_factory=dict)
-    container: Obj = dataclasses.field(default_factory=dict)
-    sidecars: list[Obj] = dataclasses.field(default_factory=list)
-    init_containers: list[Obj] = dataclasses.field(default_factory=list)
-    job_spec: Obj = dataclasses.field(default_factory=dict)
-    jobset_spec: Obj = dataclasses.field(default_factory=dict)
-    pod_group_policy: Obj = dataclasses.field(default_factory=dict)
+    __slots__ = ("pod_spec", "pod_metadata", "container", "sidecars", "init_containers",  # noqa: RUF023 - field order
+                 "job_spec", "jobset_spec", "pod_group_policy")
+    pod_spec: Obj
+    pod_metadata: Obj
+    container: Obj
+    sidecars: list[Obj]
+    init_containers: list[Obj]
+    job_spec: Obj
+    jobset_spec: Obj
+    pod_group_policy: Obj
+
+    def __init__(
+        self, pod_spec: Obj | None = None, pod_metadata: Obj | None = None,
+        container: Obj | None = None, sidecars: list[Obj] | None = None,
+        init_containers: list[Obj] | None = None, job_spec: Obj | None = None,
+        jobset_spec: Obj | None = None, pod_group_policy: Obj | None = None,
+    ) -> None:
+        self.pod_spec = {} if pod_spec is None else pod_spec
+        self.pod_metadata = {} if pod_metadata is None else pod_metadata
+        self.container = {} if container is None else container
+        self.sidecars = [] if sidecars is None else sidecars
+        self.init_containers = [] if init_containers is None else init_containers
+        self.job_spec = {} if job_spec is None else job_spec
+        self.jobset_spec = {} if jobset_spec is None else jobset_spec
+        self.pod_group_policy = {} if pod_group_policy is None else pod_group_policy
 
     def __bool__(self) -> bool:
-        return any(dataclasses.astuple(self))
+        return any(self._values())
 
 
-@dataclasses.dataclass(slots=True)
-class Draft:
+class Draft(Record):
     """The TrainJob under construction, in the order its fields are emitted."""
 
-    name: str = ""
-    metadata: Obj = dataclasses.field(default_factory=dict)
-    spec: Obj = dataclasses.field(default_factory=dict)  # suspend, managedBy, activeDeadlineSeconds
-    trainer: Obj = dataclasses.field(default_factory=dict)
-    pod_metadata: Obj = dataclasses.field(default_factory=dict)
-    pod_spec: Obj = dataclasses.field(default_factory=dict)
-    container: Obj = dataclasses.field(default_factory=dict)
-    runtime: RuntimeParts = dataclasses.field(default_factory=RuntimeParts)
+    __slots__ = ("name", "metadata", "spec", "trainer", "pod_metadata", "pod_spec", "container",  # noqa: RUF023 - field order
+                 "runtime")
+    name: str
+    metadata: Obj
+    spec: Obj  # suspend, managedBy, activeDeadlineSeconds
+    trainer: Obj
+    pod_metadata: Obj
+    pod_spec: Obj
+    container: Obj
+    runtime: RuntimeParts
+
+    def __init__(
+        self, name: str = "", metadata: Obj | None = None, spec: Obj | None = None,
+        trainer: Obj | None = None, pod_metadata: Obj | None = None, pod_spec: Obj | None = None,
+        container: Obj | None = None, runtime: RuntimeParts | None = None,
+    ) -> None:
+        self.name = name
+        self.metadata = {} if metadata is None else metadata
+        self.spec = {} if spec is None else spec
+        self.trainer = {} if trainer is None else trainer
+        self.pod_metadata = {} if pod_metadata is None else pod_metadata
+        self.pod_spec = {} if pod_spec is None else pod_spec
+        self.container = {} if container is None else container
+        self.runtime = RuntimeParts() if runtime is None else runtime
 
 
-@dataclasses.dataclass(slots=True)
-class Context:
+class Context(Record):
+    __slots__ = ("job", "config", "target", "ref", "file", "roles", "primary", "container_index",  # noqa: RUF023 - field order
+                 "draft", "results", "consumed")
     job: Mapping[str, Any]
     config: FunctionConfig
     target: Target
@@ -83,9 +123,27 @@ class Context:
     primary: Role
     #: index of the container named ``pytorch`` in the primary template
     container_index: int
-    draft: Draft = dataclasses.field(default_factory=Draft)
-    results: list[Result] = dataclasses.field(default_factory=list)
-    consumed: set[Path] = dataclasses.field(default_factory=set)
+    draft: Draft
+    results: list[Result]
+    consumed: set[Path]
+
+    def __init__(
+        self, job: Mapping[str, Any], config: FunctionConfig, target: Target, ref: ResourceRef,
+        file: FileRef | None, roles: dict[str, Role], primary: Role, container_index: int,
+        draft: Draft | None = None, results: list[Result] | None = None,
+        consumed: set[Path] | None = None,
+    ) -> None:
+        self.job = job
+        self.config = config
+        self.target = target
+        self.ref = ref
+        self.file = file
+        self.roles = roles
+        self.primary = primary
+        self.container_index = container_index
+        self.draft = Draft() if draft is None else draft
+        self.results = [] if results is None else results
+        self.consumed = set() if consumed is None else consumed
 
     # --- reading -------------------------------------------------------------
 

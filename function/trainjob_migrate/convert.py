@@ -6,20 +6,23 @@ untouched, with its results: never half-converted.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from typing import Any, Final
 
 from trainjob_migrate import assemble, krm, validation
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.context import ROLES, Context, Role
-from trainjob_migrate.paths import Path, format_path, leaves
+from trainjob_migrate.paths import Path, format_path, leaves_outside
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.rules import RULES
 from trainjob_migrate.rules.metadata import CONVERTED_FROM, TARGET_VERSION
 from trainjob_migrate.targets import Target
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 PYTORCHJOB_GROUP: Final = "kubeflow.org"
 PYTORCHJOB_API_VERSION: Final = "kubeflow.org/v1"
@@ -29,13 +32,18 @@ _UNMAPPED: Final = "unmapped-field"
 _OUTPUT: Final = "output-schema"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Conversion:
+class Conversion(Frozen):
+    __slots__ = ("objects", "results", "converted", "trainjob")  # noqa: RUF023 - field order
     #: what stands in the output where the job stood (the job itself when not converted)
     objects: list[Obj]
     results: list[Result]
     converted: bool
-    trainjob: Obj | None = None
+    trainjob: Obj | None
+
+    def __init__(
+        self, objects: list[Obj], results: list[Result], converted: bool, trainjob: Obj | None = None
+    ) -> None:
+        init(self, objects, results, converted, trainjob)
 
 
 def is_pytorchjob(item: Any) -> bool:
@@ -175,10 +183,7 @@ def _prepare(
 
 
 def _report_unconsumed(ctx: Context) -> None:
-    consumed = ctx.consumed
-    for leaf in leaves(ctx.job):
-        if any(leaf[:n] in consumed for n in range(1, len(leaf) + 1)):
-            continue
+    for leaf in leaves_outside(ctx.job, ctx.consumed):
         ctx.lossy(_UNMAPPED, leaf, "no rule carries this field into the TrainJob; it is dropped")
 
 

@@ -8,16 +8,19 @@ put an object back into its file.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
-from typing import IO, Any, Final
 
 from trainjob_migrate import yamlio
 from trainjob_migrate.errors import InputError
+from trainjob_migrate.records import Record
 from trainjob_migrate.results import FileRef, Result
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `fn` does without the typing module
+if TYPE_CHECKING:
+    from typing import IO, Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 RESOURCE_LIST_API_VERSION: Final = "config.kubernetes.io/v1"
 
@@ -58,16 +61,28 @@ def read_input(stream: IO[bytes], limit: int | None = None) -> bytes:
     )
 
 
-@dataclasses.dataclass(slots=True)
-class ResourceList:
+class ResourceList(Record):
+    __slots__ = ("items", "function_config", "results", "api_version", "sources", "_originals")  # noqa: RUF023 - field order
     items: list[Any]
     function_config: Obj | None
-    results: list[Result] = dataclasses.field(default_factory=list)
-    api_version: str = RESOURCE_LIST_API_VERSION
+    results: list[Result]
+    api_version: str
     #: source text of each input item, by id; the items are kept alive in ``_originals``
     #: so that an id seen again at output time is the very same, unchanged object
-    sources: dict[int, str] = dataclasses.field(default_factory=dict)
-    _originals: list[Any] = dataclasses.field(default_factory=list)
+    sources: dict[int, str]
+    _originals: list[Any]
+
+    def __init__(
+        self, items: list[Any], function_config: Obj | None, results: list[Result] | None = None,
+        api_version: str = RESOURCE_LIST_API_VERSION, sources: dict[int, str] | None = None,
+        _originals: list[Any] | None = None,
+    ) -> None:
+        self.items = items
+        self.function_config = function_config
+        self.results = [] if results is None else results
+        self.api_version = api_version
+        self.sources = {} if sources is None else sources
+        self._originals = [] if _originals is None else _originals
 
 
 def parse(text: str | bytes) -> ResourceList:

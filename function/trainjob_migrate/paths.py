@@ -8,8 +8,11 @@ map keys holding dots or slashes print in brackets: ``metadata.labels[app.kubern
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Container, Iterator, Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 Path = tuple[str | int, ...]
 
@@ -40,14 +43,33 @@ def leaves(value: Any, prefix: Path = ()) -> Iterator[Path]:
         yield prefix
 
 
+def leaves_outside(value: Any, skip: Container[Path], prefix: Path = ()) -> Iterator[Path]:
+    """:func:`leaves`, in the same order, but none at or below a path in ``skip`` (the root
+    itself is never skipped): what is under a skipped path is not even walked."""
+    if prefix and prefix in skip:
+        return
+    if isinstance(value, (dict, Mapping)):  # dict first: the Mapping check is slow
+        if not value:
+            yield prefix
+        for key, child in value.items():
+            yield from leaves_outside(child, skip, (*prefix, str(key)))
+    elif isinstance(value, list):
+        if not value:
+            yield prefix
+        for index, child in enumerate(value):
+            yield from leaves_outside(child, skip, (*prefix, index))
+    else:
+        yield prefix
+
+
 def get(value: Any, path: Path, default: Any = None) -> Any:
     """The value at ``path``, or ``default`` where any step is missing or of the wrong type."""
     for part in path:
         if isinstance(part, int):
             if not isinstance(value, list) or part >= len(value):
                 return default
-        elif not isinstance(value, Mapping) or part not in value:
-            return default
+        elif not isinstance(value, (dict, Mapping)) or part not in value:
+            return default  # (dict first: the Mapping check is slow, and nearly never needed)
         value = value[part]
     return value
 

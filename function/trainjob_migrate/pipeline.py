@@ -8,36 +8,50 @@ the same file. ``kind: List``/``PyTorchJobList`` items are converted inside.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Mapping
 
 from trainjob_migrate import krm, release
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert, is_pytorchjob
 from trainjob_migrate.errors import ConfigError
+from trainjob_migrate.paths import format_path
+from trainjob_migrate.records import Record
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
-from trainjob_migrate.paths import format_path
 from trainjob_migrate.targets import VERSIONS, Target, get
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 _LIST_KINDS: Final = ("List", "PyTorchJobList")
 
 
-@dataclasses.dataclass(slots=True)
-class Outcome:
+class Outcome(Record):
+    __slots__ = ("items", "results", "jobs", "converted", "groups")  # noqa: RUF023 - field order
     items: list[Any]
     results: list[Result]
-    jobs: int = 0
-    converted: int = 0
+    jobs: int
+    converted: int
     #: what each input item became, aligned with the input (before file indexes are renumbered)
-    groups: list[list[Any]] = dataclasses.field(default_factory=list)
+    groups: list[list[Any]]
+
+    def __init__(
+        self, items: list[Any], results: list[Result], jobs: int = 0, converted: int = 0,
+        groups: list[list[Any]] | None = None,
+    ) -> None:
+        self.items = items
+        self.results = results
+        self.jobs = jobs
+        self.converted = converted
+        self.groups = [] if groups is None else groups
 
 
 #: which PyTorchJobs to convert (the CLI's --name, --namespace, -l); None: all
-Selector = Callable[[Mapping[str, Any]], bool]
+Selector: TypeAlias = "Callable[[Mapping[str, Any]], bool]"
 
 
 def process(
@@ -101,7 +115,7 @@ def _target_release(items: list[Any], config: FunctionConfig) -> tuple[FunctionC
         f"targetVersion {minors[0]}: the Trainer release the input installs ({version}, {where})",
         Severity.INFO, "target-version", ref_of(item), format_path(field), krm.file_of(item),
     )
-    return dataclasses.replace(config, target_version=minors[0]), [note]
+    return config.replace(target_version=minors[0]), [note]
 
 
 def _renumber(groups: list[list[Any]]) -> list[Any]:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 CRD_NAME: Final = "trainjobs.trainer.kubeflow.org"
 CONTROLLER_IMAGE: Final = re.compile(r"kubeflow/trainer/trainer-controller-manager:v?(\d+\.\d+(?:\.\d+)?)")

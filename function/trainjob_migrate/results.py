@@ -7,10 +7,14 @@ that produced it, as ``tags.rule``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Any, Final
+
+from trainjob_migrate.records import Frozen, init
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 
 class Severity(StrEnum):
@@ -19,12 +23,15 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ResourceRef:
+class ResourceRef(Frozen):
+    __slots__ = ("api_version", "kind", "name", "namespace")
     api_version: str
     kind: str
     name: str
-    namespace: str | None = None
+    namespace: str | None
+
+    def __init__(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
+        init(self, api_version, kind, name, namespace)
 
     def to_dict(self) -> dict[str, str]:
         out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
@@ -37,13 +44,16 @@ class ResourceRef:
         return f"{self.kind} {scope}{self.name}"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class FileRef:
+class FileRef(Frozen):
+    __slots__ = ("path", "index", "line")  # noqa: RUF023 - field order
     path: str
-    index: int = 0
+    index: int
     #: 1-based line of the object or field, where known (the repository CLI knows it; the
     #: KRM wire format has no place for it)
-    line: int | None = None
+    line: int | None
+
+    def __init__(self, path: str, index: int = 0, line: int | None = None) -> None:
+        init(self, path, index, line)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path}
@@ -52,14 +62,20 @@ class FileRef:
         return out
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Result:
+class Result(Frozen):
+    __slots__ = ("message", "severity", "rule", "resource", "field", "file")  # noqa: RUF023 - field order
     message: str
     severity: Severity
     rule: str
-    resource: ResourceRef | None = None
-    field: str | None = None
-    file: FileRef | None = None
+    resource: ResourceRef | None
+    field: str | None
+    file: FileRef | None
+
+    def __init__(
+        self, message: str, severity: Severity, rule: str, resource: ResourceRef | None = None,
+        field: str | None = None, file: FileRef | None = None,
+    ) -> None:
+        init(self, message, severity, rule, resource, field, file)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"message": self.message, "severity": str(self.severity)}

@@ -19,16 +19,17 @@ golden files, the upstream examples and schema-guided random objects.
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence, Sized
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
 
 from trainjob_migrate.paths import format_path
+from trainjob_migrate.records import Frozen, init
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from jsonschema.protocols import Validator
 
 #: where ``schemas/<name>.json`` are (package data: a plain directory). os.path, not pathlib
@@ -63,17 +64,20 @@ _COMPARISONS: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaIssue:
+class SchemaIssue(Frozen):
     """One way an object breaks a schema.
 
     ``kind`` is ``unknown-field`` for a field the schema does not declare, otherwise the
     JSON Schema keyword that failed (``type``, ``required``, ``enum``, ``maxLength``, ...).
     """
 
+    __slots__ = ("path", "message", "kind")  # noqa: RUF023 - field order
     path: str
     message: str
     kind: str
+
+    def __init__(self, path: str, message: str, kind: str) -> None:
+        init(self, path, message, kind)
 
 
 @functools.cache
@@ -102,7 +106,8 @@ def generated_check(name: str) -> Callable[[Any], bool] | None:
     if not _SCHEMA_NAME.fullmatch(name):
         return None
     try:
-        module = importlib.import_module(f"{_GENERATED}.{re.sub(r'[^a-z0-9]', '_', name)}")
+        # __import__, not importlib.import_module: importlib (and warnings) cost a start
+        module = __import__(f"{_GENERATED}.{re.sub(r'[^a-z0-9]', '_', name)}", fromlist=("is_valid",))
     except ImportError:
         return None
     check: Callable[[Any], bool] = module.is_valid

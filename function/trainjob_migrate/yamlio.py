@@ -25,7 +25,6 @@ import bisect
 import os
 import re
 from collections.abc import Iterator
-from typing import Any, Final
 
 import yaml
 from yaml.events import (
@@ -39,6 +38,10 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from trainjob_migrate.errors import InputError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `fn` does without the typing module
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -26,8 +26,8 @@ with warnings.catch_warnings(), contextlib.suppress(ImportError):
 # ``\n`` splitting does not), indicators, leading and trailing spaces, unicode, long keys.
 _TEXT = st.text(
     alphabet=st.sampled_from(
-        list("ab -:#'\"|>&*!%@`{}[],?\n\t\\") + ["\r", "\x85", "\u2028", "é", "\u00a0", "\ufeff",
-                                                  "😀", "\x07", "~", "0", "1", "."]
+        [*"ab -:#'\"|>&*!%@`{}[],?\n\t\\", "\r", "\x85", "\u2028", "é", "\u00a0", "\ufeff",
+         "😀", "\x07", "~", "0", "1", "."]
     ),
     max_size=12,
 )

@@ -9,8 +9,12 @@ Findings go to stderr, then a summary.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
+import errno
+import gc
 import os
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -44,6 +48,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    # Without the cyclic garbage collector, as `fn` runs (see there): every file's documents
+    # are kept to the end, and the collector would walk them again and again.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     config = options.build_config(args)
     select = options.build_selector(args)
     if args.paths == ["-"]:
@@ -54,15 +70,17 @@ def run(args: argparse.Namespace) -> int:
     if bar is not None:
         bar.close()
     changed = [f for f in outcome.files if f.new is not None]
+    folders: set[str] = set()  # made (or found) by this run
     if args.write:
         for file in changed:
-            _write_atomically(file.found.path, file.new or b"")
+            _write_atomically(file.found.path, file.new or b"", folders)
     elif args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
+        out = _OutTree(args.out)
         for file in outcome.files:
             # rel comes from the walk, never from the input; the gate is there all the same
-            target = safepath.resolve_inside(args.out, file.found.rel)
-            _write_atomically(target, file.new if file.new is not None else file.raw)
+            target = out.target(file.found.rel)
+            _write_atomically(target, file.new if file.new is not None else file.raw, folders)
     else:
         sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
     _report(outcome, len(found), args, sys.stderr)
@@ -102,19 +120,68 @@ def _stdin(config: FunctionConfig, select: Selector | None) -> int:
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written manifest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+class _OutTree:
+    """``safepath.resolve_inside(root, rel)`` for every file written under ``--out``, each
+    folder's real path resolved once: a file of a folder already passed through the gate
+    needs only a look at itself (a symlink, or a name of other characters than
+    ``[A-Za-z0-9._-]``, goes through the whole gate). Paths are strings (see _write_atomically).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._folders: dict[str, str] = {}  # folder (as in rel) -> its real path
+
+    def target(self, rel: str) -> str:
+        folder, _, name = rel.rpartition("/")
+        real_folder = self._folders.get(folder)
+        if real_folder is not None and _PLAIN_NAME.fullmatch(name) and name not in (".", ".."):
+            path = os.path.join(real_folder, name)  # noqa: PTH118
+            if not os.path.islink(path):  # noqa: PTH114
+                return path
+        real = safepath.resolve_inside(self._root, rel)
+        if _PLAIN_NAME.fullmatch(name) and not (self._root / rel).is_symlink():
+            self._folders[folder] = str(real.parent)  # the real path of the folder, then
+        return str(real)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _write_atomically(path: str | Path, data: bytes, folders: set[str] | None = None) -> None:
+    """Write to a temporary file beside ``path``, then rename: never a half-written manifest.
+
+    ``folders``: directories known to exist (each is made once, then remembered there).
+    os functions on strings, not Path objects: this runs once a file, thousands of times.
+    """
+    folder, name = os.path.split(path)
+    folder = folder or os.curdir
+    if folders is None or folder not in folders:
+        os.makedirs(folder, exist_ok=True)  # noqa: PTH103
+        if folders is not None:
+            folders.add(folder)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(temp).chmod(mode)
-        Path(temp).replace(path)
+        mode = os.stat(path).st_mode & 0o7777  # noqa: PTH116
+    except OSError as exc:  # what Path.exists() takes for "does not exist"
+        if exc.errno not in _MISSING:
+            raise
+        mode = 0o644
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.chmod(temp, mode)  # noqa: PTH101
+        os.replace(temp, path)  # noqa: PTH105
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)  # noqa: PTH108
         raise
+
+
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 
 
 def _diff(found: Found, old: bytes, new: bytes) -> str:

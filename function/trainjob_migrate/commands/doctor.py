@@ -9,7 +9,6 @@ remain that convert cleanly, 3 attention needed (any doctor error or warning inc
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
@@ -50,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         guess = release.minor(detected[0].version)
         if guess in config.TARGET_VERSIONS:
             target = guess
-            fn_config = dataclasses.replace(fn_config, target_version=guess)
+            fn_config = fn_config.replace(target_version=guess)
     ctx = DoctorContext(objects, target, explicit, detected,
                         runtimes.Catalog.of(target, [m.obj for m in objects]))
     findings: list[Result] = doctor.run(ctx)

@@ -8,12 +8,15 @@ error: kustomize and Argo CD show only stderr.
 from __future__ import annotations
 
 import gc
-from typing import IO, Final
 
 from trainjob_migrate import config, krm
 from trainjob_migrate.errors import ConfigError, InputError
 from trainjob_migrate.pipeline import process
 from trainjob_migrate.results import ResourceRef, Result, Severity, exit_code, ref_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Final
 
 PROG: Final = "trainjob-migrate"
 

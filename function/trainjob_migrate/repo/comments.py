@@ -26,10 +26,15 @@ class Comment:
     line: int  # 0-based line in the body where it was
 
 
-def extract(body: str) -> list[Comment]:
-    """The comments inside a document body (the header above it is kept by position)."""
-    node = yamlio.compose(body)
-    found = positions.lines(node)
+def extract(body: str, node: Any = None, found: dict[Path, int] | None = None) -> list[Comment]:
+    """The comments inside a document body (the header above it is kept by position).
+
+    ``node``: the body's node tree, when the caller has it; ``found``: its lines.
+    """
+    if node is None:
+        node = yamlio.compose(body)
+    if found is None:
+        found = positions.lines(node)
     by_line: dict[int, Path] = {}
     for path, line in sorted(found.items(), key=lambda item: len(item[0])):
         by_line.setdefault(line, path)  # the outermost field starting on the line
@@ -61,6 +66,8 @@ def extract(body: str) -> list[Comment]:
 
 def _trailing_comment(line: str) -> str | None:
     """The ``# ...`` at the end of a content line, outside quotes."""
+    if "#" not in line:
+        return None
     quote = ""
     for i, char in enumerate(line):
         if quote:
@@ -74,15 +81,18 @@ def _trailing_comment(line: str) -> str | None:
 
 
 def transplant(
-    comments: list[Comment], source: Mapping[str, Any], target: Mapping[str, Any], text: str
+    comments: list[Comment], source: Mapping[str, Any], target: Mapping[str, Any], text: str,
+    found: dict[Path, int] | None = None,
 ) -> tuple[str, list[Comment]]:
     """Insert ``comments`` (from ``source``) into ``text`` (the dump of ``target``).
 
-    Returns the new text and the comments that found no place.
+    ``found``: the lines of ``text``'s fields, when the caller has them. Returns the new
+    text and the comments that found no place.
     """
     if not comments:
         return text, []
-    found = positions.lines(yamlio.compose(text))
+    if found is None:
+        found = positions.lines(yamlio.compose(text))
     by_identity = _containers(target)
     lines = text.split("\n")
     above: dict[int, list[str]] = {}

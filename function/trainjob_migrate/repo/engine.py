@@ -6,15 +6,20 @@ file is rebuilt: documents that came through unchanged keep their bytes, a
 converted one gets the new object's YAML in place of its body, with the comments
 that still have a field to sit on. Results get the file and line of the object or
 field they are about.
+
+Reading the files (parsing every document) and rendering them (writing the converted
+documents, finding the lines of results) are done per file or document, by two processes
+at once on a large repository (``parallel``); the conversion between them is one stream.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final, TypeVar
 
 from trainjob_migrate import yamlio
 from trainjob_migrate.config import FunctionConfig
@@ -23,7 +28,7 @@ from trainjob_migrate.convert import is_pytorchjob
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path, parse_path
 from trainjob_migrate.pipeline import Outcome, Selector, process
-from trainjob_migrate.repo import comments, kustomize, positions
+from trainjob_migrate.repo import comments, kustomize, parallel, positions, render
 from trainjob_migrate.repo.documents import Document, SourceText, replace_bodies, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
@@ -79,6 +84,7 @@ class _Doc:
 
 
 Progress = Callable[[int, int], None]
+_T = TypeVar("_T")
 
 
 def convert(
@@ -90,39 +96,53 @@ def convert(
     detect_release: bool = True,
 ) -> RepoOutcome:
     files: list[FileOutcome] = []
-    texts: list[SourceText | None] = []
-    docs: list[_Doc] = []
     results: list[Result] = []
-    held: set[int] = set()  # ids of items kept out of conversion (placeholders)
     for entry in found:
         try:
             files.append(FileOutcome(entry, entry.path.read_bytes()))
         except OSError as exc:  # unreadable: reported, never a crash
             files.append(FileOutcome(entry, b"", status="unreadable", reason=exc.strerror or str(exc)))
             results.append(_file_result(entry, Severity.ERROR, f"cannot read the file: {exc.strerror}", None))
-    kustomizations, patch_files = _kustomizations(files)
-    for number, outcome in enumerate(files):
-        texts.append(_read(outcome, number, docs, results, held, outcome.found.display in patch_files))
-        if progress is not None:
-            progress(number + 1, len(files))
+    kustomizations, texts, docs, held = _read_all(files, results, progress)
     items = [d.item for d in docs]
 
     def selected(job: Mapping[str, Any]) -> bool:
         return id(job) not in held and (select is None or select(job))
 
     stream = process(items, config, selected, detect_release=detect_release)
-    _rebuild(files, texts, docs, stream)
     results.extend(stream.results)
-    results.extend(_rewrite_kustomizations(kustomizations, files, texts, docs, stream, config))
     locator = _Locator(files, texts, docs)
-    located = [locator.result(r) for r in results]
+    rendered, plan = _render_all(
+        locator, docs, stream, results, select,
+        alongside=lambda: _plan_kustomizations(kustomizations, files, texts, docs, stream, config),
+        alongside_weight=_patch_count(kustomizations),
+    )
+    _rebuild(files, texts, docs, rendered.bodies)
+    located = [_at(r, rendered.lines.get(n)) for n, r in enumerate(results)]
+    located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
-        locator.job(ref_of(job), files[d.file].found.display, d.doc.index)
-        for d in docs
-        for job in _jobs_in(d.obj)
-        if select is None or select(job)
+        JobRef(ref_of(job), FileRef(files[d.file].found.display, d.doc.index, line))
+        for n, d in enumerate(docs) if n in rendered.jobs
+        for job, line in zip(_selected_jobs(d.obj, select), rendered.jobs[n], strict=True)
     ]
     return RepoOutcome(files, located, jobs, converted=stream.converted)
+
+
+def _selected_jobs(obj: Mapping[str, Any], select: Selector | None) -> list[Mapping[str, Any]]:
+    return [job for job in _jobs_in(obj) if select is None or select(job)]
+
+
+def _probe(job: Mapping[str, Any], display: str, index: int) -> Result:
+    """A result about a job as a whole: its line is the job's."""
+    return Result("", Severity.INFO, "", ref_of(job), None, FileRef(display, index))
+
+
+def _at(result: Result, line: int | None) -> Result:
+    """``result`` at ``line`` of its file (as it is, for None)."""
+    if line is None or result.file is None:
+        return result
+    return Result(result.message, result.severity, result.rule, result.resource, result.field,
+                  FileRef(result.file.path, result.file.index, line))
 
 
 def _jobs_in(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -131,27 +151,139 @@ def _jobs_in(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [obj] if is_pytorchjob(obj) else []
 
 
-def _read(
-    outcome: FileOutcome, number: int, docs: list[_Doc], results: list[Result], held: set[int],
-    is_patch: bool,
-) -> SourceText | None:
+@dataclasses.dataclass(slots=True)
+class _Parsed:
+    """What reading one file gives, in the order it was found (a pure function of the file)."""
+
+    source: SourceText | None
+    status: str | None = None  # the file's new status, if reading changed it
+    reason: str = ""
+    #: file results, and documents read: (document, object, placeholders in fields computed from)
+    entries: list[Result | tuple[Document, Obj, list[tuple[Path, str]]]] = dataclasses.field(
+        default_factory=list
+    )
+
+
+def _read_all(
+    files: list[FileOutcome], results: list[Result], progress: Progress | None,
+) -> tuple[list[kustomize.Kustomization], list[SourceText | None], list[_Doc], set[int]]:
+    """Read the kustomizations, and every file's documents (two processes at once on a large
+    repository: the other one starts at once, and reads its files without knowing which are
+    kustomize patches; those are read again here, as patches)."""
+    total = len(files)
+
+    def read(numbers: Sequence[int], patch_files: set[str], report: Progress | None) -> list[_Parsed]:
+        out = []
+        for number in numbers:
+            outcome = files[number]
+            out.append(_parse(outcome, outcome.found.display in patch_files))
+            if report is not None:
+                report(number + 1, total)
+        return out
+
+    size = sum(len(f.raw) for f in files)
+    fork = parallel.available(size)
+    # Here: the kustomizations too (each read twice); there: sending the answer (a fortieth).
+    extra = 2 * sum(len(f.raw) for f in files if kustomize.is_kustomization(f.found.display))
+    first, second = parallel.halves(range(total), lambda n: len(files[n].raw), extra - size // 40)
+
+    def here() -> tuple[list[kustomize.Kustomization], set[str], list[_Parsed]]:
+        kustomizations, patch_files = _kustomizations(files)
+        return kustomizations, patch_files, read(first, patch_files, progress)
+
+    (kustomizations, patch_files, parsed_first), parsed_second = parallel.both(
+        here, lambda: read(second, set(), None if fork else progress), fork=fork,
+        encode=_pack, decode=_unpack,
+    )
+    if fork and progress is not None and second:
+        progress(total, total)  # the other process's files (it draws nothing itself)
+    parsed_second = [
+        _parse(files[n], True) if files[n].found.display in patch_files else parsed
+        for n, parsed in zip(second, parsed_second, strict=True)
+    ]
+    texts: list[SourceText | None] = []
+    docs: list[_Doc] = []
+    held: set[int] = set()  # ids of items kept out of conversion (placeholders)
+    for number, parsed in enumerate([*parsed_first, *parsed_second]):
+        outcome = files[number]
+        if parsed.status is not None:
+            outcome.status, outcome.reason = parsed.status, parsed.reason
+        texts.append(parsed.source)
+        for entry in parsed.entries:
+            if isinstance(entry, Result):
+                results.append(entry)
+                continue
+            doc, obj, placeholders = entry
+            item = _tagged(obj, outcome.found.display, doc.index)
+            if placeholders:
+                held.add(id(item))
+                results.extend(_placeholder_results(item, placeholders))
+            docs.append(_Doc(number, doc, obj, item))
+    return kustomizations, texts, docs, held
+
+
+def _pack(parsed: list[_Parsed]) -> bytes:
+    """What reading gives, for another process: marshal (several times faster than pickle;
+    it keeps shared parts shared, as an alias made them) of plain values."""
+    return marshal.dumps([
+        (
+            None if p.source is None else (p.source.text, p.source.bom, p.source.crlf),
+            p.status, p.reason,
+            [_pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1], e[2])
+             for e in p.entries],
+        )
+        for p in parsed
+    ])
+
+
+def _unpack(data: bytes) -> list[_Parsed]:
+    return [
+        _Parsed(
+            None if source is None else SourceText(*source), status, reason,
+            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1], e[2]) for e in entries],
+        )
+        for source, status, reason, entries in marshal.loads(data)
+    ]
+
+
+def _pack_document(d: Document) -> tuple[int, ...]:
+    return (d.index, d.start, d.end, d.body_start, d.body_end, d.first_line, d.body_line)
+
+
+def _pack_result(r: Result) -> tuple[Any, ...]:
+    resource = r.resource
+    return (
+        r.message, r.severity.value, r.rule,
+        None if resource is None else (resource.api_version, resource.kind, resource.name,
+                                       resource.namespace),
+        r.field,
+        None if r.file is None else (r.file.path, r.file.index, r.file.line),
+    )
+
+
+def _unpack_result(packed: tuple[Any, ...]) -> Result:
+    message, severity, rule, resource, field, file = packed
+    return Result(message, Severity(severity), rule,
+                  None if resource is None else ResourceRef(*resource), field,
+                  None if file is None else FileRef(*file))
+
+
+def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
     entry = outcome.found
     if outcome.status == "unreadable":
-        return None
+        return _Parsed(None)
     try:
         source = SourceText.decode(outcome.raw)
     except UnicodeDecodeError as exc:
-        outcome.status, outcome.reason = "unreadable", f"not UTF-8 (byte {exc.start})"
-        results.append(_file_result(entry, Severity.ERROR, outcome.reason, None))
-        return None
+        reason = f"not UTF-8 (byte {exc.start})"
+        return _Parsed(None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)])
     text = source.text
     if _TEMPLATE.search(text):
-        outcome.status = "template"
-        outcome.reason = "a template (Helm or Jinja), not plain YAML"
+        parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
         mention = _MENTIONS_JOB.search(text)
         if mention:
             line = text.count("\n", 0, mention.start()) + 1
-            results.append(
+            parsed.entries.append(
                 _file_result(
                     entry, Severity.ERROR,
                     "a template (Helm/Jinja) that defines a PyTorchJob: it is left untouched; "
@@ -159,33 +291,31 @@ def _read(
                     line,
                 )
             )
-        return source
+        return parsed
+    parsed = _Parsed(source)
     if is_patch:
-        return source  # a kustomize patch: kustomize.py re-targets it, it is no manifest
+        return parsed  # a kustomize patch: kustomize.py re-targets it, it is no manifest
     for doc in split(text):
         if not doc.has_body():
             continue
+        written = text[doc.start : doc.end]
         try:
-            obj = yamlio.load(text[doc.start : doc.end])
+            obj = yamlio.load(written)
         except InputError as exc:
             offset = yamlio.error_line(exc)
             line = doc.first_line + offset if offset is not None else doc.body_line
-            outcome.status, outcome.reason = "unreadable", f"line {line}: {exc}"
+            parsed.status, parsed.reason = "unreadable", f"line {line}: {exc}"
             message = _POSITION.sub("", str(exc))  # the result's own line is the file's
-            results.append(
+            parsed.entries.append(
                 _file_result(entry, Severity.ERROR, f"{message}; this document is left untouched", line)
             )
             continue
         if not isinstance(obj, dict):
             continue
-        item = _tagged(obj, entry.display, doc.index)
-        if is_pytorchjob(obj):
-            placeholders = _placeholders(obj)
-            if placeholders:
-                held.add(id(item))
-                results.extend(_placeholder_results(item, placeholders))
-        docs.append(_Doc(number, doc, obj, item))
-    return source
+        # a placeholder needs a "$" (or an escape that makes one) in the text
+        maybe = "$" in written or "\\" in written
+        parsed.entries.append((doc, obj, _placeholders(obj) if maybe and is_pytorchjob(obj) else []))
+    return parsed
 
 
 def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomization], set[str]]:
@@ -203,27 +333,34 @@ def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomizat
     return found, patch_files
 
 
-def _rewrite_kustomizations(
+def _plan_kustomizations(
     kustomizations: list[kustomize.Kustomization], files: list[FileOutcome],
     texts: list[SourceText | None], docs: list[_Doc], stream: Outcome, config: FunctionConfig,
-) -> list[Result]:
+) -> kustomize.Rewrite:
+    """What the kustomizations need (read-only: applied by :func:`_apply_kustomizations`)."""
     if not kustomizations:
-        return []
+        return kustomize.Rewrite()
     target = get(config.target_version)
     jobs: dict[str, list[Obj]] = {}
-    converted: set[int] = set()
+    converted: dict[int, Obj] = {}  # id of a converted job -> the TrainJob written for it
     for doc, group in zip(docs, stream.groups, strict=True):
         if doc.obj.get("kind") == "TrainJob":
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
         if is_pytorchjob(doc.obj):
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
-            if any(isinstance(o, dict) and o.get("kind") == "TrainJob" for o in group):
-                converted.add(id(doc.obj))
-    by_display = {f.found.display: (n, f) for n, f in enumerate(files)}
-    file_texts = {d: t.text for d, (n, _) in by_display.items() if (t := texts[n]) is not None}
-    plan = kustomize.rewrite(
+            trainjob = next((o for o in group if isinstance(o, dict) and o.get("kind") == "TrainJob"), None)
+            if trainjob is not None:
+                converted[id(doc.obj)] = trainjob
+    file_texts = {f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None}
+    return kustomize.rewrite(
         kustomizations, file_texts, jobs, converted, lambda job: convert_job(job, config, target)
     )
+
+
+def _apply_kustomizations(
+    plan: kustomize.Rewrite, files: list[FileOutcome], texts: list[SourceText | None]
+) -> list[Result]:
+    by_display = {f.found.display: (n, f) for n, f in enumerate(files)}
     for display, new_text in plan.texts.items():
         number, outcome = by_display[display]
         source = texts[number]
@@ -231,18 +368,27 @@ def _rewrite_kustomizations(
             new = source.encode(new_text)
             if new != outcome.raw:
                 outcome.new, outcome.status = new, "changed"
+    kustomization_in: dict[str, FileOutcome] = {}  # folder -> its (first) kustomization file
+    for f in files:
+        if kustomize.is_kustomization(f.found.display):
+            kustomization_in.setdefault(posixpath.dirname(f.found.display), f)
     for display, new_text in plan.created.items():
         if display in by_display:
             continue  # a file of that name exists: the result says what to add
-        folder = posixpath.dirname(display)
-        parent = next(
-            f for f in files
-            if kustomize.is_kustomization(f.found.display) and posixpath.dirname(f.found.display) == folder
-        )
+        parent = kustomization_in[posixpath.dirname(display)]
         path = parent.found.path.parent / posixpath.basename(display)
         rel = posixpath.join(posixpath.dirname(parent.found.rel), posixpath.basename(display))
         files.append(FileOutcome(Found(path, display, rel), b"", new_text.encode(), "created"))
     return plan.results
+
+
+def _patch_count(kustomizations: list[kustomize.Kustomization]) -> int:
+    """Patches of the kustomizations: each may cost two conversions and a dump."""
+    return sum(
+        len(k.data.get(key) or []) if isinstance(k.data.get(key), list) else 0
+        for k in kustomizations
+        for key in ("patches", "patchesStrategicMerge", "patchesJson6902")
+    )
 
 
 def _tagged(obj: Obj, path: str, index: int) -> Obj:
@@ -285,26 +431,93 @@ def _placeholder_results(item: Obj, placeholders: list[tuple[Path, str]]) -> lis
     ]
 
 
+@dataclasses.dataclass(slots=True)
+class _Rendered:
+    """What rendering gives (numbers, lines and text: little to send from another process):
+    new bodies, and the lines of the (selected) jobs, by document number; the lines of
+    results, by result number."""
+
+    bodies: dict[int, str] = dataclasses.field(default_factory=dict)
+    lines: dict[int, int] = dataclasses.field(default_factory=dict)
+    jobs: dict[int, list[int | None]] = dataclasses.field(default_factory=dict)
+
+    def update(self, other: _Rendered) -> _Rendered:
+        self.bodies.update(other.bodies)
+        self.lines.update(other.lines)
+        self.jobs.update(other.jobs)
+        return self
+
+
+def _render_all(
+    locator: _Locator, docs: list[_Doc], stream: Outcome, results: list[Result],
+    select: Selector | None, alongside: Callable[[], _T], alongside_weight: int,
+) -> tuple[_Rendered, _T]:
+    """Write each converted document, and find the lines of the results and jobs of each
+    document; ``alongside()`` too, here (two processes at once on a large repository).
+
+    ``alongside_weight``: what ``alongside`` costs, in converted documents (the other
+    process renders about that many more: a patch costs one and a half).
+    """
+    about: dict[int, list[int]] = {}  # document number -> numbers of the results about it
+    for number, result in enumerate(results):
+        at = locator.document_of(result)
+        if at is not None:
+            about.setdefault(at, []).append(number)
+
+    def render(numbers: Sequence[int]) -> _Rendered:
+        out = _Rendered()
+        for n in numbers:
+            doc, group = docs[n], stream.groups[n]
+            if not (len(group) == 1 and group[0] is doc.item):  # else unchanged: keep its bytes
+                out.bodies[n] = _body(locator, doc, group)
+            for r in about.get(n, ()):
+                line = locator.line(results[r])
+                if line is not None:
+                    out.lines[r] = line
+            jobs = [locator.line(_probe(job, locator.display(doc), doc.doc.index))
+                    for job in _selected_jobs(doc.obj, select)]
+            if jobs:
+                out.jobs[n] = jobs
+        return out
+
+    def weight(n: int) -> int:  # the documents that are written again or have results
+        doc = docs[n]
+        busy = n in about or not (len(stream.groups[n]) == 1 and stream.groups[n][0] is doc.item)
+        return doc.doc.body_end - doc.doc.body_start if busy else 0
+
+    weights = [weight(n) for n in range(len(docs))]
+    busy = [w for w in weights if w]
+    extra = 3 * alongside_weight * sum(busy) // len(busy) // 2 if busy else 0
+    first, second = parallel.halves(range(len(docs)), weights.__getitem__, extra)
+    fork = parallel.available(sum(weights))
+
+    def here() -> tuple[_Rendered, _T]:
+        return render(first), alongside()
+
+    (mine, plan), (theirs, _) = parallel.both(
+        here, lambda: (render(second), None), fork=fork
+    )
+    return mine.update(theirs), plan
+
+
 def _rebuild(
-    files: list[FileOutcome], texts: list[SourceText | None], docs: list[_Doc], stream: Outcome
+    files: list[FileOutcome], texts: list[SourceText | None], docs: list[_Doc], bodies: dict[int, str]
 ) -> None:
-    bodies: dict[int, dict[int, str]] = {}
-    for doc, group in zip(docs, stream.groups, strict=True):
-        if len(group) == 1 and group[0] is doc.item:
-            continue  # came through unchanged: keep its bytes
-        bodies.setdefault(doc.file, {})[doc.doc.index] = _body(doc, group, texts[doc.file])
-    for number, changed in bodies.items():
+    changed: dict[int, dict[int, str]] = {}  # file number -> document index -> new body
+    for n, body in bodies.items():
+        changed.setdefault(docs[n].file, {})[docs[n].doc.index] = body
+    for number, new_bodies in changed.items():
         source = texts[number]
         if source is None:
             continue
-        new_text = replace_bodies(source.text, split(source.text), changed)
+        new_text = replace_bodies(source.text, split(source.text), new_bodies)
         new = source.encode(new_text)
         if new != files[number].raw:
             files[number].new, files[number].status = new, "changed"
 
 
-def _body(doc: _Doc, group: list[Any], source: SourceText | None) -> str:
-    original_body = source.text[doc.doc.body_start : doc.doc.body_end] if source else ""
+def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:
+    original_body = locator.body(doc)
     parts: list[str] = []
     wide = yamlio.indents_lists(original_body)  # write lists the way the file does
     for obj in group:
@@ -312,9 +525,14 @@ def _body(doc: _Doc, group: list[Any], source: SourceText | None) -> str:
             parts.append(original_body.rstrip("\n"))  # side-by-side: the job stays as written
             continue
         clean = _untagged(obj, doc.obj)
-        text = yamlio.dump(clean, indent_lists=wide).rstrip("\n")
-        if original_body and clean.get("kind") == "TrainJob":
-            text, _ = comments.transplant(comments.extract(original_body), doc.obj, clean, text)
+        text, node = render.dump(clean, indent_lists=wide)
+        text = text.rstrip("\n")
+        if "#" in original_body and clean.get("kind") == "TrainJob":  # no "#": no comments
+            original, lines = locator.node(doc)
+            found = comments.extract(original_body, original, lines)
+            if found:
+                new_lines = positions.lines(node if node is not None else render.compose_read(text))
+                text, _ = comments.transplant(found, doc.obj, clean, text, new_lines)
         parts.append(text)
     return "\n---\n".join(parts) + "\n"
 
@@ -356,35 +574,58 @@ class _Locator:
     """Lines of results and jobs; each document is composed at most once."""
 
     def __init__(self, files: list[FileOutcome], texts: list[SourceText | None], docs: list[_Doc]):
+        self._files = files
         self._texts = texts
         self._docs = {(files[d.file].found.display, d.doc.index): d for d in docs}
+        self._numbers = {id(d): n for n, d in enumerate(docs)}
         self._lines: dict[tuple[str, int], dict[Path, int]] = {}
+
+    def display(self, doc: _Doc) -> str:
+        return self._files[doc.file].found.display
+
+    def body(self, doc: _Doc) -> str:
+        source = self._texts[doc.file]
+        return source.text[doc.doc.body_start : doc.doc.body_end] if source else ""
+
+    def document_of(self, result: Result) -> int | None:
+        """The number of the document a result needs a line from, if any."""
+        if result.file is None or result.file.line is not None:
+            return None
+        doc = self._docs.get((result.file.path, result.file.index))
+        return None if doc is None else self._numbers[id(doc)]
 
     def result(self, result: Result) -> Result:
         """Give a result the line of its field (or object) in its file."""
+        return _at(result, self.line(result))
+
+    def line(self, result: Result) -> int | None:
+        """The line of a result's field (or object) in its file; None: it has one, or none
+        can be found."""
         if result.file is None or result.file.line is not None:
-            return result
+            return None
         key = (result.file.path, result.file.index)
         doc = self._docs.get(key)
         if doc is None:
-            return result
+            return None
         path: Path = parse_path(result.field) if result.field else ()
         if doc.obj.get("kind") in ("List", "PyTorchJobList") and result.resource is not None:
             path = (*_list_position(doc.obj, result.resource.name, result.resource.namespace), *path)
         line = positions.line_of(self._found(key, doc), path)
-        at = doc.doc.body_line + line if line is not None else doc.doc.body_line
-        return dataclasses.replace(result, file=FileRef(result.file.path, result.file.index, at))
+        return doc.doc.body_line + line if line is not None else doc.doc.body_line
 
-    def job(self, ref: ResourceRef, display: str, index: int) -> JobRef:
-        probe = Result("", Severity.INFO, "", ref, None, FileRef(display, index))
-        return JobRef(ref, self.result(probe).file or FileRef(display, index))
+    def node(self, doc: _Doc) -> tuple[Any, dict[Path, int]]:
+        """The node tree of a document's body and its lines (kept for its results)."""
+        node = render.compose_read(self.body(doc))
+        lines = positions.lines(node)
+        key = (self.display(doc), doc.doc.index)
+        if self._docs.get(key) is doc:
+            self._lines[key] = lines
+        return node, lines
 
     def _found(self, key: tuple[str, int], doc: _Doc) -> dict[Path, int]:
         if key not in self._lines:
-            source = self._texts[doc.file]
-            body = source.text[doc.doc.body_start : doc.doc.body_end] if source else ""
             try:
-                self._lines[key] = positions.lines(yamlio.compose(body))
+                self.node(doc)
             except InputError:
                 self._lines[key] = {}
         return self._lines[key]

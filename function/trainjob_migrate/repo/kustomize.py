@@ -154,16 +154,17 @@ def rewrite(
     kustomizations: list[Kustomization],
     file_texts: Mapping[str, str],
     jobs: Mapping[str, list[Obj]],
-    converted_ids: set[int],
+    trainjobs: Mapping[int, Obj],
     convert_one: ConvertOne,
 ) -> Rewrite:
     """Re-target patches and report images for every kustomization.
 
-    ``jobs``: display path -> the PyTorchJobs and TrainJobs it holds (as read); ``converted_ids``: ids
-    of those this run converts; ``convert_one`` converts a job the way this run does.
+    ``jobs``: display path -> the PyTorchJobs and TrainJobs it holds (as read); ``trainjobs``: id
+    of each of those this run converts -> the TrainJob it wrote for it; ``convert_one`` converts a
+    job the way this run does (a patched job, and the job a patch is re-expressed against).
     """
     by_folder = {k.folder: k for k in kustomizations}
-    converted = _Converted(converted_ids, convert_one)
+    converted = _Converted(set(trainjobs), convert_one)
     out = Rewrite()
     for k in kustomizations:
         reachable = _reachable(k, by_folder, jobs, set())
@@ -171,7 +172,7 @@ def rewrite(
         edits: list[tuple[Any, str]] = []
         for entry in _entries(k):
             _retarget(k, entry, reachable, converted, convert_one, file_texts, edits, out)
-        _images(k, reachable, converted, edits, out)
+        _images(k, reachable, trainjobs, edits, out)
         if edits:
             out.texts[k.display] = _splice(k.text, edits)
     return out
@@ -331,13 +332,15 @@ def _apply(patch: Any, job: Obj) -> Any:
 
 
 def _images(
-    k: Kustomization, reachable: list[Obj], converted: Mapping[int, Obj],
+    k: Kustomization, reachable: list[Obj], trainjobs: Mapping[int, Obj],
     edits: list[tuple[Any, str]], out: Rewrite,
 ) -> None:
     images = [e for e in k.data.get("images") or [] if isinstance(e, Mapping) and e.get("name")]
+    if not images:
+        return
     trainer_images = {
-        _image_name(str(converted[id(job)]["spec"]["trainer"].get("image", "")))
-        for job in reachable if id(job) in converted
+        _image_name(str(trainjobs[id(job)]["spec"]["trainer"].get("image", "")))
+        for job in reachable if id(job) in trainjobs
     } | {
         _image_name(str(((job.get("spec") or {}).get("trainer") or {}).get("image", "")))
         for job in reachable if job.get("kind") == "TrainJob"

@@ -66,7 +66,7 @@ def _walk_dir(directory: str, rel: tuple[str, ...], root: Path) -> Iterator[Foun
     for name, link in sorted(subdirs):
         # a symlinked directory is never walked into (os.walk does not follow links)
         if not name.startswith(".") and not link:
-            yield from _walk_dir(os.path.join(directory, name), (*rel, name), root)
+            yield from _walk_dir(os.path.join(directory, name), (*rel, name), root)  # noqa: PTH118
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -8,9 +8,6 @@ index) and ``apply(ctx)``. A rule writes into ``ctx.draft`` and reports through
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from trainjob_migrate.context import Context
 from trainjob_migrate.rules import (
     container,
     elastic_policy,
@@ -22,15 +19,20 @@ from trainjob_migrate.rules import (
     run_policy,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the Protocol is for mypy: RULES is checked against it, at no start-up cost
+    from typing import Protocol
 
-class Rule(Protocol):
-    @property
-    def ID(self) -> str: ...
+    from trainjob_migrate.context import Context
 
-    @property
-    def CONSUMES(self) -> tuple[str, ...]: ...
+    class Rule(Protocol):
+        @property
+        def ID(self) -> str: ...
 
-    def apply(self, ctx: Context) -> None: ...
+        @property
+        def CONSUMES(self) -> tuple[str, ...]: ...
+
+        def apply(self, ctx: Context) -> None: ...
 
 
 #: run order matters: later rules read what earlier ones decided (name, numNodes).

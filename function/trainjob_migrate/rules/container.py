@@ -11,9 +11,11 @@ the launch rule. ``ports`` are replaced by the Trainer's own port 29500 (the v1
 
 from __future__ import annotations
 
-from typing import Final
-
 from trainjob_migrate.context import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "container"
 CONSUMES: Final = ("spec.pytorchReplicaSpecs.*.template.spec.containers[pytorch]",)

@@ -9,10 +9,12 @@ maxReplicas == replicas`` job without metrics loses only ``maxRestarts``.
 
 from __future__ import annotations
 
-from typing import Final
-
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import format_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "elastic-policy"
 CONSUMES: Final = ("spec.elasticPolicy",)

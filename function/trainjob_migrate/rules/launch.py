@@ -21,11 +21,14 @@ import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
 
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import Path
 from trainjob_migrate.rules.container import V1_PORT_NAME
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 ID: Final = "launch"
 CONSUMES: Final = (

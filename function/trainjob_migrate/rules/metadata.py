@@ -8,10 +8,12 @@ A provenance annotation names the source object and the target release.
 
 from __future__ import annotations
 
-from typing import Final
-
 from trainjob_migrate import DOMAIN
 from trainjob_migrate.context import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "metadata"
 CONSUMES: Final = ("apiVersion", "kind", "metadata", "status")

@@ -12,10 +12,12 @@ are owned by JobSet.
 
 from __future__ import annotations
 
-from typing import Any, Final
-
 from trainjob_migrate.assemble import NODE
 from trainjob_migrate.context import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 ID: Final = "pod"
 CONSUMES: Final = (

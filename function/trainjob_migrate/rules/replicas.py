@@ -9,9 +9,12 @@ fit in 63 characters, or the TrainJob is admitted and then never runs.
 from __future__ import annotations
 
 import re
-from typing import Final
 
 from trainjob_migrate.context import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "replicas"
 CONSUMES: Final = ("spec.pytorchReplicaSpecs.*.replicas",)

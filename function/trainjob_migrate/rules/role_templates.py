@@ -13,10 +13,13 @@ the other side that differs is reported as lost.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
 
 from trainjob_migrate.context import Context, Role
 from trainjob_migrate.paths import Path, format_path, get, leaves
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 ID: Final = "role-templates"
 CONSUMES: Final = (

@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
-
 from trainjob_migrate.context import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 ID: Final = "run-policy"
 CONSUMES: Final = ("spec.runPolicy",)

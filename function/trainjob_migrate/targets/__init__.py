@@ -7,14 +7,21 @@ of comparing version numbers. Adding a release is a new schema set in
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Final, Literal
+from trainjob_migrate.records import Frozen, init
 
-OverrideShape = Literal["podSpecOverrides", "podTemplateOverrides", "runtimePatches"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final, Literal, TypeAlias
+
+OverrideShape: TypeAlias = 'Literal["podSpecOverrides", "podTemplateOverrides", "runtimePatches"]'
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Target:
+class Target(Frozen):
+    __slots__ = (  # noqa: RUF023 - field order
+        "version", "release", "override_shape", "pod_fields", "container_fields", "pod_metadata",
+        "num_proc_type", "active_deadline", "runtime_has_command", "runtime_image",
+        "max_command_item", "runtime_schema",
+    )
     version: str
     #: the upstream tag whose CRD the schema was generated from
     release: str
@@ -40,6 +47,17 @@ class Target:
     #: schema a generated TrainingRuntime is validated against (None: none shipped,
     #: so this tool does not generate runtimes for the release)
     runtime_schema: str | None
+
+    def __init__(
+        self, version: str, release: str, override_shape: OverrideShape, pod_fields: frozenset[str],
+        container_fields: frozenset[str], pod_metadata: bool,
+        num_proc_type: Literal["int-or-string", "int"], active_deadline: bool,
+        runtime_has_command: bool, runtime_image: str, max_command_item: int | None,
+        runtime_schema: str | None,
+    ) -> None:
+        init(self, version, release, override_shape, pod_fields, container_fields, pod_metadata,
+             num_proc_type, active_deadline, runtime_has_command, runtime_image, max_command_item,
+             runtime_schema)
 
     @property
     def schema(self) -> str:

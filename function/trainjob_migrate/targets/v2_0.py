@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from trainjob_migrate.targets import Target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 TARGET: Final = Target(
     version="2.0",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Final
-
 from trainjob_migrate.targets import v2_0
 
-TARGET: Final = dataclasses.replace(
-    v2_0.TARGET,
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
+TARGET: Final = v2_0.TARGET.replace(
     version="2.1",
     release="v2.1.0",
     override_shape="podTemplateOverrides",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Final
-
 from trainjob_migrate.targets import v2_1
 
-TARGET: Final = dataclasses.replace(
-    v2_1.TARGET,
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
+TARGET: Final = v2_1.TARGET.replace(
     version="2.2",
     release="v2.2.1",
     override_shape="runtimePatches",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Final
-
 from trainjob_migrate.targets import v2_2
 
-TARGET: Final = dataclasses.replace(
-    v2_2.TARGET,
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
+TARGET: Final = v2_2.TARGET.replace(
     version="2.3",
     release="v2.3.0",
     pod_fields=v2_2.TARGET.pod_fields | {"terminationGracePeriodSeconds"},
