@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fixtures import ELASTIC_JOB
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -37,24 +38,6 @@ SETUP = "run `tools/container-e2e.sh setup` (as root, with apt) to set it up"
 
 pytestmark = pytest.mark.e2e
 
-ELASTIC_JOB = """\
-apiVersion: kubeflow.org/v1
-kind: PyTorchJob
-metadata:
-  name: elastic-bert
-  namespace: team-a
-spec:
-  elasticPolicy: {rdzvBackend: c10d, minReplicas: 1, maxReplicas: 4}
-  pytorchReplicaSpecs:
-    Worker:
-      replicas: 2
-      template:
-        spec:
-          containers:
-            - name: pytorch
-              image: docker.io/example/bert:1.0
-              command: [torchrun, train.py]
-"""
 
 
 # --------------------------------------------------------------------------- the engine

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fixtures import ELASTIC_JOB
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ci"
@@ -55,24 +56,6 @@ OPTIONAL_KEYS = {
 EXTENSION_TAGS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 ANNOTATION = re.compile(r"^::(error|warning|notice) file=([^,]+),line=(\d+)")
 
-ELASTIC_JOB = """\
-apiVersion: kubeflow.org/v1
-kind: PyTorchJob
-metadata:
-  name: elastic-bert
-  namespace: team-a
-spec:
-  elasticPolicy: {rdzvBackend: c10d, minReplicas: 1, maxReplicas: 4}
-  pytorchReplicaSpecs:
-    Worker:
-      replicas: 2
-      template:
-        spec:
-          containers:
-            - name: pytorch
-              image: docker.io/example/bert:1.0
-              command: [torchrun, train.py]
-"""
 
 
 def hooks() -> list[dict[str, Any]]:

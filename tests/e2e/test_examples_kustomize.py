@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fixtures import ELASTIC_JOB
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BIN = Path(sys.executable).parent
@@ -42,24 +43,6 @@ pytestmark = [
     ),
 ]
 
-ELASTIC_JOB = """\
-apiVersion: kubeflow.org/v1
-kind: PyTorchJob
-metadata:
-  name: elastic-bert
-  namespace: team-a
-spec:
-  elasticPolicy: {rdzvBackend: c10d, minReplicas: 1, maxReplicas: 4}
-  pytorchReplicaSpecs:
-    Worker:
-      replicas: 2
-      template:
-        spec:
-          containers:
-            - name: pytorch
-              image: docker.io/example/bert:1.0
-              command: [torchrun, train.py]
-"""
 
 
 def env(**extra: str) -> dict[str, str]:

@@ -234,7 +234,8 @@ CASES = [
     Case("recursive-alias", "an alias inside its own anchor", recursive_alias,
          r"alias \*loop refers to the node that contains it"),
     Case("deep-flow-100k", "[[[...]]] nested 100 000 deep (used to crash: C stack overflow)",
-         deep("flow", 100_000), r"nesting deeper than 200 levels"),
+         # libyaml >= 0.2.5 as PyYAML 6.0.4 bundles it refuses flow nesting itself, first
+         deep("flow", 100_000), r"nesting deeper than 200 levels|exceeded maximum nesting depth"),
     Case("deep-block-100k", "'- - - ... x' nested 100 000 deep (used to crash: segfault)",
          deep("block", 100_000), r"nesting deeper than 200 levels"),
     Case("deep-json-100k", "JSON [[[...]]] 100 000 deep (used to: internal error, exit 3)",
