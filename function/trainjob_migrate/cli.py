@@ -51,11 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """Run a command; ``argv`` None: the command line's, and this run is the whole process."""
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if argv is None:
+            # What is left is freed by the exit: the collection the interpreter runs as it
+            # shuts down need not walk it (three milliseconds of a `fn` start; more after a
+            # large run). Not for a caller of main(): its objects stay collectable.
+            gc.freeze()
+
+
+def _main(args_list: list[str]) -> int:
     try:
         if args_list == ["fn"]:
             # the hot path of every kustomize build: skip building the other commands' parsers
-            return _fn(process=argv is None)
+            return _fn()
         parser = build_parser()
         try:
             args = parser.parse_args(args_list)
@@ -75,14 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CRASH
 
 
-def _fn(*, process: bool) -> int:
+def _fn() -> int:
     """``fn``: its imports too run without the cyclic garbage collector (as the run does, see
-    commands/fn.py): they make thousands of objects and no garbage (a millisecond of a start).
-
-    ``process``: this run is the whole process (the command line, not a caller of
-    :func:`main`): what is left is freed by the exit, so the collection the interpreter runs
-    as it shuts down need not walk it (:func:`gc.freeze`: three milliseconds of a start).
-    """
+    commands/fn.py): they make thousands of objects and no garbage (a millisecond of a start)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -92,8 +98,6 @@ def _fn(*, process: bool) -> int:
     finally:
         if enabled:
             gc.enable()
-        if process:
-            gc.freeze()
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

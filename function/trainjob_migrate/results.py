@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from trainjob_migrate.records import Frozen, init
+from trainjob_migrate.records import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Final
+
+
+_set = object.__setattr__  # a Frozen record's fields are set in its __init__
 
 
 class Severity(StrEnum):
@@ -31,7 +34,10 @@ class ResourceRef(Frozen):
     namespace: str | None
 
     def __init__(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
-        init(self, api_version, kind, name, namespace)
+        _set(self, "api_version", api_version)  # (not init(): made for every result)
+        _set(self, "kind", kind)
+        _set(self, "name", name)
+        _set(self, "namespace", namespace)
 
     def to_dict(self) -> dict[str, str]:
         out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
@@ -53,7 +59,9 @@ class FileRef(Frozen):
     line: int | None
 
     def __init__(self, path: str, index: int = 0, line: int | None = None) -> None:
-        init(self, path, index, line)
+        _set(self, "path", path)
+        _set(self, "index", index)
+        _set(self, "line", line)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path}
@@ -75,7 +83,12 @@ class Result(Frozen):
         self, message: str, severity: Severity, rule: str, resource: ResourceRef | None = None,
         field: str | None = None, file: FileRef | None = None,
     ) -> None:
-        init(self, message, severity, rule, resource, field, file)
+        _set(self, "message", message)
+        _set(self, "severity", severity)
+        _set(self, "rule", rule)
+        _set(self, "resource", resource)
+        _set(self, "field", field)
+        _set(self, "file", file)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"message": self.message, "severity": str(self.severity)}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from trainjob_migrate import cli
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.repo import engine, parallel, walk
 
@@ -73,3 +74,16 @@ def test_halves_cut_at_half_of_the_weight() -> None:
     assert parallel.halves([4, 1, 1, 1, 1], lambda w: w) == ([4], [1, 1, 1, 1])
     assert parallel.halves([1, 1, 1, 1], lambda w: w, first_extra=2) == ([1], [1, 1, 1])
     assert parallel.halves([], lambda w: w) == ([], [])
+
+
+def test_a_mirror_tree_written_by_two_processes_is_the_one_written_by_one(tmp_path, monkeypatch):
+    root = _tree(tmp_path)
+    trees = []
+    for fork in (False, True):
+        monkeypatch.setattr(parallel, "available", lambda work, fork=fork: fork)
+        out = tmp_path / f"out-{fork}"
+        assert cli.main(["convert", "--quiet", "--out", str(out), str(root)]) == 1
+        trees.append({p.relative_to(out).as_posix(): (p.read_bytes(), p.stat().st_mode)
+                      for p in sorted(out.rglob("*")) if p.is_file()})
+    assert trees[0] == trees[1]
+    assert len(trees[0]) > 150 and not any(".tmp" in name for name in trees[0])

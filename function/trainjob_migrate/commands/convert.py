@@ -25,7 +25,7 @@ from trainjob_migrate import safepath
 from trainjob_migrate.commands import options
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.pipeline import Selector
-from trainjob_migrate.repo import engine, walk
+from trainjob_migrate.repo import engine, parallel, walk
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 
@@ -76,11 +76,7 @@ def _run(args: argparse.Namespace) -> int:
             _write_atomically(file.found.path, file.new or b"", folders)
     elif args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        out = _OutTree(args.out)
-        for file in outcome.files:
-            # rel comes from the walk, never from the input; the gate is there all the same
-            target = out.target(file.found.rel)
-            _write_atomically(target, file.new if file.new is not None else file.raw, folders)
+        _write_mirror(args.out, outcome.files)
     else:
         sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
     _report(outcome, len(found), args, sys.stderr)
@@ -118,6 +114,27 @@ def _stdin(config: FunctionConfig, select: Selector | None) -> int:
         if result.severity != Severity.INFO:
             sys.stderr.write(_line(result) + "\n")
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
+
+
+def _write_mirror(root: Path, files: list[engine.FileOutcome]) -> None:
+    """Every file (converted, or as it was) into the mirror tree under ``root``: half of them
+    by a second process on a large tree (a file it could not write is written here again, so
+    an error is raised here; files of that half may then be written that one process, which
+    stops at the first error, would not have written)."""
+
+    def write(part: list[engine.FileOutcome]) -> None:
+        out, folders = _OutTree(root), set[str]()
+        for file in part:
+            # rel comes from the walk, never from the input; the gate is there all the same
+            target = out.target(file.found.rel)
+            _write_atomically(target, file.new if file.new is not None else file.raw, folders)
+
+    def weight(file: engine.FileOutcome) -> int:  # a file costs as much as 8 KiB written
+        return 8192 + len(file.new if file.new is not None else file.raw)
+
+    first, second = parallel.halves(files, weight)
+    parallel.both(lambda: write(first), lambda: write(second),
+                  fork=parallel.available(sum(map(weight, files))))
 
 
 class _OutTree:

@@ -93,13 +93,13 @@ def transplant(
         return text, []
     if found is None:
         found = positions.lines(yamlio.compose(text))
-    by_identity = _containers(target)
+    moved = _Moved(target)
     lines = text.split("\n")
     above: dict[int, list[str]] = {}
     after: dict[int, str] = {}
     lost: list[Comment] = []
     for comment in comments:
-        path = _place(comment.anchor, source, target, found, by_identity)
+        path = _place(comment.anchor, source, target, found, moved)
         at = found.get(path) if path is not None else None
         if at is None:
             lost.append(comment)
@@ -115,21 +115,41 @@ def transplant(
     return "\n".join(out), lost
 
 
+class _Moved:
+    """Where the maps, lists and strings of a target are: each walk made once, when first needed
+    (most comments stay at their own path)."""
+
+    def __init__(self, target: Mapping[str, Any]) -> None:
+        self._target = target
+        self._containers: dict[int, Path] | None = None
+        self._strings: list[tuple[Path, str]] | None = None
+
+    def container(self, value: Any) -> Path | None:
+        if self._containers is None:
+            self._containers = _containers(self._target)
+        return self._containers.get(id(value))
+
+    def strings(self) -> list[tuple[Path, str]]:
+        if self._strings is None:
+            self._strings = _strings(self._target)
+        return self._strings
+
+
 def _place(
     anchor: Path,
     source: Mapping[str, Any],
     target: Mapping[str, Any],
     found: dict[Path, int],
-    by_identity: dict[int, Path],
+    moved: _Moved,
 ) -> Path | None:
     if anchor in found and get(target, anchor) is not None:
         return anchor
     value = get(source, anchor)
     if isinstance(value, dict | list) and value:
-        return by_identity.get(id(value))
+        return moved.container(value)
     if isinstance(value, str) and len(value) >= _DISTINCT:
         # a distinctive string that moved (the image into spec.trainer.image)
-        places = [p for p, leaf in _strings(target) if leaf == value]
+        places = [p for p, leaf in moved.strings() if leaf == value]
         return places[0] if len(places) == 1 else None
     return None
 

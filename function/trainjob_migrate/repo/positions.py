@@ -19,16 +19,19 @@ def lines(node: Any) -> dict[Path, int]:
 
 
 def _walk(node: Any, prefix: Path, found: dict[Path, int]) -> None:
+    # (a scalar has nothing below it: no call for it, half of all calls)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = (*prefix, str(key.value))
             found.setdefault(path, key.start_mark.line)
-            _walk(value, path, found)
+            if not isinstance(value, yaml.ScalarNode):
+                _walk(value, path, found)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             path = (*prefix, index)
             found.setdefault(path, item.start_mark.line)
-            _walk(item, path, found)
+            if not isinstance(item, yaml.ScalarNode):
+                _walk(item, path, found)
 
 
 def scalar_continuations(node: Any) -> set[int]:
@@ -39,7 +42,8 @@ def scalar_continuations(node: Any) -> set[int]:
         current = stack.pop()
         if isinstance(current, yaml.ScalarNode):
             first, last = current.start_mark.line, current.end_mark.line
-            inside.update(range(first + 1, last + 1))
+            if last > first:
+                inside.update(range(first + 1, last + 1))
         elif isinstance(current, yaml.MappingNode):
             for key, value in current.value:
                 stack.extend((key, value))

@@ -60,12 +60,27 @@ def _differences(primary: Role, other: Role) -> list[Path]:
     """Paths (on ``other``) whose values differ from ``primary``, replicas aside."""
     mine = _comparable(primary.spec)
     theirs = _comparable(other.spec)
+    if mine == theirs and not _has_nan(mine):
+        return []  # the same everywhere (but a NaN, equal to itself only as the same object)
     paths = set(leaves(mine)) | set(leaves(theirs))
     diffs = [p for p in paths if get(mine, p, _MISSING) != get(theirs, p, _MISSING)]
     return sorted(((*other.path, *p) for p in diffs), key=format_path)
 
 
 _MISSING: Final = object()
+
+
+def _has_nan(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (dict, Mapping)):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+        elif isinstance(current, float) and current != current:  # noqa: PLR0124 - NaN
+            return True
+    return False
 
 
 def _comparable(spec: Mapping[str, Any]) -> dict[str, Any]:
