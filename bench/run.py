@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark trainjob-migrate against the floor of any Python tool built on PyYAML.
 
-    .venv/bin/python bench/run.py          # every case, default sizes and run counts (~8 min)
+    .venv/bin/python bench/run.py          # every case, default sizes and run counts (~5 min)
     .venv/bin/python bench/run.py --quick  # small sizes, one run: checks the bench itself works
     .venv/bin/python bench/run.py --case cold-start --runs 31
     PYTHONPATH=/elsewhere/function .venv/bin/python bench/run.py   # another checkout's package

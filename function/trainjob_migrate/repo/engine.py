@@ -240,6 +240,7 @@ def _unpack(data: bytes) -> list[_Parsed]:
     return [
         _Parsed(
             None if source is None else SourceText(*source), status, reason,
+            # a packed result has six parts, a packed document three
             [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1], e[2]) for e in entries],
         )
         for source, status, reason, entries in marshal.loads(data)
