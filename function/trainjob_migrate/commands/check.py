@@ -31,12 +31,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Exit 0 when no PyTorchJob remains; 2 when PyTorchJobs remain that convert "
         "cleanly; 3 when PyTorchJobs remain that need attention; 4 when input could not be read.",
     )
+    add_report_arguments(parser)
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """Paths, output format, the ignore flags and the conversion options: shared with doctor."""
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
     parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
     parser.add_argument("--ignore-convertible", action="store_true",
                         help="do not fail (exit 2) on PyTorchJobs that convert cleanly")
     parser.add_argument("--ignore-attention", action="store_true",
-                        help="do not fail (exit 3) on PyTorchJobs that need attention")
+                        help="do not fail (exit 3) on findings that need attention")
     parser.add_argument("--ignore-unreadable", action="store_true",
                         help="do not fail (exit 4) on files that could not be read")
     options.add_arguments(parser)

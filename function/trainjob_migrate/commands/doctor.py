@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from trainjob_migrate import config, doctor, runtimes
 from trainjob_migrate.commands import check, options
 from trainjob_migrate.doctor import DoctorContext, manifests, release
 from trainjob_migrate.repo import engine, walk
-from trainjob_migrate.report import FORMATS, reporters
+from trainjob_migrate.report import reporters
 from trainjob_migrate.results import Result
 
 
@@ -27,15 +26,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Exit 0 when nothing needs doing; 2 when PyTorchJobs remain that convert "
         "cleanly; 3 when something needs attention; 4 when input could not be read.",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
-    parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
-    parser.add_argument("--ignore-convertible", action="store_true",
-                        help="do not fail (exit 2) on PyTorchJobs that convert cleanly")
-    parser.add_argument("--ignore-attention", action="store_true",
-                        help="do not fail (exit 3) on findings that need attention")
-    parser.add_argument("--ignore-unreadable", action="store_true",
-                        help="do not fail (exit 4) on files that could not be read")
-    options.add_arguments(parser)
+    check.add_report_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
