@@ -102,7 +102,9 @@ _JOBS_PER_APP = 8
 _KUSTOMIZATIONS = ("base", "overlays/dev", "overlays/prod")
 
 
-def repository(root: Path, *, files: int = REPO_FILES, jobs: int = REPO_JOBS, seed: int = 6) -> None:
+def repository(
+    root: Path, *, files: int = REPO_FILES, jobs: int = REPO_JOBS, seed: int = 6
+) -> None:
     """Write a manifest repository of exactly ``files`` YAML files holding ``jobs`` PyTorchJobs.
 
     ``teams/<team>/<app>/base`` holds the jobs and the objects beside them,
@@ -128,7 +130,12 @@ def repository(root: Path, *, files: int = REPO_FILES, jobs: int = REPO_JOBS, se
 
 
 def _application(
-    rng: random.Random, team: str, n_jobs: int, n_files: int, first_job: int, first_other: int,
+    rng: random.Random,
+    team: str,
+    n_jobs: int,
+    n_files: int,
+    first_job: int,
+    first_other: int,
     patched: bool,
 ) -> dict[str, str]:
     wide = rng.random() < 0.5  # the team's style: lists indented under their key
@@ -154,8 +161,13 @@ def _application(
         base[f"{objects[0]['kind'].lower()}-{other:05d}.yaml"] = _file(rng, objects, team, wide)
     out = {f"base/{name}": text for name, text in base.items()}
     out["base/kustomization.yaml"] = _dump(
-        {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-         "resources": sorted(base)}, wide)
+        {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": sorted(base),
+        },
+        wide,
+    )
     target = next((j for j in jobs if j["spec"].get("elasticPolicy") is None), jobs[0])
     out.update(_overlays(rng, team, target, patch_file, wide, patched))
     return out
@@ -167,28 +179,47 @@ def _overlays(
     name = job["metadata"]["name"]
     out: dict[str, str] = {}
     for env in ("dev", "prod"):
-        k: Obj = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                  "resources": ["../../base"], "namespace": f"team-{team}"}
+        k: Obj = {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": ["../../base"],
+            "namespace": f"team-{team}",
+        }
         if env == "dev":
             k["namePrefix"] = "dev-"
         if patched and env == "dev":
-            ops = [{"op": "add",  # every role alike: their templates must stay the same
+            ops = [
+                {
+                    "op": "add",  # every role alike: their templates must stay the same
                     "path": f"/spec/pytorchReplicaSpecs/{role}/template/spec/containers/0/env/-",
-                    "value": {"name": "NCCL_DEBUG", "value": "INFO"}}
-                   for role in job["spec"]["pytorchReplicaSpecs"]]
-            k["patches"] = [{"target": {"kind": "PyTorchJob", "name": name},
-                             "patch": _dump(ops, wide=False)}]
+                    "value": {"name": "NCCL_DEBUG", "value": "INFO"},
+                }
+                for role in job["spec"]["pytorchReplicaSpecs"]
+            ]
+            k["patches"] = [
+                {"target": {"kind": "PyTorchJob", "name": name}, "patch": _dump(ops, wide=False)}
+            ]
         if patched and env == "prod" and patch_file is not None:
             k["patches"] = [{"path": patch_file}]
             out[f"overlays/prod/{patch_file}"] = "# Production trains on 8 nodes.\n" + _dump(
-                {"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob", "metadata": {"name": name},
-                 "spec": {"pytorchReplicaSpecs": {"Worker": {"replicas": 8}}}}, wide)
+                {
+                    "apiVersion": "kubeflow.org/v1",
+                    "kind": "PyTorchJob",
+                    "metadata": {"name": name},
+                    "spec": {"pytorchReplicaSpecs": {"Worker": {"replicas": 8}}},
+                },
+                wide,
+            )
         if env == "prod" and rng.random() < 0.3:
-            image = job["spec"]["pytorchReplicaSpecs"][next(iter(job["spec"]["pytorchReplicaSpecs"]))]
+            image = job["spec"]["pytorchReplicaSpecs"][
+                next(iter(job["spec"]["pytorchReplicaSpecs"]))
+            ]
             image = image["template"]["spec"]["containers"][0]["image"]
             k["images"] = [{"name": image.rsplit(":", 1)[0], "newTag": "2025.10"}]
         text = _dump(k, wide)
-        out[f"overlays/{env}/kustomization.yaml"] = f"# The {env} environment of team {team}.\n" + text
+        out[f"overlays/{env}/kustomization.yaml"] = (
+            f"# The {env} environment of team {team}.\n" + text
+        )
     return out
 
 
@@ -197,15 +228,21 @@ def _job_config(rng: random.Random, job: Obj) -> Obj:
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": f"{job['metadata']['name']}-config"},
-        "data": {"EPOCHS": str(rng.randint(1, 90)),
-                 "train.yaml": "optimizer: adamw\nlr: 3.0e-5\nbatch_size: 32\n"},
+        "data": {
+            "EPOCHS": str(rng.randint(1, 90)),
+            "train.yaml": "optimizer: adamw\nlr: 3.0e-5\nbatch_size: 32\n",
+        },
     }
 
 
 #: comments a hand-kept file has: above these keys (indented like them), after an image
 _COMMENTED = re.compile(r"^( *)(- )?(replicas|resources|tolerations|runPolicy|nodeSelector):")
-_NOTES = ("# TODO: revisit after the migration", "# keep in sync with the dashboards",
-          "# see the runbook", "# tuned for A100 nodes")
+_NOTES = (
+    "# TODO: revisit after the migration",
+    "# keep in sync with the dashboards",
+    "# see the runbook",
+    "# tuned for A100 nodes",
+)
 
 
 def _file(rng: random.Random, objects: list[Obj], team: str, wide: bool) -> str:
@@ -237,7 +274,9 @@ class _WideDumper(yaml.SafeDumper):
 
 def _block_strings(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     """A multi-line string (an inline patch, a config file) as a literal block."""
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None
+    )
 
 
 for _dumper in (_Dumper, _WideDumper):
@@ -431,7 +470,11 @@ def _other(rng: random.Random, n: int, team: str, k: int) -> Obj:
         weights=(5, 2, 1, 1, 1),
     )[0]
     name = f"{team}-{n:05d}-{k}"
-    meta = {"name": name, "namespace": f"team-{team}", "labels": {"app.kubernetes.io/part-of": team}}
+    meta = {
+        "name": name,
+        "namespace": f"team-{team}",
+        "labels": {"app.kubernetes.io/part-of": team},
+    }
     if kind == "ConfigMap":
         return {
             "apiVersion": "v1",

@@ -147,8 +147,10 @@ def _cold_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  #
         Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
         Command("(reference) python -c pass", [sys.executable, "-c", "pass"]),
         # What the package's data model imports before any of its code runs.
-        Command("(reference) import yaml, dataclasses, typing",
-                [sys.executable, "-c", "import yaml, dataclasses, typing"]),
+        Command(
+            "(reference) import yaml, dataclasses, typing",
+            [sys.executable, "-c", "import yaml, dataclasses, typing"],
+        ),
     )
 
 
@@ -157,12 +159,19 @@ def _throughput(jobs: int) -> Callable[[Path, argparse.Namespace], tuple[Command
         n = args.jobs if args.jobs is not None else (min(jobs, 20) if args.quick else jobs)
         stdin = _write_resource_list(work, n)
         return (
-            Command(f"trainjob-migrate fn ({n} PyTorchJobs)", fn_command(), stdin, (0, 1),
-                    int(n * 0.9)),  # a few generated jobs are elastic: refused, left as they are
-            Command("libyaml load + dump (CSafeLoader/CSafeDumper)",
-                    [sys.executable, "-c", LOAD_DUMP], stdin),
-            Command("(reference) the same, cyclic GC off",
-                    [sys.executable, "-c", LOAD_DUMP_NO_GC], stdin),
+            Command(
+                f"trainjob-migrate fn ({n} PyTorchJobs)", fn_command(), stdin, (0, 1), int(n * 0.9)
+            ),  # a few generated jobs are elastic: refused, left as they are
+            Command(
+                "libyaml load + dump (CSafeLoader/CSafeDumper)",
+                [sys.executable, "-c", LOAD_DUMP],
+                stdin,
+            ),
+            Command(
+                "(reference) the same, cyclic GC off",
+                [sys.executable, "-c", LOAD_DUMP_NO_GC],
+                stdin,
+            ),
         )
 
     return prepare
@@ -187,15 +196,27 @@ def _convert_repo(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
     out, copy = scratch / "convert-out", scratch / "copy-out"
     return (
         # every file is written (copied or converted) into the mirror tree, empty at each run
-        Command(f"trainjob-migrate convert --out ({files} files, {jobs} PyTorchJobs)",
-                cli_command("convert", "--out", str(out), str(tree)), None, (0, 1),
-                int(jobs * 0.9), out),
-        Command("read + parse every file (CSafeLoader)",
-                [sys.executable, "-c", READ_PARSE_TREE, str(tree)]),
-        Command("(reference) the same, cyclic GC off",
-                [sys.executable, "-c", "import gc; gc.disable()\n" + READ_PARSE_TREE, str(tree)]),
-        Command("(reference) read + write every file (a copy)",
-                [sys.executable, "-c", COPY_TREE, str(tree), str(copy)], out_dir=copy),
+        Command(
+            f"trainjob-migrate convert --out ({files} files, {jobs} PyTorchJobs)",
+            cli_command("convert", "--out", str(out), str(tree)),
+            None,
+            (0, 1),
+            int(jobs * 0.9),
+            out,
+        ),
+        Command(
+            "read + parse every file (CSafeLoader)",
+            [sys.executable, "-c", READ_PARSE_TREE, str(tree)],
+        ),
+        Command(
+            "(reference) the same, cyclic GC off",
+            [sys.executable, "-c", "import gc; gc.disable()\n" + READ_PARSE_TREE, str(tree)],
+        ),
+        Command(
+            "(reference) read + write every file (a copy)",
+            [sys.executable, "-c", COPY_TREE, str(tree), str(copy)],
+            out_dir=copy,
+        ),
     )
 
 
@@ -219,13 +240,29 @@ def _memory_dir(work: Path) -> Path:
 
 
 CASES: tuple[Case, ...] = (
-    Case("cold-start", "cold start: one PyTorchJob vs importing PyYAML", _cold_start, runs=21,
-         time_target=1.5),
+    Case(
+        "cold-start",
+        "cold start: one PyTorchJob vs importing PyYAML",
+        _cold_start,
+        runs=21,
+        time_target=1.5,
+    ),
     Case("fn-100", "throughput: 100 PyTorchJobs (+100 other objects)", _throughput(100), runs=7),
-    Case("fn-10000", "throughput: 10,000 PyTorchJobs (+10,000 other objects)",
-         _throughput(10_000), runs=3, time_target=2.5, memory_target=3.0),
-    Case("convert-repo", "repository conversion: 5,000 files, 2,000 PyTorchJobs",
-         _convert_repo, runs=5, time_target=3.0),
+    Case(
+        "fn-10000",
+        "throughput: 10,000 PyTorchJobs (+10,000 other objects)",
+        _throughput(10_000),
+        runs=3,
+        time_target=2.5,
+        memory_target=3.0,
+    ),
+    Case(
+        "convert-repo",
+        "repository conversion: 5,000 files, 2,000 PyTorchJobs",
+        _convert_repo,
+        runs=5,
+        time_target=3.0,
+    ),
 )
 
 
@@ -235,20 +272,28 @@ class Spawner:
     def __init__(self, env: dict[str, str]) -> None:
         script = Path(__file__).resolve().parent / "spawner.py"
         self._process = subprocess.Popen(
-            [sys.executable, "-S", str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            env=env, text=True,
+            [sys.executable, "-S", str(script)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
         )
 
     def run(self, command: Command, out: Path) -> Sample:
         assert self._process.stdin is not None and self._process.stdout is not None
-        request = {"argv": command.argv, "stdin": str(command.stdin) if command.stdin else None,
-                   "stdout": str(out)}
+        request = {
+            "argv": command.argv,
+            "stdin": str(command.stdin) if command.stdin else None,
+            "stdout": str(out),
+        }
         self._process.stdin.write(json.dumps(request) + "\n")
         self._process.stdin.flush()
         reply = json.loads(self._process.stdout.readline())
         if reply["exit"] not in command.ok_codes:
-            print(f"bench: {command.label} exited {reply['exit']}: {' '.join(command.argv)}",
-                  file=sys.stderr)
+            print(
+                f"bench: {command.label} exited {reply['exit']}: {' '.join(command.argv)}",
+                file=sys.stderr,
+            )
             raise SystemExit(2)
         return Sample(reply["seconds"], reply["max_rss_kib"])  # KiB on Linux
 
@@ -258,8 +303,9 @@ class Spawner:
         self._process.wait()
 
 
-def measure(spawner: Spawner, commands: Sequence[Command], runs: int,
-            work: Path) -> list[list[Sample]]:
+def measure(
+    spawner: Spawner, commands: Sequence[Command], runs: int, work: Path
+) -> list[list[Sample]]:
     out = work / "out.yaml"
     for command in commands:
         _fresh(command)
@@ -287,19 +333,26 @@ def _check_output(command: Command, out: Path) -> None:
     if not command.min_trainjobs:
         return
     if command.out_dir is not None:  # documents of files: "kind: TrainJob" at column 0
-        found = sum(p.read_text(encoding="utf-8").count("\nkind: TrainJob\n")
-                    for p in command.out_dir.rglob("*.yaml"))
+        found = sum(
+            p.read_text(encoding="utf-8").count("\nkind: TrainJob\n")
+            for p in command.out_dir.rglob("*.yaml")
+        )
     else:  # items of a ResourceList
         found = out.read_text(encoding="utf-8").count("\n  kind: TrainJob\n")
     if found < command.min_trainjobs:
-        print(f"bench: {command.label} wrote {found} TrainJobs, expected at least "
-              f"{command.min_trainjobs}: it did not do the work being measured", file=sys.stderr)
+        print(
+            f"bench: {command.label} wrote {found} TrainJobs, expected at least "
+            f"{command.min_trainjobs}: it did not do the work being measured",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
 
 
 def _median(samples: Sequence[Sample]) -> tuple[float, float]:
-    return (statistics.median(s.seconds for s in samples),
-            statistics.median(s.max_rss_kib for s in samples) / 1024)
+    return (
+        statistics.median(s.seconds for s in samples),
+        statistics.median(s.max_rss_kib for s in samples) / 1024,
+    )
 
 
 def _seconds(value: float) -> str:
@@ -316,8 +369,9 @@ def _verdict(ratio: float, target: float | None) -> str:
 _JUDGE = True
 
 
-def report(case: Case, commands: Sequence[Command],
-           samples: Sequence[list[Sample]]) -> tuple[float, float]:
+def report(
+    case: Case, commands: Sequence[Command], samples: Sequence[list[Sample]]
+) -> tuple[float, float]:
     medians = [_median(s) for s in samples]
     (t_ours, m_ours), (t_base, m_base) = medians[0], medians[1]
     t_ratio, m_ratio = t_ours / t_base, m_ours / m_base
@@ -327,8 +381,10 @@ def report(case: Case, commands: Sequence[Command],
     for command, (seconds, mib) in zip(commands, medians, strict=True):
         print(f"  {command.label:{width}}  {_seconds(seconds)}  {mib:8.1f} MiB")
     print(f"  {'ratio':{width}}  {t_ratio:9.2f}x  {m_ratio:10.2f}x")
-    print(f"  time ratio {t_ratio:.2f}x{_verdict(t_ratio, case.time_target)}; "
-          f"memory ratio {m_ratio:.2f}x{_verdict(m_ratio, case.memory_target)}")
+    print(
+        f"  time ratio {t_ratio:.2f}x{_verdict(t_ratio, case.time_target)}; "
+        f"memory ratio {m_ratio:.2f}x{_verdict(m_ratio, case.memory_target)}"
+    )
     return t_ratio, m_ratio
 
 
@@ -352,12 +408,23 @@ def _compile_package() -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--case", action="append", choices=[c.name for c in CASES],
-                        help="run only this case (repeatable); default: all")
-    parser.add_argument("--runs", type=int, help="measured runs of each command (default: per case)")
-    parser.add_argument("--jobs", type=int, help="PyTorchJobs in the throughput and repository cases (override)")
-    parser.add_argument("--quick", action="store_true",
-                        help="small inputs and one run: checks that the bench works, measures little")
+    parser.add_argument(
+        "--case",
+        action="append",
+        choices=[c.name for c in CASES],
+        help="run only this case (repeatable); default: all",
+    )
+    parser.add_argument(
+        "--runs", type=int, help="measured runs of each command (default: per case)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, help="PyTorchJobs in the throughput and repository cases (override)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small inputs and one run: checks that the bench works, measures little",
+    )
     parser.add_argument("--work", type=Path, help="directory for inputs (default: a temporary one)")
     return parser.parse_args(argv)
 
@@ -392,8 +459,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(scratch, ignore_errors=True)
     print("\nsummary (subject / floor, medians)")
     for case, t_ratio, m_ratio in summary:
-        print(f"  {case.name:12} time {t_ratio:5.2f}x{_verdict(t_ratio, case.time_target):28}"
-              f"  memory {m_ratio:5.2f}x{_verdict(m_ratio, case.memory_target)}")
+        print(
+            f"  {case.name:12} time {t_ratio:5.2f}x{_verdict(t_ratio, case.time_target):28}"
+            f"  memory {m_ratio:5.2f}x{_verdict(m_ratio, case.memory_target)}"
+        )
     return 0
 
 

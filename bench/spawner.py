@@ -34,8 +34,11 @@ def run(argv, stdin, stdout):
             os._exit(127)
     _, status, usage = os.wait4(pid, 0)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "max_rss_kib": usage.ru_maxrss,
-            "exit": os.waitstatus_to_exitcode(status)}
+    return {
+        "seconds": seconds,
+        "max_rss_kib": usage.ru_maxrss,
+        "exit": os.waitstatus_to_exitcode(status),
+    }
 
 
 def main():

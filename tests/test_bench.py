@@ -50,7 +50,10 @@ def test_inputs_are_deterministic_valid_resource_lists_of_mixed_objects():
 def test_bench_runs_and_prints_every_ratio(tmp_path):
     result = subprocess.run(
         [sys.executable, str(BENCH / "run.py"), "--quick", "--jobs", "5", "--work", str(tmp_path)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
@@ -66,12 +69,23 @@ def test_the_repository_is_a_realistic_tree_of_the_size_asked(tmp_path):
     files = sorted(tmp_path.rglob("*"))
     texts = {p.relative_to(tmp_path).as_posix(): p.read_text() for p in files if p.is_file()}
     assert len(texts) == 120 and all(name.endswith(".yaml") for name in texts)
-    documents = {name: list(yaml.load_all(text, Loader=yaml.CSafeLoader)) for name, text in texts.items()}
+    documents = {
+        name: list(yaml.load_all(text, Loader=yaml.CSafeLoader)) for name, text in texts.items()
+    }
     kustomizations = {n: d[0] for n, d in documents.items() if n.endswith("kustomization.yaml")}
-    patches = {n for k in kustomizations.values() for p in k.get("patches", []) if "path" in p
-               for n in [p["path"]]}
-    jobs = [d for name, docs in documents.items() for d in docs
-            if d.get("kind") == "PyTorchJob" and name.rsplit("/", 1)[-1] not in patches]
+    patches = {
+        n
+        for k in kustomizations.values()
+        for p in k.get("patches", [])
+        if "path" in p
+        for n in [p["path"]]
+    }
+    jobs = [
+        d
+        for name, docs in documents.items()
+        for d in docs
+        if d.get("kind") == "PyTorchJob" and name.rsplit("/", 1)[-1] not in patches
+    ]
     assert len(jobs) == 48
     for job in jobs:
         assert validation.validate(job, "pytorchjob-v1") == [], job["metadata"]["name"]

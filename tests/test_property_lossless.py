@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+
 from trainjob_migrate import krm
 from trainjob_migrate.config import FunctionConfig, from_function_config
 from trainjob_migrate.errors import ConfigError

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from trainjob_migrate import runtimes, targets
 from trainjob_migrate.runtimes.data import RELEASES
 
@@ -15,12 +16,15 @@ SOURCE = REPO.parent / "shared" / "reference" / "runtimes"
 TOOL = REPO / "tools" / "generate_runtimes.py"
 
 needs_source = pytest.mark.skipif(
-    not SOURCE.is_dir(), reason=f"upstream runtimes not found at {SOURCE} (shared/ is not beside the repo)"
+    not SOURCE.is_dir(),
+    reason=f"upstream runtimes not found at {SOURCE} (shared/ is not beside the repo)",
 )
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, str(TOOL), *args], capture_output=True, text=True, check=False
+    )
 
 
 @needs_source
@@ -53,11 +57,20 @@ def test_release_contents_follow_mapping_c():
     names = {tag: {r["metadata"]["name"] for r in runtimes.defaults(tag)} for tag in RELEASES}
     assert "mpi-distributed" in names["v2.0.1"] and "mpi-distributed" not in names["v2.1.0"]
     assert "jax-distributed" in names["v2.2.0"] and "jax-distributed" not in names["v2.1.0"]
-    assert all("torch-distributed-with-cache" not in n for n in names.values())  # not installed by default
+    assert all(
+        "torch-distributed-with-cache" not in n for n in names.values()
+    )  # not installed by default
     v23 = runtimes.defaults("2.3")
-    assert all(r["metadata"]["labels"]["trainer.kubeflow.org/webhook-validation"] == "disabled" for r in v23)
+    assert all(
+        r["metadata"]["labels"]["trainer.kubeflow.org/webhook-validation"] == "disabled"
+        for r in v23
+    )
     deepspeed = next(r for r in v23 if r["metadata"]["name"] == "deepspeed-distributed")
-    images = {c["image"] for j in runtimes.replicated_jobs(deepspeed) for c in runtimes.pod_spec(j)["containers"]}
+    images = {
+        c["image"]
+        for j in runtimes.replicated_jobs(deepspeed)
+        for c in runtimes.pod_spec(j)["containers"]
+    }
     assert images == {"ghcr.io/kubeflow/trainer/deepspeed-runtime:v2.3.0"}  # the overlay's tag
 
 

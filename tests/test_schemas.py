@@ -329,10 +329,14 @@ def test_a_non_string_key_is_an_unknown_field_not_a_crash():
     job = _pytorchjob()
     job["spec"]["runPolicy"] = {False: None, 1: 2}
     assert validate(job, "pytorchjob-v1") == [
-        SchemaIssue("spec.runPolicy.1", "unknown field 1 (a field name must be a string)",
-                    "unknown-field"),
-        SchemaIssue("spec.runPolicy.false",
-                    "unknown field false (a field name must be a string)", "unknown-field"),
+        SchemaIssue(
+            "spec.runPolicy.1", "unknown field 1 (a field name must be a string)", "unknown-field"
+        ),
+        SchemaIssue(
+            "spec.runPolicy.false",
+            "unknown field false (a field name must be a string)",
+            "unknown-field",
+        ),
     ]
 
 

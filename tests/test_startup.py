@@ -28,7 +28,7 @@ NOT_ON_THE_FN_PATH = {
     "dataclasses": "value classes are plain classes with __slots__ (records.py)",
     "inspect": "dataclasses imported it",
     "typing": "annotations are strings (from __future__ import annotations), and names from "
-              "typing are imported only under `TYPE_CHECKING = False`, for mypy",
+    "typing are imported only under `TYPE_CHECKING = False`, for mypy",
 }
 
 
@@ -55,8 +55,11 @@ def test_a_valid_run_imports_no_heavy_module(one_job: bool):
     # PyYAML is found where this interpreter has it.
     path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
     result = subprocess.run(
-        [sys.executable, "-S", "-c", code], capture_output=True, check=False,
-        input=_one_job() if one_job else QUICKSTART.read_bytes(), env={"PYTHONPATH": path},
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        check=False,
+        input=_one_job() if one_job else QUICKSTART.read_bytes(),
+        env={"PYTHONPATH": path},
     )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.count(b"\n  kind: TrainJob\n") == (1 if one_job else 2)

@@ -85,8 +85,10 @@ def _newline_string(value: Any) -> bool:
 
 def _assert_agrees(name: str, instance: Any, where: str) -> bool:
     fast, reference = _generated(name, instance), _reference(name).is_valid(instance)
-    assert not (fast and not reference), f"{name}: generated code accepts what jsonschema " \
+    assert not (fast and not reference), (
+        f"{name}: generated code accepts what jsonschema "
         f"rejects ({where}): {json.dumps(instance)[:400]}"
+    )
     if reference and not fast:
         assert _newline_string(instance), (
             f"{name}: generated code rejects what jsonschema accepts, for no known reason "
@@ -118,7 +120,10 @@ def _needs_pinned_fastjsonschema() -> None:
 def test_committed_validators_match_the_generator():
     _needs_pinned_fastjsonschema()
     result = subprocess.run(
-        [sys.executable, str(TOOL), "--check"], capture_output=True, text=True, cwd=REPO,
+        [sys.executable, str(TOOL), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -176,12 +181,18 @@ def test_prepare_hoists_repeated_objects_once_and_keeps_existing_defs():
     schema = {
         "$id": "x",
         "type": "object",
-        "properties": {"a": selector, "b": {"type": "array", "items": selector}, "c": {"$ref": "#/$defs/c"}},
+        "properties": {
+            "a": selector,
+            "b": {"type": "array", "items": selector},
+            "c": {"$ref": "#/$defs/c"},
+        },
         "$defs": {"c": {"const": 3}},
     }
     prepared = _tool().prepare(schema)
     assert "$id" not in prepared
-    assert prepared["properties"]["a"] == prepared["properties"]["b"]["items"] == {"$ref": "#/$defs/a"}
+    assert (
+        prepared["properties"]["a"] == prepared["properties"]["b"]["items"] == {"$ref": "#/$defs/a"}
+    )
     assert prepared["$defs"] == {"a": selector, "c": {"enum": [3]}}
 
 
@@ -236,10 +247,44 @@ def test_random_instances_agree(name):
 
 # --- schema-guided instances --------------------------------------------------------------------
 
-_STRINGS = ("", "a", "x-y", "pytorch", "500m", "4Gi", "1.5", "team-a/app", "A_b", "On", "1Gi\n",
-            "example.com/key", "TCP", "Always", "0")
-_WRONG = (None, True, False, 0, 1, -1, 1.5, 2.0, 2**40, "", "x", "1Gi\n", [], [1], {}, {"bogus": 1},
-          {"name": 3}, "-1", "2.3")
+_STRINGS = (
+    "",
+    "a",
+    "x-y",
+    "pytorch",
+    "500m",
+    "4Gi",
+    "1.5",
+    "team-a/app",
+    "A_b",
+    "On",
+    "1Gi\n",
+    "example.com/key",
+    "TCP",
+    "Always",
+    "0",
+)
+_WRONG = (
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.5,
+    2.0,
+    2**40,
+    "",
+    "x",
+    "1Gi\n",
+    [],
+    [1],
+    {},
+    {"bogus": 1},
+    {"name": 3},
+    "-1",
+    "2.3",
+)
 
 
 def _instances(name: str, count: int = 250) -> Iterator[tuple[str, Any]]:
@@ -288,8 +333,10 @@ def _sample(
         return copy.deepcopy(rng.choice(_WRONG))
     if "if" in schema:  # function-config: the properties of one branch
         branch = _resolve(root, schema[rng.choice(("then", "else"))])
-        schema = {**schema, "properties": {**schema.get("properties", {}),
-                                           **branch.get("properties", {})}}
+        schema = {
+            **schema,
+            "properties": {**schema.get("properties", {}), **branch.get("properties", {})},
+        }
     if "const" in schema:
         return schema["const"]
     if "enum" in schema:
@@ -317,8 +364,10 @@ def _sample(
         low = schema.get("minItems", 0)
         high = min(schema.get("maxItems", low + 2), low + 2)
         size = max(rng.randint(low, high), 1 if target else 0)
-        return [_sample(root, schema.get("items", {}), rng, depth + 1, target[1:] if i == 0 else ())
-                for i in range(size)]
+        return [
+            _sample(root, schema.get("items", {}), rng, depth + 1, target[1:] if i == 0 else ())
+            for i in range(size)
+        ]
     if kind == "string":
         pattern = schema.get("pattern")
         choices = [s for s in _STRINGS if pattern is None or re.search(pattern, s)] or ["a"]

@@ -116,9 +116,7 @@ def _check(node: Any, where: str) -> None:
             _check(sub, f"{where}/{key}/{name}")
 
 
-def _hoist_within(
-    node: Any, defs: dict[str, Any], names: dict[str, str], label: str
-) -> Any:
+def _hoist_within(node: Any, defs: dict[str, Any], names: dict[str, str], label: str) -> Any:
     """``node`` with its subschemas hoisted (children first), itself left in place."""
     if not isinstance(node, dict):
         return node
@@ -240,8 +238,12 @@ def _standalone(code: str) -> str:
     return _lazy_patterns(code)
 
 
-_PATTERNS_BLOCK: Final = re.compile(r"^REGEX_PATTERNS = \{\n(?P<entries>.*?)\n\}$", re.MULTILINE | re.DOTALL)
-_PATTERN_ENTRY: Final = re.compile(r"^(?P<key>    '(?:[^'\\]|\\.)*'): re\.compile\((?P<args>.*)\)(?P<comma>,?)$")
+_PATTERNS_BLOCK: Final = re.compile(
+    r"^REGEX_PATTERNS = \{\n(?P<entries>.*?)\n\}$", re.MULTILINE | re.DOTALL
+)
+_PATTERN_ENTRY: Final = re.compile(
+    r"^(?P<key>    '(?:[^'\\]|\\.)*'): re\.compile\((?P<args>.*)\)(?P<comma>,?)$"
+)
 _LAZY_PATTERNS: Final = """\
 class _Patterns(dict):
     \"\"\"REGEX_PATTERNS, each compiled on first use: a run needs few of them (start-up time).\"\"\"
@@ -297,7 +299,9 @@ by ``trainjob_migrate.validation``.
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--schemas", type=Path, default=DEFAULT_SCHEMAS, help="JSON Schema directory")
+    parser.add_argument(
+        "--schemas", type=Path, default=DEFAULT_SCHEMAS, help="JSON Schema directory"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output package directory")
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if any file would change"

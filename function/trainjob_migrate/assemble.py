@@ -23,7 +23,13 @@ NODE: Final = "node"
 #: our runtimePatches entry; upstream requires a domain-prefixed path
 MANAGER: Final = f"{DOMAIN}/pytorchjob-converter"
 _TRAINER_ORDER: Final = (
-    "numNodes", "numProcPerNode", "image", "command", "args", "env", "resourcesPerNode"
+    "numNodes",
+    "numProcPerNode",
+    "image",
+    "command",
+    "args",
+    "env",
+    "resourcesPerNode",
 )
 
 
@@ -44,7 +50,11 @@ def trainjob(ctx: Context, runtime_ref: Obj) -> Obj:
 
 def runtime_ref(ctx: Context, generated: bool) -> Obj:
     if generated:
-        return {"apiGroup": "trainer.kubeflow.org", "kind": "TrainingRuntime", "name": ctx.draft.name}
+        return {
+            "apiGroup": "trainer.kubeflow.org",
+            "kind": "TrainingRuntime",
+            "name": ctx.draft.name,
+        }
     return {
         "apiGroup": "trainer.kubeflow.org",
         "kind": ctx.config.runtime_kind,

@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="kustomize passes the transformer config file as the argument and the "
         "resources as a YAML stream on stdin; the converted stream goes to stdout.",
     )
-    plugin.add_argument("config", metavar="CONFIG", help="the transformer config file kustomize passes")
+    plugin.add_argument(
+        "config", metavar="CONFIG", help="the transformer config file kustomize passes"
+    )
     return parser
 
 

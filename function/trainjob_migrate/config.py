@@ -26,9 +26,18 @@ TARGET_VERSIONS: Final = ("2.0", "2.1", "2.2", "2.3")
 class FunctionConfig(Frozen):
     """Every option, with its default. README documents each one."""
 
-    __slots__ = (  # noqa: RUF023 - field order
-        "target_version", "mode", "name_suffix", "elastic", "runtime_name", "runtime_kind",
-        "launch_env", "template_mismatch", "generate_runtime", "strict", "target_given",
+    __slots__ = (
+        "target_version",
+        "mode",
+        "name_suffix",
+        "elastic",
+        "runtime_name",
+        "runtime_kind",
+        "launch_env",
+        "template_mismatch",
+        "generate_runtime",
+        "strict",
+        "target_given",
     )
     target_version: str
     mode: str  # replace | side-by-side | report
@@ -57,8 +66,20 @@ class FunctionConfig(Frozen):
         strict: bool = False,
         target_given: bool = False,
     ) -> None:
-        init(self, target_version, mode, name_suffix, elastic, runtime_name, runtime_kind,
-             launch_env, template_mismatch, generate_runtime, strict, target_given)
+        init(
+            self,
+            target_version,
+            mode,
+            name_suffix,
+            elastic,
+            runtime_name,
+            runtime_kind,
+            launch_env,
+            template_mismatch,
+            generate_runtime,
+            strict,
+            target_given,
+        )
 
 
 #: option name in the functionConfig -> field of FunctionConfig
@@ -156,8 +177,7 @@ def _describe(error: Any) -> str:
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return (
-            f"unknown option {', '.join(map(repr, extra))}; "
-            f"options are: {', '.join(OPTION_FIELDS)}"
+            f"unknown option {', '.join(map(repr, extra))}; options are: {', '.join(OPTION_FIELDS)}"
         )
     if error.validator == "enum":
         allowed = ", ".join(dict.fromkeys(str(v) for v in error.validator_value))

@@ -51,8 +51,16 @@ class Role(Record):
 class RuntimeParts(Record):
     """What only a generated TrainingRuntime can carry (``generateRuntime: true``)."""
 
-    __slots__ = ("pod_spec", "pod_metadata", "container", "sidecars", "init_containers",  # noqa: RUF023 - field order
-                 "job_spec", "jobset_spec", "pod_group_policy")
+    __slots__ = (
+        "pod_spec",
+        "pod_metadata",
+        "container",
+        "sidecars",
+        "init_containers",
+        "job_spec",
+        "jobset_spec",
+        "pod_group_policy",
+    )
     pod_spec: Obj
     pod_metadata: Obj
     container: Obj
@@ -63,10 +71,15 @@ class RuntimeParts(Record):
     pod_group_policy: Obj
 
     def __init__(
-        self, pod_spec: Obj | None = None, pod_metadata: Obj | None = None,
-        container: Obj | None = None, sidecars: list[Obj] | None = None,
-        init_containers: list[Obj] | None = None, job_spec: Obj | None = None,
-        jobset_spec: Obj | None = None, pod_group_policy: Obj | None = None,
+        self,
+        pod_spec: Obj | None = None,
+        pod_metadata: Obj | None = None,
+        container: Obj | None = None,
+        sidecars: list[Obj] | None = None,
+        init_containers: list[Obj] | None = None,
+        job_spec: Obj | None = None,
+        jobset_spec: Obj | None = None,
+        pod_group_policy: Obj | None = None,
     ) -> None:
         self.pod_spec = {} if pod_spec is None else pod_spec
         self.pod_metadata = {} if pod_metadata is None else pod_metadata
@@ -84,8 +97,16 @@ class RuntimeParts(Record):
 class Draft(Record):
     """The TrainJob under construction, in the order its fields are emitted."""
 
-    __slots__ = ("name", "metadata", "spec", "trainer", "pod_metadata", "pod_spec", "container",  # noqa: RUF023 - field order
-                 "runtime")
+    __slots__ = (
+        "name",
+        "metadata",
+        "spec",
+        "trainer",
+        "pod_metadata",
+        "pod_spec",
+        "container",
+        "runtime",
+    )
     name: str
     metadata: Obj
     spec: Obj  # suspend, managedBy, activeDeadlineSeconds
@@ -96,9 +117,15 @@ class Draft(Record):
     runtime: RuntimeParts
 
     def __init__(
-        self, name: str = "", metadata: Obj | None = None, spec: Obj | None = None,
-        trainer: Obj | None = None, pod_metadata: Obj | None = None, pod_spec: Obj | None = None,
-        container: Obj | None = None, runtime: RuntimeParts | None = None,
+        self,
+        name: str = "",
+        metadata: Obj | None = None,
+        spec: Obj | None = None,
+        trainer: Obj | None = None,
+        pod_metadata: Obj | None = None,
+        pod_spec: Obj | None = None,
+        container: Obj | None = None,
+        runtime: RuntimeParts | None = None,
     ) -> None:
         self.name = name
         self.metadata = {} if metadata is None else metadata
@@ -111,8 +138,19 @@ class Draft(Record):
 
 
 class Context(Record):
-    __slots__ = ("job", "config", "target", "ref", "file", "roles", "primary", "container_index",  # noqa: RUF023 - field order
-                 "draft", "results", "consumed")
+    __slots__ = (
+        "job",
+        "config",
+        "target",
+        "ref",
+        "file",
+        "roles",
+        "primary",
+        "container_index",
+        "draft",
+        "results",
+        "consumed",
+    )
     job: Mapping[str, Any]
     config: FunctionConfig
     target: Target
@@ -128,9 +166,17 @@ class Context(Record):
     consumed: set[Path]
 
     def __init__(
-        self, job: Mapping[str, Any], config: FunctionConfig, target: Target, ref: ResourceRef,
-        file: FileRef | None, roles: dict[str, Role], primary: Role, container_index: int,
-        draft: Draft | None = None, results: list[Result] | None = None,
+        self,
+        job: Mapping[str, Any],
+        config: FunctionConfig,
+        target: Target,
+        ref: ResourceRef,
+        file: FileRef | None,
+        roles: dict[str, Role],
+        primary: Role,
+        container_index: int,
+        draft: Draft | None = None,
+        results: list[Result] | None = None,
         consumed: set[Path] | None = None,
     ) -> None:
         self.job = job
@@ -216,8 +262,10 @@ class Context(Record):
             self.info(rule, path, f"carried by the generated TrainingRuntime ({place})")
             return True
         self.lossy(
-            rule, path, f"{message}; only a TrainingRuntime can carry it ({place}): "
-            "set generateRuntime=true, or drop the field"
+            rule,
+            path,
+            f"{message}; only a TrainingRuntime can carry it ({place}): "
+            "set generateRuntime=true, or drop the field",
         )
         return False
 

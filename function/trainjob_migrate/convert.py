@@ -33,7 +33,7 @@ _OUTPUT: Final = "output-schema"
 
 
 class Conversion(Frozen):
-    __slots__ = ("objects", "results", "converted", "trainjob")  # noqa: RUF023 - field order
+    __slots__ = ("objects", "results", "converted", "trainjob")
     #: what stands in the output where the job stood (the job itself when not converted)
     objects: list[Obj]
     results: list[Result]
@@ -41,7 +41,11 @@ class Conversion(Frozen):
     trainjob: Obj | None
 
     def __init__(
-        self, objects: list[Obj], results: list[Result], converted: bool, trainjob: Obj | None = None
+        self,
+        objects: list[Obj],
+        results: list[Result],
+        converted: bool,
+        trainjob: Obj | None = None,
     ) -> None:
         init(self, objects, results, converted, trainjob)
 
@@ -91,7 +95,8 @@ def convert(
         else f"{config.runtime_kind} {config.runtime_name}"
     )
     ctx.info(
-        "summary", None,
+        "summary",
+        None,
         f"converted to TrainJob {scope}{ctx.draft.name} for Trainer {target.version} "
         f"({runtime_note}, numNodes {trainjob['spec']['trainer'].get('numNodes')})",
     )
@@ -158,15 +163,19 @@ def _prepare(
             return error(path, f"replica type {key!r}: a PyTorchJob has only Master and Worker")
         if canonical in roles:
             return error(path, f"replica type {key!r} given twice (keys are case-insensitive)")
-        if spec.get("replicas") is not None and int(spec["replicas"]) < (1 if canonical == "Worker" else 0):
+        if spec.get("replicas") is not None and int(spec["replicas"]) < (
+            1 if canonical == "Worker" else 0
+        ):
             return error((*path, "replicas"), "replicas must be at least 1")
         if canonical == "Master" and spec.get("replicas") not in (None, 1):
             return error((*path, "replicas"), "Master replicas must be 1 (the v1 webhook rule)")
         roles[canonical] = Role(canonical, path, spec)
     if not roles:
         return error(("spec", "pytorchReplicaSpecs"), "no Master or Worker replica spec")
-    primary = roles["Worker"] if config.template_mismatch == "worker" and "Worker" in roles else (
-        roles.get("Master") or roles["Worker"]
+    primary = (
+        roles["Worker"]
+        if config.template_mismatch == "worker" and "Worker" in roles
+        else (roles.get("Master") or roles["Worker"])
     )
     containers = (primary.spec.get("template") or {}).get("spec", {}).get("containers") or []
     index = next((i for i, c in enumerate(containers) if c.get("name") == CONTAINER_NAME), None)
@@ -177,8 +186,14 @@ def _prepare(
             "container); rename the training container to pytorch",
         )
     return Context(
-        job=job, config=config, target=target, ref=ref, file=file,
-        roles=roles, primary=primary, container_index=index,
+        job=job,
+        config=config,
+        target=target,
+        ref=ref,
+        file=file,
+        roles=roles,
+        primary=primary,
+        container_index=index,
     )
 
 
@@ -206,7 +221,8 @@ def _output_valid(ctx: Context, obj: Obj, schema: str, kind: str) -> bool:
     issues = validation.validate(obj, schema)
     for issue in issues:
         ctx.error(
-            _OUTPUT, None,
+            _OUTPUT,
+            None,
             f"the generated {kind} would fail the Trainer {ctx.target.version} schema at "
             f"{issue.path}: {issue.message}; the PyTorchJob is left unchanged. This is a "
             "trainjob-migrate bug unless the field comes from the input as is: please report it",

@@ -62,7 +62,7 @@ def read_input(stream: IO[bytes], limit: int | None = None) -> bytes:
 
 
 class ResourceList(Record):
-    __slots__ = ("items", "function_config", "results", "api_version", "sources", "_originals")  # noqa: RUF023 - field order
+    __slots__ = ("items", "function_config", "results", "api_version", "sources", "_originals")
     items: list[Any]
     function_config: Obj | None
     results: list[Result]
@@ -73,8 +73,12 @@ class ResourceList(Record):
     _originals: list[Any]
 
     def __init__(
-        self, items: list[Any], function_config: Obj | None, results: list[Result] | None = None,
-        api_version: str = RESOURCE_LIST_API_VERSION, sources: dict[int, str] | None = None,
+        self,
+        items: list[Any],
+        function_config: Obj | None,
+        results: list[Result] | None = None,
+        api_version: str = RESOURCE_LIST_API_VERSION,
+        sources: dict[int, str] | None = None,
         _originals: list[Any] | None = None,
     ) -> None:
         self.items = items

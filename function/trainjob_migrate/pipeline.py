@@ -31,7 +31,7 @@ _LIST_KINDS: Final = ("List", "PyTorchJobList")
 
 
 class Outcome(Record):
-    __slots__ = ("items", "results", "jobs", "converted", "groups")  # noqa: RUF023 - field order
+    __slots__ = ("items", "results", "jobs", "converted", "groups")
     items: list[Any]
     results: list[Result]
     jobs: int
@@ -40,7 +40,11 @@ class Outcome(Record):
     groups: list[list[Any]]
 
     def __init__(
-        self, items: list[Any], results: list[Result], jobs: int = 0, converted: int = 0,
+        self,
+        items: list[Any],
+        results: list[Result],
+        jobs: int = 0,
+        converted: int = 0,
         groups: list[list[Any]] | None = None,
     ) -> None:
         self.items = items
@@ -90,7 +94,9 @@ def process(
     return outcome
 
 
-def _target_release(items: list[Any], config: FunctionConfig) -> tuple[FunctionConfig, list[Result]]:
+def _target_release(
+    items: list[Any], config: FunctionConfig
+) -> tuple[FunctionConfig, list[Result]]:
     """The Trainer release the input installs becomes the target, unless one was given."""
     seen = [(item, found) for item in items for found in release.sightings(item)]
     if not seen:
@@ -113,7 +119,11 @@ def _target_release(items: list[Any], config: FunctionConfig) -> tuple[FunctionC
         )
     note = Result(
         f"targetVersion {minors[0]}: the Trainer release the input installs ({version}, {where})",
-        Severity.INFO, "target-version", ref_of(item), format_path(field), krm.file_of(item),
+        Severity.INFO,
+        "target-version",
+        ref_of(item),
+        format_path(field),
+        krm.file_of(item),
     )
     return config.replace(target_version=minors[0]), [note]
 
@@ -144,8 +154,13 @@ def _renumber(groups: list[list[Any]]) -> list[Any]:
 
 
 def _process_item(
-    item: Any, config: FunctionConfig, target: Target, existing: dict[_Key, Obj],
-    outcome: Outcome, select: Selector | None, file: FileRef | None = None,
+    item: Any,
+    config: FunctionConfig,
+    target: Target,
+    existing: dict[_Key, Obj],
+    outcome: Outcome,
+    select: Selector | None,
+    file: FileRef | None = None,
 ) -> list[Any]:
     if not is_pytorchjob(item) or (select is not None and not select(item)):
         return [item]
@@ -159,7 +174,11 @@ def _process_item(
                 Result(
                     f"internal error while converting ({type(exc).__name__}: {exc}); the "
                     "PyTorchJob is left unchanged. Please report this with the job",
-                    Severity.ERROR, "internal", ref_of(item), None, krm.file_of(item) or file,
+                    Severity.ERROR,
+                    "internal",
+                    ref_of(item),
+                    None,
+                    krm.file_of(item) or file,
                 )
             ],
             converted=False,
@@ -177,8 +196,12 @@ def _process_item(
 
 
 def _process_list(
-    item: Mapping[str, Any], config: FunctionConfig, target: Target,
-    existing: dict[_Key, Obj], outcome: Outcome, select: Selector | None,
+    item: Mapping[str, Any],
+    config: FunctionConfig,
+    target: Target,
+    existing: dict[_Key, Obj],
+    outcome: Outcome,
+    select: Selector | None,
 ) -> Any:
     before = outcome.converted
     inner: list[Any] = []
@@ -195,8 +218,11 @@ def _process_list(
 
 
 def _check_collision(
-    conversion: Conversion, job: Mapping[str, Any], config: FunctionConfig,
-    existing: dict[_Key, Obj], file: FileRef | None,
+    conversion: Conversion,
+    job: Mapping[str, Any],
+    config: FunctionConfig,
+    existing: dict[_Key, Obj],
+    file: FileRef | None,
 ) -> Conversion:
     """A TrainJob of the same name already in the stream: ours from an earlier run, or a clash."""
     if conversion.trainjob is None:
@@ -210,14 +236,22 @@ def _check_collision(
     if ours == theirs and config.mode == "side-by-side":
         note = Result(
             "already converted: its TrainJob is in the input; nothing to add",
-            Severity.INFO, "summary", ref, None, file,
+            Severity.INFO,
+            "summary",
+            ref,
+            None,
+            file,
         )
         return Conversion([], [note], converted=True)
     clash = Result(
         f"a TrainJob named {conversion.trainjob['metadata'].get('name')!r} already exists in "
         f"the input{_where(file)}; rename one of them (or use mode side-by-side with another "
         "nameSuffix)",
-        Severity.ERROR, "name-collision", ref, "metadata.name", file,
+        Severity.ERROR,
+        "name-collision",
+        ref,
+        "metadata.name",
+        file,
     )
     return Conversion([dict(job)], [clash], converted=False)
 

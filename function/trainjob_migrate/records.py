@@ -3,7 +3,7 @@
 Importing ``dataclasses`` (which imports ``inspect``, ``ast``, ``dis``...) and making a
 class with it (it writes and compiles the class's methods) cost every start of the KRM
 function about as much as importing PyYAML (``bench/run.py``, cold start). A class here
-names its fields in ``__slots__``, in order (not sorted: ``noqa: RUF023``), and writes its
+names its fields in ``__slots__``, in order (not sorted: RUF023 is off in pyproject.toml), and writes its
 ``__init__`` (every field a parameter, in that order); :class:`Record` gives it what the
 dataclass gave: equality and ``repr`` over the fields, :meth:`Record.replace`
 (``dataclasses.replace``), copying and pickling. :class:`Frozen` records cannot be assigned

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from typing import Any, Final
 
 CRD_NAME: Final = "trainjobs.trainer.kubeflow.org"
-CONTROLLER_IMAGE: Final = re.compile(r"kubeflow/trainer/trainer-controller-manager:v?(\d+\.\d+(?:\.\d+)?)")
+CONTROLLER_IMAGE: Final = re.compile(
+    r"kubeflow/trainer/trainer-controller-manager:v?(\d+\.\d+(?:\.\d+)?)"
+)
 _WORKLOADS: Final = ("Deployment", "StatefulSet")
 
 #: (version, field path in the object, how it was told)
@@ -50,8 +52,13 @@ def sightings(obj: Any) -> list[Sighting]:
             image = _map(container).get("image")
             match = CONTROLLER_IMAGE.search(image) if isinstance(image, str) else None
             if match:
-                found.append((f"v{match.group(1)}", ("spec", "template", "spec", "containers", i, "image"),
-                              "controller image"))
+                found.append(
+                    (
+                        f"v{match.group(1)}",
+                        ("spec", "template", "spec", "containers", i, "image"),
+                        "controller image",
+                    )
+                )
     return found
 
 

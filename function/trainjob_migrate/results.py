@@ -33,7 +33,9 @@ class ResourceRef(Frozen):
     name: str
     namespace: str | None
 
-    def __init__(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
+    def __init__(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> None:
         _set(self, "api_version", api_version)  # (not init(): made for every result)
         _set(self, "kind", kind)
         _set(self, "name", name)
@@ -51,7 +53,7 @@ class ResourceRef(Frozen):
 
 
 class FileRef(Frozen):
-    __slots__ = ("path", "index", "line")  # noqa: RUF023 - field order
+    __slots__ = ("path", "index", "line")
     path: str
     index: int
     #: 1-based line of the object or field, where known (the repository CLI knows it; the
@@ -71,7 +73,7 @@ class FileRef(Frozen):
 
 
 class Result(Frozen):
-    __slots__ = ("message", "severity", "rule", "resource", "field", "file")  # noqa: RUF023 - field order
+    __slots__ = ("message", "severity", "rule", "resource", "field", "file")
     message: str
     severity: Severity
     rule: str
@@ -80,8 +82,13 @@ class Result(Frozen):
     file: FileRef | None
 
     def __init__(
-        self, message: str, severity: Severity, rule: str, resource: ResourceRef | None = None,
-        field: str | None = None, file: FileRef | None = None,
+        self,
+        message: str,
+        severity: Severity,
+        rule: str,
+        resource: ResourceRef | None = None,
+        field: str | None = None,
+        file: FileRef | None = None,
     ) -> None:
         _set(self, "message", message)
         _set(self, "severity", severity)
@@ -113,8 +120,10 @@ class Result(Frozen):
         line = " ".join(parts) + f" {where}{self.message}"
         # names and values come from the input: a line break (or a terminal escape) in a
         # name must not split the line or reach the terminal raw
-        return line if line.isprintable() else "".join(
-            c if c.isprintable() else ascii(c)[1:-1] for c in line
+        return (
+            line
+            if line.isprintable()
+            else "".join(c if c.isprintable() else ascii(c)[1:-1] for c in line)
         )
 
 

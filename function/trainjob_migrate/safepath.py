@@ -45,11 +45,7 @@ def resolve_inside(root: Path, relative: str) -> Path:
         raise UnsafePathError("empty path; a path annotation must name a file under the root")
     if "\x00" in relative:
         raise UnsafePathError(f"path {shown} contains a NUL byte")
-    if (
-        posixpath.isabs(relative)
-        or ntpath.isabs(relative)
-        or ntpath.splitdrive(relative)[0]
-    ):
+    if posixpath.isabs(relative) or ntpath.isabs(relative) or ntpath.splitdrive(relative)[0]:
         raise UnsafePathError(
             f"path {shown} is absolute; paths must be relative to the root {str(root)!r}"
         )

@@ -71,7 +71,7 @@ class SchemaIssue(Frozen):
     JSON Schema keyword that failed (``type``, ``required``, ``enum``, ``maxLength``, ...).
     """
 
-    __slots__ = ("path", "message", "kind")  # noqa: RUF023 - field order
+    __slots__ = ("path", "message", "kind")
     path: str
     message: str
     kind: str
@@ -107,7 +107,9 @@ def generated_check(name: str) -> Callable[[Any], bool] | None:
         return None
     try:
         # __import__, not importlib.import_module: importlib (and warnings) cost a start
-        module = __import__(f"{_GENERATED}.{re.sub(r'[^a-z0-9]', '_', name)}", fromlist=("is_valid",))
+        module = __import__(
+            f"{_GENERATED}.{re.sub(r'[^a-z0-9]', '_', name)}", fromlist=("is_valid",)
+        )
     except ImportError:
         return None
     check: Callable[[Any], bool] = module.is_valid
@@ -179,8 +181,11 @@ def _issues(error: Any) -> Iterator[_Located]:
         for key in value:
             if key not in instance:
                 where = (*at, key)
-                yield where, SchemaIssue(
-                    format_path(where), f"missing required field {_quote(key)}", keyword
+                yield (
+                    where,
+                    SchemaIssue(
+                        format_path(where), f"missing required field {_quote(key)}", keyword
+                    ),
                 )
         return
     if keyword in ("anyOf", "oneOf") and error.context:

@@ -169,7 +169,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
             raise yaml.composer.ComposerError(
                 "expected a single document in the stream",
                 document.start_mark if document is not None else None,
-                "but found another document", event.start_mark,
+                "but found another document",
+                event.start_mark,
             )
         self.get_event()  # STREAM-END
         return document
@@ -198,7 +199,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 nodes_left -= 1
                 if nodes_left < 0:
                     raise _Limit(
-                        None, None,
+                        None,
+                        None,
                         f"more than {max_nodes()} YAML nodes (maps, lists and scalars); "
                         f"{limit_hint()}",
                         event.start_mark,
@@ -209,8 +211,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                     tag = resolve(ScalarNode, event.value, event.implicit)
                 elif tag not in _ALLOWED_TAGS:
                     _refuse_tag(tag, event)
-                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark,
-                                  style=event.style)
+                node = ScalarNode(
+                    tag, event.value, event.start_mark, event.end_mark, style=event.style
+                )
                 size, height = 1, 0
                 if event.anchor is not None:
                     self.anchored.append(event.start_mark.index)
@@ -219,7 +222,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
                     raise _Limit(
-                        None, None,
+                        None,
+                        None,
                         f"nesting deeper than {MAX_DEPTH} levels of maps and lists (the "
                         "limit for any manifest); flatten the document",
                         event.start_mark,
@@ -251,7 +255,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 if found is None:
                     if event.anchor in open_anchors:
                         raise _Limit(
-                            None, None,
+                            None,
+                            None,
                             f"alias *{event.anchor} refers to the node that contains it (a "
                             "recursive structure cannot be written out)",
                             event.start_mark,
@@ -263,7 +268,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 alias_nodes += size
                 if alias_nodes > MAX_ALIAS_NODES:
                     raise _Limit(
-                        None, None,
+                        None,
+                        None,
                         f"aliases expand the document by more than {MAX_ALIAS_NODES} nodes "
                         f"(alias *{event.anchor} alone adds {size}); write the content out "
                         "instead of aliasing it",
@@ -271,7 +277,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                     )
                 if len(stack) + height > MAX_DEPTH:
                     raise _Limit(
-                        None, None,
+                        None,
+                        None,
                         f"alias *{event.anchor} makes the document nest deeper than "
                         f"{MAX_DEPTH} levels of maps and lists",
                         event.start_mark,
@@ -313,7 +320,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
         except (ValueError, LookupError) as exc:  # int("x"), 5000 digits, "" [0], bool "x"
             reason = f" ({str(exc).split(';')[0]})" if isinstance(exc, ValueError) else ""
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {_short(node.value)} as {what}{reason}",
+                None,
+                None,
+                f"cannot read {_short(node.value)} as {what}{reason}",
                 node.start_mark,
             ) from exc
 
@@ -350,9 +359,10 @@ _NO_KEY: Final = object()
 
 
 def _refuse_tag(tag: str, event: Any) -> None:
-    shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
     raise _Limit(
-        None, None,
+        None,
+        None,
         f"YAML tag {_short(shown)} is not supported: manifests hold only strings, numbers, "
         "booleans, null, maps and lists (remove the tag)",
         event.start_mark,
@@ -461,9 +471,7 @@ def load_with_sources(text: str, key: str) -> tuple[Any, list[str | None]]:
     if not isinstance(values, list) or len(values) != len(elements):
         return data, []
     anchored = loader.anchored
-    return data, [
-        _source(text, n, v, anchored) for n, v in zip(elements, values, strict=True)
-    ]
+    return data, [_source(text, n, v, anchored) for n, v in zip(elements, values, strict=True)]
 
 
 def _source(text: str, node: Any, value: Any, anchored: list[int]) -> str | None:
@@ -559,8 +567,16 @@ def indents_lists(text: str) -> bool:
 def dump(data: Any, *, indent_lists: bool = False) -> str:
     """Dump one document as block-style YAML, keys in their given order."""
     if indent_lists:  # the pure-Python emitter: libyaml's cannot indent lists
-        return str(yaml.dump(data, Dumper=_IndentedDumper, default_flow_style=False,
-                             sort_keys=False, allow_unicode=True, width=1 << 20))
+        return str(
+            yaml.dump(
+                data,
+                Dumper=_IndentedDumper,
+                default_flow_style=False,
+                sort_keys=False,
+                allow_unicode=True,
+                width=1 << 20,
+            )
+        )
     return _dump_fast(data)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from trainjob_migrate import config, runtimes, targets, yamlio
 from trainjob_migrate.convert import Conversion, convert, is_pytorchjob
 
@@ -45,7 +46,9 @@ def case_jobs(case: Path) -> list[dict[str, Any]]:
     return jobs
 
 
-def converted(job: dict[str, Any], target: str, **options: Any) -> tuple[Conversion, runtimes.Catalog]:
+def converted(
+    job: dict[str, Any], target: str, **options: Any
+) -> tuple[Conversion, runtimes.Catalog]:
     cfg = config.from_options({**options, "targetVersion": target})
     if cfg.generate_runtime and targets.get(target).runtime_schema is None:
         # pipeline.process refuses the option for this target: nothing converts

@@ -7,14 +7,25 @@ import json
 import pytest
 import yaml
 from compare_cases import GOLDEN, case_jobs, converted
+
 from trainjob_migrate import cli, runtimes, targets
 from trainjob_migrate.compare import Kind, compare
 from trainjob_migrate.compare.v2pods import num_proc
 
-V1_ENV = {f"spec.containers[node].env[{v}]" for v in ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")}
+V1_ENV = {
+    f"spec.containers[node].env[{v}]" for v in ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
+}
 #: mapping.md b.2 case B (plain script or image ENTRYPOINT, with a Master) and case A (torchrun)
-CASE_B = ("upstream-simple", "upstream-mnist-gloo", "upstream-mnist-nccl", "upstream-smoke-sendrecv",
-          "seed-single-node", "seed-distributed-nccl", "seed-simple-cpu", "migration-guide")
+CASE_B = (
+    "upstream-simple",
+    "upstream-mnist-gloo",
+    "upstream-mnist-nccl",
+    "upstream-smoke-sendrecv",
+    "seed-single-node",
+    "seed-distributed-nccl",
+    "seed-simple-cpu",
+    "migration-guide",
+)
 CASE_A = ("upstream-cpu-demo", "upstream-deepspeed-demo")
 
 
@@ -60,13 +71,23 @@ def test_master_address_port_pod_names_and_labels_are_changed_by_design():
     result, _ = _compare("upstream-simple")
     by_design = _fields(result, Kind.BY_DESIGN)
     assert {
-        "metadata.name", "spec.containers[node].env[MASTER_ADDR]", "spec.containers[node].env[PET_MASTER_ADDR]",
-        "spec.containers[node].env[PET_MASTER_PORT]", "spec.containers[node].ports[23456]",
-        "spec.containers[node].ports[29500]", "spec.initContainers[init-pytorch]",
-        "metadata.labels[training.kubeflow.org/job-name]", "metadata.labels[jobset.sigs.k8s.io/jobset-name]",
+        "metadata.name",
+        "spec.containers[node].env[MASTER_ADDR]",
+        "spec.containers[node].env[PET_MASTER_ADDR]",
+        "spec.containers[node].env[PET_MASTER_PORT]",
+        "spec.containers[node].ports[23456]",
+        "spec.containers[node].ports[29500]",
+        "spec.initContainers[init-pytorch]",
+        "metadata.labels[training.kubeflow.org/job-name]",
+        "metadata.labels[jobset.sigs.k8s.io/jobset-name]",
     } <= by_design
-    master = next(d for d in result.differences if d.field == "spec.containers[node].env[PET_MASTER_ADDR]")
-    assert (master.v1, master.v2) == ("pytorch-simple-master-0", "pytorch-simple-node-0-0.pytorch-simple")
+    master = next(
+        d for d in result.differences if d.field == "spec.containers[node].env[PET_MASTER_ADDR]"
+    )
+    assert (master.v1, master.v2) == (
+        "pytorch-simple-master-0",
+        "pytorch-simple-node-0-0.pytorch-simple",
+    )
 
 
 def test_rank_from_the_completion_index_equals_v1_rank_on_every_node():
@@ -105,7 +126,12 @@ def test_unresolvable_runtime_is_a_problem():
         ({"resourcesPerNode": {"requests": {"cpu": "3500m"}}}, {"torch": {}}, "2.2", "4"),
         ({"numProcPerNode": 8}, {"torch": {}}, "2.3", "8"),
         ({}, {"torch": {"numProcPerNode": "auto"}}, "2.1", "auto"),
-        ({"resourcesPerNode": {"requests": {"cpu": 2}}}, {"torch": {"numProcPerNode": "auto"}}, "2.0", "2"),
+        (
+            {"resourcesPerNode": {"requests": {"cpu": 2}}},
+            {"torch": {"numProcPerNode": "auto"}},
+            "2.0",
+            "2",
+        ),
         ({"numProcPerNode": "gpu"}, {"torch": {"numProcPerNode": "auto"}}, "2.1", "gpu"),
     ],
 )

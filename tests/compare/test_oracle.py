@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from compare_cases import GOLDEN, case_jobs, case_options, case_targets, converted
+
 from trainjob_migrate import targets
 from trainjob_migrate.compare import compare, source_paths
 from trainjob_migrate.paths import Path as FieldPath
@@ -37,13 +38,15 @@ def test_nothing_lost_that_the_conversion_does_not_name(case: Path, target: str)
         if not conversion.converted or conversion.trainjob is None:
             continue
         named = [
-            parse_path(r.field) for r in conversion.results
+            parse_path(r.field)
+            for r in conversion.results
             if r.field and r.severity in (Severity.WARNING, Severity.ERROR)
         ]
         result = compare(job, conversion.trainjob, targets.get(target), catalog)
         assert not result.problems
         silent = [
-            d for d in result.lost
+            d
+            for d in result.lost
             if not any(_related(s, n) for s in source_paths(d) for n in named)
         ]
         assert not silent, "\n".join(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from trainjob_migrate import cli
 from trainjob_migrate.doctor import manifests, release
 from trainjob_migrate.repo import walk
@@ -41,9 +42,18 @@ def test_clean_installation_text_output(capsys):
 @pytest.mark.parametrize(
     ("case", "file", "rule", "field"),
     [
-        ("wrong-webhook-namespace", "trainer/webhook.yaml", "webhook-service",
-         "webhooks[0].clientConfig.service.namespace"),
-        ("wrong-binding-namespace", "trainer/rbac.yaml", "binding-subject", "subjects[0].namespace"),
+        (
+            "wrong-webhook-namespace",
+            "trainer/webhook.yaml",
+            "webhook-service",
+            "webhooks[0].clientConfig.service.namespace",
+        ),
+        (
+            "wrong-binding-namespace",
+            "trainer/rbac.yaml",
+            "binding-subject",
+            "subjects[0].namespace",
+        ),
     ],
 )
 def test_installation_mistakes_are_found_with_file_and_line(capsys, case, file, rule, field):
@@ -90,7 +100,11 @@ def test_detected_release_is_the_default_target(tmp_path, capsys):
     controller = root / "trainer" / "controller.yaml"
     controller.write_text(controller.read_text().replace("v2.3.0", "v2.1.0"))
     crd = root / "trainer" / "crd.yaml"
-    crd.write_text(crd.read_text().replace("v2.3.0", "v2.1.0").replace("runtimePatches", "podTemplateOverrides"))
+    crd.write_text(
+        crd.read_text()
+        .replace("v2.3.0", "v2.1.0")
+        .replace("runtimePatches", "podTemplateOverrides")
+    )
     code, findings = _doctor(capsys, str(root))
     assert code == 3
     assert {f["tags"]["rule"] for f in findings} == {"kueue-admission", "runtime-ref"}
@@ -104,30 +118,89 @@ def _write(path: Path, docs: list[dict]) -> Path:
 
 def _trainjob(name: str, runtime: dict, container: str = "node", job: str = "node") -> dict:
     return {
-        "apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "TrainJob",
         "metadata": {"name": name, "namespace": "ns"},
-        "spec": {"runtimeRef": runtime, "trainer": {"numNodes": 1}, "runtimePatches": [{
-            "manager": "example.com/x", "trainingRuntimeSpec": {"template": {"spec": {"replicatedJobs": [{
-                "name": job, "template": {"spec": {"template": {"spec": {
-                    "containers": [{"name": container, "volumeMounts": [{"name": "d", "mountPath": "/d"}]}]}}}}}]}}}}]},
+        "spec": {
+            "runtimeRef": runtime,
+            "trainer": {"numNodes": 1},
+            "runtimePatches": [
+                {
+                    "manager": "example.com/x",
+                    "trainingRuntimeSpec": {
+                        "template": {
+                            "spec": {
+                                "replicatedJobs": [
+                                    {
+                                        "name": job,
+                                        "template": {
+                                            "spec": {
+                                                "template": {
+                                                    "spec": {
+                                                        "containers": [
+                                                            {
+                                                                "name": container,
+                                                                "volumeMounts": [
+                                                                    {"name": "d", "mountPath": "/d"}
+                                                                ],
+                                                            }
+                                                        ]
+                                                    }
+                                                }
+                                            }
+                                        },
+                                    }
+                                ]
+                            }
+                        }
+                    },
+                }
+            ],
+        },
     }
 
 
 def test_runtime_refs_and_patched_names(tmp_path, capsys):
-    runtime = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainingRuntime",
-               "metadata": {"name": "mine", "namespace": "ns"},
-               "spec": {"mlPolicy": {"numNodes": 1, "torch": {}}, "template": {"spec": {"replicatedJobs": [{
-                   "name": "node", "template": {
-                       "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
-                       "spec": {"template": {"spec": {"containers": [{"name": "node", "image": "x"}]}}}}}]}}}}
-    file = _write(tmp_path / "jobs.yaml", [
-        runtime,
-        _trainjob("ok-default", {"name": "torch-distributed"}),
-        _trainjob("ok-repo", {"kind": "TrainingRuntime", "name": "mine"}),
-        _trainjob("no-runtime", {"name": "torch-cuda-251"}),
-        _trainjob("bad-container", {"name": "torch-distributed"}, container="trainer"),
-        _trainjob("bad-job", {"kind": "TrainingRuntime", "name": "mine"}, job="trainer"),
-    ])
+    runtime = {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "TrainingRuntime",
+        "metadata": {"name": "mine", "namespace": "ns"},
+        "spec": {
+            "mlPolicy": {"numNodes": 1, "torch": {}},
+            "template": {
+                "spec": {
+                    "replicatedJobs": [
+                        {
+                            "name": "node",
+                            "template": {
+                                "metadata": {
+                                    "labels": {
+                                        "trainer.kubeflow.org/trainjob-ancestor-step": "trainer"
+                                    }
+                                },
+                                "spec": {
+                                    "template": {
+                                        "spec": {"containers": [{"name": "node", "image": "x"}]}
+                                    }
+                                },
+                            },
+                        }
+                    ]
+                }
+            },
+        },
+    }
+    file = _write(
+        tmp_path / "jobs.yaml",
+        [
+            runtime,
+            _trainjob("ok-default", {"name": "torch-distributed"}),
+            _trainjob("ok-repo", {"kind": "TrainingRuntime", "name": "mine"}),
+            _trainjob("no-runtime", {"name": "torch-cuda-251"}),
+            _trainjob("bad-container", {"name": "torch-distributed"}, container="trainer"),
+            _trainjob("bad-job", {"kind": "TrainingRuntime", "name": "mine"}, job="trainer"),
+        ],
+    )
     code, findings = _doctor(capsys, str(file))
     assert code == 3
     got = {(f["resourceRef"]["name"], f["field"]["path"]) for f in findings}
@@ -152,7 +225,9 @@ def test_side_by_side_both_active_is_a_warning(tmp_path, capsys):
     assert code == 3
     assert [f["tags"]["rule"] for f in findings] == ["side-by-side"]
     text = (tmp_path / "job.yaml").read_text()
-    (tmp_path / "job.yaml").write_text(text.replace("spec:\n  runtimeRef:", "spec:\n  suspend: true\n  runtimeRef:"))
+    (tmp_path / "job.yaml").write_text(
+        text.replace("spec:\n  runtimeRef:", "spec:\n  suspend: true\n  runtimeRef:")
+    )
     assert _doctor(capsys, str(tmp_path)) == (2, [])  # the PyTorchJob remains, as check says
 
 
@@ -160,11 +235,16 @@ def test_inventory_counts_by_namespace(capsys):
     assert cli.main(["doctor", "-o", "json", str(CLEAN)]) == 0
     results = json.loads(capsys.readouterr().out)["results"]
     inventory = [r["message"] for r in results if r["tags"]["rule"] == "inventory"]
-    assert inventory == ["1 TrainJob(s) in namespace team-a: " + (CLEAN / "jobs/train.yaml").as_posix() + ":1"]
+    assert inventory == [
+        "1 TrainJob(s) in namespace team-a: " + (CLEAN / "jobs/train.yaml").as_posix() + ":1"
+    ]
 
 
 @pytest.mark.skipif(not CRDS.is_dir(), reason="shared/ is not beside the repository")
-@pytest.mark.parametrize(("tag", "expected"), [("v2.0.1", "2.0"), ("v2.1.0", "2.1"), ("v2.2.1", "2.2"), ("v2.3.0", "2.3")])
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [("v2.0.1", "2.0"), ("v2.1.0", "2.1"), ("v2.2.1", "2.2"), ("v2.3.0", "2.3")],
+)
 def test_release_from_the_upstream_crd_schema(tag, expected):
     found = manifests.load(walk.files([CRDS / tag / "trainer.kubeflow.org_trainjobs.yaml"]))
     shapes = {d.version for d in release.detect(found) if d.how == "TrainJob CRD schema"}

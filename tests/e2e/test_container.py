@@ -39,7 +39,6 @@ SETUP = "run `tools/container-e2e.sh setup` (as root, with apt) to set it up"
 pytestmark = pytest.mark.e2e
 
 
-
 # --------------------------------------------------------------------------- the engine
 
 

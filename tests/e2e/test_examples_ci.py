@@ -57,7 +57,6 @@ EXTENSION_TAGS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 ANNOTATION = re.compile(r"^::(error|warning|notice) file=([^,]+),line=(\d+)")
 
 
-
 def hooks() -> list[dict[str, Any]]:
     loaded: list[dict[str, Any]] = yaml.safe_load(HOOKS.read_text())
     return loaded

@@ -78,7 +78,6 @@ data:
 """
 
 
-
 def failed(proc: subprocess.CompletedProcess[str]) -> str:
     return f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
 

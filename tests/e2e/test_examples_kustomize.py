@@ -44,7 +44,6 @@ pytestmark = [
 ]
 
 
-
 def env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **extra}
 

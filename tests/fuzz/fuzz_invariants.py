@@ -34,6 +34,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
+
 from trainjob_migrate import krm, yamlio
 from trainjob_migrate.commands import fn
 from trainjob_migrate.errors import InputError
@@ -95,7 +96,8 @@ def check(data: bytes, *, lossless: bool = True) -> Run:
     results = doc.get("results") or []
     check_stderr(first, results)
     crashes = [
-        r["message"] for r in results
+        r["message"]
+        for r in results
         if (r.get("tags") or {}).get("rule") == "internal"
         and not any(bug.search(r["message"]) for bug in KNOWN_BUGS)
     ]
@@ -244,8 +246,10 @@ def match(given: list[Any], out: list[Any], where: tuple[int, ...] = ()) -> list
     def take_added(i: int) -> list[Any]:
         nonlocal j
         taken = []
-        while j < len(out) and belongs(out[j], given[i]) and not (
-            i + 1 < len(given) and same(given[i + 1], out[j])
+        while (
+            j < len(out)
+            and belongs(out[j], given[i])
+            and not (i + 1 < len(given) and same(given[i + 1], out[j]))
         ):
             taken.append(out[j])
             j += 1
@@ -371,11 +375,15 @@ def check_lossless(conversion: Conversion, results: list[dict[str, Any]]) -> Non
         if accounted(path, value):
             continue
         # a role's template value identical to another role's is carried (or named) there
-        if path[:2] == ("spec", "pytorchReplicaSpecs") and len(path) > 3 and any(
-            other != path
-            and canon(_value(job, other)) == canon(value)
-            and accounted(other, value)
-            for other in (("spec", "pytorchReplicaSpecs", role, *path[3:]) for role in roles)
+        if (
+            path[:2] == ("spec", "pytorchReplicaSpecs")
+            and len(path) > 3
+            and any(
+                other != path
+                and canon(_value(job, other)) == canon(value)
+                and accounted(other, value)
+                for other in (("spec", "pytorchReplicaSpecs", role, *path[3:]) for role in roles)
+            )
         ):
             continue
         raise AssertionError(
@@ -398,13 +406,21 @@ def by_design(job: Mapping[str, Any], path: tuple[Any, ...], value: Any) -> bool
         or (role_field and path[3] == "restartPolicy" and value == "OnFailure")
         # cleanPodPolicy None is what v2 does; the v1 operator's own managedBy is the default
         or (path == ("spec", "runPolicy", "cleanPodPolicy") and value == "None")
-        or (path == ("spec", "runPolicy", "managedBy")
-            and value == "kubeflow.org/training-operator")
+        or (
+            path == ("spec", "runPolicy", "managedBy") and value == "kubeflow.org/training-operator"
+        )
         # nprocPerNode loses to a torchrun --nproc-per-node flag (as in v1), named when removed
-        or (path in (("spec", "nprocPerNode"), ("spec", "elasticPolicy", "nProcPerNode"))
-            and _has_nproc_flag(job))
+        or (
+            path in (("spec", "nprocPerNode"), ("spec", "elasticPolicy", "nProcPerNode"))
+            and _has_nproc_flag(job)
+        )
         # the container named pytorch becomes the runtime's container node
-        or (len(path) >= 2 and path[-1] == "name" and value == "pytorch" and path[-3] == "containers")
+        or (
+            len(path) >= 2
+            and path[-1] == "name"
+            and value == "pytorch"
+            and path[-3] == "containers"
+        )
     )
 
 

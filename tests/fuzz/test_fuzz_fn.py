@@ -36,6 +36,7 @@ import yaml
 from fuzz_invariants import Run, check
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
+
 from trainjob_migrate import yamlio
 
 # See tests/test_property_lossless.py: libcst's import warning would hide a failure.
@@ -53,8 +54,11 @@ FUZZ = settings(
     database=None,  # nothing written into the repository
     derandomize=not LONG,  # CI: the same examples every run; the long run explores
     print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
@@ -63,20 +67,81 @@ HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 # values of any type, tricky strings first
 
 TRICKY = [
-    "", " ", "yes", "on", "off", "y", "n", "NO", "null", "~", "true", "False", "1.0", "1e3",
-    "-.5", ".inf", ".nan", "0x1F", "017", "0o17", "1_000", "1:30", "=", "<<", "-", "- x",
-    "a: b", "{x}", "[x]", "&a", "*a", "!!str", "!x", "%YAML", "#c", "x # c", "---", "...",
-    "'", '"', "\\", "|", ">", "line1\nline2", "trail\n", "two\n\n", " lead", "tab\t",
-    "é€😀", "\u2028", "\x85", "\ufeff", "$(MASTER_ADDR)", "2025-09-10T05:19:30Z", "0",
-    "pytorch", "node", "torchrun", "gpu", "auto", "cpu", "Never", "OnFailure", "ExitCode",
+    "",
+    " ",
+    "yes",
+    "on",
+    "off",
+    "y",
+    "n",
+    "NO",
+    "null",
+    "~",
+    "true",
+    "False",
+    "1.0",
+    "1e3",
+    "-.5",
+    ".inf",
+    ".nan",
+    "0x1F",
+    "017",
+    "0o17",
+    "1_000",
+    "1:30",
+    "=",
+    "<<",
+    "-",
+    "- x",
+    "a: b",
+    "{x}",
+    "[x]",
+    "&a",
+    "*a",
+    "!!str",
+    "!x",
+    "%YAML",
+    "#c",
+    "x # c",
+    "---",
+    "...",
+    "'",
+    '"',
+    "\\",
+    "|",
+    ">",
+    "line1\nline2",
+    "trail\n",
+    "two\n\n",
+    " lead",
+    "tab\t",
+    "é€😀",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    "$(MASTER_ADDR)",
+    "2025-09-10T05:19:30Z",
+    "0",
+    "pytorch",
+    "node",
+    "torchrun",
+    "gpu",
+    "auto",
+    "cpu",
+    "Never",
+    "OnFailure",
+    "ExitCode",
 ]
 STRINGS = st.one_of(
     st.sampled_from(TRICKY),
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8),
 )
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**63), 2**63),
-    st.floats(allow_nan=True, allow_infinity=True), STRINGS,
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**63),
+    st.floats(allow_nan=True, allow_infinity=True),
+    STRINGS,
 )
 KEYS = st.one_of(st.sampled_from(["name", "image", "a.b/c", "", "<<", "0", "x"]), STRINGS)
 ANY = st.recursive(
@@ -98,9 +163,12 @@ PATHS = st.sampled_from(
 ANNOTATIONS = st.dictionaries(
     st.sampled_from(
         [
-            "config.kubernetes.io/path", "config.kubernetes.io/index",
-            "internal.config.kubernetes.io/path", "internal.config.kubernetes.io/index",
-            "trainjob-migrate.dev/converted-from", "kubectl.kubernetes.io/last-applied-configuration",
+            "config.kubernetes.io/path",
+            "config.kubernetes.io/index",
+            "internal.config.kubernetes.io/path",
+            "internal.config.kubernetes.io/index",
+            "trainjob-migrate.dev/converted-from",
+            "kubectl.kubernetes.io/last-applied-configuration",
             "example.com/note",
         ]
     ),
@@ -121,9 +189,22 @@ METADATA = st.fixed_dictionaries(
 )
 COMMANDS = st.lists(
     st.sampled_from(
-        ["torchrun", "python", "train.py", "--nnodes=2", "--nproc-per-node", "4",
-         "--nproc_per_node=gpu", "--standalone", "--rdzv-backend=c10d", "-m", "bash", "-c",
-         "torchrun --nnodes 2 t.py", "$(RANK)"]
+        [
+            "torchrun",
+            "python",
+            "train.py",
+            "--nnodes=2",
+            "--nproc-per-node",
+            "4",
+            "--nproc_per_node=gpu",
+            "--standalone",
+            "--rdzv-backend=c10d",
+            "-m",
+            "bash",
+            "-c",
+            "torchrun --nnodes 2 t.py",
+            "$(RANK)",
+        ]
     ),
     max_size=5,
 )
@@ -137,12 +218,18 @@ ENV = st.lists(
 RESOURCES = st.fixed_dictionaries(
     {},
     optional={
-        "limits": maybe(st.dictionaries(st.sampled_from(["cpu", "memory", "nvidia.com/gpu",
-                                                          "amd.com/gpu"]),
-                                        st.one_of(st.sampled_from(["1", "2Gi", "500m"]),
-                                                  st.integers(0, 8)), max_size=2)),
-        "requests": maybe(st.dictionaries(st.sampled_from(["cpu", "memory"]),
-                                          st.sampled_from(["1", "2Gi"]), max_size=2)),
+        "limits": maybe(
+            st.dictionaries(
+                st.sampled_from(["cpu", "memory", "nvidia.com/gpu", "amd.com/gpu"]),
+                st.one_of(st.sampled_from(["1", "2Gi", "500m"]), st.integers(0, 8)),
+                max_size=2,
+            )
+        ),
+        "requests": maybe(
+            st.dictionaries(
+                st.sampled_from(["cpu", "memory"]), st.sampled_from(["1", "2Gi"]), max_size=2
+            )
+        ),
     },
 )
 CONTAINER = st.fixed_dictionaries(
@@ -153,8 +240,12 @@ CONTAINER = st.fixed_dictionaries(
         "args": maybe(COMMANDS),
         "env": maybe(ENV),
         "resources": maybe(RESOURCES),
-        "volumeMounts": maybe(st.lists(st.fixed_dictionaries(
-            {"name": st.just("data"), "mountPath": st.just("/data")}), max_size=1)),
+        "volumeMounts": maybe(
+            st.lists(
+                st.fixed_dictionaries({"name": st.just("data"), "mountPath": st.just("/data")}),
+                max_size=1,
+            )
+        ),
         "ports": ANY,
         "securityContext": ANY,
         "workingDir": STRINGS,
@@ -164,8 +255,12 @@ POD_SPEC = st.fixed_dictionaries(
     {"containers": maybe(st.lists(CONTAINER, max_size=3))},
     optional={
         "initContainers": maybe(st.lists(CONTAINER, max_size=1)),
-        "volumes": maybe(st.lists(st.fixed_dictionaries(
-            {"name": st.just("data"), "emptyDir": st.just({})}), max_size=1)),
+        "volumes": maybe(
+            st.lists(
+                st.fixed_dictionaries({"name": st.just("data"), "emptyDir": st.just({})}),
+                max_size=1,
+            )
+        ),
         "nodeSelector": maybe(st.dictionaries(KEYS, STRINGS, max_size=2)),
         "tolerations": ANY,
         "restartPolicy": maybe(st.sampled_from(["Never", "OnFailure", "Always"])),
@@ -185,39 +280,69 @@ REPLICA = st.fixed_dictionaries(
     optional={
         "replicas": maybe(st.integers(-1, 5)),
         "restartPolicy": maybe(st.sampled_from(["Never", "OnFailure", "Always", "ExitCode"])),
-        "template": maybe(st.fixed_dictionaries(
-            {}, optional={"metadata": maybe(st.fixed_dictionaries(
-                {}, optional={"labels": ANY, "annotations": ANY})),
-                "spec": maybe(POD_SPEC)})),
+        "template": maybe(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "metadata": maybe(
+                        st.fixed_dictionaries({}, optional={"labels": ANY, "annotations": ANY})
+                    ),
+                    "spec": maybe(POD_SPEC),
+                },
+            )
+        ),
     },
 )
 SPEC = st.fixed_dictionaries(
-    {"pytorchReplicaSpecs": maybe(st.dictionaries(
-        st.sampled_from(["Master", "Worker", "master", "worker", "Launcher", "WORKER"]),
-        REPLICA, max_size=3))},
+    {
+        "pytorchReplicaSpecs": maybe(
+            st.dictionaries(
+                st.sampled_from(["Master", "Worker", "master", "worker", "Launcher", "WORKER"]),
+                REPLICA,
+                max_size=3,
+            )
+        )
+    },
     optional={
-        "runPolicy": maybe(st.fixed_dictionaries({}, optional={
-            "suspend": maybe(st.booleans()),
-            "backoffLimit": maybe(st.integers(0, 5)),
-            "activeDeadlineSeconds": maybe(st.integers(-1, 10**6)),
-            "ttlSecondsAfterFinished": maybe(st.integers(0, 100)),
-            "cleanPodPolicy": maybe(st.sampled_from(["None", "All", "Running"])),
-            "managedBy": maybe(st.sampled_from(["kueue.x-k8s.io/multikueue", "x"])),
-            "schedulingPolicy": ANY,
-        })),
-        "elasticPolicy": maybe(st.fixed_dictionaries({}, optional={
-            "minReplicas": maybe(st.integers(0, 4)), "maxReplicas": maybe(st.integers(0, 8)),
-            "rdzvBackend": STRINGS, "nProcPerNode": maybe(st.integers(0, 8)),
-            "metrics": ANY,
-        })),
-        "nprocPerNode": maybe(st.one_of(st.sampled_from(["auto", "cpu", "gpu", "4", "x"]),
-                                        st.integers(-1, 8))),
+        "runPolicy": maybe(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "suspend": maybe(st.booleans()),
+                    "backoffLimit": maybe(st.integers(0, 5)),
+                    "activeDeadlineSeconds": maybe(st.integers(-1, 10**6)),
+                    "ttlSecondsAfterFinished": maybe(st.integers(0, 100)),
+                    "cleanPodPolicy": maybe(st.sampled_from(["None", "All", "Running"])),
+                    "managedBy": maybe(st.sampled_from(["kueue.x-k8s.io/multikueue", "x"])),
+                    "schedulingPolicy": ANY,
+                },
+            )
+        ),
+        "elasticPolicy": maybe(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "minReplicas": maybe(st.integers(0, 4)),
+                    "maxReplicas": maybe(st.integers(0, 8)),
+                    "rdzvBackend": STRINGS,
+                    "nProcPerNode": maybe(st.integers(0, 8)),
+                    "metrics": ANY,
+                },
+            )
+        ),
+        "nprocPerNode": maybe(
+            st.one_of(st.sampled_from(["auto", "cpu", "gpu", "4", "x"]), st.integers(-1, 8))
+        ),
     },
 )
 PYTORCHJOB = st.fixed_dictionaries(
     {
-        "apiVersion": st.one_of(st.just("kubeflow.org/v1"), st.just("kubeflow.org/v1"),
-                                st.sampled_from(["kubeflow.org/v2beta1", "kubeflow.org"]), ANY),
+        "apiVersion": st.one_of(
+            st.just("kubeflow.org/v1"),
+            st.just("kubeflow.org/v1"),
+            st.sampled_from(["kubeflow.org/v2beta1", "kubeflow.org"]),
+            ANY,
+        ),
         "kind": st.just("PyTorchJob"),
         "metadata": maybe(METADATA),
         "spec": maybe(SPEC),
@@ -233,39 +358,92 @@ TRAINJOB = st.fixed_dictionaries(
     }
 )
 OTHER = st.one_of(
-    st.fixed_dictionaries({"apiVersion": st.just("v1"), "kind": st.just("ConfigMap"),
-                           "metadata": METADATA, "data": maybe(st.dictionaries(KEYS, STRINGS))}),
+    st.fixed_dictionaries(
+        {
+            "apiVersion": st.just("v1"),
+            "kind": st.just("ConfigMap"),
+            "metadata": METADATA,
+            "data": maybe(st.dictionaries(KEYS, STRINGS)),
+        }
+    ),
     st.dictionaries(KEYS, ANY, max_size=4),
     SCALARS,
     st.lists(ANY, max_size=2),
 )
 LEAF_ITEMS = st.one_of(PYTORCHJOB, PYTORCHJOB, TRAINJOB, OTHER)
 LIST_ITEM = st.fixed_dictionaries(
-    {"apiVersion": st.sampled_from(["v1", "kubeflow.org/v1"]),
-     "kind": st.sampled_from(["List", "PyTorchJobList"]),
-     "items": st.lists(LEAF_ITEMS, max_size=3)},
+    {
+        "apiVersion": st.sampled_from(["v1", "kubeflow.org/v1"]),
+        "kind": st.sampled_from(["List", "PyTorchJobList"]),
+        "items": st.lists(LEAF_ITEMS, max_size=3),
+    },
     optional={"metadata": METADATA},
 )
 OPTIONS = st.dictionaries(
-    st.sampled_from(["targetVersion", "mode", "nameSuffix", "elastic", "launchEnv",
-                     "templateMismatch", "generateRuntime", "strict", "runtimeName",
-                     "runtimeKind", "unknown"]),
+    st.sampled_from(
+        [
+            "targetVersion",
+            "mode",
+            "nameSuffix",
+            "elastic",
+            "launchEnv",
+            "templateMismatch",
+            "generateRuntime",
+            "strict",
+            "runtimeName",
+            "runtimeKind",
+            "unknown",
+        ]
+    ),
     st.one_of(
-        st.sampled_from(["2.0", "2.1", "2.2", "2.3", "3.0", "replace", "side-by-side", "report",
-                         "-v2", "fixed", "error", "torchrun", "none", "v1-compat", "master",
-                         "worker", "true", "false", "TrainingRuntime", "x"]),
-        st.booleans(), st.floats(2.0, 2.3), ANY,
+        st.sampled_from(
+            [
+                "2.0",
+                "2.1",
+                "2.2",
+                "2.3",
+                "3.0",
+                "replace",
+                "side-by-side",
+                "report",
+                "-v2",
+                "fixed",
+                "error",
+                "torchrun",
+                "none",
+                "v1-compat",
+                "master",
+                "worker",
+                "true",
+                "false",
+                "TrainingRuntime",
+                "x",
+            ]
+        ),
+        st.booleans(),
+        st.floats(2.0, 2.3),
+        ANY,
     ),
     max_size=4,
 )
 FUNCTION_CONFIG = st.one_of(
     st.none(),
-    st.fixed_dictionaries({"apiVersion": st.just("v1"), "kind": st.just("ConfigMap"),
-                           "metadata": st.just({"name": "fn"}),
-                           "data": OPTIONS.map(lambda o: {k: str(v) for k, v in o.items()})}),
-    st.fixed_dictionaries({"apiVersion": st.just("fn.trainjob-migrate.dev/v1alpha1"),
-                           "kind": st.just("TrainJobMigration"),
-                           "metadata": st.just({"name": "fn"}), "spec": OPTIONS}),
+    st.fixed_dictionaries(
+        {
+            "apiVersion": st.just("v1"),
+            "kind": st.just("ConfigMap"),
+            "metadata": st.just({"name": "fn"}),
+            "data": OPTIONS.map(lambda o: {k: str(v) for k, v in o.items()}),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "apiVersion": st.just("fn.trainjob-migrate.dev/v1alpha1"),
+            "kind": st.just("TrainJobMigration"),
+            "metadata": st.just({"name": "fn"}),
+            "spec": OPTIONS,
+        }
+    ),
     ANY,
 )
 
@@ -273,8 +451,11 @@ FUNCTION_CONFIG = st.one_of(
 @st.composite
 def resource_lists(draw: st.DrawFn) -> bytes:
     items = draw(st.lists(st.one_of(LEAF_ITEMS, LEAF_ITEMS, LEAF_ITEMS, LIST_ITEM), max_size=4))
-    rl: dict[str, Any] = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
-                          "items": items}
+    rl: dict[str, Any] = {
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": items,
+    }
     config = draw(FUNCTION_CONFIG)
     if config is not None:
         rl["functionConfig"] = config
@@ -322,19 +503,58 @@ def _corpus() -> list[str]:
             body = path.read_text()
             # the file as written (comments, quotes, flow style), as items of a ResourceList
             docs = [d for d in body.split("\n---\n") if d.strip()]
-            items = "".join(
-                "- " + "\n  ".join(d.strip("\n").split("\n")) + "\n" for d in docs
-            )
+            items = "".join("- " + "\n  ".join(d.strip("\n").split("\n")) + "\n" for d in docs)
             texts.append(HEADER + "items:\n" + items)
     return texts
 
 
 CORPUS = _corpus()
 TOKENS = [
-    " ", "  ", "\n", "- ", ": ", "-", ":", "#", "&a ", "*a", "!!binary ", "!x ", "<<: *a",
-    "{", "}", "[", "]", ",", "'", '"', "|", "|+", ">-", "\t", "\r", "\r\n", "\x85", "\u2028",
-    "\ufeff", "\x00", "%", "---\n", "...\n", "? ", "null", "~", "1:30", "0x", "é", "\\",
-    "kind: PyTorchJob", "apiVersion: kubeflow.org/v1", "items:", "name: pytorch", "replicas: ",
+    " ",
+    "  ",
+    "\n",
+    "- ",
+    ": ",
+    "-",
+    ":",
+    "#",
+    "&a ",
+    "*a",
+    "!!binary ",
+    "!x ",
+    "<<: *a",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "'",
+    '"',
+    "|",
+    "|+",
+    ">-",
+    "\t",
+    "\r",
+    "\r\n",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "\x00",
+    "%",
+    "---\n",
+    "...\n",
+    "? ",
+    "null",
+    "~",
+    "1:30",
+    "0x",
+    "é",
+    "\\",
+    "kind: PyTorchJob",
+    "apiVersion: kubeflow.org/v1",
+    "items:",
+    "name: pytorch",
+    "replicas: ",
 ]
 
 
@@ -347,7 +567,7 @@ def mutated(draw: st.DrawFn) -> bytes:
         if op == "insert":
             text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at:]
         elif op == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 40)):]
+            text = text[:at] + text[at + draw(st.integers(1, 40)) :]
         elif op == "cut":
             text = text[:at]
         else:
@@ -384,13 +604,15 @@ def test_every_prefix_of_a_real_resource_list(index: int) -> None:
 # garbage
 
 
-@given(st.one_of(
-    st.binary(max_size=300),
-    st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
-    st.lists(st.sampled_from([*TOKENS, "a", "b", "1", "x: y"]), max_size=40).map(
-        lambda parts: (HEADER + "items:\n" + "".join(parts)).encode("utf-8", "surrogatepass")
-    ),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.lists(st.sampled_from([*TOKENS, "a", "b", "1", "x: y"]), max_size=40).map(
+            lambda parts: (HEADER + "items:\n" + "".join(parts)).encode("utf-8", "surrogatepass")
+        ),
+    )
+)
 @FUZZ
 def test_garbage(data: bytes) -> None:
     note(repr(data))
@@ -410,7 +632,10 @@ def test_the_process_gives_the_same_bytes_as_in_process(index: int) -> None:
     for seed in ("1", "2"):
         proc = subprocess.run(
             [sys.executable, "-m", "trainjob_migrate", "fn"],
-            input=data, capture_output=True, timeout=120, check=False,
+            input=data,
+            capture_output=True,
+            timeout=120,
+            check=False,
             env={**os.environ, "PYTHONHASHSEED": seed},
         )
         assert proc.returncode == expected.code

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from trainjob_migrate import validation, yamlio
 from trainjob_migrate.commands import fn
 
@@ -73,9 +74,7 @@ def run_fn(text: str) -> tuple[str, str, int]:
     return stdout.getvalue(), stderr.getvalue(), code
 
 
-@pytest.mark.parametrize(
-    ("case", "target"), _runs(), ids=[f"{c.name}@{t}" for c, t in _runs()]
-)
+@pytest.mark.parametrize(("case", "target"), _runs(), ids=[f"{c.name}@{t}" for c, t in _runs()])
 def test_golden(case: Path, target: str) -> None:
     out, err, code = run_fn(_resource_list(case, target))
     expected_file = case / f"_expected.{target}.yaml"
@@ -91,9 +90,7 @@ def test_golden(case: Path, target: str) -> None:
         assert err.count("[error]") == sum(r["severity"] == "error" for r in results)
 
 
-@pytest.mark.parametrize(
-    ("case", "target"), _runs(), ids=[f"{c.name}@{t}" for c, t in _runs()]
-)
+@pytest.mark.parametrize(("case", "target"), _runs(), ids=[f"{c.name}@{t}" for c, t in _runs()])
 def test_golden_output_is_stable(case: Path, target: str) -> None:
     """Running the function on its own output changes no item (idempotence)."""
     expected = yaml.safe_load((case / f"_expected.{target}.yaml").read_text())
@@ -120,19 +117,23 @@ def _emitted() -> list[tuple[str, str, dict[str, Any]]]:
     return found
 
 
-@pytest.mark.parametrize(("run", "target", "obj"), _emitted(), ids=lambda v: v if isinstance(v, str) else "")
-def test_emitted_objects_validate_against_upstream_schema(run: str, target: str, obj: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("run", "target", "obj"), _emitted(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_emitted_objects_validate_against_upstream_schema(
+    run: str, target: str, obj: dict[str, Any]
+) -> None:
     if target == "detect":
         target = obj["metadata"]["annotations"]["trainjob-migrate.dev/target-version"]
-    schema = (
-        f"trainjob-{target}" if obj["kind"] == "TrainJob" else f"{obj['kind'].lower()}-2.3"
-    )
+    schema = f"trainjob-{target}" if obj["kind"] == "TrainJob" else f"{obj['kind'].lower()}-2.3"
     assert validation.validate(obj, schema) == []
     assert "initializer" not in obj["spec"]  # b.1 row 45: never for torch-distributed
 
 
 def test_every_mapping_row_is_exercised() -> None:
-    covered = {row for case in CASES.iterdir() if case.is_dir() for row in _case_meta(case).get("rows", [])}
+    covered = {
+        row for case in CASES.iterdir() if case.is_dir() for row in _case_meta(case).get("rows", [])
+    }
     assert ALL_ROWS - covered == set()
 
 

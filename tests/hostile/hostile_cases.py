@@ -47,8 +47,13 @@ def rl(items: str) -> bytes:
 
 
 def billion_laughs() -> bytes:
-    lines = ["- apiVersion: v1", "  kind: ConfigMap", "  metadata: {name: lol}", "  data:",
-             '    a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = [
+        "- apiVersion: v1",
+        "  kind: ConfigMap",
+        "  metadata: {name: lol}",
+        "  data:",
+        '    a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
     for i in range(1, 10):
         refs = ",".join([f"*a{i - 1}"] * 9)
         lines.append(f"    a{i}: &a{i} [{refs}]")
@@ -128,13 +133,19 @@ def tag(text: str) -> Callable[[], bytes]:
 
 
 def duplicate_key_yaml() -> bytes:
-    return rl(JOB.replace("  metadata: {name: job, namespace: ml}",
-                          "  metadata: {name: job, namespace: ml, name: other}"))
+    return rl(
+        JOB.replace(
+            "  metadata: {name: job, namespace: ml}",
+            "  metadata: {name: job, namespace: ml, name: other}",
+        )
+    )
 
 
 def duplicate_key_json() -> bytes:
-    return (b'{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": '
-            b'[{"kind": "ConfigMap", "metadata": {"name": "a", "name": "b"}}]}')
+    return (
+        b'{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": '
+        b'[{"kind": "ConfigMap", "metadata": {"name": "a", "name": "b"}}]}'
+    )
 
 
 def latin1() -> bytes:
@@ -205,91 +216,204 @@ def kept_block_scalar() -> bytes:
 
 
 def json_trailing_newlines() -> bytes:
-    return json.dumps({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
-                       "items": [{"kind": "ConfigMap", "data": {"x": "a\n\n"}}, {"kind": "B"}]}
-                      ).encode()
+    return json.dumps(
+        {
+            "apiVersion": "config.kubernetes.io/v1",
+            "kind": "ResourceList",
+            "items": [{"kind": "ConfigMap", "data": {"x": "a\n\n"}}, {"kind": "B"}],
+        }
+    ).encode()
 
 
 def control_chars_in_name() -> bytes:
-    return rl(JOB.replace("name: job,", 'name: "job\\nforged line \\e[31m",')
-              .replace("image: example.com/train:1", "image: 1"))
+    return rl(
+        JOB.replace("name: job,", 'name: "job\\nforged line \\e[31m",').replace(
+            "image: example.com/train:1", "image: 1"
+        )
+    )
 
 
 def path_escape_annotation() -> bytes:
-    return rl(JOB.replace(
-        "metadata: {name: job, namespace: ml}",
-        "metadata: {name: job, namespace: ml, annotations: "
-        "{config.kubernetes.io/path: ../../etc/passwd, config.kubernetes.io/index: '0'}}",
-    ) + "- kind: ConfigMap\n  metadata:\n    name: abs\n    annotations:\n"
-        "      config.kubernetes.io/path: /etc/cron.d/x\n")
+    return rl(
+        JOB.replace(
+            "metadata: {name: job, namespace: ml}",
+            "metadata: {name: job, namespace: ml, annotations: "
+            "{config.kubernetes.io/path: ../../etc/passwd, config.kubernetes.io/index: '0'}}",
+        )
+        + "- kind: ConfigMap\n  metadata:\n    name: abs\n    annotations:\n"
+        "      config.kubernetes.io/path: /etc/cron.d/x\n"
+    )
 
 
 CASES = [
-    Case("billion-laughs", "9 levels of 9 aliases (10^9 strings once written out)",
-         billion_laughs, r"aliases expand the document by more than 100000 nodes"),
-    Case("quadratic-aliases", "a 20 000-item list aliased 100 times",
-         quadratic_aliases, r"aliases expand the document by more than 100000 nodes"),
-    Case("modest-aliases", "one pod template aliased by Master and Worker (as people write)",
-         modest_aliases, None),
-    Case("recursive-alias", "an alias inside its own anchor", recursive_alias,
-         r"alias \*loop refers to the node that contains it"),
-    Case("deep-flow-100k", "[[[...]]] nested 100 000 deep (used to crash: C stack overflow)",
-         # libyaml >= 0.2.5 as PyYAML 6.0.4 bundles it refuses flow nesting itself, first
-         deep("flow", 100_000), r"nesting deeper than 200 levels|exceeded maximum nesting depth"),
-    Case("deep-block-100k", "'- - - ... x' nested 100 000 deep (used to crash: segfault)",
-         deep("block", 100_000), r"nesting deeper than 200 levels"),
-    Case("deep-json-100k", "JSON [[[...]]] 100 000 deep (used to: internal error, exit 3)",
-         deep("json", 100_000), r"nesting deeper than 200 levels"),
-    Case("deep-json-500", "JSON nested 500 deep (json module reads it; over the limit)",
-         deep("json", 500), r"nesting deeper than 200 levels"),
-    Case("deep-via-alias", "two 150- and 100-deep parts, one aliased into the other",
-         deep_via_alias, r"alias \*a makes the document nest deeper than 200 levels"),
-    Case("depth-limit-passthrough", "a ConfigMap exactly at the depth limit (200)",
-         at_depth_limit_passthrough, None),
-    Case("depth-limit-in-job", "a PyTorchJob with an unknown field down to the depth limit",
-         at_depth_limit_in_a_job, None),
-    Case("depth-limit-written-out", "at the depth limit through an alias (written out)",
-         at_depth_limit_with_alias, None),
-    Case("python-object-tag", "!!python/object/apply:os.system [...]", python_tag,
-         r"YAML tag '!!python/object/apply:os.system' is not supported"),
+    Case(
+        "billion-laughs",
+        "9 levels of 9 aliases (10^9 strings once written out)",
+        billion_laughs,
+        r"aliases expand the document by more than 100000 nodes",
+    ),
+    Case(
+        "quadratic-aliases",
+        "a 20 000-item list aliased 100 times",
+        quadratic_aliases,
+        r"aliases expand the document by more than 100000 nodes",
+    ),
+    Case(
+        "modest-aliases",
+        "one pod template aliased by Master and Worker (as people write)",
+        modest_aliases,
+        None,
+    ),
+    Case(
+        "recursive-alias",
+        "an alias inside its own anchor",
+        recursive_alias,
+        r"alias \*loop refers to the node that contains it",
+    ),
+    Case(
+        "deep-flow-100k",
+        "[[[...]]] nested 100 000 deep (used to crash: C stack overflow)",
+        # libyaml >= 0.2.5 as PyYAML 6.0.4 bundles it refuses flow nesting itself, first
+        deep("flow", 100_000),
+        r"nesting deeper than 200 levels|exceeded maximum nesting depth",
+    ),
+    Case(
+        "deep-block-100k",
+        "'- - - ... x' nested 100 000 deep (used to crash: segfault)",
+        deep("block", 100_000),
+        r"nesting deeper than 200 levels",
+    ),
+    Case(
+        "deep-json-100k",
+        "JSON [[[...]]] 100 000 deep (used to: internal error, exit 3)",
+        deep("json", 100_000),
+        r"nesting deeper than 200 levels",
+    ),
+    Case(
+        "deep-json-500",
+        "JSON nested 500 deep (json module reads it; over the limit)",
+        deep("json", 500),
+        r"nesting deeper than 200 levels",
+    ),
+    Case(
+        "deep-via-alias",
+        "two 150- and 100-deep parts, one aliased into the other",
+        deep_via_alias,
+        r"alias \*a makes the document nest deeper than 200 levels",
+    ),
+    Case(
+        "depth-limit-passthrough",
+        "a ConfigMap exactly at the depth limit (200)",
+        at_depth_limit_passthrough,
+        None,
+    ),
+    Case(
+        "depth-limit-in-job",
+        "a PyTorchJob with an unknown field down to the depth limit",
+        at_depth_limit_in_a_job,
+        None,
+    ),
+    Case(
+        "depth-limit-written-out",
+        "at the depth limit through an alias (written out)",
+        at_depth_limit_with_alias,
+        None,
+    ),
+    Case(
+        "python-object-tag",
+        "!!python/object/apply:os.system [...]",
+        python_tag,
+        r"YAML tag '!!python/object/apply:os.system' is not supported",
+    ),
     Case("binary-tag", "!!binary", tag("!!binary aGVsbG8="), r"YAML tag '!!binary'"),
     Case("set-tag", "!!set", tag("!!set {a, b}"), r"YAML tag '!!set'"),
-    Case("timestamp-tag", "!!timestamp (would be a datetime)",
-         tag("!!timestamp 2025-01-01"), r"YAML tag '!!timestamp'"),
-    Case("custom-tag", "!Ref (CloudFormation-style local tag)", tag("!Ref thing"),
-         r"YAML tag '!Ref'"),
-    Case("duplicate-key-yaml", "metadata with name twice (YAML)", duplicate_key_yaml,
-         r"duplicate key 'name'"),
-    Case("duplicate-key-json", "metadata with name twice (JSON)", duplicate_key_json,
-         r"duplicate key 'name'"),
+    Case(
+        "timestamp-tag",
+        "!!timestamp (would be a datetime)",
+        tag("!!timestamp 2025-01-01"),
+        r"YAML tag '!!timestamp'",
+    ),
+    Case(
+        "custom-tag", "!Ref (CloudFormation-style local tag)", tag("!Ref thing"), r"YAML tag '!Ref'"
+    ),
+    Case(
+        "duplicate-key-yaml",
+        "metadata with name twice (YAML)",
+        duplicate_key_yaml,
+        r"duplicate key 'name'",
+    ),
+    Case(
+        "duplicate-key-json",
+        "metadata with name twice (JSON)",
+        duplicate_key_json,
+        r"duplicate key 'name'",
+    ),
     Case("latin-1", "Latin-1 bytes (é as 0xE9)", latin1, r"input is not UTF-8 \(byte \d+\)"),
     Case("utf-16", "UTF-16 with its BOM", utf16, r"input is not UTF-8 \(byte 0\)"),
     Case("utf-8-bom", "a UTF-8 byte-order mark first", bom, None),
     Case("crlf", "CRLF line breaks", crlf, None),
-    Case("nul-raw", "a raw NUL byte in a value", nul_raw,
-         r"unacceptable character #x0000"),
+    Case("nul-raw", "a raw NUL byte in a value", nul_raw, r"unacceptable character #x0000"),
     Case("nul-escaped", 'an escaped NUL ("a\\0b")', nul_escaped, None),
-    Case("huge-int", "an integer of 5000 digits", huge_int,
-         r"cannot read '9+\.\.\.' as an integer"),
-    Case("bad-int-tag", "!!int forty-two", bad_int_tag,
-         r"cannot read 'forty-two' as an integer"),
-    Case("lone-surrogate", 'JSON "\\ud800"', lone_surrogate,
-         r"found invalid Unicode character escape code"),
-    Case("kept-block-scalar", "a |+ block scalar ends an item (lost its blank lines before)",
-         kept_block_scalar, None),
-    Case("json-trailing-newlines", "JSON string 'a\\n\\n' (was written as invalid YAML)",
-         json_trailing_newlines, None),
-    Case("control-chars-in-name", "a job name with a line break and a terminal escape",
-         control_chars_in_name, None),
-    Case("path-escape-annotations", "path annotations ../../etc/passwd and /etc/cron.d/x",
-         path_escape_annotation, None),
-    Case("dense-nodes-1mb-limit", "140 001 nodes in 210 KB, with a 1 MiB limit",
-         dense_nodes, r"more than 65536 YAML nodes",
-         env={"TRAINJOB_MIGRATE_MAX_INPUT_MB": "1"}),
-    Case("100MB", "100 MiB of ConfigMaps", big(100), r"it is 100\.0 MiB, over the limit of 32",
-         heavy=True),
-    Case("jobs-19MB", "19 MiB of PyTorchJobs (2.07 M nodes, just under the node limit), "
-         "all converted", realistic(19), None, heavy=True),
-    Case("jobs-28MB", "28 MiB of PyTorchJobs (over the node limit, under the size limit)",
-         realistic(28), r"more than 2097152 YAML nodes", heavy=True),
+    Case(
+        "huge-int", "an integer of 5000 digits", huge_int, r"cannot read '9+\.\.\.' as an integer"
+    ),
+    Case("bad-int-tag", "!!int forty-two", bad_int_tag, r"cannot read 'forty-two' as an integer"),
+    Case(
+        "lone-surrogate",
+        'JSON "\\ud800"',
+        lone_surrogate,
+        r"found invalid Unicode character escape code",
+    ),
+    Case(
+        "kept-block-scalar",
+        "a |+ block scalar ends an item (lost its blank lines before)",
+        kept_block_scalar,
+        None,
+    ),
+    Case(
+        "json-trailing-newlines",
+        "JSON string 'a\\n\\n' (was written as invalid YAML)",
+        json_trailing_newlines,
+        None,
+    ),
+    Case(
+        "control-chars-in-name",
+        "a job name with a line break and a terminal escape",
+        control_chars_in_name,
+        None,
+    ),
+    Case(
+        "path-escape-annotations",
+        "path annotations ../../etc/passwd and /etc/cron.d/x",
+        path_escape_annotation,
+        None,
+    ),
+    Case(
+        "dense-nodes-1mb-limit",
+        "140 001 nodes in 210 KB, with a 1 MiB limit",
+        dense_nodes,
+        r"more than 65536 YAML nodes",
+        env={"TRAINJOB_MIGRATE_MAX_INPUT_MB": "1"},
+    ),
+    Case(
+        "100MB",
+        "100 MiB of ConfigMaps",
+        big(100),
+        r"it is 100\.0 MiB, over the limit of 32",
+        heavy=True,
+    ),
+    Case(
+        "jobs-19MB",
+        "19 MiB of PyTorchJobs (2.07 M nodes, just under the node limit), all converted",
+        realistic(19),
+        None,
+        heavy=True,
+    ),
+    Case(
+        "jobs-28MB",
+        "28 MiB of PyTorchJobs (over the node limit, under the size limit)",
+        realistic(28),
+        r"more than 2097152 YAML nodes",
+        heavy=True,
+    ),
 ]

@@ -22,23 +22,33 @@ from hostile_cases import CASES, Case
 
 
 def measure(stdin_path: str, env: dict[str, str]) -> tuple[int, str, str, float, int]:
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, Path(
-        stdin_path
-    ).open("rb") as stdin:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        Path(stdin_path).open("rb") as stdin,
+    ):
         start = time.perf_counter()
         pid = os.fork()
         if pid == 0:  # the child: exactly what kpt runs
             os.dup2(stdin.fileno(), 0)
             os.dup2(out.fileno(), 1)
             os.dup2(err.fileno(), 2)
-            os.execvpe(sys.executable, [sys.executable, "-m", "trainjob_migrate", "fn"],
-                       {**os.environ, **env})
+            os.execvpe(
+                sys.executable,
+                [sys.executable, "-m", "trainjob_migrate", "fn"],
+                {**os.environ, **env},
+            )
         _, status, usage = os.wait4(pid, 0)
         elapsed = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
-        return (os.waitstatus_to_exitcode(status), out.read().decode("utf-8", "replace"),
-                err.read().decode("utf-8", "replace"), elapsed, usage.ru_maxrss)
+        return (
+            os.waitstatus_to_exitcode(status),
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            elapsed,
+            usage.ru_maxrss,
+        )
 
 
 def outcome(code: int, stdout: str, stderr: str) -> str:
@@ -46,8 +56,9 @@ def outcome(code: int, stdout: str, stderr: str) -> str:
         return f"killed by signal {-code}"
     if "rule: input" in stdout:
         message = stderr.strip().removeprefix("trainjob-migrate: error: ")
-        message = re.sub(r"; (run on fewer files|keep only one|flatten|manifests hold).*", "",
-                         message)
+        message = re.sub(
+            r"; (run on fewer files|keep only one|flatten|manifests hold).*", "", message
+        )
         return f"refused, exit {code}: {message[:110]}"
     trainjobs = stdout.count("\n  kind: TrainJob\n") + stdout.count("\n- kind: TrainJob\n")
     errors = sum(line.startswith("trainjob-migrate: [error]") for line in stderr.splitlines())
@@ -55,7 +66,9 @@ def outcome(code: int, stdout: str, stderr: str) -> str:
 
 
 def main(names: list[str]) -> None:
-    cases: list[tuple[Case | None, str]] = [(c, c.name) for c in CASES if not names or c.name in names]
+    cases: list[tuple[Case | None, str]] = [
+        (c, c.name) for c in CASES if not names or c.name in names
+    ]
     if not names or "endless" in names:
         cases.append((None, "endless"))
     print("| input | what | outcome | time | peak RSS |")
@@ -70,8 +83,11 @@ def main(names: list[str]) -> None:
         finally:
             Path(f.name).unlink()
         what = case.what if case else "/dev/zero on stdin (never ends)"
-        print(f"| {name} | {what} | {outcome(code, out, err)} | {elapsed:.2f} s | "
-              f"{rss / 1024:.0f} MiB |", flush=True)
+        print(
+            f"| {name} | {what} | {outcome(code, out, err)} | {elapsed:.2f} s | "
+            f"{rss / 1024:.0f} MiB |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from fuzz_invariants import check, run_fn
 from hostile_cases import CASES, Case, nested_map, rl
+
 from trainjob_migrate import krm, yamlio
 
 LIGHT = [c for c in CASES if not c.heavy]
@@ -60,8 +61,12 @@ def test_modest_aliases_convert() -> None:
     ("build", "at_limit"),
     [
         (lambda d: rl("- kind: ConfigMap\n  data:\n    x: " + nested_map(d) + "\n"), 196),
-        (lambda d: rl(f"- kind: ConfigMap\n  a: &a {nested_map(100)}\n  b: "
-                      f"{nested_map(d, '*a')}\n"), 97),
+        (
+            lambda d: rl(
+                f"- kind: ConfigMap\n  a: &a {nested_map(100)}\n  b: {nested_map(d, '*a')}\n"
+            ),
+            97,
+        ),
     ],
     ids=["plain", "through-an-alias"],
 )
@@ -133,8 +138,14 @@ def _subprocess(stdin: bytes | int) -> subprocess.CompletedProcess[bytes]:
     )
 
 
-BOUNDED = ["billion-laughs", "quadratic-aliases", "deep-flow-100k", "deep-block-100k",
-           "deep-json-100k", "100MB"]
+BOUNDED = [
+    "billion-laughs",
+    "quadratic-aliases",
+    "deep-flow-100k",
+    "deep-block-100k",
+    "deep-json-100k",
+    "100MB",
+]
 
 
 @pytest.mark.parametrize("name", BOUNDED)
@@ -157,8 +168,10 @@ def test_an_endless_input_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "item",
-    ["{apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: s}",
-     "{apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: m}"],
+    [
+        "{apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: s}",
+        "{apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: m}",
+    ],
 )
 def test_malformed_workloads_and_crds_are_not_a_crash(item: str) -> None:
     check(rl(f"- {item}\n"))

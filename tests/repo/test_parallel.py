@@ -41,8 +41,9 @@ def _outcome(root: Path, monkeypatch: pytest.MonkeyPatch, *, fork: bool, **optio
     return files, outcome.results, outcome.jobs, outcome.converted
 
 
-@pytest.mark.parametrize("options", [{}, {"mode": "side-by-side"}, {"target_version": "2.2",
-                                                                      "target_given": True}])
+@pytest.mark.parametrize(
+    "options", [{}, {"mode": "side-by-side"}, {"target_version": "2.2", "target_given": True}]
+)
 def test_two_processes_give_the_outcome_of_one(tmp_path, monkeypatch, options) -> None:
     root = _tree(tmp_path)
     one = _outcome(root, monkeypatch, fork=False, **options)
@@ -83,7 +84,12 @@ def test_a_mirror_tree_written_by_two_processes_is_the_one_written_by_one(tmp_pa
         monkeypatch.setattr(parallel, "available", lambda work, fork=fork: fork)
         out = tmp_path / f"out-{fork}"
         assert cli.main(["convert", "--quiet", "--out", str(out), str(root)]) == 1
-        trees.append({p.relative_to(out).as_posix(): (p.read_bytes(), p.stat().st_mode)
-                      for p in sorted(out.rglob("*")) if p.is_file()})
+        trees.append(
+            {
+                p.relative_to(out).as_posix(): (p.read_bytes(), p.stat().st_mode)
+                for p in sorted(out.rglob("*"))
+                if p.is_file()
+            }
+        )
     assert trees[0] == trees[1]
     assert len(trees[0]) > 150 and not any(".tmp" in name for name in trees[0])

@@ -20,8 +20,10 @@ def test_merge_replaces_lists_and_deletes_nulls() -> None:
     ("ops", "expected"),
     [
         ([{"op": "replace", "path": "/spec/a", "value": 2}], {"a": 2}),
-        ([{"op": "add", "path": "/spec/list/-", "value": {"name": "y"}}],
-         {"list": [{"name": "x"}, {"name": "y"}]}),
+        (
+            [{"op": "add", "path": "/spec/list/-", "value": {"name": "y"}}],
+            {"list": [{"name": "x"}, {"name": "y"}]},
+        ),
         ([{"op": "remove", "path": "/spec/keep"}], None),
         ([{"op": "copy", "from": "/spec/a", "path": "/spec/b"}], {"b": 1}),
         ([{"op": "test", "path": "/spec/a", "value": 1}], {}),

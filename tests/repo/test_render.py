@@ -26,27 +26,47 @@ with warnings.catch_warnings(), contextlib.suppress(ImportError):
 # ``\n`` splitting does not), indicators, leading and trailing spaces, unicode, long keys.
 _TEXT = st.text(
     alphabet=st.sampled_from(
-        [*"ab -:#'\"|>&*!%@`{}[],?\n\t\\", "\r", "\x85", "\u2028", "é", "\u00a0", "\ufeff",
-         "😀", "\x07", "~", "0", "1", "."]
+        [
+            *"ab -:#'\"|>&*!%@`{}[],?\n\t\\",
+            "\r",
+            "\x85",
+            "\u2028",
+            "é",
+            "\u00a0",
+            "\ufeff",
+            "😀",
+            "\x07",
+            "~",
+            "0",
+            "1",
+            ".",
+        ]
     ),
     max_size=12,
 )
 _KEYS = st.one_of(_TEXT, st.text(alphabet="ab", min_size=120, max_size=140))
 _SCALARS = st.one_of(
-    _TEXT, st.sampled_from(["yes", "on", "null", "0o17", "1e3", "2025-01-01", "", " x", "x "]),
-    st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
+    _TEXT,
+    st.sampled_from(["yes", "on", "null", "0o17", "1e3", "2025-01-01", "", " x", "x "]),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
 )
 _DATA = st.recursive(
     _SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
     max_leaves=25,
 )
 
 
-@settings(max_examples=int(os.environ.get("TRAINJOB_FUZZ_EXAMPLES", "0")) or 400, deadline=None,
-          database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("TRAINJOB_FUZZ_EXAMPLES", "0")) or 400,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.dictionaries(_KEYS, _DATA, max_size=5))
 def test_indented_lists_are_the_pure_python_emitters_bytes(data: dict[str, Any]) -> None:
     text, node = render.dump(data, indent_lists=True)
@@ -59,8 +79,9 @@ def _golden_objects() -> list[Any]:
     found = []
     for path in sorted(GOLDEN.rglob("*.yaml")):
         try:
-            found.extend(d for d in yamlio.load_all(path.read_text(encoding="utf-8"))
-                         if isinstance(d, dict))
+            found.extend(
+                d for d in yamlio.load_all(path.read_text(encoding="utf-8")) if isinstance(d, dict)
+            )
         except (UnicodeDecodeError, yamlio.InputError):
             continue
     return found

@@ -43,7 +43,7 @@ def _run(text: str) -> tuple[str, int]:
 def test_unchanged_items_keep_their_source_text() -> None:
     out, code = _run(UNCHANGED)
     assert code == 0
-    assert '  kind: Deployment   # a comment stays\n' in out
+    assert "  kind: Deployment   # a comment stays\n" in out
     assert 'containers: [{name: web, image: "nginx:1", args: ["--port", \'80\']}]' in out
     # an item indented deeper in the input is moved left as a whole, block scalars included
     assert "    run.sh: |\n      #!/bin/sh\n        echo indented\n" in out
@@ -67,8 +67,11 @@ def test_aliases_are_never_written_out() -> None:
 
 
 def test_json_input_gives_block_yaml() -> None:
-    rl = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
-          "items": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}]}
+    rl = {
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}],
+    }
     out, code = _run(json.dumps(rl))
     assert code == 0
     assert out == (
@@ -91,8 +94,10 @@ def test_duplicate_keys_are_an_error_naming_the_key() -> None:
 @pytest.mark.parametrize(
     ("annotations", "expected"),
     [
-        ({"internal.config.kubernetes.io/path": "a/b.yaml", "config.kubernetes.io/index": "2"},
-         ("a/b.yaml", 2)),
+        (
+            {"internal.config.kubernetes.io/path": "a/b.yaml", "config.kubernetes.io/index": "2"},
+            ("a/b.yaml", 2),
+        ),
         ({"config.kubernetes.io/path": "c.yaml"}, ("c.yaml", 0)),
         ({}, None),
     ],

@@ -14,9 +14,16 @@ from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity
 from trainjob_migrate.targets import get
 from trainjob_migrate.validation import SchemaIssue
 
+
 def _result() -> Result:
-    return Result("m", Severity.ERROR, "rule", ResourceRef("v1", "K", "n", "ns"), "spec.x",
-                  FileRef("a.yaml", 1, 7))
+    return Result(
+        "m",
+        Severity.ERROR,
+        "rule",
+        ResourceRef("v1", "K", "n", "ns"),
+        "spec.x",
+        FileRef("a.yaml", 1, 7),
+    )
 
 
 def test_frozen_records_compare_hash_and_print_by_their_fields() -> None:

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
+
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert
 from trainjob_migrate.rules import RULES
@@ -35,9 +36,7 @@ def _schema_paths() -> list[str]:
             walk(child, f"spec.{key}", 2)
     replica = spec["properties"]["pytorchReplicaSpecs"]["additionalProperties"]
     base = "spec.pytorchReplicaSpecs.*"
-    for key in replica["properties"]:
-        if key != "template":
-            paths.append(f"{base}.{key}")
+    paths.extend(f"{base}.{key}" for key in replica["properties"] if key != "template")
     template = replica["properties"]["template"]["properties"]
     paths.append(f"{base}.template.metadata")
     pod = template["spec"]["properties"]
@@ -99,15 +98,37 @@ def _run(command: list[str], args: list[str] | None = None, **options: Any) -> A
         (["torchrun", "t.py"], None, ["torchrun", "t.py"], None, None),
         (["torchrun", "--nproc_per_node=4", "t.py"], None, ["torchrun", "t.py"], None, 4),
         (["torchrun", "--nproc-per-node", "4", "t.py"], None, ["torchrun", "t.py"], None, 4),
-        (["torchrun", "--nnodes", "2", "--standalone", "t.py"], None, ["torchrun", "t.py"], None, None),
+        (
+            ["torchrun", "--nnodes", "2", "--standalone", "t.py"],
+            None,
+            ["torchrun", "t.py"],
+            None,
+            None,
+        ),
         # flags after the script belong to the script
         (["torchrun", "t.py", "--nnodes=9"], None, ["torchrun", "t.py", "--nnodes=9"], None, None),
         # the launcher in command, its flags in args
-        (["torchrun"], ["--master_port=1", "-m", "pkg.train"], ["torchrun"], ["-m", "pkg.train"], None),
-        (["python3", "-m", "torch.distributed.run", "--node_rank=0", "t.py"], None,
-         ["python3", "-m", "torch.distributed.run", "t.py"], None, None),
-        (["/usr/bin/torchrun", "--max_restarts=3", "t.py"], None,
-         ["/usr/bin/torchrun", "--max_restarts=3", "t.py"], None, None),
+        (
+            ["torchrun"],
+            ["--master_port=1", "-m", "pkg.train"],
+            ["torchrun"],
+            ["-m", "pkg.train"],
+            None,
+        ),
+        (
+            ["python3", "-m", "torch.distributed.run", "--node_rank=0", "t.py"],
+            None,
+            ["python3", "-m", "torch.distributed.run", "t.py"],
+            None,
+            None,
+        ),
+        (
+            ["/usr/bin/torchrun", "--max_restarts=3", "t.py"],
+            None,
+            ["/usr/bin/torchrun", "--max_restarts=3", "t.py"],
+            None,
+            None,
+        ),
     ],
 )
 def test_torchrun_flags(command, args, expected_command, expected_args, nproc) -> None:
@@ -123,12 +144,18 @@ def test_torchrun_flags(command, args, expected_command, expected_args, nproc) -
 @pytest.mark.parametrize(
     ("launch_env", "command", "env_names"),
     [
-        ("v1-compat", ["python3", "t.py"], ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "PYTHONUNBUFFERED"]),
+        (
+            "v1-compat",
+            ["python3", "t.py"],
+            ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "PYTHONUNBUFFERED"],
+        ),
         ("torchrun", ["torchrun", "--no-python", "python3", "t.py"], ["PYTHONUNBUFFERED"]),
         ("none", ["python3", "t.py"], ["PYTHONUNBUFFERED"]),
     ],
 )
-def test_plain_scripts_with_a_master(launch_env: str, command: list[str], env_names: list[str]) -> None:
+def test_plain_scripts_with_a_master(
+    launch_env: str, command: list[str], env_names: list[str]
+) -> None:
     job = copy.deepcopy(BASE_JOB)
     specs = job["spec"]["pytorchReplicaSpecs"]
     specs["Worker"]["template"]["spec"]["containers"][0]["command"] = ["python3", "t.py"]

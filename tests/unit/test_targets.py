@@ -7,6 +7,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
+
 from trainjob_migrate import targets
 
 SCHEMAS = resources.files("trainjob_migrate") / "schemas"

@@ -38,12 +38,21 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Paths, output format, the ignore flags and the conversion options: shared with doctor."""
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
     parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
-    parser.add_argument("--ignore-convertible", action="store_true",
-                        help="do not fail (exit 2) on PyTorchJobs that convert cleanly")
-    parser.add_argument("--ignore-attention", action="store_true",
-                        help="do not fail (exit 3) on findings that need attention")
-    parser.add_argument("--ignore-unreadable", action="store_true",
-                        help="do not fail (exit 4) on files that could not be read")
+    parser.add_argument(
+        "--ignore-convertible",
+        action="store_true",
+        help="do not fail (exit 2) on PyTorchJobs that convert cleanly",
+    )
+    parser.add_argument(
+        "--ignore-attention",
+        action="store_true",
+        help="do not fail (exit 3) on findings that need attention",
+    )
+    parser.add_argument(
+        "--ignore-unreadable",
+        action="store_true",
+        help="do not fail (exit 4) on files that could not be read",
+    )
     options.add_arguments(parser)
 
 
@@ -64,16 +73,22 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         if r.resource is not None and r.file is not None and r.severity != Severity.INFO
     }
     verdicts = [
-        "attention" if job_key(j.file.path, j.file.index, j.resource.display()) in flagged else "convertible"
+        "attention"
+        if job_key(j.file.path, j.file.index, j.resource.display()) in flagged
+        else "convertible"
         for j in outcome.jobs
     ]
     unreadable: list[Result] = [r for r in outcome.results if r.rule == READ_RULE]
     jobs = {job_key(j.file.path, j.file.index, j.resource.display()) for j in outcome.jobs}
     # e.g. a kustomize patch left aimed at a PyTorchJob that is gone: no job, but attention
     loose = [
-        r for r in outcome.results
-        if r.rule != READ_RULE and r.severity != Severity.INFO and not (
-            r.resource is not None and r.file is not None
+        r
+        for r in outcome.results
+        if r.rule != READ_RULE
+        and r.severity != Severity.INFO
+        and not (
+            r.resource is not None
+            and r.file is not None
             and job_key(r.file.path, r.file.index, r.resource.display()) in jobs
         )
     ]
@@ -85,6 +100,11 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
     if unreadable and not args.ignore_unreadable:
         code = EXIT_UNREADABLE
     return Report(
-        outcome.results, outcome.jobs, verdicts, unreadable, files, code,
+        outcome.results,
+        outcome.jobs,
+        verdicts,
+        unreadable,
+        files,
+        code,
         convertible_fails=not args.ignore_convertible,
     )

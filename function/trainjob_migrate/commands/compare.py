@@ -29,15 +29,33 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Render the pods of both sides offline and classify every difference: "
         "equivalent, changed-by-design, risk, lost. Exit 1 when anything is lost.",
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                        help="V1_FILE V2_FILE, or V1_FILE with --convert")
-    parser.add_argument("--convert", action="store_true",
-                        help="convert V1_FILE first (with the conversion options below)")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="V1_FILE V2_FILE, or V1_FILE with --convert",
+    )
+    parser.add_argument(
+        "--convert",
+        action="store_true",
+        help="convert V1_FILE first (with the conversion options below)",
+    )
     parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="text: list equivalent and changed-by-design differences too")
-    parser.add_argument("--runtimes", type=Path, action="append", default=[], metavar="FILE",
-                        help="more files with TrainingRuntimes/ClusterTrainingRuntimes (repeatable)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="text: list equivalent and changed-by-design differences too",
+    )
+    parser.add_argument(
+        "--runtimes",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="more files with TrainingRuntimes/ClusterTrainingRuntimes (repeatable)",
+    )
     options.add_arguments(parser)
 
 
@@ -57,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
             conversion = convert(job, config, target)
             if not conversion.converted or conversion.trainjob is None:
                 errors = [r.one_line() for r in conversion.results if r.severity is Severity.ERROR]
-                comparisons.append(_failed(job, None, config.target_version, errors or ["not converted"]))
+                comparisons.append(
+                    _failed(job, None, config.target_version, errors or ["not converted"])
+                )
                 continue
             catalog = runtimes.Catalog.of(config.target_version, [*everything, *conversion.objects])
             comparisons.append(compare(job, conversion.trainjob, target, catalog))
@@ -69,11 +89,17 @@ def run(args: argparse.Namespace) -> int:
                 continue
             version = target_of(trainjob, getattr(args, "targetVersion", None))
             if version not in targets.VERSIONS:
-                comparisons.append(_failed(job, trainjob, version, [f"unknown Trainer release {version}"]))
+                comparisons.append(
+                    _failed(job, trainjob, version, [f"unknown Trainer release {version}"])
+                )
                 continue
             catalog = runtimes.Catalog.of(version, everything)
             comparisons.append(compare(job, trainjob, targets.get(version), catalog))
-    out = render.as_json(comparisons) if args.output == "json" else render.text(comparisons, verbose=args.verbose)
+    out = (
+        render.as_json(comparisons)
+        if args.output == "json"
+        else render.text(comparisons, verbose=args.verbose)
+    )
     sys.stdout.write(out)
     return EXIT_ERROR if not comparisons or any(c.failed for c in comparisons) else EXIT_OK
 

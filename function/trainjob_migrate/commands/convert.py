@@ -37,8 +37,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Convert PyTorchJobs in YAML files; documents that are not converted stay "
         "byte-for-byte as they are.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="files or directories (recursive); - for stdin")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or directories (recursive); - for stdin"
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
     where.add_argument("--out", type=Path, metavar="DIR", help="write converted copies under DIR")
@@ -133,8 +134,11 @@ def _write_mirror(root: Path, files: list[engine.FileOutcome]) -> None:
         return 8192 + len(file.new if file.new is not None else file.raw)
 
     first, second = parallel.halves(files, weight)
-    parallel.both(lambda: write(first), lambda: write(second),
-                  fork=parallel.available(sum(map(weight, files))))
+    parallel.both(
+        lambda: write(first),
+        lambda: write(second),
+        fork=parallel.available(sum(map(weight, files))),
+    )
 
 
 class _OutTree:
@@ -205,7 +209,9 @@ def _diff(found: Found, old: bytes, new: bytes) -> str:
     before = old.decode("utf-8", "replace").splitlines(keepends=True)
     after = new.decode("utf-8", "replace").splitlines(keepends=True)
     lines = difflib.unified_diff(before, after, f"a/{found.display}", f"b/{found.display}")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
 
 
 def _line(result: Result) -> str:
@@ -217,13 +223,16 @@ def _line(result: Result) -> str:
     return f"{where}: {result.severity}: {subject}{field}{result.message} [{result.rule}]"
 
 
-def _report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespace, out: IO[str]) -> None:
+def _report(
+    outcome: engine.RepoOutcome, files: int, args: argparse.Namespace, out: IO[str]
+) -> None:
     shown = {Severity.ERROR, Severity.WARNING} | ({Severity.INFO} if args.verbose else set())
     if not args.quiet:
         out.writelines(_line(r) + "\n" for r in outcome.results if r.severity in shown)
     failed = {
         (r.file.path if r.file else "", r.file.index if r.file else 0, r.resource.display())
-        for r in outcome.results if r.resource is not None and r.severity == Severity.ERROR
+        for r in outcome.results
+        if r.resource is not None and r.severity == Severity.ERROR
     }
     warnings = Counter(r.rule for r in outcome.results if r.severity == Severity.WARNING)
     changed = sum(f.new is not None for f in outcome.files)
@@ -233,6 +242,10 @@ def _report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespace, o
         f"{files} file(s) scanned, {changed} {verb}, {len(skipped)} not readable as plain YAML; "
         f"{len(outcome.jobs)} PyTorchJob(s): {outcome.converted} converted, {len(failed)} left "
         "unchanged with errors"
-        + (f"; warnings: {', '.join(f'{k} {v}' for k, v in sorted(warnings.items()))}" if warnings else "")
+        + (
+            f"; warnings: {', '.join(f'{k} {v}' for k, v in sorted(warnings.items()))}"
+            if warnings
+            else ""
+        )
         + "\n"
     )

@@ -41,13 +41,15 @@ def run(args: argparse.Namespace) -> int:
         if guess in config.TARGET_VERSIONS:
             target = guess
             fn_config = fn_config.replace(target_version=guess)
-    ctx = DoctorContext(objects, target, explicit, detected,
-                        runtimes.Catalog.of(target, [m.obj for m in objects]))
+    ctx = DoctorContext(
+        objects, target, explicit, detected, runtimes.Catalog.of(target, [m.obj for m in objects])
+    )
     findings: list[Result] = doctor.run(ctx)
     # the release was decided above (and a contradicting --target-version reported)
     outcome = engine.convert(found, fn_config, options.build_selector(args), detect_release=False)
-    combined = engine.RepoOutcome(outcome.files, [*outcome.results, *findings], outcome.jobs,
-                                  outcome.converted)
+    combined = engine.RepoOutcome(
+        outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted
+    )
     report = check.build_report(combined, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code

@@ -39,7 +39,9 @@ def _run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
         rl = krm.parse(krm.read_input(stdin))
     except InputError as exc:
         result = Result(f"{exc}", Severity.ERROR, "input")
-        stdout.write(krm.serialize(krm.ResourceList(items=[], function_config=None, results=[result])))
+        stdout.write(
+            krm.serialize(krm.ResourceList(items=[], function_config=None, results=[result]))
+        )
         stderr.write(f"{PROG}: error: {exc}\n")
         return 1
     try:

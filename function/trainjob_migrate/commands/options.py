@@ -33,17 +33,32 @@ SWITCHES: Final = {"--generate-runtime": "generateRuntime", "--strict": "strict"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("conversion options (as in the KRM functionConfig)")
-    group.add_argument("--config", metavar="FILE", type=Path,
-                       help="a functionConfig file (ConfigMap or TrainJobMigration); flags override it")
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="a functionConfig file (ConfigMap or TrainJobMigration); flags override it",
+    )
     for flag, (option, choices) in FLAGS.items():
-        group.add_argument(flag, dest=option, choices=choices, metavar=None if choices else "VALUE",
-                           help=f"option {option}")
+        group.add_argument(
+            flag,
+            dest=option,
+            choices=choices,
+            metavar=None if choices else "VALUE",
+            help=f"option {option}",
+        )
     for flag, option in SWITCHES.items():
-        group.add_argument(flag, dest=option, action="store_true", default=None, help=f"option {option}")
+        group.add_argument(
+            flag, dest=option, action="store_true", default=None, help=f"option {option}"
+        )
     select = parser.add_argument_group("which PyTorchJobs (like kubectl)")
-    select.add_argument("--name", action="append", default=[], help="only jobs of this name (repeatable)")
+    select.add_argument(
+        "--name", action="append", default=[], help="only jobs of this name (repeatable)"
+    )
     select.add_argument("-n", "--namespace", help="only jobs of this namespace")
-    select.add_argument("-l", "--selector", help="label selector: k=v, k!=v, k, !k (comma-separated)")
+    select.add_argument(
+        "-l", "--selector", help="label selector: k=v, k!=v, k, !k (comma-separated)"
+    )
 
 
 def build_config(args: argparse.Namespace) -> config.FunctionConfig:
@@ -98,7 +113,9 @@ def _parse_selector(text: str) -> list[tuple[str, str, str | None]]:
     for part in text.split(","):
         match = _REQUIREMENT.match(part)
         if not match:
-            raise ConfigError(f"label selector {text!r}: cannot read {part!r} (use k=v, k!=v, k or !k)")
+            raise ConfigError(
+                f"label selector {text!r}: cannot read {part!r} (use k=v, k!=v, k or !k)"
+            )
         negated, key, op, value = match.groups()
         if negated and op:
             raise ConfigError(f"label selector {text!r}: '!' takes a key only, in {part!r}")

@@ -44,8 +44,14 @@ class Difference:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "field": self.field, "change": self.change, "class": str(self.kind), "why": self.why,
-            "v1": self.v1, "v2": self.v2, "sources": list(self.sources), "pods": list(self.pods),
+            "field": self.field,
+            "change": self.change,
+            "class": str(self.kind),
+            "why": self.why,
+            "v1": self.v1,
+            "v2": self.v2,
+            "sources": list(self.sources),
+            "pods": list(self.pods),
         }
 
 
@@ -84,9 +90,19 @@ def compare(
     new = {p.index: p for p in rendered.pods}
     found: dict[tuple[str, str], Difference] = {}
     if rendered.num_nodes != total:
-        _add(found, Difference("spec.trainer.numNodes", "changed", Kind.RISK,
-                               "the number of nodes changes", total, rendered.num_nodes,
-                               ("spec.pytorchReplicaSpecs",), ()))
+        _add(
+            found,
+            Difference(
+                "spec.trainer.numNodes",
+                "changed",
+                Kind.RISK,
+                "the number of nodes changes",
+                total,
+                rendered.num_nodes,
+                ("spec.pytorchReplicaSpecs",),
+                (),
+            ),
+        )
     for pod in old:
         other = new.get(pod.index)
         if other is None:
@@ -94,12 +110,28 @@ def compare(
         facts = _facts(other)
         for change in changes(normalize(pod.obj, pod), normalize(other.obj, other)):
             kind, why = classify(change, facts)
-            _add(found, Difference(change.display, change.kind, kind, why, change.old, change.new,
-                                   (format_path(origin(job, pod, change.path)),), (pod.name,)))
+            _add(
+                found,
+                Difference(
+                    change.display,
+                    change.kind,
+                    kind,
+                    why,
+                    change.old,
+                    change.new,
+                    (format_path(origin(job, pod, change.path)),),
+                    (pod.name,),
+                ),
+            )
     for change in _job_changes(job, trainjob, catalog):
         kind, why = classify(change, Facts(False, ""))
         source = format_path(("spec", "runPolicy", change.path[-1]))
-        _add(found, Difference(change.display, change.kind, kind, why, change.old, change.new, (source,), ()))
+        _add(
+            found,
+            Difference(
+                change.display, change.kind, kind, why, change.old, change.new, (source,), ()
+            ),
+        )
     return Comparison(*head, list(found.values()), [])
 
 
@@ -116,7 +148,9 @@ def _add(found: dict[tuple[str, str], Difference], diff: Difference) -> None:
 def _facts(pod: Pod) -> Facts:
     for container in pod.obj["spec"].get("containers") or []:
         if container.get("name") == pod.training:
-            text = " ".join(str(t) for t in [*(container.get("command") or []), *(container.get("args") or [])])
+            text = " ".join(
+                str(t) for t in [*(container.get("command") or []), *(container.get("args") or [])]
+            )
             return Facts(bool(_TORCHRUN.search(text)), text)
     return Facts(False, "")
 
@@ -128,26 +162,42 @@ def _job_changes(
     spec = trainjob.get("spec") or {}
     ref = spec.get("runtimeRef") or {}
     meta = trainjob.get("metadata") or {}
-    found = catalog.find(str(ref.get("kind") or runtimes.CLUSTER_KIND), str(ref.get("name")), meta.get("namespace"))
+    found = catalog.find(
+        str(ref.get("kind") or runtimes.CLUSTER_KIND), str(ref.get("name")), meta.get("namespace")
+    )
     runtime_spec = (found.runtime.get("spec") or {}) if found else {}
     jobset = (runtime_spec.get("template") or {}).get("spec") or {}
     trainer = runtimes.trainer_job(found.runtime) if found else None
     job_spec = ((trainer or {}).get("template") or {}).get("spec") or {}
-    old: dict[str, Any] = {k: policy[k] for k in ("backoffLimit", "activeDeadlineSeconds",
-                                                  "ttlSecondsAfterFinished") if k in policy}
+    old: dict[str, Any] = {
+        k: policy[k]
+        for k in ("backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished")
+        if k in policy
+    }
     old["cleanPodPolicy"] = policy.get("cleanPodPolicy", "None")
     old["suspend"] = bool(policy.get("suspend", False))
-    new: dict[str, Any] = {"backoffLimit": job_spec.get("backoffLimit", 6), "cleanPodPolicy": "None",
-                           "suspend": bool(spec.get("suspend", False))}
+    new: dict[str, Any] = {
+        "backoffLimit": job_spec.get("backoffLimit", 6),
+        "cleanPodPolicy": "None",
+        "suspend": bool(spec.get("suspend", False)),
+    }
     deadline = spec.get("activeDeadlineSeconds", job_spec.get("activeDeadlineSeconds"))
     if deadline is not None:
         new["activeDeadlineSeconds"] = deadline
     if "ttlSecondsAfterFinished" in jobset:
         new["ttlSecondsAfterFinished"] = jobset["ttlSecondsAfterFinished"]
     out = list(changes({"job": old}, {"job": new}))
-    if "activeDeadlineSeconds" in old and old["activeDeadlineSeconds"] == new.get("activeDeadlineSeconds"):
-        out.append(Change(("job", "activeDeadlineSeconds"), "same", old["activeDeadlineSeconds"],
-                          new["activeDeadlineSeconds"]))
+    if "activeDeadlineSeconds" in old and old["activeDeadlineSeconds"] == new.get(
+        "activeDeadlineSeconds"
+    ):
+        out.append(
+            Change(
+                ("job", "activeDeadlineSeconds"),
+                "same",
+                old["activeDeadlineSeconds"],
+                new["activeDeadlineSeconds"],
+            )
+        )
     return out
 
 

@@ -56,7 +56,9 @@ def _plain(_: Change, facts: Facts) -> bool:
 
 def _read_by_command(change: Change, facts: Facts) -> bool:
     var = change.path[-1]
-    return bool(re.search(rf"\$\{{?{re.escape(var)}\b|environ\S*{re.escape(var)}", facts.command_text))
+    return bool(
+        re.search(rf"\$\{{?{re.escape(var)}\b|environ\S*{re.escape(var)}", facts.command_text)
+    )
 
 
 def _v1_port(change: Change, _: Facts) -> bool:
@@ -76,9 +78,11 @@ def _rendezvous_only(change: Change, _: Facts) -> bool:
     if new[:2] == ["torchrun", "--no-python"] and new[2:] == old:
         return True
     rest = [t for t in old if t not in new]
-    return bool(rest) and all(
-        (t.startswith("-") and _FLAG.match(t)) or not t.startswith("-") for t in rest
-    ) and any(_FLAG.match(t) for t in rest)
+    return (
+        bool(rest)
+        and all((t.startswith("-") and _FLAG.match(t)) or not t.startswith("-") for t in rest)
+        and any(_FLAG.match(t) for t in rest)
+    )
 
 
 _FLAG: Final = re.compile(
@@ -87,58 +91,160 @@ _FLAG: Final = re.compile(
 _V1_ENV: Final = r"(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)"
 
 RULES: Final[Sequence[Rule]] = (
-    _r(r"^metadata\.name$", "changed", Kind.BY_DESIGN,
-       "pod names: v1 <job>-<role>-<i>, v2 <trainjob>-node-0-<i>"),
-    _r(r"^metadata\.labels\[training\.kubeflow\.org/", "missing", Kind.BY_DESIGN,
-       "v1 operator label; v2 pods carry jobset.sigs.k8s.io/* labels (rewrite selectors)"),
+    _r(
+        r"^metadata\.name$",
+        "changed",
+        Kind.BY_DESIGN,
+        "pod names: v1 <job>-<role>-<i>, v2 <trainjob>-node-0-<i>",
+    ),
+    _r(
+        r"^metadata\.labels\[training\.kubeflow\.org/",
+        "missing",
+        Kind.BY_DESIGN,
+        "v1 operator label; v2 pods carry jobset.sigs.k8s.io/* labels (rewrite selectors)",
+    ),
     _r(r"^metadata\.labels\[jobset\.sigs\.k8s\.io/", "added", Kind.BY_DESIGN, "JobSet's pod label"),
-    _r(r"^spec\.(hostname|subdomain)$", "missing|changed|added", Kind.BY_DESIGN,
-       "JobSet owns the pod hostname and subdomain (headless service <trainjob>)"),
-    _r(r"^spec\.initContainers\[init-pytorch\]$", "missing", Kind.BY_DESIGN,
-       "v1 workers waited for the master in init-pytorch; v2 has no such init container "
-       "(torchrun and TCPStore clients retry)"),
-    _r(r"^spec\.containers\[node\]\.env\[(PET_)?MASTER_(ADDR|PORT)\]$", "changed", Kind.BY_DESIGN,
-       "master address and port: v1 <job>-master-0:23456, v2 <trainjob>-node-0-0.<trainjob>:29500"),
-    _r(r"\.ports\[\d+\]$", "missing", Kind.BY_DESIGN, "v1's pytorchjob-port; v2 declares 29500", _v1_port),
-    _r(r"^spec\.containers\[node\]\.ports\[29500\]$", "added", Kind.BY_DESIGN,
-       "the torch plugin's port"),
-    _r(r"^spec\.containers\[node\]\.env\[PET_\w+\]$", "added", Kind.BY_DESIGN,
-       "set by the torch plugin"),
-    _r(rf"^spec\.containers\[node\]\.env\[{_V1_ENV}\]$", "missing", Kind.EQUIVALENT,
-       "torchrun sets it for every process it starts", _torchrun),
-    _r(rf"^spec\.containers\[node\]\.env\[{_V1_ENV}\]$", "missing", Kind.LOST,
-       "v1 set it in every pod, v2 does not: a script that reads it (init_process_group env://) "
-       "fails or trains alone on each node", _plain),
-    _r(r"^spec\.containers\[node\]\.env\[PYTHONUNBUFFERED\]$", "missing", Kind.RISK,
-       "v1 set it; output is buffered, log timing changes"),
-    _r(r"^spec\.containers\[node\]\.env\[PET_NPROC_PER_NODE\]$", "changed", Kind.RISK,
-       "the number of processes per node changes", _torchrun),
-    _r(r"^spec\.containers\[node\]\.env\[PET_\w+\]$", "changed|missing", Kind.EQUIVALENT,
-       "not read: the command is not torchrun", _plain),
-    _r(r"^spec\.containers\[node\]\.env\[PET_NNODES\]$", "changed", Kind.RISK,
-       "the number of nodes torchrun waits for changes"),
-    _r(r"^spec\.containers\[node\]\.env\[PET_(RDZV_\w+|STANDALONE|MAX_RESTARTS)\]$", "missing",
-       Kind.LOST, "elastic rendezvous setting: no Trainer v2 release runs elastic PyTorch"),
-    _r(r"^spec\.containers\[node\]\.env\[\w+\]$", "missing", Kind.RISK,
-       "the command reads it and v2 no longer sets it", _read_by_command),
-    _r(r"^spec\.containers\[[^\]]+\]\.env\[(PYTHONUNBUFFERED|(PET_)?\w*(MASTER|RANK|WORLD|NNODES|NPROC)\w*)\]$",
-       "missing", Kind.RISK, "v1 injected it into every container; v2 only into container node"),
-    _r(r"^spec\.containers\[node\]\.(command|args)$", "changed|added|missing", Kind.BY_DESIGN,
-       "torchrun's rendezvous flags removed (PET_* replace them) or wrapped in torchrun",
-       _rendezvous_only),
-    _r(r"^spec\.containers\[node\]\.(command|args)$", "changed|added|missing", Kind.RISK,
-       "what the training container runs changes"),
-    _r(r"^spec\.restartPolicy$", "changed", Kind.RISK, "the retry behaviour of failed pods changes"),
-    _r(r"\.imagePullPolicy$", "missing|changed", Kind.RISK,
-       "the Kubernetes default pull policy applies (Always only for :latest)"),
+    _r(
+        r"^spec\.(hostname|subdomain)$",
+        "missing|changed|added",
+        Kind.BY_DESIGN,
+        "JobSet owns the pod hostname and subdomain (headless service <trainjob>)",
+    ),
+    _r(
+        r"^spec\.initContainers\[init-pytorch\]$",
+        "missing",
+        Kind.BY_DESIGN,
+        "v1 workers waited for the master in init-pytorch; v2 has no such init container "
+        "(torchrun and TCPStore clients retry)",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[(PET_)?MASTER_(ADDR|PORT)\]$",
+        "changed",
+        Kind.BY_DESIGN,
+        "master address and port: v1 <job>-master-0:23456, v2 <trainjob>-node-0-0.<trainjob>:29500",
+    ),
+    _r(
+        r"\.ports\[\d+\]$",
+        "missing",
+        Kind.BY_DESIGN,
+        "v1's pytorchjob-port; v2 declares 29500",
+        _v1_port,
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.ports\[29500\]$",
+        "added",
+        Kind.BY_DESIGN,
+        "the torch plugin's port",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[PET_\w+\]$",
+        "added",
+        Kind.BY_DESIGN,
+        "set by the torch plugin",
+    ),
+    _r(
+        rf"^spec\.containers\[node\]\.env\[{_V1_ENV}\]$",
+        "missing",
+        Kind.EQUIVALENT,
+        "torchrun sets it for every process it starts",
+        _torchrun,
+    ),
+    _r(
+        rf"^spec\.containers\[node\]\.env\[{_V1_ENV}\]$",
+        "missing",
+        Kind.LOST,
+        "v1 set it in every pod, v2 does not: a script that reads it (init_process_group env://) "
+        "fails or trains alone on each node",
+        _plain,
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[PYTHONUNBUFFERED\]$",
+        "missing",
+        Kind.RISK,
+        "v1 set it; output is buffered, log timing changes",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[PET_NPROC_PER_NODE\]$",
+        "changed",
+        Kind.RISK,
+        "the number of processes per node changes",
+        _torchrun,
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[PET_\w+\]$",
+        "changed|missing",
+        Kind.EQUIVALENT,
+        "not read: the command is not torchrun",
+        _plain,
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[PET_NNODES\]$",
+        "changed",
+        Kind.RISK,
+        "the number of nodes torchrun waits for changes",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[PET_(RDZV_\w+|STANDALONE|MAX_RESTARTS)\]$",
+        "missing",
+        Kind.LOST,
+        "elastic rendezvous setting: no Trainer v2 release runs elastic PyTorch",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[\w+\]$",
+        "missing",
+        Kind.RISK,
+        "the command reads it and v2 no longer sets it",
+        _read_by_command,
+    ),
+    _r(
+        r"^spec\.containers\[[^\]]+\]\.env\[(PYTHONUNBUFFERED|(PET_)?\w*(MASTER|RANK|WORLD|NNODES|NPROC)\w*)\]$",
+        "missing",
+        Kind.RISK,
+        "v1 injected it into every container; v2 only into container node",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.(command|args)$",
+        "changed|added|missing",
+        Kind.BY_DESIGN,
+        "torchrun's rendezvous flags removed (PET_* replace them) or wrapped in torchrun",
+        _rendezvous_only,
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.(command|args)$",
+        "changed|added|missing",
+        Kind.RISK,
+        "what the training container runs changes",
+    ),
+    _r(
+        r"^spec\.restartPolicy$", "changed", Kind.RISK, "the retry behaviour of failed pods changes"
+    ),
+    _r(
+        r"\.imagePullPolicy$",
+        "missing|changed",
+        Kind.RISK,
+        "the Kubernetes default pull policy applies (Always only for :latest)",
+    ),
     _r(r"\.resources(\.|$)", "missing|changed|added", Kind.RISK, "the resources of a node change"),
-    _r(r"^spec\.containers\[[^\]]+\]$", "added", Kind.RISK,
-       "a container without an image: the Jobs fail (a patch names a container the runtime "
-       "does not have)", _no_image),
-    _r(r"^job\.activeDeadlineSeconds$", "same", Kind.BY_DESIGN,
-       "the TrainJob deadline clock restarts when a suspended job resumes"),
-    _r(r"^job\.(backoffLimit|ttlSecondsAfterFinished|cleanPodPolicy|activeDeadlineSeconds)$",
-       "changed|added", Kind.RISK, "a retry, deadline or clean-up behaviour changes"),
+    _r(
+        r"^spec\.containers\[[^\]]+\]$",
+        "added",
+        Kind.RISK,
+        "a container without an image: the Jobs fail (a patch names a container the runtime "
+        "does not have)",
+        _no_image,
+    ),
+    _r(
+        r"^job\.activeDeadlineSeconds$",
+        "same",
+        Kind.BY_DESIGN,
+        "the TrainJob deadline clock restarts when a suspended job resumes",
+    ),
+    _r(
+        r"^job\.(backoffLimit|ttlSecondsAfterFinished|cleanPodPolicy|activeDeadlineSeconds)$",
+        "changed|added",
+        Kind.RISK,
+        "a retry, deadline or clean-up behaviour changes",
+    ),
     _r(r"^job\.", "missing", Kind.LOST, "no TrainJob field carries it"),
 )
 
@@ -146,8 +252,10 @@ RULES: Final[Sequence[Rule]] = (
 def classify(change: Change, facts: Facts) -> tuple[Kind, str]:
     text = change.display
     for rule in RULES:
-        if change.kind in rule.kinds and rule.pattern.search(text) and (
-            rule.when is None or rule.when(change, facts)
+        if (
+            change.kind in rule.kinds
+            and rule.pattern.search(text)
+            and (rule.when is None or rule.when(change, facts))
         ):
             return rule.verdict, rule.why
     if change.kind == "missing":

@@ -56,7 +56,9 @@ def normalize(value: Any, pod: Pod, field: str = "") -> Any:
     if isinstance(value, Mapping):
         return {str(k): normalize(v, pod, str(k)) for k, v in value.items()}
     if isinstance(value, list) and field == "env":
-        return {str(e.get("name")): _env_value(e, pod.index) for e in value if isinstance(e, Mapping)}
+        return {
+            str(e.get("name")): _env_value(e, pod.index) for e in value if isinstance(e, Mapping)
+        }
     if isinstance(value, list) and field in _KEYED:
         key = _KEYED[field]
         out: Obj = {}
@@ -112,14 +114,22 @@ def origin(job: Mapping[str, Any], pod: Pod, path: tuple[str, ...]) -> Path:
         if isinstance(value, list) and (field in _KEYED or field == "env"):
             key = _KEYED.get(field, "name")
             wanted = pod.training if field == "containers" and part == TRAINING else part
-            at = next((n for n, item in enumerate(value)
-                       if isinstance(item, Mapping) and str(item.get(key)) == wanted), None)
+            at = next(
+                (
+                    n
+                    for n, item in enumerate(value)
+                    if isinstance(item, Mapping) and str(item.get(key)) == wanted
+                ),
+                None,
+            )
             if at is None:
                 break
             out.append(at)
             value = value[at]
         elif isinstance(value, list) and field == "tolerations":
-            at = next((n for n, t in enumerate(value) if json.dumps(t, sort_keys=True) == part), None)
+            at = next(
+                (n for n, t in enumerate(value) if json.dumps(t, sort_keys=True) == part), None
+            )
             if at is None:
                 break
             out.append(at)

@@ -61,7 +61,11 @@ def _merge_list(base: list[Any], patch: list[Any], key: str) -> list[Any]:
             out.append(copy.deepcopy(item))
             continue
         at = next(
-            (i for i, old in enumerate(out) if isinstance(old, Mapping) and old.get(key) == item[key]),
+            (
+                i
+                for i, old in enumerate(out)
+                if isinstance(old, Mapping) and old.get(key) == item[key]
+            ),
             None,
         )
         if item.get(_DIRECTIVE) == "delete":

@@ -31,10 +31,16 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _scoped(obj: Mapping[str, Any]) -> str:
     meta = _meta(obj)
-    return f"{meta['namespace']}/{meta.get('name')}" if meta.get("namespace") else str(meta.get("name"))
+    return (
+        f"{meta['namespace']}/{meta.get('name')}"
+        if meta.get("namespace")
+        else str(meta.get("name"))
+    )
 
 
-def pair(jobs: Iterable[Obj], trainjobs: Iterable[Obj], suffix: str = "-v2") -> list[tuple[Obj, Obj | None]]:
+def pair(
+    jobs: Iterable[Obj], trainjobs: Iterable[Obj], suffix: str = "-v2"
+) -> list[tuple[Obj, Obj | None]]:
     """Each PyTorchJob with its TrainJob: by the converted-from annotation, else by name."""
     candidates = list(trainjobs)
     out: list[tuple[Obj, Obj | None]] = []
@@ -42,11 +48,17 @@ def pair(jobs: Iterable[Obj], trainjobs: Iterable[Obj], suffix: str = "-v2") -> 
         if not is_pytorchjob(job):
             continue
         wanted = f"{job.get('apiVersion')} PyTorchJob {_scoped(job)}"
-        by_note = [t for t in candidates if (_meta(t).get("annotations") or {}).get(CONVERTED_FROM) == wanted]
+        by_note = [
+            t
+            for t in candidates
+            if (_meta(t).get("annotations") or {}).get(CONVERTED_FROM) == wanted
+        ]
         name, namespace = _meta(job).get("name"), _meta(job).get("namespace")
         by_name = [
-            t for t in candidates
-            if _meta(t).get("namespace") == namespace and _meta(t).get("name") in (name, f"{name}{suffix}")
+            t
+            for t in candidates
+            if _meta(t).get("namespace") == namespace
+            and _meta(t).get("name") in (name, f"{name}{suffix}")
         ]
         matches = by_note or by_name
         out.append((job, matches[0] if matches else None))

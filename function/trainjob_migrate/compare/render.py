@@ -14,21 +14,28 @@ _ORDER = (Kind.LOST, Kind.RISK, Kind.BY_DESIGN, Kind.EQUIVALENT)
 def text(comparisons: Sequence[Comparison], *, verbose: bool = False) -> str:
     lines: list[str] = []
     for c in comparisons:
-        lines.append(f"{c.pytorchjob.display()} -> {c.trainjob.display()} (Trainer {c.target}, "
-                     f"runtime from {c.runtime or 'nowhere'})")
+        lines.append(
+            f"{c.pytorchjob.display()} -> {c.trainjob.display()} (Trainer {c.target}, "
+            f"runtime from {c.runtime or 'nowhere'})"
+        )
         lines.extend(f"  error: {p}" for p in c.problems)
         for kind in _ORDER:
             diffs = [d for d in c.differences if d.kind is kind]
             if not diffs or (kind in (Kind.EQUIVALENT, Kind.BY_DESIGN) and not verbose):
                 continue
             for d in diffs:
-                values = {"missing": f"v1 {describe(d.v1)}; v2 -", "added": f"v1 -; v2 {describe(d.v2)}"}
+                values = {
+                    "missing": f"v1 {describe(d.v1)}; v2 -",
+                    "added": f"v1 -; v2 {describe(d.v2)}",
+                }
                 shown = values.get(d.change, f"v1 {describe(d.v1)}; v2 {describe(d.v2)}")
                 lines.append(f"  {kind}: {d.field}: {shown} -- {d.why} [{', '.join(d.sources)}]")
         counts = c.counts()
         lines.append("  " + ", ".join(f"{counts[str(k)]} {k}" for k in _ORDER))
     lost = sum(len(c.lost) + len(c.problems) for c in comparisons)
-    lines.append(f"{len(comparisons)} pair(s) compared; {lost} lost" + ("" if lost else ": nothing lost"))
+    lines.append(
+        f"{len(comparisons)} pair(s) compared; {lost} lost" + ("" if lost else ": nothing lost")
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -36,9 +43,13 @@ def as_json(comparisons: Sequence[Comparison]) -> str:
     body = {
         "comparisons": [
             {
-                "pytorchJob": c.pytorchjob.to_dict(), "trainJob": c.trainjob.to_dict(),
-                "target": c.target, "runtime": c.runtime, "problems": c.problems,
-                "counts": c.counts(), "differences": [d.to_dict() for d in c.differences],
+                "pytorchJob": c.pytorchjob.to_dict(),
+                "trainJob": c.trainjob.to_dict(),
+                "target": c.target,
+                "runtime": c.runtime,
+                "problems": c.problems,
+                "counts": c.counts(),
+                "differences": [d.to_dict() for d in c.differences],
             }
             for c in comparisons
         ],

@@ -64,8 +64,13 @@ def _replicas(spec: Mapping[str, Any]) -> int:
 
 
 def _pod(
-    job: Mapping[str, Any], name: str, role: str, entry: tuple[str, Mapping[str, Any]],
-    replica: int, rank: int, total: int,
+    job: Mapping[str, Any],
+    name: str,
+    role: str,
+    entry: tuple[str, Mapping[str, Any]],
+    replica: int,
+    rank: int,
+    total: int,
 ) -> Pod:
     key, spec = entry
     template_path: Path = ("spec", "pytorchReplicaSpecs", key, "template")
@@ -99,9 +104,16 @@ def _pod(
         cname = "node" if container.get("name") == CONTAINER else str(container.get("name"))
         for var, origin in origins.items():
             injected[("spec", "containers", cname, "env", var)] = origin
-        if cname == "node" and not any(p.get("name") == PORT_NAME for p in container.get("ports") or []):
-            container.setdefault("ports", []).append({"name": PORT_NAME, "containerPort": DEFAULT_PORT})
-            injected[("spec", "containers", cname, "ports", str(DEFAULT_PORT))] = (*container_path, "ports")
+        if cname == "node" and not any(
+            p.get("name") == PORT_NAME for p in container.get("ports") or []
+        ):
+            container.setdefault("ports", []).append(
+                {"name": PORT_NAME, "containerPort": DEFAULT_PORT}
+            )
+            injected[("spec", "containers", cname, "ports", str(DEFAULT_PORT))] = (
+                *container_path,
+                "ports",
+            )
     if role == "Worker" and master:
         init = {
             "name": "init-pytorch",
@@ -114,7 +126,9 @@ def _pod(
         if label.startswith("training.kubeflow.org/"):
             injected[("metadata", "labels", label)] = ("metadata", "name")
     injected[("metadata", "name")] = ("metadata", "name")
-    return Pod(rank, role, {"metadata": metadata, "spec": pod_spec}, CONTAINER, template_path, injected)
+    return Pod(
+        rank, role, {"metadata": metadata, "spec": pod_spec}, CONTAINER, template_path, injected
+    )
 
 
 def _port(containers: list[Any]) -> int:
@@ -136,7 +150,12 @@ def _nproc(job: Mapping[str, Any]) -> str:
 
 
 def _env(
-    job: Mapping[str, Any], name: str, port: int, rank: int, total: int, master: bool,
+    job: Mapping[str, Any],
+    name: str,
+    port: int,
+    rank: int,
+    total: int,
+    master: bool,
     container_path: Path,
 ) -> tuple[list[Obj], dict[str, Path]]:
     """The operator's env for one container, and the input path that decides each variable."""
@@ -148,10 +167,13 @@ def _env(
     if master:
         address = f"{name}-master-0"
         for var, value in (
-            ("MASTER_PORT", str(port)), ("PET_MASTER_PORT", str(port)),
-            ("MASTER_ADDR", address), ("PET_MASTER_ADDR", address),
+            ("MASTER_PORT", str(port)),
+            ("PET_MASTER_PORT", str(port)),
+            ("MASTER_ADDR", address),
+            ("PET_MASTER_ADDR", address),
             ("WORLD_SIZE", str(total * (int(nproc) if nproc.isdigit() else 1))),
-            ("RANK", str(rank)), ("PET_NODE_RANK", str(rank)),
+            ("RANK", str(rank)),
+            ("PET_NODE_RANK", str(rank)),
         ):
             env.append({"name": var, "value": value})
             origins[var] = command
@@ -163,7 +185,11 @@ def _env(
         for field, var in _ELASTIC_ENV.items():
             if elastic.get(field) is not None:
                 value = elastic[field]
-                text = ",".join(f"{c['key']}={c['value']}" for c in value) if field == "rdzvConf" else str(value)
+                text = (
+                    ",".join(f"{c['key']}={c['value']}" for c in value)
+                    if field == "rdzvConf"
+                    else str(value)
+                )
                 env.append({"name": var, "value": text.lower() if field == "standalone" else text})
                 origins[var] = ("spec", "elasticPolicy", field)
         host, rport = elastic.get("rdzvHost"), elastic.get("rdzvPort")

@@ -41,7 +41,9 @@ class Rendered:
 
 
 def render(
-    trainjob: Mapping[str, Any], target: Target, catalog: runtimes.Catalog,
+    trainjob: Mapping[str, Any],
+    target: Target,
+    catalog: runtimes.Catalog,
     indexes: set[int] | None = None,
 ) -> Rendered:
     meta = trainjob.get("metadata") or {}
@@ -51,14 +53,18 @@ def render(
     kind = str(ref.get("kind") or runtimes.CLUSTER_KIND)
     found = catalog.find(kind, str(ref.get("name", "")), namespace)
     if found is None:
-        problem = (f"runtimeRef {kind} {ref.get('name')!r} is neither in the repository nor a "
-                   f"default runtime of Trainer {runtimes.release_of(target.version)}")
+        problem = (
+            f"runtimeRef {kind} {ref.get('name')!r} is neither in the repository nor a "
+            f"default runtime of Trainer {runtimes.release_of(target.version)}"
+        )
         return Rendered([], [problem])
     runtime_spec = copy.deepcopy(found.runtime.get("spec") or {})
     runtime_spec = _apply_overrides(runtime_spec, spec)
     job = runtimes.trainer_job({"spec": runtime_spec})
     if job is None:
-        return Rendered([], ["the runtime has no replicatedJob labelled as the trainer step"], found.origin)
+        return Rendered(
+            [], ["the runtime has no replicatedJob labelled as the trainer step"], found.origin
+        )
     trainer = spec.get("trainer") or {}
     policy = runtime_spec.get("mlPolicy") or {}
     nodes = int(trainer.get("numNodes") or policy.get("numNodes") or 1)
@@ -91,10 +97,14 @@ def render(
 def _apply_overrides(runtime_spec: Obj, spec: Mapping[str, Any]) -> Obj:
     for entry in spec.get("podSpecOverrides") or []:
         patch = {k: v for k, v in entry.items() if k != "targetJobs"}
-        runtime_spec = _per_job(runtime_spec, entry, lambda job, p=patch: _patch_pod(job, p, spec_only=True))
+        runtime_spec = _per_job(
+            runtime_spec, entry, lambda job, p=patch: _patch_pod(job, p, spec_only=True)
+        )
     for entry in spec.get("podTemplateOverrides") or []:
         patch = {k: v for k, v in entry.items() if k != "targetJobs"}
-        runtime_spec = _per_job(runtime_spec, entry, lambda job, p=patch: _patch_pod(job, p, spec_only=False))
+        runtime_spec = _per_job(
+            runtime_spec, entry, lambda job, p=patch: _patch_pod(job, p, spec_only=False)
+        )
     for entry in spec.get("runtimePatches") or []:
         runtime_spec = merge(runtime_spec, entry.get("trainingRuntimeSpec") or {})
     return runtime_spec
@@ -131,7 +141,9 @@ def _trainer(container: Obj, trainer: Mapping[str, Any], target: Target) -> None
         if trainer.get(key):
             container[key] = copy.deepcopy(trainer[key])
     if trainer.get("env"):
-        container["env"] = merge({"env": container.get("env") or []}, {"env": trainer["env"]})["env"]
+        container["env"] = merge({"env": container.get("env") or []}, {"env": trainer["env"]})[
+            "env"
+        ]
     resources = trainer.get("resourcesPerNode")
     if resources:
         if target.version == "2.3":  # trainer#3602: merged with the runtime's
@@ -141,7 +153,11 @@ def _trainer(container: Obj, trainer: Mapping[str, Any], target: Target) -> None
 
 
 def _torch(
-    container: Obj, name: str, nodes: int, trainer: Mapping[str, Any], policy: Mapping[str, Any],
+    container: Obj,
+    name: str,
+    nodes: int,
+    trainer: Mapping[str, Any],
+    policy: Mapping[str, Any],
     target: Target,
 ) -> None:
     env = [
@@ -152,7 +168,9 @@ def _torch(
         {"name": "PET_MASTER_PORT", "value": str(PORT)},
     ]
     container["env"] = merge({"env": container.get("env") or []}, {"env": env})["env"]
-    container["ports"] = merge({"ports": container.get("ports") or []}, {"ports": [{"containerPort": PORT}]})["ports"]
+    container["ports"] = merge(
+        {"ports": container.get("ports") or []}, {"ports": [{"containerPort": PORT}]}
+    )["ports"]
 
 
 def num_proc(trainer: Mapping[str, Any], policy: Mapping[str, Any], target: Target) -> str:
@@ -161,7 +179,9 @@ def num_proc(trainer: Mapping[str, Any], policy: Mapping[str, Any], target: Targ
     if value is None:
         value = (policy.get("torch") or {}).get("numProcPerNode")
     resources = trainer.get("resourcesPerNode") or {}
-    gpu = any("gpu" in str(n).lower() for s in ("limits", "requests") for n in (resources.get(s) or {}))
+    gpu = any(
+        "gpu" in str(n).lower() for s in ("limits", "requests") for n in (resources.get(s) or {})
+    )
     if target.num_proc_type == "int":
         if value is not None:
             return str(value)

@@ -59,7 +59,16 @@ def checks() -> tuple[Check, ...]:
         webhooks,
     )
 
-    return (inventory, release, runtime_refs, webhooks, bindings, install_namespaces, kueue, side_by_side)
+    return (
+        inventory,
+        release,
+        runtime_refs,
+        webhooks,
+        bindings,
+        install_namespaces,
+        kueue,
+        side_by_side,
+    )
 
 
 def run(ctx: DoctorContext) -> list[Result]:

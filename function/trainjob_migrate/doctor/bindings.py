@@ -26,14 +26,18 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         for i, subject in enumerate(binding.get("subjects") or []):
             if subject.get("kind") != "ServiceAccount" or subject.get("name") not in accounts:
                 continue
-            namespace = subject.get("namespace") or (binding.namespace if binding.kind == "RoleBinding" else None)
+            namespace = subject.get("namespace") or (
+                binding.namespace if binding.kind == "RoleBinding" else None
+            )
             known = accounts[subject["name"]]
             if namespace in known:
                 continue
             field = ("subjects", i, "namespace") if subject.get("namespace") else ("subjects", i)
             where = ", ".join(sorted(known))
             yield binding.result(
-                Severity.ERROR, ID, field,
+                Severity.ERROR,
+                ID,
+                field,
                 f"{binding.kind} {binding.name} binds ServiceAccount {namespace}/{subject['name']}, "
                 f"but the repository defines it in namespace {where}: the binding grants nothing; "
                 f"set the subject's namespace to {where}",

@@ -20,8 +20,12 @@ _KINDS: Final = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration
 
 def check(ctx: DoctorContext) -> Iterator[Result]:
     controllers = [
-        m for m in ctx.of_kind("Deployment")
-        if any(CONTROLLER_IMAGE.search(str(c.get("image", ""))) for c in m.get("spec", "template", "spec", "containers") or [])
+        m
+        for m in ctx.of_kind("Deployment")
+        if any(
+            CONTROLLER_IMAGE.search(str(c.get("image", "")))
+            for c in m.get("spec", "template", "spec", "containers") or []
+        )
     ]
     namespaces = {m.namespace or "default" for m in controllers}
     if not controllers:
@@ -33,7 +37,9 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
             wanted = ((hook.get("clientConfig") or {}).get("service") or {}).get("namespace")
             if wanted and wanted not in namespaces:
                 yield config.result(
-                    Severity.ERROR, ID, ("webhooks", i, "clientConfig", "service", "namespace"),
+                    Severity.ERROR,
+                    ID,
+                    ("webhooks", i, "clientConfig", "service", "namespace"),
                     f"webhook {hook.get('name')} expects the Trainer in namespace {wanted}, but its "
                     f"controller is installed in {', '.join(sorted(namespaces))} "
                     f"({controllers[0].path}:{controllers[0].file().line})",

@@ -38,7 +38,12 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         return
     for (kind, namespace), where in sorted(groups.items()):
         yield first.result(
-            Severity.INFO, ID, (), f"{len(where)} {kind}(s) in namespace {namespace}: {', '.join(where)}"
+            Severity.INFO,
+            ID,
+            (),
+            f"{len(where)} {kind}(s) in namespace {namespace}: {', '.join(where)}",
         )
     if converted:
-        yield first.result(Severity.INFO, ID, (), f"{converted} PyTorchJob(s) already have their TrainJob")
+        yield first.result(
+            Severity.INFO, ID, (), f"{converted} PyTorchJob(s) already have their TrainJob"
+        )

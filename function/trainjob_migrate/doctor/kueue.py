@@ -28,10 +28,15 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
             if not match:
                 continue
             version = (int(match.group(1)), int(match.group(2)))
-            if version < FIRST_PATCHES_ONLY or ".".join(ctx.target.split(".")[:2]) not in _OLD_SHAPES:
+            if (
+                version < FIRST_PATCHES_ONLY
+                or ".".join(ctx.target.split(".")[:2]) not in _OLD_SHAPES
+            ):
                 continue
             yield m.result(
-                Severity.ERROR, ID, ("spec", "template", "spec", "containers", i, "image"),
+                Severity.ERROR,
+                ID,
+                ("spec", "template", "spec", "containers", i, "image"),
                 f"Kueue {version[0]}.{version[1]} only admits TrainJobs with runtimePatches "
                 f"(Trainer 2.2+); TrainJobs for Trainer {ctx.target} are never admitted "
                 "(kueue#14722): target 2.2 or later, or keep an older Kueue",

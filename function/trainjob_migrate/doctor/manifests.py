@@ -59,7 +59,9 @@ class Manifest:
         return FileRef(self.path, self.index, self.body_line + (line or 0))
 
     def result(self, severity: Severity, rule: str, path: Path, message: str) -> Result:
-        return Result(message, severity, rule, ref_of(self.obj), format_path(path) or None, self.file(path))
+        return Result(
+            message, severity, rule, ref_of(self.obj), format_path(path) or None, self.file(path)
+        )
 
 
 def load(found: Iterable[Found]) -> list[Manifest]:
@@ -87,10 +89,22 @@ def load(found: Iterable[Found]) -> list[Manifest]:
                 continue
             for item, prefix in _items(obj):
                 meta = item.get("metadata") or {}
-                namespace = meta.get("namespace") or namespaces.get(posixpath.dirname(entry.display))
-                item_lines = {p[len(prefix):]: n for p, n in lines.items() if p[: len(prefix)] == prefix}
-                out.append(Manifest(item, entry.display, doc.index, doc.body_line, item_lines,
-                                    str(namespace) if namespace else None))
+                namespace = meta.get("namespace") or namespaces.get(
+                    posixpath.dirname(entry.display)
+                )
+                item_lines = {
+                    p[len(prefix) :]: n for p, n in lines.items() if p[: len(prefix)] == prefix
+                }
+                out.append(
+                    Manifest(
+                        item,
+                        entry.display,
+                        doc.index,
+                        doc.body_line,
+                        item_lines,
+                        str(namespace) if namespace else None,
+                    )
+                )
     return out
 
 

@@ -40,11 +40,17 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         yield d.source.result(Severity.INFO, ID, d.field, f"Trainer {d.version} ({d.how})")
     if len(minors) > 1:
         listed = ", ".join(f"{d.version} ({d.how}, {d.source.path})" for d in ctx.trainer)
-        yield first.source.result(Severity.WARNING, ID, first.field,
-                                  f"the repository names several Trainer releases: {listed}")
+        yield first.source.result(
+            Severity.WARNING,
+            ID,
+            first.field,
+            f"the repository names several Trainer releases: {listed}",
+        )
     if ctx.explicit and minor(ctx.target) not in minors:
         yield first.source.result(
-            Severity.ERROR, ID, first.field,
+            Severity.ERROR,
+            ID,
+            first.field,
             f"--target-version {ctx.target}, but the repository installs Trainer {first.version} "
             f"({first.how}): TrainJobs of the {ctx.target} shape would be rejected or pruned; "
             f"use --target-version {minor(first.version)}",

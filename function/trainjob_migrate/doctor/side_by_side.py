@@ -29,7 +29,9 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         if pair is None or tj.get("spec", "suspend"):
             continue
         yield tj.result(
-            Severity.WARNING, ID, ("spec", "suspend"),
+            Severity.WARNING,
+            ID,
+            ("spec", "suspend"),
             f"TrainJob {tj.name} and PyTorchJob {pair.name} ({pair.path}:{pair.file().line}) are both "
             "active: the training runs twice on twice the accelerators; suspend one of them",
         )

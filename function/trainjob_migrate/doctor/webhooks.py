@@ -30,7 +30,9 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
                 continue
             where = ", ".join(sorted(services[name]))
             yield config.result(
-                Severity.ERROR, ID, ("webhooks", i, "clientConfig", "service", "namespace"),
+                Severity.ERROR,
+                ID,
+                ("webhooks", i, "clientConfig", "service", "namespace"),
                 f"webhook {hook.get('name')} calls Service {namespace}/{name}, but the repository "
                 f"defines Service {name} in namespace {where}: admission calls fail; set the "
                 f"namespace to {where}",

@@ -81,7 +81,10 @@ def _trailing_comment(line: str) -> str | None:
 
 
 def transplant(
-    comments: list[Comment], source: Mapping[str, Any], target: Mapping[str, Any], text: str,
+    comments: list[Comment],
+    source: Mapping[str, Any],
+    target: Mapping[str, Any],
+    text: str,
     found: dict[Path, int] | None = None,
 ) -> tuple[str, list[Comment]]:
     """Insert ``comments`` (from ``source``) into ``text`` (the dump of ``target``).

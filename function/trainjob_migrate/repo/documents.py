@@ -77,7 +77,9 @@ def split(text: str) -> list[Document]:
         if body_first is None:
             body_first = body_last = first
         else:
-            body_last = next(n for n in range(last - 1, body_first - 1, -1) if _is_content(lines[n])) + 1
+            body_last = (
+                next(n for n in range(last - 1, body_first - 1, -1) if _is_content(lines[n])) + 1
+            )
         docs.append(
             Document(
                 index=index,

@@ -101,8 +101,12 @@ def convert(
         try:
             files.append(FileOutcome(entry, entry.path.read_bytes()))
         except OSError as exc:  # unreadable: reported, never a crash
-            files.append(FileOutcome(entry, b"", status="unreadable", reason=exc.strerror or str(exc)))
-            results.append(_file_result(entry, Severity.ERROR, f"cannot read the file: {exc.strerror}", None))
+            files.append(
+                FileOutcome(entry, b"", status="unreadable", reason=exc.strerror or str(exc))
+            )
+            results.append(
+                _file_result(entry, Severity.ERROR, f"cannot read the file: {exc.strerror}", None)
+            )
     kustomizations, texts, docs, held = _read_all(files, results, progress)
     items = [d.item for d in docs]
 
@@ -113,7 +117,11 @@ def convert(
     results.extend(stream.results)
     locator = _Locator(files, texts, docs)
     rendered, plan = _render_all(
-        locator, docs, stream, results, select,
+        locator,
+        docs,
+        stream,
+        results,
+        select,
         alongside=lambda: _plan_kustomizations(kustomizations, files, texts, docs, stream, config),
         alongside_weight=_patch_count(kustomizations),
     )
@@ -122,7 +130,8 @@ def convert(
     located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
         JobRef(ref_of(job), FileRef(files[d.file].found.display, d.doc.index, line))
-        for n, d in enumerate(docs) if n in rendered.jobs
+        for n, d in enumerate(docs)
+        if n in rendered.jobs
         for job, line in zip(_selected_jobs(d.obj, select), rendered.jobs[n], strict=True)
     ]
     return RepoOutcome(files, located, jobs, converted=stream.converted)
@@ -141,8 +150,14 @@ def _at(result: Result, line: int | None) -> Result:
     """``result`` at ``line`` of its file (as it is, for None)."""
     if line is None or result.file is None:
         return result
-    return Result(result.message, result.severity, result.rule, result.resource, result.field,
-                  FileRef(result.file.path, result.file.index, line))
+    return Result(
+        result.message,
+        result.severity,
+        result.rule,
+        result.resource,
+        result.field,
+        FileRef(result.file.path, result.file.index, line),
+    )
 
 
 def _jobs_in(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -165,14 +180,18 @@ class _Parsed:
 
 
 def _read_all(
-    files: list[FileOutcome], results: list[Result], progress: Progress | None,
+    files: list[FileOutcome],
+    results: list[Result],
+    progress: Progress | None,
 ) -> tuple[list[kustomize.Kustomization], list[SourceText | None], list[_Doc], set[int]]:
     """Read the kustomizations, and every file's documents (two processes at once on a large
     repository: the other one starts at once, and reads its files without knowing which are
     kustomize patches; those are read again here, as patches)."""
     total = len(files)
 
-    def read(numbers: Sequence[int], patch_files: set[str], report: Progress | None) -> list[_Parsed]:
+    def read(
+        numbers: Sequence[int], patch_files: set[str], report: Progress | None
+    ) -> list[_Parsed]:
         out = []
         for number in numbers:
             outcome = files[number]
@@ -192,8 +211,11 @@ def _read_all(
         return kustomizations, patch_files, read(first, patch_files, progress)
 
     (kustomizations, patch_files, parsed_first), parsed_second = parallel.both(
-        here, lambda: read(second, set(), None if fork else progress), fork=fork,
-        encode=_pack, decode=_unpack,
+        here,
+        lambda: read(second, set(), None if fork else progress),
+        fork=fork,
+        encode=_pack,
+        decode=_unpack,
     )
     if fork and progress is not None and second:
         progress(total, total)  # the other process's files (it draws nothing itself)
@@ -225,21 +247,28 @@ def _read_all(
 def _pack(parsed: list[_Parsed]) -> bytes:
     """What reading gives, for another process: marshal (several times faster than pickle;
     it keeps shared parts shared, as an alias made them) of plain values."""
-    return marshal.dumps([
-        (
-            None if p.source is None else (p.source.text, p.source.bom, p.source.crlf),
-            p.status, p.reason,
-            [_pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1], e[2])
-             for e in p.entries],
-        )
-        for p in parsed
-    ])
+    return marshal.dumps(
+        [
+            (
+                None if p.source is None else (p.source.text, p.source.bom, p.source.crlf),
+                p.status,
+                p.reason,
+                [
+                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1], e[2])
+                    for e in p.entries
+                ],
+            )
+            for p in parsed
+        ]
+    )
 
 
 def _unpack(data: bytes) -> list[_Parsed]:
     return [
         _Parsed(
-            None if source is None else SourceText(*source), status, reason,
+            None if source is None else SourceText(*source),
+            status,
+            reason,
             # a packed result has six parts, a packed document three
             [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1], e[2]) for e in entries],
         )
@@ -254,9 +283,12 @@ def _pack_document(d: Document) -> tuple[int, ...]:
 def _pack_result(r: Result) -> tuple[Any, ...]:
     resource = r.resource
     return (
-        r.message, r.severity.value, r.rule,
-        None if resource is None else (resource.api_version, resource.kind, resource.name,
-                                       resource.namespace),
+        r.message,
+        r.severity.value,
+        r.rule,
+        None
+        if resource is None
+        else (resource.api_version, resource.kind, resource.name, resource.namespace),
         r.field,
         None if r.file is None else (r.file.path, r.file.index, r.file.line),
     )
@@ -264,9 +296,14 @@ def _pack_result(r: Result) -> tuple[Any, ...]:
 
 def _unpack_result(packed: tuple[Any, ...]) -> Result:
     message, severity, rule, resource, field, file = packed
-    return Result(message, Severity(severity), rule,
-                  None if resource is None else ResourceRef(*resource), field,
-                  None if file is None else FileRef(*file))
+    return Result(
+        message,
+        Severity(severity),
+        rule,
+        None if resource is None else ResourceRef(*resource),
+        field,
+        None if file is None else FileRef(*file),
+    )
 
 
 def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
@@ -277,7 +314,9 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
         source = SourceText.decode(outcome.raw)
     except UnicodeDecodeError as exc:
         reason = f"not UTF-8 (byte {exc.start})"
-        return _Parsed(None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)])
+        return _Parsed(
+            None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)]
+        )
     text = source.text
     if _TEMPLATE.search(text):
         parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
@@ -286,7 +325,8 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             line = text.count("\n", 0, mention.start()) + 1
             parsed.entries.append(
                 _file_result(
-                    entry, Severity.ERROR,
+                    entry,
+                    Severity.ERROR,
                     "a template (Helm/Jinja) that defines a PyTorchJob: it is left untouched; "
                     "convert the template by hand, or render it and convert the output",
                     line,
@@ -308,14 +348,18 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             parsed.status, parsed.reason = "unreadable", f"line {line}: {exc}"
             message = _POSITION.sub("", str(exc))  # the result's own line is the file's
             parsed.entries.append(
-                _file_result(entry, Severity.ERROR, f"{message}; this document is left untouched", line)
+                _file_result(
+                    entry, Severity.ERROR, f"{message}; this document is left untouched", line
+                )
             )
             continue
         if not isinstance(obj, dict):
             continue
         # a placeholder needs a "$" (or an escape that makes one) in the text
         maybe = "$" in written or "\\" in written
-        parsed.entries.append((doc, obj, _placeholders(obj) if maybe and is_pytorchjob(obj) else []))
+        parsed.entries.append(
+            (doc, obj, _placeholders(obj) if maybe and is_pytorchjob(obj) else [])
+        )
     return parsed
 
 
@@ -335,8 +379,12 @@ def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomizat
 
 
 def _plan_kustomizations(
-    kustomizations: list[kustomize.Kustomization], files: list[FileOutcome],
-    texts: list[SourceText | None], docs: list[_Doc], stream: Outcome, config: FunctionConfig,
+    kustomizations: list[kustomize.Kustomization],
+    files: list[FileOutcome],
+    texts: list[SourceText | None],
+    docs: list[_Doc],
+    stream: Outcome,
+    config: FunctionConfig,
 ) -> kustomize.Rewrite:
     """What the kustomizations need (read-only: applied by :func:`_apply_kustomizations`)."""
     if not kustomizations:
@@ -349,10 +397,14 @@ def _plan_kustomizations(
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
         if is_pytorchjob(doc.obj):
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
-            trainjob = next((o for o in group if isinstance(o, dict) and o.get("kind") == "TrainJob"), None)
+            trainjob = next(
+                (o for o in group if isinstance(o, dict) and o.get("kind") == "TrainJob"), None
+            )
             if trainjob is not None:
                 converted[id(doc.obj)] = trainjob
-    file_texts = {f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None}
+    file_texts = {
+        f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None
+    }
     return kustomize.rewrite(
         kustomizations, file_texts, jobs, converted, lambda job: convert_job(job, config, target)
     )
@@ -426,7 +478,11 @@ def _placeholder_results(item: Obj, placeholders: list[tuple[Path, str]]) -> lis
             f"placeholder {value!r} in a field the conversion computes from: the job is left "
             "untouched; render the placeholders first (envsubst, Helm) and convert the output, "
             "or convert by hand",
-            Severity.ERROR, "placeholder", ref, format_path(path), file,
+            Severity.ERROR,
+            "placeholder",
+            ref,
+            format_path(path),
+            file,
         )
         for path, value in placeholders
     ]
@@ -450,8 +506,13 @@ class _Rendered:
 
 
 def _render_all(
-    locator: _Locator, docs: list[_Doc], stream: Outcome, results: list[Result],
-    select: Selector | None, alongside: Callable[[], _T], alongside_weight: int,
+    locator: _Locator,
+    docs: list[_Doc],
+    stream: Outcome,
+    results: list[Result],
+    select: Selector | None,
+    alongside: Callable[[], _T],
+    alongside_weight: int,
 ) -> tuple[_Rendered, _T]:
     """Write each converted document, and find the lines of the results and jobs of each
     document; ``alongside()`` too, here (two processes at once on a large repository).
@@ -475,8 +536,10 @@ def _render_all(
                 line = locator.line(results[r])
                 if line is not None:
                     out.lines[r] = line
-            jobs = [locator.line(_probe(job, locator.display(doc), doc.doc.index))
-                    for job in _selected_jobs(doc.obj, select)]
+            jobs = [
+                locator.line(_probe(job, locator.display(doc), doc.doc.index))
+                for job in _selected_jobs(doc.obj, select)
+            ]
             if jobs:
                 out.jobs[n] = jobs
         return out
@@ -495,14 +558,15 @@ def _render_all(
     def here() -> tuple[_Rendered, _T]:
         return render(first), alongside()
 
-    (mine, plan), (theirs, _) = parallel.both(
-        here, lambda: (render(second), None), fork=fork
-    )
+    (mine, plan), (theirs, _) = parallel.both(here, lambda: (render(second), None), fork=fork)
     return mine.update(theirs), plan
 
 
 def _rebuild(
-    files: list[FileOutcome], texts: list[SourceText | None], docs: list[_Doc], bodies: dict[int, str]
+    files: list[FileOutcome],
+    texts: list[SourceText | None],
+    docs: list[_Doc],
+    bodies: dict[int, str],
 ) -> None:
     changed: dict[int, dict[int, str]] = {}  # file number -> document index -> new body
     for n, body in bodies.items():
@@ -545,19 +609,23 @@ def _untagged(obj: Obj, original: Mapping[str, Any]) -> Obj:
         return obj
     own = (original.get("metadata") or {}).get("annotations") or {}
     annotations = {  # the file's own value where it had one (it is data like any other)
-        k: own.get(k, v) for k, v in meta["annotations"].items() if k not in (_PATH, _INDEX) or k in own
+        k: own.get(k, v)
+        for k, v in meta["annotations"].items()
+        if k not in (_PATH, _INDEX) or k in own
     }
     new_meta = {**meta, "annotations": annotations}
     if not annotations:
         del new_meta["annotations"]
     out = {**obj, "metadata": new_meta}
     if out.get("kind") in ("List", "PyTorchJobList") and isinstance(out.get("items"), list):
-        out["items"] = [_untagged(child, {}) if isinstance(child, dict) else child for child in out["items"]]
+        out["items"] = [
+            _untagged(child, {}) if isinstance(child, dict) else child for child in out["items"]
+        ]
     return out
 
 
 def _file_ref(item: Mapping[str, Any]) -> FileRef | None:
-    annotations = ((item.get("metadata") or {}).get("annotations") or {})
+    annotations = (item.get("metadata") or {}).get("annotations") or {}
     if _PATH not in annotations:
         return None
     return FileRef(annotations[_PATH], int(annotations.get(_INDEX, 0)))
@@ -610,7 +678,10 @@ class _Locator:
             return None
         path: Path = parse_path(result.field) if result.field else ()
         if doc.obj.get("kind") in ("List", "PyTorchJobList") and result.resource is not None:
-            path = (*_list_position(doc.obj, result.resource.name, result.resource.namespace), *path)
+            path = (
+                *_list_position(doc.obj, result.resource.name, result.resource.namespace),
+                *path,
+            )
         line = positions.line_of(self._found(key, doc), path)
         return doc.doc.body_line + line if line is not None else doc.doc.body_line
 

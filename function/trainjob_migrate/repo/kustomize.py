@@ -93,15 +93,27 @@ def _entries(k: Kustomization) -> list[_Entry]:
     for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
         for index, raw in enumerate(k.data.get(key) or []):
             if isinstance(raw, str):  # patchesStrategicMerge: a file, or an inline patch
-                inline = raw if "\n" in raw or raw.lstrip().startswith(("apiVersion", "kind")) else None
-                file = None if inline is not None else posixpath.normpath(posixpath.join(k.folder, raw))
+                inline = (
+                    raw if "\n" in raw or raw.lstrip().startswith(("apiVersion", "kind")) else None
+                )
+                file = (
+                    None
+                    if inline is not None
+                    else posixpath.normpath(posixpath.join(k.folder, raw))
+                )
                 out.append(_Entry(key, index, None, inline, file))
             elif isinstance(raw, Mapping):
                 path = raw.get("path")
-                file = posixpath.normpath(posixpath.join(k.folder, path)) if isinstance(path, str) else None
+                file = (
+                    posixpath.normpath(posixpath.join(k.folder, path))
+                    if isinstance(path, str)
+                    else None
+                )
                 patch = raw.get("patch")
                 target = raw.get("target") if isinstance(raw.get("target"), Mapping) else None
-                out.append(_Entry(key, index, target, patch if isinstance(patch, str) else None, file))
+                out.append(
+                    _Entry(key, index, target, patch if isinstance(patch, str) else None, file)
+                )
     return out
 
 
@@ -179,7 +191,10 @@ def rewrite(
 
 
 def _reachable(
-    k: Kustomization, by_folder: Mapping[str, Kustomization], jobs: Mapping[str, list[Obj]], seen: set[str]
+    k: Kustomization,
+    by_folder: Mapping[str, Kustomization],
+    jobs: Mapping[str, list[Obj]],
+    seen: set[str],
 ) -> list[Obj]:
     """The PyTorchJobs a kustomization builds from (its resources, through bases)."""
     if k.folder in seen:
@@ -216,15 +231,22 @@ def _targets(entry: _Entry, patch: Any, reachable: list[Obj]) -> list[Obj] | Non
     ):
         return None
     return [
-        job for job in reachable
+        job
+        for job in reachable
         if target.get("name") in (None, (job.get("metadata") or {}).get("name"))
         and target.get("namespace") in (None, (job.get("metadata") or {}).get("namespace"))
     ]
 
 
 def _retarget(
-    k: Kustomization, entry: _Entry, reachable: list[Obj], converted: Mapping[int, Obj],
-    convert_one: ConvertOne, file_texts: Mapping[str, str], edits: list[tuple[Any, str]], out: Rewrite,
+    k: Kustomization,
+    entry: _Entry,
+    reachable: list[Obj],
+    converted: Mapping[int, Obj],
+    convert_one: ConvertOne,
+    file_texts: Mapping[str, str],
+    edits: list[tuple[Any, str]],
+    out: Rewrite,
 ) -> None:
     text = entry.inline if entry.inline is not None else file_texts.get(entry.file or "")
     where = FileRef(k.display, 0, k.line(entry.key, entry.index))
@@ -239,13 +261,16 @@ def _retarget(
     if targets is None:
         return  # not about PyTorchJobs
     if not targets:
-        gone = _targets(entry, _as_job(patch), [_as_job(j) for j in reachable if j.get("kind") == "TrainJob"])
+        gone = _targets(
+            entry, _as_job(patch), [_as_job(j) for j in reachable if j.get("kind") == "TrainJob"]
+        )
         if gone:
             out.results.append(
                 _result(
                     f"this patch targets PyTorchJob {_names(gone)}, which is now a TrainJob: it no "
                     "longer applies (kustomize skips it silently); rewrite it for the TrainJob",
-                    where, Severity.ERROR,
+                    where,
+                    Severity.ERROR,
                 )
             )
         return
@@ -260,7 +285,8 @@ def _retarget(
                 f"this patch targets PyTorchJob {_names(mine)}, which becomes a TrainJob, and it "
                 f"cannot be carried over: {exc}. Rewrite it for the TrainJob by hand (it would "
                 "silently stop applying)",
-                where, Severity.ERROR,
+                where,
+                Severity.ERROR,
             )
         )
         return
@@ -275,18 +301,25 @@ def _retarget(
         first = next((d for d in documents.split(original) if d.has_body()), None)
         out.texts[entry.file or ""] = (
             documents.replace_bodies(original, documents.split(original), {first.index: body})
-            if first is not None else body
+            if first is not None
+            else body
         )
     if entry.target is not None:
         name = entry.target.get("name")
-        new_target = {**_TARGET, **({"name": name} if name else {}),
-                      **({"namespace": entry.target["namespace"]} if entry.target.get("namespace") else {})}
+        new_target = {
+            **_TARGET,
+            **({"name": name} if name else {}),
+            **({"namespace": entry.target["namespace"]} if entry.target.get("namespace") else {}),
+        }
         target_node = _child(_child(_child(k.node, entry.key), entry.index), "target")
         edits.append((target_node, _mapping(new_target, target_node)))
     form = "JSON 6902 ops" if ops_form else "a merge patch"
     out.results.append(
-        _result(f"patch re-targeted at TrainJob {_names(mine)} ({form} on the converted fields)",
-                where, Severity.INFO)
+        _result(
+            f"patch re-targeted at TrainJob {_names(mine)} ({form} on the converted fields)",
+            where,
+            Severity.INFO,
+        )
     )
 
 
@@ -313,39 +346,62 @@ def _translate(
             partial = patching.diff_merge(before, result.trainjob)
             if not partial:
                 raise patching.PatchError(_NOTHING)
-            meta = {"name": (before.get("metadata") or {}).get("name"), **(partial.pop("metadata", None) or {})}
-            outputs.append({"apiVersion": before["apiVersion"], "kind": "TrainJob", "metadata": meta, **partial})
+            meta = {
+                "name": (before.get("metadata") or {}).get("name"),
+                **(partial.pop("metadata", None) or {}),
+            }
+            outputs.append(
+                {
+                    "apiVersion": before["apiVersion"],
+                    "kind": "TrainJob",
+                    "metadata": meta,
+                    **partial,
+                }
+            )
     if any(o != outputs[0] for o in outputs[1:]):
         raise patching.PatchError("it changes the jobs it targets differently")
     return outputs[0]
 
 
-_NOTHING: Final = "it changes nothing a TrainJob carries (every field it sets is dropped or reported)"
+_NOTHING: Final = (
+    "it changes nothing a TrainJob carries (every field it sets is dropped or reported)"
+)
 
 
 def _apply(patch: Any, job: Obj) -> Any:
     if isinstance(patch, list):
         return patching.apply_ops(job, patch)
     if isinstance(patch, Mapping):
-        return patching.merge(job, {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")})
+        return patching.merge(
+            job, {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")}
+        )
     raise patching.PatchError("it is neither a list of JSON 6902 ops nor a merge patch")
 
 
 def _images(
-    k: Kustomization, reachable: list[Obj], trainjobs: Mapping[int, Obj],
-    edits: list[tuple[Any, str]], out: Rewrite,
+    k: Kustomization,
+    reachable: list[Obj],
+    trainjobs: Mapping[int, Obj],
+    edits: list[tuple[Any, str]],
+    out: Rewrite,
 ) -> None:
     images = [e for e in k.data.get("images") or [] if isinstance(e, Mapping) and e.get("name")]
     if not images:
         return
     trainer_images = {
         _image_name(str(trainjobs[id(job)]["spec"]["trainer"].get("image", "")))
-        for job in reachable if id(job) in trainjobs
+        for job in reachable
+        if id(job) in trainjobs
     } | {
         _image_name(str(((job.get("spec") or {}).get("trainer") or {}).get("image", "")))
-        for job in reachable if job.get("kind") == "TrainJob"
+        for job in reachable
+        if job.get("kind") == "TrainJob"
     }
-    hits = [(i, e) for i, e in enumerate(k.data.get("images") or []) if e in images and e["name"] in trainer_images]
+    hits = [
+        (i, e)
+        for i, e in enumerate(k.data.get("images") or [])
+        if e in images and e["name"] in trainer_images
+    ]
     if not hits:
         return
     configs = [c for c in k.data.get("configurations") or [] if isinstance(c, str)]
@@ -355,8 +411,12 @@ def _images(
             _result(
                 f"images: entry {entry['name']!r} reached the PyTorchJob's containers, but kustomize does "
                 "not know spec.trainer.image of a TrainJob"
-                + ("" if known else f"; added {IMAGES_CONFIG} (configurations:) with the field spec:\n"
-                   + IMAGES_FIELD_SPEC),
+                + (
+                    ""
+                    if known
+                    else f"; added {IMAGES_CONFIG} (configurations:) with the field spec:\n"
+                    + IMAGES_FIELD_SPEC
+                ),
                 FileRef(k.display, 0, k.line("images", index)),
                 Severity.INFO if known else Severity.WARNING,
             )
@@ -408,7 +468,9 @@ def _block_scalar(body: str, node: Any, text: str) -> str:
         own = text[line_start : node.start_mark.index]
         column = len(own) - len(own.lstrip(" ")) + 2
     pad = " " * column
-    return "|-\n" + "\n".join(f"{pad}{line}" if line else "" for line in body.rstrip("\n").split("\n"))
+    return "|-\n" + "\n".join(
+        f"{pad}{line}" if line else "" for line in body.rstrip("\n").split("\n")
+    )
 
 
 def _mapping(values: Mapping[str, Any], node: Any) -> str:

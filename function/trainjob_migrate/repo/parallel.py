@@ -52,8 +52,12 @@ def available(work: int) -> bool:
 
 
 def both(
-    here: Callable[[], T], there: Callable[[], R], *, fork: bool,
-    encode: Callable[[R], bytes] | None = None, decode: Callable[[bytes], R] | None = None,
+    here: Callable[[], T],
+    there: Callable[[], R],
+    *,
+    fork: bool,
+    encode: Callable[[R], bytes] | None = None,
+    decode: Callable[[bytes], R] | None = None,
 ) -> tuple[T, R]:
     """``(here(), there())``, with ``there`` run in a forked child when ``fork``; its answer
     is sent back with ``encode``/``decode`` (default: pickle)."""

@@ -28,7 +28,9 @@ def merge(base: Any, patch: Any) -> Any:
         if value is None:
             out.pop(key, None)
         elif isinstance(value, Mapping) and "$patch" in value:
-            raise PatchError(f"the $patch directive at {key!r} is not supported; rewrite it by hand")
+            raise PatchError(
+                f"the $patch directive at {key!r} is not supported; rewrite it by hand"
+            )
         else:
             out[key] = merge(base.get(key), value)
     return out

@@ -76,8 +76,12 @@ def _written_alike(data: Any) -> bool:
                 return False
         elif isinstance(value, dict):
             for key, item in value.items():
-                if not (isinstance(key, str) and 0 < len(key) < _MAX_KEY and "\n" not in key
-                        and plain(key)):
+                if not (
+                    isinstance(key, str)
+                    and 0 < len(key) < _MAX_KEY
+                    and "\n" not in key
+                    and plain(key)
+                ):
                     return False
                 stack.append(item)
         elif isinstance(value, list):

@@ -61,11 +61,15 @@ class Finding:
 
 _VERDICTS: Final = {
     "convertible": (
-        "warning", "pytorchjob-convertible", "A PyTorchJob remains that converts cleanly",
+        "warning",
+        "pytorchjob-convertible",
+        "A PyTorchJob remains that converts cleanly",
         "a PyTorchJob remains; it converts cleanly to a TrainJob: run trainjob-migrate convert --write",
     ),
     "attention": (
-        "error", "pytorchjob-needs-attention", "A PyTorchJob remains that needs attention",
+        "error",
+        "pytorchjob-needs-attention",
+        "A PyTorchJob remains that needs attention",
         "a PyTorchJob remains that cannot be converted as it is; see the findings about it",
     ),
 }
@@ -86,19 +90,38 @@ def findings(report: Report) -> list[Finding]:
         if verdict == "convertible" and report.convertible_fails:
             level = "error"  # it fails the check: annotate it as what it is
         out.append(
-            Finding(job.file.path, job.file.line, level, rule, rule_text,
-                    f"{job.resource.display()}: ", message, n)
+            Finding(
+                job.file.path,
+                job.file.line,
+                level,
+                rule,
+                rule_text,
+                f"{job.resource.display()}: ",
+                message,
+                n,
+            )
         )
     for result in report.results:
         if result.severity == "info" or result.file is None:
             continue
         subject = f"{result.resource.display()}: " if result.resource else ""
         field = f"{result.field}: " if result.field else ""
-        key = job_key(result.file.path, result.file.index, result.resource.display()) if result.resource else None
+        key = (
+            job_key(result.file.path, result.file.index, result.resource.display())
+            if result.resource
+            else None
+        )
         out.append(
-            Finding(result.file.path, result.file.line, str(result.severity), result.rule,
-                    f"trainjob-migrate rule {result.rule}", subject, field + result.message,
-                    jobs.get(key) if key else None)
+            Finding(
+                result.file.path,
+                result.file.line,
+                str(result.severity),
+                result.rule,
+                f"trainjob-migrate rule {result.rule}",
+                subject,
+                field + result.message,
+                jobs.get(key) if key else None,
+            )
         )
     return sorted(out, key=lambda f: (f.path, f.line or 0))  # stable: verdicts first
 

@@ -14,7 +14,9 @@ def render(report: Report) -> str:
         if finding.line is not None:
             props += f",line={finding.line}"
         props += f",title={_prop('trainjob-migrate ' + finding.rule)}"
-        lines.append(f"::{_COMMANDS[finding.level]} {props}::{_data(finding.subject + finding.message)}")
+        lines.append(
+            f"::{_COMMANDS[finding.level]} {props}::{_data(finding.subject + finding.message)}"
+        )
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 

@@ -19,5 +19,9 @@ def render(report: Report) -> str:
         if result.file is not None:
             entry["file"] = {"path": result.file.path, "line": result.file.line}
         results.append(entry)
-    body = {"summary": {**counts(report), "exitCode": report.exit_code}, "jobs": jobs, "results": results}
+    body = {
+        "summary": {**counts(report), "exitCode": report.exit_code},
+        "jobs": jobs,
+        "results": results,
+    }
     return json.dumps(body, indent=2, sort_keys=False) + "\n"

@@ -21,14 +21,20 @@ def render(report: Report) -> str:
     failures = errors = 0
     for index, (job, verdict) in enumerate(zip(report.jobs, report.verdicts, strict=True)):
         case = ET.SubElement(
-            suite, "testcase", classname=job.file.path, name=job.resource.display(),
-            file=job.file.path, line=str(job.file.line or 0),
+            suite,
+            "testcase",
+            classname=job.file.path,
+            name=job.resource.display(),
+            file=job.file.path,
+            line=str(job.file.line or 0),
         )
         failure = ET.SubElement(case, "failure", message=_MESSAGES[verdict], type=verdict)
         failure.text = "\n".join(by_job.get(index, []))
         failures += 1
     if unreadable:
-        case = ET.SubElement(suite, "testcase", classname="input", name="files that could not be read")
+        case = ET.SubElement(
+            suite, "testcase", classname="input", name="files that could not be read"
+        )
         error = ET.SubElement(case, "error", message="input could not be read", type="unreadable")
         error.text = "\n".join(unreadable)
         errors += 1
@@ -40,7 +46,9 @@ def render(report: Report) -> str:
         element.set("failures", str(failures))
         element.set("errors", str(errors))
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
 
 
 _MESSAGES = {

@@ -16,7 +16,9 @@ def render(report: Report) -> str:
     results: list[dict[str, Any]] = []
     rules: dict[str, dict[str, Any]] = {}
     for finding in findings(report):
-        rules.setdefault(finding.rule, {"id": finding.rule, "shortDescription": {"text": finding.rule_text}})
+        rules.setdefault(
+            finding.rule, {"id": finding.rule, "shortDescription": {"text": finding.rule_text}}
+        )
         location: dict[str, Any] = {"artifactLocation": {"uri": finding.path}}
         if finding.line is not None:
             location["region"] = {"startLine": finding.line}

@@ -48,7 +48,8 @@ def apply(ctx: Context) -> None:
             _ports(ctx, value)
         elif key == "imagePullPolicy" and not ctx.config.generate_runtime:
             ctx.info(
-                ID, path,
+                ID,
+                path,
                 f"imagePullPolicy {value} dropped: the runtime's policy applies (IfNotPresent, "
                 "Always for :latest); set generateRuntime=true to keep it",
             )
@@ -56,7 +57,8 @@ def apply(ctx: Context) -> None:
             ctx.draft.runtime.container[key] = value
     if "image" not in ctx.container:
         ctx.lossy(
-            ID, (*base, "image"),
+            ID,
+            (*base, "image"),
             f"the pytorch container has no image: the runtime image {ctx.target.runtime_image} "
             "would run; set the image",
         )
@@ -69,7 +71,9 @@ def _ports(ctx: Context, ports: list[dict[str, object]]) -> None:
         return
     path = (*ctx.container_path, "ports")
     if ctx.runtime_only(
-        ID, path, "container ports",
+        ID,
+        path,
+        "container ports",
         "container ports other than pytorchjob-port (the Trainer declares only 29500)",
     ):
         ctx.draft.runtime.container["ports"] = others

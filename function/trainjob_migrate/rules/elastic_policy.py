@@ -46,7 +46,8 @@ def apply(ctx: Context) -> None:
     if ctx.config.elastic == "error":
         names = ", ".join(format_path((*base, k)) for k in settings) or format_path(base)
         ctx.error(
-            ID, base,
+            ID,
+            base,
             f"elastic PyTorchJob: no Trainer v2 release supports elastic training ({names}). "
             "Set elastic=fixed to convert it as a fixed-size job of "
             f"{ctx.num_nodes} node(s), or keep it on the v1 operator",

@@ -48,10 +48,30 @@ COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-complet
 #: torchrun flags (dashes normalised) that take a value; the rest are switches
 _VALUE_FLAGS: Final = frozenset(
     {
-        "nnodes", "nproc-per-node", "rdzv-backend", "rdzv-endpoint", "rdzv-id", "rdzv-conf",
-        "max-restarts", "monitor-interval", "start-method", "role", "node-rank", "master-addr",
-        "master-port", "local-addr", "log-dir", "redirects", "tee", "local-ranks-filter",
-        "logs-specs", "event-log-handler", "numa-binding", "signals-to-handle", "r", "t",
+        "nnodes",
+        "nproc-per-node",
+        "rdzv-backend",
+        "rdzv-endpoint",
+        "rdzv-id",
+        "rdzv-conf",
+        "max-restarts",
+        "monitor-interval",
+        "start-method",
+        "role",
+        "node-rank",
+        "master-addr",
+        "master-port",
+        "local-addr",
+        "log-dir",
+        "redirects",
+        "tee",
+        "local-ranks-filter",
+        "logs-specs",
+        "event-log-handler",
+        "numa-binding",
+        "signals-to-handle",
+        "r",
+        "t",
     }
 )
 #: flags the Trainer's PET_* variables replace; a hard-coded one would override them
@@ -68,8 +88,9 @@ _REMOVED_FLAGS: Final = {
     "standalone": "standalone mode would ignore the other nodes",
 }
 #: removing these changes nothing the job relied on
-_EQUIVALENT_FLAGS: Final = frozenset({"nnodes", "nproc-per-node", "node-rank", "master-addr",
-                                      "master-port"})
+_EQUIVALENT_FLAGS: Final = frozenset(
+    {"nnodes", "nproc-per-node", "node-rank", "master-addr", "master-port"}
+)
 _TORCHRUN_MODULES: Final = frozenset({"torch.distributed.run", "torch.distributed.launch"})
 _SHELLS: Final = frozenset({"sh", "bash", "dash", "zsh", "ash"})
 _SHELL_RDZV: Final = re.compile(
@@ -101,10 +122,16 @@ def apply(ctx: Context) -> None:
     if kind == "plain":
         wrapped_before = bool(command)
         command, shim = _plain(ctx, command)
-        if command and command[0] == "torchrun" and wrapped_before and ctx.config.launch_env == "torchrun":
+        if (
+            command
+            and command[0] == "torchrun"
+            and wrapped_before
+            and ctx.config.launch_env == "torchrun"
+        ):
             if nproc_value not in ("auto", "1") and nproc_path is not None:
                 ctx.lossy(
-                    ID, nproc_path,
+                    ID,
+                    nproc_path,
                     f"nprocPerNode {nproc_value} did not start {nproc_value} processes in v1 (a plain "
                     "script runs once per pod; only WORLD_SIZE counted it); the torchrun wrapper "
                     "starts one process per node, as the pods did",
@@ -112,7 +139,8 @@ def apply(ctx: Context) -> None:
             nproc_value, nproc_path = "1", None
     if ctx.target.runtime_has_command and not command:
         ctx.error(
-            ID, (*base, "command"),
+            ID,
+            (*base, "command"),
             f"the torch-distributed runtime of Trainer {ctx.target.version} sets its own command, "
             "which replaces the image ENTRYPOINT this job relies on; add the command to the "
             "pytorch container, or target 2.1 or later",
@@ -174,9 +202,13 @@ def _strip_flags(
             shown = token if not takes_value else f"{token} {value}"
             if flag == "nproc-per-node":
                 nproc = (value, path)
-            elif flag == "nnodes" and value not in (str(ctx.num_nodes), f"{ctx.num_nodes}:{ctx.num_nodes}"):
+            elif flag == "nnodes" and value not in (
+                str(ctx.num_nodes),
+                f"{ctx.num_nodes}:{ctx.num_nodes}",
+            ):
                 ctx.lossy(
-                    ID, path,
+                    ID,
+                    path,
                     f"torchrun flag {shown} removed: it disagrees with the {ctx.num_nodes} "
                     "node(s) of the job; the TrainJob runs numNodes nodes",
                 )
@@ -198,7 +230,8 @@ def _check_shell(ctx: Context, command: Sequence[str]) -> None:
     found = sorted({m.group(0) for m in _SHELL_RDZV.finditer(script)})
     if found:
         ctx.lossy(
-            ID, (*ctx.container_path, "command"),
+            ID,
+            (*ctx.container_path, "command"),
             f"torchrun inside a shell script hard-codes {', '.join(found)}: these override the "
             "PET_* variables the Trainer sets and cannot be removed automatically; remove them "
             "from the script",
@@ -218,7 +251,8 @@ def _check_mpi(ctx: Context, command: Sequence[str], args: Sequence[str]) -> Non
     if program in _MPI_LAUNCHERS or mpi_backend:
         what = f"the {program} launcher" if program in _MPI_LAUNCHERS else "the MPI backend"
         ctx.lossy(
-            ID, (*ctx.container_path, "command" if command else "args"),
+            ID,
+            (*ctx.container_path, "command" if command else "args"),
             f"this job uses {what}: torch-distributed starts no MPI launcher or sshd, so it "
             "cannot run as is; use a torch backend (gloo/nccl) or an MPI runtime such as "
             "deepspeed-distributed with an image built for it",
@@ -234,21 +268,24 @@ def _plain(ctx: Context, command: list[str]) -> tuple[list[str], bool]:
     if mode == "torchrun":
         if command:
             ctx.info(
-                ID, (*ctx.container_path, "command"),
+                ID,
+                (*ctx.container_path, "command"),
                 "wrapped in 'torchrun --no-python' (launchEnv=torchrun): torchrun sets "
                 "MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK for the script; the image "
                 "must contain torchrun",
             )
             return ["torchrun", "--no-python", *command], False
         ctx.error(
-            ID, (*ctx.container_path, "command"),
+            ID,
+            (*ctx.container_path, "command"),
             "launchEnv=torchrun needs the job's command, but it relies on the image "
             "ENTRYPOINT; use launchEnv=v1-compat or add the command",
         )
         return command, False
     if mode == "none":
         ctx.lossy(
-            ID, (*ctx.container_path, "command"),
+            ID,
+            (*ctx.container_path, "command"),
             "not a torchrun command: v1 gave every pod MASTER_ADDR, MASTER_PORT, WORLD_SIZE "
             "and RANK, v2 sets none of them (launchEnv=none), so each node may train alone; "
             "use launchEnv=v1-compat or torchrun",
@@ -265,7 +302,8 @@ def _check_lengths(ctx: Context, command: Sequence[str], args: Sequence[str]) ->
         for i, item in enumerate(items):
             if len(item) > limit:
                 ctx.error(
-                    ID, (*ctx.container_path, key, i),
+                    ID,
+                    (*ctx.container_path, key, i),
                     f"{len(item)} characters: Trainer {ctx.target.version} accepts at most "
                     f"{limit} per {key} item; move the script into the image or a ConfigMap",
                 )
@@ -291,7 +329,8 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
         return
     if value not in ("auto", "cpu", "gpu"):
         ctx.error(
-            ID, path,
+            ID,
+            path,
             f"nprocPerNode {value!r} is not a positive number, auto, cpu or gpu; fix the value",
         )
         return
@@ -312,14 +351,16 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
     if value in ("auto", "gpu") and accelerators:
         trainer["numProcPerNode"] = accelerators
         ctx.info(
-            ID, path,
+            ID,
+            path,
             f"numProcPerNode {accelerators} made explicit: Trainer {ctx.target.version} counts "
             "only resources named '*gpu*' as accelerators",
         )
         return
     if value == "gpu":
         ctx.error(
-            ID, path,
+            ID,
+            path,
             "nprocPerNode gpu, but the pytorch container requests no GPU; set nprocPerNode to "
             "the number of processes per node",
         )
@@ -327,7 +368,8 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
     if value == "cpu" and gpus:
         if cpus is None:
             ctx.error(
-                ID, path,
+                ID,
+                path,
                 "nprocPerNode cpu on a GPU node without a CPU request: Trainer "
                 f"{ctx.target.version} has no 'cpu' mode; set nprocPerNode to a number",
             )
@@ -341,7 +383,8 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
 def _cpu_change(ctx: Context, path: Path | None, value: str, cpus: int | None) -> None:
     v2 = f"{cpus} (its CPU request)" if cpus is not None else "1 (no CPU request)"
     ctx.lossy(
-        ID, path or ("spec", "nprocPerNode"),
+        ID,
+        path or ("spec", "nprocPerNode"),
         f"nprocPerNode {value} on a CPU-only node: v1's torchrun started one process per CPU "
         f"core of the node, Trainer {ctx.target.version} starts {v2}; set nprocPerNode to a "
         "number to choose",
@@ -394,19 +437,23 @@ def _env(ctx: Context, shim: bool) -> None:
         name = str(entry.get("name", ""))
         path = (*env_path, i)
         if name in seen:
-            ctx.error(ID, path, f"env {name} is set twice; keep one (TrainJob env is keyed by name)")
+            ctx.error(
+                ID, path, f"env {name} is set twice; keep one (TrainJob env is keyed by name)"
+            )
             continue
         seen.add(name)
         if name in RESERVED_ENV:
             ctx.error(
-                ID, path,
+                ID,
+                path,
                 f"env {name} is reserved by the Trainer's torch plugin (the webhook rejects it); "
                 "remove it: numNodes and numProcPerNode set it",
             )
             continue
         if has_master and name in V1_INJECTED_ENV:
             ctx.info(
-                ID, path,
+                ID,
+                path,
                 f"env {name} dropped: the v1 operator replaced this value with its own in every "
                 "pod" + ("; the v1-compatible value is re-derived" if shim else ""),
             )
@@ -432,7 +479,8 @@ def _shim(ctx: Context, seen: set[str]) -> list[dict[str, Any]]:
         "RANK": {"valueFrom": {"fieldRef": {"fieldPath": COMPLETION_INDEX}}},
     }
     ctx.info(
-        ID, (*ctx.container_path, "command") if ctx.container.get("command") else None,
+        ID,
+        (*ctx.container_path, "command") if ctx.container.get("command") else None,
         "not a torchrun command: added MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK to "
         "trainer.env as the v1 operator set them (launchEnv=v1-compat)",
     )

@@ -60,7 +60,8 @@ def apply(ctx: Context) -> None:
             out["annotations"] = annotations
         elif key in ("ownerReferences", "finalizers"):
             ctx.lossy(
-                ID, ("metadata", key),
+                ID,
+                ("metadata", key),
                 f"dropped: {key} of the PyTorchJob do not apply to the new TrainJob; "
                 "recreate them if something depends on them",
             )

@@ -69,7 +69,9 @@ def _metadata(ctx: Context) -> None:
         elif ctx.target.pod_metadata:
             ctx.draft.pod_metadata[key] = value
         elif ctx.runtime_only(
-            ID, field, f"pod template {key}",
+            ID,
+            field,
+            f"pod template {key}",
             f"pod {key} cannot be patched on Trainer {ctx.target.version}",
         ):
             ctx.draft.runtime.pod_metadata[key] = value
@@ -84,7 +86,9 @@ def _sidecars(ctx: Context, containers: list[Any]) -> None:
         name = container.get("name", f"#{i}")
         if _clashes(ctx, path, [container]):
             continue
-        if _needs_runtime(ctx, path, f"container {name}", f"sidecar container {name!r} would not run"):
+        if _needs_runtime(
+            ctx, path, f"container {name}", f"sidecar container {name!r} would not run"
+        ):
             ctx.draft.runtime.sidecars.append(container)
 
 
@@ -94,7 +98,8 @@ def _clashes(ctx: Context, path: tuple[Any, ...], containers: list[Any]) -> bool
         return False
     ctx.consume(path)
     ctx.error(
-        ID, path,
+        ID,
+        path,
         f"a container named {NODE!r} besides the pytorch container would collide with the "
         "runtime's training container of that name; rename it",
     )
@@ -108,7 +113,8 @@ def _needs_runtime(ctx: Context, path: tuple[Any, ...], place: str, what: str) -
         ctx.info(ID, path, f"carried by the generated TrainingRuntime ({place})")
         return True
     ctx.error(
-        ID, path,
+        ID,
+        path,
         f"{what}: runtime patches cannot add containers (upstream accepts the patch and the "
         "pod then fails); set generateRuntime=true to carry it in a generated TrainingRuntime",
     )

@@ -36,7 +36,8 @@ def _check_name(ctx: Context, num_nodes: int) -> None:
     name = ctx.draft.name
     if len(name) > 63 or not _RFC1035.match(name):
         ctx.error(
-            ID, ("metadata", "name"),
+            ID,
+            ("metadata", "name"),
             f"TrainJob name {name!r} must be an RFC 1035 label (lowercase letters, digits, '-', "
             "starting with a letter, at most 63 characters); rename the job",
         )
@@ -44,7 +45,8 @@ def _check_name(ctx: Context, num_nodes: int) -> None:
     budget = 63 - len("-node-0-") - len(str(max(num_nodes - 1, 0))) - len("-abcde")
     if len(name) > budget:
         ctx.error(
-            ID, ("metadata", "name"),
+            ID,
+            ("metadata", "name"),
             f"TrainJob name {name!r} has {len(name)} characters; with {num_nodes} nodes the pod "
             f"names JobSet generates allow at most {budget} (the TrainJob would be admitted but "
             "its JobSet rejected); shorten the name",

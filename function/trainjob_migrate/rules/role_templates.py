@@ -40,7 +40,8 @@ def apply(ctx: Context) -> None:
         more = f" and {len(diffs) - 8} more" if len(diffs) > 8 else ""
         if ctx.config.template_mismatch == "error":
             ctx.error(
-                ID, other.path,
+                ID,
+                other.path,
                 f"the {other.name} and {ctx.primary.name} templates differ ({shown}{more}); a "
                 "TrainJob runs every node from one template. Make them identical, or set "
                 f"templateMismatch={ctx.primary.name.lower()} to keep the "
@@ -49,7 +50,8 @@ def apply(ctx: Context) -> None:
             continue
         for path in diffs:
             ctx.lossy(
-                ID, path,
+                ID,
+                path,
                 f"differs from the {ctx.primary.name} template, which the TrainJob keeps "
                 f"(templateMismatch={ctx.config.template_mismatch}); this value is dropped",
             )
@@ -97,16 +99,22 @@ def _restart_policy(ctx: Context) -> None:
         return  # JobSet's default pod restartPolicy: equivalent
     if policy == "Always":
         ctx.lossy(
-            ID, path,
+            ID,
+            path,
             "restartPolicy Always is not valid for the Jobs a TrainJob creates; its pods "
             "use OnFailure",
         )
         return
     if policy == "ExitCode":
-        approximated = " (approximated as Never in the generated runtime)" if ctx.config.generate_runtime else ""
+        approximated = (
+            " (approximated as Never in the generated runtime)"
+            if ctx.config.generate_runtime
+            else ""
+        )
         ctx.consume(path)
         ctx.lossy(
-            ID, path,
+            ID,
+            path,
             "restartPolicy ExitCode (restart on retryable exit codes only) has no Job equivalent: "
             f"Never plus the Job backoffLimit comes closest{approximated}",
         )
@@ -114,6 +122,9 @@ def _restart_policy(ctx: Context) -> None:
             ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"
         return
     if ctx.runtime_only(
-        ID, path, "pod restartPolicy", f"restartPolicy {policy} differs from the TrainJob default OnFailure"
+        ID,
+        path,
+        "pod restartPolicy",
+        f"restartPolicy {policy} differs from the TrainJob default OnFailure",
     ):
         ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"

@@ -54,7 +54,8 @@ def _managed_by(ctx: Context, value: Any) -> None:
         ctx.draft.spec["managedBy"] = value
     else:
         ctx.error(
-            ID, path,
+            ID,
+            path,
             f"managedBy {value!r}: a TrainJob accepts only {' or '.join(TRAINJOB_MANAGERS)}; "
             "change or remove it",
         )
@@ -70,7 +71,9 @@ def _active_deadline(ctx: Context, value: Any) -> None:
         ctx.info(ID, path, "the TrainJob deadline restarts when a suspended job resumes")
         return
     if ctx.runtime_only(
-        ID, path, "Job activeDeadlineSeconds of node (a per-Job clock: an approximation)",
+        ID,
+        path,
+        "Job activeDeadlineSeconds of node (a per-Job clock: an approximation)",
         f"Trainer {ctx.target.version} has no TrainJob deadline",
     ):
         ctx.draft.runtime.job_spec["activeDeadlineSeconds"] = value
@@ -78,7 +81,9 @@ def _active_deadline(ctx: Context, value: Any) -> None:
 
 def _backoff_limit(ctx: Context, value: Any) -> None:
     if ctx.runtime_only(
-        ID, (*BASE, "backoffLimit"), "Job backoffLimit of node",
+        ID,
+        (*BASE, "backoffLimit"),
+        "Job backoffLimit of node",
         f"backoffLimit {value} has no TrainJob field (v2 default: Job backoffLimit 6, JobSet "
         "fails on the first failed Job)",
     ):
@@ -87,7 +92,8 @@ def _backoff_limit(ctx: Context, value: Any) -> None:
 
 def _ttl(ctx: Context, value: Any) -> None:
     if ctx.runtime_only(
-        ID, (*BASE, "ttlSecondsAfterFinished"),
+        ID,
+        (*BASE, "ttlSecondsAfterFinished"),
         "JobSet ttlSecondsAfterFinished: deletes the pods, not the TrainJob",
         "no Trainer release has a TrainJob TTL",
     ):
@@ -99,7 +105,8 @@ def _clean_pod_policy(ctx: Context, value: Any) -> None:
     if value == "None":
         return  # v2 keeps finished pods until the TrainJob is deleted: the same
     ctx.lossy(
-        ID, path,
+        ID,
+        path,
         f"cleanPodPolicy {value} has no TrainJob equivalent: finished pods stay until the "
         "TrainJob is deleted (as cleanPodPolicy None)",
     )
@@ -117,28 +124,37 @@ def _scheduling(ctx: Context, value: Any) -> None:
             )
             if pod_class is not None and pod_class != item:
                 ctx.lossy(
-                    ID, path,
+                    ID,
+                    path,
                     f"differs from the pod's priorityClassName {pod_class!r}, which the pods kept "
                     "in v1 and keep here; dropped",
                 )
-            elif ctx.runtime_only(ID, path, "pod priorityClassName", "priorityClassName cannot be patched"):
+            elif ctx.runtime_only(
+                ID, path, "pod priorityClassName", "priorityClassName cannot be patched"
+            ):
                 ctx.draft.runtime.pod_spec["priorityClassName"] = item
         elif key == "scheduleTimeoutSeconds":
             if ctx.runtime_only(
-                ID, path, "podGroupPolicy.coscheduling.scheduleTimeoutSeconds",
+                ID,
+                path,
+                "podGroupPolicy.coscheduling.scheduleTimeoutSeconds",
                 "gang scheduling is configured on the runtime",
             ):
-                ctx.draft.runtime.pod_group_policy = {"coscheduling": {"scheduleTimeoutSeconds": item}}
+                ctx.draft.runtime.pod_group_policy = {
+                    "coscheduling": {"scheduleTimeoutSeconds": item}
+                }
         elif key == "queue":
             ctx.lossy(
-                ID, path,
+                ID,
+                path,
                 f"Volcano queue {item!r} dropped: set the annotation scheduling.volcano.sh/queue-name "
                 "through a runtime with podGroupPolicy.volcano (Kueue users: the "
                 "kueue.x-k8s.io/queue-name label carries over)",
             )
         else:
             ctx.lossy(
-                ID, path,
+                ID,
+                path,
                 f"schedulingPolicy.{key} dropped: v2 computes the PodGroup from all pods and "
                 "their requests",
             )

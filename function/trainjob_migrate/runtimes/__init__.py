@@ -46,7 +46,9 @@ def defaults(version: str) -> list[Obj]:
     """The runtimes a default installation of the release has (``ClusterTrainingRuntime``s)."""
     tag = release_of(version)
     if tag not in RELEASES:
-        raise KeyError(f"no default runtimes shipped for Trainer {tag}; known: {', '.join(RELEASES)}")
+        raise KeyError(
+            f"no default runtimes shipped for Trainer {tag}; known: {', '.join(RELEASES)}"
+        )
     return list(_release(tag)["runtimes"])
 
 
@@ -74,7 +76,11 @@ class Catalog:
             meta = runtime.get("metadata") or {}
             if runtime.get("kind") != kind or meta.get("name") != name:
                 continue
-            if kind == NAMESPACED_KIND and namespace and meta.get("namespace") not in (None, namespace):
+            if (
+                kind == NAMESPACED_KIND
+                and namespace
+                and meta.get("namespace") not in (None, namespace)
+            ):
                 continue
             return Found(runtime, "repository")
         if kind != CLUSTER_KIND:
@@ -101,7 +107,9 @@ def trainer_job(runtime: Mapping[str, Any]) -> Obj | None:
 
 
 def pod_spec(job: Mapping[str, Any]) -> Obj:
-    found: Obj = (((job.get("template") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+    found: Obj = (((job.get("template") or {}).get("spec") or {}).get("template") or {}).get(
+        "spec"
+    ) or {}
     return found
 
 

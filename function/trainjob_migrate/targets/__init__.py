@@ -17,10 +17,19 @@ OverrideShape: TypeAlias = 'Literal["podSpecOverrides", "podTemplateOverrides", 
 
 
 class Target(Frozen):
-    __slots__ = (  # noqa: RUF023 - field order
-        "version", "release", "override_shape", "pod_fields", "container_fields", "pod_metadata",
-        "num_proc_type", "active_deadline", "runtime_has_command", "runtime_image",
-        "max_command_item", "runtime_schema",
+    __slots__ = (
+        "version",
+        "release",
+        "override_shape",
+        "pod_fields",
+        "container_fields",
+        "pod_metadata",
+        "num_proc_type",
+        "active_deadline",
+        "runtime_has_command",
+        "runtime_image",
+        "max_command_item",
+        "runtime_schema",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -49,15 +58,35 @@ class Target(Frozen):
     runtime_schema: str | None
 
     def __init__(
-        self, version: str, release: str, override_shape: OverrideShape, pod_fields: frozenset[str],
-        container_fields: frozenset[str], pod_metadata: bool,
-        num_proc_type: Literal["int-or-string", "int"], active_deadline: bool,
-        runtime_has_command: bool, runtime_image: str, max_command_item: int | None,
+        self,
+        version: str,
+        release: str,
+        override_shape: OverrideShape,
+        pod_fields: frozenset[str],
+        container_fields: frozenset[str],
+        pod_metadata: bool,
+        num_proc_type: Literal["int-or-string", "int"],
+        active_deadline: bool,
+        runtime_has_command: bool,
+        runtime_image: str,
+        max_command_item: int | None,
         runtime_schema: str | None,
     ) -> None:
-        init(self, version, release, override_shape, pod_fields, container_fields, pod_metadata,
-             num_proc_type, active_deadline, runtime_has_command, runtime_image, max_command_item,
-             runtime_schema)
+        init(
+            self,
+            version,
+            release,
+            override_shape,
+            pod_fields,
+            container_fields,
+            pod_metadata,
+            num_proc_type,
+            active_deadline,
+            runtime_has_command,
+            runtime_image,
+            max_command_item,
+            runtime_schema,
+        )
 
     @property
     def schema(self) -> str:
