@@ -319,7 +319,7 @@ def test_objects_written_from_flow_style_yaml_are_block_style() -> None:
     assert output(proc)["items"][1] == yaml.safe_load(passthrough)
 
 
-def test_only_kubeflow_org_pytorchjobs_are_converted() -> None:
+def test_only_kubeflow_org_jobs_are_touched_and_other_kinds_are_reported() -> None:
     others = [
         {
             "apiVersion": "kubeflow.org/v1",
@@ -370,7 +370,7 @@ def test_only_kubeflow_org_pytorchjobs_are_converted() -> None:
     ]
     items = [others[0], others[1], pytorchjob(), others[2], others[3]]
     proc = run_fn(resource_list(items))
-    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.returncode == 1, proc.stderr.decode()  # the TFJob cannot be converted: an error
     out = output(proc)
     assert [i["kind"] for i in out["items"]] == [
         "TFJob",
@@ -381,7 +381,12 @@ def test_only_kubeflow_org_pytorchjobs_are_converted() -> None:
     ]
     assert [out["items"][i] for i in (0, 1, 3, 4)] == others
     refs = {json.dumps(r.get("resourceRef"), sort_keys=True) for r in out.get("results", [])}
-    assert all("lookalike" not in ref and '"tf"' not in ref for ref in refs), refs
+    assert all("lookalike" not in ref for ref in refs), refs
+    errors = [r for r in out["results"] if r["severity"] == "error"]
+    assert [(e["resourceRef"]["kind"], e["tags"]["rule"]) for e in errors] == [
+        ("TFJob", "unsupported-kind")
+    ]
+    assert "TFJob" in proc.stderr.decode()
 
 
 class Yaml12Loader(yaml.SafeLoader):

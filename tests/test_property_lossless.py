@@ -536,8 +536,8 @@ def pytorchjobs(draw: st.DrawFn) -> dict[str, Any]:
 FILLERS = st.sampled_from(
     [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"a": "1"}},
-        {
-            "apiVersion": "kubeflow.org/v1",
+        {  # a lookalike of another group: not a Training Operator job
+            "apiVersion": "example.com/v1",
             "kind": "TFJob",
             "metadata": {"name": "tf"},
             "spec": {"tfReplicaSpecs": {"Worker": {"replicas": 2}}},

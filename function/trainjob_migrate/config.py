@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from trainjob_migrate import DOMAIN
 from trainjob_migrate.errors import ConfigError
 from trainjob_migrate.records import Frozen, init
+from trainjob_migrate.targets import NEWEST, VERSIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 CONFIG_API_VERSION: Final = f"fn.{DOMAIN}/v1alpha1"
 CONFIG_KIND: Final = "TrainJobMigration"
 
-TARGET_VERSIONS: Final = ("2.0", "2.1", "2.2", "2.3")
+TARGET_VERSIONS: Final = VERSIONS  # the targets' list: one place knows the releases
 
 
 class FunctionConfig(Frozen):
@@ -54,7 +55,7 @@ class FunctionConfig(Frozen):
 
     def __init__(
         self,
-        target_version: str = "2.3",
+        target_version: str = NEWEST,
         mode: str = "replace",
         name_suffix: str = "-v2",
         elastic: str = "error",

@@ -1,6 +1,6 @@
 """The state of one job's conversion: what the rules read, what they build, what they report.
 
-Rules read the PyTorchJob through the context, mark the input paths they carry or
+Rules read the v1 job through the context, mark the input paths they carry or
 report with :meth:`Context.consume`, and write into :class:`Draft`. After the
 rules ran, every input leaf that no rule consumed is reported: lossless or loud
 by construction.
@@ -20,17 +20,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeAlias
 
-Obj: TypeAlias = "dict[str, Any]"
+    # only for annotations: the sources import the rules, which import this module
+    from trainjob_migrate.sources.model import Source
 
-ROLES = ("Master", "Worker")
+Obj: TypeAlias = "dict[str, Any]"
 
 
 class Role(Record):
-    """One entry of ``spec.pytorchReplicaSpecs``, under its canonical name."""
+    """One entry of the job's replica specs, under its canonical name (``Master``)."""
 
     __slots__ = ("name", "path", "spec")
-    name: str  # Master | Worker
-    path: Path  # ("spec", "pytorchReplicaSpecs", <key as written>)
+    name: str  # the canonical replica type: one of the source's roles
+    path: Path  # ("spec", <the source's replica specs field>, <key as written>)
     spec: Mapping[str, Any]
 
     def __init__(self, name: str, path: Path, spec: Mapping[str, Any]) -> None:
@@ -140,6 +141,7 @@ class Draft(Record):
 class Context(Record):
     __slots__ = (
         "job",
+        "source",
         "config",
         "target",
         "ref",
@@ -152,6 +154,8 @@ class Context(Record):
         "consumed",
     )
     job: Mapping[str, Any]
+    #: the job's kind, as a plug-in: its roles, training container and rules
+    source: Source
     config: FunctionConfig
     target: Target
     ref: ResourceRef
@@ -159,7 +163,7 @@ class Context(Record):
     roles: dict[str, Role]
     #: the role whose pod template the TrainJob carries
     primary: Role
-    #: index of the container named ``pytorch`` in the primary template
+    #: index of the training container (named by the source) in the primary template
     container_index: int
     draft: Draft
     results: list[Result]
@@ -168,6 +172,7 @@ class Context(Record):
     def __init__(
         self,
         job: Mapping[str, Any],
+        source: Source,
         config: FunctionConfig,
         target: Target,
         ref: ResourceRef,
@@ -180,6 +185,7 @@ class Context(Record):
         consumed: set[Path] | None = None,
     ) -> None:
         self.job = job
+        self.source = source
         self.config = config
         self.target = target
         self.ref = ref

@@ -1,4 +1,4 @@
-"""Convert one PyTorchJob: validate, run the rules, report unconsumed fields, assemble, validate.
+"""Convert one v1 job: validate, run its source's rules, report unconsumed fields, assemble, validate.
 
 A job that cannot be converted faithfully (any error result) is returned
 untouched, with its results: never half-converted.
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import assemble, krm, validation
+from trainjob_migrate import assemble, krm, sources, targets, validation
 from trainjob_migrate.config import FunctionConfig
-from trainjob_migrate.context import ROLES, Context, Role
+from trainjob_migrate.context import Context, Role
 from trainjob_migrate.paths import Path, format_path, leaves_outside
 from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
-from trainjob_migrate.rules import RULES
 from trainjob_migrate.rules.metadata import CONVERTED_FROM, TARGET_VERSION
+from trainjob_migrate.sources.model import Source
 from trainjob_migrate.targets import Target
 
 TYPE_CHECKING = False
@@ -24,10 +24,9 @@ if TYPE_CHECKING:
 
 Obj: TypeAlias = "dict[str, Any]"
 
-PYTORCHJOB_GROUP: Final = "kubeflow.org"
-PYTORCHJOB_API_VERSION: Final = "kubeflow.org/v1"
-CONTAINER_NAME: Final = "pytorch"
 _STRUCTURE: Final = "structure"
+_UNSUPPORTED: Final = "unsupported-kind"
+_API_VERSION: Final = "api-version"
 _UNMAPPED: Final = "unmapped-field"
 _OUTPUT: Final = "output-schema"
 
@@ -50,14 +49,6 @@ class Conversion(Frozen):
         init(self, objects, results, converted, trainjob)
 
 
-def is_pytorchjob(item: Any) -> bool:
-    """A PyTorchJob of the API group kubeflow.org (any version: only v1 is converted)."""
-    if not isinstance(item, Mapping) or item.get("kind") != "PyTorchJob":
-        return False
-    api_version = item.get("apiVersion")
-    return isinstance(api_version, str) and api_version.split("/")[0] == PYTORCHJOB_GROUP
-
-
 def convert(
     job: Mapping[str, Any],
     config: FunctionConfig,
@@ -71,7 +62,7 @@ def convert(
     if isinstance(ctx_or_results, list):
         return Conversion([dict(job)], ctx_or_results, converted=False)
     ctx = ctx_or_results
-    for rule in RULES:
+    for rule in ctx.source.rules:
         rule.apply(ctx)
     _report_unconsumed(ctx)
     if ctx.failed:
@@ -112,81 +103,79 @@ def _prepare(
 ) -> Context | list[Result]:
     """Check what the rules rely on; return a Context, or the error results."""
 
-    def error(path: Path | str | None, message: str) -> list[Result]:
+    def error(path: Path | str | None, message: str, rule: str = _STRUCTURE) -> list[Result]:
         field = path if isinstance(path, str) or path is None else format_path(path)
         return [
             Result(
                 message=message,
                 severity=Severity.ERROR,
-                rule=_STRUCTURE,
+                rule=rule,
                 resource=ref,
                 field=field or None,
                 file=file,
             )
         ]
 
-    if job.get("apiVersion") != PYTORCHJOB_API_VERSION:
+    source = sources.identify(job)
+    assert source is not None, "the pipeline converts only jobs a source identifies"
+    kind = source.kind
+    if source.unsupported is not None:
+        return error(None, f"{kind} is not converted: {source.unsupported}", _UNSUPPORTED)
+    if source.runtime is not None and source.runtime not in target.runtimes:
+        return error(None, _no_runtime(source, target), _UNSUPPORTED)
+    schema = source.schema_for(job.get("apiVersion"))
+    if schema is None:
+        supported = " or ".join(f"{source.groups[0]}/{v}" for v in source.versions)
         return error(
             ("apiVersion",),
-            f"PyTorchJob {job.get('apiVersion')} is not converted: only {PYTORCHJOB_API_VERSION} "
-            "is supported",
+            f"{kind} {job.get('apiVersion')} is not converted: only {supported} is supported; "
+            "move the job to that version first (the API server no longer serves the old one)",
+            _API_VERSION,
         )
-    issues = validation.validate(job, "pytorchjob-v1")
+    issues = validation.validate(job, schema)
     if issues:
         return [
             r
             for issue in issues
             for r in error(
                 issue.path,
-                f"invalid PyTorchJob (kubeflow.org/v1 schema): {issue.message}; fix the field "
-                "and run again",
+                f"invalid {kind} ({job.get('apiVersion')} schema): {issue.message}; fix the "
+                "field and run again",
             )
         ]
     meta = job.get("metadata") or {}
     if not meta.get("name"):
         return error(
             ("metadata", "name"),
-            "the PyTorchJob has no name (generateName alone is not enough: the TrainJob's "
+            f"the {kind} has no name (generateName alone is not enough: the TrainJob's "
             "master address and pod names derive from its name); give it a name",
         )
-    specs = (job.get("spec") or {}).get("pytorchReplicaSpecs")
+    field = source.replica_specs
+    specs = (job.get("spec") or {}).get(field)
+    all_roles = " or ".join(source.roles)
     if not specs:
         return error(
-            ("spec", "pytorchReplicaSpecs"),
-            "no spec.pytorchReplicaSpecs: a PyTorchJob needs a Master or Worker replica spec",
+            ("spec", field),
+            f"no spec.{field}: a {kind} needs a {all_roles} replica spec",
         )
-    roles: dict[str, Role] = {}
-    for key, spec in specs.items():
-        canonical = str(key).capitalize()  # the v1 defaulter normalises the case
-        path = ("spec", "pytorchReplicaSpecs", str(key))
-        if canonical not in ROLES:
-            return error(path, f"replica type {key!r}: a PyTorchJob has only Master and Worker")
-        if canonical in roles:
-            return error(path, f"replica type {key!r} given twice (keys are case-insensitive)")
-        if spec.get("replicas") is not None and int(spec["replicas"]) < (
-            1 if canonical == "Worker" else 0
-        ):
-            return error((*path, "replicas"), "replicas must be at least 1")
-        if canonical == "Master" and spec.get("replicas") not in (None, 1):
-            return error((*path, "replicas"), "Master replicas must be 1 (the v1 webhook rule)")
-        roles[canonical] = Role(canonical, path, spec)
+    roles = _roles(source, specs)
+    if isinstance(roles, tuple):
+        return error(*roles)
     if not roles:
-        return error(("spec", "pytorchReplicaSpecs"), "no Master or Worker replica spec")
-    primary = (
-        roles["Worker"]
-        if config.template_mismatch == "worker" and "Worker" in roles
-        else (roles.get("Master") or roles["Worker"])
-    )
+        return error(("spec", field), f"no {all_roles} replica spec")
+    primary = _primary(source, roles, config)
     containers = (primary.spec.get("template") or {}).get("spec", {}).get("containers") or []
-    index = next((i for i, c in enumerate(containers) if c.get("name") == CONTAINER_NAME), None)
+    wanted = source.container
+    index = next((i for i, c in enumerate(containers) if c.get("name") == wanted), None)
     if index is None:
         return error(
             (*primary.path, "template", "spec", "containers"),
-            "no container named 'pytorch' (the v1 webhook requires one; it is the training "
-            "container); rename the training container to pytorch",
+            f"no container named {wanted!r} (the v1 webhook requires one; it is the training "
+            f"container); rename the training container to {wanted}",
         )
     return Context(
         job=job,
+        source=source,
         config=config,
         target=target,
         ref=ref,
@@ -195,6 +184,50 @@ def _prepare(
         primary=primary,
         container_index=index,
     )
+
+
+def _no_runtime(source: Source, target: Target) -> str:
+    first = targets.first_shipping(str(source.runtime))
+    where = (
+        f"the first release that ships it is {first.version}: target {first.version} or later "
+        "if the cluster runs it"
+        if first is not None
+        and first.version in targets.VERSIONS[targets.VERSIONS.index(target.version) :]
+        else "reference a runtime of your own (runtimeName) that the cluster has"
+    )
+    return (
+        f"{source.kind} is not converted for Trainer {target.version}: its default installation "
+        f"has no {source.runtime} runtime; {where}"
+    )
+
+
+def _roles(source: Source, specs: Mapping[str, Any]) -> dict[str, Role] | tuple[Path, str]:
+    """The replica specs under their canonical names, or where and why they are invalid."""
+    roles: dict[str, Role] = {}
+    for key, spec in specs.items():
+        canonical = source.role_of(key)  # the v1 defaulter normalises the case
+        path = ("spec", source.replica_specs, str(key))
+        if canonical is None:
+            names = " and ".join(source.roles)
+            return path, f"replica type {key!r}: a {source.kind} has only {names}"
+        if canonical in roles:
+            return path, f"replica type {key!r} given twice (keys are case-insensitive)"
+        single = canonical in source.single_roles
+        if spec.get("replicas") is not None and int(spec["replicas"]) < (0 if single else 1):
+            return (*path, "replicas"), "replicas must be at least 1"
+        if single and spec.get("replicas") not in (None, 1):
+            return (*path, "replicas"), f"{canonical} replicas must be 1 (the v1 webhook rule)"
+        roles[canonical] = Role(canonical, path, spec)
+    return roles
+
+
+def _primary(source: Source, roles: dict[str, Role], config: FunctionConfig) -> Role:
+    """The role whose template the TrainJob carries: the first present in the source's order,
+    unless ``templateMismatch`` names another."""
+    chosen = source.role_of(config.template_mismatch)
+    if chosen is not None and chosen in roles:
+        return roles[chosen]
+    return next(roles[role] for role in source.roles if role in roles)
 
 
 def _report_unconsumed(ctx: Context) -> None:
@@ -224,7 +257,7 @@ def _output_valid(ctx: Context, obj: Obj, schema: str, kind: str) -> bool:
             _OUTPUT,
             None,
             f"the generated {kind} would fail the Trainer {ctx.target.version} schema at "
-            f"{issue.path}: {issue.message}; the PyTorchJob is left unchanged. This is a "
+            f"{issue.path}: {issue.message}; the job is left unchanged. This is a "
             "trainjob-migrate bug unless the field comes from the input as is: please report it",
         )
     return not issues

@@ -1,18 +1,18 @@
-"""Process the items of a ResourceList: convert PyTorchJobs in place, pass everything else through.
+"""Process the items of a ResourceList: convert v1 jobs in place, pass everything else through.
 
 Items keep their order. A converted job is replaced at its position by its
 TrainJob (preceded by a generated TrainingRuntime when there is one), which
 inherits the job's path/index annotations so ``kpt fn eval`` writes it back into
-the same file. ``kind: List``/``PyTorchJobList`` items are converted inside.
+the same file. Items of a ``kind: List`` (or a kind's own List) are converted inside.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import krm, release
+from trainjob_migrate import krm, release, sources
 from trainjob_migrate.config import FunctionConfig
-from trainjob_migrate.convert import Conversion, convert, is_pytorchjob
+from trainjob_migrate.convert import Conversion, convert
 from trainjob_migrate.errors import ConfigError
 from trainjob_migrate.paths import format_path
 from trainjob_migrate.records import Record
@@ -23,11 +23,9 @@ from trainjob_migrate.targets import VERSIONS, Target, get
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, Final, TypeAlias
+    from typing import Any, TypeAlias
 
 Obj: TypeAlias = "dict[str, Any]"
-
-_LIST_KINDS: Final = ("List", "PyTorchJobList")
 
 
 class Outcome(Record):
@@ -54,7 +52,7 @@ class Outcome(Record):
         self.groups = [] if groups is None else groups
 
 
-#: which PyTorchJobs to convert (the CLI's --name, --namespace, -l); None: all
+#: which jobs to convert (the CLI's --name, --namespace, -l); None: all
 Selector: TypeAlias = "Callable[[Mapping[str, Any]], bool]"
 
 
@@ -162,7 +160,7 @@ def _process_item(
     select: Selector | None,
     file: FileRef | None = None,
 ) -> list[Any]:
-    if not is_pytorchjob(item) or (select is not None and not select(item)):
+    if not sources.is_job(item) or (select is not None and not select(item)):
         return [item]
     outcome.jobs += 1
     try:
@@ -173,7 +171,7 @@ def _process_item(
             [
                 Result(
                     f"internal error while converting ({type(exc).__name__}: {exc}); the "
-                    "PyTorchJob is left unchanged. Please report this with the job",
+                    f"{item.get('kind')} is left unchanged. Please report this with the job",
                     Severity.ERROR,
                     "internal",
                     ref_of(item),
@@ -211,7 +209,7 @@ def _process_list(
     if outcome.converted == before:
         return item
     converted = dict(item)
-    if item.get("kind") == "PyTorchJobList":  # it no longer holds only PyTorchJobs
+    if sources.list_of(item) is not None:  # it no longer holds only jobs of its kind
         converted["apiVersion"], converted["kind"] = "v1", "List"
     converted["items"] = inner
     return converted
@@ -284,8 +282,4 @@ def _key(obj: Mapping[str, Any], file: FileRef | None = None) -> _Key:
 
 
 def _is_list(item: Any) -> bool:
-    return (
-        isinstance(item, Mapping)
-        and item.get("kind") in _LIST_KINDS
-        and isinstance(item.get("items"), list)
-    )
+    return isinstance(item, Mapping) and sources.is_list(item)

@@ -68,11 +68,8 @@ def _map(value: Any) -> Mapping[str, Any]:
 
 
 def crd_shape(crd: Mapping[str, Any]) -> str | None:
-    text = str(_map(crd.get("spec")).get("versions"))
-    if "runtimePatches" in text:
-        return "2.3" if "terminationGracePeriodSeconds" in text else "2.2"
-    if "podTemplateOverrides" in text:
-        return "2.1"
-    if "podSpecOverrides" in text:
-        return "2.0"
-    return None
+    """The release whose TrainJob CRD this is, by the fields only it has (``targets``)."""
+    from trainjob_migrate import targets
+
+    found = targets.from_crd_text(str(_map(crd.get("spec")).get("versions")))
+    return found.version if found is not None else None

@@ -8,7 +8,8 @@ from typing import Any
 import yaml
 
 from trainjob_migrate import config, runtimes, targets, yamlio
-from trainjob_migrate.convert import Conversion, convert, is_pytorchjob
+from trainjob_migrate.convert import Conversion, convert
+from trainjob_migrate.sources import is_job as is_pytorchjob
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "fn"
 

@@ -11,7 +11,9 @@ import pytest
 
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert
-from trainjob_migrate.rules import RULES
+from trainjob_migrate.sources.pytorch import SOURCE
+
+RULES = SOURCE.rules
 from trainjob_migrate.targets import get
 
 SCHEMAS = resources.files("trainjob_migrate") / "schemas"
@@ -52,7 +54,7 @@ def _covers(pattern: str, path: str) -> bool:
 
 
 def test_every_pytorchjob_field_is_claimed_by_a_rule() -> None:
-    patterns = [p for rule in RULES for p in rule.CONSUMES]
+    patterns = [SOURCE.pattern(p) for rule in RULES for p in rule.CONSUMES]
     unclaimed = [path for path in _schema_paths() if not any(_covers(p, path) for p in patterns)]
     assert unclaimed == []
     assert len(_schema_paths()) > 60  # the walk really reached pod and container fields

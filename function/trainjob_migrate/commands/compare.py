@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from trainjob_migrate import runtimes, targets, yamlio
+from trainjob_migrate import runtimes, sources, targets, yamlio
 from trainjob_migrate.commands import options
 from trainjob_migrate.compare import Comparison, compare, render
 from trainjob_migrate.compare.pairing import flatten, pair, target_of
-from trainjob_migrate.convert import convert, is_pytorchjob
+from trainjob_migrate.convert import convert
 from trainjob_migrate.errors import ConfigError, InputError
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, ResourceRef, Severity, ref_of
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     select = options.build_selector(args)
     loaded = [flatten(_load(p)) for p in [*args.files, *args.runtimes]]
     everything = [o for objs in loaded for o in objs]
-    jobs = [j for j in loaded[0] if is_pytorchjob(j) and (select is None or select(j))]
+    jobs = [j for j in loaded[0] if sources.is_job(j) and (select is None or select(j))]
     comparisons: list[Comparison] = []
     if args.convert:
         target = targets.get(config.target_version)

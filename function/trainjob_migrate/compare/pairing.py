@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from trainjob_migrate.convert import is_pytorchjob
+from trainjob_migrate import sources, targets
 from trainjob_migrate.rules.metadata import CONVERTED_FROM, TARGET_VERSION
 
 Obj = dict[str, Any]
@@ -45,7 +45,7 @@ def pair(
     candidates = list(trainjobs)
     out: list[tuple[Obj, Obj | None]] = []
     for job in jobs:
-        if not is_pytorchjob(job):
+        if not sources.is_job(job):
             continue
         wanted = f"{job.get('apiVersion')} PyTorchJob {_scoped(job)}"
         by_note = [
@@ -72,9 +72,5 @@ def target_of(trainjob: Mapping[str, Any], default: str | None) -> str:
         return str(note)
     if default:
         return default
-    spec = trainjob.get("spec") or {}
-    if "podSpecOverrides" in spec:
-        return "2.0"
-    if "podTemplateOverrides" in spec or "labels" in spec or "annotations" in spec:
-        return "2.1"
-    return "2.3"
+    spec = trainjob.get("spec")
+    return targets.from_trainjob_spec(spec if isinstance(spec, Mapping) else {}).version

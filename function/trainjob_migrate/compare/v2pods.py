@@ -146,7 +146,7 @@ def _trainer(container: Obj, trainer: Mapping[str, Any], target: Target) -> None
         ]
     resources = trainer.get("resourcesPerNode")
     if resources:
-        if target.version == "2.3":  # trainer#3602: merged with the runtime's
+        if target.resources_merged:  # trainer#3602: merged with the runtime's
             container["resources"] = merge(container.get("resources") or {}, resources)
         else:
             container["resources"] = copy.deepcopy(resources)

@@ -1,8 +1,8 @@
-"""``inventory``: the PyTorchJobs, TrainJobs and runtimes of the repository, by namespace and file.
+"""``inventory``: the v1 jobs (of every kind), TrainJobs and runtimes of the repository, by namespace and file.
 
 One info result a namespace and kind (``3 PyTorchJob(s) in ns team-a: jobs/a.yaml, ...``);
-whether each PyTorchJob converts cleanly or needs attention is what ``check`` reports
-about it. A PyTorchJob whose TrainJob is already in the repository is counted as converted.
+whether each v1 job converts cleanly or needs attention is what ``check`` reports
+about it. A v1 job whose TrainJob is already in the repository is counted as converted.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from trainjob_migrate.convert import is_pytorchjob
+from trainjob_migrate import sources
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.results import Result, Severity
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
 ID: Final = "inventory"
-KINDS: Final = ("PyTorchJob", "TrainJob", "TrainingRuntime", "ClusterTrainingRuntime")
+V2_KINDS: Final = ("TrainJob", "TrainingRuntime", "ClusterTrainingRuntime")
 
 
 def check(ctx: DoctorContext) -> Iterator[Result]:
@@ -27,11 +27,12 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
     groups: dict[tuple[str, str], list[str]] = {}
     converted = 0
     for m in ctx.manifests:
-        if m.kind not in KINDS or (m.kind == "PyTorchJob" and not is_pytorchjob(m.obj)):
+        job = sources.is_job(m.obj)
+        if m.kind not in V2_KINDS and not job:
             continue
         groups.setdefault((m.kind, m.namespace or "-"), []).append(f"{m.path}:{m.file().line}")
         scoped = f"{m.namespace}/{m.name}" if m.namespace else m.name
-        if m.kind == "PyTorchJob" and f"{m.obj.get('apiVersion')} PyTorchJob {scoped}" in notes:
+        if job and f"{m.obj.get('apiVersion')} {m.kind} {scoped}" in notes:
             converted += 1
     first = ctx.manifests[0] if ctx.manifests else None
     if first is None:
@@ -45,5 +46,5 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         )
     if converted:
         yield first.result(
-            Severity.INFO, ID, (), f"{converted} PyTorchJob(s) already have their TrainJob"
+            Severity.INFO, ID, (), f"{converted} v1 job(s) already have their TrainJob"
         )

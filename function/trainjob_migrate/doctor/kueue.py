@@ -12,13 +12,19 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
+from trainjob_migrate import targets
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.results import Result, Severity
 
 ID: Final = "kueue-admission"
 _IMAGE: Final = re.compile(r"/kueue(?:/kueue)?:v?(\d+)\.(\d+)(?:\.\d+)?")
 FIRST_PATCHES_ONLY: Final = (0, 17)
-_OLD_SHAPES: Final = ("2.0", "2.1")
+
+
+def _patches_shape(version: str) -> bool:
+    """Whether the target's TrainJobs carry ``runtimePatches`` (unknown versions: assume so)."""
+    minor = ".".join(version.split(".")[:2])
+    return minor not in targets.VERSIONS or targets.get(minor).override_shape == "runtimePatches"
 
 
 def check(ctx: DoctorContext) -> Iterator[Result]:
@@ -28,10 +34,7 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
             if not match:
                 continue
             version = (int(match.group(1)), int(match.group(2)))
-            if (
-                version < FIRST_PATCHES_ONLY
-                or ".".join(ctx.target.split(".")[:2]) not in _OLD_SHAPES
-            ):
+            if version < FIRST_PATCHES_ONLY or _patches_shape(ctx.target):
                 continue
             yield m.result(
                 Severity.ERROR,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from trainjob_migrate import yamlio
+from trainjob_migrate import sources, yamlio
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path
 from trainjob_migrate.repo import positions
@@ -111,7 +111,7 @@ def load(found: Iterable[Found]) -> list[Manifest]:
 def _items(obj: Any) -> list[tuple[Obj, Path]]:
     if not isinstance(obj, dict):
         return []
-    if obj.get("kind") in ("List", "PyTorchJobList") and isinstance(obj.get("items"), list):
+    if sources.is_list(obj):
         return [(c, ("items", i)) for i, c in enumerate(obj["items"]) if isinstance(c, dict)]
     return [(obj, ())]
 

@@ -1,4 +1,4 @@
-"""``side-by-side``: a PyTorchJob and its TrainJob both active would train twice.
+"""``side-by-side``: a v1 job and its TrainJob both active would train twice.
 
 With ``mode: side-by-side`` both are kept; unless one of them is suspended
 (``spec.runPolicy.suspend`` / ``spec.suspend``), both start and use twice the accelerators.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from trainjob_migrate.convert import is_pytorchjob
+from trainjob_migrate import sources
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.doctor.manifests import Manifest
 from trainjob_migrate.results import Result, Severity
@@ -20,10 +20,10 @@ ID: Final = "side-by-side"
 
 def check(ctx: DoctorContext) -> Iterator[Result]:
     active: dict[str, Manifest] = {}
-    for job in ctx.of_kind("PyTorchJob"):
-        if is_pytorchjob(job.obj) and not job.get("spec", "runPolicy", "suspend"):
+    for job in ctx.manifests:
+        if sources.is_job(job.obj) and not job.get("spec", "runPolicy", "suspend"):
             scoped = f"{job.namespace}/{job.name}" if job.namespace else job.name
-            active[f"{job.obj.get('apiVersion')} PyTorchJob {scoped}"] = job
+            active[f"{job.obj.get('apiVersion')} {job.kind} {scoped}"] = job
     for tj in ctx.of_kind("TrainJob"):
         pair = active.get(str((tj.get("metadata", "annotations") or {}).get(CONVERTED_FROM)))
         if pair is None or tj.get("spec", "suspend"):
@@ -32,6 +32,6 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
             Severity.WARNING,
             ID,
             ("spec", "suspend"),
-            f"TrainJob {tj.name} and PyTorchJob {pair.name} ({pair.path}:{pair.file().line}) are both "
+            f"TrainJob {tj.name} and {pair.kind} {pair.name} ({pair.path}:{pair.file().line}) are both "
             "active: the training runs twice on twice the accelerators; suspend one of them",
         )

@@ -1,4 +1,4 @@
-"""Convert the PyTorchJobs of many files at once, the way ``kpt fn eval`` would, with minimal edits.
+"""Convert the v1 jobs of many files at once, the way ``kpt fn eval`` would, with minimal edits.
 
 Every document of every file becomes an item of one stream (tagged with its file
 and position, as kpt tags them), the KRM pipeline converts the stream, and each
@@ -21,10 +21,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
-from trainjob_migrate import yamlio
+from trainjob_migrate import sources, yamlio
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert as convert_job
-from trainjob_migrate.convert import is_pytorchjob
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path, parse_path
 from trainjob_migrate.pipeline import Outcome, Selector, process
@@ -40,13 +39,14 @@ _PATH: Final = "config.kubernetes.io/path"
 _INDEX: Final = "config.kubernetes.io/index"
 _TEMPLATE: Final = re.compile(r"\{\{|\{%")
 _POSITION: Final = re.compile(r" at line \d+, column \d+")
-_MENTIONS_JOB: Final = re.compile(r"^\s*kind:\s*[\"']?PyTorchJob\b", re.MULTILINE)
+_MENTIONS_JOB: Final = re.compile(rf"^\s*kind:\s*[\"']?({'|'.join(sources.KINDS)})\b", re.MULTILINE)
 _PLACEHOLDER: Final = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\(")
+_REPLICA_SPECS: Final = f"({'|'.join(s.replica_specs for s in sources.SOURCES)})"
 #: fields the conversion computes from, so a placeholder there cannot be carried as text
 _COMPUTED: Final = re.compile(
     r"^(metadata\.(name|namespace)|spec\.nprocPerNode|spec\.elasticPolicy\..*"
-    r"|spec\.pytorchReplicaSpecs\.[^.]+\.(replicas|restartPolicy)"
-    r"|spec\.pytorchReplicaSpecs\.[^.]+\.template\.spec\.containers\[\d+\]\.(name|command|args)(\[\d+\])?)$"
+    rf"|spec\.{_REPLICA_SPECS}\.[^.]+\.(replicas|restartPolicy)"
+    rf"|spec\.{_REPLICA_SPECS}\.[^.]+\.template\.spec\.containers\[\d+\]\.(name|command|args)(\[\d+\])?)$"
 )
 
 
@@ -61,7 +61,7 @@ class FileOutcome:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class JobRef:
-    """A PyTorchJob found in the repository, where it stands."""
+    """A v1 job found in the repository, where it stands."""
 
     resource: ResourceRef
     file: FileRef
@@ -161,9 +161,9 @@ def _at(result: Result, line: int | None) -> Result:
 
 
 def _jobs_in(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    if obj.get("kind") in ("List", "PyTorchJobList") and isinstance(obj.get("items"), list):
-        return [child for child in obj["items"] if is_pytorchjob(child)]
-    return [obj] if is_pytorchjob(obj) else []
+    if sources.is_list(obj):
+        return [child for child in obj["items"] if sources.is_job(child)]
+    return [obj] if sources.is_job(obj) else []
 
 
 @dataclasses.dataclass(slots=True)
@@ -327,7 +327,8 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
                 _file_result(
                     entry,
                     Severity.ERROR,
-                    "a template (Helm/Jinja) that defines a PyTorchJob: it is left untouched; "
+                    f"a template (Helm/Jinja) that defines a {mention.group(1)}: it is left "
+                    "untouched; "
                     "convert the template by hand, or render it and convert the output",
                     line,
                 )
@@ -358,7 +359,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
         # a placeholder needs a "$" (or an escape that makes one) in the text
         maybe = "$" in written or "\\" in written
         parsed.entries.append(
-            (doc, obj, _placeholders(obj) if maybe and is_pytorchjob(obj) else [])
+            (doc, obj, _placeholders(obj) if maybe and sources.is_job(obj) else [])
         )
     return parsed
 
@@ -395,7 +396,7 @@ def _plan_kustomizations(
     for doc, group in zip(docs, stream.groups, strict=True):
         if doc.obj.get("kind") == "TrainJob":
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
-        if is_pytorchjob(doc.obj):
+        if sources.is_job(doc.obj):
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
             trainjob = next(
                 (o for o in group if isinstance(o, dict) and o.get("kind") == "TrainJob"), None
@@ -617,7 +618,7 @@ def _untagged(obj: Obj, original: Mapping[str, Any]) -> Obj:
     if not annotations:
         del new_meta["annotations"]
     out = {**obj, "metadata": new_meta}
-    if out.get("kind") in ("List", "PyTorchJobList") and isinstance(out.get("items"), list):
+    if sources.is_list(out):
         out["items"] = [
             _untagged(child, {}) if isinstance(child, dict) else child for child in out["items"]
         ]
@@ -677,7 +678,7 @@ class _Locator:
         if doc is None:
             return None
         path: Path = parse_path(result.field) if result.field else ()
-        if doc.obj.get("kind") in ("List", "PyTorchJobList") and result.resource is not None:
+        if sources.is_list(doc.obj) and result.resource is not None:
             path = (
                 *_list_position(doc.obj, result.resource.name, result.resource.namespace),
                 *path,

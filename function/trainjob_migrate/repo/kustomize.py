@@ -1,6 +1,6 @@
-"""Keep kustomizations working when the PyTorchJobs they patch become TrainJobs.
+"""Keep kustomizations working when the v1 jobs they patch become TrainJobs.
 
-A patch aimed at a converted PyTorchJob would silently stop matching (kustomize
+A patch aimed at a converted job would silently stop matching (kustomize
 ignores a ``patches`` target that matches nothing). So each such patch is applied
 to the job it targets, both the job and the patched job are converted, and the
 difference between the two TrainJobs becomes the new patch, aimed at the TrainJob,
@@ -22,11 +22,12 @@ from typing import Any, Final
 
 import yaml
 
-from trainjob_migrate import yamlio
-from trainjob_migrate.convert import Conversion, is_pytorchjob
+from trainjob_migrate import sources, yamlio
+from trainjob_migrate.convert import Conversion
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.repo import documents, patching
 from trainjob_migrate.results import FileRef, Result, Severity
+from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
 Obj = dict[str, Any]
 
@@ -171,7 +172,7 @@ def rewrite(
 ) -> Rewrite:
     """Re-target patches and report images for every kustomization.
 
-    ``jobs``: display path -> the PyTorchJobs and TrainJobs it holds (as read); ``trainjobs``: id
+    ``jobs``: display path -> the v1 jobs and TrainJobs it holds (as read); ``trainjobs``: id
     of each of those this run converts -> the TrainJob it wrote for it; ``convert_one`` converts a
     job the way this run does (a patched job, and the job a patch is re-expressed against).
     """
@@ -196,7 +197,7 @@ def _reachable(
     jobs: Mapping[str, list[Obj]],
     seen: set[str],
 ) -> list[Obj]:
-    """The PyTorchJobs a kustomization builds from (its resources, through bases)."""
+    """The jobs a kustomization builds from (its resources, through bases)."""
     if k.folder in seen:
         return []
     seen.add(k.folder)
@@ -213,27 +214,40 @@ def _reachable(
 
 
 def _as_job(obj: Any) -> Any:
-    """A TrainJob seen as the PyTorchJob it came from, to match a stale patch's target."""
-    if isinstance(obj, Mapping) and obj.get("kind") == "TrainJob":
-        return {**obj, "apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob"}
-    return obj
+    """A TrainJob seen as the v1 job it came from (by our provenance annotation), to match a
+    stale patch's target. Without the annotation it is taken for the first source's kind."""
+    if not (isinstance(obj, Mapping) and obj.get("kind") == "TrainJob"):
+        return obj
+    meta = obj.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    reference = (
+        str((annotations or {}).get(CONVERTED_FROM, "")) if isinstance(annotations, Mapping) else ""
+    )
+    source = sources.from_reference(reference)
+    if source is None:
+        source = sources.SOURCES[0]
+        return {**obj, "apiVersion": source.api_version, "kind": source.kind}
+    return {**obj, "apiVersion": reference.split(" ")[0], "kind": source.kind}
 
 
 def _targets(entry: _Entry, patch: Any, reachable: list[Obj]) -> list[Obj] | None:
-    """The PyTorchJobs a patch applies to; None if it is not about PyTorchJobs."""
+    """The jobs a patch applies to; None if it is not about v1 jobs."""
     target = entry.target
     if target is None:
-        if not (isinstance(patch, Mapping) and is_pytorchjob(patch)):
+        if not (isinstance(patch, Mapping) and sources.is_job(patch)):
             return None
-        target = {"kind": "PyTorchJob", "name": (patch.get("metadata") or {}).get("name")}
-    if target.get("kind") != "PyTorchJob" and not (
-        target.get("kind") is None and target.get("group") == "kubeflow.org"
-    ):
+        target = {"kind": patch.get("kind"), "name": (patch.get("metadata") or {}).get("name")}
+    kind = target.get("kind")
+    if kind is None:
+        if not any(target.get("group") in s.groups for s in sources.SOURCES):
+            return None
+    elif sources.by_kind(str(kind)) is None:
         return None
     return [
         job
         for job in reachable
-        if target.get("name") in (None, (job.get("metadata") or {}).get("name"))
+        if kind in (None, job.get("kind"))
+        and target.get("name") in (None, (job.get("metadata") or {}).get("name"))
         and target.get("namespace") in (None, (job.get("metadata") or {}).get("namespace"))
     ]
 
@@ -257,9 +271,9 @@ def _retarget(
     except InputError as exc:
         out.results.append(_result(f"patch cannot be read: {exc}", where, Severity.ERROR))
         return
-    targets = _targets(entry, patch, [j for j in reachable if is_pytorchjob(j)])
+    targets = _targets(entry, patch, [j for j in reachable if sources.is_job(j)])
     if targets is None:
-        return  # not about PyTorchJobs
+        return  # not about v1 jobs
     if not targets:
         gone = _targets(
             entry, _as_job(patch), [_as_job(j) for j in reachable if j.get("kind") == "TrainJob"]
@@ -267,7 +281,7 @@ def _retarget(
         if gone:
             out.results.append(
                 _result(
-                    f"this patch targets PyTorchJob {_names(gone)}, which is now a TrainJob: it no "
+                    f"this patch targets {_names(gone)}, which is now a TrainJob: it no "
                     "longer applies (kustomize skips it silently); rewrite it for the TrainJob",
                     where,
                     Severity.ERROR,
@@ -276,13 +290,13 @@ def _retarget(
         return
     mine = [job for job in targets if id(job) in converted]
     if not mine:
-        return  # its jobs stay PyTorchJobs in this run: the patch keeps working
+        return  # its jobs stay v1 jobs in this run: the patch keeps working
     try:
         new_patch = _translate(patch, mine, converted, convert_one)
     except patching.PatchError as exc:
         out.results.append(
             _result(
-                f"this patch targets PyTorchJob {_names(mine)}, which becomes a TrainJob, and it "
+                f"this patch targets {_names(mine)}, which becomes a TrainJob, and it "
                 f"cannot be carried over: {exc}. Rewrite it for the TrainJob by hand (it would "
                 "silently stop applying)",
                 where,
@@ -326,7 +340,7 @@ def _retarget(
 def _translate(
     patch: Any, jobs: list[Obj], converted: Mapping[int, Obj], convert_one: ConvertOne
 ) -> Any:
-    """The patch, re-expressed on the TrainJob(s) its PyTorchJob(s) became."""
+    """The patch, re-expressed on the TrainJob(s) its job(s) became."""
     outputs: list[Any] = []
     for job in jobs:
         patched = _apply(patch, job)
@@ -409,7 +423,7 @@ def _images(
     for index, entry in hits:
         out.results.append(
             _result(
-                f"images: entry {entry['name']!r} reached the PyTorchJob's containers, but kustomize does "
+                f"images: entry {entry['name']!r} reached the v1 job's containers, but kustomize does "
                 "not know spec.trainer.image of a TrainJob"
                 + (
                     ""
@@ -439,7 +453,9 @@ def _image_name(image: str) -> str:
 
 
 def _names(jobs: list[Obj]) -> str:
-    return ", ".join(sorted(str((j.get("metadata") or {}).get("name")) for j in jobs))
+    """``PyTorchJob a, b``: the kind (the first job's; a patch targets one kind) and the names."""
+    names = ", ".join(sorted(str((j.get("metadata") or {}).get("name")) for j in jobs))
+    return f"{jobs[0].get('kind')} {names}" if jobs else names
 
 
 def _result(message: str, where: FileRef, severity: Severity) -> Result:

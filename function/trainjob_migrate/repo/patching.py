@@ -1,6 +1,6 @@
 """Apply and compute patches the way kustomize treats custom resources.
 
-kustomize has no schema for a CRD, so a strategic-merge patch on a PyTorchJob merges
+kustomize has no schema for a CRD, so a strategic-merge patch on a v1 job merges
 maps and *replaces* lists; ``null`` deletes a key. JSON 6902 (RFC 6902) ops are
 applied as written. ``diff_ops``/``diff_merge`` express the difference between two
 objects in either form, to re-target a patch at the converted TrainJob.

@@ -1,26 +1,16 @@
-"""Mapping rules, one module a concern, run in order over one PyTorchJob.
+"""Mapping rules shared by the v1 kinds, one module a concern; each source lists the rules it runs.
 
 Every rule module has ``ID`` (kebab-case, shown as ``tags.rule`` in results),
-``CONSUMES`` (the PyTorchJob paths it reads, as patterns; ``*`` is any key or
-index) and ``apply(ctx)``. A rule writes into ``ctx.draft`` and reports through
+``CONSUMES`` (the job paths it reads, as patterns; ``*`` is any key or index;
+``{roles}`` every replica spec and ``{container}`` the training container, filled in
+by the source: :meth:`Source.pattern`) and ``apply(ctx)``. A rule writes into ``ctx.draft`` and reports through
 ``ctx``; it never prints or raises for problems in user data.
 """
 
 from __future__ import annotations
 
-from trainjob_migrate.rules import (
-    container,
-    elastic_policy,
-    launch,
-    metadata,
-    pod,
-    replicas,
-    role_templates,
-    run_policy,
-)
-
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # the Protocol is for mypy: RULES is checked against it, at no start-up cost
+if TYPE_CHECKING:  # the Protocol is for mypy: each Source.rules is checked against it, at no cost
     from typing import Protocol
 
     from trainjob_migrate.context import Context
@@ -33,16 +23,3 @@ if TYPE_CHECKING:  # the Protocol is for mypy: RULES is checked against it, at n
         def CONSUMES(self) -> tuple[str, ...]: ...
 
         def apply(self, ctx: Context) -> None: ...
-
-
-#: run order matters: later rules read what earlier ones decided (name, numNodes).
-RULES: tuple[Rule, ...] = (
-    metadata,
-    replicas,
-    role_templates,
-    elastic_policy,
-    container,
-    launch,
-    pod,
-    run_policy,
-)

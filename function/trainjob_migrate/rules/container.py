@@ -1,11 +1,11 @@
-"""The ``pytorch`` container becomes ``spec.trainer`` plus the ``node`` container patch.
+"""The training container (``pytorch``) becomes ``spec.trainer`` plus the ``node`` container patch.
 
-The container is chosen by its name ``pytorch`` (what the v1 webhook requires),
+The container is chosen by the name the v1 operator gives it (``pytorch``; the webhook requires it),
 never by position. ``image`` → ``trainer.image``, ``resources`` →
 ``trainer.resourcesPerNode``, ``volumeMounts`` (and ``securityContext`` from
 2.2) → the patch of container ``node``. ``command``, ``args`` and ``env`` belong to
 the launch rule. ``ports`` are replaced by the Trainer's own port 29500 (the v1
-``pytorchjob-port`` only feeds MASTER_PORT). Every other container field
+port, ``pytorchjob-port``, only feeds MASTER_PORT). Every other container field
 (``envFrom``, probes, ``workingDir``, ``lifecycle``...) needs a generated runtime.
 """
 
@@ -18,11 +18,10 @@ if TYPE_CHECKING:
     from typing import Final
 
 ID: Final = "container"
-CONSUMES: Final = ("spec.pytorchReplicaSpecs.*.template.spec.containers[pytorch]",)
+CONSUMES: Final = ("{container}",)
 
 #: handled by the launch rule
 _LAUNCH_FIELDS: Final = frozenset({"command", "args", "env"})
-V1_PORT_NAME: Final = "pytorchjob-port"
 
 
 def apply(ctx: Context) -> None:
@@ -59,14 +58,17 @@ def apply(ctx: Context) -> None:
         ctx.lossy(
             ID,
             (*base, "image"),
-            f"the pytorch container has no image: the runtime image {ctx.target.runtime_image} "
+            f"the {ctx.source.container} container has no image: the runtime image "
+            f"{ctx.target.runtime_image} "
             "would run; set the image",
         )
 
 
 def _ports(ctx: Context, ports: list[dict[str, object]]) -> None:
-    """v1's ``pytorchjob-port`` is only an input to MASTER_PORT; other ports need a runtime."""
-    others = [p for p in ports if p.get("name") != V1_PORT_NAME]
+    """v1's own port (``pytorchjob-port``) is only an input to MASTER_PORT; other ports need a
+    runtime."""
+    own = ctx.source.v1_port
+    others = [p for p in ports if p.get("name") != own]
     if not others:
         return
     path = (*ctx.container_path, "ports")
@@ -74,6 +76,6 @@ def _ports(ctx: Context, ports: list[dict[str, object]]) -> None:
         ID,
         path,
         "container ports",
-        "container ports other than pytorchjob-port (the Trainer declares only 29500)",
+        f"container ports other than {own} (the Trainer declares only 29500)",
     ):
         ctx.draft.runtime.container["ports"] = others

@@ -62,7 +62,7 @@ def apply(ctx: Context) -> None:
             ctx.lossy(
                 ID,
                 ("metadata", key),
-                f"dropped: {key} of the PyTorchJob do not apply to the new TrainJob; "
+                f"dropped: {key} of the {ctx.source.kind} do not apply to the new TrainJob; "
                 "recreate them if something depends on them",
             )
         else:
@@ -74,7 +74,7 @@ def apply(ctx: Context) -> None:
         ctx.info(ID, None, f"dropped server-set data: {', '.join(dropped)}")
 
     annotations = dict(out.get("annotations") or {})
-    annotations[CONVERTED_FROM] = f"{ctx.ref.api_version} PyTorchJob {_scoped(ctx)}"
+    annotations[CONVERTED_FROM] = f"{ctx.ref.api_version} {ctx.source.kind} {_scoped(ctx)}"
     annotations[TARGET_VERSION] = ctx.target.version
     out["annotations"] = annotations
 

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 ID: Final = "pod"
 CONSUMES: Final = (
-    "spec.pytorchReplicaSpecs.*.template.metadata",
-    "spec.pytorchReplicaSpecs.*.template.spec",
+    "{roles}.template.metadata",
+    "{roles}.template.spec",
 )
 
 _JOBSET_OWNED: Final = frozenset({"hostname", "subdomain"})
@@ -100,7 +100,8 @@ def _clashes(ctx: Context, path: tuple[Any, ...], containers: list[Any]) -> bool
     ctx.error(
         ID,
         path,
-        f"a container named {NODE!r} besides the pytorch container would collide with the "
+        f"a container named {NODE!r} besides the {ctx.source.container} container would "
+        "collide with the "
         "runtime's training container of that name; rename it",
     )
     return True

@@ -1,4 +1,4 @@
-"""``replicas`` of Master and Worker become ``trainer.numNodes``, always explicit.
+"""``replicas`` of every replica type (Master and Worker) become ``trainer.numNodes``, always explicit.
 
 A missing ``replicas`` counts as 1 (the v1 defaulter), never 0. Without an
 explicit ``numNodes`` the runtime's ``mlPolicy.numNodes`` (1) would apply.
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Final
 
 ID: Final = "replicas"
-CONSUMES: Final = ("spec.pytorchReplicaSpecs.*.replicas",)
+CONSUMES: Final = ("{roles}.replicas",)
 
 _RFC1035: Final = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 

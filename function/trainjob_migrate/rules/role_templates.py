@@ -1,6 +1,6 @@
-"""Master and Worker must describe the same pod: a TrainJob has one ``node`` template.
+"""The replica types (Master and Worker) must describe the same pod: a TrainJob has one ``node`` template.
 
-v1 ran Master and Worker from separate templates; v2 runs every node from one.
+v1 ran each replica type from its own template; v2 runs every node from one.
 Identical templates (``replicas`` aside, ``restartPolicy`` defaulted) convert
 as one. Different ones are an error naming every differing field, unless
 ``templateMismatch`` picks a side (``master`` or ``worker``): then each field of
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 ID: Final = "role-templates"
 CONSUMES: Final = (
-    "spec.pytorchReplicaSpecs.*.restartPolicy",
-    "spec.pytorchReplicaSpecs.*.template",
+    "{roles}.restartPolicy",
+    "{roles}.template",
 )
 
 

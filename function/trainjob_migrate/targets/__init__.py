@@ -11,7 +11,8 @@ from trainjob_migrate.records import Frozen, init
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Final, Literal, TypeAlias
+    from collections.abc import Mapping
+    from typing import Any, Final, Literal, TypeAlias
 
 OverrideShape: TypeAlias = 'Literal["podSpecOverrides", "podTemplateOverrides", "runtimePatches"]'
 
@@ -30,6 +31,9 @@ class Target(Frozen):
         "runtime_image",
         "max_command_item",
         "runtime_schema",
+        "runtimes",
+        "resources_merged",
+        "crd_markers",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -56,6 +60,15 @@ class Target(Frozen):
     #: schema a generated TrainingRuntime is validated against (None: none shipped,
     #: so this tool does not generate runtimes for the release)
     runtime_schema: str | None
+    #: names of the ClusterTrainingRuntimes a default installation of the release has
+    #: (``manifests/base/runtimes/kustomization.yaml`` at the release tag)
+    runtimes: frozenset[str]
+    #: ``trainer.resourcesPerNode`` is merged into the runtime's resources instead of
+    #: replacing them (kubeflow/trainer#3602)
+    resources_merged: bool
+    #: field names that all appear in the release's TrainJob CRD, and not all in an older
+    #: one's: how an installed CRD is recognised (the newest matching release wins)
+    crd_markers: tuple[str, ...]
 
     def __init__(
         self,
@@ -71,6 +84,9 @@ class Target(Frozen):
         runtime_image: str,
         max_command_item: int | None,
         runtime_schema: str | None,
+        runtimes: frozenset[str],
+        resources_merged: bool,
+        crd_markers: tuple[str, ...],
     ) -> None:
         init(
             self,
@@ -86,6 +102,9 @@ class Target(Frozen):
             runtime_image,
             max_command_item,
             runtime_schema,
+            runtimes,
+            resources_merged,
+            crd_markers,
         )
 
     @property
@@ -93,11 +112,47 @@ class Target(Frozen):
         return f"trainjob-{self.version}"
 
 
+#: every release this tool emits for, oldest first: the one list the config schema's
+#: ``targetVersion`` enum, the CLI's choices and the docs are made from
+VERSIONS: Final = ("2.0", "2.1", "2.2", "2.3")
+#: the target when none is given and the input installs no release
+NEWEST: Final = VERSIONS[-1]
+
+
 def get(version: str) -> Target:
+    return _table()[version]
+
+
+def all_targets() -> tuple[Target, ...]:
+    """Every target, oldest first."""
+    return tuple(_table().values())
+
+
+def first_shipping(runtime: str) -> Target | None:
+    """The oldest release whose default installation has the runtime ``runtime``."""
+    return next((t for t in all_targets() if runtime in t.runtimes), None)
+
+
+def from_crd_text(text: str) -> Target | None:
+    """The release an installed TrainJob CRD (its versions, as text) comes from."""
+    for target in reversed(all_targets()):
+        if all(marker in text for marker in target.crd_markers):
+            return target
+    return None
+
+
+def from_trainjob_spec(spec: Mapping[str, Any]) -> Target:
+    """The release a TrainJob's shape is written for (the newest that fits)."""
+    newest_first = tuple(reversed(all_targets()))
+    shaped = next((t for t in newest_first if t.override_shape in spec), None)
+    if shaped is not None:
+        return shaped
+    if "labels" in spec or "annotations" in spec:  # pod metadata at the spec level
+        return next(t for t in all_targets() if t.pod_metadata)
+    return newest_first[0]
+
+
+def _table() -> dict[str, Target]:
     from trainjob_migrate.targets import v2_0, v2_1, v2_2, v2_3
 
-    table = {t.version: t for t in (v2_0.TARGET, v2_1.TARGET, v2_2.TARGET, v2_3.TARGET)}
-    return table[version]
-
-
-VERSIONS: Final = ("2.0", "2.1", "2.2", "2.3")
+    return {t.version: t for t in (v2_0.TARGET, v2_1.TARGET, v2_2.TARGET, v2_3.TARGET)}

@@ -23,4 +23,16 @@ TARGET: Final = Target(
     runtime_image="pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime",
     max_command_item=None,
     runtime_schema=None,
+    runtimes=frozenset(
+        {
+            "deepspeed-distributed",
+            "mlx-distributed",
+            "mpi-distributed",
+            "torch-distributed",
+            "torchtune-llama3.2-1b",
+            "torchtune-llama3.2-3b",
+        }
+    ),
+    resources_merged=False,
+    crd_markers=("podSpecOverrides",),
 )

@@ -15,4 +15,7 @@ TARGET: Final = v2_0.TARGET.replace(
     pod_fields=v2_0.TARGET.pod_fields | {"affinity", "imagePullSecrets"},
     pod_metadata=True,
     runtime_has_command=False,
+    # v2.1.0 dropped mpi-distributed from the default installation and added a torchtune
+    runtimes=(v2_0.TARGET.runtimes - {"mpi-distributed"}) | {"torchtune-qwen2.5-1.5b"},
+    crd_markers=("podTemplateOverrides",),
 )

@@ -21,4 +21,6 @@ TARGET: Final = v2_1.TARGET.replace(
     # v2.2.1 -> v2.3.0 runtime CRDs differ only by torch.envInjection, which a
     # generated runtime does not use: the 2.3 schema validates 2.2 runtimes.
     runtime_schema="trainingruntime-2.3",
+    runtimes=v2_1.TARGET.runtimes | {"jax-distributed", "xgboost-distributed"},
+    crd_markers=("runtimePatches",),
 )

@@ -14,4 +14,6 @@ TARGET: Final = v2_2.TARGET.replace(
     pod_fields=v2_2.TARGET.pod_fields | {"terminationGracePeriodSeconds"},
     runtime_image="pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime",
     max_command_item=1048576,
+    resources_merged=True,  # kubeflow/trainer#3602
+    crd_markers=("runtimePatches", "terminationGracePeriodSeconds"),
 )

@@ -1,4 +1,4 @@
-"""The launch contract (mapping.md b.2): command, args, env and ``nprocPerNode``.
+"""The launch contract of torchrun (docs/mapping.md): command, args, env and ``nprocPerNode``.
 
 v1 injected MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK into every pod; v2 injects only
 torchrun's PET_* variables into container ``node``. So:
@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import Path
-from trainjob_migrate.rules.container import V1_PORT_NAME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -489,6 +488,6 @@ def _shim(ctx: Context, seen: set[str]) -> list[dict[str, Any]]:
 
 def _v1_port(ctx: Context) -> int:
     for port in ctx.container.get("ports") or []:
-        if port.get("name") == V1_PORT_NAME and port.get("containerPort"):
+        if port.get("name") == ctx.source.v1_port and port.get("containerPort"):
             return int(port["containerPort"])
     return DEFAULT_V1_PORT

@@ -1,0 +1,97 @@
+"""What a Training Operator v1 kind is, as data: the one type every source plug-in fills in.
+
+A *source* is a v1 job kind the tool recognises (``sources/<kind>/``), as a *target* is a
+Trainer release it emits for (``targets/``). Core code asks a :class:`Source` for the
+kind's identity, replica roles, training container and rules, and never names a kind.
+"""
+
+from __future__ import annotations
+
+from trainjob_migrate.records import Frozen, init
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from trainjob_migrate.rules import Rule
+
+
+class Source(Frozen):
+    __slots__ = (
+        "name", "kind", "list_kind", "groups", "versions", "replica_specs", "roles",
+        "single_roles", "container", "v1_port", "runtime", "framework", "rules", "unsupported",
+    )  # fmt: skip
+    #: the plug-in's id (``pytorch``): what ``--explain`` and the docs call it
+    name: str
+    kind: str
+    #: the kind ``kubectl get <kind>s -o yaml`` wraps them in
+    list_kind: str
+    #: API groups the kind was served under (the first is the current one)
+    groups: tuple[str, ...]
+    #: API version -> the schema (``schemas/<name>.json``) of the versions this tool converts;
+    #: any other version of the kind is recognised and refused by name
+    versions: Mapping[str, str]
+    #: the spec field holding the replica specs (``pytorchReplicaSpecs``)
+    replica_specs: str
+    #: canonical replica types, in the order the first present one is the primary template
+    roles: tuple[str, ...]
+    #: replica types that must have exactly one replica (the v1 webhook's rule)
+    single_roles: tuple[str, ...]
+    #: name of the training container (the v1 operator finds it by this name)
+    container: str
+    #: name of the port the v1 operator declares on the training container (None: none)
+    v1_port: str | None
+    #: the default Trainer runtime a converted job references (None: no release has one)
+    runtime: str | None
+    #: the ``trainer.kubeflow.org/framework`` label of a generated runtime
+    framework: str
+    #: the mapping rules, in run order (later rules read what earlier ones decided)
+    rules: tuple[Rule, ...]
+    #: why no job of this kind is converted, and what to do instead (None: it is converted)
+    unsupported: str | None
+
+    def __init__(
+        self, name: str, kind: str, list_kind: str, groups: tuple[str, ...],
+        versions: Mapping[str, str], replica_specs: str, roles: tuple[str, ...],
+        single_roles: tuple[str, ...], container: str, v1_port: str | None,
+        runtime: str | None, framework: str,
+        rules: tuple[Rule, ...], unsupported: str | None = None,
+    ) -> None:  # fmt: skip
+        init(self, name, kind, list_kind, groups, versions, replica_specs, roles, single_roles,
+             container, v1_port, runtime, framework, rules, unsupported)  # fmt: skip
+
+    def __hash__(self) -> int:  # versions is a dict: a source is identified by its name
+        return hash(self.name)
+
+    @property
+    def api_version(self) -> str:
+        """The API version this tool converts from first (``kubeflow.org/v1``)."""
+        return f"{self.groups[0]}/{next(iter(self.versions))}"
+
+    def schema_for(self, api_version: object) -> str | None:
+        """The input schema of ``api_version``; None for a version that is not converted."""
+        if not isinstance(api_version, str):
+            return None
+        group, _, version = api_version.rpartition("/")
+        return self.versions.get(version) if group == self.groups[0] else None
+
+    def pattern(self, template: str) -> str:
+        """A rule's ``CONSUMES`` pattern for this kind: ``{roles}`` is every replica spec
+        (``spec.pytorchReplicaSpecs.*``), ``{container}`` the training container in its pod."""
+        roles = f"spec.{self.replica_specs}.*"
+        container = f"{roles}.template.spec.containers[{self.container}]"
+        return template.replace("{container}", container).replace("{roles}", roles)
+
+    def role_of(self, key: object) -> str | None:
+        """The canonical replica type of a key as written (the v1 defaulter ignores case)."""
+        wanted = str(key).lower()
+        return next((role for role in self.roles if role.lower() == wanted), None)
+
+    def matches(self, obj: Mapping[str, Any]) -> bool:
+        api_version = obj.get("apiVersion")
+        return (
+            obj.get("kind") == self.kind
+            and isinstance(api_version, str)
+            and api_version.rpartition("/")[0] in self.groups
+        )

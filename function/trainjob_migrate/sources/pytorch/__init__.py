@@ -1,0 +1,43 @@
+"""PyTorchJob (``kubeflow.org/v1``, Training Operator v1.9): to a TrainJob on ``torch-distributed``.
+
+Master and Worker replicas become ``numNodes`` nodes of one template; container
+``pytorch`` becomes ``spec.trainer``; torchrun flags and ``nprocPerNode`` map to the
+Trainer's torch plugin (``launch``); ``elasticPolicy`` has no v2 equivalent
+(``elastic-policy``). The kind's v1 types: kubeflow/trainer@v1.9.4
+``pkg/apis/kubeflow.org/v1/pytorch_types.go``.
+"""
+
+from __future__ import annotations
+
+from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
+from trainjob_migrate.sources.model import Source
+from trainjob_migrate.sources.pytorch import elastic_policy, launch
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
+SOURCE: Final = Source(
+    name="pytorch",
+    kind="PyTorchJob",
+    list_kind="PyTorchJobList",
+    groups=("kubeflow.org",),
+    versions={"v1": "pytorchjob-v1"},
+    replica_specs="pytorchReplicaSpecs",
+    roles=("Master", "Worker"),
+    single_roles=("Master",),
+    container="pytorch",
+    v1_port="pytorchjob-port",
+    runtime="torch-distributed",
+    framework="torch",
+    rules=(
+        metadata,
+        replicas,
+        role_templates,
+        elastic_policy,
+        container,
+        launch,
+        pod,
+        run_policy,
+    ),
+)
