@@ -36,7 +36,7 @@ def test_clean_installation_has_no_findings(capsys):
 
 def test_clean_installation_text_output(capsys):
     assert cli.main(["doctor", str(CLEAN)]) == 0
-    assert capsys.readouterr().out.startswith("0 PyTorchJob(s)")
+    assert capsys.readouterr().out.startswith("0 Training Operator job(s)")
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(tmp_path: Path) -> None:
         )
         for r in results
     }
-    assert ("pytorchjob-convertible", "a.yaml", 1) in located
+    assert ("v1-job-convertible", "a.yaml", 1) in located
     assert ("elastic-policy", "b.yaml", 7) in located
     assert ("read", "c.yaml", 2) in located
     rule_ids = {rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]}
@@ -133,8 +133,8 @@ def test_github_workflow_commands(tmp_path: Path) -> None:
     run = _check(_repo(tmp_path, **{"sub__b.yaml": ELASTIC_JOB}), "--output", "github")
     lines = run.stdout.splitlines()
     assert (
-        "::error file=sub/b.yaml,line=1,title=trainjob-migrate pytorchjob-needs-attention::"
-        "PyTorchJob elastic: a PyTorchJob remains" in "\n".join(lines)
+        "::error file=sub/b.yaml,line=1,title=trainjob-migrate v1-job-needs-attention::"
+        "PyTorchJob elastic: a Training Operator v1 job remains" in "\n".join(lines)
     )
     assert any(
         line.startswith("::error file=sub/b.yaml,line=7,title=trainjob-migrate elastic-policy::")
@@ -147,7 +147,8 @@ def test_json_output(tmp_path: Path) -> None:
     body = json.loads(run.stdout)
     assert body["summary"] == {
         "files": 1,
-        "pytorchJobs": 1,
+        "jobs": 1,
+        "jobsByKind": {"PyTorchJob": 1},
         "convertible": 1,
         "needAttention": 0,
         "unreadable": 0,

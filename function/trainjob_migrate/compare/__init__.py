@@ -1,6 +1,6 @@
 """``compare``: what the PyTorchJob ran under the v1 operator against what its TrainJob will run.
 
-Both sides are rendered into pods (:mod:`.v1pods`, :mod:`.v2pods`) for the same node
+Both sides are rendered into pods (the source's pod model, :mod:`.v2pods`) for the same node
 indexes (the first, the second and the last node: master, a worker, the last worker),
 diffed field by field (:mod:`.diff`) and classified (:mod:`.classify`). Job-level
 behaviour (retries, deadline, TTL, clean-up, suspend) is compared too. Each difference
@@ -11,12 +11,13 @@ conversion's results.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from trainjob_migrate import runtimes
-from trainjob_migrate.compare import v1pods, v2pods
+from trainjob_migrate import runtimes, sources
+from trainjob_migrate.compare import v2pods
 from trainjob_migrate.compare.classify import Facts, Kind, classify
 from trainjob_migrate.compare.diff import Change, changes, normalize, origin
 from trainjob_migrate.compare.pods import Pod
@@ -77,12 +78,34 @@ class Comparison:
         return {str(k): sum(d.kind is k for d in self.differences) for k in Kind}
 
 
+class V1Pods(Protocol):
+    """What a source's pod model (``Source.pods``) offers: the pods the v1 operator built."""
+
+    def count(self, job: Mapping[str, Any]) -> int: ...
+
+    def render(self, job: Mapping[str, Any], indexes: set[int] | None = None) -> list[Pod]: ...
+
+
+def _v1_model(job: Mapping[str, Any]) -> V1Pods | None:
+    source = sources.identify(job)
+    if source is None or source.pods is None:
+        return None
+    module: V1Pods = importlib.import_module(source.pods)
+    return module
+
+
 def compare(
     job: Mapping[str, Any], trainjob: Mapping[str, Any], target: Target, catalog: runtimes.Catalog
 ) -> Comparison:
-    total = sum(v1pods._replicas(spec) for _, spec in v1pods.roles(job).values())
+    model = _v1_model(job)
+    if model is None:
+        return Comparison(
+            ref_of(job), ref_of(trainjob), target.version, "", [],
+            [f"compare does not model the pods of a {job.get('kind')} yet"],
+        )  # fmt: skip
+    total = model.count(job)
     indexes = {0, min(1, total - 1), max(total - 1, 0)}
-    old = v1pods.render(job, indexes)
+    old = model.render(job, indexes)
     rendered = v2pods.render(trainjob, target, catalog, indexes)
     head = (ref_of(job), ref_of(trainjob), target.version, rendered.runtime_origin)
     if rendered.problems:

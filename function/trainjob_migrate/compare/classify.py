@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any, Final
 
+from trainjob_migrate import sources
 from trainjob_migrate.compare.diff import Change
 
 
@@ -63,7 +64,7 @@ def _read_by_command(change: Change, facts: Facts) -> bool:
 
 def _v1_port(change: Change, _: Facts) -> bool:
     old = change.old
-    return isinstance(old, dict) and old.get("name") == "pytorchjob-port"
+    return isinstance(old, dict) and old.get("name") in _V1_PORTS
 
 
 def _no_image(change: Change, _: Facts) -> bool:
@@ -88,6 +89,8 @@ def _rendezvous_only(change: Change, _: Facts) -> bool:
 _FLAG: Final = re.compile(
     r"^--(nnodes|nproc[-_]per[-_]node|node[-_]rank|master[-_]addr|master[-_]port|rdzv[-_]\w+|standalone)\b"
 )
+#: the port each v1 kind declares on its training container (only an input to MASTER_PORT)
+_V1_PORTS: Final = frozenset(s.v1_port for s in sources.SOURCES if s.v1_port)
 _V1_ENV: Final = r"(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)"
 
 RULES: Final[Sequence[Rule]] = (
@@ -111,10 +114,10 @@ RULES: Final[Sequence[Rule]] = (
         "JobSet owns the pod hostname and subdomain (headless service <trainjob>)",
     ),
     _r(
-        r"^spec\.initContainers\[init-pytorch\]$",
+        r"^spec\.initContainers\[init-[a-z]+\]$",
         "missing",
         Kind.BY_DESIGN,
-        "v1 workers waited for the master in init-pytorch; v2 has no such init container "
+        "v1 workers waited for the master in an init container; v2 has no such init container "
         "(torchrun and TCPStore clients retry)",
     ),
     _r(
@@ -127,7 +130,7 @@ RULES: Final[Sequence[Rule]] = (
         r"\.ports\[\d+\]$",
         "missing",
         Kind.BY_DESIGN,
-        "v1's pytorchjob-port; v2 declares 29500",
+        "the v1 operator's own port; v2 declares 29500",
         _v1_port,
     ),
     _r(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 from trainjob_migrate.repo.engine import JobRef
 from trainjob_migrate.results import Result
@@ -50,7 +50,7 @@ class Finding:
     level: str  # error | warning | info
     rule: str
     rule_text: str
-    subject: str  # "PyTorchJob ns/name: " or ""
+    subject: str  # "<Kind> ns/name: " or ""
     message: str
     job: int | None  # index into Report.jobs
 
@@ -62,15 +62,21 @@ class Finding:
 _VERDICTS: Final = {
     "convertible": (
         "warning",
-        "pytorchjob-convertible",
-        "A PyTorchJob remains that converts cleanly",
-        "a PyTorchJob remains; it converts cleanly to a TrainJob: run trainjob-migrate convert --write",
+        "v1-job-convertible",
+        "A Training Operator v1 job remains that converts cleanly",
+        (
+            "a Training Operator v1 job remains; it converts cleanly to a TrainJob: run "
+            "trainjob-migrate convert --write"
+        ),
     ),
     "attention": (
         "error",
-        "pytorchjob-needs-attention",
-        "A PyTorchJob remains that needs attention",
-        "a PyTorchJob remains that cannot be converted as it is; see the findings about it",
+        "v1-job-needs-attention",
+        "A Training Operator v1 job remains that needs attention",
+        (
+            "a Training Operator v1 job remains that cannot be converted as it is; see the "
+            "findings about it"
+        ),
     ),
 }
 
@@ -126,10 +132,14 @@ def findings(report: Report) -> list[Finding]:
     return sorted(out, key=lambda f: (f.path, f.line or 0))  # stable: verdicts first
 
 
-def counts(report: Report) -> dict[str, int]:
+def counts(report: Report) -> dict[str, Any]:
+    by_kind: dict[str, int] = {}
+    for job in report.jobs:
+        by_kind[job.resource.kind] = by_kind.get(job.resource.kind, 0) + 1
     return {
         "files": report.files,
-        "pytorchJobs": len(report.jobs),
+        "jobs": len(report.jobs),
+        "jobsByKind": dict(sorted(by_kind.items())),
         "convertible": report.verdicts.count("convertible"),
         "needAttention": report.verdicts.count("attention"),
         "unreadable": len(report.unreadable),
@@ -138,7 +148,9 @@ def counts(report: Report) -> dict[str, int]:
 
 def summary(report: Report) -> str:
     c = counts(report)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in c["jobsByKind"].items())
     return (
-        f"{c['pytorchJobs']} PyTorchJob(s) in {c['files']} file(s): {c['convertible']} convert "
+        f"{c['jobs']} Training Operator job(s){f' ({kinds})' if kinds else ''} in "
+        f"{c['files']} file(s): {c['convertible']} convert "
         f"cleanly, {c['needAttention']} need attention; {c['unreadable']} input problem(s)"
     )

@@ -1,4 +1,4 @@
-"""``--output junit``: JUnit XML for CI test reports; every remaining PyTorchJob is a failing case."""
+"""``--output junit``: JUnit XML for CI test reports; every remaining v1 job is a failing case."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def render(report: Report) -> str:
         error.text = "\n".join(unreadable)
         errors += 1
     if not report.jobs and not unreadable:
-        ET.SubElement(suite, "testcase", classname="repository", name="no PyTorchJob remains")
+        ET.SubElement(
+            suite, "testcase", classname="repository", name="no Training Operator job remains"
+        )
     tests = len(report.jobs) + (1 if unreadable else 0) or 1
     for element in (suites, suite):
         element.set("tests", str(tests))
@@ -52,6 +54,8 @@ def render(report: Report) -> str:
 
 
 _MESSAGES = {
-    "convertible": "a PyTorchJob remains; it converts cleanly: run trainjob-migrate convert --write",
-    "attention": "a PyTorchJob remains that needs attention before it can be converted",
+    "convertible": "a Training Operator v1 job remains; it converts cleanly: run "
+    "trainjob-migrate convert --write",
+    "attention": "a Training Operator v1 job remains that needs attention before it can be "
+    "converted",
 }

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class Source(Frozen):
     __slots__ = (
         "name", "kind", "list_kind", "groups", "versions", "replica_specs", "roles",
-        "single_roles", "container", "v1_port", "runtime", "framework", "rules", "unsupported",
+        "single_roles", "container", "v1_port", "runtime", "framework", "rules", "pods", "unsupported",
     )  # fmt: skip
     #: the plug-in's id (``pytorch``): what ``--explain`` and the docs call it
     name: str
@@ -48,6 +48,9 @@ class Source(Frozen):
     framework: str
     #: the mapping rules, in run order (later rules read what earlier ones decided)
     rules: tuple[Rule, ...]
+    #: the module that renders the pods the v1 operator built (for ``compare``), imported
+    #: only by ``compare``: ``count(job)`` and ``render(job, indexes)``; None: not modelled
+    pods: str | None
     #: why no job of this kind is converted, and what to do instead (None: it is converted)
     unsupported: str | None
 
@@ -56,10 +59,10 @@ class Source(Frozen):
         versions: Mapping[str, str], replica_specs: str, roles: tuple[str, ...],
         single_roles: tuple[str, ...], container: str, v1_port: str | None,
         runtime: str | None, framework: str,
-        rules: tuple[Rule, ...], unsupported: str | None = None,
+        rules: tuple[Rule, ...], pods: str | None = None, unsupported: str | None = None,
     ) -> None:  # fmt: skip
         init(self, name, kind, list_kind, groups, versions, replica_specs, roles, single_roles,
-             container, v1_port, runtime, framework, rules, unsupported)  # fmt: skip
+             container, v1_port, runtime, framework, rules, pods, unsupported)  # fmt: skip
 
     def __hash__(self) -> int:  # versions is a dict: a source is identified by its name
         return hash(self.name)

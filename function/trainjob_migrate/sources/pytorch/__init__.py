@@ -40,4 +40,5 @@ SOURCE: Final = Source(
         pod,
         run_policy,
     ),
+    pods="trainjob_migrate.sources.pytorch.pods",
 )

@@ -1,4 +1,5 @@
-"""The pods the Training Operator v1.9 builds for a PyTorchJob (mapping.md b.0).
+"""The pods the Training Operator v1.9 builds for a PyTorchJob (kubeflow/trainer@v1.9.4
+``pkg/controller.v1/pytorch/{envvar,master,initcontainer}.go``), for ``compare``.
 
 Per replica: the role's template, pod name ``<job>-<role>-<i>``, labels
 ``training.kubeflow.org/*``, the replica's restartPolicy (default OnFailure; ExitCode is
@@ -38,6 +39,11 @@ def roles(job: Mapping[str, Any]) -> dict[str, tuple[str, Mapping[str, Any]]]:
     """Canonical role -> (key as written, replica spec)."""
     specs = (job.get("spec") or {}).get("pytorchReplicaSpecs") or {}
     return {str(k).capitalize(): (str(k), v or {}) for k, v in specs.items()}
+
+
+def count(job: Mapping[str, Any]) -> int:
+    """How many pods (nodes) the job runs."""
+    return sum(_replicas(spec) for _, spec in roles(job).values())
 
 
 def render(job: Mapping[str, Any], indexes: set[int] | None = None) -> list[Pod]:
