@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Final
 
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.repo.engine import JobRef
 from trainjob_migrate.results import Result
 
@@ -62,13 +63,13 @@ class Finding:
 _VERDICTS: Final = {
     "convertible": (
         "warning",
-        "pytorchjob-convertible",
+        RuleId.PYTORCHJOB_CONVERTIBLE,
         "A PyTorchJob remains that converts cleanly",
         "a PyTorchJob remains; it converts cleanly to a TrainJob: run trainjob-migrate convert --write",
     ),
     "attention": (
         "error",
-        "pytorchjob-needs-attention",
+        RuleId.PYTORCHJOB_NEEDS_ATTENTION,
         "A PyTorchJob remains that needs attention",
         "a PyTorchJob remains that cannot be converted as it is; see the findings about it",
     ),
