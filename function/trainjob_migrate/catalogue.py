@@ -55,7 +55,7 @@ class Kind(StrEnum):
 
 
 class Entry(Frozen):
-    __slots__ = ("id", "kind", "description", "help", "severity")
+    __slots__ = ("id", "kind", "description", "help", "severity", "consumes")
     id: str
     kind: Kind
     #: one line, no full stop needed
@@ -64,11 +64,19 @@ class Entry(Frozen):
     help: str
     #: the severity its results have, when it is always the same (None: it depends)
     severity: Severity | None
+    #: a mapping rule's ``CONSUMES``: the PyTorchJob paths it reads (``*``: any key or index)
+    consumes: tuple[str, ...]
 
     def __init__(
-        self, id: str, kind: Kind, description: str, help: str, severity: Severity | None
+        self,
+        id: str,
+        kind: Kind,
+        description: str,
+        help: str,
+        severity: Severity | None,
+        consumes: tuple[str, ...] = (),
     ) -> None:
-        init(self, id, kind, description, help, severity)
+        init(self, id, kind, description, help, severity, consumes)
 
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -235,7 +243,8 @@ def entries() -> dict[str, Entry]:
         from trainjob_migrate.rules import RULES
 
         for rule in RULES:
-            _CACHE[rule.ID] = _from_docstring(rule.ID, Kind.MAPPING, _doc(rule))
+            entry = _from_docstring(rule.ID, Kind.MAPPING, _doc(rule))
+            _CACHE[rule.ID] = entry.replace(consumes=tuple(rule.CONSUMES))
         for rule_id, (kind, description, text, severity) in _ADHOC.items():
             _CACHE[rule_id] = Entry(rule_id, kind, description, text, severity)
         for check in doctor.checks():
