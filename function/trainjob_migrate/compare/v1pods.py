@@ -1,4 +1,4 @@
-"""The pods the Training Operator v1.9 builds for a PyTorchJob (mapping.md b.0).
+"""The pods Training Operator v1.9 builds (kubeflow/trainer@v1.9.4:pkg/controller.v1/pytorch/).
 
 Per replica: the role's template, pod name ``<job>-<role>-<i>``, labels
 ``training.kubeflow.org/*``, the replica's restartPolicy (default OnFailure; ExitCode is
