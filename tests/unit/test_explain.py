@@ -63,3 +63,10 @@ def test_rule_or_list_exactly_one(
     code, out, err = _explain(capsys, *args)
     assert (code, out) == (2, "")
     assert err.startswith("trainjob-migrate explain: error: give")
+
+
+@pytest.mark.parametrize("rule_id", list(catalogue.entries()))
+def test_every_registered_rule_explains(capsys: pytest.CaptureFixture[str], rule_id: str) -> None:
+    code, out, err = _explain(capsys, rule_id)
+    assert (code, err) == (0, "")
+    assert out.startswith(f"{rule_id} (") and out.endswith("\n")
