@@ -34,12 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="KRM function (kpt fn eval --exec, kustomize exec/container functions). "
         "Options come from the ResourceList's functionConfig.",
     )
-    from trainjob_migrate.commands import check, compare, convert, doctor  # not on the fn hot path
+    from trainjob_migrate.commands import (  # not on the fn hot path
+        check,
+        compare,
+        convert,
+        doctor,
+        explain,
+    )
 
     convert.add_parser(sub)
     check.add_parser(sub)
     compare.add_parser(sub)
     doctor.add_parser(sub)
+    explain.add_parser(sub)
     plugin = sub.add_parser(
         "kustomize-plugin",
         help="run as a kustomize legacy exec plugin (kubectl kustomize --enable-alpha-plugins)",
@@ -123,6 +130,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from trainjob_migrate.commands import doctor
 
         return doctor.run(args)
+    if args.command == "explain":
+        from trainjob_migrate.commands import explain
+
+        return explain.run(args)
     if args.command == "kustomize-plugin":
         from trainjob_migrate.commands import legacy_plugin
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from trainjob_migrate import assemble, krm, sources, targets, validation
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.context import Context, Role
 from trainjob_migrate.paths import Path, format_path, leaves_outside
@@ -24,11 +25,11 @@ if TYPE_CHECKING:
 
 Obj: TypeAlias = "dict[str, Any]"
 
-_STRUCTURE: Final = "structure"
-_UNSUPPORTED: Final = "unsupported-kind"
-_API_VERSION: Final = "api-version"
-_UNMAPPED: Final = "unmapped-field"
-_OUTPUT: Final = "output-schema"
+_STRUCTURE: Final = RuleId.STRUCTURE.value
+_UNSUPPORTED: Final = RuleId.UNSUPPORTED_KIND.value
+_API_VERSION: Final = RuleId.API_VERSION.value
+_UNMAPPED: Final = RuleId.UNMAPPED_FIELD.value
+_OUTPUT: Final = RuleId.OUTPUT_SCHEMA.value
 
 
 class Conversion(Frozen):

@@ -1,4 +1,4 @@
-"""Strategic-merge patches, as the Trainer applies overrides and runtime patches (mapping.md b.4).
+"""Strategic merge, as kubeflow/trainer@v2.3.0:pkg/runtime/core/trainingruntime.go applies patches.
 
 Lists of the fields in :data:`MERGE_KEYS` merge item by item on their key (the
 ``patchMergeKey`` of core/v1 and JobSet); every other list, ``tolerations`` included,

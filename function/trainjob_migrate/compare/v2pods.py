@@ -174,7 +174,7 @@ def _torch(
 
 
 def num_proc(trainer: Mapping[str, Any], policy: Mapping[str, Any], target: Target) -> str:
-    """PET_NPROC_PER_NODE as the torch plugin of the release computes it (mapping.md b.2)."""
+    """PET_NPROC_PER_NODE per kubeflow/trainer@<release>:pkg/runtime/framework/plugins/torch."""
     value = trainer.get("numProcPerNode")
     if value is None:
         value = (policy.get("torch") or {}).get("numProcPerNode")

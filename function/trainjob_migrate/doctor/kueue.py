@@ -2,7 +2,7 @@
 
 Kueue 0.17 and later understand only ``runtimePatches`` (Trainer 2.2+): TrainJobs for
 Trainer 2.0/2.1 (``podSpecOverrides``/``podTemplateOverrides``) are never admitted
-("kueue runtime patch not found", kueue#14722; mapping.md b.3). The Kueue release is read
+("kueue runtime patch not found", kueue#14722; see docs/mapping.md). The Kueue release is read
 from its controller image (``registry.k8s.io/kueue/kueue:v0.17.1``).
 """
 

@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, Final
 
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.repo.engine import JobRef
 from trainjob_migrate.results import Result
 
@@ -62,7 +63,7 @@ class Finding:
 _VERDICTS: Final = {
     "convertible": (
         "warning",
-        "v1-job-convertible",
+        RuleId.V1_JOB_CONVERTIBLE,
         "A Training Operator v1 job remains that converts cleanly",
         (
             "a Training Operator v1 job remains; it converts cleanly to a TrainJob: run "
@@ -71,7 +72,7 @@ _VERDICTS: Final = {
     ),
     "attention": (
         "error",
-        "v1-job-needs-attention",
+        RuleId.V1_JOB_NEEDS_ATTENTION,
         "A Training Operator v1 job remains that needs attention",
         (
             "a Training Operator v1 job remains that cannot be converted as it is; see the "

@@ -1,11 +1,16 @@
-"""``--output sarif``: SARIF 2.1.0 for code-scanning annotations on a pull request."""
+"""``--output sarif``: SARIF 2.1.0 for code-scanning annotations on a pull request.
+
+``rules[]`` holds every rule the results name, described from the rule registry
+(:mod:`~trainjob_migrate.catalogue`); each result points at its rule by ``ruleIndex``.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 
-from trainjob_migrate import __version__
+from trainjob_migrate import __version__, catalogue
 from trainjob_migrate.report import Report, findings
 
 SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -13,18 +18,19 @@ _LEVELS: Final = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def render(report: Report) -> str:
+    found = findings(report)
+    texts = {f.rule: f.rule_text for f in found}
+    rules = [_rule(rule_id, texts[rule_id]) for rule_id in sorted(texts)]
+    index = {rule["id"]: n for n, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
-    rules: dict[str, dict[str, Any]] = {}
-    for finding in findings(report):
-        rules.setdefault(
-            finding.rule, {"id": finding.rule, "shortDescription": {"text": finding.rule_text}}
-        )
+    for finding in found:
         location: dict[str, Any] = {"artifactLocation": {"uri": finding.path}}
         if finding.line is not None:
             location["region"] = {"startLine": finding.line}
         results.append(
             {
                 "ruleId": finding.rule,
+                "ruleIndex": index[finding.rule],
                 "level": _LEVELS[finding.level],
                 "message": {"text": f"{finding.subject}{finding.message}"},
                 "locations": [{"physicalLocation": location}],
@@ -40,7 +46,7 @@ def render(report: Report) -> str:
                         "name": "trainjob-migrate",
                         "version": __version__,
                         "informationUri": "https://github.com/trainjob-migrate/trainjob-migrate",
-                        "rules": sorted(rules.values(), key=lambda r: str(r["id"])),
+                        "rules": rules,
                     }
                 },
                 "results": results,
@@ -48,3 +54,30 @@ def render(report: Report) -> str:
         ],
     }
     return json.dumps(log, indent=2) + "\n"
+
+
+def _rule(rule_id: str, fallback: str) -> dict[str, Any]:
+    """A ``reportingDescriptor`` from the registry (an unregistered id: its id alone)."""
+    entry = catalogue.get(rule_id)
+    if entry is None:  # tests/unit/test_catalogue.py keeps this from happening
+        return {"id": rule_id, "shortDescription": {"text": fallback}}
+    explain = f"trainjob-migrate explain {rule_id}"
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "shortDescription": {"text": f"{entry.description}."},
+        "fullDescription": {"text": f"{entry.description}. {_plain(entry.help)}"},
+        "help": {
+            "text": f"{_plain(entry.help)}\n\n({explain})",
+            "markdown": f"**{entry.description}.**\n\n{entry.help}\n\n`{explain}`",
+        },
+        "properties": {"tags": [str(entry.kind)]},
+    }
+    if entry.severity is not None:
+        rule["defaultConfiguration"] = {"level": _LEVELS[entry.severity]}
+    return rule
+
+
+def _plain(text: str) -> str:
+    """Help text without the docstrings' line wrapping (SARIF viewers show text as is):
+    a line break stays only before a list item."""
+    return re.sub(r"\n(?!\n|- )\s*", " ", text)

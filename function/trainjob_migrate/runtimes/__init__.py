@@ -19,7 +19,7 @@ from trainjob_migrate.runtimes.data import RELEASES
 
 Obj = dict[str, Any]
 
-#: the label that marks the replicatedJob receiving ``spec.trainer`` (mapping.md c)
+#: the label of the trainer replicatedJob (kubeflow/trainer@v2.3.0:manifests/base/runtimes/)
 ANCESTOR_LABEL: Final = "trainer.kubeflow.org/trainjob-ancestor-step"
 CLUSTER_KIND: Final = "ClusterTrainingRuntime"
 NAMESPACED_KIND: Final = "TrainingRuntime"

@@ -38,7 +38,7 @@ class Target(Frozen):
     version: str
     #: the upstream tag whose CRD the schema was generated from
     release: str
-    #: where per-job pod fields go (mapping.md b.3)
+    #: where per-job pod fields go (docs/mapping.md#trainer-targets)
     override_shape: OverrideShape
     #: pod-spec fields the override/patch accepts (besides containers/initContainers)
     pod_fields: frozenset[str]

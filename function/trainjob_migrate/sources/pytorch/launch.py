@@ -1,4 +1,4 @@
-"""The launch contract of torchrun (docs/mapping.md): command, args, env and ``nprocPerNode``.
+"""The launch contract: command, args, env and ``nprocPerNode`` (v1 environment, v2 torch plugin).
 
 v1 injected MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK into every pod; v2 injects only
 torchrun's PET_* variables into container ``node``. So:
