@@ -217,10 +217,10 @@ _ADHOC: Final[dict[RuleId, tuple[Kind, str, str, Severity | None]]] = {
         Kind.CONVERSION,
         "A Training Operator kind that no Trainer v2 release (or not the target) can run",
         (
-            "TFJob, PaddleJob and MXJob have no Trainer v2 runtime; a kind whose runtime "
-            "the target release does not install by default (XGBoostJob and JAXJob before 2.2) "
-            "cannot be converted for that target; kinds this version does not convert yet say "
-            "so. The job is left unchanged: keep it on the v1 operator, target a release that "
+            "Some kinds have no Trainer v2 runtime at all (TensorFlow, PaddlePaddle, MXNet); a "
+            "kind whose runtime the target release does not install by default (XGBoost and "
+            "JAX before 2.2) cannot be converted for that target; kinds this version does not "
+            "convert yet say so (docs/mapping.md lists every kind). The job is left unchanged: keep it on the v1 operator, target a release that "
             "runs it, or convert it by hand. `check` counts it as needing attention."
         ),
         _E,

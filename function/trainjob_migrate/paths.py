@@ -1,7 +1,6 @@
 """Field paths: tuples of keys and list indexes, printed the way KRM results name fields.
 
-``("spec", "pytorchReplicaSpecs", "Master", "template", "spec", "containers", 0, "image")``
-prints as ``spec.pytorchReplicaSpecs.Master.template.spec.containers[0].image``;
+``("spec", "trainer", "env", 0, "value")`` prints as ``spec.trainer.env[0].value``;
 map keys holding dots or slashes print in brackets: ``metadata.labels[app.kubernetes.io/name]``.
 """
 

@@ -110,7 +110,7 @@ class Result(Frozen):
         return out
 
     def one_line(self) -> str:
-        """``[error] PyTorchJob ns/name (file.yaml) spec.x: message``, as kpt prints results."""
+        """``[error] <Kind> ns/name (file.yaml) spec.x: message``, as kpt prints results."""
         parts = [f"[{self.severity}]"]
         if self.resource is not None:
             parts.append(self.resource.display())

@@ -1,10 +1,10 @@
-"""``compare``: what the PyTorchJob ran under the v1 operator against what its TrainJob will run.
+"""``compare``: what a v1 job ran under the v1 operator against what its TrainJob will run.
 
 Both sides are rendered into pods (the source's pod model, :mod:`.v2pods`) for the same node
 indexes (the first, the second and the last node: master, a worker, the last worker),
 diffed field by field (:mod:`.diff`) and classified (:mod:`.classify`). Job-level
 behaviour (retries, deadline, TTL, clean-up, suspend) is compared too. Each difference
-carries the PyTorchJob path it comes from, so a lost field can be checked against the
+carries the v1 job's path it comes from, so a lost field can be checked against the
 conversion's results.
 """
 
@@ -38,7 +38,7 @@ class Difference:
     why: str
     v1: Any
     v2: Any
-    #: the PyTorchJob fields it comes from (``spec.pytorchReplicaSpecs.Master...``)
+    #: the v1 job's fields it comes from (``spec.<replica specs>.Master...``)
     sources: tuple[str, ...]
     #: the v1 pods (names) where it shows
     pods: tuple[str, ...]
@@ -94,6 +94,11 @@ def _v1_model(job: Mapping[str, Any]) -> V1Pods | None:
     return module
 
 
+def _replica_specs(job: Mapping[str, Any]) -> str:
+    source = sources.identify(job)
+    return source.replica_specs if source is not None else "replicaSpecs"
+
+
 def compare(
     job: Mapping[str, Any], trainjob: Mapping[str, Any], target: Target, catalog: runtimes.Catalog
 ) -> Comparison:
@@ -122,7 +127,7 @@ def compare(
                 "the number of nodes changes",
                 total,
                 rendered.num_nodes,
-                ("spec.pytorchReplicaSpecs",),
+                (f"spec.{_replica_specs(job)}",),
                 (),
             ),
         )

@@ -103,7 +103,7 @@ def changes(old: Any, new: Any, path: tuple[str, ...] = ()) -> Iterator[Change]:
 
 
 def origin(job: Mapping[str, Any], pod: Pod, path: tuple[str, ...]) -> Path:
-    """The PyTorchJob path a v1 pod field comes from (what the operator injected included)."""
+    """The v1 job's path a v1 pod field comes from (what the operator injected included)."""
     for cut in range(len(path), 0, -1):
         if path[:cut] in pod.injected:
             return pod.injected[path[:cut]]

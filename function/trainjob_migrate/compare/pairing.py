@@ -1,4 +1,4 @@
-"""Which TrainJob belongs to which PyTorchJob, and which Trainer release it is written for."""
+"""Which TrainJob belongs to which v1 job, and which Trainer release it is written for."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ Obj = dict[str, Any]
 
 
 def flatten(objects: Iterable[Any]) -> list[Obj]:
-    """Objects, with the items of ``List``/``PyTorchJobList`` in place of the list."""
+    """Objects, with the items of a ``List`` (or a kind's own List) in place of the list."""
     out: list[Obj] = []
     for obj in objects:
         if not isinstance(obj, Mapping):
             continue
-        if obj.get("kind") in ("List", "PyTorchJobList") and isinstance(obj.get("items"), list):
+        if sources.is_list(obj):
             out.extend(dict(c) for c in obj["items"] if isinstance(c, Mapping))
         else:
             out.append(dict(obj))
@@ -41,13 +41,13 @@ def _scoped(obj: Mapping[str, Any]) -> str:
 def pair(
     jobs: Iterable[Obj], trainjobs: Iterable[Obj], suffix: str = "-v2"
 ) -> list[tuple[Obj, Obj | None]]:
-    """Each PyTorchJob with its TrainJob: by the converted-from annotation, else by name."""
+    """Each v1 job with its TrainJob: by the converted-from annotation, else by name."""
     candidates = list(trainjobs)
     out: list[tuple[Obj, Obj | None]] = []
     for job in jobs:
         if not sources.is_job(job):
             continue
-        wanted = f"{job.get('apiVersion')} PyTorchJob {_scoped(job)}"
+        wanted = f"{job.get('apiVersion')} {job.get('kind')} {_scoped(job)}"
         by_note = [
             t
             for t in candidates

@@ -20,7 +20,7 @@ class Pod:
     obj: Obj
     #: name of the training container (v1 ``pytorch``, v2 ``node``)
     training: str
-    #: the PyTorchJob (or TrainJob) path of the pod template
+    #: the v1 job's (or TrainJob's) path of the pod template
     template_path: Path = ()
     #: fields the controller added, by normalised pod path: the input path that decided them
     injected: dict[Path, Path] = dataclasses.field(default_factory=dict)

@@ -1,6 +1,6 @@
 """``inventory``: the v1 jobs (of every kind), TrainJobs and runtimes of the repository, by namespace and file.
 
-One info result a namespace and kind (``3 PyTorchJob(s) in ns team-a: jobs/a.yaml, ...``);
+One info result a namespace and kind (``3 <Kind>(s) in ns team-a: jobs/a.yaml, ...``);
 whether each v1 job converts cleanly or needs attention is what ``check`` reports
 about it. A v1 job whose TrainJob is already in the repository is counted as converted.
 """

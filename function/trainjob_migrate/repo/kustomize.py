@@ -453,7 +453,7 @@ def _image_name(image: str) -> str:
 
 
 def _names(jobs: list[Obj]) -> str:
-    """``PyTorchJob a, b``: the kind (the first job's; a patch targets one kind) and the names."""
+    """``<Kind> a, b``: the kind (the first job's; a patch targets one kind) and the names."""
     names = ", ".join(sorted(str((j.get("metadata") or {}).get("name")) for j in jobs))
     return f"{jobs[0].get('kind')} {names}" if jobs else names
 
