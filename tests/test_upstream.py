@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 UPSTREAM = REPO / "upstream"
+VENDORED = REPO / "tests" / "vendored"
 TOOLS = REPO / "tools"
+
+#: The old home of the upstream data, beside the repository: nothing may point there.
+_OUTSIDE = re.compile(r"\.\./shared\b|\bshared/(reference|examples-seed)\b|/ \"shared\"")
+#: file -> why it may still mention it. Package modules are not this change's to edit.
+_MAY_MENTION = {
+    "function/trainjob_migrate/runtimes/__init__.py": "docstring names where the data came from",
+    "tests/test_upstream.py": "this test",
+}
 
 
 @functools.cache
@@ -97,6 +109,17 @@ def test_vendoring_refuses_to_run_without_a_clone():
     assert "--git-dir" in result.stderr
 
 
+def test_every_vendored_crd_makes_a_schema():
+    # nothing is vendored for nothing, and every schema's CRD is vendored
+    schemas = {s.path for s in _tool("generate_schemas").SOURCES}
+    crds = {
+        p.relative_to(UPSTREAM).as_posix()
+        for p in UPSTREAM.rglob("*.yaml")
+        if "/runtimes/" not in p.as_posix() and p.name != "kustomization.yaml"
+    }
+    assert crds == schemas
+
+
 def test_every_release_with_default_runtimes_is_vendored():
     from trainjob_migrate.runtimes.data import RELEASES
 
@@ -105,3 +128,30 @@ def test_every_release_with_default_runtimes_is_vendored():
     assert vendored == set(RELEASES)
     for tag in RELEASES:
         assert (trainer / tag / "manifests/overlays/runtimes/kustomization.yaml").is_file()
+
+
+@pytest.mark.parametrize("folder", ["upstream-examples", "seeds"])
+def test_vendored_test_inputs_name_their_origin(folder):
+    directory = VENDORED / folder
+    readme = (directory / "README.md").read_text()
+    files = [p for p in sorted(directory.rglob("*")) if p.is_file() and p.name != "README.md"]
+    assert files
+    for path in files:
+        listed = path.relative_to(directory).as_posix()
+        assert f"| {listed} |" in readme, f"{path} is not listed in {directory}/README.md"
+
+
+def test_nothing_reaches_outside_the_repository_for_data():
+    offenders = []
+    for top in ("function", "tests", "tools"):
+        for path in sorted((REPO / top).rglob("*")):
+            name = path.relative_to(REPO).as_posix()
+            if not path.is_file() or "__pycache__" in name or name in _MAY_MENTION:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            offenders += [
+                f"{name}:{n}: {line.strip()}"
+                for n, line in enumerate(text.splitlines(), 1)
+                if _OUTSIDE.search(line)
+            ]
+    assert offenders == [], "\n".join(offenders)
