@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-EXPORT = REPO.parent / "shared" / "examples-seed" / "opendatahub-pytorchjobs-export.yaml"
+EXPORT = REPO / "tests" / "vendored" / "seeds" / "opendatahub-pytorchjobs-export.yaml"
 
 
 def run_fn(stdin: bytes | str) -> subprocess.CompletedProcess[bytes]:
@@ -483,9 +483,6 @@ SERVER_SET = (
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
-@pytest.mark.skipif(
-    not EXPORT.is_file(), reason=f"{EXPORT} not found (shared/ is not beside the repo)"
-)
 def test_kubectl_list_export_converts_every_job() -> None:
     export = yaml.safe_load(EXPORT.read_text())
     assert export["kind"] == "List"

@@ -30,13 +30,13 @@ REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "schemas"
 TOOL = REPO / "tools" / "generate_validators.py"
 GOLDEN = REPO / "tests" / "golden"
-UPSTREAM = REPO.parent / "shared" / "reference" / "upstream-examples"
+UPSTREAM = REPO / "tests" / "vendored" / "upstream-examples"
 NAMES = sorted(p.stem for p in SCHEMAS.glob("*.json"))
 SCHEMA_BY_KIND = {
     "PyTorchJob": ("pytorchjob-v1",),
     "TrainJob": ("trainjob-2.0", "trainjob-2.1", "trainjob-2.2", "trainjob-2.3"),
-    "TrainingRuntime": ("trainingruntime-2.3",),
-    "ClusterTrainingRuntime": ("clustertrainingruntime-2.3",),
+    "TrainingRuntime": tuple(f"trainingruntime-2.{m}" for m in range(4)),
+    "ClusterTrainingRuntime": tuple(f"clustertrainingruntime-2.{m}" for m in range(4)),
 }
 
 if importlib.util.find_spec("trainjob_migrate") is None:  # not installed: use the source tree
@@ -209,9 +209,7 @@ def test_prepared_schema_accepts_what_the_schema_accepts(name):
 
 def _corpus() -> Iterator[tuple[str, str, Any]]:
     """(schema, where, object) for every object of a known kind in the golden files and examples."""
-    files = sorted(GOLDEN.rglob("*.yaml"))
-    if UPSTREAM.is_dir():
-        files += sorted(UPSTREAM.rglob("*.yaml"))
+    files = sorted(GOLDEN.rglob("*.yaml")) + sorted(UPSTREAM.rglob("*.yaml"))
     for path in files:
         try:
             docs = list(yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate ``function/trainjob_migrate/runtimes/data/`` from the upstream default runtimes.
 
-For each Trainer release under ``../shared/reference/runtimes/<tag>/``, the runtimes that
+For each Trainer release vendored under ``upstream/kubeflow/trainer/<tag>/`` with default
+runtimes (see ``upstream/SOURCES.md``), the runtimes that
 ``manifests/base/runtimes/kustomization.yaml`` installs (followed through nested
 kustomizations) are written, as kustomize would build ``manifests/overlays/runtimes``:
 images without a tag get the overlay's ``newTag``, and the overlay's extra labels are added.
@@ -23,7 +24,9 @@ from typing import Any, Final
 import yaml
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE: Final = REPO_ROOT.parent / "shared" / "reference" / "runtimes"
+DEFAULT_SOURCE: Final = REPO_ROOT / "upstream" / "kubeflow" / "trainer"
+BASE: Final = Path("manifests", "base", "runtimes")
+OVERLAY: Final = Path("manifests", "overlays", "runtimes")
 DEFAULT_OUT: Final = REPO_ROOT / "function" / "trainjob_migrate" / "runtimes" / "data"
 COMMAND: Final = "python tools/generate_runtimes.py"
 RUNTIME_KINDS: Final = ("ClusterTrainingRuntime", "TrainingRuntime")
@@ -65,8 +68,8 @@ def _apply_overlay(runtime: Obj, overlay: Obj) -> Obj:
 
 
 def build_release(folder: Path) -> Obj:
-    base = folder / "base"
-    overlay = _kustomization(folder / "overlays-runtimes")
+    base = folder / BASE
+    overlay = _kustomization(folder / OVERLAY)
     installed = list(_installed(base))
     runtimes = [_apply_overlay(r, overlay) for p in installed for r in _runtimes_in(p)]
     optional = [
@@ -101,7 +104,7 @@ def module_name(tag: str) -> str:
 
 def generate(source: Path) -> dict[str, str]:
     tags = sorted(
-        (p for p in source.iterdir() if p.is_dir() and p.name.startswith("v")),
+        (p for p in source.iterdir() if p.name.startswith("v") and (p / BASE).is_dir()),
         key=lambda p: tuple(int(x) for x in p.name[1:].split(".")),
     )
     files = {module_name(t.name): render_module(build_release(t)) for t in tags}

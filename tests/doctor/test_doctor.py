@@ -15,7 +15,7 @@ from trainjob_migrate.repo import walk
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLEAN = FIXTURES / "clean"
-CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "crds" / "trainer"
+TRAINER = Path(__file__).resolve().parents[2] / "upstream" / "kubeflow" / "trainer"
 
 
 def _doctor(capsys, *args: str) -> tuple[int, list[dict]]:
@@ -240,12 +240,12 @@ def test_inventory_counts_by_namespace(capsys):
     ]
 
 
-@pytest.mark.skipif(not CRDS.is_dir(), reason="shared/ is not beside the repository")
 @pytest.mark.parametrize(
     ("tag", "expected"),
     [("v2.0.1", "2.0"), ("v2.1.0", "2.1"), ("v2.2.1", "2.2"), ("v2.3.0", "2.3")],
 )
 def test_release_from_the_upstream_crd_schema(tag, expected):
-    found = manifests.load(walk.files([CRDS / tag / "trainer.kubeflow.org_trainjobs.yaml"]))
+    crd = TRAINER / tag / "manifests" / "base" / "crds" / "trainer.kubeflow.org_trainjobs.yaml"
+    found = manifests.load(walk.files([crd]))
     shapes = {d.version for d in release.detect(found) if d.how == "TrainJob CRD schema"}
     assert shapes == {expected}

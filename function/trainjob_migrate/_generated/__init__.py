@@ -4,11 +4,23 @@ One module per schema, each with ``is_valid(instance) -> bool``; imported on dem
 by ``trainjob_migrate.validation``.
 """
 
+#: - ``clustertrainingruntime_2_0``: schemas/clustertrainingruntime-2.0.json
+#: - ``clustertrainingruntime_2_1``: schemas/clustertrainingruntime-2.1.json
+#: - ``clustertrainingruntime_2_2``: schemas/clustertrainingruntime-2.2.json
 #: - ``clustertrainingruntime_2_3``: schemas/clustertrainingruntime-2.3.json
 #: - ``function_config``: schemas/function-config.json
+#: - ``jaxjob_v1``: schemas/jaxjob-v1.json
+#: - ``mpijob_v1``: schemas/mpijob-v1.json
+#: - ``mpijob_v2beta1``: schemas/mpijob-v2beta1.json
+#: - ``paddlejob_v1``: schemas/paddlejob-v1.json
 #: - ``pytorchjob_v1``: schemas/pytorchjob-v1.json
+#: - ``tfjob_v1``: schemas/tfjob-v1.json
+#: - ``trainingruntime_2_0``: schemas/trainingruntime-2.0.json
+#: - ``trainingruntime_2_1``: schemas/trainingruntime-2.1.json
+#: - ``trainingruntime_2_2``: schemas/trainingruntime-2.2.json
 #: - ``trainingruntime_2_3``: schemas/trainingruntime-2.3.json
 #: - ``trainjob_2_0``: schemas/trainjob-2.0.json
 #: - ``trainjob_2_1``: schemas/trainjob-2.1.json
 #: - ``trainjob_2_2``: schemas/trainjob-2.2.json
 #: - ``trainjob_2_3``: schemas/trainjob-2.3.json
+#: - ``xgboostjob_v1``: schemas/xgboostjob-v1.json
