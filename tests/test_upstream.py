@@ -25,7 +25,6 @@ TOOLS = REPO / "tools"
 _OUTSIDE = re.compile(r"\.\./shared\b|\bshared/(reference|examples-seed)\b|/ \"shared\"")
 #: file -> why it may still mention it. Package modules are not this change's to edit.
 _MAY_MENTION = {
-    "function/trainjob_migrate/runtimes/__init__.py": "docstring names where the data came from",
     "tests/test_upstream.py": "this test",
 }
 

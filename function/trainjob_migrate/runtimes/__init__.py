@@ -1,7 +1,7 @@
 """The upstream default runtimes of every Trainer release, shipped with the product.
 
-Generated into ``runtimes/data/`` by ``tools/generate_runtimes.py`` from
-``../shared/reference/runtimes/`` (the user's machine has no ``shared/``). A runtime is
+Generated into ``runtimes/data/`` by ``tools/generate_runtimes.py`` from the release's
+``manifests/base/runtimes/`` vendored under ``upstream/kubeflow/trainer/<tag>/``. A runtime is
 looked up in the repository first (:class:`Catalog` ``local``), then in the defaults of
 the release (target ``2.3`` means ``v2.3.0``: the release each target's schema comes from).
 """

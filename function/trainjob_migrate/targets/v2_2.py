@@ -18,9 +18,7 @@ TARGET: Final = v2_1.TARGET.replace(
     active_deadline=True,
     runtime_image="pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime",
     max_command_item=65536,
-    # v2.2.1 -> v2.3.0 runtime CRDs differ only by torch.envInjection, which a
-    # generated runtime does not use: the 2.3 schema validates 2.2 runtimes.
-    runtime_schema="trainingruntime-2.3",
+    runtime_schema="trainingruntime-2.2",
     runtimes=v2_1.TARGET.runtimes | {"jax-distributed", "xgboost-distributed"},
     crd_markers=("runtimePatches",),
 )
