@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="trainjob-migrate",
-        description="Convert Kubeflow PyTorchJobs (kubeflow.org/v1) into Trainer v2 TrainJobs.",
+        description="Convert Kubeflow Training Operator v1 jobs into Trainer v2 TrainJobs.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -1,7 +1,7 @@
-"""``trainjob-migrate check PATH...``: fail a pull request that still holds PyTorchJobs.
+"""``trainjob-migrate check PATH...``: fail a pull request that still holds Training Operator v1 jobs.
 
 Exit codes (documented in README), the highest that applies unless ignored:
-0 nothing to do; 2 PyTorchJobs remain that convert cleanly; 3 PyTorchJobs remain that
+0 nothing to do; 2 v1 jobs remain that convert cleanly; 3 v1 jobs remain that
 need attention; 4 input could not be read.
 """
 
@@ -27,9 +27,9 @@ EXIT_UNREADABLE: Final = 4
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "check",
-        help="report the PyTorchJobs that remain (for CI on pull requests)",
-        description="Exit 0 when no PyTorchJob remains; 2 when PyTorchJobs remain that convert "
-        "cleanly; 3 when PyTorchJobs remain that need attention; 4 when input could not be read.",
+        help="report the Training Operator v1 jobs that remain (for CI on pull requests)",
+        description="Exit 0 when no v1 job remains; 2 when v1 jobs remain that convert "
+        "cleanly; 3 when v1 jobs remain that need attention; 4 when input could not be read.",
     )
     add_report_arguments(parser)
 
@@ -41,7 +41,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ignore-convertible",
         action="store_true",
-        help="do not fail (exit 2) on PyTorchJobs that convert cleanly",
+        help="do not fail (exit 2) on v1 jobs that convert cleanly",
     )
     parser.add_argument(
         "--ignore-attention",
@@ -80,7 +80,7 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
     ]
     unreadable: list[Result] = [r for r in outcome.results if r.rule == READ_RULE]
     jobs = {job_key(j.file.path, j.file.index, j.resource.display()) for j in outcome.jobs}
-    # e.g. a kustomize patch left aimed at a PyTorchJob that is gone: no job, but attention
+    # e.g. a kustomize patch left aimed at a v1 job that is gone: no job, but attention
     loose = [
         r
         for r in outcome.results

@@ -25,7 +25,7 @@ FORMATS: Final = ("text", "json")
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "compare",
-        help="compare the pods a PyTorchJob ran (v1) with those its TrainJob will run (v2)",
+        help="compare the pods a v1 job ran with those its TrainJob will run (v2)",
         description="Render the pods of both sides offline and classify every difference: "
         "equivalent, changed-by-design, risk, lost. Exit 1 when anything is lost.",
     )

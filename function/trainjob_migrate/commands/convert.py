@@ -33,8 +33,8 @@ from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "convert",
-        help="convert the PyTorchJobs of files or directories (dry run: a diff)",
-        description="Convert PyTorchJobs in YAML files; documents that are not converted stay "
+        help="convert the Training Operator v1 jobs of files or directories (dry run: a diff)",
+        description="Convert Training Operator v1 jobs in YAML files; documents that are not converted stay "
         "byte-for-byte as they are.",
     )
     parser.add_argument(
@@ -240,7 +240,7 @@ def _report(
     verb = "written" if args.write else ("copied" if args.out else "would change")
     out.write(
         f"{files} file(s) scanned, {changed} {verb}, {len(skipped)} not readable as plain YAML; "
-        f"{len(outcome.jobs)} PyTorchJob(s): {outcome.converted} converted, {len(failed)} left "
+        f"{len(outcome.jobs)} Training Operator job(s): {outcome.converted} converted, {len(failed)} left "
         "unchanged with errors"
         + (
             f"; warnings: {', '.join(f'{k} {v}' for k, v in sorted(warnings.items()))}"

@@ -71,6 +71,6 @@ def _summarise(results: list[Result], stderr: IO[str]) -> None:
     if errors:
         warnings = sum(r.severity is Severity.WARNING for r in results)
         stderr.write(
-            f"{PROG}: {len(errors)} error(s), {warnings} warning(s); PyTorchJobs with errors "
+            f"{PROG}: {len(errors)} error(s), {warnings} warning(s); jobs with errors "
             "were left unchanged\n"
         )

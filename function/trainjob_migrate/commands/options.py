@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(
             flag, dest=option, action="store_true", default=None, help=f"option {option}"
         )
-    select = parser.add_argument_group("which PyTorchJobs (like kubectl)")
+    select = parser.add_argument_group("which jobs (like kubectl)")
     select.add_argument(
         "--name", action="append", default=[], help="only jobs of this name (repeatable)"
     )
