@@ -54,4 +54,5 @@ def render(report: Report) -> str:
 _MESSAGES = {
     "convertible": "a PyTorchJob remains; it converts cleanly: run trainjob-migrate convert --write",
     "attention": "a PyTorchJob remains that needs attention before it can be converted",
+    "warnings": "a PyTorchJob remains; it converts, with warnings to review",
 }
