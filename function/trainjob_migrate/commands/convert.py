@@ -301,7 +301,8 @@ def _line(result: Result) -> str:
         where += f":{result.file.line}"
     subject = f"{result.resource.display()}: " if result.resource else ""
     field = f"{result.field}: " if result.field else ""
-    return f"{where}: {result.severity}: {subject}{field}{result.message} [{result.rule}]"
+    line = f"{where}: {result.severity}: {subject}{field}{result.message} [{result.rule}]"
+    return " ".join(line.split())  # one line a finding, whatever the message holds
 
 
 def _report(

@@ -144,6 +144,8 @@ def spelled_for_cli() -> Iterator[None]:
     try:
         yield
     except ConfigError as exc:
+        if str(exc).startswith("--config "):  # about the file: named as the file names them
+            raise
         raise ConfigError(spell_for_cli(str(exc))) from exc
 
 
