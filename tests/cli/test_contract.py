@@ -200,8 +200,10 @@ def test_an_unknown_option_is_64_with_a_suggestion(run: Callable[..., Run], comm
     result = run(*argv)
     assert result.code == 64
     _one_error_line(result, command, "unknown option --targetVersion")
-    if command not in ("fn", "kustomize-plugin"):  # they take their options from the config
+    if command not in ("fn", "kustomize-plugin"):
         assert "did you mean --target-version?" in result.err
+    else:  # they take their options from their config
+        assert "kpt fn eval ... -- targetVersion=VALUE" in result.err
 
 
 def test_an_unknown_command_is_64_with_a_suggestion(run: Callable[..., Run]) -> None:
@@ -288,10 +290,12 @@ def test_v_and_q_everywhere(
         assert len(summary.splitlines()) == 1, summary
 
 
-def test_name_suffix_may_start_with_a_dash(run: Callable[..., Run]) -> None:
-    result = run("convert", "--mode", "side-by-side", "--name-suffix", "-new", "-", stdin=JOB)
+@pytest.mark.parametrize("suffix", ["-v2", "-new", "-q"])
+def test_name_suffix_may_start_with_a_dash(run: Callable[..., Run], suffix: str) -> None:
+    """As documented (``--name-suffix -v2``): argparse alone takes ``-v2`` for ``-v``."""
+    result = run("convert", "--mode", "side-by-side", "--name-suffix", suffix, "-", stdin=JOB)
     assert result.code == 0, result.err
-    assert "name: clean-new" in result.out
+    assert f"name: clean{suffix}\n" in result.out
 
 
 # every code of the table (README, "Exit codes")

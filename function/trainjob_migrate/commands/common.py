@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from trainjob_migrate.config import OPTION_FIELDS
 from trainjob_migrate.errors import InputError, NoInputError, UsageError
 from trainjob_migrate.repo import walk
 from trainjob_migrate.repo.walk import Found
@@ -72,6 +73,11 @@ def unknown_arguments(parser: argparse.ArgumentParser, extra: Sequence[str]) -> 
         kebab = "--" + re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", option.lstrip("-")).lower()
         guess = kebab if kebab in options else None
         hint = f"; did you mean {guess}?" if guess else _did_you_mean(option, options, "")
+        if parser.prog.endswith((" fn", " kustomize-plugin")) and option[2:] in OPTION_FIELDS:
+            hint = (
+                "; the function takes its options from its functionConfig "
+                f"(kpt fn eval ... -- {option[2:]}=VALUE), the plugin from its config's spec"
+            )
         return UsageError(
             f"{parser.prog}: unknown option {option}{hint} (see {parser.prog} --help)"
         )
