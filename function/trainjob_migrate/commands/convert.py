@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
     exclude = _out_tree(args.out, paths) if args.out is not None else []
     with common.inputs(paths, exclude) as found:
         if args.out is not None:
-            _refuse_collisions(found, args.out)
+            _refuse_collisions(found, args.out, paths)
         bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
         with options.spelled_for_cli():
             outcome = engine.convert(found, config, select, bar)
@@ -131,7 +131,7 @@ def _out_tree(out: Path, paths: list[str]) -> list[Path]:
     return exclude
 
 
-def _refuse_collisions(found: list[Found], out: Path) -> None:
+def _refuse_collisions(found: list[Found], out: Path, paths: list[str]) -> None:
     """Two inputs mirrored to one path of ``--out`` would overwrite each other; an input
     mirrored onto itself would be rewritten."""
     seen: dict[str, Found] = {}
@@ -143,9 +143,10 @@ def _refuse_collisions(found: list[Found], out: Path) -> None:
                 f"--out {out}: {other.display} and {file.display} would both be written to "
                 f"{out / file.rel}; convert them in separate runs, or give their common directory"
             )
+    if not any(Path(p).resolve().is_relative_to(real_out) for p in paths):
+        return  # no input below DIR: no copy can land on an input (and no file is resolved)
     for file in found:
-        real = file.path.resolve() if real_out in file.path.resolve().parents else None
-        if real is not None and real == (real_out / file.rel).resolve():
+        if file.path.resolve() == (real_out / file.rel).resolve():
             raise UsageError(
                 f"--out {out}: {file.display} would be overwritten by its own copy; "
                 "use --write to convert in place, or another --out"
