@@ -6,6 +6,7 @@ In-process (``cli.main``), as tests/cli/test_contract.py runs the contract.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -275,3 +276,22 @@ def test_compare_unreadable_input_is_one_line(
     result = run("compare", "v1.yaml", "v2.yaml")
     assert result.code == 1
     assert len(result.err.splitlines()) == 1 and words in result.err
+
+
+def test_a_directory_scan_skips_json_that_is_no_manifest(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """package.json, or a tsconfig.json with comments (not YAML), beside the manifests: not
+    input, so not "unreadable" either; a JSON manifest beside them is read."""
+    _tree(
+        tmp_path,
+        {
+            "repo/package.json": '{\n\t"name": "x"\n}\n',
+            "repo/tsconfig.json": '{\n  // comment\n  "compilerOptions": {}\n}\n',
+            "repo/job.json": json.dumps(yaml.safe_load(JOB)),
+        },
+    )
+    result = run("check", "repo")
+    assert result.code == 2
+    assert result.out.splitlines()[-1].startswith("1 PyTorchJob(s) in 1 file(s)")
+    assert run("check", "repo/tsconfig.json").code == 4  # named: read, and not readable

@@ -161,6 +161,19 @@ def decode(data: bytes, what: str) -> str:
         raise InputError(f"{what}: not UTF-8 text (byte {exc.start})") from exc
 
 
+def _manifest_like(found: Found) -> bool:
+    """A ``*.json`` file of a directory scan is read only if it may hold a Kubernetes object
+    (``"kind"`` in it): package.json or a tsconfig.json with comments is no manifest, and not
+    "unreadable input" either. YAML files, and any file named on the command line, are read."""
+    if not found.rel.endswith(".json"):
+        return True
+    try:
+        with open(found.path, "rb") as stream:  # noqa: PTH123
+            return b'"kind"' in stream.read(walk.JSON_PEEK)
+    except OSError:
+        return True  # the engine reports it
+
+
 @contextlib.contextmanager
 def inputs(paths: Sequence[str], exclude: Sequence[Path] = ()) -> Iterator[list[Found]]:
     """The files to read, in order; ``-`` is stdin, kept in a scratch file while in use
@@ -173,6 +186,8 @@ def inputs(paths: Sequence[str], exclude: Sequence[Path] = ()) -> Iterator[list[
                 spooled = Path(scratch.name, "stdin.yaml")
                 spooled.write_bytes(sys.stdin.buffer.read())
                 found.append(Found(spooled, "-", "stdin.yaml"))
+            elif Path(path).is_dir():
+                found.extend(f for f in walk.files([Path(path)], exclude) if _manifest_like(f))
             else:
                 found.extend(walk.files([Path(path)], exclude))
         yield found

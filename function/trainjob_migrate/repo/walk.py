@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Final
 
 SUFFIXES: Final = (".yaml", ".yml", ".json")
+#: bytes of a scanned JSON file looked at for ``"kind"`` (commands.common): a manifest says it
+JSON_PEEK: Final = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
