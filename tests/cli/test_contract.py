@@ -202,8 +202,10 @@ def test_an_unknown_option_is_64_with_a_suggestion(run: Callable[..., Run], comm
     _one_error_line(result, command, "unknown option --targetVersion")
     if command not in ("fn", "kustomize-plugin"):
         assert "did you mean --target-version?" in result.err
-    else:  # they take their options from their config
-        assert "kpt fn eval ... -- targetVersion=VALUE" in result.err
+    elif command == "fn":  # it takes its options from its functionConfig
+        assert "(kpt fn eval ... -- targetVersion=VALUE)" in result.err
+    else:
+        assert "from its config's spec (targetVersion: VALUE)" in result.err
 
 
 def test_an_unknown_command_is_64_with_a_suggestion(run: Callable[..., Run]) -> None:

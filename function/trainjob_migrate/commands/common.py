@@ -73,11 +73,13 @@ def unknown_arguments(parser: argparse.ArgumentParser, extra: Sequence[str]) -> 
         kebab = "--" + re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", option.lstrip("-")).lower()
         guess = kebab if kebab in options else None
         hint = f"; did you mean {guess}?" if guess else _did_you_mean(option, options, "")
-        if parser.prog.endswith((" fn", " kustomize-plugin")) and option[2:] in OPTION_FIELDS:
+        if parser.prog.endswith(" fn") and option[2:] in OPTION_FIELDS:
             hint = (
                 "; the function takes its options from its functionConfig "
-                f"(kpt fn eval ... -- {option[2:]}=VALUE), the plugin from its config's spec"
+                f"(kpt fn eval ... -- {option[2:]}=VALUE)"
             )
+        elif parser.prog.endswith(" kustomize-plugin") and option[2:] in OPTION_FIELDS:
+            hint = f"; the plugin takes its options from its config's spec ({option[2:]}: VALUE)"
         return UsageError(
             f"{parser.prog}: unknown option {option}{hint} (see {parser.prog} --help)"
         )
