@@ -208,6 +208,13 @@ def test_an_unknown_option_is_64_with_a_suggestion(run: Callable[..., Run], comm
         assert "from its config's spec (targetVersion: VALUE)" in result.err
 
 
+@pytest.mark.parametrize("command", ["convert", "check", "doctor", "compare"])
+def test_an_option_without_its_value_is_64(run: Callable[..., Run], command: str) -> None:
+    result = run(command, "job.yaml", "--mode")
+    assert result.code == 64
+    _one_error_line(result, command, "option --mode needs a value")
+
+
 def test_an_unknown_command_is_64_with_a_suggestion(run: Callable[..., Run]) -> None:
     result = run("conver", "job.yaml")
     assert result.code == 64

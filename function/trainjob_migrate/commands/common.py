@@ -46,6 +46,9 @@ def _explain(parser: argparse.ArgumentParser, message: str) -> str:
         return f"unknown command {choice.group(2)!r}" + _did_you_mean(
             choice.group(2), commands, f"; commands: {', '.join(commands)}"
         )
+    needs = re.match(r"argument (\S+?)(?:/\S+)?: expected one argument", message)
+    if needs:
+        return f"option {needs.group(1)} needs a value"
     return message
 
 
