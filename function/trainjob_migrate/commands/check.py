@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Final
 
-from trainjob_migrate.commands import options
-from trainjob_migrate.repo import engine, walk
+from trainjob_migrate.commands import common, options
+from trainjob_migrate.repo import engine
 from trainjob_migrate.repo.engine import READ_RULE
 from trainjob_migrate.report import FORMATS, Report, job_key, reporters
 from trainjob_migrate.results import Result, Severity
@@ -36,8 +35,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Paths, output format, the ignore flags and the conversion options: shared with doctor."""
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
+    common.add_paths(parser, "- for a stream on stdin")
     parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
+    common.add_verbosity(parser, "text: also show info findings")
     parser.add_argument(
         "--ignore-convertible",
         action="store_true",
@@ -57,25 +57,28 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    paths = common.check_paths(args.paths, stdin=True)
     config = options.build_config(args)
     select = options.build_selector(args)
-    found = list(walk.files(args.paths))
-    outcome = engine.convert(found, config, select)
+    with common.inputs(paths) as found, options.spelled_for_cli():
+        outcome = engine.convert(found, config, select)
     report = build_report(outcome, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code
 
 
 def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespace) -> Report:
+    outcome = engine.RepoOutcome(
+        outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted
+    )
     flagged = {
-        job_key(r.file.path, r.file.index, r.resource.display())
-        for r in outcome.results
+        job_key(r.file.path, r.file.index, r.resource.display()): str(r.severity)
+        for r in sorted(outcome.results, key=lambda r: r.severity == Severity.ERROR)
         if r.resource is not None and r.file is not None and r.severity != Severity.INFO
-    }
+    }  # per job: error when it has one, else warning
     verdicts = [
-        "attention"
-        if job_key(j.file.path, j.file.index, j.resource.display()) in flagged
-        else "convertible"
+        _VERDICT.get(flagged.get(job_key(j.file.path, j.file.index, j.resource.display()), ""))
+        or "convertible"
         for j in outcome.jobs
     ]
     unreadable: list[Result] = [r for r in outcome.results if r.rule == READ_RULE]
@@ -95,7 +98,7 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
     code = EXIT_NOTHING
     if "convertible" in verdicts and not args.ignore_convertible:
         code = EXIT_CONVERTIBLE
-    if ("attention" in verdicts or loose) and not args.ignore_attention:
+    if ({"attention", "warnings"} & set(verdicts) or loose) and not args.ignore_attention:
         code = EXIT_ATTENTION
     if unreadable and not args.ignore_unreadable:
         code = EXIT_UNREADABLE
@@ -107,4 +110,9 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         files,
         code,
         convertible_fails=not args.ignore_convertible,
+        verbosity=1 if args.verbose else -1 if args.quiet else 0,
+        other_attention=len(loose),
     )
+
+
+_VERDICT: Final = {str(Severity.ERROR): "attention", str(Severity.WARNING): "warnings"}

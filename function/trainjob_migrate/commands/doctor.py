@@ -12,9 +12,10 @@ import argparse
 import sys
 
 from trainjob_migrate import config, doctor, runtimes
-from trainjob_migrate.commands import check, options
+from trainjob_migrate.commands import check, common, options
 from trainjob_migrate.doctor import DoctorContext, manifests, release
-from trainjob_migrate.repo import engine, walk
+from trainjob_migrate.repo import engine
+from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.report import reporters
 from trainjob_migrate.results import Result
 
@@ -30,7 +31,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    found = list(walk.files(args.paths))
+    paths = common.check_paths(args.paths, stdin=True)
+    with common.inputs(paths) as found, options.spelled_for_cli():
+        return _run(args, found)
+
+
+def _run(args: argparse.Namespace, found: list[Found]) -> int:
     objects = manifests.load(found)
     detected = release.detect(objects)
     explicit = args.targetVersion is not None
