@@ -69,8 +69,16 @@ def _trainer(tag: str) -> tuple[Source, ...]:
     )
 
 
-#: The Trainer release whose CRDs stand for each supported minor release (its newest patch).
-TRAINER_TAGS: Final = ("v2.0.1", "v2.1.0", "v2.2.1", "v2.3.0")
+def _target_releases() -> tuple[str, ...]:
+    """The Trainer release whose CRDs stand for each target (``Target.release``: the newest
+    patch of the minor release): the package's one list of releases."""
+    sys.path.insert(0, str(REPO_ROOT / "function"))
+    from trainjob_migrate.targets import all_targets
+
+    return tuple(t.release for t in all_targets())
+
+
+TRAINER_TAGS: Final = _target_releases()
 
 SOURCES: Final[tuple[Source, ...]] = (
     _v1("pytorchjob", "pytorchjobs"),
