@@ -39,6 +39,7 @@ MPI_OPERATOR: Final = "kubeflow/mpi-operator"
 LICENSE_OF: Final = {TRAINER: "Apache-2.0", MPI_OPERATOR: "Apache-2.0"}
 _LICENSE_MARK: Final = {"Apache-2.0": ("Apache License", "Version 2.0, January 2004")}
 
+
 def _target_releases() -> tuple[str, ...]:
     """``Target.release`` of every target (the package's one list of releases)."""
     sys.path.insert(0, str(REPO_ROOT / "function"))
