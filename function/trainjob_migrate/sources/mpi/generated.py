@@ -8,7 +8,8 @@ replicatedJobs of the Trainer's MPI runtimes (kubeflow/trainer ``manifests/base/
 the Launcher template) and ``node`` (the Worker template), the network and success policy of
 those runtimes (``publishNotReadyAddresses``; done when the launcher is); with
 ``launcherCreationPolicy: WaitForWorkersReady`` the launcher ``dependsOn`` the nodes being Ready.
-Job-level run policy goes to the launcher Job, as mpi-operator's ``newLauncherJob`` did.
+Job-level run policy goes to the launcher Job, as mpi-operator's ``newLauncherJob`` set it,
+and to the node Job.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def apply(ctx: Context) -> None:
     launcher_pod, node_pod = parts[job.LAUNCHER_JOB], parts[job.NODE_JOB]
     for pod in (launcher_pod, node_pod):
         pod["spec"] = {**extra.pod_spec, **pod["spec"]}
+    # mpi-operator set the Job-level policy on its launcher Job, and the worker pods stood
+    # alone; here both are Jobs, and both get it (a node Job's default backoffLimit is 6)
     launcher: Obj = {
         "name": job.LAUNCHER_JOB,
         "template": {
@@ -45,7 +48,10 @@ def apply(ctx: Context) -> None:
             "spec": {**extra.job_spec, "template": launcher_pod},
         },
     }
-    node: Obj = {"name": job.NODE_JOB, "template": {"spec": {"template": node_pod}}}
+    node: Obj = {
+        "name": job.NODE_JOB,
+        "template": {"spec": {**extra.job_spec, "template": node_pod}},
+    }
     if job.wait_for_workers(ctx):
         # JobSet's dependsOn names an earlier replicatedJob: the nodes come first
         launcher = {

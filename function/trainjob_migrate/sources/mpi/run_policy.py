@@ -2,8 +2,8 @@
 
 mpi-operator's own ``managedBy`` value (``kubeflow.org/mpi-operator``) means what the
 Training Operator's does: the TrainJob uses the Trainer's controller. The Job-level values a
-generated runtime carries (``backoffLimit``, ``activeDeadlineSeconds`` before 2.2) go to the
-``launcher`` Job, as mpi-operator set them on its launcher Job (``newLauncherJob``).
+generated runtime carries (``backoffLimit``) go to the ``launcher`` Job, as mpi-operator set them
+on its launcher Job (``newLauncherJob``), and to the ``node`` Job.
 """
 
 from __future__ import annotations
