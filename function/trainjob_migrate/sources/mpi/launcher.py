@@ -82,7 +82,9 @@ def _trainer_fields(ctx: Context) -> None:
     assert launcher is not None
     main = job.main(ctx, launcher)
     path = job.main_path(launcher)
-    if "env" in main:
+    if "env" in main and not main["env"]:
+        ctx.empty(ID, (*path, "env"))
+    elif "env" in main:
         ctx.consume((*path, "env"))
         env = template.reserved(ctx, ID, launcher, list(main["env"] or []))
         if env:

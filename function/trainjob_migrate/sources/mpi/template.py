@@ -74,7 +74,10 @@ def _containers(
             f"container {main.get('name')} is named node in the runtime (the Trainer mounts the "
             "hostfile and SSH keys into container node)",
         )
-    if "env" in carried:
+    if "env" in carried and not carried["env"]:
+        ctx.empty(rule, (*path, "env"))
+        del carried["env"]
+    elif "env" in carried:
         carried["env"] = reserved(ctx, rule, role, carried["env"])
         if not carried["env"]:
             del carried["env"]

@@ -96,6 +96,7 @@ def _compare(ctx: Context) -> None:
         ctx.consume(field)
         if known is not None and key in ("image", "command", "args"):
             if effective.get(key) == node.get(key):
+                ctx.info(ID, field, f"the node pods of {name} run the same {key}")
                 continue
             ctx.lossy(
                 ID,
