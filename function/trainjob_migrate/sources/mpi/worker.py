@@ -111,6 +111,13 @@ def _compare(ctx: Context) -> None:
                 "the launcher's too: spec.trainer.resourcesPerNode carries them where the "
                 "release applies it to the node job",
             )
+        elif key == "env" and main[key] == launcher.get("env") and job.launcher_as_node(ctx):
+            ctx.info(
+                ID,
+                field,
+                "the launcher's too: spec.trainer.env carries it where the release applies it "
+                "to the node job (runLauncherAsNode)",
+            )
         else:
             ctx.lossy(
                 ID,
