@@ -18,6 +18,10 @@ command: those are the runtime's. So the runtime is chosen for the Worker templa
 hostfile (``runLauncherAsNode``: the node job then runs ``numNodes - 1`` pods, ``EnforceMLPolicy``
 in ``plugins/mpi/mpi.go``). The TrainJob's pods are named ``<name>-launcher-0-0-<5>`` and
 ``<name>-node-0-<index>-<5>``: the name must leave room for them.
+
+SSH keys at ``/root/.ssh`` (the default) are a warning: mpi-operator mounted the private key
+0600 there (``setupSSHOnPod``); the Trainer's MPI plugin mounts it readable by group or others
+(``EnforceMLPolicy``), which ssh refuses for the key's owner, root.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ CONSUMES: Final = ("{roles}.replicas",)
 
 _RFC1035: Final = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _GROUP: Final = "trainer.kubeflow.org"
+_ROOT_SSH: Final = "/root/.ssh"
 
 
 def apply(ctx: Context) -> None:
@@ -155,6 +160,15 @@ def _compare(ctx: Context, as_node: bool) -> None:
     """What differs between the job's launch and the runtime's (known or generated)."""
     known = job.known_runtime(ctx)
     workers = job.workers(ctx)
+    if known is None and job.ssh_path(ctx) == _ROOT_SSH:
+        ctx.lossy(
+            ID,
+            ("spec", "sshAuthMountPath"),
+            f"keys at {_ROOT_SSH}: mpi-operator mounted the private key with mode 0600 there "
+            "(setupSSHOnPod), the Trainer's MPI plugin mounts it readable by its group or "
+            "others; ssh run as root refuses such a key. Run the pods as a non-root user with "
+            "an fsGroup and keys under its home, as the Trainer's MPI runtimes do",
+        )
     if as_node != job.launcher_as_worker(ctx):
         path = ("spec", "runLauncherAsWorker")
         ctx.lossy(
