@@ -219,3 +219,18 @@ def test_a_name_too_long_for_the_launcher_pods_is_an_error():
     job = _mpijob()
     job["metadata"]["name"] = "a" * 45
     assert _errors(job, target_version="2.0") == {"mpi-runtime"}
+
+
+def test_a_worker_without_container_is_an_error():
+    job = _mpijob()
+    job["spec"]["mpiReplicaSpecs"]["Worker"]["template"] = {"spec": {"containers": []}}
+    for options in ({"target_version": "2.0"}, {"target_version": "2.3", "generate_runtime": True}):
+        errors = _errors(job, **options)
+        assert errors and "internal" not in errors
+
+
+def test_a_kind_that_is_not_a_string_is_passed_through():
+    item = {"apiVersion": "kubeflow.org/v2beta1", "kind": ["MPIJob"], "metadata": {"name": "x"}}
+    outcome = process([copy.deepcopy(item)], FunctionConfig())
+    assert outcome.items == [item]
+    assert outcome.results == []

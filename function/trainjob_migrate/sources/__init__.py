@@ -41,7 +41,8 @@ def identify(obj: Any) -> Source | None:
     """The source of a Training Operator job (any API version of its groups); None otherwise."""
     if not hasattr(obj, "get"):
         return None
-    source = _BY_KIND.get(obj.get("kind"))
+    kind = obj.get("kind")
+    source = _BY_KIND.get(kind) if isinstance(kind, str) else None
     return source if source is not None and source.matches(obj) else None
 
 

@@ -33,9 +33,15 @@ def apply(ctx: Context) -> None:
     worker = job.role(ctx, job.WORKER)
     if worker is None:
         return  # mpi-runtime reports it
-    if ctx.draft.runtime_ref is None:  # mpi-runtime reported why no runtime runs the job
+    if ctx.draft.runtime_ref is None or not job.main(ctx, worker):
         ctx.consume((*worker.path, "template"))
         ctx.consume((*worker.path, "restartPolicy"))
+        if ctx.draft.runtime_ref is not None:  # else mpi-runtime reported why no runtime runs it
+            ctx.error(
+                ID,
+                (*worker.path, "template", "spec", "containers"),
+                "the Worker template has no container (the operator runs the first one); add it",
+            )
         return
     if job.training_operator(ctx):
         ctx.lossy(
