@@ -49,6 +49,8 @@ def trainjob(ctx: Context, runtime_ref: Obj) -> Obj:
 
 
 def runtime_ref(ctx: Context, generated: bool) -> Obj:
+    if ctx.draft.runtime_ref is not None:
+        return ctx.draft.runtime_ref
     if generated:
         return {
             "apiGroup": "trainer.kubeflow.org",

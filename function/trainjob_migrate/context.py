@@ -107,6 +107,8 @@ class Draft(Record):
         "pod_spec",
         "container",
         "runtime",
+        "runtime_ref",
+        "training_runtime",
     )
     name: str
     metadata: Obj
@@ -116,6 +118,11 @@ class Draft(Record):
     pod_spec: Obj
     container: Obj
     runtime: RuntimeParts
+    #: the runtimeRef a source's rules chose (None: the configured runtimeName/runtimeKind)
+    runtime_ref: Obj | None
+    #: a whole TrainingRuntime a source's rules built, emitted before the TrainJob (which
+    #: then references it); None: the shared generated runtime, if any
+    training_runtime: Obj | None
 
     def __init__(
         self,
@@ -127,6 +134,8 @@ class Draft(Record):
         pod_spec: Obj | None = None,
         container: Obj | None = None,
         runtime: RuntimeParts | None = None,
+        runtime_ref: Obj | None = None,
+        training_runtime: Obj | None = None,
     ) -> None:
         self.name = name
         self.metadata = {} if metadata is None else metadata
@@ -136,6 +145,8 @@ class Draft(Record):
         self.pod_spec = {} if pod_spec is None else pod_spec
         self.container = {} if container is None else container
         self.runtime = RuntimeParts() if runtime is None else runtime
+        self.runtime_ref = runtime_ref
+        self.training_runtime = training_runtime
 
 
 class Context(Record):

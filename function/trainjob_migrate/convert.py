@@ -69,7 +69,9 @@ def convert(
     if ctx.failed:
         return Conversion([dict(job)], ctx.results, converted=False)
 
-    generate = bool(ctx.draft.runtime) and config.generate_runtime
+    generate = ctx.draft.training_runtime is not None or (
+        bool(ctx.draft.runtime) and config.generate_runtime
+    )
     objects: list[Obj] = []
     if generate:
         runtime = _generated_runtime(ctx)
@@ -81,10 +83,11 @@ def convert(
         return Conversion([dict(job)], ctx.results, converted=False)
     objects.append(trainjob)
     scope = f"{ref.namespace}/" if ref.namespace else ""
+    ref = trainjob["spec"]["runtimeRef"]
     runtime_note = (
         f"generated TrainingRuntime {ctx.draft.name}"
         if generate
-        else f"{config.runtime_kind} {config.runtime_name}"
+        else f"{ref['kind']} {ref['name']}"
     )
     ctx.info(
         "summary",
@@ -167,7 +170,16 @@ def _prepare(
     primary = _primary(source, roles, config)
     containers = (primary.spec.get("template") or {}).get("spec", {}).get("containers") or []
     wanted = source.container
-    index = next((i for i, c in enumerate(containers) if c.get("name") == wanted), None)
+    if wanted == "0":  # the operator takes the first container, whatever its name
+        index: int | None = 0 if containers else None
+    else:
+        index = next((i for i, c in enumerate(containers) if c.get("name") == wanted), None)
+    if index is None and wanted == "0":
+        return error(
+            (*primary.path, "template", "spec", "containers"),
+            f"the {primary.name} template has no container (the operator runs the first one); "
+            "add the training container",
+        )
     if index is None:
         return error(
             (*primary.path, "template", "spec", "containers"),
@@ -238,13 +250,17 @@ def _report_unconsumed(ctx: Context) -> None:
 
 def _generated_runtime(ctx: Context) -> Obj | None:
     schema = ctx.target.runtime_schema
-    assert schema is not None, "pipeline.process refuses generateRuntime for this target"
+    assert schema is not None, "no runtime is generated for a target without a runtime schema"
     annotations = {
         **krm.path_annotations(ctx.job),
         CONVERTED_FROM: ctx.draft.metadata["annotations"][CONVERTED_FROM],
         TARGET_VERSION: ctx.target.version,
     }
-    runtime = assemble.training_runtime(ctx, annotations)
+    built = ctx.draft.training_runtime
+    if built is None:
+        runtime = assemble.training_runtime(ctx, annotations)
+    else:  # a source's own runtime shape (its rules built it)
+        runtime = {**built, "metadata": {**built["metadata"], "annotations": annotations}}
     if not _output_valid(ctx, runtime, schema, "TrainingRuntime"):
         return None
     return runtime

@@ -27,7 +27,9 @@ TRAINJOB_MANAGERS: Final = ("trainer.kubeflow.org/trainjob-controller", "kueue.x
 BASE: Final = ("spec", "runPolicy")
 
 
-def apply(ctx: Context) -> None:
+def apply(ctx: Context, own_manager: str | None = None) -> None:
+    """``own_manager``: the ``managedBy`` value of the kind's own operator, when it is not
+    the Training Operator's (it means the same: the TrainJob uses the Trainer default)."""
     policy = ctx.value(BASE)
     if policy is None:
         return
@@ -36,7 +38,9 @@ def apply(ctx: Context) -> None:
         ctx.empty(ID, BASE)
     for key, value in policy.items():
         handler = _HANDLERS.get(key)
-        if handler is None:
+        if key == "managedBy" and value is not None and value == own_manager:
+            ctx.info(ID, (*BASE, key), "the operator's own value; the TrainJob uses the default")
+        elif handler is None:
             ctx.lossy(ID, (*BASE, key), f"runPolicy.{key} has no TrainJob equivalent; dropped")
         else:
             handler(ctx, value)

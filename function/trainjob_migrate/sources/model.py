@@ -38,7 +38,8 @@ class Source(Frozen):
     roles: tuple[str, ...]
     #: replica types that must have exactly one replica (the v1 webhook's rule)
     single_roles: tuple[str, ...]
-    #: name of the training container (the v1 operator finds it by this name)
+    #: name of the training container (the v1 operator finds it by this name); ``"0"``: the
+    #: first container of the pod, whatever its name (the operator takes ``containers[0]``)
     container: str
     #: name of the port the v1 operator declares on the training container (None: none)
     v1_port: str | None

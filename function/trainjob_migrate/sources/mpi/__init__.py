@@ -3,12 +3,17 @@ Operator): to a TrainJob on an MPI runtime.
 
 Types: kubeflow/mpi-operator ``pkg/apis/kubeflow/v2beta1/types.go`` and kubeflow/trainer@v1.9.4
 ``pkg/apis/kubeflow.org/v1/mpi_types.go``: Launcher and Worker replicas, ``slotsPerWorker``,
-a hostfile and SSH keys the operator generates.
+a hostfile and SSH keys the operator generates. The Launcher becomes ``spec.trainer`` (the
+Trainer's ``launcher`` job), the Worker the ``node`` job of the runtime the ``mpi-runtime``
+rule chooses; the Trainer's MPI plugin writes the same hostfile (``/etc/mpi/hostfile``) and
+``OMPI_MCA_*`` env, and generates the SSH keys (Secret ``<name>-mpi-ssh-auth``).
 """
 
 from __future__ import annotations
 
+from trainjob_migrate.rules import metadata
 from trainjob_migrate.sources.model import Source
+from trainjob_migrate.sources.mpi import generated, launcher, policy, run_policy, runtime, worker
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,14 +28,9 @@ SOURCE: Final = Source(
     replica_specs="mpiReplicaSpecs",
     roles=("Launcher", "Worker"),
     single_roles=("Launcher",),
-    container="mpi",
+    container="0",  # both operators run the first container, whatever its name
     v1_port=None,
-    runtime="mpi-distributed",
+    runtime=None,  # chosen per job and release by mpi-runtime
     framework="mpi",
-    rules=(),
-    unsupported=(
-        "this version of trainjob-migrate does not convert MPIJobs yet (the launcher/worker "
-        "model, hostfile and SSH keys need the Trainer's MPI runtime): convert it by hand, or "
-        "keep it on its operator"
-    ),
+    rules=(metadata, policy, runtime, launcher, worker, run_policy, generated),
 )
