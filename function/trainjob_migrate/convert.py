@@ -84,7 +84,7 @@ def convert(
     runtime_note = (
         f"generated TrainingRuntime {ctx.draft.name}"
         if generate
-        else f"{config.runtime_kind} {config.runtime_name}"
+        else f"{config.runtime_kind} {assemble.runtime_name(ctx)}"
     )
     ctx.info(
         "summary",
@@ -218,7 +218,7 @@ def _roles(source: Source, specs: Mapping[str, Any]) -> dict[str, Role] | tuple[
             return (*path, "replicas"), "replicas must be at least 1"
         if single and spec.get("replicas") not in (None, 1):
             return (*path, "replicas"), f"{canonical} replicas must be 1 (the v1 webhook rule)"
-        roles[canonical] = Role(canonical, path, spec)
+        roles[canonical] = Role(canonical, path, spec, source.restart_policy)
     return roles
 
 
