@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from compare_cases import GOLDEN, case_jobs, case_options, case_targets, converted
 
-from trainjob_migrate import targets
+from trainjob_migrate import sources, targets
 from trainjob_migrate.compare import compare, source_paths
 from trainjob_migrate.paths import Path as FieldPath
 from trainjob_migrate.paths import parse_path
@@ -34,6 +34,9 @@ def _related(a: FieldPath, b: FieldPath) -> bool:
 def test_nothing_lost_that_the_conversion_does_not_name(case: Path, target: str) -> None:
     compared = 0
     for job in case_jobs(case):
+        source = sources.identify(job)
+        if source is None or source.pods is None:
+            continue  # compare models no v1 pods of this kind yet (it says so)
         conversion, catalog = converted(job, target, **case_options(case))
         if not conversion.converted or conversion.trainjob is None:
             continue
@@ -54,4 +57,4 @@ def test_nothing_lost_that_the_conversion_does_not_name(case: Path, target: str)
         )
         compared += 1
     if not compared:
-        pytest.skip("no PyTorchJob of this case converts")
+        pytest.skip("no job of this case converts, or compare models no pods of its kind")
