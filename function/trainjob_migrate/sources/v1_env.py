@@ -123,7 +123,7 @@ def carry_env(
         shown = ", ".join(n for n, _ in others)
         ctx.lossy(
             rule,
-            env_path if ctx.container.get("env") else None,
+            env_path,  # where v1 put them, written or not
             f"v1 gave every pod {shown}; v2 sets none of them (launchEnv=none), so a program "
             f"that reads them fails or trains alone; {v2_note}. Use launchEnv=v1-compat, or "
             "change the program",

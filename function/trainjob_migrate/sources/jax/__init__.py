@@ -30,5 +30,6 @@ SOURCE: Final = Source(
     runtime="jax-distributed",
     framework="jax",
     rules=(metadata, replicas, role_templates, container, launch, pod, run_policy),
+    pods="trainjob_migrate.sources.jax.pods",
     restart_policy="Never",  # JAXJobDefaultRestartPolicy
 )

@@ -32,5 +32,6 @@ SOURCE: Final = Source(
     runtime="xgboost-distributed",
     framework="xgboost",
     rules=(metadata, replicas, role_templates, container, launch, pod, run_policy),
+    pods="trainjob_migrate.sources.xgboost.pods",
     restart_policy="Never",  # XGBoostJobDefaultRestartPolicy
 )
