@@ -125,3 +125,27 @@ def test_a_sidecar_of_a_generated_runtime_is_told_it_loses_the_v1_env() -> None:
     [note] = [r for r in conversion.results if r.field and r.field.endswith("containers[1]")
               and "v1 also gave" in r.message]  # fmt: skip
     assert note.severity is Severity.INFO
+
+
+@pytest.mark.parametrize(
+    ("case", "by_design"),
+    [
+        (
+            "xgboost-upstream-rabit",
+            {"env[WORKER_ADDRS]", "env[DMLC_NUM_WORKER]", "env[MASTER_ADDR]"},
+        ),
+        ("jax-upstream-cpu-demo", {"env[COORDINATOR_ADDRESS]", "env[JAX_PROCESS_ID]"}),
+    ],
+)
+def test_compare_renders_both_sides(case: str, by_design: set[str]) -> None:
+    from trainjob_migrate import runtimes
+    from trainjob_migrate.compare import compare
+
+    golden = Path(__file__).resolve().parents[1] / "golden" / "fn" / case / "resources.yaml"
+    job = yaml.safe_load(golden.read_text())
+    conversion = convert(job, FunctionConfig(), get("2.3"))
+    assert conversion.trainjob is not None
+    result = compare(job, conversion.trainjob, get("2.3"), runtimes.Catalog.of("2.3"))
+    assert not result.problems and not result.lost
+    designed = {d.field.split(".")[-1] for d in result.differences if d.kind == "changed-by-design"}
+    assert by_design <= designed, designed
