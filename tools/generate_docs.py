@@ -91,7 +91,13 @@ def mapping() -> str:
         out += [f"### {entry.id}", "", f"**{entry.description}.**", "", entry.help, ""]
         out += ["Reads: " + ", ".join(f"`{path}`" for path in entry.consumes) + ".", ""]
     for source in converted:
-        out += _fields(source, [entries[rule.ID] for rule in source.rules])
+        out += _fields(
+            source,
+            [  # a shared rule's paths as this kind spells them
+                entries[rule.ID].replace(consumes=tuple(source.pattern(c) for c in rule.CONSUMES))
+                for rule in source.rules
+            ],
+        )
     out += _targets([get(version) for version in VERSIONS])
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -60,8 +60,27 @@ def runtime_ref(ctx: Context, generated: bool) -> Obj:
     return {
         "apiGroup": "trainer.kubeflow.org",
         "kind": ctx.config.runtime_kind,
-        "name": ctx.config.runtime_name,
+        "name": runtime_name(ctx),
     }
+
+
+def runtime_name(ctx: Context) -> str:
+    """The runtime the TrainJob references: ``runtimeName``, else the kind's default runtime."""
+    return ctx.config.runtime_name or str(ctx.source.runtime)
+
+
+def runtime_image(ctx: Context) -> str:
+    """The image of the kind's default runtime in the target release."""
+    from trainjob_migrate import runtimes  # not on the start-up path: a rare message, or
+    # a generated runtime
+
+    for runtime in runtimes.defaults(ctx.target.version):
+        if runtime["metadata"]["name"] == ctx.source.runtime:
+            job = runtimes.trainer_job(runtime)
+            for container in runtimes.pod_spec(job or {}).get("containers") or []:
+                if container.get("name") == NODE and container.get("image"):
+                    return str(container["image"])
+    return ctx.target.runtime_image
 
 
 def _overrides(ctx: Context) -> list[Obj]:
@@ -91,9 +110,10 @@ def _overrides(ctx: Context) -> list[Obj]:
 
 
 def training_runtime(ctx: Context, annotations: Obj) -> Obj:
-    """A namespaced TrainingRuntime: torch-distributed of the target plus what only it can carry."""
+    """A namespaced TrainingRuntime: the kind's default runtime of the target (its ML policy,
+    framework label and image) plus what only it can carry."""
     parts: RuntimeParts = ctx.draft.runtime
-    container: Obj = {"name": NODE, "image": ctx.target.runtime_image, **parts.container}
+    container: Obj = {"name": NODE, "image": runtime_image(ctx), **parts.container}
     pod_spec: Obj = {**parts.pod_spec}
     if parts.init_containers:
         pod_spec["initContainers"] = parts.init_containers
@@ -110,14 +130,14 @@ def training_runtime(ctx: Context, annotations: Obj) -> Obj:
             "spec": job_spec,
         },
     }
-    spec: Obj = {"mlPolicy": {"numNodes": 1, "torch": {}}}
+    spec: Obj = {"mlPolicy": {"numNodes": 1, ctx.source.framework: {}}}
     if parts.pod_group_policy:
         spec["podGroupPolicy"] = parts.pod_group_policy
     spec["template"] = {"spec": {**parts.jobset_spec, "replicatedJobs": [job]}}
     metadata: Obj = {"name": ctx.draft.name}
     if "namespace" in ctx.draft.metadata:
         metadata["namespace"] = ctx.draft.metadata["namespace"]
-    metadata["labels"] = {"trainer.kubeflow.org/framework": "torch"}
+    metadata["labels"] = {"trainer.kubeflow.org/framework": ctx.source.framework}
     metadata["annotations"] = annotations
     return {
         "apiVersion": TRAINER_API_VERSION,

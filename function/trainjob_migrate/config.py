@@ -59,7 +59,7 @@ class FunctionConfig(Frozen):
         mode: str = "replace",
         name_suffix: str = "-v2",
         elastic: str = "error",
-        runtime_name: str = "torch-distributed",
+        runtime_name: str = "",  # "": the default runtime of the job's kind
         runtime_kind: str = "ClusterTrainingRuntime",
         launch_env: str = "v1-compat",
         template_mismatch: str = "error",

@@ -29,15 +29,20 @@ Obj: TypeAlias = "dict[str, Any]"
 class Role(Record):
     """One entry of the job's replica specs, under its canonical name (``Master``)."""
 
-    __slots__ = ("name", "path", "spec")
+    __slots__ = ("name", "path", "spec", "default_restart")
     name: str  # the canonical replica type: one of the source's roles
     path: Path  # ("spec", <the source's replica specs field>, <key as written>)
     spec: Mapping[str, Any]
+    #: the restartPolicy the kind's v1 defaulter writes when none is given
+    default_restart: str
 
-    def __init__(self, name: str, path: Path, spec: Mapping[str, Any]) -> None:
+    def __init__(
+        self, name: str, path: Path, spec: Mapping[str, Any], default_restart: str = "OnFailure"
+    ) -> None:
         self.name = name
         self.path = path
         self.spec = spec
+        self.default_restart = default_restart
 
     @property
     def replicas(self) -> int:
@@ -46,7 +51,7 @@ class Role(Record):
 
     @property
     def restart_policy(self) -> str:
-        return str(self.spec.get("restartPolicy") or "OnFailure")  # v1 default
+        return str(self.spec.get("restartPolicy") or self.default_restart)  # v1 defaulter
 
 
 class RuntimeParts(Record):

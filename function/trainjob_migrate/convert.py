@@ -230,7 +230,7 @@ def _roles(source: Source, specs: Mapping[str, Any]) -> dict[str, Role] | tuple[
             return (*path, "replicas"), "replicas must be at least 1"
         if single and spec.get("replicas") not in (None, 1):
             return (*path, "replicas"), f"{canonical} replicas must be 1 (the v1 webhook rule)"
-        roles[canonical] = Role(canonical, path, spec)
+        roles[canonical] = Role(canonical, path, spec, source.restart_policy)
     return roles
 
 

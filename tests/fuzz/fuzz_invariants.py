@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from trainjob_migrate import krm, yamlio
+from trainjob_migrate import krm, sources, yamlio
 from trainjob_migrate.commands import fn
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import format_path
@@ -192,10 +192,15 @@ def same(a: Any, b: Any) -> bool:
     return canon(without_index(a)) == canon(without_index(b))
 
 
+#: the kinds the converter turns into TrainJobs (the others pass through like any object)
+CONVERTED_KINDS = frozenset(s.kind for s in sources.SOURCES if s.unsupported is None)
+
+
 def is_pytorchjob(obj: Any) -> bool:
+    """A job of a kind the converter converts (named for the first such kind)."""
     return (
         isinstance(obj, Mapping)
-        and obj.get("kind") == "PyTorchJob"
+        and obj.get("kind") in CONVERTED_KINDS
         and isinstance(obj.get("apiVersion"), str)
         and obj["apiVersion"].split("/")[0] == "kubeflow.org"
     )
@@ -317,7 +322,7 @@ def source_of(job: Mapping[str, Any]) -> str:
     meta = job.get("metadata") if isinstance(job.get("metadata"), Mapping) else {}
     ns = meta.get("namespace")
     scope = f"{ns}/" if ns else ""
-    return f"{job.get('apiVersion')} PyTorchJob {scope}{meta.get('name', '')}"
+    return f"{job.get('apiVersion')} {job.get('kind')} {scope}{meta.get('name', '')}"
 
 
 # --------------------------------------------------------------------------------------
@@ -347,7 +352,8 @@ def check_lossless(conversion: Conversion, results: list[dict[str, Any]]) -> Non
     texts = [v for v in emitted if isinstance(v, str)]
     named = fields_named(job, results)
     spec = job.get("spec")
-    specs = spec.get("pytorchReplicaSpecs") if isinstance(spec, Mapping) else None
+    field = _source(job).replica_specs
+    specs = spec.get(field) if isinstance(spec, Mapping) else None
     roles = list(specs) if isinstance(specs, Mapping) else []
 
     def accounted(path: tuple[Any, ...], value: Any) -> bool:
@@ -376,13 +382,13 @@ def check_lossless(conversion: Conversion, results: list[dict[str, Any]]) -> Non
             continue
         # a role's template value identical to another role's is carried (or named) there
         if (
-            path[:2] == ("spec", "pytorchReplicaSpecs")
+            path[:2] == ("spec", field)
             and len(path) > 3
             and any(
                 other != path
                 and canon(_value(job, other)) == canon(value)
                 and accounted(other, value)
-                for other in (("spec", "pytorchReplicaSpecs", role, *path[3:]) for role in roles)
+                for other in (("spec", field, role, *path[3:]) for role in roles)
             )
         ):
             continue
@@ -394,12 +400,13 @@ def check_lossless(conversion: Conversion, results: list[dict[str, Any]]) -> Non
 
 def by_design(job: Mapping[str, Any], path: tuple[Any, ...], value: Any) -> bool:
     """Transformed, not copied (mapping.md; the property test checks each one exactly)."""
-    specs = ("spec", "pytorchReplicaSpecs")
+    source = _source(job)
+    specs = ("spec", source.replica_specs)
     role_field = path[:2] == specs and len(path) == 4
     port = path[: path.index("ports") + 2] if "ports" in path[:-1] else None
     return (
         # v1's own pytorchjob-port: the Trainer declares port 29500 itself
-        (port is not None and (_get(job, port) or {}).get("name") == "pytorchjob-port")
+        (port is not None and (_get(job, port) or {}).get("name") == source.v1_port)
         # replicas of every role are summed into trainer.numNodes
         or (role_field and path[3] == "replicas")
         # OnFailure is JobSet's default pod restartPolicy
@@ -418,10 +425,16 @@ def by_design(job: Mapping[str, Any], path: tuple[Any, ...], value: Any) -> bool
         or (
             len(path) >= 2
             and path[-1] == "name"
-            and value == "pytorch"
+            and value == source.container
             and path[-3] == "containers"
         )
     )
+
+
+def _source(job: Mapping[str, Any]) -> sources.Source:
+    found = sources.identify(job)
+    assert found is not None, "only converted jobs are checked"
+    return found
 
 
 def _has_nproc_flag(job: Mapping[str, Any]) -> bool:
@@ -460,7 +473,7 @@ def fields_named(job: Mapping[str, Any], results: list[dict[str, Any]]) -> set[s
     for r in results:
         ref = r.get("resourceRef") or {}
         if (
-            ref.get("kind") == "PyTorchJob"
+            ref.get("kind") == job.get("kind")
             and ref.get("name") == name
             and (path := (r.get("field") or {}).get("path"))
         ):

@@ -137,7 +137,19 @@ RULES: Final[Sequence[Rule]] = (
         r"^spec\.containers\[node\]\.ports\[29500\]$",
         "added",
         Kind.BY_DESIGN,
-        "the torch plugin's port",
+        "the ML plugin's port (torch, xgboost, jax)",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[(DMLC|JAX)_\w+\]$",
+        "added",
+        Kind.BY_DESIGN,
+        "set by the xgboost or jax plugin",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[(WORKER_ADDRS|COORDINATOR_ADDRESS)\]$",
+        "changed",
+        Kind.BY_DESIGN,
+        "the addresses of the v2 nodes: <trainjob>-node-0-<i>.<trainjob> for v1's <job>-<role>-<i>",
     ),
     _r(
         r"^spec\.containers\[node\]\.env\[PET_\w+\]$",
@@ -159,6 +171,12 @@ RULES: Final[Sequence[Rule]] = (
         "v1 set it in every pod, v2 does not: a script that reads it (init_process_group env://) "
         "fails or trains alone on each node",
         _plain,
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[(COORDINATOR_\w+|NUM_PROCESSES|PROCESS_ID|WORKER_\w+)\]$",
+        "missing",
+        Kind.LOST,
+        "v1 set it in every pod, v2 does not: a program that reads it fails or trains alone",
     ),
     _r(
         r"^spec\.containers\[node\]\.env\[PYTHONUNBUFFERED\]$",
@@ -200,7 +218,7 @@ RULES: Final[Sequence[Rule]] = (
         _read_by_command,
     ),
     _r(
-        r"^spec\.containers\[[^\]]+\]\.env\[(PYTHONUNBUFFERED|(PET_)?\w*(MASTER|RANK|WORLD|NNODES|NPROC)\w*)\]$",
+        r"^spec\.containers\[[^\]]+\]\.env\[(PYTHONUNBUFFERED|(PET_)?\w*(MASTER|RANK|WORLD|NNODES|NPROC|WORKER|COORDINATOR|PROCESS)\w*)\]$",
         "missing",
         Kind.RISK,
         "v1 injected it into every container; v2 only into container node",

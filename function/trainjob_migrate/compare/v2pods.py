@@ -1,4 +1,4 @@
-"""The pods a TrainJob runs: runtime template + overrides/patches + ``spec.trainer`` + torch plugin.
+"""The pods a TrainJob runs: runtime template + overrides/patches + ``spec.trainer`` + ML plugin.
 
 Order as upstream (``T@v2.x:pkg/runtime/core/trainingruntime.go``): the runtime's JobSet
 template; the TrainJob's ``podSpecOverrides`` (2.0, onto each target job's PodSpec),
@@ -7,7 +7,8 @@ each entry's ``trainingRuntimeSpec`` onto the runtime spec, in list order), all 
 strategic-merge rules of :mod:`~trainjob_migrate.compare.merge`; then ``spec.trainer``
 on container ``node`` of the trainer job (image, command, args replace; env merges by
 name; ``resourcesPerNode`` replaces up to 2.2 and merges from 2.3); then the torch
-plugin's PET_* env and port 29500 on container ``node``; JobSet's defaults (pod
+plugin's PET_* env (the xgboost plugin's DMLC_*, the jax plugin's JAX_*) and port 29500 on
+container ``node``; JobSet's defaults (pod
 restartPolicy OnFailure) and labels.
 """
 
@@ -76,6 +77,8 @@ def render(
         _trainer(container, trainer, target)
         if "torch" in policy:
             _torch(container, name, nodes, trainer, policy, target)
+        elif "xgboost" in policy or "jax" in policy:
+            _plugin_env(container, _xgboost_or_jax(policy, name, nodes, container))
     pod_spec.setdefault("restartPolicy", "OnFailure")  # JobSet webhook default
     labels = {
         **((template.get("metadata") or {}).get("labels") or {}),
@@ -168,6 +171,39 @@ def _torch(
         {"name": "PET_MASTER_ADDR", "value": f"{name}-{NODE}-0-0.{name}"},
         {"name": "PET_MASTER_PORT", "value": str(PORT)},
     ]
+    container["env"] = merge({"env": container.get("env") or []}, {"env": env})["env"]
+    container["ports"] = merge(
+        {"ports": container.get("ports") or []}, {"ports": [{"containerPort": PORT}]}
+    )["ports"]
+
+
+def _xgboost_or_jax(policy: Mapping[str, Any], name: str, nodes: int, container: Obj) -> list[Obj]:
+    """The env of plugins/xgboost (DMLC_*; workers: nodes x GPUs per node) or plugins/jax
+    (JAX_*) at kubeflow/trainer@v2.2.1 and v2.3.0."""
+    first = f"{name}-{NODE}-0-0.{name}"
+    index = {"fieldRef": {"fieldPath": COMPLETION_INDEX}}
+    if "jax" in policy:
+        return [
+            {"name": "JAX_NUM_PROCESSES", "value": str(nodes)},
+            {"name": "JAX_PROCESS_ID", "valueFrom": index},
+            {"name": "JAX_COORDINATOR_ADDRESS", "value": f"{first}:{PORT}"},
+        ]
+    resources = container.get("resources") or {}
+    gpus = 0
+    for section in ("requests", "limits"):  # runtime.GetNumGPUPerNode
+        if not gpus:
+            gpus = next(
+                (int(str(v)) for n, v in (resources.get(section) or {}).items() if "gpu" in n), 0
+            )
+    return [
+        {"name": "DMLC_TRACKER_URI", "value": first},
+        {"name": "DMLC_TRACKER_PORT", "value": str(PORT)},
+        {"name": "DMLC_TASK_ID", "valueFrom": index},
+        {"name": "DMLC_NUM_WORKER", "value": str(nodes * max(gpus, 1))},
+    ]
+
+
+def _plugin_env(container: Obj, env: list[Obj]) -> None:
     container["env"] = merge({"env": container.get("env") or []}, {"env": env})["env"]
     container["ports"] = merge(
         {"ports": container.get("ports") or []}, {"ports": [{"containerPort": PORT}]}

@@ -11,6 +11,7 @@ port, ``pytorchjob-port``, only feeds MASTER_PORT). Every other container field
 
 from __future__ import annotations
 
+from trainjob_migrate import assemble
 from trainjob_migrate.context import Context
 
 TYPE_CHECKING = False
@@ -59,7 +60,7 @@ def apply(ctx: Context) -> None:
             ID,
             (*base, "image"),
             f"the {ctx.source.container} container has no image: the runtime image "
-            f"{ctx.target.runtime_image} "
+            f"{assemble.runtime_image(ctx)} "
             "would run; set the image",
         )
 

@@ -6,7 +6,8 @@ as one. Different ones are an error naming every differing field, unless
 ``templateMismatch`` picks a side (``master`` or ``worker``): then each field of
 the other side that differs is reported as lost.
 
-``restartPolicy``: ``OnFailure`` (the v1 default) is what JobSet uses too.
+``restartPolicy``: ``OnFailure`` is what JobSet uses too; an unwritten one is the
+kind's v1 default (``Source.restart_policy``: ``OnFailure`` or ``Never``).
 ``Never``/``ExitCode`` need a generated runtime; ``Always`` is not valid for Jobs.
 """
 
@@ -60,8 +61,8 @@ def apply(ctx: Context) -> None:
 
 def _differences(primary: Role, other: Role) -> list[Path]:
     """Paths (on ``other``) whose values differ from ``primary``, replicas aside."""
-    mine = _comparable(primary.spec)
-    theirs = _comparable(other.spec)
+    mine = _comparable(primary)
+    theirs = _comparable(other)
     if mine == theirs and not _has_nan(mine):
         return []  # the same everywhere (but a NaN, equal to itself only as the same object)
     paths = set(leaves(mine)) | set(leaves(theirs))
@@ -85,9 +86,9 @@ def _has_nan(value: Any) -> bool:
     return False
 
 
-def _comparable(spec: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in spec.items() if k != "replicas"}
-    out["restartPolicy"] = spec.get("restartPolicy") or "OnFailure"
+def _comparable(role: Role) -> dict[str, Any]:
+    out = {k: v for k, v in role.spec.items() if k != "replicas"}
+    out["restartPolicy"] = role.restart_policy
     return out
 
 
@@ -121,10 +122,11 @@ def _restart_policy(ctx: Context) -> None:
         if ctx.config.generate_runtime:
             ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"
         return
+    defaulted = "" if "restartPolicy" in ctx.primary.spec else f" ({ctx.source.kind} default)"
     if ctx.runtime_only(
         ID,
         path,
         "pod restartPolicy",
-        f"restartPolicy {policy} differs from the TrainJob default OnFailure",
+        f"restartPolicy {policy}{defaulted} differs from the TrainJob default OnFailure",
     ):
         ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"

@@ -21,6 +21,7 @@ class Source(Frozen):
     __slots__ = (
         "name", "kind", "list_kind", "groups", "versions", "replica_specs", "roles",
         "single_roles", "container", "v1_port", "runtime", "framework", "rules", "pods", "unsupported",
+        "restart_policy",
     )  # fmt: skip
     #: the plug-in's id (``pytorch``): what ``--explain`` and the docs call it
     name: str
@@ -54,6 +55,8 @@ class Source(Frozen):
     pods: str | None
     #: why no job of this kind is converted, and what to do instead (None: it is converted)
     unsupported: str | None
+    #: the replicas' restartPolicy when none is written (the kind's v1 defaulter)
+    restart_policy: str
 
     def __init__(
         self, name: str, kind: str, list_kind: str, groups: tuple[str, ...],
@@ -61,9 +64,11 @@ class Source(Frozen):
         single_roles: tuple[str, ...], container: str, v1_port: str | None,
         runtime: str | None, framework: str,
         rules: tuple[Rule, ...], pods: str | None = None, unsupported: str | None = None,
+        restart_policy: str = "OnFailure",
     ) -> None:  # fmt: skip
         init(self, name, kind, list_kind, groups, versions, replica_specs, roles, single_roles,
-             container, v1_port, runtime, framework, rules, pods, unsupported)  # fmt: skip
+             container, v1_port, runtime, framework, rules, pods, unsupported,
+             restart_policy)  # fmt: skip
 
     def __hash__(self) -> int:  # versions is a dict: a source is identified by its name
         return hash(self.name)

@@ -1,11 +1,15 @@
 """JAXJob (``kubeflow.org/v1``): to a TrainJob on ``jax-distributed`` (Trainer 2.2+).
 
-Types: kubeflow/trainer@v1.9.4 ``pkg/apis/kubeflow.org/v1/jax_types.go``; the v1
-controller set ``COORDINATOR_ADDRESS``/``COORDINATOR_PORT``/``NUM_PROCESSES``/``PROCESS_ID``.
+The Workers become ``numNodes`` nodes (one JAX process each, as in v1); container ``jax``
+becomes ``spec.trainer``; the coordinator variables the v1 operator set are re-derived
+(``launch``). Replicas restart ``Never`` unless written (the v1 defaulter). Types:
+kubeflow/trainer@v1.9.4 ``pkg/apis/kubeflow.org/v1/jax_types.go``.
 """
 
 from __future__ import annotations
 
+from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
+from trainjob_migrate.sources.jax import launch
 from trainjob_migrate.sources.model import Source
 
 TYPE_CHECKING = False
@@ -25,10 +29,7 @@ SOURCE: Final = Source(
     v1_port="jaxjob-port",
     runtime="jax-distributed",
     framework="jax",
-    rules=(),
-    unsupported=(
-        "this version of trainjob-migrate does not convert JAXJobs yet (Trainer 2.2 and later "
-        "ship the jax-distributed runtime): convert it by hand, or keep it on the Training "
-        "Operator v1"
-    ),
+    rules=(metadata, replicas, role_templates, container, launch, pod, run_policy),
+    pods="trainjob_migrate.sources.jax.pods",
+    restart_policy="Never",  # JAXJobDefaultRestartPolicy
 )

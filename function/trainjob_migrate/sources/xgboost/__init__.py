@@ -1,14 +1,18 @@
 """XGBoostJob (``kubeflow.org/v1``): to a TrainJob on ``xgboost-distributed`` (Trainer 2.2+).
 
-Types: kubeflow/trainer@v1.9.4 ``pkg/apis/kubeflow.org/v1/xgboost_types.go``; the v1
-controller set ``MASTER_ADDR``/``MASTER_PORT``/``WORLD_SIZE``/``RANK``/``WORKER_PORT``/
-``WORKER_ADDRS`` for the Rabit tracker. The old group ``xgboostjob.kubeflow.org`` is
-recognised and refused by version.
+The Master (rank 0, where v1 programs start the Rabit tracker) and the Workers become
+``numNodes`` nodes of one template, the Master as node 0; container ``xgboost`` becomes
+``spec.trainer``; the variables the v1 operator set are re-derived (``launch``). Replicas
+restart ``Never`` unless written (the v1 defaulter). Types: kubeflow/trainer@v1.9.4
+``pkg/apis/kubeflow.org/v1/xgboost_types.go``. The old group ``xgboostjob.kubeflow.org``
+is recognised and refused by version.
 """
 
 from __future__ import annotations
 
+from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
 from trainjob_migrate.sources.model import Source
+from trainjob_migrate.sources.xgboost import launch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,10 +31,7 @@ SOURCE: Final = Source(
     v1_port="xgboostjob-port",
     runtime="xgboost-distributed",
     framework="xgboost",
-    rules=(),
-    unsupported=(
-        "this version of trainjob-migrate does not convert XGBoostJobs yet (Trainer 2.2 and "
-        "later ship the xgboost-distributed runtime): convert it by hand, or keep it on the "
-        "Training Operator v1"
-    ),
+    rules=(metadata, replicas, role_templates, container, launch, pod, run_policy),
+    pods="trainjob_migrate.sources.xgboost.pods",
+    restart_policy="Never",  # XGBoostJobDefaultRestartPolicy
 )
