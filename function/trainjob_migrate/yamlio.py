@@ -215,8 +215,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(ScalarNode, event.value, event.implicit)
-                elif tag not in _ALLOWED_TAGS:
-                    _refuse_tag(tag, event)
+                elif tag not in _ALLOWED_TAGS or tag in _COLLECTION_TAGS:
+                    _refuse_tag(tag, event, "a scalar")
                 node = ScalarNode(
                     tag, event.value, event.start_mark, event.end_mark, style=event.style
                 )
@@ -239,8 +239,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(kind, None, event.implicit)
-                elif tag not in _ALLOWED_TAGS:
-                    _refuse_tag(tag, event)
+                elif tag != (_MAP_TAG if mapping else _SEQ_TAG):
+                    _refuse_tag(tag, event, "a map" if mapping else "a list")
                 node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
                 serial += 1
                 if event.anchor is not None:
@@ -366,8 +366,20 @@ for _tag in ("int", "float", "bool"):
 _NO_KEY: Final = object()
 
 
-def _refuse_tag(tag: str, event: Any) -> None:
+_MAP_TAG: Final = _CORE + "map"
+_SEQ_TAG: Final = _CORE + "seq"
+_COLLECTION_TAGS: Final = (_MAP_TAG, _SEQ_TAG)
+
+
+def _refuse_tag(tag: str, event: Any, on: str) -> None:
     shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+    if tag in _ALLOWED_TAGS:  # a core tag on the wrong kind of node: !!map x, !!str {a: 1}
+        raise _Limit(
+            None,
+            None,
+            f"YAML tag {shown} cannot stand on {on}; remove the tag",
+            event.start_mark,
+        )
     raise _Limit(
         None,
         None,

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
-from trainjob_migrate import yamlio
+from trainjob_migrate import structure, yamlio
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.convert import is_pytorchjob
@@ -138,7 +138,7 @@ def convert(
 
 
 def _selected_jobs(obj: Mapping[str, Any], select: Selector | None) -> list[Mapping[str, Any]]:
-    return [job for job in _jobs_in(obj) if select is None or select(job)]
+    return [job for job in _jobs_in(obj) if structure.selects(select, job)]
 
 
 def _probe(job: Mapping[str, Any], display: str, index: int) -> Result:
@@ -237,7 +237,12 @@ def _read_all(
                 continue
             doc, obj, placeholders = entry
             item = _tagged(obj, outcome.found.display, doc.index)
-            if placeholders:
+            broken = structure.problems(obj) if is_pytorchjob(obj) else []
+            if broken:  # reported here, where its file is known; kept out of conversion
+                held.add(id(item))
+                file = FileRef(outcome.found.display, doc.index)
+                results.extend(structure.results(obj, broken, file))
+            elif placeholders:
                 held.add(id(item))
                 results.extend(_placeholder_results(item, placeholders))
             docs.append(_Doc(number, doc, obj, item))
@@ -393,6 +398,8 @@ def _plan_kustomizations(
     jobs: dict[str, list[Obj]] = {}
     converted: dict[int, Obj] = {}  # id of a converted job -> the TrainJob written for it
     for doc, group in zip(docs, stream.groups, strict=True):
+        if structure.envelope(doc.obj):
+            continue  # reported (a job), or not read (anything else)
         if doc.obj.get("kind") == "TrainJob":
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
         if is_pytorchjob(doc.obj):
@@ -705,7 +712,9 @@ class _Locator:
 
 def _list_position(obj: Mapping[str, Any], name: str, namespace: str | None) -> Path:
     for index, child in enumerate(obj.get("items") or []):
-        meta = child.get("metadata") or {} if isinstance(child, dict) else {}
+        meta = child.get("metadata") if isinstance(child, dict) else None
+        if not isinstance(meta, dict):
+            continue
         if meta.get("name") == name and (meta.get("namespace") or None) == namespace:
             return ("items", index)
     return ()
