@@ -21,9 +21,10 @@ from collections import Counter
 from pathlib import Path
 from typing import IO
 
-from trainjob_migrate import safepath
+from trainjob_migrate import krm, safepath
 from trainjob_migrate.commands import options
 from trainjob_migrate.config import FunctionConfig
+from trainjob_migrate.errors import InputError
 from trainjob_migrate.pipeline import Selector
 from trainjob_migrate.repo import engine, parallel, walk
 from trainjob_migrate.repo.walk import Found
@@ -105,9 +106,14 @@ class _ProgressBar:
 
 
 def _stdin(config: FunctionConfig, select: Selector | None) -> int:
+    try:  # bounded, as the function reads stdin: `convert - </dev/zero` stops at the limit
+        data = krm.read_input(sys.stdin.buffer)
+    except InputError as exc:
+        sys.stderr.write(f"-: error: {exc} [{engine.READ_RULE}]\n")
+        return EXIT_ERROR
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch, "stdin.yaml")
-        path.write_bytes(sys.stdin.buffer.read())
+        path.write_bytes(data)
         outcome = engine.convert([Found(path, "-", "stdin.yaml")], config, select)
     file = outcome.files[0]
     sys.stdout.buffer.write(file.new if file.new is not None else file.raw)
@@ -133,6 +139,8 @@ def _write_mirror(root: Path, files: list[engine.FileOutcome]) -> None:
     def weight(file: engine.FileOutcome) -> int:  # a file costs as much as 8 KiB written
         return 8192 + len(file.new if file.new is not None else file.raw)
 
+    # a file that could not be read is not written at all (never as an empty file)
+    files = [f for f in files if f.status != engine.FAULT]
     first, second = parallel.halves(files, weight)
     parallel.both(
         lambda: write(first),
@@ -236,7 +244,7 @@ def _report(
     }
     warnings = Counter(r.rule for r in outcome.results if r.severity == Severity.WARNING)
     changed = sum(f.new is not None for f in outcome.files)
-    skipped = [f for f in outcome.files if f.status in ("template", "unreadable")]
+    skipped = [f for f in outcome.files if f.status in ("template", "unreadable", engine.FAULT)]
     verb = "written" if args.write else ("copied" if args.out else "would change")
     out.write(
         f"{files} file(s) scanned, {changed} {verb}, {len(skipped)} not readable as plain YAML; "
