@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from trainjob_migrate.commands import options
-from trainjob_migrate.repo import engine, walk
+from trainjob_migrate.repo import engine, plan, transaction, walk
 from trainjob_migrate.repo.engine import READ_RULE
 from trainjob_migrate.report import FORMATS, Report, job_key, reporters
 from trainjob_migrate.results import Result, Severity
@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     select = options.build_selector(args)
     found = list(walk.files(args.paths))
     outcome = engine.convert(found, config, select)
+    # a tree in the middle of an interrupted `convert --write` is half converted: never clean
+    outcome.results[:0] = transaction.pending(plan.write_root(args.paths))
     report = build_report(outcome, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code

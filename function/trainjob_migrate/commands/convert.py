@@ -9,24 +9,20 @@ Findings go to stderr, then a summary.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
-import errno
 import gc
-import os
-import re
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import IO
 
-from trainjob_migrate import krm, safepath
+from trainjob_migrate import krm
 from trainjob_migrate.commands import options
 from trainjob_migrate.config import FunctionConfig
-from trainjob_migrate.errors import InputError
+from trainjob_migrate.errors import ConfigError, InputError
 from trainjob_migrate.pipeline import Selector
-from trainjob_migrate.repo import engine, parallel, walk
+from trainjob_migrate.repo import engine, plan, transaction, walk
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 
@@ -44,6 +40,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
     where.add_argument("--out", type=Path, metavar="DIR", help="write converted copies under DIR")
+    parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="with --write or --out: undo an interrupted conversion (its journal) and stop",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="also show info findings")
     parser.add_argument("-q", "--quiet", action="store_true", help="only the summary on stderr")
     options.add_arguments(parser)
@@ -66,20 +67,28 @@ def _run(args: argparse.Namespace) -> int:
     select = options.build_selector(args)
     if args.paths == ["-"]:
         return _stdin(config, select)
-    found = list(walk.files(Path(p) for p in args.paths))
+    paths = [Path(p) for p in args.paths]
+    root = str(args.out) if args.out is not None else plan.write_root(paths)
+    if args.rollback and not (args.write or args.out is not None):
+        raise ConfigError("--rollback undoes an interrupted --write or --out: give one of them")
+    if args.write or args.out is not None:  # an interrupted run is completed before anything
+        recovered = transaction.recover(root, rollback=args.rollback)
+        failed = any(r.severity == Severity.ERROR for r in recovered)
+        if args.rollback or failed:
+            sys.stderr.writelines(_line(r) + "\n" for r in recovered)
+            return EXIT_ERROR if failed else EXIT_OK
+    else:
+        recovered = transaction.pending(root)
+    found = list(walk.files(paths))
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
     outcome = engine.convert(found, config, select, bar)
     if bar is not None:
         bar.close()
-    changed = [f for f in outcome.files if f.new is not None]
-    folders: set[str] = set()  # made (or found) by this run
-    if args.write:
-        for file in changed:
-            _write_atomically(file.found.path, file.new or b"", folders)
-    elif args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        _write_mirror(args.out, outcome.files)
+    outcome.results[:0] = recovered
+    if args.write or args.out is not None:
+        outcome.results.extend(plan.write(root, outcome.files, mirror=args.out is not None))
     else:
+        changed = [f for f in outcome.files if f.new is not None]
         sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
     _report(outcome, len(found), args, sys.stderr)
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
@@ -121,96 +130,6 @@ def _stdin(config: FunctionConfig, select: Selector | None) -> int:
         if result.severity != Severity.INFO:
             sys.stderr.write(_line(result) + "\n")
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
-
-
-def _write_mirror(root: Path, files: list[engine.FileOutcome]) -> None:
-    """Every file (converted, or as it was) into the mirror tree under ``root``: half of them
-    by a second process on a large tree (a file it could not write is written here again, so
-    an error is raised here; files of that half may then be written that one process, which
-    stops at the first error, would not have written)."""
-
-    def write(part: list[engine.FileOutcome]) -> None:
-        out, folders = _OutTree(root), set[str]()
-        for file in part:
-            # rel comes from the walk, never from the input; the gate is there all the same
-            target = out.target(file.found.rel)
-            _write_atomically(target, file.new if file.new is not None else file.raw, folders)
-
-    def weight(file: engine.FileOutcome) -> int:  # a file costs as much as 8 KiB written
-        return 8192 + len(file.new if file.new is not None else file.raw)
-
-    # a file that could not be read is not written at all (never as an empty file)
-    files = [f for f in files if f.status != engine.FAULT]
-    first, second = parallel.halves(files, weight)
-    parallel.both(
-        lambda: write(first),
-        lambda: write(second),
-        fork=parallel.available(sum(map(weight, files))),
-    )
-
-
-class _OutTree:
-    """``safepath.resolve_inside(root, rel)`` for every file written under ``--out``, each
-    folder's real path resolved once: a file of a folder already passed through the gate
-    needs only a look at itself (a symlink, or a name of other characters than
-    ``[A-Za-z0-9._-]``, goes through the whole gate). Paths are strings (see _write_atomically).
-    """
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._folders: dict[str, str] = {}  # folder (as in rel) -> its real path
-
-    def target(self, rel: str) -> str:
-        folder, _, name = rel.rpartition("/")
-        real_folder = self._folders.get(folder)
-        if real_folder is not None and _PLAIN_NAME.fullmatch(name) and name not in (".", ".."):
-            path = os.path.join(real_folder, name)  # noqa: PTH118
-            if not os.path.islink(path):  # noqa: PTH114
-                return path
-        real = safepath.resolve_inside(self._root, rel)
-        if _PLAIN_NAME.fullmatch(name) and not (self._root / rel).is_symlink():
-            self._folders[folder] = str(real.parent)  # the real path of the folder, then
-        return str(real)
-
-
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
-
-
-def _write_atomically(path: str | Path, data: bytes, folders: set[str] | None = None) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written manifest.
-
-    ``folders``: directories known to exist (each is made once, then remembered there).
-    os functions on strings, not Path objects: this runs once a file, thousands of times.
-    """
-    folder, name = os.path.split(path)
-    folder = folder or os.curdir
-    if folders is None or folder not in folders:
-        os.makedirs(folder, exist_ok=True)  # noqa: PTH103
-        if folders is not None:
-            folders.add(folder)
-    try:
-        mode = os.stat(path).st_mode & 0o7777  # noqa: PTH116
-    except OSError as exc:  # what Path.exists() takes for "does not exist"
-        if exc.errno not in _MISSING:
-            raise
-        mode = 0o644
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.chmod(temp, mode)  # noqa: PTH101
-        os.replace(temp, path)  # noqa: PTH105
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)  # noqa: PTH108
-        raise
-
-
-_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 
 
 def _diff(found: Found, old: bytes, new: bytes) -> str:
