@@ -50,7 +50,8 @@ _DIR_FLAGS: Final = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _JOURNAL_MAX: Final = 64 * 1024 * 1024
 
-#: test hook: called as ``hook(step, n)`` at "stage" (before file n is staged), "commit",
+#: test hook: called as ``hook(step, n)`` at "plan" (the plan is made, nothing is opened),
+#: "stage" (before file n is staged), "commit",
 #: "rename" (before rename n) and "finish"; whatever it raises passes through untouched,
 #: as a kill would leave the tree
 hook: Callable[[str, int], None] | None = None
@@ -107,6 +108,8 @@ def _apply(
     results: list[Result] = []
     ordered = sorted(changes, key=lambda c: (c.folder, c.name))
     change = ordered[0]
+    if hook is not None:
+        hook("plan", 0)
     try:
         for folder, group in itertools.groupby(ordered, key=lambda c: c.folder):
             with _directory(root_fd, folder, made) as dir_fd:
