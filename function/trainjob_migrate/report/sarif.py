@@ -19,7 +19,7 @@ def render(report: Report) -> str:
         rules.setdefault(
             finding.rule, {"id": finding.rule, "shortDescription": {"text": finding.rule_text}}
         )
-        location: dict[str, Any] = {"artifactLocation": {"uri": finding.path}}
+        location: dict[str, Any] = {"artifactLocation": {"uri": finding.uri}}
         if finding.line is not None:
             location["region"] = {"startLine": finding.line}
         results.append(
