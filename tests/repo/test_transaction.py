@@ -194,3 +194,36 @@ def test_temporary_files_of_earlier_runs_are_removed_or_named(tmp_path: Path, cl
         "other/.deployment.yaml.ab_Cd123.tmp: warning: a temporary file left by an earlier" in err
     )
     assert _leftovers(work) == []
+
+
+def test_a_file_given_sweeps_only_its_folder(tmp_path: Path, cli) -> None:
+    work = _repo(tmp_path)
+    (work / "base" / ".tjm-0123456789ab-1.tmp").write_text("partial")
+    (work / "other" / ".tjm-0123456789ab-2.tmp").write_text("partial")
+    cli("convert", "--write", str(work / "base" / "training.yaml"), str(work / "export"))
+    assert not (work / "base" / ".tjm-0123456789ab-1.tmp").exists()
+    assert (work / "other" / ".tjm-0123456789ab-2.tmp").exists(), "not a folder it was given"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a small tmpfs (needs root)")
+def test_a_full_disk_changes_nothing(tmp_path: Path, cli) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)]
+    if subprocess.run(mount, capture_output=True, check=False).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        work = disk / "repo"
+        shutil.copytree(BEFORE, work)
+        used = os.statvfs(disk)
+        pages = (used.f_blocks - used.f_bfree) + 3  # room for three more pages: staging fails
+        subprocess.run(
+            ["mount", "-o", f"remount,size={pages * used.f_frsize}", str(disk)], check=True
+        )
+        code, _, err = cli("convert", "--write", str(work))
+        assert code == 1
+        assert "no space left on the device (disk full); nothing was written" in err, err
+        assert _tree(work) == _tree(BEFORE)
+        assert _leftovers(work) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

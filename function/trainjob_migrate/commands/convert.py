@@ -71,7 +71,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.rollback and not (args.write or args.out is not None):
         raise ConfigError("--rollback undoes an interrupted --write or --out: give one of them")
     if args.write or args.out is not None:  # an interrupted run is completed before anything
-        recovered = transaction.recover(root, rollback=args.rollback)
+        scope = plan.sweep_scope(root, paths) if args.out is None else (((), True),)
+        recovered = transaction.recover(root, rollback=args.rollback, scope=scope)
         failed = any(r.severity == Severity.ERROR for r in recovered)
         if args.rollback or failed:
             sys.stderr.writelines(_line(r) + "\n" for r in recovered)

@@ -40,6 +40,21 @@ def write(root: str, files: list[engine.FileOutcome], *, mirror: bool) -> list[R
     return results
 
 
+def sweep_scope(root: str, paths: Iterable[Path]) -> transaction.Scope:
+    """Where ``convert --write`` looks for temporary files of earlier runs: the directories
+    given (and below them), the folders of the files given (only them)."""
+    scope: list[tuple[tuple[str, ...], bool]] = []
+    for given in paths:
+        real = os.path.realpath(given)
+        deep = os.path.isdir(real)  # noqa: PTH112
+        folder = real if deep else os.path.dirname(real)  # noqa: PTH120
+        rel = os.path.relpath(folder, root)
+        parts = () if rel == os.curdir else Path(rel).parts
+        if os.pardir not in parts:
+            scope.append((tuple(parts), deep))
+    return scope
+
+
 def write_root(paths: Iterable[Path]) -> str:
     """The real directory that holds every path given (a file's folder, for a file)."""
     bases = []

@@ -350,9 +350,14 @@ def pending(root: str) -> list[Result]:
     ]
 
 
-def recover(root: str, *, rollback: bool = False) -> list[Result]:
+#: where to look for temporary files of earlier runs: (folder below the root, and below it?)
+Scope = Sequence[tuple[tuple[str, ...], bool]]
+
+
+def recover(root: str, *, rollback: bool = False, scope: Scope = (((), True),)) -> list[Result]:
     """Complete (or, with ``rollback``, undo) an interrupted transaction at ``root``, then
-    remove the temporary files of earlier runs below it; the findings of doing it."""
+    remove the temporary files of earlier runs in ``scope`` (default: the whole tree); the
+    findings of doing it."""
     try:
         root_fd = os.open(root, _DIR_FLAGS & ~os.O_NOFOLLOW)
     except FileNotFoundError:
@@ -362,7 +367,7 @@ def recover(root: str, *, rollback: bool = False) -> list[Result]:
     try:
         results = _recover(root, root_fd, rollback)
         if not any(r.severity is Severity.ERROR for r in results):
-            results.extend(_sweep(root, root_fd))
+            results.extend(_sweep(root, root_fd, scope))
         return results
     finally:
         os.close(root_fd)
@@ -453,12 +458,12 @@ def _roll_back(root_fd: int, entries: list[_Staged]) -> None:
     os.fsync(root_fd)
 
 
-def _sweep(root: str, root_fd: int) -> list[Result]:
+def _sweep(root: str, root_fd: int, scope: Scope) -> list[Result]:
     """Remove the temporary files and kept originals of earlier runs (no journal names them:
     a run stopped before its commit point, or after its end); name older temporary files."""
     removed: list[str] = []
     results: list[Result] = []
-    for folder, dir_fd, names in _tree(root_fd):
+    for folder, dir_fd, names in _tree(root_fd, scope):
         for name in names:
             shown = "/".join((root.rstrip("/"), *folder, name))
             if _OURS.match(name):
@@ -489,12 +494,16 @@ def _sweep(root: str, root_fd: int) -> list[Result]:
     return results
 
 
-def _tree(root_fd: int) -> Iterator[tuple[tuple[str, ...], int, list[str]]]:
-    """(folder, its descriptor, its file names), from the root down, without following links
-    and without ``.git``; directories that cannot be opened are skipped."""
-    stack: list[tuple[str, ...]] = [()]
+def _tree(root_fd: int, scope: Scope) -> Iterator[tuple[tuple[str, ...], int, list[str]]]:
+    """(folder, its descriptor, its file names) of the folders in ``scope``, without following
+    links and without ``.git``; directories that cannot be opened are skipped."""
+    stack: list[tuple[tuple[str, ...], bool]] = [(folder, deep) for folder, deep in reversed(scope)]
+    seen: set[tuple[str, ...]] = set()
     while stack:
-        folder = stack.pop()
+        folder, deep = stack.pop()
+        if folder in seen:
+            continue
+        seen.add(folder)
         try:
             fd = _open_folder(root_fd, folder, None)
         except (OSError, _Changed):
@@ -504,8 +513,8 @@ def _tree(root_fd: int) -> Iterator[tuple[tuple[str, ...], int, list[str]]]:
             with os.scandir(fd) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
-                        if entry.name != ".git":
-                            stack.append((*folder, entry.name))
+                        if deep and entry.name != ".git":
+                            stack.append(((*folder, entry.name), True))
                     else:
                         names.append(entry.name)
             yield folder, fd, names
