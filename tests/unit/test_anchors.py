@@ -89,14 +89,18 @@ def test_recursive_and_undefined_aliases_are_still_refused(text: str) -> None:
         yamlio.load(text)
 
 
-def test_alias_expansion_bound_counts_every_definition() -> None:
-    # each redefinition is small, but the aliases together pass the bound
-    per = 1000
-    block = "[" + ", ".join(["1"] * per) + "]"
-    rounds = yamlio.MAX_ALIAS_NODES // per + 2
-    text = "".join(f"a{n}: &x {block}\nb{n}: *x\n" for n in range(rounds))
-    with pytest.raises(InputError, match="aliases expand"):
-        yamlio.load(text)
+def test_alias_expansion_bound_counts_the_latest_definition() -> None:
+    # x: 1,001 nodes; y: ten aliases of x (10,011); x again: five aliases of y (50,056).
+    # Aliases so far add 60,065 nodes; one more *x adds 50,056 (the latest x): over 100,000.
+    # Sized by the first x it would add 1,001 and pass.
+    text = (
+        "a: &x [" + ", ".join(["1"] * 1000) + "]\n"
+        "b: &y [" + ", ".join(["*x"] * 10) + "]\n"
+        "c: &x [" + ", ".join(["*y"] * 5) + "]\n"
+    )
+    assert len(yamlio.load(text + "d: *y\n")["d"]) == 10
+    with pytest.raises(InputError, match=r"aliases expand .* \(alias \*x alone adds 50056\)"):
+        yamlio.load(text + "d: *x\n")
 
 
 def test_fn_reads_two_items_with_the_same_default_anchor() -> None:
