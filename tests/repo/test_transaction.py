@@ -227,3 +227,18 @@ def test_a_full_disk_changes_nothing(tmp_path: Path, cli) -> None:
         assert _leftovers(work) == []
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_without_hard_links_the_originals_are_copied(tmp_path: Path, cli, stop_at, monkeypatch):
+    def no_link(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(transaction.os, "link", no_link)
+    work = _repo(tmp_path)
+    stop_at.at[("rename", 4)] = Killed()
+    with pytest.raises(Killed):
+        cli("convert", "--write", str(work))
+    code, _, err = cli("convert", "--write", "--rollback", str(work))
+    assert code == 0, err
+    assert _tree(work) == _tree(BEFORE)
+    assert _leftovers(work) == []

@@ -187,13 +187,43 @@ def _stage(dir_fd: int, change: Change, stem: str, warn_read_only: bool) -> tupl
         finally:
             os.close(fd)
         if backup is not None:
-            os.link(
-                change.name, backup, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False
-            )
+            _keep(dir_fd, change.name, backup)
     except OSError:  # ENOSPC, EDQUOT, EIO...: this file's temporary file goes too
         _unlink(temp, dir_fd)
         raise
     return _Staged(change.folder, change.name, temp, backup, change.display), warning
+
+
+def _keep(dir_fd: int, name: str, backup: str) -> None:
+    """Give the original a second name until the end: a hard link, or a copy where the file
+    system has no hard links."""
+    try:
+        os.link(name, backup, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+        return
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+    source = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    try:
+        target = os.open(backup, _NEW_FLAGS, 0o600, dir_fd=dir_fd)
+        try:
+            while chunk := os.read(source, 1 << 20):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(target, view) :]
+            os.fchmod(target, stat.S_IMODE(os.fstat(source).st_mode))
+            os.fsync(target)
+        except OSError:
+            os.close(target)
+            _unlink(backup, dir_fd)
+            raise
+        os.close(target)
+    finally:
+        os.close(source)
+
+
+#: what link() says on a file system without hard links (vfat, some network file systems)
+_NO_LINKS: Final = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS})
 
 
 def _check_name(name: str) -> None:
