@@ -100,7 +100,7 @@ def test_every_kill_point_then_a_rerun_gives_the_uninterrupted_result(
 
 @pytest.mark.e2e
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH (kustomize builds the result)")
-@pytest.mark.parametrize("rename", [0, 4, 8])
+@pytest.mark.parametrize("rename", [0, 8])
 def test_after_a_kill_and_a_rerun_every_overlay_builds(
     tmp_path: Path, cli, stop_at, rename: int
 ) -> None:
@@ -141,12 +141,14 @@ def test_a_kill_then_rollback_restores_every_original(tmp_path: Path, cli, stop_
         assert _leftovers(work) == []
 
 
-@pytest.mark.parametrize("failure", ["ENOSPC", "EACCES", "EROFS"])
+@pytest.mark.parametrize(
+    ("failure", "points"), [("ENOSPC", range(9)), ("EACCES", (0, 4)), ("EROFS", (8,))]
+)
 def test_a_write_error_before_the_commit_point_changes_nothing(
-    tmp_path: Path, cli, stop_at, failure: str
+    tmp_path: Path, cli, stop_at, failure: str, points: range
 ) -> None:
     code_of = getattr(errno, failure)
-    for n in range(9):
+    for n in points:
         work = _repo(tmp_path / f"{failure}{n}")
         stop_at.at[("stage", n)] = OSError(code_of, os.strerror(code_of))
         code, _, err = cli("convert", "--write", str(work))
