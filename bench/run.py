@@ -19,7 +19,11 @@ Cases (see ``CASES``):
   dump (``CSafeDumper``) of the same ResourceList;
 - ``convert-repo``: ``trainjob-migrate convert --out DIR TREE`` on a manifest repository of
   5,000 files holding 2,000 PyTorchJobs (``inputs.repository``) vs reading every file of
-  the tree and parsing every document with ``CSafeLoader``.
+  the tree and parsing every document with ``CSafeLoader``;
+- ``dry-run-file``: the dry run (``trainjob-migrate convert FILE``, a diff on stdout) of one
+  file of 4,000 PyTorchJobs and 4,000 other objects vs ``convert --out DIR FILE`` on the same
+  file: the diff is aligned document by document (``repo/unidiff.py``), not by difflib over
+  the file, which is quadratic.
 
 A case is a name, a function that writes its inputs (``inputs.py``) into a work
 directory and returns its commands (subject, floor, then references shown without
@@ -220,6 +224,36 @@ def _convert_repo(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
     )
 
 
+def _dry_run_file(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
+    jobs = args.jobs if args.jobs is not None else (20 if args.quick else 4000)
+    version = hashlib.sha256(Path(inputs.__file__).read_bytes()).hexdigest()[:12]
+    stream = work / f"stream-{jobs}-{version}.yaml"
+    if not stream.exists():  # the items of the ResourceList, as one multi-document file
+        items = yaml.load(inputs.resource_list(jobs), Loader=yaml.CSafeLoader)["items"]
+        for item in items:
+            item["metadata"].pop("annotations", None)
+        stream.write_text(
+            yaml.dump_all(items, Dumper=yaml.CSafeDumper, sort_keys=False), encoding="utf-8"
+        )
+    out = _memory_dir(work) / "dry-run-out"
+    return (
+        Command(
+            f"trainjob-migrate convert FILE (dry run, {jobs} PyTorchJobs)",
+            cli_command("convert", str(stream)),
+            None,
+            (0, 1),
+        ),
+        Command(
+            "trainjob-migrate convert --out DIR FILE",
+            cli_command("convert", "--out", str(out), str(stream)),
+            None,
+            (0, 1),
+            int(jobs * 0.8),
+            out,
+        ),
+    )
+
+
 #: directories made on a RAM file system, removed at the end
 _SCRATCH: list[Path] = []
 
@@ -261,6 +295,13 @@ CASES: tuple[Case, ...] = (
         "repository conversion: 5,000 files, 2,000 PyTorchJobs",
         _convert_repo,
         runs=5,
+        time_target=3.0,
+    ),
+    Case(
+        "dry-run-file",
+        "dry run of one file of 4,000 PyTorchJobs vs --out of the same file",
+        _dry_run_file,
+        runs=3,
         time_target=3.0,
     ),
 )

@@ -1,4 +1,4 @@
-"""trainjob-migrate: convert Kubeflow PyTorchJobs into Kubeflow Trainer v2 TrainJobs, losslessly or loudly."""
+"""trainjob-migrate: convert Kubeflow Training Operator v1 jobs into Kubeflow Trainer v2 TrainJobs, losslessly or loudly."""
 
 from __future__ import annotations
 

@@ -37,6 +37,7 @@ class RuleId(StrEnum):
     INPUT = "input"
     FUNCTION_CONFIG = "function-config"
     READ = "read"
+    WRITE = "write"
     PLACEHOLDER = "placeholder"
     KUSTOMIZE = "kustomize"
     UNSUPPORTED_KIND = "unsupported-kind"
@@ -190,6 +191,19 @@ _ADHOC: Final[dict[RuleId, tuple[Kind, str, str, Severity | None]]] = {
             "template and convert its output."
         ),
         _E,
+    ),
+    RuleId.WRITE: (
+        Kind.REPOSITORY,
+        "A converted file could not be written, or an interrupted conversion is waiting",
+        (
+            "`convert --write` and `--out` write as one transaction (a journal at the root): a "
+            "fault before the journal (a read-only directory, a full disk, a name too long) "
+            "changes nothing and is named with the file and the cause; a journal left by an "
+            "interrupted run is completed by the next `convert --write` (or undone with "
+            "`--rollback`), and `check` and the dry run fail while it waits. Fix the cause "
+            "and run again."
+        ),
+        None,
     ),
     RuleId.PLACEHOLDER: (
         Kind.REPOSITORY,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import krm, release, sources
+from trainjob_migrate import krm, release, sources, structure
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert
 from trainjob_migrate.errors import ConfigError
@@ -160,9 +160,13 @@ def _process_item(
     select: Selector | None,
     file: FileRef | None = None,
 ) -> list[Any]:
-    if not sources.is_job(item) or (select is not None and not select(item)):
+    if not sources.is_job(item) or not structure.selects(select, item):
         return [item]
     outcome.jobs += 1
+    broken = structure.problems(item)
+    if broken:  # found before anything reads it: a finding on its document, not a crash
+        outcome.results.extend(structure.results(item, broken, krm.file_of(item) or file))
+        return [item]
     try:
         conversion = convert(item, config, target, file)
     except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the other items
@@ -295,7 +299,11 @@ def _trainjobs(items: list[Any]) -> dict[_Key, Obj]:
         children = item["items"] if _is_list(item) else [item]
         file = krm.file_of(item) if isinstance(item, Mapping) else None
         for child in children:
-            if isinstance(child, Mapping) and child.get("kind") == "TrainJob":
+            if (
+                isinstance(child, Mapping)
+                and child.get("kind") == "TrainJob"
+                and not structure.envelope(child)
+            ):
                 found[_key(child, file)] = dict(child)
     return found
 

@@ -183,9 +183,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
         height to the depth where it stands. Nothing is expanded: the checks are linear.
         """
         self.get_event()  # DOCUMENT-START
-        anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> node, size, height
-        open_anchors: set[str] = set()
-        # open collections: [node, anchor, size, height, pending mapping key or _NO_KEY]
+        # anchor -> node, size, height of its latest finished definition. YAML lets an anchor
+        # be defined again: an alias refers to the latest definition before it (two files
+        # with PyYAML's default &id001, combined into one ResourceList by kpt, both use it).
+        anchors: dict[str, tuple[Any, int, int]] = {}
+        # anchors whose latest definition is a collection still open: an alias to one is
+        # recursive; the value is that definition's serial number
+        open_anchors: dict[str, int] = {}
+        serial = 0
+        # open collections: [node, anchor, size, height, pending mapping key or _NO_KEY, serial]
         stack: list[list[Any]] = []
         alias_nodes = 0
         resolve = self.resolve
@@ -209,15 +215,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(ScalarNode, event.value, event.implicit)
-                elif tag not in _ALLOWED_TAGS:
-                    _refuse_tag(tag, event)
+                elif tag not in _ALLOWED_TAGS or tag in _COLLECTION_TAGS:
+                    _refuse_tag(tag, event, "a scalar")
                 node = ScalarNode(
                     tag, event.value, event.start_mark, event.end_mark, style=event.style
                 )
                 size, height = 1, 0
                 if event.anchor is not None:
                     self.anchored.append(event.start_mark.index)
-                    _check_anchor(event, anchors, open_anchors)
+                    open_anchors.pop(event.anchor, None)
                     anchors[event.anchor] = (node, 1, 0)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
@@ -233,21 +239,23 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(kind, None, event.implicit)
-                elif tag not in _ALLOWED_TAGS:
-                    _refuse_tag(tag, event)
+                elif tag != (_MAP_TAG if mapping else _SEQ_TAG):
+                    _refuse_tag(tag, event, "a map" if mapping else "a list")
                 node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                serial += 1
                 if event.anchor is not None:
                     self.anchored.append(event.start_mark.index)
-                    _check_anchor(event, anchors, open_anchors)
-                    open_anchors.add(event.anchor)
-                stack.append([node, event.anchor, 1, 0, _NO_KEY])
+                    anchors.pop(event.anchor, None)
+                    open_anchors[event.anchor] = serial
+                stack.append([node, event.anchor, 1, 0, _NO_KEY, serial])
                 continue
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                node, anchor, size, height, _ = stack.pop()
+                node, anchor, size, height, _, opened = stack.pop()
                 node.end_mark = event.end_mark
                 height += 1
-                if anchor is not None:
-                    open_anchors.discard(anchor)
+                # unless defined again inside: then that later definition stands
+                if anchor is not None and open_anchors.get(anchor) == opened:
+                    del open_anchors[anchor]
                     anchors[anchor] = (node, size, height)
             elif cls is AliasEvent:
                 self.anchored.append(event.start_mark.index)
@@ -358,8 +366,20 @@ for _tag in ("int", "float", "bool"):
 _NO_KEY: Final = object()
 
 
-def _refuse_tag(tag: str, event: Any) -> None:
+_MAP_TAG: Final = _CORE + "map"
+_SEQ_TAG: Final = _CORE + "seq"
+_COLLECTION_TAGS: Final = (_MAP_TAG, _SEQ_TAG)
+
+
+def _refuse_tag(tag: str, event: Any, on: str) -> None:
     shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+    if tag in _ALLOWED_TAGS:  # a core tag on the wrong kind of node: !!map x, !!str {a: 1}
+        raise _Limit(
+            None,
+            None,
+            f"YAML tag {shown} cannot stand on {on}; remove the tag",
+            event.start_mark,
+        )
     raise _Limit(
         None,
         None,
@@ -367,13 +387,6 @@ def _refuse_tag(tag: str, event: Any) -> None:
         "booleans, null, maps and lists (remove the tag)",
         event.start_mark,
     )
-
-
-def _check_anchor(event: Any, anchors: dict[str, Any], open_anchors: set[str]) -> None:
-    if event.anchor in anchors or event.anchor in open_anchors:
-        raise yaml.composer.ComposerError(
-            None, None, f"found duplicate anchor {event.anchor!r}", event.start_mark
-        )
 
 
 def _short(value: str, limit: int = 60) -> str:

@@ -115,4 +115,4 @@ def test_a_non_string_key_in_a_job_is_named_not_a_crash() -> None:
     )
     run = run_fn((HEADER + job).encode())
     assert "internal error" not in run.stderr
-    assert "spec.runPolicy.false: invalid PyTorchJob" in run.stderr, run.stderr
+    assert "spec.runPolicy: key false is not a string" in run.stderr, run.stderr

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Final
 
 from trainjob_migrate.commands import common, options
-from trainjob_migrate.repo import engine
+from trainjob_migrate.repo import engine, plan, transaction
 from trainjob_migrate.repo.engine import READ_RULE
 from trainjob_migrate.report import FORMATS, Report, job_key, reporters
 from trainjob_migrate.results import Result, Severity
@@ -62,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     select = options.build_selector(args)
     with common.inputs(paths) as found, options.spelled_for_cli():
         outcome = engine.convert(found, config, select)
+    # a tree in the middle of an interrupted `convert --write` is half converted: never clean
+    files = [Path(p) for p in paths if p != "-"]
+    if files:
+        outcome.results[:0] = transaction.pending(plan.write_root(files))
     report = build_report(outcome, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code

@@ -9,25 +9,21 @@ Findings go to stderr, then a summary.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import difflib
-import errno
 import gc
 import os
-import re
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import IO
 
-from trainjob_migrate import safepath
+from trainjob_migrate import krm
 from trainjob_migrate.commands import common, options
 from trainjob_migrate.config import FunctionConfig
-from trainjob_migrate.errors import OutputError, UsageError
+from trainjob_migrate.errors import InputError, OutputError, UsageError
 from trainjob_migrate.pipeline import Selector
-from trainjob_migrate.repo import engine, parallel
+from trainjob_migrate.repo import engine, plan, transaction, unidiff
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 
@@ -43,6 +39,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
     where.add_argument("--out", type=Path, metavar="DIR", help="write converted copies under DIR")
+    parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="with --write or --out: undo an interrupted conversion (its journal) and stop",
+    )
     common.add_verbosity(parser)
     options.add_arguments(parser)
 
@@ -70,11 +71,24 @@ def _run(args: argparse.Namespace) -> int:
                 f"{flag} does not apply to '-': the converted stream goes to stdout "
                 f"(redirect it, or drop {flag})"
             )
+    if args.rollback and not (args.write or args.out is not None):
+        raise UsageError("--rollback undoes an interrupted --write or --out: give one of them")
     config = options.build_config(args)
     select = options.build_selector(args)
     if paths == ["-"]:
         return _stdin(config, select, args)
     exclude = _out_tree(args.out, paths) if args.out is not None else []
+    given = [Path(p) for p in paths]
+    root = str(args.out) if args.out is not None else plan.write_root(given)
+    if args.write or args.out is not None:  # an interrupted run is completed before anything
+        scope = plan.sweep_scope(root, given) if args.out is None else (((), True),)
+        recovered = transaction.recover(root, rollback=args.rollback, scope=scope)
+        failed = any(r.severity == Severity.ERROR for r in recovered)
+        if args.rollback or failed:
+            sys.stderr.writelines(_line(r) + "\n" for r in recovered)
+            return EXIT_ERROR if failed else EXIT_OK
+    else:
+        recovered = transaction.pending(root)
     with common.inputs(paths, exclude) as found:
         if args.out is not None:
             _refuse_collisions(found, args.out, paths)
@@ -89,20 +103,12 @@ def _run(args: argparse.Namespace) -> int:
         outcome.jobs,
         outcome.converted,
     )
-    changed = [f for f in outcome.files if f.new is not None]
-    folders: set[str] = set()  # made (or found) by this run
-    try:
-        if args.write:
-            for file in changed:
-                _write_atomically(file.found.path, file.new or b"", folders)
-        elif args.out is not None:
-            args.out.mkdir(parents=True, exist_ok=True)
-            _write_mirror(args.out, outcome.files)
-        else:
-            sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
-    except OSError as exc:
-        where = exc.filename or args.out or "output"
-        raise OutputError(f"cannot write {where}: {common.reason(exc)}") from exc
+    outcome.results[:0] = recovered
+    if args.write or args.out is not None:  # one transaction: all or nothing (repo/plan.py)
+        outcome.results.extend(plan.write(root, outcome.files, mirror=args.out is not None))
+    else:
+        changed = [f for f in outcome.files if f.new is not None]
+        sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
     _report(outcome, len(found), args, sys.stderr, config.mode)
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
 
@@ -187,8 +193,15 @@ class _ProgressBar:
 
 
 def _stdin(config: FunctionConfig, select: Selector | None, args: argparse.Namespace) -> int:
-    with common.inputs(["-"]) as found, options.spelled_for_cli():
-        outcome = engine.convert(found, config, select)
+    try:  # bounded, as the function reads stdin: `convert - </dev/zero` stops at the limit
+        data = krm.read_input(sys.stdin.buffer)
+    except InputError as exc:
+        sys.stderr.write(f"-: error: {exc} [{engine.READ_RULE}]\n")
+        return EXIT_ERROR
+    with tempfile.TemporaryDirectory() as scratch, options.spelled_for_cli():
+        path = Path(scratch, "stdin.yaml")
+        path.write_bytes(data)
+        outcome = engine.convert([Found(path, "-", "stdin.yaml")], config, select)
     outcome = engine.RepoOutcome(
         outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted
     )
@@ -199,98 +212,11 @@ def _stdin(config: FunctionConfig, select: Selector | None, args: argparse.Names
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
 
 
-def _write_mirror(root: Path, files: list[engine.FileOutcome]) -> None:
-    """Every file (converted, or as it was) into the mirror tree under ``root``: half of them
-    by a second process on a large tree (a file it could not write is written here again, so
-    an error is raised here; files of that half may then be written that one process, which
-    stops at the first error, would not have written)."""
-
-    def write(part: list[engine.FileOutcome]) -> None:
-        out, folders = _OutTree(root), set[str]()
-        for file in part:
-            # rel comes from the walk, never from the input; the gate is there all the same
-            target = out.target(file.found.rel)
-            _write_atomically(target, file.new if file.new is not None else file.raw, folders)
-
-    def weight(file: engine.FileOutcome) -> int:  # a file costs as much as 8 KiB written
-        return 8192 + len(file.new if file.new is not None else file.raw)
-
-    first, second = parallel.halves(files, weight)
-    parallel.both(
-        lambda: write(first),
-        lambda: write(second),
-        fork=parallel.available(sum(map(weight, files))),
-    )
-
-
-class _OutTree:
-    """``safepath.resolve_inside(root, rel)`` for every file written under ``--out``, each
-    folder's real path resolved once: a file of a folder already passed through the gate
-    needs only a look at itself (a symlink, or a name of other characters than
-    ``[A-Za-z0-9._-]``, goes through the whole gate). Paths are strings (see _write_atomically).
-    """
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._folders: dict[str, str] = {}  # folder (as in rel) -> its real path
-
-    def target(self, rel: str) -> str:
-        folder, _, name = rel.rpartition("/")
-        real_folder = self._folders.get(folder)
-        if real_folder is not None and _PLAIN_NAME.fullmatch(name) and name not in (".", ".."):
-            path = os.path.join(real_folder, name)  # noqa: PTH118
-            if not os.path.islink(path):  # noqa: PTH114
-                return path
-        real = safepath.resolve_inside(self._root, rel)
-        if _PLAIN_NAME.fullmatch(name) and not (self._root / rel).is_symlink():
-            self._folders[folder] = str(real.parent)  # the real path of the folder, then
-        return str(real)
-
-
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
-
-
-def _write_atomically(path: str | Path, data: bytes, folders: set[str] | None = None) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written manifest.
-
-    ``folders``: directories known to exist (each is made once, then remembered there).
-    os functions on strings, not Path objects: this runs once a file, thousands of times.
-    """
-    folder, name = os.path.split(path)
-    folder = folder or os.curdir
-    if folders is None or folder not in folders:
-        os.makedirs(folder, exist_ok=True)  # noqa: PTH103
-        if folders is not None:
-            folders.add(folder)
-    try:
-        mode = os.stat(path).st_mode & 0o7777  # noqa: PTH116
-    except OSError as exc:  # what Path.exists() takes for "does not exist"
-        if exc.errno not in _MISSING:
-            raise
-        mode = 0o644
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.chmod(temp, mode)  # noqa: PTH101
-        os.replace(temp, path)  # noqa: PTH105
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)  # noqa: PTH108
-        raise
-
-
-_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
-
-
 def _diff(found: Found, old: bytes, new: bytes) -> str:
     before = old.decode("utf-8", "replace").splitlines(keepends=True)
     after = new.decode("utf-8", "replace").splitlines(keepends=True)
-    lines = difflib.unified_diff(before, after, f"a/{found.display}", f"b/{found.display}")
+    # aligned document by document (near-linear): difflib over the file is quadratic
+    lines = unidiff.unified(before, after, f"a/{found.display}", f"b/{found.display}")
     return "".join(
         line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
     )
@@ -334,7 +260,7 @@ def summary(
     }
     warnings = Counter(r.rule for r in outcome.results if r.severity == Severity.WARNING)
     changed = sum(f.new is not None for f in outcome.files)
-    skipped = [f for f in outcome.files if f.status in ("template", "unreadable")]
+    skipped = [f for f in outcome.files if f.status in ("template", "unreadable", engine.FAULT)]
     stream = args.paths == ["-"]
     report = mode == "report"
     dry = not (args.write or args.out or stream) or report

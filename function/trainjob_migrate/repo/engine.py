@@ -21,13 +21,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
-from trainjob_migrate import sources, yamlio
+from trainjob_migrate import sources, structure, yamlio
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path, parse_path
 from trainjob_migrate.pipeline import Outcome, Selector, process
-from trainjob_migrate.repo import comments, kustomize, parallel, positions, render
+from trainjob_migrate.repo import comments, fsio, kustomize, parallel, positions, render
 from trainjob_migrate.repo.documents import Document, SourceText, replace_bodies, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
@@ -55,7 +55,9 @@ class FileOutcome:
     found: Found
     raw: bytes
     new: bytes | None = None  # None: unchanged (or not readable)
-    status: str = "unchanged"  # unchanged | changed | created | template | unreadable
+    #: unchanged | changed | created | template | unreadable (read, but not as YAML) |
+    #: fault (not read at all: raw is empty, and the file is never written)
+    status: str = "unchanged"
     reason: str = ""
 
 
@@ -97,16 +99,21 @@ def convert(
 ) -> RepoOutcome:
     files: list[FileOutcome] = []
     results: list[Result] = []
+    per_file, per_tree, total = fsio.file_limit(), fsio.tree_limit(), 0
     for entry in found:
-        try:
-            files.append(FileOutcome(entry, entry.path.read_bytes()))
-        except OSError as exc:  # unreadable: reported, never a crash
-            files.append(
-                FileOutcome(entry, b"", status="unreadable", reason=exc.strerror or str(exc))
-            )
-            results.append(
-                _file_result(entry, Severity.ERROR, f"cannot read the file: {exc.strerror}", None)
-            )
+        limit = min(per_file, per_tree - total)
+        try:  # only regular files, within the limits; a fault is reported, never a crash
+            if entry.fault:
+                raise fsio.Fault(entry.fault)
+            raw = fsio.read(entry.path, limit)
+        except fsio.Fault as exc:
+            tree = isinstance(exc, fsio.TooLarge) and limit < per_file
+            reason = fsio.over_tree(total) if tree else str(exc)
+            files.append(FileOutcome(entry, b"", status=FAULT, reason=reason))
+            results.append(_file_result(entry, Severity.ERROR, reason, None))
+            continue
+        total += len(raw)
+        files.append(FileOutcome(entry, raw))
     kustomizations, texts, docs, held = _read_all(files, results, progress)
     items = [d.item for d in docs]
 
@@ -138,7 +145,7 @@ def convert(
 
 
 def _selected_jobs(obj: Mapping[str, Any], select: Selector | None) -> list[Mapping[str, Any]]:
-    return [job for job in _jobs_in(obj) if select is None or select(job)]
+    return [job for job in _jobs_in(obj) if structure.selects(select, job)]
 
 
 def _probe(job: Mapping[str, Any], display: str, index: int) -> Result:
@@ -237,7 +244,12 @@ def _read_all(
                 continue
             doc, obj, placeholders = entry
             item = _tagged(obj, outcome.found.display, doc.index)
-            if placeholders:
+            broken = structure.problems(obj) if sources.is_job(obj) else []
+            if broken:  # reported here, where its file is known; kept out of conversion
+                held.add(id(item))
+                file = FileRef(outcome.found.display, doc.index)
+                results.extend(structure.results(obj, broken, file))
+            elif placeholders:
                 held.add(id(item))
                 results.extend(_placeholder_results(item, placeholders))
             docs.append(_Doc(number, doc, obj, item))
@@ -308,7 +320,7 @@ def _unpack_result(packed: tuple[Any, ...]) -> Result:
 
 def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
     entry = outcome.found
-    if outcome.status == "unreadable":
+    if outcome.status == FAULT:
         return _Parsed(None)
     try:
         source = SourceText.decode(outcome.raw)
@@ -394,6 +406,8 @@ def _plan_kustomizations(
     jobs: dict[str, list[Obj]] = {}
     converted: dict[int, Obj] = {}  # id of a converted job -> the TrainJob written for it
     for doc, group in zip(docs, stream.groups, strict=True):
+        if structure.envelope(doc.obj):
+            continue  # reported (a job), or not read (anything else)
         if doc.obj.get("kind") == "TrainJob":
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
         if sources.is_job(doc.obj):
@@ -632,6 +646,8 @@ def _file_ref(item: Mapping[str, Any]) -> FileRef | None:
     return FileRef(annotations[_PATH], int(annotations.get(_INDEX, 0)))
 
 
+#: the status of a file that could not be read at all (see FileOutcome)
+FAULT: Final = "fault"
 #: the rule of results about files that could not be read (check's exit code 4)
 READ_RULE: Final = "read"
 
@@ -706,7 +722,9 @@ class _Locator:
 
 def _list_position(obj: Mapping[str, Any], name: str, namespace: str | None) -> Path:
     for index, child in enumerate(obj.get("items") or []):
-        meta = child.get("metadata") or {} if isinstance(child, dict) else {}
+        meta = child.get("metadata") if isinstance(child, dict) else None
+        if not isinstance(meta, dict):
+            continue
         if meta.get("name") == name and (meta.get("namespace") or None) == namespace:
             return ("items", index)
     return ()

@@ -64,10 +64,12 @@ def both(
     if not fork:
         return here(), there()
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, leave without running any exit handler
         code = 1
         try:
+            _die_with(parent)
             os.close(read_end)
             gc.disable()  # short-lived: the collector would only copy the parent's pages
             result = there()
@@ -95,3 +97,16 @@ def both(
             return mine, there()
         return mine, theirs
     return mine, there()
+
+
+def _die_with(parent: int) -> None:
+    """The child never outlives this process (SIGKILL of it included): the kernel kills it
+    when its parent dies (Linux ``PR_SET_PDEATHSIG``). It never writes files either: the
+    writes of a run are made by one process, through its transaction."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # only here: a forked child on a large tree
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    if os.getppid() != parent:  # the parent died before that took effect
+        os._exit(1)

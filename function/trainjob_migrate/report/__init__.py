@@ -6,8 +6,10 @@ A reporter is a pure function ``render(report) -> str``; the command writes it.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from typing import Any, Final
+from urllib.parse import quote
 
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.repo.engine import JobRef
@@ -58,6 +60,7 @@ class Finding:
     subject: str  # "<Kind> ns/name: " or ""
     message: str
     job: int | None  # index into Report.jobs
+    uri: str = ""  # the path as a URI reference (SARIF), percent-encoded where it must be
 
     @property
     def location(self) -> str:
@@ -92,6 +95,35 @@ _VERDICTS: Final = {
 }
 
 
+def shown(text: str) -> str:
+    """``text`` with every character a report cannot carry as it is escaped: the bytes of
+    a file name that are not UTF-8 (kept by the file system's surrogateescape) as ``\\xNN``,
+    control characters as ``\\xNN``/``\\uNNNN``: valid Unicode, valid XML, one line."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c
+        if c.isprintable()
+        else (f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else ascii(c)[1:-1])
+        for c in text
+    )
+
+
+def uri(path: str) -> str:
+    """A file path as a URI reference: as it is when printable, else percent-encoded bytes."""
+    if path.isprintable():
+        return path
+    return quote(os.fsencode(path) if _escaped_bytes(path) else path.encode("utf-8", "replace"))
+
+
+def _escaped_bytes(path: str) -> bool:
+    try:
+        os.fsencode(path)
+    except UnicodeError:
+        return False
+    return True
+
+
 def job_key(path: str, index: int, subject: str) -> tuple[str, int, str]:
     return (path, index, subject)
 
@@ -116,14 +148,15 @@ def findings(report: Report) -> list[Finding]:
             message = message.format(n=warned.get(at, 0))
         out.append(
             Finding(
-                job.file.path,
+                shown(job.file.path),
                 job.file.line,
                 level,
                 rule,
                 rule_text,
-                f"{job.resource.display()}: ",
+                shown(f"{job.resource.display()}: "),
                 message,
                 n,
+                uri(job.file.path),
             )
         )
     for result in report.results:
@@ -138,14 +171,15 @@ def findings(report: Report) -> list[Finding]:
         )
         out.append(
             Finding(
-                result.file.path,
+                shown(result.file.path),
                 result.file.line,
                 str(result.severity),
                 result.rule,
                 f"trainjob-migrate rule {result.rule}",
-                subject,
-                " ".join((field + result.message).split()),  # one line
+                shown(subject),
+                shown(" ".join((field + result.message).split())),  # one line
                 jobs.get(key) if key else None,
+                uri(result.file.path),
             )
         )
     return sorted(out, key=lambda f: (f.path, f.line or 0))  # stable: verdicts first

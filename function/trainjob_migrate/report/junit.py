@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from trainjob_migrate.report import Report, findings
+from trainjob_migrate.report import Report, findings, shown
 
 
 def render(report: Report) -> str:
@@ -23,9 +23,9 @@ def render(report: Report) -> str:
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=job.file.path,
-            name=job.resource.display(),
-            file=job.file.path,
+            classname=shown(job.file.path),
+            name=shown(job.resource.display()),
+            file=shown(job.file.path),
             line=str(job.file.line or 0),
         )
         failure = ET.SubElement(case, "failure", message=_MESSAGES[verdict], type=verdict)

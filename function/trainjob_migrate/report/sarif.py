@@ -24,7 +24,7 @@ def render(report: Report) -> str:
     index = {rule["id"]: n for n, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
     for finding in found:
-        location: dict[str, Any] = {"artifactLocation": {"uri": finding.path}}
+        location: dict[str, Any] = {"artifactLocation": {"uri": finding.uri}}
         if finding.line is not None:
             location["region"] = {"startLine": finding.line}
         results.append(
