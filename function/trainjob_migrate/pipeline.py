@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import krm, release, sources
+from trainjob_migrate import containers, krm, release, sources
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert
 from trainjob_migrate.errors import ConfigError
@@ -29,13 +29,17 @@ Obj: TypeAlias = "dict[str, Any]"
 
 
 class Outcome(Record):
-    __slots__ = ("items", "results", "jobs", "converted", "groups")
+    __slots__ = ("items", "results", "jobs", "converted", "groups", "embedded", "holders")
     items: list[Any]
     results: list[Result]
     jobs: int
     converted: int
     #: what each input item became, aligned with the input (before file indexes are renumbered)
     groups: list[list[Any]]
+    #: jobs found inside other objects, by container plug-in: [found, converted]
+    embedded: dict[str, list[int]]
+    #: the input items that hold jobs inside them (containers)
+    holders: list[Any]
 
     def __init__(
         self,
@@ -50,6 +54,8 @@ class Outcome(Record):
         self.jobs = jobs
         self.converted = converted
         self.groups = [] if groups is None else groups
+        self.embedded = {}
+        self.holders = []
 
 
 #: which jobs to convert (the CLI's --name, --namespace, -l); None: all
@@ -160,7 +166,11 @@ def _process_item(
     select: Selector | None,
     file: FileRef | None = None,
 ) -> list[Any]:
-    if not sources.is_job(item) or (select is not None and not select(item)):
+    if not sources.is_job(item):
+        if isinstance(item, dict) and (select is None or select(item)):
+            return _process_container(item, config, target, outcome, file)
+        return [item]
+    if select is not None and not select(item):
         return [item]
     outcome.jobs += 1
     try:
@@ -191,6 +201,36 @@ def _process_item(
     if config.mode == "side-by-side":
         return [item, *conversion.objects] if conversion.objects else [item]
     return conversion.objects
+
+
+def _process_container(
+    item: Obj, config: FunctionConfig, target: Target, outcome: Outcome, file: FileRef | None
+) -> list[Any]:
+    """Jobs inside another object (``containers``): converted where they are, or reported."""
+    try:
+        found = containers.process(item, config, target, file)
+    except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the other items
+        outcome.results.append(
+            Result(
+                f"internal error while looking for jobs inside this object ({type(exc).__name__}: "
+                f"{exc}); it is left unchanged. Please report this with the object",
+                Severity.ERROR,
+                "internal",
+                ref_of(item),
+                None,
+                krm.file_of(item) or file,
+            )
+        )
+        return [item]
+    if found is None:
+        return [item]
+    outcome.results.extend(found.results)
+    if found.jobs:
+        outcome.holders.append(item)
+    counts = outcome.embedded.setdefault(found.container, [0, 0])
+    counts[0] += found.jobs
+    counts[1] += found.converted
+    return found.objects
 
 
 def _process_list(
