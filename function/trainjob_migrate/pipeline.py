@@ -36,7 +36,7 @@ class Outcome(Record):
     converted: int
     #: what each input item became, aligned with the input (before file indexes are renumbered)
     groups: list[list[Any]]
-    #: jobs found inside other objects, by container plug-in: [found, converted]
+    #: jobs found inside other objects, by container plug-in: [found, converted, findings]
     embedded: dict[str, list[int]]
     #: the input items that hold jobs inside them (containers)
     holders: list[Any]
@@ -227,9 +227,10 @@ def _process_container(
     outcome.results.extend(found.results)
     if found.jobs:
         outcome.holders.append(item)
-    counts = outcome.embedded.setdefault(found.container, [0, 0])
+    counts = outcome.embedded.setdefault(found.container, [0, 0, 0])
     counts[0] += found.jobs
     counts[1] += found.converted
+    counts[2] += sum(r.severity is not Severity.INFO for r in found.results)
     return found.objects
 
 

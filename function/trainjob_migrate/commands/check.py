@@ -107,4 +107,5 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         files,
         code,
         convertible_fails=not args.ignore_convertible,
+        embedded=outcome.embedded,
     )

@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO
 
-from trainjob_migrate import safepath
+from trainjob_migrate import containers, safepath
 from trainjob_migrate.commands import options
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.pipeline import Selector
@@ -240,12 +240,14 @@ def _report(
     verb = "written" if args.write else ("copied" if args.out else "would change")
     out.write(
         f"{files} file(s) scanned, {changed} {verb}, {len(skipped)} not readable as plain YAML; "
-        f"{len(outcome.jobs)} PyTorchJob(s): {outcome.converted} converted, {len(failed)} left "
+        f"{sum(not j.holder for j in outcome.jobs)} PyTorchJob(s): {outcome.converted} "
+        f"converted, {len(failed)} left "
         "unchanged with errors"
         + (
             f"; warnings: {', '.join(f'{k} {v}' for k, v in sorted(warnings.items()))}"
             if warnings
             else ""
         )
+        + (f"; {containers.summary(outcome.embedded)}" if outcome.embedded else "")
         + "\n"
     )

@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     # the release was decided above (and a contradicting --target-version reported)
     outcome = engine.convert(found, fn_config, options.build_selector(args), detect_release=False)
     combined = engine.RepoOutcome(
-        outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted
-    )
+        outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted,
+        outcome.embedded,
+    )  # fmt: skip
     report = check.build_report(combined, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code

@@ -12,6 +12,8 @@ whole or not at all: one job that cannot be converted leaves it untouched.
 
 from __future__ import annotations
 
+import re
+
 from trainjob_migrate import krm, sources, yamlio
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.containers import placeholders, strings, walk
@@ -20,7 +22,7 @@ from trainjob_migrate.convert import Conversion, convert
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path, get
 from trainjob_migrate.records import Record
-from trainjob_migrate.results import Result, Severity, ref_of
+from trainjob_migrate.results import ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
 TYPE_CHECKING = False
@@ -47,6 +49,36 @@ _BY_KIND: Final = {
 NAMES: Final = ("katib", "appwrapper", "argo", "kfp", "configmap")
 #: the rule of findings about jobs no plug-in handles
 GENERIC: Final = RuleId.EMBEDDED_JOB.value
+
+
+#: ``{{...}}`` as Argo (workflow variables, expressions) and compiled pipelines (``{{$.``) write
+#: it; Helm writes ``{{ .Values.x }}``, ``{{- ...}}``, ``{{ include ...}}``
+_OWN_BRACES: Final = re.compile(
+    r"\{\{\s*(?:workflow|inputs|outputs|steps|tasks|item|pod|node|retries|lastRetry|"
+    r"cronworkflow|=|\$\.)[^{}]*\}\}"
+)
+_BRACE_CONTAINER: Final = re.compile(
+    r"^(apiVersion:\s*[\"']?argoproj\.io/|pipelineInfo:)", re.MULTILINE
+)
+
+
+def ref(item: Mapping[str, Any]) -> ResourceRef:
+    """The resourceRef of a container: a compiled pipeline, which has no kind, is named as
+    KFP's IR message (``PipelineSpec``) and its ``pipelineInfo.name``."""
+    found = ref_of(item)
+    if found.kind or name_of(item) != "kfp":
+        return found
+    info = item.get("pipelineInfo")
+    name = info.get("name") if isinstance(info, dict) else None
+    return ResourceRef(found.api_version, "PipelineSpec", str(name or ""), found.namespace)
+
+
+def own_placeholders(text: str) -> bool:
+    """Whether every ``{{`` of a file is an Argo workflow's or a compiled pipeline's own
+    placeholder (the file is plain YAML, not a Helm template)."""
+    if _BRACE_CONTAINER.search(text) is None or "{%" in text:
+        return False
+    return "{{" not in _OWN_BRACES.sub("", text)
 
 
 def plugin(name: str) -> Plugin:
@@ -108,7 +140,7 @@ def process(
         [],
         [],
         module.ID if module is not None else GENERIC,
-        ref_of(item),
+        ref(item),
         file,
         config,
         target,
@@ -151,7 +183,7 @@ def _notes(
     """Findings about a container that holds no job but refers to one (a Katib Experiment
     whose trial template is in a ConfigMap)."""
     rewrite = Rewrite(
-        item, dict(item), [], [], module.ID, ref_of(item), krm.file_of(item) or file, config,
+        item, dict(item), [], [], module.ID, ref(item), krm.file_of(item) or file, config,
         target,
     )  # fmt: skip
     module.adjust(rewrite)
@@ -332,4 +364,18 @@ def _retarget(conversion: Conversion, rewrite: Rewrite, found: Embedded) -> list
     return out
 
 
-__all__ = ["NAMES", "Outcome", "name_of", "plugin", "process"]
+def summary(embedded: Mapping[str, list[int]]) -> str:
+    """``3 job(s) inside other objects (katib 2: 1 converted, 1 finding; ...)``; "" for none."""
+    if not embedded:
+        return ""
+    total = sum(counts[0] for counts in embedded.values())
+    parts = [
+        f"{name} {found}: {converted} converted, {findings} finding(s)"
+        for name, (found, converted, findings) in sorted(embedded.items())
+    ]
+    return f"{total} job(s) inside other objects ({'; '.join(parts)})"
+
+
+__all__ = [
+    "NAMES", "Outcome", "name_of", "own_placeholders", "plugin", "process", "ref", "summary",
+]  # fmt: skip

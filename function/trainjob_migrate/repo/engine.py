@@ -65,6 +65,8 @@ class JobRef:
 
     resource: ResourceRef
     file: FileRef
+    #: an object that holds jobs inside it (a container of jobs), not a job
+    holder: bool = False
 
 
 @dataclasses.dataclass(slots=True)
@@ -73,7 +75,7 @@ class RepoOutcome:
     results: list[Result]
     jobs: list[JobRef]
     converted: int = 0
-    #: jobs inside other objects, by container plug-in: [found, converted]
+    #: jobs inside other objects, by container plug-in: [found, converted, findings]
     embedded: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
@@ -135,7 +137,11 @@ def convert(
     located = [_at(r, rendered.lines.get(n)) for n, r in enumerate(results)]
     located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
-        JobRef(ref_of(job), FileRef(files[d.file].found.display, d.doc.index, line))
+        JobRef(
+            containers.ref(job) if d.holds else ref_of(job),
+            FileRef(files[d.file].found.display, d.doc.index, line),
+            holder=d.holds,
+        )
         for n, d in enumerate(docs)
         if n in rendered.jobs
         for job, line in zip(_selected_jobs(d, select), rendered.jobs[n], strict=True)
@@ -151,7 +157,7 @@ def _selected_jobs(doc: _Doc, select: Selector | None) -> list[Mapping[str, Any]
 
 def _probe(job: Mapping[str, Any], display: str, index: int) -> Result:
     """A result about a job as a whole: its line is the job's."""
-    return Result("", Severity.INFO, "", ref_of(job), None, FileRef(display, index))
+    return Result("", Severity.INFO, "", containers.ref(job), None, FileRef(display, index))
 
 
 def _at(result: Result, line: int | None) -> Result:
@@ -326,7 +332,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)]
         )
     text = source.text
-    if _TEMPLATE.search(text):
+    if _TEMPLATE.search(text) and not containers.own_placeholders(text):
         parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
         mention = _MENTIONS_JOB.search(text)
         if mention:

@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, Final
 
+from trainjob_migrate import containers
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.repo.engine import JobRef
 from trainjob_migrate.results import Result
@@ -25,6 +26,8 @@ class Report:
     exit_code: int
     #: whether a job that converts cleanly fails the run (no --ignore-convertible)
     convertible_fails: bool = True
+    #: jobs inside other objects, by container plug-in: [found, converted, findings]
+    embedded: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
 def reporters() -> dict[str, Callable[[Report], str]]:
@@ -144,6 +147,16 @@ def counts(report: Report) -> dict[str, Any]:
         "convertible": report.verdicts.count("convertible"),
         "needAttention": report.verdicts.count("attention"),
         "unreadable": len(report.unreadable),
+        **(
+            {
+                "embeddedJobs": {
+                    name: {"jobs": found, "converted": converted, "findings": findings}
+                    for name, (found, converted, findings) in sorted(report.embedded.items())
+                }
+            }
+            if report.embedded
+            else {}
+        ),
     }
 
 
@@ -154,4 +167,5 @@ def summary(report: Report) -> str:
         f"{c['jobs']} Training Operator job(s){f' ({kinds})' if kinds else ''} in "
         f"{c['files']} file(s): {c['convertible']} convert "
         f"cleanly, {c['needAttention']} need attention; {c['unreadable']} input problem(s)"
+        + (f"; {containers.summary(report.embedded)}" if report.embedded else "")
     )
