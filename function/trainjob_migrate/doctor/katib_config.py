@@ -40,7 +40,7 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         listed = [str(r) for r in node] if isinstance(node, list) else []
         if TRIAL_RESOURCE in listed:
             continue
-        path = (*prefix, *_RESOURCES) if not prefix else prefix
+        path = prefix or _RESOURCES  # in a ConfigMap: its data key (the string holds the list)
         yield manifest.result(
             Severity.WARNING,
             ID,
