@@ -29,7 +29,9 @@ Obj: TypeAlias = "dict[str, Any]"
 
 
 class Outcome(Record):
-    __slots__ = ("items", "results", "jobs", "converted", "groups", "embedded", "holders")
+    __slots__ = (
+        "items", "results", "jobs", "converted", "groups", "embedded", "holders", "peers",
+    )  # fmt: skip
     items: list[Any]
     results: list[Result]
     jobs: int
@@ -40,6 +42,8 @@ class Outcome(Record):
     embedded: dict[str, list[int]]
     #: the input items that hold jobs inside them (containers)
     holders: list[Any]
+    #: job templates other objects refer to, by (namespace, name, key) (containers.peers)
+    peers: dict[tuple[str, str, str], str]
 
     def __init__(
         self,
@@ -56,6 +60,7 @@ class Outcome(Record):
         self.groups = [] if groups is None else groups
         self.embedded = {}
         self.holders = []
+        self.peers = {}
 
 
 #: which jobs to convert (the CLI's --name, --namespace, -l); None: all
@@ -83,6 +88,7 @@ def process(
         )
     existing = _trainjobs(items)
     outcome = Outcome(items=[], results=detected)
+    outcome.peers = containers.peers(items)
     groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):
@@ -208,7 +214,7 @@ def _process_container(
 ) -> list[Any]:
     """Jobs inside another object (``containers``): converted where they are, or reported."""
     try:
-        found = containers.process(item, config, target, file)
+        found = containers.process(item, config, target, file, outcome.peers)
     except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the other items
         outcome.results.append(
             Result(

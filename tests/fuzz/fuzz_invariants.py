@@ -295,7 +295,12 @@ def _rewritten_container(item: Any, out: list[Any], j: int) -> bool:
     from trainjob_migrate import containers
     from trainjob_migrate.containers import walk
 
-    if not isinstance(item, dict) or containers.name_of(item) is None or not walk.find(item):
+    if not isinstance(item, dict) or containers.name_of(item) is None:
+        return False
+    spec = item.get("spec")
+    template = spec.get("trialTemplate") if isinstance(spec, dict) else None
+    refers = isinstance(template, dict) and "configMap" in template  # a Katib trial template
+    if not walk.find(item) and not refers:
         return False
     while (
         j < len(out) - 1 and isinstance(out[j], Mapping) and out[j].get("kind") == "TrainingRuntime"

@@ -121,18 +121,52 @@ class Outcome(Record):
         self.converted = converted
 
 
+def peers(items: list[Any]) -> dict[tuple[str, str, str], str]:
+    """The job templates of ConfigMaps in ``items``, by (namespace, name, data key): what a
+    Katib Experiment's ``trialTemplate.configMap`` refers to."""
+    found: dict[tuple[str, str, str], str] = {}
+    for item in items:
+        if not isinstance(item, dict) or name_of(item) != "configmap":
+            continue
+        data = item.get("data")
+        if not isinstance(data, dict):
+            continue
+        ref = ref_of(item)
+        for key, value in data.items():
+            if isinstance(value, str) and strings.mentions_job(value):
+                found[(ref.namespace or "", ref.name, str(key))] = value
+    return found
+
+
+def template_job(rewrite: Rewrite, text: str) -> Embedded | None:
+    """The job a template string of another object (a ConfigMap) holds, converted as that
+    object's plug-in converts it (its results are that object's: not repeated here)."""
+    probe = Rewrite(
+        {"data": {"template": text}}, {"data": {"template": text}}, [], [], rewrite.rule,
+        rewrite.ref, rewrite.file, rewrite.config, rewrite.target,
+    )  # fmt: skip
+    _convert_one(probe, plugin("configmap"), ("data", "template"))
+    return probe.jobs[0] if probe.jobs and not _failed(probe) else None
+
+
 def process(
-    item: Mapping[str, Any], config: FunctionConfig, target: Target, file: FileRef | None = None
+    item: Mapping[str, Any],
+    config: FunctionConfig,
+    target: Target,
+    file: FileRef | None = None,
+    peers: Mapping[tuple[str, str, str], str] | None = None,
 ) -> Outcome | None:
-    """Convert the jobs inside ``item``; None when it holds none (nor refers to one)."""
+    """Convert the jobs inside ``item``; None when it holds none (nor refers to one).
+
+    ``peers``: job templates of other objects of the input (:func:`peers`)."""
     name = name_of(item)
     paths = walk.find(item)
     module = plugin(name) if name is not None else None
     if not paths:
         if module is None:
             return None
-        notes = _notes(module, item, config, target, file)
-        return Outcome(name or "", [item], notes, 0, 0) if notes else None
+        notes, stands = _notes(module, item, config, target, file, peers or {})
+        return Outcome(name or "", [stands], notes, 0, 0) if notes else None
     file = krm.file_of(item) or file
     rewrite = Rewrite(
         item,
@@ -178,16 +212,18 @@ def module_what(module: Plugin | None) -> str:
 
 def _notes(
     module: Plugin, item: Mapping[str, Any], config: FunctionConfig, target: Target,
-    file: FileRef | None,
-) -> list[Result]:  # fmt: skip
-    """Findings about a container that holds no job but refers to one (a Katib Experiment
-    whose trial template is in a ConfigMap)."""
+    file: FileRef | None, peers: Mapping[tuple[str, str, str], str],
+) -> tuple[list[Result], Any]:  # fmt: skip
+    """A container that holds no job but refers to one (a Katib Experiment whose trial
+    template is in a ConfigMap): its findings, and what stands in its place."""
     rewrite = Rewrite(
         item, dict(item), [], [], module.ID, ref(item), krm.file_of(item) or file, config,
         target,
     )  # fmt: skip
+    rewrite.peers = peers
     module.adjust(rewrite)
-    return rewrite.results
+    changed = rewrite.out != dict(item) and not _failed(rewrite) and config.mode == "replace"
+    return rewrite.results, rewrite.out if changed else item
 
 
 def _failed(rewrite: Rewrite) -> bool:

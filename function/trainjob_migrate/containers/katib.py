@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any, Final
 
-    from trainjob_migrate.containers.model import Rewrite
+    from trainjob_migrate.containers.model import Embedded, Rewrite
     from trainjob_migrate.paths import Path
 
 ID: Final = "katib"
@@ -52,6 +52,7 @@ _V1_PRIMARY: Final = (
 TRIAL_RESOURCE: Final = "TrainJob.v1alpha1.trainer.kubeflow.org"
 #: kubeflow/katib examples/v1beta1/trial-template/trial-metadata-substitution.yaml
 _NAME_REFERENCE: Final = "${trialSpec.Name}"
+_TRIAL_NAME: Final = "${trialParameters.trialName}"
 
 
 def claims(obj: Mapping[str, Any], path: Path) -> bool:  # noqa: ARG001 - the protocol's
@@ -85,9 +86,18 @@ def adjust(rewrite: Rewrite) -> None:
     if not isinstance(template, dict):
         return
     if not rewrite.jobs:
-        _config_map_source(rewrite, template)
-        return
-    found = rewrite.jobs[0]
+        found = _config_map_job(rewrite, template)
+        if found is None:
+            _config_map_source(rewrite, template)
+            return
+        rewrite.report(
+            Severity.INFO,
+            (*_TEMPLATE, "configMap"),
+            "the trial template in this ConfigMap is converted to a TrainJob (see the "
+            "ConfigMap's results): this Experiment is rewritten to match",
+        )
+    else:
+        found = rewrite.jobs[0]
     assert found.trainjob is not None and found.source is not None
     node = trainer.of(found.trainjob, rewrite.target.version)
     container = node.container if node is not None else "node"
@@ -176,6 +186,51 @@ def _primary_pods(rewrite: Rewrite, template: Mapping[str, Any], job: str) -> No
             f"pods carry JobSet's (select the first node's pod with {first_pod}); rewrite the "
             "labels by hand",
         )
+
+
+def _config_map_job(rewrite: Rewrite, template: Mapping[str, Any]) -> Embedded | None:
+    """The converted job of the trial-template ConfigMap this Experiment refers to, when it is
+    in the input."""
+    from trainjob_migrate import containers
+
+    source = template.get("configMap")
+    if not isinstance(source, dict):
+        return None
+    name, key = str(source.get("configMapName")), str(source.get("templatePath"))
+    namespace = str(source.get("configMapNamespace") or rewrite.ref.namespace or "")
+    text = rewrite.peers.get((namespace, name, key)) or next(
+        (t for (_, n, k), t in rewrite.peers.items() if (n, k) == (name, key)), None
+    )
+    if text is None:
+        return None
+    found = containers.template_job(rewrite, text)
+    if found is not None and found.swap is not None and _TRIAL_NAME in found.swap.samples:
+        _declare_trial_name(rewrite)  # the ConfigMap's TrainJob needs the trial's name
+    return found
+
+
+def _declare_trial_name(rewrite: Rewrite) -> None:
+    """The trial parameter ``trialName`` the converted ConfigMap template uses."""
+    path = (*_TEMPLATE, "trialParameters")
+    parameters = _list(_map(_map(rewrite.out.get("spec")).get("trialTemplate")).get(
+        "trialParameters"
+    ))  # fmt: skip
+    for parameter in parameters:
+        if isinstance(parameter, dict) and parameter.get("name") == "trialName":
+            if parameter.get("reference") != _NAME_REFERENCE:
+                rewrite.error(
+                    path,
+                    "the converted trial template uses ${trialParameters.trialName} for the "
+                    f"trial's name, but trialName refers to {parameter.get('reference')}: "
+                    "rename one of them",
+                )
+            return
+    parameters.append(
+        {"name": "trialName", "description": "the trial's name (TrainJob host names)",
+         "reference": _NAME_REFERENCE}
+    )  # fmt: skip
+    rewrite.set(path, parameters)
+    rewrite.report(Severity.INFO, path, f"added trial parameter trialName ({_NAME_REFERENCE})")
 
 
 def _config_map_source(rewrite: Rewrite, template: Mapping[str, Any]) -> None:

@@ -96,6 +96,7 @@ class Rewrite(Record):
 
     __slots__ = (
         "original", "out", "jobs", "results", "rule", "ref", "file", "config", "target", "skipped",
+        "peers",
     )  # fmt: skip
     original: Mapping[str, Any]
     out: dict[str, Any]
@@ -108,6 +109,8 @@ class Rewrite(Record):
     target: Target
     #: strings that name a job kind but hold none (reported, left as they are)
     skipped: int
+    #: job templates of other objects of the input, by (namespace, name, key)
+    peers: Mapping[tuple[str, str, str], str]
 
     def __init__(
         self,
@@ -131,6 +134,7 @@ class Rewrite(Record):
         self.config = config
         self.target = target
         self.skipped = 0
+        self.peers = {}
 
     def report(self, severity: Severity, path: Path | str | None, message: str) -> None:
         field = path if isinstance(path, str) or path is None else format_path(path)
