@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from typing import Any, Final
 
     from trainjob_migrate.config import FunctionConfig
+    from trainjob_migrate.containers import appwrapper, argo, configmap, katib, kfp
     from trainjob_migrate.containers.model import Plugin
     from trainjob_migrate.results import FileRef
     from trainjob_migrate.targets import Target
@@ -79,6 +80,10 @@ def own_placeholders(text: str) -> bool:
     if _BRACE_CONTAINER.search(text) is None or "{%" in text:
         return False
     return "{{" not in _OWN_BRACES.sub("", text)
+
+
+if TYPE_CHECKING:  # mypy checks every plug-in module against the Protocol
+    _PLUGINS: tuple[Plugin, ...] = (katib, appwrapper, argo, kfp, configmap)
 
 
 def plugin(name: str) -> Plugin:
