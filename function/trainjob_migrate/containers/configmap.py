@@ -4,8 +4,9 @@ A Katib trial template, or a job a script or controller creates from the ConfigM
 as JSON; in the file, a block scalar stays a block scalar with the same indentation. Katib's
 `${trialParameters.name}` placeholders in a trial template stay where they were (see `katib`):
 a placeholder that stands alone as a value is given an integer sample while converting,
-otherwise a word. A job in `binaryData`, or a value holding several documents, is reported
-and left as it is.
+otherwise a word. A value that names a job kind but is no single job trainjob-migrate can
+read (several documents, prose) is a warning and left as it is; the other values are still
+converted. `binaryData` is not read.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def parse(text: str) -> Any:
 
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise InputError(f"not valid JSON: {exc}") from exc
     return yamlio.load(text)
 
