@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -68,8 +69,16 @@ def _trainer(tag: str) -> tuple[Source, ...]:
     )
 
 
-#: The Trainer release whose CRDs stand for each supported minor release (its newest patch).
-TRAINER_TAGS: Final = ("v2.0.1", "v2.1.0", "v2.2.1", "v2.3.0")
+def _target_releases() -> tuple[str, ...]:
+    """The Trainer release whose CRDs stand for each target (``Target.release``: the newest
+    patch of the minor release): the package's one list of releases."""
+    sys.path.insert(0, str(REPO_ROOT / "function"))
+    from trainjob_migrate.targets import all_targets
+
+    return tuple(t.release for t in all_targets())
+
+
+TRAINER_TAGS: Final = _target_releases()
 
 SOURCES: Final[tuple[Source, ...]] = (
     _v1("pytorchjob", "pytorchjobs"),
@@ -275,12 +284,33 @@ How the CRD's served/storage `openAPIV3Schema` is translated (JSON Schema draft 
 """
 
 
-def generate(upstream: Path) -> dict[str, str]:
+def generate(upstream: Path, out: Path = DEFAULT_OUT) -> dict[str, str]:
     """Return {file name: content} for every generated file."""
     built = [build_schema(source, upstream) for source in SOURCES]
     files = {f"{b.source.name}.json": b.text for b in built}
     files["SOURCES.md"] = render_sources(built)
+    config = out / "function-config.json"
+    if config.is_file():
+        files[config.name] = sync_target_versions(config.read_text(encoding="utf-8"))
     return files
+
+
+_TARGET_ENUM: Final = re.compile(r'("targetVersion": \{"enum": \[)([^\]]*)(\])')
+
+
+def sync_target_versions(text: str) -> str:
+    """The hand-written ``function-config.json`` with its ``targetVersion`` enums made from the
+    package's one list of releases (``targets.VERSIONS``): as strings (ConfigMap data), and
+    also as YAML numbers where the schema accepts them (the typed kind's ``targetVersion: 2.3``)."""
+    sys.path.insert(0, str(REPO_ROOT / "function"))
+    from trainjob_migrate.targets import VERSIONS
+
+    def enum(match: re.Match[str]) -> str:
+        numbers = any(not v.strip().startswith('"') for v in match.group(2).split(","))
+        values = [json.dumps(v) for v in VERSIONS] + (list(VERSIONS) if numbers else [])
+        return f"{match.group(1)}{', '.join(values)}{match.group(3)}"
+
+    return _TARGET_ENUM.sub(enum, text)
 
 
 def _display(path: Path) -> str:
@@ -308,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not upstream.is_dir():
         parser.error(f"upstream directory not found: {upstream}")
     try:
-        files = generate(upstream)
+        files = generate(upstream, out)
     except (GenerateError, OSError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -39,10 +39,19 @@ MPI_OPERATOR: Final = "kubeflow/mpi-operator"
 LICENSE_OF: Final = {TRAINER: "Apache-2.0", MPI_OPERATOR: "Apache-2.0"}
 _LICENSE_MARK: Final = {"Apache-2.0": ("Apache License", "Version 2.0, January 2004")}
 
+
+def _target_releases() -> tuple[str, ...]:
+    """``Target.release`` of every target (the package's one list of releases)."""
+    sys.path.insert(0, str(REPO_ROOT / "function"))
+    from trainjob_migrate.targets import all_targets
+
+    return tuple(t.release for t in all_targets())
+
+
 #: Trainer releases whose TrainJob/TrainingRuntime/ClusterTrainingRuntime CRDs are taken: the
 #: newest patch of each minor release (v2.0.0 = v2.0.1 byte for byte; v2.2.1 regenerated the
 #: embedded core/v1 types for Kubernetes 1.36).
-TRAINER_CRD_TAGS: Final = ("v2.0.1", "v2.1.0", "v2.2.1", "v2.3.0")
+TRAINER_CRD_TAGS: Final = _target_releases()
 #: Trainer releases whose default runtimes are taken: every release (their images differ).
 TRAINER_RUNTIME_TAGS: Final = ("v2.0.0", "v2.0.1", "v2.1.0", "v2.2.0", "v2.2.1", "v2.3.0")
 #: The Training Operator v1 (the release-1.9 line lives in kubeflow/trainer).

@@ -1,7 +1,9 @@
 """Command line: ``trainjob-migrate fn`` (the KRM function) and friends.
 
-Parsing is kept apart from running; every command returns its exit code. An
-unexpected exception never shows a traceback: it is one line on stderr and exit 3.
+Parsing is kept apart from running; every command returns its exit code (the table is
+in results.py and README). A usage error is one line and exit 64; an error that stops a
+run exits with its class's code (errors.py); an unexpected exception never shows a
+traceback: it is one line on stderr and exit 70.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from trainjob_migrate import __version__
-from trainjob_migrate.errors import ConfigError, MigrateError
-from trainjob_migrate.results import EXIT_CRASH, EXIT_ERROR, EXIT_USAGE
+from trainjob_migrate.errors import MigrateError
+from trainjob_migrate.results import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_USAGE
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `fn` does without the typing module
 if TYPE_CHECKING:
@@ -20,20 +22,22 @@ if TYPE_CHECKING:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import argparse  # not at module level: `fn` never parses (start-up time)
+    # not at module level: `fn` never parses (start-up time)
+    from trainjob_migrate.commands import common
 
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = common.Parser(
         prog="trainjob-migrate",
-        description="Convert Kubeflow PyTorchJobs (kubeflow.org/v1) into Trainer v2 TrainJobs.",
+        description="Convert Kubeflow Training Operator v1 jobs into Trainer v2 TrainJobs.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser(
+    fn = sub.add_parser(
         "fn",
         help="run as a KRM function: a ResourceList on stdin, the converted ResourceList on stdout",
         description="KRM function (kpt fn eval --exec, kustomize exec/container functions). "
         "Options come from the ResourceList's functionConfig.",
     )
+    common.add_verbosity(fn, "also show warnings on stderr (errors always are)")
     from trainjob_migrate.commands import (  # not on the fn hot path
         check,
         compare,
@@ -56,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     plugin.add_argument(
         "config", metavar="CONFIG", help="the transformer config file kustomize passes"
     )
+    common.add_verbosity(plugin, "also show info findings on stderr")
     return parser
 
 
@@ -76,23 +81,47 @@ def _main(args_list: list[str]) -> int:
         if args_list == ["fn"]:
             # the hot path of every kustomize build: skip building the other commands' parsers
             return _fn()
-        parser = build_parser()
-        try:
-            args = parser.parse_args(args_list)
-        except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
-            return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
-        return _dispatch(parser, args)
+        return _parse_and_run(args_list)
     except MigrateError as exc:
-        sys.stderr.write(f"trainjob-migrate: error: {exc}\n")
-        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
+        sys.stderr.write(_error_line(str(exc)))
+        return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
         sys.stderr.write(
             f"trainjob-migrate: internal error: {type(exc).__name__}: {exc}\n"
             "Please report this with the input that caused it.\n"
         )
         return EXIT_CRASH
+
+
+def _error_line(message: str) -> str:
+    """``trainjob-migrate convert: error: ...``: one line, naming the command when the message
+    starts with it (``trainjob-migrate convert: ...``)."""
+    message = " ".join(message.split())
+    prog, rest = "trainjob-migrate", message
+    if message.startswith("trainjob-migrate"):
+        prog, _, rest = message.partition(": ")
+    return f"{prog}: error: {rest}\n"
+
+
+def _parse_and_run(args_list: list[str]) -> int:
+    from trainjob_migrate.commands import common
+
+    parser = build_parser()
+    try:
+        args, extra = parser.parse_known_args(common.join_dash_values(args_list))
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    if extra:
+        command = common.subparser(parser, args.command) if args.command else None
+        raise common.unknown_arguments(command or parser, extra)
+    try:
+        return _dispatch(parser, args)
+    except MigrateError as exc:
+        if args.command and not str(exc).startswith("trainjob-migrate"):
+            exc.args = (f"trainjob-migrate {args.command}: {exc}",)
+        raise
 
 
 def _fn() -> int:
@@ -113,7 +142,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "fn":
         from trainjob_migrate.commands import fn
 
-        return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr)
+        return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr, _verbosity(args))
     if args.command == "convert":
         from trainjob_migrate.commands import convert
 
@@ -137,6 +166,13 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "kustomize-plugin":
         from trainjob_migrate.commands import legacy_plugin
 
-        return legacy_plugin.run(args.config, sys.stdin.buffer, sys.stdout, sys.stderr)
+        return legacy_plugin.run(
+            args.config, sys.stdin.buffer, sys.stdout, sys.stderr, _verbosity(args)
+        )
     parser.print_help(sys.stderr)
     return EXIT_USAGE
+
+
+def _verbosity(args: argparse.Namespace) -> int:
+    """-1 with -q, 1 with -v, else 0."""
+    return 1 if args.verbose else -1 if args.quiet else 0

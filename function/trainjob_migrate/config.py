@@ -188,5 +188,15 @@ def _describe(error: Any) -> str:
             f"functionConfig {'.'.join(path)}: expected {error.validator_value!r}, "
             f"got {error.instance!r}"
         )
+    if error.validator in ("pattern", "maxLength") and option in _SHAPES:
+        return f"option {option}: {error.instance!r} is not allowed; {_SHAPES[option]}"
     where = f"option {option}" if option else "functionConfig"
     return f"{where}: {error.message}"
+
+
+#: what the schema's patterns say, in words
+_SHAPES: Final = {
+    "nameSuffix": "use 1 to 20 lowercase letters, digits or '-' (e.g. -v2)",
+    "runtimeName": "use a Kubernetes name: lowercase letters, digits and '-', starting and "
+    "ending with a letter or digit (e.g. torch-distributed)",
+}

@@ -89,6 +89,12 @@ class ResourceList(Record):
         self._originals = [] if _originals is None else _originals
 
 
+_NOT_A_RESOURCE_LIST: Final = (
+    "fn reads one ResourceList (as kpt fn source writes it); "
+    "for plain manifests use trainjob-migrate convert -"
+)
+
+
 def parse(text: str | bytes) -> ResourceList:
     """Parse a ResourceList; raise :class:`InputError` with an actionable message."""
     if isinstance(text, bytes):
@@ -100,11 +106,18 @@ def parse(text: str | bytes) -> ResourceList:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError("no input on stdin: expected a ResourceList (YAML or JSON)")
-    data, sources = _load(text)
+    try:
+        data, sources = _load(text)
+    except InputError as exc:
+        if "another document" in str(exc):  # a stream of manifests, not one ResourceList
+            raise InputError(f"{exc}: {_NOT_A_RESOURCE_LIST}") from exc
+        raise
     if not isinstance(data, Mapping):
         raise InputError(f"expected a ResourceList object, got a YAML {type(data).__name__}")
     if data.get("kind") != "ResourceList":
-        raise InputError(f"expected kind ResourceList, got kind {data.get('kind')!r}")
+        raise InputError(
+            f"expected kind ResourceList, got kind {data.get('kind')!r}: {_NOT_A_RESOURCE_LIST}"
+        )
     if "items" not in data:
         raise InputError("the ResourceList has no 'items' field (required by the KRM spec)")
     items = data.get("items")

@@ -17,7 +17,7 @@ from trainjob_migrate.errors import ConfigError
 from trainjob_migrate.paths import format_path
 from trainjob_migrate.records import Record
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
-from trainjob_migrate.rules.metadata import CONVERTED_FROM
+from trainjob_migrate.rules.metadata import CONVERTED_FROM, LAST_APPLIED, SERVER_SET
 from trainjob_migrate.targets import VERSIONS, Target, get
 
 TYPE_CHECKING = False
@@ -83,8 +83,8 @@ def process(
     target = get(config.target_version)
     if config.generate_runtime and target.runtime_schema is None:
         raise ConfigError(
-            f"option generateRuntime: not available for targetVersion {target.version} (no "
-            "TrainingRuntime schema of that release is shipped); use targetVersion 2.2 or 2.3"
+            f"option generateRuntime: not available for targetVersion={target.version} (no "
+            "TrainingRuntime schema of that release is shipped); use targetVersion=2.2 or 2.3"
         )
     existing = _trainjobs(items)
     outcome = Outcome(items=[], results=detected)
@@ -118,17 +118,17 @@ def _target_release(
         raise ConfigError(
             f"option targetVersion: {config.target_version}, but the input installs Trainer "
             f"{version} ({where}): TrainJobs of the {config.target_version} shape would be "
-            f"rejected or pruned; use targetVersion {minors[0]}"
+            f"rejected or pruned; use targetVersion={minors[0]}"
         )
     if config.target_given:
         return config, []
     if len(minors) > 1 or minors[0] not in VERSIONS:
         raise ConfigError(
-            f"the input names Trainer releases {', '.join(minors)}; set targetVersion to the one "
+            f"the input names Trainer releases {', '.join(minors)}; set option targetVersion to the one "
             "the cluster runs"
         )
     note = Result(
-        f"targetVersion {minors[0]}: the Trainer release the input installs ({version}, {where})",
+        f"targetVersion={minors[0]}: the Trainer release the input installs ({version}, {where})",
         Severity.INFO,
         "target-version",
         ref_of(item),
@@ -205,7 +205,8 @@ def _process_item(
     if conversion.trainjob is not None:
         existing[_key(conversion.trainjob, file)] = conversion.trainjob
     if config.mode == "side-by-side":
-        return [item, *conversion.objects] if conversion.objects else [item]
+        kept = _without_server_fields(item) if conversion.objects else item
+        return [kept, *conversion.objects] if conversion.objects else [item]
     return conversion.objects
 
 
@@ -238,6 +239,28 @@ def _process_container(
     counts[1] += found.converted
     counts[2] += sum(r.severity is not Severity.INFO for r in found.results)
     return found.objects
+
+
+def _without_server_fields(job: Any) -> Any:
+    """The kept v1 job of side-by-side without what the API server set (an export's uid,
+    resourceVersion, status...): applied as is, it would be refused or fight the live object.
+    The job itself when it has none (so the repository keeps its text)."""
+    found: Any = job.get("metadata")
+    meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    found = meta.get("annotations")
+    annotations: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    if (
+        "status" not in job
+        and not any(k in meta for k in SERVER_SET)
+        and (LAST_APPLIED not in annotations)
+    ):
+        return job
+    clean_meta = {k: v for k, v in meta.items() if k not in SERVER_SET}
+    if LAST_APPLIED in annotations:
+        clean_meta["annotations"] = {k: v for k, v in annotations.items() if k != LAST_APPLIED}
+    clean = {k: v for k, v in job.items() if k != "status"}
+    clean["metadata"] = clean_meta
+    return clean
 
 
 def _process_list(
@@ -288,10 +311,17 @@ def _check_collision(
             file,
         )
         return Conversion([], [note], converted=True)
+    name = conversion.trainjob["metadata"].get("name")
+    other_file = krm.file_of(other)
+    other_is = (
+        f"the TrainJob converted from {theirs.split(' ', 1)[-1]}"
+        if isinstance(theirs, str) and theirs
+        else f"{ref_of(other).display()}"
+    )
     clash = Result(
-        f"a TrainJob named {conversion.trainjob['metadata'].get('name')!r} already exists in "
-        f"the input{_where(file)}; rename one of them (or use mode side-by-side with another "
-        "nameSuffix)",
+        f"its TrainJob would be named {name!r}, as {other_is} already is"
+        + (f" ({other_file.path})" if other_file is not None else f"{_where(file)}")
+        + "; rename one of them (or use mode=side-by-side with another option nameSuffix)",
         Severity.ERROR,
         "name-collision",
         ref,

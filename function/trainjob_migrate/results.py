@@ -127,10 +127,17 @@ class Result(Frozen):
         )
 
 
+#: The exit codes of every command (README, "Exit codes"); check and doctor add 2, 3, 4.
+#: Usage, input, output, configuration and internal errors follow sysexits.h, apart from
+#: the codes a command gives its findings.
 EXIT_OK: Final = 0
 EXIT_ERROR: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_CRASH: Final = 3
+EXIT_USAGE: Final = 64  # EX_USAGE: an unknown option, a missing or extra argument
+EXIT_NOINPUT: Final = 66  # EX_NOINPUT: a path named on the command line cannot be read
+EXIT_CRASH: Final = 70  # EX_SOFTWARE: an internal error (a bug: please report it)
+EXIT_CANTCREAT: Final = 73  # EX_CANTCREAT: the output cannot be created
+EXIT_CONFIG: Final = 78  # EX_CONFIG: an option value (flag or --config) is invalid
+EXIT_INTERRUPTED: Final = 130
 
 
 def exit_code(results: Iterable[Result]) -> int:

@@ -599,9 +599,16 @@ def _input_error(exc: yaml.YAMLError, what: str) -> InputError:
     return InputError(f"{what}: {_describe(exc)}")
 
 
+#: PyYAML's wording -> words for a user (the map keys of a manifest are plain strings)
+_PLAIN_WORDS: Final = {
+    "found unhashable key": "a map key that is itself a map or a list (not allowed in a manifest)",
+}
+
+
 def _describe(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    problem = _PLAIN_WORDS.get(str(problem), problem)
     if mark is not None:
         problem = f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
     return " ".join(str(problem).split())  # one line: stderr shows one line per error

@@ -229,6 +229,15 @@ def test_side_by_side_both_active_is_a_warning(tmp_path, capsys):
         text.replace("spec:\n  runtimeRef:", "spec:\n  suspend: true\n  runtimeRef:")
     )
     assert _doctor(capsys, str(tmp_path)) == (2, [])  # the PyTorchJob remains, as check says
+    # both running on purpose (a comparison run): the annotation says so
+    (tmp_path / "job.yaml").write_text(
+        text.replace(
+            "  annotations:\n    trainjob-migrate.dev/converted-from",
+            "  annotations:\n    trainjob-migrate.dev/both-active: intended\n"
+            "    trainjob-migrate.dev/converted-from",
+        )
+    )
+    assert _doctor(capsys, str(tmp_path)) == (2, [])
 
 
 def test_inventory_counts_by_namespace(capsys):

@@ -318,6 +318,54 @@ def test_flux_offline_workflow_converts_commits_pushes_and_opens_a_pull_request(
     assert not gh_log.exists()
 
 
+def test_flux_second_run_with_the_pull_request_open_is_idempotent(
+    flux_repo: tuple[Path, dict[str, str], Path],
+) -> None:
+    """The weekly schedule runs again from main while the first pull request is open (its
+    branch still on origin): unchanged, nothing is pushed; after main moved on, the branch is
+    updated (not a rejected non-fast-forward push) and no second pull request is opened."""
+    repo, env, gh_log = flux_repo
+    assert migrate(repo, env).returncode == 0
+    branch = _git(repo, "rev-parse", "--abbrev-ref", "HEAD", env=env).strip()
+    first = _git(repo, "ls-remote", "origin", f"refs/heads/{branch}", env=env).split()[0]
+    # a fresh checkout of main, as CI has: the branch exists on origin only
+    _git(repo, "switch", "--quiet", "main", env=env)
+    _git(repo, "branch", "--quiet", "-D", branch, env=env)
+    gh_log.unlink()
+
+    again = migrate(repo, env)
+    assert again.returncode == 0, failed(again)
+    assert "already holds this conversion" in again.stdout
+    assert _git(repo, "rev-parse", "--abbrev-ref", "HEAD", env=env).strip() == "main"
+    assert _git(repo, "status", "--porcelain", env=env) == "", "the working tree is restored"
+    assert _git(repo, "ls-remote", "origin", f"refs/heads/{branch}", env=env).split()[0] == first
+    assert not gh_log.exists()
+
+    # main moves on (a new job) while the pull request is open: the branch is updated
+    job = (repo / "apps" / "training" / "training.yaml").read_text()
+    (repo / "apps" / "training" / "more.yaml").write_text(
+        job.replace("name: mnist", "name: more-mnist")
+    )
+    kustomization = repo / "apps" / "training" / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text().replace("resources:\n", "resources:\n  - more.yaml\n", 1)
+    )
+    _git(repo, "add", "--all", env=env)
+    _git(repo, "commit", "--quiet", "-m", "one more job", env=env)
+    tools = gh_log.parent / "tools"
+    (tools / "gh").write_text(  # one pull request is open for the branch
+        f'#!/bin/sh\nif [ "$2" = list ]; then echo 1; exit 0; fi\nprintf "%s\\n" "$@" > "{gh_log}"\n'
+    )
+    third = migrate(repo, env)
+    assert third.returncode == 0, failed(third)
+    assert "updated branch" in third.stdout
+    second = _git(repo, "ls-remote", "origin", f"refs/heads/{branch}", env=env).split()[0]
+    assert second != first
+    changed = _git(repo, "diff", "--name-only", "main", second, env=env).split()
+    assert "apps/training/more.yaml" in changed
+    assert not gh_log.exists(), "no second pull request"
+
+
 def test_flux_workflow_stops_before_committing_when_a_job_needs_attention(
     flux_repo: tuple[Path, dict[str, str], Path],
 ) -> None:

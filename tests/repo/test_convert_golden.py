@@ -184,7 +184,7 @@ def test_config_file_takes_the_function_config_and_flags_override_it(tmp_path: P
     assert "+  runtimePatches:\n" in run.stdout
     (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata: {mode: fast}\n")
     run = _convert("--config", "bad.yaml", "job.yaml", cwd=tmp_path)
-    assert run.returncode == 2
+    assert run.returncode == 78  # EX_CONFIG
     assert (
         "option mode: 'fast' is not allowed; allowed values: replace, side-by-side, report"
         in run.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trainjob_migrate import catalogue, cli
+from trainjob_migrate.results import EXIT_USAGE
 
 
 def _explain(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -46,7 +47,7 @@ def test_unknown_rule_is_a_usage_error_with_suggestions(
     capsys: pytest.CaptureFixture[str], word: str, hint: str
 ) -> None:
     code, out, err = _explain(capsys, word)
-    assert (code, out) == (2, "")
+    assert (code, out) == (EXIT_USAGE, "")
     assert err == f"trainjob-migrate explain: error: no rule {word!r}; {hint}\n"
 
 
@@ -61,7 +62,7 @@ def test_rule_or_list_exactly_one(
     capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
 ) -> None:
     code, out, err = _explain(capsys, *args)
-    assert (code, out) == (2, "")
+    assert (code, out) == (EXIT_USAGE, "")
     assert err.startswith("trainjob-migrate explain: error: give")
 
 

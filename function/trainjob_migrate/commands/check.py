@@ -1,7 +1,7 @@
-"""``trainjob-migrate check PATH...``: fail a pull request that still holds PyTorchJobs.
+"""``trainjob-migrate check PATH...``: fail a pull request that still holds Training Operator v1 jobs.
 
 Exit codes (documented in README), the highest that applies unless ignored:
-0 nothing to do; 2 PyTorchJobs remain that convert cleanly; 3 PyTorchJobs remain that
+0 nothing to do; 2 v1 jobs remain that convert cleanly; 3 v1 jobs remain that
 need attention; 4 input could not be read.
 """
 
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Final
 
-from trainjob_migrate.commands import options
-from trainjob_migrate.repo import engine, walk
+from trainjob_migrate.commands import common, options
+from trainjob_migrate.repo import engine
 from trainjob_migrate.repo.engine import READ_RULE
 from trainjob_migrate.report import FORMATS, Report, job_key, reporters
 from trainjob_migrate.results import Result, Severity
@@ -27,21 +26,22 @@ EXIT_UNREADABLE: Final = 4
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "check",
-        help="report the PyTorchJobs that remain (for CI on pull requests)",
-        description="Exit 0 when no PyTorchJob remains; 2 when PyTorchJobs remain that convert "
-        "cleanly; 3 when PyTorchJobs remain that need attention; 4 when input could not be read.",
+        help="report the Training Operator v1 jobs that remain (for CI on pull requests)",
+        description="Exit 0 when no v1 job remains; 2 when v1 jobs remain that convert "
+        "cleanly; 3 when v1 jobs remain that need attention; 4 when input could not be read.",
     )
     add_report_arguments(parser)
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Paths, output format, the ignore flags and the conversion options: shared with doctor."""
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
+    common.add_paths(parser, "- for a stream on stdin")
     parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
+    common.add_verbosity(parser, "text: also show info findings")
     parser.add_argument(
         "--ignore-convertible",
         action="store_true",
-        help="do not fail (exit 2) on PyTorchJobs that convert cleanly",
+        help="do not fail (exit 2) on v1 jobs that convert cleanly",
     )
     parser.add_argument(
         "--ignore-attention",
@@ -57,30 +57,34 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    paths = common.check_paths(args.paths, stdin=True)
     config = options.build_config(args)
     select = options.build_selector(args)
-    found = list(walk.files(args.paths))
-    outcome = engine.convert(found, config, select)
+    with common.inputs(paths) as found, options.spelled_for_cli():
+        outcome = engine.convert(found, config, select)
     report = build_report(outcome, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code
 
 
 def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespace) -> Report:
+    outcome = engine.RepoOutcome(
+        outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted,
+        outcome.embedded,
+    )  # fmt: skip
     flagged = {
-        job_key(r.file.path, r.file.index, r.resource.display())
-        for r in outcome.results
+        job_key(r.file.path, r.file.index, r.resource.display()): str(r.severity)
+        for r in sorted(outcome.results, key=lambda r: r.severity == Severity.ERROR)
         if r.resource is not None and r.file is not None and r.severity != Severity.INFO
-    }
+    }  # per job: error when it has one, else warning
     verdicts = [
-        "attention"
-        if job_key(j.file.path, j.file.index, j.resource.display()) in flagged
-        else "convertible"
+        _VERDICT.get(flagged.get(job_key(j.file.path, j.file.index, j.resource.display()), ""))
+        or "convertible"
         for j in outcome.jobs
     ]
     unreadable: list[Result] = [r for r in outcome.results if r.rule == READ_RULE]
     jobs = {job_key(j.file.path, j.file.index, j.resource.display()) for j in outcome.jobs}
-    # e.g. a kustomize patch left aimed at a PyTorchJob that is gone: no job, but attention
+    # e.g. a kustomize patch left aimed at a v1 job that is gone: no job, but attention
     loose = [
         r
         for r in outcome.results
@@ -95,7 +99,7 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
     code = EXIT_NOTHING
     if "convertible" in verdicts and not args.ignore_convertible:
         code = EXIT_CONVERTIBLE
-    if ("attention" in verdicts or loose) and not args.ignore_attention:
+    if ({"attention", "warnings"} & set(verdicts) or loose) and not args.ignore_attention:
         code = EXIT_ATTENTION
     if unreadable and not args.ignore_unreadable:
         code = EXIT_UNREADABLE
@@ -107,5 +111,10 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         files,
         code,
         convertible_fails=not args.ignore_convertible,
+        verbosity=1 if args.verbose else -1 if args.quiet else 0,
+        other_attention=len(loose),
         embedded=outcome.embedded,
     )
+
+
+_VERDICT: Final = {str(Severity.ERROR): "attention", str(Severity.WARNING): "warnings"}

@@ -1,7 +1,8 @@
 """``trainjob-migrate compare V1_FILE V2_FILE`` (or ``--convert V1_FILE``): what changes for the pods.
 
 Exit 0 when nothing is lost; 1 when anything is lost, or a job could not be compared
-(no TrainJob for it, a runtime that cannot be found, a conversion error); 2 on usage errors.
+(no TrainJob for it, a runtime that cannot be found, a conversion error), with the reason
+on stderr; the usage, input and option codes of every command (64, 66, 78).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from trainjob_migrate import runtimes, sources, targets, yamlio
-from trainjob_migrate.commands import options
+from trainjob_migrate.commands import common, options
 from trainjob_migrate.compare import Comparison, compare, render
 from trainjob_migrate.compare.pairing import flatten, pair, target_of
 from trainjob_migrate.convert import convert
-from trainjob_migrate.errors import ConfigError, InputError
+from trainjob_migrate.errors import InputError, NoInputError, UsageError
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, ResourceRef, Severity, ref_of
 
 FORMATS: Final = ("text", "json")
@@ -25,16 +26,15 @@ FORMATS: Final = ("text", "json")
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "compare",
-        help="compare the pods a PyTorchJob ran (v1) with those its TrainJob will run (v2)",
+        help="compare the pods a v1 job ran with those its TrainJob will run (v2)",
         description="Render the pods of both sides offline and classify every difference: "
         "equivalent, changed-by-design, risk, lost. Exit 1 when anything is lost.",
     )
     parser.add_argument(
         "files",
         nargs="+",
-        type=Path,
         metavar="FILE",
-        help="V1_FILE V2_FILE, or V1_FILE with --convert",
+        help="V1_FILE V2_FILE, or V1_FILE with --convert; - for stdin (one of them)",
     )
     parser.add_argument(
         "--convert",
@@ -42,15 +42,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="convert V1_FILE first (with the conversion options below)",
     )
     parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="text: list equivalent and changed-by-design differences too",
-    )
+    common.add_verbosity(parser, "text: list equivalent and changed-by-design differences too")
     parser.add_argument(
         "--runtimes",
-        type=Path,
         action="append",
         default=[],
         metavar="FILE",
@@ -62,19 +56,31 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     expected = 1 if args.convert else 2
     if len(args.files) != expected:
-        raise ConfigError("compare takes V1_FILE V2_FILE, or --convert V1_FILE")
+        raise UsageError(
+            "takes V1_FILE V2_FILE, or --convert V1_FILE"
+            + (f" (got {len(args.files)} files)" if len(args.files) > expected else "")
+        )
+    common.check_paths(args.files, stdin=True)
+    common.check_paths(args.runtimes, stdin=False)
     config = options.build_config(args)
     select = options.build_selector(args)
     loaded = [flatten(_load(p)) for p in [*args.files, *args.runtimes]]
     everything = [o for objs in loaded for o in objs]
     jobs = [j for j in loaded[0] if sources.is_job(j) and (select is None or select(j))]
+    if not jobs:
+        sys.stderr.write(_no_jobs(args, loaded, select is not None) + "\n")
+        return EXIT_ERROR
     comparisons: list[Comparison] = []
     if args.convert:
         target = targets.get(config.target_version)
         for job in jobs:
             conversion = convert(job, config, target)
             if not conversion.converted or conversion.trainjob is None:
-                errors = [r.one_line() for r in conversion.results if r.severity is Severity.ERROR]
+                errors = [
+                    options.spell_for_cli(r.one_line())
+                    for r in conversion.results
+                    if r.severity is Severity.ERROR
+                ]
                 comparisons.append(
                     _failed(job, None, config.target_version, errors or ["not converted"])
                 )
@@ -85,7 +91,11 @@ def run(args: argparse.Namespace) -> int:
         trainjobs = [o for o in loaded[1] if o.get("kind") == "TrainJob"]
         for job, trainjob in pair(jobs, trainjobs, config.name_suffix):
             if trainjob is None:
-                comparisons.append(_failed(job, None, "", ["no TrainJob in V2_FILE names it"]))
+                why = (
+                    f"no TrainJob in {args.files[1]} is converted from it or named after it "
+                    f"(name, or name{config.name_suffix})"
+                )
+                comparisons.append(_failed(job, None, "", [why]))
                 continue
             version = target_of(trainjob, getattr(args, "targetVersion", None))
             if version not in targets.VERSIONS:
@@ -100,18 +110,49 @@ def run(args: argparse.Namespace) -> int:
         if args.output == "json"
         else render.text(comparisons, verbose=args.verbose)
     )
+    if args.quiet and args.output == "text":
+        out = out.splitlines()[-1] + "\n"  # the summary
     sys.stdout.write(out)
-    return EXIT_ERROR if not comparisons or any(c.failed for c in comparisons) else EXIT_OK
+    lost = sum(len(c.lost) for c in comparisons)
+    failed = sum(bool(c.problems) for c in comparisons)
+    if lost or failed:
+        sys.stderr.write(
+            f"trainjob-migrate compare: {lost} difference(s) lost, {failed} job(s) not "
+            "compared: see the report above\n"
+        )
+        return EXIT_ERROR
+    return EXIT_OK
 
 
-def _load(path: Path) -> list[Any]:
+def _no_jobs(args: argparse.Namespace, loaded: list[list[Any]], selected: bool) -> str:
+    v1 = args.files[0]
+    prefix = "trainjob-migrate compare: error:"
+    if selected and any(sources.is_job(o) for o in loaded[0]):
+        return f"{prefix} no v1 job of {v1} matches --name/--namespace/--selector"
+    if (
+        not args.convert
+        and any(o.get("kind") == "TrainJob" for o in loaded[0])
+        and any(sources.is_job(o) for o in loaded[1])
+    ):
+        return (
+            f"{prefix} {v1} holds TrainJobs and {args.files[1]} v1 jobs: the arguments "
+            f"look reversed; run: trainjob-migrate compare {args.files[1]} {v1}"
+        )
+    return f"{prefix} {v1} holds no Training Operator v1 job (compare V1_FILE V2_FILE)"
+
+
+def _load(path: str) -> list[Any]:
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-        return [d for d in yamlio.load_all(text) if d is not None]
-    except (OSError, UnicodeDecodeError, InputError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise NoInputError(f"{path}: {common.reason(exc)}") from exc
+    try:
+        return [d for d in yamlio.load_all(common.decode(data, path)) if d is not None]
+    except InputError as exc:
+        message = str(exc)
+        raise InputError(message if message.startswith(path) else f"{path}: {message}") from exc
 
 
 def _failed(job: Any, trainjob: Any, version: str, problems: list[str]) -> Comparison:
-    other = ref_of(trainjob) if trainjob is not None else ResourceRef("", "TrainJob", "?")
+    other = ref_of(trainjob) if trainjob is not None else ResourceRef("", "TrainJob", "")
     return Comparison(ref_of(job), other, version, "", [], problems)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import difflib
 import errno
 import gc
@@ -22,10 +23,11 @@ from pathlib import Path
 from typing import IO
 
 from trainjob_migrate import containers, safepath
-from trainjob_migrate.commands import options
+from trainjob_migrate.commands import common, options
 from trainjob_migrate.config import FunctionConfig
+from trainjob_migrate.errors import OutputError, UsageError
 from trainjob_migrate.pipeline import Selector
-from trainjob_migrate.repo import engine, parallel, walk
+from trainjob_migrate.repo import engine, parallel
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 
@@ -33,18 +35,15 @@ from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "convert",
-        help="convert the PyTorchJobs of files or directories (dry run: a diff)",
-        description="Convert PyTorchJobs in YAML files; documents that are not converted stay "
+        help="convert the Training Operator v1 jobs of files or directories (dry run: a diff)",
+        description="Convert Training Operator v1 jobs in YAML files; documents that are not converted stay "
         "byte-for-byte as they are.",
     )
-    parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="files or directories (recursive); - for stdin"
-    )
+    common.add_paths(parser, "- alone: a stream on stdin, converted to stdout")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
     where.add_argument("--out", type=Path, metavar="DIR", help="write converted copies under DIR")
-    parser.add_argument("-v", "--verbose", action="store_true", help="also show info findings")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only the summary on stderr")
+    common.add_verbosity(parser)
     options.add_arguments(parser)
 
 
@@ -61,27 +60,111 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    paths = common.check_paths(args.paths, stdin=True)
+    if "-" in paths:
+        if len(paths) > 1:
+            raise UsageError("'-' converts a stream from stdin to stdout: give it alone")
+        if args.write or args.out is not None:
+            flag = "--write" if args.write else "--out"
+            raise UsageError(
+                f"{flag} does not apply to '-': the converted stream goes to stdout "
+                f"(redirect it, or drop {flag})"
+            )
     config = options.build_config(args)
     select = options.build_selector(args)
-    if args.paths == ["-"]:
-        return _stdin(config, select)
-    found = list(walk.files(Path(p) for p in args.paths))
-    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
-    outcome = engine.convert(found, config, select, bar)
-    if bar is not None:
-        bar.close()
+    if paths == ["-"]:
+        return _stdin(config, select, args)
+    exclude = _out_tree(args.out, paths) if args.out is not None else []
+    with common.inputs(paths, exclude) as found:
+        if args.out is not None:
+            _refuse_collisions(found, args.out, paths)
+        bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
+        with options.spelled_for_cli():
+            outcome = engine.convert(found, config, select, bar)
+        if bar is not None:
+            bar.close()
+    outcome = engine.RepoOutcome(
+        [_as_json(f) for f in outcome.files],
+        options.results_for_cli(outcome.results),
+        outcome.jobs,
+        outcome.converted,
+        outcome.embedded,
+    )
     changed = [f for f in outcome.files if f.new is not None]
     folders: set[str] = set()  # made (or found) by this run
-    if args.write:
-        for file in changed:
-            _write_atomically(file.found.path, file.new or b"", folders)
-    elif args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        _write_mirror(args.out, outcome.files)
-    else:
-        sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
-    _report(outcome, len(found), args, sys.stderr)
+    try:
+        if args.write:
+            for file in changed:
+                _write_atomically(file.found.path, file.new or b"", folders)
+        elif args.out is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            _write_mirror(args.out, outcome.files)
+        else:
+            sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
+    except OSError as exc:
+        where = exc.filename or args.out or "output"
+        raise OutputError(f"cannot write {where}: {common.reason(exc)}") from exc
+    _report(outcome, len(found), args, sys.stderr, config.mode)
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
+
+
+def _out_tree(out: Path, paths: list[str]) -> list[Path]:
+    """Check ``--out DIR`` before anything is read: a directory (or a place one can be made)
+    that is not an input. Returns the directories the walk must skip: DIR itself when it lies
+    inside an input directory (``convert --out converted/ .`` must not read its own output)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: exists and is not a directory")
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {out}: cannot create or write {existing}: permission denied")
+    real_out = out.resolve()
+    exclude: list[Path] = []
+    for path in paths:
+        real = Path(path).resolve()
+        if real == real_out:
+            raise UsageError(
+                f"--out {out} is the input {path} itself: use --write to convert in place"
+            )
+        if real.is_dir() and real_out.is_relative_to(real):
+            exclude.append(out)
+    return exclude
+
+
+def _refuse_collisions(found: list[Found], out: Path, paths: list[str]) -> None:
+    """Two inputs mirrored to one path of ``--out`` would overwrite each other; an input
+    mirrored onto itself would be rewritten."""
+    seen: dict[str, Found] = {}
+    real_out = out.resolve()
+    for file in found:
+        other = seen.setdefault(file.rel, file)
+        if other is not file:
+            raise UsageError(
+                f"--out {out}: {other.display} and {file.display} would both be written to "
+                f"{out / file.rel}; convert them in separate runs, or give their common directory"
+            )
+    if not any(Path(p).resolve().is_relative_to(real_out) for p in paths):
+        return  # no input below DIR: no copy can land on an input (and no file is resolved)
+    for file in found:
+        if file.path.resolve() == (real_out / file.rel).resolve():
+            raise UsageError(
+                f"--out {out}: {file.display} would be overwritten by its own copy; "
+                "use --write to convert in place, or another --out"
+            )
+
+
+def _as_json(file: engine.FileOutcome) -> engine.FileOutcome:
+    """A converted ``*.json`` file stays JSON (its documents, one after the other)."""
+    if file.new is None or not file.found.rel.endswith(".json"):
+        return file
+    import json
+
+    from trainjob_migrate import yamlio
+
+    docs = [d for d in yamlio.load_all(file.new.decode("utf-8")) if d is not None]
+    text = "".join(json.dumps(d, indent=2, ensure_ascii=False) + "\n" for d in docs)
+    return dataclasses.replace(file, new=text.encode())
 
 
 class _ProgressBar:
@@ -104,16 +187,17 @@ class _ProgressBar:
             self._out.write("\r\033[K")
 
 
-def _stdin(config: FunctionConfig, select: Selector | None) -> int:
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch, "stdin.yaml")
-        path.write_bytes(sys.stdin.buffer.read())
-        outcome = engine.convert([Found(path, "-", "stdin.yaml")], config, select)
+def _stdin(config: FunctionConfig, select: Selector | None, args: argparse.Namespace) -> int:
+    with common.inputs(["-"]) as found, options.spelled_for_cli():
+        outcome = engine.convert(found, config, select)
+    outcome = engine.RepoOutcome(
+        outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted,
+        outcome.embedded,
+    )  # fmt: skip
     file = outcome.files[0]
     sys.stdout.buffer.write(file.new if file.new is not None else file.raw)
-    for result in outcome.results:
-        if result.severity != Severity.INFO:
-            sys.stderr.write(_line(result) + "\n")
+    sys.stdout.flush()
+    _report(outcome, 1, args, sys.stderr, config.mode)
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
 
 
@@ -220,34 +304,56 @@ def _line(result: Result) -> str:
         where += f":{result.file.line}"
     subject = f"{result.resource.display()}: " if result.resource else ""
     field = f"{result.field}: " if result.field else ""
-    return f"{where}: {result.severity}: {subject}{field}{result.message} [{result.rule}]"
+    line = f"{where}: {result.severity}: {subject}{field}{result.message} [{result.rule}]"
+    return " ".join(line.split())  # one line a finding, whatever the message holds
 
 
 def _report(
-    outcome: engine.RepoOutcome, files: int, args: argparse.Namespace, out: IO[str]
+    outcome: engine.RepoOutcome,
+    files: int,
+    args: argparse.Namespace,
+    out: IO[str],
+    mode: str = "replace",
 ) -> None:
     shown = {Severity.ERROR, Severity.WARNING} | ({Severity.INFO} if args.verbose else set())
     if not args.quiet:
         out.writelines(_line(r) + "\n" for r in outcome.results if r.severity in shown)
+    out.write(summary(outcome, files, args, mode) + "\n")
+
+
+def summary(
+    outcome: engine.RepoOutcome, files: int, args: argparse.Namespace, mode: str = "replace"
+) -> str:
     failed = {
         (r.file.path if r.file else "", r.file.index if r.file else 0, r.resource.display())
         for r in outcome.results
         if r.resource is not None and r.severity == Severity.ERROR
     }
+    warned = {
+        (r.file.path if r.file else "", r.file.index if r.file else 0, r.resource.display())
+        for r in outcome.results
+        if r.resource is not None and r.severity == Severity.WARNING
+    }
     warnings = Counter(r.rule for r in outcome.results if r.severity == Severity.WARNING)
     changed = sum(f.new is not None for f in outcome.files)
     skipped = [f for f in outcome.files if f.status in ("template", "unreadable")]
-    verb = "written" if args.write else ("copied" if args.out else "would change")
-    out.write(
-        f"{files} file(s) scanned, {changed} {verb}, {len(skipped)} not readable as plain YAML; "
-        f"{sum(not j.holder for j in outcome.jobs)} PyTorchJob(s): {outcome.converted} "
-        f"converted, {len(failed)} left "
-        "unchanged with errors"
+    stream = args.paths == ["-"]
+    report = mode == "report"
+    dry = not (args.write or args.out or stream) or report
+    verb = "written" if args.write else "copied" if args.out else "would change"
+    converted = "would convert" if dry else "converted"
+    with_warnings = len(warned - failed)
+    where = "stdin" if stream else f"{files} file(s) scanned, {changed} {verb}"
+    return (
+        f"{where}, {len(skipped)} not readable as plain YAML; "
+        f"{sum(not j.holder for j in outcome.jobs)} Training Operator job(s): {outcome.converted} {converted}"
+        + (f" ({with_warnings} with warnings)" if with_warnings else "")
+        + f", {len(failed)} left unchanged with errors"
         + (
             f"; warnings: {', '.join(f'{k} {v}' for k, v in sorted(warnings.items()))}"
             if warnings
             else ""
         )
+        + ("; report mode: nothing is changed" if report else "")
         + (f"; {containers.summary(outcome.embedded)}" if outcome.embedded else "")
-        + "\n"
     )

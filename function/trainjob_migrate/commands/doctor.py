@@ -1,6 +1,6 @@
 """``trainjob-migrate doctor PATH...``: is this repository ready for Trainer v2? No cluster needed.
 
-Everything ``check`` reports (same formats, same exit codes: 0 nothing to do, 2 PyTorchJobs
+Everything ``check`` reports (same formats, same exit codes: 0 nothing to do, 2 v1 jobs
 remain that convert cleanly, 3 attention needed (any doctor error or warning included),
 4 unreadable input), plus the doctor's checks (:mod:`trainjob_migrate.doctor`). Without
 ``--target-version``, the Trainer release detected in the repository is the target.
@@ -12,9 +12,10 @@ import argparse
 import sys
 
 from trainjob_migrate import config, doctor, runtimes
-from trainjob_migrate.commands import check, options
+from trainjob_migrate.commands import check, common, options
 from trainjob_migrate.doctor import DoctorContext, manifests, release
-from trainjob_migrate.repo import engine, walk
+from trainjob_migrate.repo import engine
+from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.report import reporters
 from trainjob_migrate.results import Result
 
@@ -23,14 +24,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = sub.add_parser(
         "doctor",
         help="readiness of a repository for Trainer v2 (installation, runtimes, Kueue, jobs)",
-        description="Exit 0 when nothing needs doing; 2 when PyTorchJobs remain that convert "
+        description="Exit 0 when nothing needs doing; 2 when v1 jobs remain that convert "
         "cleanly; 3 when something needs attention; 4 when input could not be read.",
     )
     check.add_report_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    found = list(walk.files(args.paths))
+    paths = common.check_paths(args.paths, stdin=True)
+    with common.inputs(paths) as found, options.spelled_for_cli():
+        return _run(args, found)
+
+
+def _run(args: argparse.Namespace, found: list[Found]) -> int:
     objects = manifests.load(found)
     detected = release.detect(objects)
     explicit = args.targetVersion is not None

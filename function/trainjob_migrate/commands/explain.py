@@ -2,7 +2,7 @@
 
 ``--list`` lists every rule. The text comes from the rule registry
 (:mod:`~trainjob_migrate.catalogue`), as SARIF's and ``docs/rules.md``'s do. An unknown
-rule is a usage error (exit 2) that suggests the closest ids.
+rule is a usage error (exit 64, EX_USAGE) that suggests the closest ids.
 """
 
 from __future__ import annotations

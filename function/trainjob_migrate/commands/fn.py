@@ -21,20 +21,21 @@ if TYPE_CHECKING:
 PROG: Final = "trainjob-migrate"
 
 
-def run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
+def run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str], verbosity: int = 0) -> int:
+    """``verbosity``: 1 (``-v``) shows warnings on stderr too, -1 (``-q``) only the count."""
     # Without the cyclic garbage collector: it would walk the growing input graph again and
     # again while the loader builds it (a third of a large run), and a run makes no cycles
     # to collect (reference counting frees everything). Restored for in-process callers.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(stdin, stdout, stderr)
+        return _run(stdin, stdout, stderr, verbosity)
     finally:
         if enabled:
             gc.enable()
 
 
-def _run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
+def _run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str], verbosity: int) -> int:
     try:
         rl = krm.parse(krm.read_input(stdin))
     except InputError as exc:
@@ -52,7 +53,7 @@ def _run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
         rl.items = outcome.items
         rl.results.extend(outcome.results)
     stdout.write(krm.serialize(rl))
-    _summarise(rl.results, stderr)
+    _summarise(rl.results, stderr, verbosity)
     return exit_code(rl.results)
 
 
@@ -64,13 +65,20 @@ def _config_result(function_config: dict[str, object] | None, message: str) -> R
     )
 
 
-def _summarise(results: list[Result], stderr: IO[str]) -> None:
+def _summarise(results: list[Result], stderr: IO[str], verbosity: int = 0) -> None:
     errors = [r for r in results if r.severity is Severity.ERROR]
-    for result in errors:
+    shown = (
+        []
+        if verbosity < 0
+        else [r for r in results if r.severity is not Severity.INFO]
+        if verbosity > 0
+        else errors
+    )
+    for result in shown:
         stderr.write(f"{PROG}: {result.one_line()}\n")
     if errors:
         warnings = sum(r.severity is Severity.WARNING for r in results)
         stderr.write(
-            f"{PROG}: {len(errors)} error(s), {warnings} warning(s); PyTorchJobs with errors "
+            f"{PROG}: {len(errors)} error(s), {warnings} warning(s); jobs with errors "
             "were left unchanged\n"
         )

@@ -21,23 +21,30 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from trainjob_migrate import config, yamlio
-from trainjob_migrate.errors import ConfigError, InputError
+from trainjob_migrate.commands.common import reason
+from trainjob_migrate.errors import ConfigError, InputError, MigrateError, NoInputError
 from trainjob_migrate.pipeline import process
-from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity, exit_code
+from trainjob_migrate.results import EXIT_OK, Result, Severity, exit_code
 
 PROG: Final = "trainjob-migrate"
 
 
-def run(config_path: str, stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
-    """Transform the YAML stream on ``stdin`` with the options of the file ``config_path``."""
+def run(
+    config_path: str, stdin: IO[bytes], stdout: IO[str], stderr: IO[str], verbosity: int = 0
+) -> int:
+    """Transform the YAML stream on ``stdin`` with the options of the file ``config_path``.
+
+    Exit codes as every command's: 1 for errors in the input, 66 for a config file that
+    cannot be read, 78 for an invalid config. ``verbosity``: 1 adds info lines, -1 leaves
+    only the count."""
     try:
         options = config.from_function_config(_load_config(config_path))
         items = _load_stream(stdin.read())
         outcome = process(items, options)
-    except (ConfigError, InputError) as exc:
-        stderr.write(f"{PROG}: error: {exc}\n")
-        return EXIT_ERROR
-    _report(outcome.results, stderr)
+    except MigrateError as exc:
+        stderr.write(f"{PROG} kustomize-plugin: error: {exc}\n")
+        return exc.exit_code
+    _report(outcome.results, stderr, verbosity)
     status = exit_code(outcome.results)
     if status == EXIT_OK:
         stdout.write(_dump_stream(outcome.items))
@@ -48,7 +55,7 @@ def _load_config(path: str) -> Mapping[str, Any]:
     try:
         text = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the plugin config {path}: {exc.strerror}") from exc
+        raise NoInputError(f"cannot read the plugin config {path}: {reason(exc)}") from exc
     try:
         data = yamlio.load(text)
     except InputError as exc:
@@ -83,13 +90,13 @@ def _dump_stream(items: list[Any]) -> str:
     return "---\n".join(yamlio.dump(item) for item in items)
 
 
-def _report(results: list[Result], stderr: IO[str]) -> None:
-    shown = [r for r in results if r.severity is not Severity.INFO]
-    for result in shown:
+def _report(results: list[Result], stderr: IO[str], verbosity: int = 0) -> None:
+    shown = [r for r in results if verbosity > 0 or r.severity is not Severity.INFO]
+    for result in shown if verbosity >= 0 else ():
         stderr.write(f"{PROG}: {result.one_line()}\n")
     errors = sum(r.severity is Severity.ERROR for r in results)
     if errors:
-        warnings = len(shown) - errors
+        warnings = sum(r.severity is Severity.WARNING for r in results)
         stderr.write(
             f"{PROG}: {errors} error(s), {warnings} warning(s); nothing was written: fix the "
             "errors (or relax the options in the TrainJobMigration config) and build again\n"

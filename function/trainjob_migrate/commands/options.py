@@ -8,14 +8,17 @@ builds from its functionConfig, so ``fn``, ``convert`` and ``check`` cannot drif
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from trainjob_migrate import config, yamlio
-from trainjob_migrate.errors import ConfigError, InputError
+from trainjob_migrate.commands import common
+from trainjob_migrate.errors import ConfigError, InputError, NoInputError
 from trainjob_migrate.pipeline import Selector
+from trainjob_migrate.results import Result
 
 #: flag -> functionConfig option, with the choices the schema allows
 FLAGS: Final = {
@@ -40,18 +43,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a functionConfig file (ConfigMap or TrainJobMigration); flags override it",
     )
     for flag, (option, choices) in FLAGS.items():
+        # no argparse choices: every value is checked by the functionConfig schema, as a
+        # --config file's is, with the same message
         group.add_argument(
             flag,
             dest=option,
-            choices=choices,
-            metavar=None if choices else "VALUE",
+            metavar="{" + ",".join(choices) + "}" if choices else "VALUE",
             help=f"option {option}",
         )
     for flag, option in SWITCHES.items():
         group.add_argument(
             flag, dest=option, action="store_true", default=None, help=f"option {option}"
         )
-    select = parser.add_argument_group("which PyTorchJobs (like kubectl)")
+    select = parser.add_argument_group("which jobs (like kubectl)")
     select.add_argument(
         "--name", action="append", default=[], help="only jobs of this name (repeatable)"
     )
@@ -62,28 +66,87 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_config(args: argparse.Namespace) -> config.FunctionConfig:
+    """The options of ``--config FILE`` and of the flags (which win), each validated by the
+    functionConfig schema: a flag's value is refused with the message a config file's gets,
+    naming the flag."""
     options: dict[str, Any] = {}
     if args.config is not None:
         options.update(_config_file(args.config))
+    flags: dict[str, Any] = {}
     for option, _ in FLAGS.values():
         if getattr(args, option) is not None:
-            options[option] = getattr(args, option)
+            flags[option] = getattr(args, option)
     for option in SWITCHES.values():
         if getattr(args, option):
-            options[option] = True
+            flags[option] = True
+    with spelled_for_cli():
+        config.from_function_config(
+            {"apiVersion": config.CONFIG_API_VERSION, "kind": config.CONFIG_KIND, "spec": flags}
+        )
+    options.update(flags)
     return config.from_options(options)
 
 
 def _config_file(path: Path) -> dict[str, Any]:
+    common.require(path, "--config ")
     try:
-        obj = yamlio.load(path.read_text(encoding="utf-8"))
-    except (OSError, InputError) as exc:
+        obj = yamlio.load(path.read_bytes())
+    except OSError as exc:
+        raise NoInputError(f"--config {path}: {common.reason(exc)}") from exc
+    except InputError as exc:
         raise ConfigError(f"--config {path}: {exc}") from exc
     if not isinstance(obj, Mapping):
         raise ConfigError(f"--config {path}: expected a ConfigMap or {config.CONFIG_KIND} object")
-    config.from_function_config(obj)  # validates, with the same messages as fn
+    try:
+        config.from_function_config(obj)  # validates, with the same messages as fn
+    except ConfigError as exc:
+        raise ConfigError(f"--config {path}: {exc}") from exc
     options = obj.get("data") if obj.get("kind") == "ConfigMap" else obj.get("spec")
     return dict(options or {})
+
+
+#: option -> its flag (booleans are switches: ``generateRuntime=true`` is ``--generate-runtime``)
+OPTION_FLAGS: Final = {
+    **{option: flag for flag, (option, _) in FLAGS.items()},
+    **{option: flag for flag, option in SWITCHES.items()},
+}
+_SPELLED: Final = re.compile(
+    r"\boption (" + "|".join(OPTION_FLAGS) + r")\b|\b(" + "|".join(OPTION_FLAGS) + r")=([^\s,;:)]+)"
+)
+
+
+def spell_for_cli(text: str) -> str:
+    """A message as the command line says it: ``option elastic`` -> ``option --elastic``,
+    ``elastic=fixed`` -> ``--elastic fixed``, ``strict=true`` -> ``--strict``. Messages name
+    options in the function's form (``name=value``, as ``kpt fn eval -- name=value``)."""
+
+    def flag(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f"option {OPTION_FLAGS[match.group(1)]}"
+        name, value = match.group(2), match.group(3)
+        if name in SWITCHES.values():
+            return OPTION_FLAGS[name] if value == "true" else f"no {OPTION_FLAGS[name]}"
+        return f"{OPTION_FLAGS[name]} {value}"
+
+    return _SPELLED.sub(flag, text)
+
+
+def results_for_cli(results: list[Result]) -> list[Result]:
+    return [
+        r if (spelled := spell_for_cli(r.message)) == r.message else r.replace(message=spelled)
+        for r in results
+    ]
+
+
+@contextlib.contextmanager
+def spelled_for_cli() -> Iterator[None]:
+    """A :class:`ConfigError` raised inside names the options as flags."""
+    try:
+        yield
+    except ConfigError as exc:
+        if str(exc).startswith("--config "):  # about the file: named as the file names them
+            raise
+        raise ConfigError(spell_for_cli(str(exc))) from exc
 
 
 _REQUIREMENT: Final = re.compile(r"^\s*(!?)\s*([^=!\s]+)\s*(?:(==|=|!=)\s*(\S*))?\s*$")

@@ -55,7 +55,8 @@ def render(
     if found is None:
         problem = (
             f"runtimeRef {kind} {ref.get('name')!r} is neither in the repository nor a "
-            f"default runtime of Trainer {runtimes.release_of(target.version)}"
+            f"default runtime of Trainer {runtimes.release_of(target.version)}; give the file "
+            "that defines it with --runtimes FILE"
         )
         return Rendered([], [problem])
     runtime_spec = copy.deepcopy(found.runtime.get("spec") or {})

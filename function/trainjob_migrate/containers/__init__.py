@@ -36,15 +36,15 @@ if TYPE_CHECKING:
     from trainjob_migrate.results import FileRef
     from trainjob_migrate.targets import Target
 
-#: (API group, kind) -> plug-in module
-_BY_KIND: Final = {
-    ("kubeflow.org", "Experiment"): "katib",
-    ("workload.codeflare.dev", "AppWrapper"): "appwrapper",
-    ("argoproj.io", "Workflow"): "argo",
-    ("argoproj.io", "WorkflowTemplate"): "argo",
-    ("argoproj.io", "ClusterWorkflowTemplate"): "argo",
-    ("argoproj.io", "CronWorkflow"): "argo",
-    ("", "ConfigMap"): "configmap",
+#: the resource a container kind is served as (``<plural>.<group>``, a CRD's name) -> plug-in
+_BY_RESOURCE: Final = {
+    "experiments.kubeflow.org": "katib",
+    "appwrappers.workload.codeflare.dev": "appwrapper",
+    "workflows.argoproj.io": "argo",
+    "workflowtemplates.argoproj.io": "argo",
+    "clusterworkflowtemplates.argoproj.io": "argo",
+    "cronworkflows.argoproj.io": "argo",
+    "configmaps": "configmap",
 }
 #: every plug-in, for the rule catalogue and the docs
 NAMES: Final = ("katib", "appwrapper", "argo", "kfp", "configmap")
@@ -98,7 +98,8 @@ def name_of(obj: Mapping[str, Any]) -> str | None:
     api_version = obj.get("apiVersion")
     if isinstance(api_version, str) and isinstance(obj.get("kind"), str):
         group = api_version.rpartition("/")[0]
-        return _BY_KIND.get((group, obj["kind"]))
+        resource = f"{obj['kind'].lower()}s"
+        return _BY_RESOURCE.get(f"{resource}.{group}" if group else resource)
     if "pipelineInfo" in obj and ("root" in obj or "deploymentSpec" in obj):
         return "kfp"  # a compiled pipeline (IR YAML) has no apiVersion and kind
     return None

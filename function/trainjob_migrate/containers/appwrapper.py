@@ -2,7 +2,7 @@
 
 `workload.codeflare.dev/v1beta2`. No AppWrapper release accepts a TrainJob component (project-codeflare/appwrapper up to v1.2.1:
 `pkg/utils/utils.go` `InferPodSets` knows Pod, Deployment, StatefulSet, Job, JobSet,
-PyTorchJob, RayCluster and RayJob; a declared `podSets` entry must point at a PodTemplateSpec
+the Training Operator's v1 PyTorch job, RayCluster and RayJob; a declared `podSets` entry must point at a PodTemplateSpec
 inside the template (`GetPodTemplateSpec`), which a TrainJob does not have, its pods come from
 the runtime's JobSet; and the controller's ClusterRole, `config/rbac/role.yaml`, grants no
 `trainer.kubeflow.org`). The webhook would reject the converted AppWrapper

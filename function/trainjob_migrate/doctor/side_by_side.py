@@ -2,6 +2,8 @@
 
 With ``mode: side-by-side`` both are kept; unless one of them is suspended
 (``spec.runPolicy.suspend`` / ``spec.suspend``), both start and use twice the accelerators.
+A TrainJob annotated ``trainjob-migrate.dev/both-active: intended`` (a comparison run, say)
+says so: then the finding is an info.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from trainjob_migrate import sources
+from trainjob_migrate import DOMAIN, sources
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.doctor.manifests import Manifest
 from trainjob_migrate.results import Result, Severity
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
 ID: Final = "side-by-side"
+INTENDED: Final = f"{DOMAIN}/both-active"
 
 
 def check(ctx: DoctorContext) -> Iterator[Result]:
@@ -28,10 +31,17 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         pair = active.get(str((tj.get("metadata", "annotations") or {}).get(CONVERTED_FROM)))
         if pair is None or tj.get("spec", "suspend"):
             continue
+        both = (
+            f"TrainJob {tj.name} and {pair.kind} {pair.name} ({pair.path}:{pair.file().line}) are "
+            "both active"
+        )
+        if (tj.get("metadata", "annotations") or {}).get(INTENDED) == "intended":
+            yield tj.result(Severity.INFO, ID, (), f"{both}, as its {INTENDED} annotation says")
+            continue
         yield tj.result(
             Severity.WARNING,
             ID,
             ("spec", "suspend"),
-            f"TrainJob {tj.name} and {pair.kind} {pair.name} ({pair.path}:{pair.file().line}) are both "
-            "active: the training runs twice on twice the accelerators; suspend one of them",
+            f"{both}: the training runs twice on twice the accelerators; suspend one of them, "
+            f"or annotate the TrainJob {INTENDED}: intended if both should run",
         )

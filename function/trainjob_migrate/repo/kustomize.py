@@ -428,8 +428,8 @@ def _images(
                 + (
                     ""
                     if known
-                    else f"; added {IMAGES_CONFIG} (configurations:) with the field spec:\n"
-                    + IMAGES_FIELD_SPEC
+                    else f"; the conversion adds {IMAGES_CONFIG} to configurations: (a field spec "
+                    "for spec.trainer.image), so that the entry reaches the TrainJob"
                 ),
                 FileRef(k.display, 0, k.line("images", index)),
                 Severity.INFO if known else Severity.WARNING,

@@ -1,7 +1,8 @@
 """Which files a repository conversion reads: YAML files under the given paths, in a stable order.
 
-Directories are walked recursively, skipping hidden ones (``.git``) and never
-following a symlink that leaves the directory given on the command line.
+Directories are walked recursively for ``*.yaml``, ``*.yml`` and ``*.json`` (JSON is YAML),
+skipping hidden ones (``.git``) and the directories excluded (the ``--out`` tree inside an
+input), and never following a symlink that leaves the directory given on the command line.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
-SUFFIXES: Final = (".yaml", ".yml")
+SUFFIXES: Final = (".yaml", ".yml", ".json")
+#: bytes of a scanned JSON file looked at for ``"kind"`` (commands.common): a manifest says it
+JSON_PEEK: Final = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -22,22 +25,28 @@ class Found:
     rel: str  # below the path given (what --out mirrors); the file name for a file given
 
 
-def files(paths: Iterable[Path]) -> Iterator[Found]:
+def files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> Iterator[Found]:
+    """``exclude``: directories not to walk into (compared by their real path)."""
+    skip = frozenset(str(p.resolve()) for p in exclude)
     for given in paths:
         if given.is_dir():
-            yield from _walk(given, given.resolve())
+            yield from _walk(given, given.resolve(), skip)
         else:
             yield Found(given, os.path.normpath(given).replace(os.sep, "/"), given.name)
 
 
-def _walk(top: Path, root: Path) -> Iterator[Found]:
+def _walk(top: Path, root: Path, skip: frozenset[str] = frozenset()) -> Iterator[Found]:
     """``os.walk`` order (a directory's files, sorted, then its subdirectories, sorted), from one
     ``scandir`` per directory: only a symlink costs resolving (what ``os.walk`` reaches without
     following links is inside ``root`` already)."""
-    yield from _walk_dir(str(top), (), root)
+    yield from _walk_dir(str(top), (), root, skip)
 
 
-def _walk_dir(directory: str, rel: tuple[str, ...], root: Path) -> Iterator[Found]:
+def _walk_dir(
+    directory: str, rel: tuple[str, ...], root: Path, skip: frozenset[str] = frozenset()
+) -> Iterator[Found]:
+    if skip and os.path.realpath(directory) in skip:
+        return
     try:
         with os.scandir(directory) as entries:
             listed = list(entries)
@@ -66,7 +75,12 @@ def _walk_dir(directory: str, rel: tuple[str, ...], root: Path) -> Iterator[Foun
     for name, link in sorted(subdirs):
         # a symlinked directory is never walked into (os.walk does not follow links)
         if not name.startswith(".") and not link:
-            yield from _walk_dir(os.path.join(directory, name), (*rel, name), root)  # noqa: PTH118
+            yield from _walk_dir(
+                os.path.join(directory, name),  # noqa: PTH118
+                (*rel, name),
+                root,
+                skip,
+            )
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -26,6 +26,10 @@ class Report:
     exit_code: int
     #: whether a job that converts cleanly fails the run (no --ignore-convertible)
     convertible_fails: bool = True
+    #: -1 (-q): text shows the summary only; 1 (-v): info findings too
+    verbosity: int = 0
+    #: findings that need attention but concern no remaining job (a kustomize patch, say)
+    other_attention: int = 0
     #: jobs inside other objects, by container plug-in: [found, converted, findings]
     embedded: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
@@ -77,9 +81,15 @@ _VERDICTS: Final = {
         "error",
         RuleId.V1_JOB_NEEDS_ATTENTION,
         "A Training Operator v1 job remains that needs attention",
+        "a Training Operator v1 job remains that cannot be converted as it is; see the errors about it",
+    ),
+    "warnings": (
+        "warning",
+        RuleId.V1_JOB_NEEDS_ATTENTION,
+        "A Training Operator v1 job remains that needs attention",
         (
-            "a Training Operator v1 job remains that cannot be converted as it is; see the "
-            "findings about it"
+            "a Training Operator v1 job remains; it converts, with {n} warning(s): review them, then run "
+            "trainjob-migrate convert --write"
         ),
     ),
 }
@@ -95,10 +105,18 @@ def findings(report: Report) -> list[Finding]:
         for n, job in enumerate(report.jobs)
     }
     out: list[Finding] = []
+    warned: dict[tuple[str, int, str], int] = {}
+    for result in report.results:
+        if result.severity == "warning" and result.resource and result.file:
+            at = job_key(result.file.path, result.file.index, result.resource.display())
+            warned[at] = warned.get(at, 0) + 1
     for n, (job, verdict) in enumerate(zip(report.jobs, report.verdicts, strict=True)):
         level, rule, rule_text, message = _VERDICTS[verdict]
         if verdict == "convertible" and report.convertible_fails:
             level = "error"  # it fails the check: annotate it as what it is
+        if verdict == "warnings":
+            at = job_key(job.file.path, job.file.index, job.resource.display())
+            message = message.format(n=warned.get(at, 0))
         out.append(
             Finding(
                 job.file.path,
@@ -112,7 +130,7 @@ def findings(report: Report) -> list[Finding]:
             )
         )
     for result in report.results:
-        if result.severity == "info" or result.file is None:
+        if (result.severity == "info" and report.verbosity <= 0) or result.file is None:
             continue
         subject = f"{result.resource.display()}: " if result.resource else ""
         field = f"{result.field}: " if result.field else ""
@@ -129,7 +147,7 @@ def findings(report: Report) -> list[Finding]:
                 result.rule,
                 f"trainjob-migrate rule {result.rule}",
                 subject,
-                field + result.message,
+                " ".join((field + result.message).split()),  # one line
                 jobs.get(key) if key else None,
             )
         )
@@ -145,7 +163,9 @@ def counts(report: Report) -> dict[str, Any]:
         "jobs": len(report.jobs),
         "jobsByKind": dict(sorted(by_kind.items())),
         "convertible": report.verdicts.count("convertible"),
-        "needAttention": report.verdicts.count("attention"),
+        "needAttention": report.verdicts.count("attention") + report.verdicts.count("warnings"),
+        "convertWithWarnings": report.verdicts.count("warnings"),
+        "otherFindings": report.other_attention,
         "unreadable": len(report.unreadable),
         **(
             {
@@ -163,9 +183,14 @@ def counts(report: Report) -> dict[str, Any]:
 def summary(report: Report) -> str:
     c = counts(report)
     kinds = ", ".join(f"{n} {kind}" for kind, n in c["jobsByKind"].items())
+    detail = (
+        f" ({c['convertWithWarnings']} convert with warnings)" if c["convertWithWarnings"] else ""
+    )
+    other = f", {c['otherFindings']} other finding(s) need attention" if c["otherFindings"] else ""
     return (
         f"{c['jobs']} Training Operator job(s){f' ({kinds})' if kinds else ''} in "
         f"{c['files']} file(s): {c['convertible']} convert "
-        f"cleanly, {c['needAttention']} need attention; {c['unreadable']} input problem(s)"
+        f"cleanly, {c['needAttention']} need attention{detail}{other}; "
+        f"{c['unreadable']} input problem(s)"
         + (f"; {containers.summary(report.embedded)}" if report.embedded else "")
     )

@@ -58,4 +58,5 @@ _MESSAGES = {
     "trainjob-migrate convert --write",
     "attention": "a Training Operator v1 job remains that needs attention before it can be "
     "converted",
+    "warnings": "a Training Operator v1 job remains; it converts, with warnings to review",
 }

@@ -6,8 +6,12 @@ from trainjob_migrate.report import Report, findings, summary
 
 
 def render(report: Report) -> str:
-    lines = [
-        f"{f.location}: {f.level}: {f.subject}{f.message} [{f.rule}]" for f in findings(report)
-    ]
+    lines = (
+        []
+        if report.verbosity < 0
+        else [
+            f"{f.location}: {f.level}: {f.subject}{f.message} [{f.rule}]" for f in findings(report)
+        ]
+    )
     lines.append(summary(report))
     return "\n".join(lines) + "\n"

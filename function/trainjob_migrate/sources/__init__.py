@@ -41,7 +41,8 @@ def identify(obj: Any) -> Source | None:
     """The source of a Training Operator job (any API version of its groups); None otherwise."""
     if not hasattr(obj, "get"):
         return None
-    source = _BY_KIND.get(obj.get("kind"))
+    kind = obj.get("kind")
+    source = _BY_KIND.get(kind) if isinstance(kind, str) else None
     return source if source is not None and source.matches(obj) else None
 
 
@@ -68,7 +69,8 @@ def is_list(obj: Mapping[str, Any] | Any) -> bool:
 
 def list_of(obj: Mapping[str, Any]) -> Source | None:
     """The source a ``<Kind>List`` holds only jobs of (None for a plain ``List``)."""
-    return _BY_LIST_KIND.get(str(obj.get("kind")))
+    kind = obj.get("kind")
+    return _BY_LIST_KIND.get(kind) if isinstance(kind, str) else None
 
 
 __all__ = ["KINDS", "LIST_KINDS", "SOURCES", "Source", "by_kind", "identify", "is_job"]
