@@ -125,3 +125,25 @@ def test_doctor_checks_the_katib_config(tmp_path: Path, capsys: pytest.CaptureFi
     found = [r for r in body["results"] if r["tags"]["rule"] == "katib-config"]
     assert len(found) == 1 and found[0]["field"]["path"] == "data[katib-config.yaml]"
     assert body["summary"]["embeddedJobs"]["katib"] == {"jobs": 2, "converted": 1, "findings": 2}
+
+
+def test_prose_naming_a_job_kind_in_an_unknown_object_is_a_warning() -> None:
+    crd = {
+        "apiVersion": "example.com/v1",
+        "kind": "Guide",
+        "metadata": {"name": "g"},
+        "spec": {"text": "To train, write\nkind: PyTorchJob\nand more: [words"},
+    }
+    outcome = _run(crd)
+    assert outcome.items == [crd]
+    assert [(r.severity, r.rule, r.field) for r in outcome.results] == [
+        ("warning", "embedded-job", "spec.text")
+    ]
+
+
+def test_a_job_string_in_an_unknown_object_is_an_error() -> None:
+    job = (GOLDEN / "fn" / "container-unknown" / "resources.yaml").read_text()
+    embedded = yamlio.dump(next(yamlio.load_all(job))["spec"]["jobTemplate"])
+    obj = {"apiVersion": "example.com/v1", "kind": "Box", "metadata": {"name": "b"}, "x": embedded}
+    outcome = _run(obj)
+    assert [(r.severity, r.rule) for r in outcome.results] == [("error", "embedded-job")]

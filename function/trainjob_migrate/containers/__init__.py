@@ -240,6 +240,21 @@ def _unknown(rewrite: Rewrite, item: Mapping[str, Any], path: Path, module: Plug
     value = get(item, path)
     what = f"a {value.get('kind')}" if isinstance(value, dict) else "a string that names a job kind"
     kind = f"{module.WHAT}" if module is not None else f"{item.get('kind') or 'object'}"
+    if isinstance(value, str) and not _holds_job(value):
+        rewrite.results.append(
+            Result(
+                f"{what} inside this {kind}, but holds no job trainjob-migrate can read "
+                "(prose, a fragment, several documents): it is left as it is; if a job is made "
+                "from it, convert that by hand",
+                Severity.WARNING,
+                GENERIC,
+                rewrite.ref,
+                format_path(path),
+                rewrite.file,
+            )
+        )
+        rewrite.skipped += 1
+        return
     rewrite.results.append(
         Result(
             f"{what} inside this {kind}, at a place trainjob-migrate does not know how the "
@@ -252,6 +267,13 @@ def _unknown(rewrite: Rewrite, item: Mapping[str, Any], path: Path, module: Plug
             rewrite.file,
         )
     )
+
+
+def _holds_job(text: str) -> bool:
+    try:
+        return sources.is_job(strings.parse(text))
+    except InputError:
+        return False
 
 
 def _convert_one(rewrite: Rewrite, module: Plugin, path: Path) -> list[Any]:
