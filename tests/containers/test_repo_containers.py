@@ -105,3 +105,18 @@ def _node(node: Any, path: tuple[Any, ...]) -> Any:
         if node is None:
             return None
     return node
+
+
+def test_a_finding_inside_a_job_string_has_the_line_of_its_field(
+    outcome: engine.RepoOutcome,
+) -> None:
+    text = (BEFORE / "job-templates.yaml").read_text().split("\n")
+    found = [
+        r
+        for r in outcome.results
+        if r.file is not None
+        and r.file.path.endswith("job-templates.yaml")
+        and (r.field or "").endswith("containers[0].command[1]")
+    ]
+    assert found and all(r.file is not None and r.file.line for r in found)
+    assert all("--nproc-per-node=2" in text[r.file.line - 1] for r in found if r.file)

@@ -86,6 +86,27 @@ if TYPE_CHECKING:  # mypy checks every plug-in module against the Protocol
     _PLUGINS: tuple[Plugin, ...] = (katib, appwrapper, argo, kfp, configmap)
 
 
+def line_in_string(obj: Mapping[str, Any], path: Path) -> int:
+    """How many lines below its key a field inside a job written as a string is (0 for a
+    field of no such job, or a string whose lines cannot be told): the string is a block
+    scalar whose content starts on the line after its key."""
+    for cut in range(len(path) - 1, 0, -1):
+        value = get(obj, path[:cut])
+        if not isinstance(value, str):
+            continue
+        if "\n" not in value.rstrip("\n"):
+            return 0
+        from trainjob_migrate.repo import positions  # only for a result in such a string
+
+        try:
+            lines = positions.lines(yamlio.compose(value))
+        except InputError:
+            return 0
+        inner = positions.line_of(lines, path[cut:])
+        return 1 + inner if inner is not None else 0
+    return 0
+
+
 def plugin(name: str) -> Plugin:
     import importlib  # only when a container is in the input
 
@@ -441,5 +462,6 @@ def summary(embedded: Mapping[str, list[int]]) -> str:
 
 
 __all__ = [
-    "NAMES", "Outcome", "name_of", "own_placeholders", "plugin", "process", "ref", "summary",
+    "NAMES", "Outcome", "line_in_string", "name_of", "own_placeholders", "plugin", "process",
+    "ref", "summary",
 ]  # fmt: skip

@@ -712,6 +712,8 @@ class _Locator:
                 *path,
             )
         line = positions.line_of(self._found(key, doc), path)
+        if doc.holds and line is not None:  # a field of a job written as a string in it
+            line += containers.line_in_string(doc.obj, path)
         return doc.doc.body_line + line if line is not None else doc.doc.body_line
 
     def node(self, doc: _Doc) -> tuple[Any, dict[Path, int]]:
