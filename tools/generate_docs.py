@@ -321,6 +321,7 @@ _SECTIONS: Final = {
     catalogue.Kind.REPOSITORY: "Repositories (convert, check, doctor)",
     catalogue.Kind.VERDICT: "Verdicts of check",
     catalogue.Kind.DOCTOR: "Doctor checks",
+    catalogue.Kind.CONTAINER: "Jobs inside other objects",
 }
 assert set(_SECTIONS) == set(catalogue.Kind), "every kind of rule has a section"
 

@@ -44,6 +44,7 @@ class RuleId(StrEnum):
     API_VERSION = "api-version"
     V1_JOB_CONVERTIBLE = "v1-job-convertible"
     V1_JOB_NEEDS_ATTENTION = "v1-job-needs-attention"
+    EMBEDDED_JOB = "embedded-job"
 
 
 class Kind(StrEnum):
@@ -55,6 +56,7 @@ class Kind(StrEnum):
     REPOSITORY = "repository"
     VERDICT = "check verdict"
     DOCTOR = "doctor check"
+    CONTAINER = "container of jobs"
 
 
 class Entry(Frozen):
@@ -269,6 +271,18 @@ _ADHOC: Final[dict[RuleId, tuple[Kind, str, str, Severity | None]]] = {
         ),
         _E,
     ),
+    RuleId.EMBEDDED_JOB: (
+        Kind.CONTAINER,
+        "A v1 job inside another object, where no container plug-in can convert it",
+        (
+            "Every object is searched for Training Operator jobs: nested objects, and strings "
+            "that name a job kind. A job inside an object no plug-in knows (see the container "
+            "rules: Katib, AppWrapper, Argo, compiled pipelines, ConfigMaps), or at a place of "
+            "a known one that the plug-in does not convert, is reported and left as it is: "
+            "convert it by hand, or report the shape so a plug-in can learn it."
+        ),
+        _E,
+    ),
 }
 
 _CACHE: dict[str, Entry] = {}
@@ -287,6 +301,11 @@ def entries() -> dict[str, Entry]:
                     _CACHE[rule.ID] = entry.replace(consumes=consumes)
         for rule_id, (kind, description, text, severity) in _ADHOC.items():
             _CACHE[rule_id] = Entry(rule_id, kind, description, text, severity)
+        from trainjob_migrate import containers
+
+        for name in containers.NAMES:
+            module = containers.plugin(name)
+            _CACHE[module.ID] = _from_docstring(module.ID, Kind.CONTAINER, _doc(module))
         for check in doctor.checks():
             _CACHE[check.ID] = _from_docstring(check.ID, Kind.DOCTOR, _doc(check))
     return _CACHE

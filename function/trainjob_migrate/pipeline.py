@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import krm, release, sources, structure
+from trainjob_migrate import containers, krm, release, sources, structure
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert
 from trainjob_migrate.errors import ConfigError
@@ -29,13 +29,21 @@ Obj: TypeAlias = "dict[str, Any]"
 
 
 class Outcome(Record):
-    __slots__ = ("items", "results", "jobs", "converted", "groups")
+    __slots__ = (
+        "items", "results", "jobs", "converted", "groups", "embedded", "holders", "peers",
+    )  # fmt: skip
     items: list[Any]
     results: list[Result]
     jobs: int
     converted: int
     #: what each input item became, aligned with the input (before file indexes are renumbered)
     groups: list[list[Any]]
+    #: jobs found inside other objects, by container plug-in: [found, converted, findings]
+    embedded: dict[str, list[int]]
+    #: the input items that hold jobs inside them (containers)
+    holders: list[Any]
+    #: job templates other objects refer to, by (namespace, name, key) (containers.peers)
+    peers: dict[tuple[str, str, str], str]
 
     def __init__(
         self,
@@ -50,6 +58,9 @@ class Outcome(Record):
         self.jobs = jobs
         self.converted = converted
         self.groups = [] if groups is None else groups
+        self.embedded = {}
+        self.holders = []
+        self.peers = {}
 
 
 #: which jobs to convert (the CLI's --name, --namespace, -l); None: all
@@ -77,6 +88,7 @@ def process(
         )
     existing = _trainjobs(items)
     outcome = Outcome(items=[], results=detected)
+    outcome.peers = containers.peers(items)
     groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):
@@ -160,7 +172,11 @@ def _process_item(
     select: Selector | None,
     file: FileRef | None = None,
 ) -> list[Any]:
-    if not sources.is_job(item) or not structure.selects(select, item):
+    if not sources.is_job(item):
+        if isinstance(item, dict) and structure.selects(select, item):
+            return _process_container(item, config, target, outcome, file)
+        return [item]
+    if not structure.selects(select, item):
         return [item]
     outcome.jobs += 1
     broken = structure.problems(item)
@@ -196,6 +212,37 @@ def _process_item(
         kept = _without_server_fields(item) if conversion.objects else item
         return [kept, *conversion.objects] if conversion.objects else [item]
     return conversion.objects
+
+
+def _process_container(
+    item: Obj, config: FunctionConfig, target: Target, outcome: Outcome, file: FileRef | None
+) -> list[Any]:
+    """Jobs inside another object (``containers``): converted where they are, or reported."""
+    try:
+        found = containers.process(item, config, target, file, outcome.peers)
+    except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the other items
+        outcome.results.append(
+            Result(
+                f"internal error while looking for jobs inside this object ({type(exc).__name__}: "
+                f"{exc}); it is left unchanged. Please report this with the object",
+                Severity.ERROR,
+                "internal",
+                ref_of(item),
+                None,
+                krm.file_of(item) or file,
+            )
+        )
+        return [item]
+    if found is None:
+        return [item]
+    outcome.results.extend(found.results)
+    if found.jobs:
+        outcome.holders.append(item)
+    counts = outcome.embedded.setdefault(found.container, [0, 0, 0])
+    counts[0] += found.jobs
+    counts[1] += found.converted
+    counts[2] += sum(r.severity is not Severity.INFO for r in found.results)
+    return found.objects
 
 
 def _without_server_fields(job: Any) -> Any:

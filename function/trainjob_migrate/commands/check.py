@@ -74,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
 
 def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespace) -> Report:
     outcome = engine.RepoOutcome(
-        outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted
-    )
+        outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted,
+        outcome.embedded,
+    )  # fmt: skip
     flagged = {
         job_key(r.file.path, r.file.index, r.resource.display()): str(r.severity)
         for r in sorted(outcome.results, key=lambda r: r.severity == Severity.ERROR)
@@ -117,6 +118,7 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         convertible_fails=not args.ignore_convertible,
         verbosity=1 if args.verbose else -1 if args.quiet else 0,
         other_attention=len(loose),
+        embedded=outcome.embedded,
     )
 
 

@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO
 
-from trainjob_migrate import krm
+from trainjob_migrate import containers, krm
 from trainjob_migrate.commands import common, options
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.errors import InputError, OutputError, UsageError
@@ -102,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         options.results_for_cli(outcome.results),
         outcome.jobs,
         outcome.converted,
+        outcome.embedded,
     )
     outcome.results[:0] = recovered
     if args.write or args.out is not None:  # one transaction: all or nothing (repo/plan.py)
@@ -203,8 +204,9 @@ def _stdin(config: FunctionConfig, select: Selector | None, args: argparse.Names
         path.write_bytes(data)
         outcome = engine.convert([Found(path, "-", "stdin.yaml")], config, select)
     outcome = engine.RepoOutcome(
-        outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted
-    )
+        outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted,
+        outcome.embedded,
+    )  # fmt: skip
     file = outcome.files[0]
     sys.stdout.buffer.write(file.new if file.new is not None else file.raw)
     sys.stdout.flush()
@@ -270,7 +272,7 @@ def summary(
     where = "stdin" if stream else f"{files} file(s) scanned, {changed} {verb}"
     return (
         f"{where}, {len(skipped)} not readable as plain YAML; "
-        f"{len(outcome.jobs)} Training Operator job(s): {outcome.converted} {converted}"
+        f"{sum(not j.holder for j in outcome.jobs)} Training Operator job(s): {outcome.converted} {converted}"
         + (f" ({with_warnings} with warnings)" if with_warnings else "")
         + f", {len(failed)} left unchanged with errors"
         + (
@@ -279,4 +281,5 @@ def summary(
             else ""
         )
         + ("; report mode: nothing is changed" if report else "")
+        + (f"; {containers.summary(outcome.embedded)}" if outcome.embedded else "")
     )

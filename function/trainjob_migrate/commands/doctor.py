@@ -54,8 +54,9 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     # the release was decided above (and a contradicting --target-version reported)
     outcome = engine.convert(found, fn_config, options.build_selector(args), detect_release=False)
     combined = engine.RepoOutcome(
-        outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted
-    )
+        outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted,
+        outcome.embedded,
+    )  # fmt: skip
     report = check.build_report(combined, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code

@@ -52,6 +52,7 @@ def checks() -> tuple[Check, ...]:
         bindings,
         install_namespaces,
         inventory,
+        katib_config,
         kueue,
         release,
         runtime_refs,
@@ -68,6 +69,7 @@ def checks() -> tuple[Check, ...]:
         install_namespaces,
         kueue,
         side_by_side,
+        katib_config,
     )
 
 

@@ -21,13 +21,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
-from trainjob_migrate import sources, structure, yamlio
+from trainjob_migrate import containers, sources, structure, yamlio
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path, parse_path
 from trainjob_migrate.pipeline import Outcome, Selector, process
-from trainjob_migrate.repo import comments, fsio, kustomize, parallel, positions, render
+from trainjob_migrate.repo import comments, fsio, kustomize, parallel, positions, render, splice
 from trainjob_migrate.repo.documents import Document, SourceText, replace_bodies, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
@@ -67,6 +67,8 @@ class JobRef:
 
     resource: ResourceRef
     file: FileRef
+    #: an object that holds jobs inside it (a container of jobs), not a job
+    holder: bool = False
 
 
 @dataclasses.dataclass(slots=True)
@@ -75,6 +77,8 @@ class RepoOutcome:
     results: list[Result]
     jobs: list[JobRef]
     converted: int = 0
+    #: jobs inside other objects, by container plug-in: [found, converted, findings]
+    embedded: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
@@ -83,6 +87,7 @@ class _Doc:
     doc: Document
     obj: Any
     item: Any  # what went into the stream: obj with path/index annotations
+    holds: bool = False  # it holds jobs inside it (a container of jobs)
 
 
 Progress = Callable[[int, int], None]
@@ -122,6 +127,9 @@ def convert(
 
     stream = process(items, config, selected, detect_release=detect_release)
     results.extend(stream.results)
+    holders = {id(item) for item in stream.holders}
+    for d in docs:
+        d.holds = id(d.item) in holders
     locator = _Locator(files, texts, docs)
     rendered, plan = _render_all(
         locator,
@@ -136,21 +144,27 @@ def convert(
     located = [_at(r, rendered.lines.get(n)) for n, r in enumerate(results)]
     located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
-        JobRef(ref_of(job), FileRef(files[d.file].found.display, d.doc.index, line))
+        JobRef(
+            containers.ref(job) if d.holds else ref_of(job),
+            FileRef(files[d.file].found.display, d.doc.index, line),
+            holder=d.holds,
+        )
         for n, d in enumerate(docs)
         if n in rendered.jobs
-        for job, line in zip(_selected_jobs(d.obj, select), rendered.jobs[n], strict=True)
+        for job, line in zip(_selected_jobs(d, select), rendered.jobs[n], strict=True)
     ]
-    return RepoOutcome(files, located, jobs, converted=stream.converted)
+    return RepoOutcome(files, located, jobs, stream.converted, stream.embedded)
 
 
-def _selected_jobs(obj: Mapping[str, Any], select: Selector | None) -> list[Mapping[str, Any]]:
-    return [job for job in _jobs_in(obj) if structure.selects(select, job)]
+def _selected_jobs(doc: _Doc, select: Selector | None) -> list[Mapping[str, Any]]:
+    """The jobs of a document, and the document itself when it holds jobs inside it."""
+    found = [doc.obj] if doc.holds else _jobs_in(doc.obj)
+    return [job for job in found if structure.selects(select, job)]
 
 
 def _probe(job: Mapping[str, Any], display: str, index: int) -> Result:
     """A result about a job as a whole: its line is the job's."""
-    return Result("", Severity.INFO, "", ref_of(job), None, FileRef(display, index))
+    return Result("", Severity.INFO, "", containers.ref(job), None, FileRef(display, index))
 
 
 def _at(result: Result, line: int | None) -> Result:
@@ -330,7 +344,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)]
         )
     text = source.text
-    if _TEMPLATE.search(text):
+    if _TEMPLATE.search(text) and not containers.own_placeholders(text):
         parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
         mention = _MENTIONS_JOB.search(text)
         if mention:
@@ -553,7 +567,7 @@ def _render_all(
                     out.lines[r] = line
             jobs = [
                 locator.line(_probe(job, locator.display(doc), doc.doc.index))
-                for job in _selected_jobs(doc.obj, select)
+                for job in _selected_jobs(doc, select)
             ]
             if jobs:
                 out.jobs[n] = jobs
@@ -605,6 +619,10 @@ def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:
             parts.append(original_body.rstrip("\n"))  # side-by-side: the job stays as written
             continue
         clean = _untagged(obj, doc.obj)
+        spliced = _spliced(original_body, doc.obj, clean)
+        if spliced is not None:
+            parts.append(spliced.rstrip("\n"))
+            continue
         text, node = render.dump(clean, indent_lists=wide)
         text = text.rstrip("\n")
         if "#" in original_body and clean.get("kind") == "TrainJob":  # no "#": no comments
@@ -615,6 +633,16 @@ def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:
                 text, _ = comments.transplant(found, doc.obj, clean, text, new_lines)
         parts.append(text)
     return "\n---\n".join(parts) + "\n"
+
+
+def _spliced(body: str, original: Mapping[str, Any], new: Obj) -> str | None:
+    """A container of jobs rewritten in place: only the values that changed (the rest of the
+    document byte for byte); None for any other object."""
+    if containers.name_of(original) is None or new.get("kind") != original.get("kind"):
+        return None
+    if "metadata" not in original and not new.get("metadata"):
+        new = {k: v for k, v in new.items() if k != "metadata"}
+    return splice.splice(body, original, new)
 
 
 def _untagged(obj: Obj, original: Mapping[str, Any]) -> Obj:
@@ -700,6 +728,8 @@ class _Locator:
                 *path,
             )
         line = positions.line_of(self._found(key, doc), path)
+        if doc.holds and line is not None:  # a field of a job written as a string in it
+            line += containers.line_in_string(doc.obj, path)
         return doc.doc.body_line + line if line is not None else doc.doc.body_line
 
     def node(self, doc: _Doc) -> tuple[Any, dict[Path, int]]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import quote
 
+from trainjob_migrate import containers
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.repo.engine import JobRef
 from trainjob_migrate.results import Result
@@ -31,6 +32,8 @@ class Report:
     verbosity: int = 0
     #: findings that need attention but concern no remaining job (a kustomize patch, say)
     other_attention: int = 0
+    #: jobs inside other objects, by container plug-in: [found, converted, findings]
+    embedded: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
 def reporters() -> dict[str, Callable[[Report], str]]:
@@ -198,6 +201,16 @@ def counts(report: Report) -> dict[str, Any]:
         "convertWithWarnings": report.verdicts.count("warnings"),
         "otherFindings": report.other_attention,
         "unreadable": len(report.unreadable),
+        **(
+            {
+                "embeddedJobs": {
+                    name: {"jobs": found, "converted": converted, "findings": findings}
+                    for name, (found, converted, findings) in sorted(report.embedded.items())
+                }
+            }
+            if report.embedded
+            else {}
+        ),
     }
 
 
@@ -213,4 +226,5 @@ def summary(report: Report) -> str:
         f"{c['files']} file(s): {c['convertible']} convert "
         f"cleanly, {c['needAttention']} need attention{detail}{other}; "
         f"{c['unreadable']} input problem(s)"
+        + (f"; {containers.summary(report.embedded)}" if report.embedded else "")
     )

@@ -1,0 +1,72 @@
+"""``katib-config``: the repository's Katib configuration lets Katib run TrainJob trials.
+
+When the repository holds a Katib Experiment whose trial is (or is converted to) a TrainJob and
+also Katib's configuration (a `KatibConfig`, or the `katib-config` ConfigMap holding one in
+`katib-config.yaml`), `init.controller.trialResources` must list
+`TrainJob.v1alpha1.trainer.kubeflow.org` (kubeflow/katib `pkg/apis/config/v1beta1/types.go`;
+the default is `Job.v1.batch` only): a warning names the list to extend. Katib's
+katib-controller ClusterRole must also allow `trainjobs` of `trainer.kubeflow.org` (create, get,
+list, watch, delete), as Katib's own `manifests/v1beta1/components/controller/rbac.yaml` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Final
+
+from trainjob_migrate import sources, yamlio
+from trainjob_migrate.doctor import DoctorContext
+from trainjob_migrate.doctor.manifests import Manifest
+from trainjob_migrate.errors import InputError
+from trainjob_migrate.results import Result, Severity
+
+ID: Final = "katib-config"
+TRIAL_RESOURCE: Final = "TrainJob.v1alpha1.trainer.kubeflow.org"
+_RESOURCES: Final = ("init", "controller", "trialResources")
+_DATA_KEY: Final = "katib-config.yaml"
+
+
+def check(ctx: DoctorContext) -> Iterator[Result]:
+    if not any(_runs_trainjob_trials(m) for m in ctx.of_kind("Experiment")):
+        return
+    for manifest in ctx.manifests:
+        found = _config(manifest)
+        if found is None:
+            continue
+        config, prefix = found
+        node: Any = config
+        for step in _RESOURCES:
+            node = node.get(step) if isinstance(node, dict) else None
+        listed = [str(r) for r in node] if isinstance(node, list) else []
+        if TRIAL_RESOURCE in listed:
+            continue
+        path = prefix or _RESOURCES  # in a ConfigMap: its data key (the string holds the list)
+        yield manifest.result(
+            Severity.WARNING,
+            ID,
+            path,
+            f"Katib's controller.trialResources ({', '.join(listed) or 'default: Job.v1.batch'}) "
+            f"lacks {TRIAL_RESOURCE}: Katib rejects the Experiments whose trials are TrainJobs; "
+            "add it (and trainjobs of trainer.kubeflow.org to the katib-controller ClusterRole)",
+        )
+
+
+def _runs_trainjob_trials(experiment: Manifest) -> bool:
+    spec = experiment.get("spec", "trialTemplate", "trialSpec")
+    return isinstance(spec, dict) and (spec.get("kind") == "TrainJob" or sources.is_job(spec))
+
+
+def _config(manifest: Manifest) -> tuple[Any, tuple[str, ...]] | None:
+    """A KatibConfig, and the path of the field that holds it (() for the object itself)."""
+    if manifest.kind == "KatibConfig":
+        return manifest.obj, ()
+    if manifest.kind != "ConfigMap":
+        return None
+    text = manifest.get("data", _DATA_KEY)
+    if not isinstance(text, str):
+        return None
+    try:
+        config = yamlio.load(text)
+    except InputError:
+        return None
+    return (config, ("data", _DATA_KEY)) if isinstance(config, dict) else None

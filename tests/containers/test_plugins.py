@@ -1,0 +1,149 @@
+"""Container plug-ins one behaviour at a time: placeholders, strings, splicing, doctor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trainjob_migrate import cli, pipeline, yamlio
+from trainjob_migrate.config import FunctionConfig
+from trainjob_migrate.containers import own_placeholders, strings
+from trainjob_migrate.repo.splice import splice
+
+GOLDEN = Path(__file__).parents[1] / "golden"
+KATIB = (GOLDEN / "fn" / "container-katib-experiment" / "resources.yaml").read_text()
+
+
+def _run(obj: dict, **config: object) -> pipeline.Outcome:
+    return pipeline.process([obj], FunctionConfig(**config), detect_release=False)
+
+
+def _experiment() -> dict:
+    return next(yamlio.load_all(KATIB))
+
+
+def test_a_trial_parameter_as_replicas_of_a_trial_spec_is_reported() -> None:
+    """Katib substitutes the JSON of a trialSpec: the value stays a string, the v1 schema
+    (as the API server) refuses it."""
+    obj = _experiment()
+    worker = obj["spec"]["trialTemplate"]["trialSpec"]["spec"]["pytorchReplicaSpecs"]["Worker"]
+    worker["replicas"] = "${trialParameters.epochs}"
+    outcome = _run(obj)
+    assert outcome.items == [obj]  # left as it is
+    errors = [r for r in outcome.results if r.severity == "error"]
+    assert errors and "Worker.replicas" in (errors[0].field or "")
+
+
+def test_a_trial_without_the_v1_conditions_keeps_katib_defaults() -> None:
+    obj = _experiment()
+    template = obj["spec"]["trialTemplate"]
+    for key in ("successCondition", "failureCondition", "primaryPodLabels"):
+        del template[key]
+    outcome = _run(obj)
+    new = outcome.items[0]["spec"]["trialTemplate"]
+    assert "successCondition" not in new and "primaryPodLabels" not in new
+    assert new["trialSpec"]["kind"] == "TrainJob"
+
+
+def test_a_custom_success_condition_is_an_error() -> None:
+    obj = _experiment()
+    obj["spec"]["trialTemplate"]["successCondition"] = "status.replicaStatuses.Master.succeeded"
+    outcome = _run(obj)
+    assert outcome.items == [obj]
+    assert any(
+        r.rule == "katib" and r.severity == "error" and r.field.endswith("successCondition")
+        for r in outcome.results
+    )
+
+
+def test_report_mode_rewrites_nothing() -> None:
+    obj = _experiment()
+    outcome = _run(obj, mode="report")
+    assert outcome.items == [obj]
+    assert outcome.embedded["katib"][:2] == [1, 0]
+
+
+def test_generated_runtime_goes_before_its_container() -> None:
+    doc = yamlio.load((GOLDEN / "fn" / "container-configmap-job" / "resources.yaml").read_text())
+    doc["data"].pop("notes.txt")
+    image = "image: ghcr.io/example/train:2.0"
+    indent = " " * 14  # the container's fields, in the string
+    doc["data"]["train.yaml"] = doc["data"]["train.yaml"].replace(
+        image, f"{image}\n{indent}workingDir: /app"
+    )
+    outcome = _run(doc, generate_runtime=True)
+    assert [o["kind"] for o in outcome.items] == ["TrainingRuntime", "ConfigMap"]
+    trainjob = yamlio.load(outcome.items[1]["data"]["train.yaml"])
+    assert trainjob["spec"]["runtimeRef"]["name"] == outcome.items[0]["metadata"]["name"]
+
+
+@pytest.mark.parametrize(
+    ("like", "expect"),
+    [
+        ('{"a": 1, "b": [1, 2]}', '{"a": 1, "b": [1, 2]}'),
+        ('{"a":1,"b":[1,2]}', '{"a":1,"b":[1,2]}'),
+        ('{\n    "a": 1\n}\n', '{\n    "a": 1,\n    "b": [\n        1,\n        2\n    ]\n}\n'),
+    ],
+)
+def test_json_strings_stay_json_in_their_style(like: str, expect: str) -> None:
+    assert strings.write({"a": 1, "b": [1, 2]}, like) == expect
+    json.loads(strings.write({"a": 1}, like))
+
+
+def test_splice_keeps_block_scalars_and_comments() -> None:
+    text = "a: 1  # one\ns: |-\n    x: 1\n    y: 2\nb: [1, 2]\n"
+    old = yamlio.load(text)
+    new = {**old, "s": "x: 3\nz: 4"}
+    assert splice(text, old, new) == "a: 1  # one\ns: |-\n    x: 3\n    z: 4\nb: [1, 2]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("apiVersion: argoproj.io/v1alpha1\nname: '{{workflow.name}}-x'\n", True),
+        ("pipelineInfo:\n  name: p\nargs: ['{{$.inputs.parameters[\"m\"]}}']\n", True),
+        ("apiVersion: argoproj.io/v1alpha1\nimage: {{ .Values.image }}\n", False),
+        ("apiVersion: v1\nname: '{{workflow.name}}'\n", False),
+    ],
+)
+def test_argo_and_pipeline_braces_are_not_helm(text: str, own: bool) -> None:
+    assert own_placeholders(text) is own
+
+
+def test_doctor_checks_the_katib_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "experiment.yaml").write_text(KATIB)
+    (tmp_path / "katib-config.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: katib-config\ndata:\n"
+        "  katib-config.yaml: |\n    apiVersion: config.kubeflow.org/v1beta1\n"
+        "    kind: KatibConfig\n    init:\n      controller:\n        trialResources:\n"
+        "          - PyTorchJob.v1.kubeflow.org\n"
+    )
+    cli.main(["doctor", "-o", "json", str(tmp_path)])
+    body = json.loads(capsys.readouterr().out)
+    found = [r for r in body["results"] if r["tags"]["rule"] == "katib-config"]
+    assert len(found) == 1 and found[0]["field"]["path"] == "data[katib-config.yaml]"
+    assert body["summary"]["embeddedJobs"]["katib"] == {"jobs": 2, "converted": 1, "findings": 2}
+
+
+def test_prose_naming_a_job_kind_in_an_unknown_object_is_a_warning() -> None:
+    crd = {
+        "apiVersion": "example.com/v1",
+        "kind": "Guide",
+        "metadata": {"name": "g"},
+        "spec": {"text": "To train, write\nkind: PyTorchJob\nand more: [words"},
+    }
+    outcome = _run(crd)
+    assert outcome.items == [crd]
+    assert [(r.severity, r.rule, r.field) for r in outcome.results] == [
+        ("warning", "embedded-job", "spec.text")
+    ]
+
+
+def test_a_job_string_in_an_unknown_object_is_an_error() -> None:
+    job = (GOLDEN / "fn" / "container-unknown" / "resources.yaml").read_text()
+    embedded = yamlio.dump(next(yamlio.load_all(job))["spec"]["jobTemplate"])
+    obj = {"apiVersion": "example.com/v1", "kind": "Box", "metadata": {"name": "b"}, "x": embedded}
+    outcome = _run(obj)
+    assert [(r.severity, r.rule) for r in outcome.results] == [("error", "embedded-job")]
