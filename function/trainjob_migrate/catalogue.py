@@ -54,6 +54,7 @@ class Kind(StrEnum):
     REPOSITORY = "repository"
     VERDICT = "check verdict"
     DOCTOR = "doctor check"
+    V2 = "v2 validation"
 
 
 class Entry(Frozen):
@@ -275,6 +276,11 @@ def entries() -> dict[str, Entry]:
             _CACHE[rule_id] = Entry(rule_id, kind, description, text, severity)
         for check in doctor.checks():
             _CACHE[check.ID] = _from_docstring(check.ID, Kind.DOCTOR, _doc(check))
+        from trainjob_migrate import v2check
+
+        for layer in v2check.layers():
+            entry = _from_docstring(layer.ID, Kind.V2, _doc(layer))
+            _CACHE[layer.ID] = entry.replace(severity=Severity.ERROR)
     return _CACHE
 
 

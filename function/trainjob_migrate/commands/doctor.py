@@ -13,7 +13,7 @@ import sys
 
 from trainjob_migrate import config, doctor, runtimes
 from trainjob_migrate.commands import check, options
-from trainjob_migrate.doctor import DoctorContext, manifests, release
+from trainjob_migrate.doctor import DoctorContext, manifests, release, runtime_refs
 from trainjob_migrate.repo import engine, walk
 from trainjob_migrate.report import reporters
 from trainjob_migrate.results import Result
@@ -47,9 +47,20 @@ def run(args: argparse.Namespace) -> int:
     findings: list[Result] = doctor.run(ctx)
     # the release was decided above (and a contradicting --target-version reported)
     outcome = engine.convert(found, fn_config, options.build_selector(args), detect_release=False)
+    findings = _without_repeats(findings, outcome.results)
     combined = engine.RepoOutcome(
         outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted
     )
     report = check.build_report(combined, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code
+
+
+def _without_repeats(findings: list[Result], validated: list[Result]) -> list[Result]:
+    """The v2 validation (the same engine as check and fn) reports what runtime-ref would."""
+    v2 = {(r.file.path, r.field) for r in validated if r.rule.startswith("v2-") and r.file}
+    return [
+        f
+        for f in findings
+        if not (f.rule == runtime_refs.ID and f.file and (f.file.path, f.field) in v2)
+    ]

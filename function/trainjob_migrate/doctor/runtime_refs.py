@@ -13,15 +13,24 @@ container is ``node``). Passes: ``containers: [{name: node}]``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from trainjob_migrate import runtimes, targets
 from trainjob_migrate.doctor import DoctorContext
-from trainjob_migrate.doctor.manifests import Manifest
 from trainjob_migrate.paths import Path
 from trainjob_migrate.results import Result, Severity
 
 ID: Final = "runtime-ref"
+
+
+class Located(Protocol):
+    """A TrainJob that can say where its fields are (a Manifest; v2check's subjects too)."""
+
+    def get(self, *path: str | int) -> Any: ...
+
+    def result(self, severity: Severity, rule: str, path: Path, message: str) -> Result: ...
+
+
 SHAPES: Final = ("podSpecOverrides", "podTemplateOverrides", "runtimePatches")
 
 
@@ -50,10 +59,11 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
                     ("spec", other),
                     f"{other} is not a field of Trainer {ctx.target} TrainJobs (it uses {shape})",
                 )
-        yield from _names(tj, found.runtime)
+        yield from names(tj, found.runtime)
 
 
-def _names(tj: Manifest, runtime: dict[str, Any]) -> Iterator[Result]:
+def names(tj: Located, runtime: dict[str, Any]) -> Iterator[Result]:
+    """Every override/patch of ``tj`` that names a job or container ``runtime`` lacks."""
     jobs = {
         str(j.get("name")): runtimes.container_names(j) for j in runtimes.replicated_jobs(runtime)
     }
@@ -105,7 +115,7 @@ def _targets(
 
 
 def _check(
-    tj: Manifest,
+    tj: Located,
     jobs: dict[str, dict[str, set[str]]],
     runtime: Any,
     path: Path,

@@ -34,6 +34,7 @@ class Target(Frozen):
         "runtimes",
         "resources_merged",
         "crd_markers",
+        "reserved_env",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -69,6 +70,9 @@ class Target(Frozen):
     #: field names that all appear in the release's TrainJob CRD, and not all in an older
     #: one's: how an installed CRD is recognised (the newest matching release wins)
     crd_markers: tuple[str, ...]
+    #: env names ``spec.trainer.env`` must not set, per ML policy of the referenced runtime
+    #: (``torch``, ``mpi``, ``xgboost``): the policy plugins' ``Validate`` of the release
+    reserved_env: tuple[tuple[str, frozenset[str]], ...]
 
     def __init__(
         self,
@@ -87,6 +91,7 @@ class Target(Frozen):
         runtimes: frozenset[str],
         resources_merged: bool,
         crd_markers: tuple[str, ...],
+        reserved_env: tuple[tuple[str, frozenset[str]], ...] = (),
     ) -> None:
         init(
             self,
@@ -105,6 +110,7 @@ class Target(Frozen):
             runtimes,
             resources_merged,
             crd_markers,
+            reserved_env,
         )
 
     @property
