@@ -152,6 +152,8 @@ def test_json_output(tmp_path: Path) -> None:
         "convertible": 1,
         "needAttention": 0,
         "unreadable": 0,
+        "invalidV2Objects": 0,
+        "invalidV2Findings": 0,
         "exitCode": 2,
     }
     assert body["jobs"] == [

@@ -2,7 +2,7 @@
 
 Everything ``check`` reports (same formats, same exit codes: 0 nothing to do, 2 PyTorchJobs
 remain that convert cleanly, 3 attention needed (any doctor error or warning included),
-4 unreadable input), plus the doctor's checks (:mod:`trainjob_migrate.doctor`). Without
+4 unreadable input, 5 Trainer v2 objects the target release would reject), plus the doctor's checks (:mod:`trainjob_migrate.doctor`). Without
 ``--target-version``, the Trainer release detected in the repository is the target.
 """
 
@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "doctor",
         help="readiness of a repository for Trainer v2 (installation, runtimes, Kueue, jobs)",
         description="Exit 0 when nothing needs doing; 2 when PyTorchJobs remain that convert "
-        "cleanly; 3 when something needs attention; 4 when input could not be read.",
+        "cleanly; 3 when something needs attention; 4 when input could not be read; 5 when a "
+        "TrainJob or runtime would be rejected by the target Trainer release.",
     )
     check.add_report_arguments(parser)
 

@@ -25,10 +25,12 @@ class Report:
     exit_code: int
     #: whether a job that converts cleanly fails the run (no --ignore-convertible)
     convertible_fails: bool = True
+    #: results of the v2 validation: TrainJobs and runtimes the target release would reject
+    invalid_v2: list[Result] = dataclasses.field(default_factory=list)
 
 
 def reporters() -> dict[str, Callable[[Report], str]]:
-    from trainjob_migrate.report import github, json_report, junit, sarif, text
+    from trainjob_migrate.report import github, json_report, junit, markdown, sarif, text
 
     return {
         "text": text.render,
@@ -36,10 +38,31 @@ def reporters() -> dict[str, Callable[[Report], str]]:
         "sarif": sarif.render,
         "junit": junit.render,
         "github": github.render,
+        "markdown": markdown.render,
     }
 
 
-FORMATS: Final = ("text", "json", "sarif", "junit", "github")
+FORMATS: Final = ("text", "json", "sarif", "junit", "github", "markdown")
+#: the ids of the v2 validation (trainjob_migrate.v2check) start so
+V2_RULE_PREFIX: Final = "v2-"
+
+
+def is_v2_rule(rule: str) -> bool:
+    """Whether a result comes from the validation of Trainer v2 objects (its own category)."""
+    return rule.startswith(V2_RULE_PREFIX)
+
+
+def invalid_objects(report: Report) -> list[tuple[str, str, int | None]]:
+    """The v2 objects that fail validation: (display, file, first line of its findings)."""
+    seen: dict[tuple[str, str, int], tuple[str, str, int | None]] = {}
+    for r in report.invalid_v2:
+        if r.resource is None or r.file is None:
+            continue
+        key = (r.resource.display(), r.file.path, r.file.index)
+        _, _, line = seen.get(key, (None, None, r.file.line))
+        lines = [n for n in (line, r.file.line) if n is not None]
+        seen[key] = (r.resource.display(), r.file.path, min(lines) if lines else None)
+    return sorted(seen.values(), key=lambda o: (o[1], o[2] or 0))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -144,14 +167,22 @@ def counts(report: Report) -> dict[str, Any]:
         "convertible": report.verdicts.count("convertible"),
         "needAttention": report.verdicts.count("attention"),
         "unreadable": len(report.unreadable),
+        "invalidV2Objects": len(invalid_objects(report)),
+        "invalidV2Findings": len(report.invalid_v2),
     }
 
 
 def summary(report: Report) -> str:
     c = counts(report)
     kinds = ", ".join(f"{n} {kind}" for kind, n in c["jobsByKind"].items())
+    invalid = (
+        f"; {c['invalidV2Objects']} Trainer v2 object(s) the target release would reject"
+        if c["invalidV2Objects"]
+        else ""
+    )
     return (
         f"{c['jobs']} Training Operator job(s){f' ({kinds})' if kinds else ''} in "
         f"{c['files']} file(s): {c['convertible']} convert "
         f"cleanly, {c['needAttention']} need attention; {c['unreadable']} input problem(s)"
+        f"{invalid}"
     )
