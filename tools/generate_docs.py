@@ -223,6 +223,10 @@ _TARGET_ROWS: Final[dict[str, tuple[str, Callable[[Any], str]]]] = {
         "an installed TrainJob CRD is recognised by",
         lambda v: " and ".join(f"`{m}`" for m in v),
     ),
+    "initializer_volume": (
+        "an initializer's container must mount volume `initializer`",
+        _yes,
+    ),
     "reserved_env": (
         "`trainer.env` names the webhook reserves, per runtime policy",
         lambda v: "; ".join(

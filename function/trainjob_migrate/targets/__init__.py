@@ -35,6 +35,7 @@ class Target(Frozen):
         "resources_merged",
         "crd_markers",
         "reserved_env",
+        "initializer_volume",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -73,6 +74,9 @@ class Target(Frozen):
     #: env names ``spec.trainer.env`` must not set, per ML policy of the referenced runtime
     #: (``torch``, ``mpi``, ``xgboost``): the policy plugins' ``Validate`` of the release
     reserved_env: tuple[tuple[str, frozenset[str]], ...]
+    #: a TrainJob with ``spec.initializer`` needs its runtime's initializer container to mount
+    #: the volume ``initializer`` (the JobSet plugin's ``Validate``, trainer#3714)
+    initializer_volume: bool
 
     def __init__(
         self,
@@ -92,6 +96,7 @@ class Target(Frozen):
         resources_merged: bool,
         crd_markers: tuple[str, ...],
         reserved_env: tuple[tuple[str, frozenset[str]], ...] = (),
+        initializer_volume: bool = False,
     ) -> None:
         init(
             self,
@@ -111,6 +116,7 @@ class Target(Frozen):
             resources_merged,
             crd_markers,
             reserved_env,
+            initializer_volume,
         )
 
     @property

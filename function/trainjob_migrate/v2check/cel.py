@@ -16,15 +16,18 @@ fix the field the result names.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
+from trainjob_migrate.paths import Path
 from trainjob_migrate.v2check import SCHEMA_PREFIX, Issue, Subject, placeholders
 from trainjob_migrate.v2check.cel_data import crd_data
 from trainjob_migrate.v2check.walk import matches
 
 ID: Final = "v2-cel"
 KINDS: Final = tuple(SCHEMA_PREFIX)
+_SELF_FIELD: Final = re.compile(r"\bself((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 
 
 @functools.cache
@@ -69,10 +72,23 @@ def check(subject: Subject) -> Iterator[Issue]:
             why = f"; it cannot be evaluated: {error}" if error else ""
             yield Issue(
                 ID,
-                path,
+                _field(obj, path, rule["rule"]) if not rule["path"] else path,
                 f"{rule['message']} (CEL rule `{rule['rule']}` of the {where} on {at}{why}): "
                 "the API server rejects the object",
             )
+
+
+def _field(obj: Mapping[str, Any], path: Path, rule: str) -> Path:
+    """A rule on the whole object points at the field it reads (``self.metadata.name``)."""
+    found = _SELF_FIELD.search(rule)
+    if found is None:
+        return path
+    names = found.group(1).split(".")[1:]
+    for n in range(len(names), 0, -1):  # the longest that exists (not .matches, .size...)
+        field: Path = (*path, *names[:n])
+        if placeholders.at(obj, field) is not None:
+            return field
+    return path
 
 
 def _named(obj: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -1,9 +1,10 @@
 """`v2-initializer-runtime`: the TrainJob configures an initializer its runtime has no job for.
 
 With `spec.initializer.dataset` (or `.model`), the runtime must have a
-`dataset-initializer` (`model-initializer`) job with a container of that name mounting the
-volume `initializer` (`pkg/runtime/framework/plugins/jobset/jobset.go` `Validate`, every
-release). Use a runtime with the initializer job, or drop the initializer.
+`dataset-initializer` (`model-initializer`) job with a container of that name
+(`pkg/runtime/framework/plugins/jobset/jobset.go` `Validate`, every release); from 2.3 that
+container must also mount the volume `initializer` (trainer#3714). Upstream's own 2.3
+example `examples/yaml/05-multi-step.yaml` lacks the mount. Use a runtime with the initializer job, or drop the initializer.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def check(subject: Subject) -> Iterator[Issue]:
             why = f"has no {job_name} job"
         elif container is None:
             why = f"has no container {job_name} in its {job_name} job"
-        elif VOLUME not in mounts:
+        elif VOLUME not in mounts and subject.target.initializer_volume:
             why = f"does not mount volume {VOLUME} in container {job_name}"
         else:
             continue

@@ -1,0 +1,108 @@
+"""A fixture per v2 rule: each ``invalid*.yaml`` is found by ``check`` with file, line and rule id
+(the lines marked ``# expect: RULE``, and nothing else); each ``valid*.yaml`` passes.
+
+``fixtures/<rule>/<valid|invalid>[-<suffix>][-<version>].yaml``: the Trainer release is the
+file name's last part when it is one (``invalid-2.1.yaml``), else 2.3.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from trainjob_migrate import cli, targets, v2check
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9-]+)")
+
+
+def _release(path: Path) -> str:
+    last = path.stem.rsplit("-", 1)[-1]
+    return last if last in targets.VERSIONS else targets.NEWEST
+
+
+def _cases(prefix: str) -> list[Path]:
+    return sorted(FIXTURES.glob(f"*/{prefix}*.yaml"))
+
+
+def _check(capsys: pytest.CaptureFixture[str], path: Path, release: str) -> tuple[int, list[dict]]:
+    code = cli.main(["check", "-o", "json", "--target-version", release, str(path)])
+    body = json.loads(capsys.readouterr().out)
+    return code, [r for r in body["results"] if r["tags"]["rule"].startswith("v2-")]
+
+
+def test_every_rule_has_a_valid_and_an_invalid_fixture():
+    rules = set(v2check.rule_ids())
+    assert {p.name for p in FIXTURES.iterdir()} == rules
+    for rule in rules:
+        names = [p.name for p in (FIXTURES / rule).iterdir()]
+        assert any(n.startswith("valid") for n in names), rule
+        assert any(n.startswith("invalid") for n in names), rule
+
+
+@pytest.mark.parametrize("path", _cases("invalid"), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_invalid_fixture_is_found_with_file_line_and_rule(capsys, path: Path):
+    code, found = _check(capsys, path, _release(path))
+    assert code == 5
+    lines = path.read_text().splitlines()
+    expected = {
+        (m.group(1), n) for n, text in enumerate(lines, 1) if (m := EXPECT.search(text))
+    }
+    got = {(r["tags"]["rule"], r["file"]["line"]) for r in found}
+    assert got == expected
+    assert all(r["file"]["path"] == path.as_posix() for r in found)
+    assert all(r["severity"] == "error" and r["field"]["path"] for r in found)
+    assert {rule for rule, _ in got} >= {path.parent.name}
+
+
+@pytest.mark.parametrize("path", _cases("valid"), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_valid_fixture_passes(capsys, path: Path):
+    code, found = _check(capsys, path, _release(path))
+    assert (code, found) == (0, [])
+
+
+def test_the_issue_example_is_found_in_fn_too():
+    """numNodes "two", an unknown field, numProcPerNode auto and podSpecOverrides on 2.3."""
+    import io
+
+    import yaml
+
+    rl = {
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": list(yaml.safe_load_all((FIXTURES / "v2-schema" / "invalid.yaml").read_text())),
+    }
+    out, err = io.StringIO(), io.StringIO()
+    from trainjob_migrate.commands import fn
+
+    code = fn.run(io.BytesIO(yaml.safe_dump(rl).encode()), out, err)
+    results = yaml.safe_load(out.getvalue())["results"]
+    assert code == 1
+    assert {r["field"]["path"] for r in results} == {
+        "spec.trainer.numNodes",
+        "spec.trainer.bogusField",
+        "spec.trainer.numProcPerNode",
+        "spec.trainer.env[1]",
+        "spec.podSpecOverrides",
+    }
+    assert {r["tags"]["rule"] for r in results} == {"v2-schema"}
+    assert "spec.trainer.bogusField" in err.getvalue()
+    # validateV2: false turns it off (pipelines that only convert)
+    rl["functionConfig"] = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c"},
+        "data": {"validateV2": "false"},
+    }
+    out = io.StringIO()
+    assert fn.run(io.BytesIO(yaml.safe_dump(rl).encode()), out, io.StringIO()) == 0
+    assert not yaml.safe_load(out.getvalue()).get("results")
+
+
+def test_ignore_invalid_v2(capsys):
+    path = FIXTURES / "v2-schema" / "invalid.yaml"
+    assert cli.main(["check", "--ignore-invalid-v2", str(path)]) == 0
+    capsys.readouterr()
