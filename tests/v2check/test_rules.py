@@ -48,9 +48,7 @@ def test_invalid_fixture_is_found_with_file_line_and_rule(capsys, path: Path):
     code, found = _check(capsys, path, _release(path))
     assert code == 5
     lines = path.read_text().splitlines()
-    expected = {
-        (m.group(1), n) for n, text in enumerate(lines, 1) if (m := EXPECT.search(text))
-    }
+    expected = {(m.group(1), n) for n, text in enumerate(lines, 1) if (m := EXPECT.search(text))}
     got = {(r["tags"]["rule"], r["file"]["line"]) for r in found}
     assert got == expected
     assert all(r["file"]["path"] == path.as_posix() for r in found)
