@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
-from trainjob_migrate.doctor import runtime_refs
 from trainjob_migrate.paths import Path, format_path, parse_path
 from trainjob_migrate.results import Result, Severity
+from trainjob_migrate.runtimes import references
 from trainjob_migrate.v2check import Issue, Subject, placeholders
 
 ID: Final = "v2-patch-target"
@@ -40,7 +40,7 @@ def check(subject: Subject) -> Iterator[Issue]:
     if found is None:
         return  # v2-runtime-ref
     shape = subject.target.override_shape
-    for result in runtime_refs.names(_Located(subject), found.runtime):
+    for result in references.names(_Located(subject), found.runtime):
         path = parse_path(result.field or "")
         if path and path[1] != shape:
             continue  # a field of another release's shape: v2-schema
