@@ -112,9 +112,9 @@ def _formats(capsys, output: str, path: Path) -> str:
 
 
 def test_every_output_format_carries_the_v2_findings(capsys):
-    import jsonschema
     from importlib import resources
 
+    import jsonschema
     from junitparser import JUnitXml
 
     path = FIXTURES / "v2-patch-target" / "invalid.yaml"
