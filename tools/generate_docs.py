@@ -227,6 +227,10 @@ _TARGET_ROWS: Final[dict[str, tuple[str, Callable[[Any], str]]]] = {
         "an initializer's container must mount volume `initializer`",
         _yes,
     ),
+    "torchtune_models": (
+        "models a `tune run` TrainJob may use",
+        lambda v: ", ".join(f"`{m}`" for m in sorted(v)),
+    ),
     "reserved_env": (
         "`trainer.env` names the webhook reserves, per runtime policy",
         lambda v: "; ".join(

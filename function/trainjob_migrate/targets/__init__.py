@@ -36,6 +36,7 @@ class Target(Frozen):
         "crd_markers",
         "reserved_env",
         "initializer_volume",
+        "torchtune_models",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -77,6 +78,9 @@ class Target(Frozen):
     #: a TrainJob with ``spec.initializer`` needs its runtime's initializer container to mount
     #: the volume ``initializer`` (the JobSet plugin's ``Validate``, trainer#3714)
     initializer_volume: bool
+    #: the models a ``tune run`` TrainJob may name through its runtime (``torchtune-<model>``,
+    #: as ``llama3_2/1B``): pkg/constants TorchTuneSupportedPretrainedModels of the release
+    torchtune_models: frozenset[str]
 
     def __init__(
         self,
@@ -97,6 +101,7 @@ class Target(Frozen):
         crd_markers: tuple[str, ...],
         reserved_env: tuple[tuple[str, frozenset[str]], ...] = (),
         initializer_volume: bool = False,
+        torchtune_models: frozenset[str] = frozenset(),
     ) -> None:
         init(
             self,
@@ -117,6 +122,7 @@ class Target(Frozen):
             crd_markers,
             reserved_env,
             initializer_volume,
+            torchtune_models,
         )
 
     @property

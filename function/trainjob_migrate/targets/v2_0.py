@@ -42,4 +42,6 @@ TARGET: Final = Target(
     crd_markers=("podSpecOverrides",),
     # pkg/runtime/framework/plugins/torch/torch.go Validate; pkg/constants TorchRunReservedEnvNames
     reserved_env=(("torch", TORCHRUN_ENV),),
+    # 2.0.1 names llama3_2/7B, not the 3B its own torchtune-llama3.2-3b runtime is for
+    torchtune_models=frozenset({"llama3_2/1B", "llama3_2/7B", "llama3_3/70B"}),
 )

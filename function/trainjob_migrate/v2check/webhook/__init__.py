@@ -18,6 +18,7 @@ def rules() -> tuple[Rule, ...]:
         reserved_env,
         runtime_ancestor,
         runtime_ref,
+        torch_policy,
     )
 
     return (
@@ -28,6 +29,7 @@ def rules() -> tuple[Rule, ...]:
         reserved_env,
         num_proc_per_node,
         mpi_policy,
+        torch_policy,
         initializer_jobs,
         jobset_name_length,
         runtime_ancestor,
