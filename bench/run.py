@@ -278,7 +278,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "cold-start-v2",
         "cold start with Trainer v2 objects to validate vs importing PyYAML (not a target: "
-        "jsonschema and the CEL runtime are loaded)",
+        "the validators and the CEL runtime are loaded)",
         _cold_start_v2,
         runs=11,
     ),

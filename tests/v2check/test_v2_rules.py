@@ -88,6 +88,7 @@ def test_the_issue_example_is_found_in_fn_too():
     }
     assert {r["tags"]["rule"] for r in results} == {"v2-schema"}
     assert "spec.trainer.bogusField" in err.getvalue()
+    assert "1 Trainer v2 object(s) the target release would reject" in err.getvalue()
     # validateV2: false turns it off (pipelines that only convert)
     rl["functionConfig"] = {
         "apiVersion": "v1",

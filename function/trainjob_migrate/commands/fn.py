@@ -74,3 +74,9 @@ def _summarise(results: list[Result], stderr: IO[str]) -> None:
             f"{PROG}: {len(errors)} error(s), {warnings} warning(s); PyTorchJobs with errors "
             "were left unchanged\n"
         )
+        invalid = {r.resource for r in errors if r.rule.startswith("v2-") and r.resource}
+        if invalid:  # the v2 validation (v2check): objects of the input, passed through
+            stderr.write(
+                f"{PROG}: {len(invalid)} Trainer v2 object(s) the target release would reject "
+                "(functionConfig validateV2: false to skip this check)\n"
+            )
