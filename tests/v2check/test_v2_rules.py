@@ -85,10 +85,11 @@ def test_the_issue_example_is_found_in_fn_too():
         "spec.trainer.numProcPerNode",
         "spec.trainer.env[1]",
         "spec.podSpecOverrides",
+        "apiVersion",
     }
     assert {r["tags"]["rule"] for r in results} == {"v2-schema"}
     assert "spec.trainer.bogusField" in err.getvalue()
-    assert "1 Trainer v2 object(s) the target release would reject" in err.getvalue()
+    assert "2 Trainer v2 object(s) the target release would reject" in err.getvalue()
     # validateV2: false turns it off (pipelines that only convert)
     rl["functionConfig"] = {
         "apiVersion": "v1",
@@ -162,7 +163,7 @@ def test_markdown_summary(capsys, tmp_path):
     out = capsys.readouterr().out
     assert out.startswith("## ❌ trainjob-migrate check: Trainer v2 objects would be rejected\n")
     assert "| PyTorchJob | 1 | 0 |" in out
-    assert "1 Trainer v2 object(s) failing validation (1 TrainJob)" in out
+    assert "2 Trainer v2 object(s) failing validation (2 TrainJob)" in out
     v2 = (tmp_path / "v2.yaml").as_posix()
     assert f"- `{v2}:" in out and "TrainJob typos" in out
     assert f"`{v2}:11` **error** spec.trainer.bogusField: unknown field" in out

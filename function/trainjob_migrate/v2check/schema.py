@@ -5,8 +5,9 @@ against the CRD's OpenAPI schema, strictly with `kubectl apply --validate=strict
 server-side apply: an unknown field (a misspelling, or a field of another release, such as
 `podSpecOverrides` on 2.1+ or `runtimePatches` before 2.2), a value of the wrong type
 (`numNodes: "two"`, a string `numProcPerNode` on 2.2+), a value outside an enum or a bound,
-or two entries of a keyed list (`x-kubernetes-list-type: map`, such as `env` by `name`) with
-the same key. The schemas are generated from the release's CRD (`schemas/`); a value that
+two entries of a keyed list (`x-kubernetes-list-type: map`, such as `env` by `name`) with
+the same key, an `apiVersion` the CRD does not serve (only `v1alpha1`), or a `metadata.name`
+that is no DNS-1123 subdomain (what the API server requires of every custom resource). The schemas are generated from the release's CRD (`schemas/`); a value that
 holds a template placeholder (`${VAR}`, `{{ .Values.x }}`) is taken as one of the expected
 type. Fix the field the result names, for the release the result names.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -39,10 +41,17 @@ def schema_name(kind: str, version: str) -> str | None:
     return name if os.path.isfile(path) else None  # noqa: PTH113
 
 
+#: the only version the Trainer CRDs of 2.0-2.3 serve
+API_VERSION: Final = "trainer.kubeflow.org/v1alpha1"
+#: metadata.name of any object: a DNS-1123 subdomain (apimachinery NameIsDNSSubdomain)
+_SUBDOMAIN: Final = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
 def check(subject: Subject) -> Iterator[Issue]:
     name = schema_name(subject.kind, subject.target.version)
     if name is None:
         return
+    yield from _identity(subject)
     where = f"Trainer {subject.target.version} {subject.kind} schema"
     for found in validation.validate(subject.obj, name):
         path = parse_path(found.path)
@@ -51,6 +60,28 @@ def check(subject: Subject) -> Iterator[Issue]:
         hint = _HINTS.get(found.kind, "the API server rejects the object")
         yield Issue(ID, path, f"{found.message} ({where}): {hint}")
     yield from _keyed_lists(subject)
+
+
+def _identity(subject: Subject) -> Iterator[Issue]:
+    """apiVersion served by the CRD, and a metadata.name the API server takes."""
+    api = subject.obj.get("apiVersion")
+    if api != API_VERSION and not placeholders.holds(api):
+        yield Issue(
+            ID,
+            ("apiVersion",),
+            f"apiVersion {api!r}: the Trainer {subject.target.version} CRDs serve {API_VERSION} "
+            "only; the API server rejects the object",
+        )
+    value = subject.get("metadata", "name")
+    if not isinstance(value, str) or placeholders.holds(value):
+        return  # no name (generateName, or kustomize's namePrefix): nothing to check
+    if len(value) > 253 or not _SUBDOMAIN.fullmatch(value):
+        yield Issue(
+            ID,
+            ("metadata", "name"),
+            f"metadata.name {value!r} is not a DNS-1123 subdomain (lowercase letters, digits, "
+            "'-' and '.', at most 253 characters): the API server rejects the object",
+        )
 
 
 def _keyed_lists(subject: Subject) -> Iterator[Issue]:
