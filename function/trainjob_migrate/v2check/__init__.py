@@ -11,6 +11,9 @@ offline, in three layers, each a module with the rule ids it reports:
 - :mod:`.webhook` (one module a rule, ``v2-...``): the admission rules of the Trainer and
   JobSet webhooks of the release, each citing its upstream function.
 
+As on the cluster, the webhook rules judge only an object the schema and the CEL rules
+accept: the API server refuses any other before an admission webhook sees it.
+
 Template placeholders (``$VAR``, ``${VAR}``, ``{{ ... }}``) stand for a value of the expected
 type: no layer reports a value that holds one. Importing this package costs nothing heavy;
 the layers import jsonschema and the CEL runtime only when asked.
@@ -136,10 +139,21 @@ def validate(
     if not is_v2(obj):
         return []
     subject = Subject(obj, target, catalog or runtimes.Catalog.of(target.version, [obj]))
-    out: list[Issue] = []
-    for rule in layers():
-        if subject.kind in rule.KINDS:
+    from trainjob_migrate.v2check import cel, schema, webhook
+
+    out = list(schema.check(subject)) if subject.kind in schema.KINDS else []
+    out.extend(cel.check(subject) if subject.kind in cel.KINDS else ())
+    if out:
+        return out  # the API server refuses it before any admission webhook sees it
+    for rule in webhook.rules():
+        if subject.kind not in rule.KINDS:
+            continue
+        try:
             out.extend(rule.check(subject))
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            # a malformed runtime it references (the repository's: its own findings say
+            # why); the webhook would fail on it too, and the schema of the object is fine
+            continue
     return out
 
 
