@@ -86,9 +86,7 @@ def process(
     if config.validate_v2:
         located = _v2_objects(items)
         if located:  # the validator (jsonschema, the CEL runtime) only for v2 objects
-            from trainjob_migrate import v2check
-
-            outcome.results.extend(v2check.results(located, target))
+            outcome.results.extend(_validate_v2(located, target))
     if config.mode == "report":
         outcome.items = list(items)
         outcome.groups = [[item] for item in items]
@@ -274,6 +272,23 @@ def _trainjobs(items: list[Any]) -> dict[_Key, Obj]:
             if isinstance(child, Mapping) and child.get("kind") == "TrainJob":
                 found[_key(child, file)] = dict(child)
     return found
+
+
+def _validate_v2(located: list[tuple[Obj, FileRef | None]], target: Target) -> list[Result]:
+    from trainjob_migrate import v2check
+
+    try:
+        return v2check.results(located, target)
+    except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the conversion
+        return [
+            Result(
+                f"internal error while validating the Trainer v2 objects ({type(exc).__name__}: "
+                f"{exc}); they were not validated (functionConfig validateV2: false skips "
+                "this). Please report this with the input",
+                Severity.ERROR,
+                "internal",
+            )
+        ]
 
 
 def _v2_objects(items: list[Any]) -> list[tuple[Obj, FileRef | None]]:
