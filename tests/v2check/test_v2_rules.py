@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from trainjob_migrate import cli, targets, v2check
 
@@ -65,8 +66,6 @@ def test_valid_fixture_passes(capsys, path: Path):
 def test_the_issue_example_is_found_in_fn_too():
     """numNodes "two", an unknown field, numProcPerNode auto and podSpecOverrides on 2.3."""
     import io
-
-    import yaml
 
     rl = {
         "apiVersion": "config.kubernetes.io/v1",
@@ -168,3 +167,18 @@ def test_markdown_summary(capsys, tmp_path):
     assert f"- `{v2}:" in out and "TrainJob typos" in out
     assert f"`{v2}:11` **error** spec.trainer.bogusField: unknown field" in out
     assert f"- `{(tmp_path / 'v1.yaml').as_posix()}:1` PyTorchJob old" in out
+
+
+def test_the_ci_example_writes_the_markdown_summary(capsys):
+    root = Path(__file__).resolve().parents[2] / "examples" / "ci"
+    workflow = yaml.safe_load(
+        (root / ".github" / "workflows" / "trainjob-migrate.yaml").read_text()
+    )
+    runs = [s.get("run", "") for s in workflow["jobs"]["check"]["steps"]]
+    (summary,) = [r for r in runs if "--output markdown" in r]
+    assert '>> "$GITHUB_STEP_SUMMARY"' in summary and "|| true" in summary
+    assert runs.index(summary) < next(i for i, r in enumerate(runs) if r.startswith("trainjob-"))
+    code = cli.main(["check", "--output", "markdown", str(root / "manifests")])
+    out = capsys.readouterr().out
+    assert code == 2 and out.startswith("## ❌ trainjob-migrate check: v1 jobs remain")
+    assert "### v1 jobs that convert cleanly" in out
