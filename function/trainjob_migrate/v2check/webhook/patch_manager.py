@@ -20,7 +20,7 @@ KINDS: Final = ("TrainJob",)
 _LABEL: Final = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _SUBDOMAIN: Final = re.compile(rf"{_LABEL}(\.{_LABEL})*")
 #: the characters IsDomainPrefixedPath allows after the host (RFC 3986 path characters)
-_PATH: Final = re.compile(r"[A-Za-z0-9/\-._~%!$&'()*+,;=:@]+")
+_PATH: Final = re.compile(r"[A-Za-z0-9/\-._~%!$&'()*+,;=:]+")
 
 
 def problem(manager: str) -> str | None:
