@@ -182,3 +182,22 @@ def test_the_ci_example_writes_the_markdown_summary(capsys):
     out = capsys.readouterr().out
     assert code == 2 and out.startswith("## ❌ trainjob-migrate check: v1 jobs remain")
     assert "### v1 jobs that convert cleanly" in out
+
+
+def test_markdown_links_to_the_commit_in_github_actions_and_escapes_names(
+    capsys, monkeypatch, tmp_path
+):
+    text = (FIXTURES / "v2-schema" / "invalid-2.0.yaml").read_text()
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "a b.yaml").write_text(
+        text.replace("Bad_Name", "x<img src=y>[z](http://e)")
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "org/repo")
+    monkeypatch.setenv("GITHUB_SHA", "0123abc")
+    assert cli.main(["check", "-o", "markdown", "--target-version", "2.0", "jobs"]) == 5
+    out = capsys.readouterr().out
+    assert "[`jobs/a b.yaml:9`](https://github.com/org/repo/blob/0123abc/jobs/a%20b.yaml#L9)" in out
+    assert not re.search(r"(?<!\\)<img", out) and "[z](http" not in out
+    assert "x\\<img src=y\\>\\[z\\](http://e)" in out

@@ -1,10 +1,15 @@
 """``--output markdown``: a pull-request summary (``$GITHUB_STEP_SUMMARY``, a PR comment).
 
 Counts per kind and verdict, the v1 jobs that still need attention with their file:line,
-and the Trainer v2 objects the target release would reject, each with its findings.
+and the Trainer v2 objects the target release would reject, each with its findings. In
+GitHub Actions (``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY`` and ``GITHUB_SHA`` set), each
+file:line of a relative path links to that line of the commit.
 """
 
 from __future__ import annotations
+
+import os
+from urllib.parse import quote
 
 from trainjob_migrate.report import Finding, Report, counts, findings, invalid_objects, is_v2_rule
 
@@ -29,9 +34,7 @@ def render(report: Report) -> str:
         out += ["", "### v1 jobs that need attention", ""]
         for n in attention:
             job = report.jobs[n]
-            out.append(
-                f"- `{_code(job.file.path)}:{job.file.line or 1}` {_text(job.resource.display())}"
-            )
+            out.append(f"- {_where(job.file.path, job.file.line)} {_text(job.resource.display())}")
             out += [
                 f"  - {_finding(f)}" for f in every if f.job == n and f.rule not in _VERDICT_RULES
             ]
@@ -41,14 +44,14 @@ def render(report: Report) -> str:
     if convertible:
         out += ["", "### v1 jobs that convert cleanly (`trainjob-migrate convert --write`)", ""]
         out += [
-            f"- `{_code(j.file.path)}:{j.file.line or 1}` {_text(j.resource.display())}"
+            f"- {_where(j.file.path, j.file.line)} {_text(j.resource.display())}"
             for j in convertible
         ]
     invalid = invalid_objects(report)
     if invalid:
         out += ["", "### Trainer v2 objects that fail validation", ""]
         for display, path, line in invalid:
-            out.append(f"- `{_code(path)}:{line or 1}` {_text(display)}")
+            out.append(f"- {_where(path, line)} {_text(display)}")
             for f in every:
                 if is_v2_rule(f.rule) and f.path == path and f.subject == f"{display}: ":
                     out.append(f"  - {_finding(f)}")
@@ -85,11 +88,24 @@ def _counts(report: Report, c: dict[str, object]) -> list[str]:
         )
         + ".",
     ]
-    return rows if per_kind else rows[2:]
+    return rows if per_kind else rows[3:]
 
 
 def _finding(f: Finding) -> str:
-    return f"`{_code(f.location)}` **{f.level}** {_text(f.message)} (`{f.rule}`)"
+    return f"{_where(f.path, f.line)} **{f.level}** {_text(f.message)} (`{f.rule}`)"
+
+
+def _where(path: str, line: int | None) -> str:
+    """``path:line`` as code; a link to the line of the commit in GitHub Actions."""
+    shown = f"`{_code(path)}:{line or 1}`"
+    env = os.environ
+    base = [env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")]
+    relative = path.removeprefix("./")
+    if not all(base) or relative.startswith(("/", "../")) or relative == "-":
+        return shown
+    server, repo, sha = base
+    url = f"{server}/{repo}/blob/{sha}/{quote(relative)}#L{line or 1}"
+    return f"[{shown}]({url})"
 
 
 def _code(text: str) -> str:
