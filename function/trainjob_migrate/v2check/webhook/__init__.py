@@ -9,6 +9,7 @@ from trainjob_migrate.v2check import Rule
 def rules() -> tuple[Rule, ...]:
     from trainjob_migrate.v2check.webhook import (
         initializer_jobs,
+        jobset_depends_on,
         jobset_name_length,
         mpi_policy,
         num_proc_per_node,
@@ -33,4 +34,5 @@ def rules() -> tuple[Rule, ...]:
         initializer_jobs,
         jobset_name_length,
         runtime_ancestor,
+        jobset_depends_on,
     )
