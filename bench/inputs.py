@@ -531,3 +531,57 @@ def _other(rng: random.Random, n: int, team: str, k: int) -> Obj:
             },
         }
     return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}
+
+
+def v2_resource_list() -> str:
+    """A ResourceList of one TrainJob and the TrainingRuntime it references (v2 validation)."""
+    labels = {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}
+    runtime: Obj = {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "TrainingRuntime",
+        "metadata": {"name": "team-torch", "namespace": "ml"},
+        "spec": {
+            "mlPolicy": {"numNodes": 1, "torch": {}},
+            "template": {
+                "spec": {
+                    "replicatedJobs": [
+                        {
+                            "name": "node",
+                            "template": {
+                                "metadata": {"labels": labels},
+                                "spec": {
+                                    "template": {
+                                        "spec": {
+                                            "containers": [
+                                                {"name": "node", "image": "pytorch/pytorch:2"}
+                                            ]
+                                        }
+                                    }
+                                },
+                            },
+                        }
+                    ]
+                }
+            },
+        },
+    }
+    trainjob: Obj = {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "TrainJob",
+        "metadata": {"name": "train-0", "namespace": "ml"},
+        "spec": {
+            "runtimeRef": {"kind": "TrainingRuntime", "name": "team-torch"},
+            "trainer": {
+                "numNodes": 2,
+                "image": "registry.example.com/train:1",
+                "command": ["torchrun", "train.py"],
+                "env": [{"name": "EPOCHS", "value": "3"}],
+            },
+        },
+    }
+    rl = {
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": [runtime, trainjob],
+    }
+    return yaml.safe_dump(rl, sort_keys=False)

@@ -14,6 +14,9 @@ Cases (see ``CASES``):
 
 - ``cold-start``: ``trainjob-migrate fn`` on a one-job ResourceList vs
   ``python -c 'import yaml'``;
+- ``cold-start-v2``: ``trainjob-migrate fn`` on a ResourceList of one TrainJob and the
+  TrainingRuntime it references (both validated: schema, CEL, webhook rules) vs the same
+  floor; the cost of validation, reported, with no target;
 - ``fn-100`` and ``fn-10000``: ``trainjob-migrate fn`` on 100 / 10,000 PyTorchJobs
   (mixed with as many other objects) vs a bare libyaml load (``CSafeLoader``) and
   dump (``CSafeDumper``) of the same ResourceList;
@@ -158,6 +161,31 @@ def _cold_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  #
     )
 
 
+def _write_v2_resource_list(work: Path) -> Path:
+    """One converted TrainJob and the TrainingRuntime it references: a repository after the
+    migration, which the function validates (CRD schema, CEL rules, webhook rules)."""
+    version = hashlib.sha256(Path(inputs.__file__).read_bytes()).hexdigest()[:12]
+    path = work / f"resource-list-v2-{version}.yaml"
+    if not path.exists():
+        path.write_text(inputs.v2_resource_list(), encoding="utf-8")
+    return path
+
+
+def _cold_start_v2(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  # noqa: ARG001
+    stdin = _write_v2_resource_list(work)
+    return (
+        Command("trainjob-migrate fn (1 TrainJob + runtime, validated)", fn_command(), stdin),
+        Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
+        Command(
+            "(reference) trainjob-migrate fn (1 PyTorchJob)",
+            fn_command(),
+            _write_resource_list(work, 1),
+            (0, 1),
+            1,
+        ),
+    )
+
+
 def _throughput(jobs: int) -> Callable[[Path, argparse.Namespace], tuple[Command, ...]]:
     def prepare(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
         n = args.jobs if args.jobs is not None else (min(jobs, 20) if args.quick else jobs)
@@ -280,6 +308,13 @@ CASES: tuple[Case, ...] = (
         _cold_start,
         runs=21,
         time_target=1.5,
+    ),
+    Case(
+        "cold-start-v2",
+        "cold start with Trainer v2 objects to validate vs importing PyYAML (not a target: "
+        "the validators and the CEL runtime are loaded)",
+        _cold_start_v2,
+        runs=11,
     ),
     Case("fn-100", "throughput: 100 PyTorchJobs (+100 other objects)", _throughput(100), runs=7),
     Case(

@@ -57,9 +57,16 @@ def test_bench_runs_and_prints_every_ratio(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for case in ("cold-start", "fn-100", "fn-10000", "convert-repo", "dry-run-file"):
+    for case in (
+        "cold-start",
+        "cold-start-v2",
+        "fn-100",
+        "fn-10000",
+        "convert-repo",
+        "dry-run-file",
+    ):
         assert f"\n{case}: " in out, out
-    assert out.count("time ratio") == 5 and "summary" in out, out
+    assert out.count("time ratio") == 6 and "summary" in out, out
     assert "python -c 'import yaml'" in out and "CSafeLoader" in out
     assert "trainjob-migrate convert --out" in out and "read + parse every file" in out
 

@@ -27,6 +27,8 @@ NOT_ON_THE_FN_PATH = {
     "decimal": "the generated validators use a stand-in",
     "dataclasses": "value classes are plain classes with __slots__ (records.py)",
     "inspect": "dataclasses imported it",
+    "cel_expr_python": "the CEL runtime validates Trainer v2 objects: none in a v1 job's input",
+    "trainjob_migrate.v2check": "imported only when the input holds a Trainer v2 object",
     "typing": "annotations are strings (from __future__ import annotations), and names from "
     "typing are imported only under `TYPE_CHECKING = False`, for mypy",
 }

@@ -229,6 +229,20 @@ _TARGET_ROWS: Final[dict[str, tuple[str, Callable[[Any], str]]]] = {
         "an installed TrainJob CRD is recognised by",
         lambda v: " and ".join(f"`{m}`" for m in v),
     ),
+    "initializer_volume": (
+        "an initializer's container must mount volume `initializer`",
+        _yes,
+    ),
+    "torchtune_models": (
+        "models a `tune run` TrainJob may use",
+        lambda v: ", ".join(f"`{m}`" for m in sorted(v)),
+    ),
+    "reserved_env": (
+        "`trainer.env` names the webhook reserves, per runtime policy",
+        lambda v: "; ".join(
+            f"{policy}: " + ", ".join(f"`{n}`" for n in sorted(names)) for policy, names in v
+        ),
+    ),
 }
 _TARGET_SETS: Final = {
     "pod_fields": "Pod fields the override or patch of job `node` accepts",
@@ -322,6 +336,7 @@ _SECTIONS: Final = {
     catalogue.Kind.VERDICT: "Verdicts of check",
     catalogue.Kind.DOCTOR: "Doctor checks",
     catalogue.Kind.CONTAINER: "Jobs inside other objects",
+    catalogue.Kind.V2: "Validation of Trainer v2 objects (check, fn, doctor)",
 }
 assert set(_SECTIONS) == set(catalogue.Kind), "every kind of rule has a section"
 

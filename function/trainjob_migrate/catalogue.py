@@ -57,6 +57,7 @@ class Kind(StrEnum):
     VERDICT = "check verdict"
     DOCTOR = "doctor check"
     CONTAINER = "container of jobs"
+    V2 = "v2 validation"
 
 
 class Entry(Frozen):
@@ -308,6 +309,11 @@ def entries() -> dict[str, Entry]:
             _CACHE[module.ID] = _from_docstring(module.ID, Kind.CONTAINER, _doc(module))
         for check in doctor.checks():
             _CACHE[check.ID] = _from_docstring(check.ID, Kind.DOCTOR, _doc(check))
+        from trainjob_migrate import v2check
+
+        for layer in v2check.layers():
+            entry = _from_docstring(layer.ID, Kind.V2, _doc(layer))
+            _CACHE[layer.ID] = entry.replace(severity=Severity.ERROR)
     return _CACHE
 
 

@@ -39,6 +39,7 @@ class FunctionConfig(Frozen):
         "generate_runtime",
         "strict",
         "target_given",
+        "validate_v2",
     )
     target_version: str
     mode: str  # replace | side-by-side | report
@@ -52,6 +53,8 @@ class FunctionConfig(Frozen):
     strict: bool
     #: targetVersion was given; if not, a Trainer release the input installs is targeted
     target_given: bool
+    #: validate the Trainer v2 objects of the input (TrainJobs, runtimes) against the target
+    validate_v2: bool
 
     def __init__(
         self,
@@ -66,6 +69,7 @@ class FunctionConfig(Frozen):
         generate_runtime: bool = False,
         strict: bool = False,
         target_given: bool = False,
+        validate_v2: bool = True,
     ) -> None:
         init(
             self,
@@ -80,6 +84,7 @@ class FunctionConfig(Frozen):
             generate_runtime,
             strict,
             target_given,
+            validate_v2,
         )
 
 
@@ -95,8 +100,9 @@ OPTION_FIELDS: Final = {
     "templateMismatch": "template_mismatch",
     "generateRuntime": "generate_runtime",
     "strict": "strict",
+    "validateV2": "validate_v2",
 }
-_BOOL_FIELDS: Final = frozenset({"generate_runtime", "strict"})
+_BOOL_FIELDS: Final = frozenset({"generate_runtime", "strict", "validate_v2"})
 
 
 def from_function_config(obj: Mapping[str, Any] | None) -> FunctionConfig:

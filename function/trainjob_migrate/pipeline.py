@@ -23,7 +23,7 @@ from trainjob_migrate.targets import VERSIONS, Target, get
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, TypeAlias
+    from typing import Any, Final, TypeAlias
 
 Obj: TypeAlias = "dict[str, Any]"
 
@@ -95,6 +95,10 @@ def process(
             groups.append([_process_list(item, config, target, existing, outcome, select)])
         else:
             groups.append(_process_item(item, config, target, existing, outcome, select))
+    if config.validate_v2:
+        located = _v2_objects(items)
+        if located:  # the validator (jsonschema, the CEL runtime) only for v2 objects
+            outcome.results.extend(_validate_v2(located, target))
     if config.mode == "report":
         outcome.items = list(items)
         outcome.groups = [[item] for item in items]
@@ -354,6 +358,43 @@ def _trainjobs(items: list[Any]) -> dict[_Key, Obj]:
                 found[_key(child, file)] = dict(child)
     return found
 
+
+def _validate_v2(located: list[tuple[Obj, FileRef | None]], target: Target) -> list[Result]:
+    from trainjob_migrate import v2check
+
+    try:
+        return v2check.results(located, target)
+    except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the conversion
+        return [
+            Result(
+                f"internal error while validating the Trainer v2 objects ({type(exc).__name__}: "
+                f"{exc}); they were not validated (functionConfig validateV2: false skips "
+                "this). Please report this with the input",
+                Severity.ERROR,
+                "internal",
+            )
+        ]
+
+
+def _v2_objects(items: list[Any]) -> list[tuple[Obj, FileRef | None]]:
+    """The Trainer v2 objects of the input (in Lists too), with where they are."""
+    found: list[tuple[Obj, FileRef | None]] = []
+    for item in items:
+        children = item["items"] if _is_list(item) else [item]
+        file = krm.file_of(item) if isinstance(item, Mapping) else None
+        found.extend(
+            (child, krm.file_of(child) or file)
+            for child in children
+            if isinstance(child, dict)
+            and isinstance(child.get("kind"), str)
+            and child.get("kind") in _V2_KINDS
+            and str(child.get("apiVersion", "")).startswith(_V2_GROUP)
+        )
+    return found
+
+
+_V2_KINDS: Final = frozenset({"TrainJob", "TrainingRuntime", "ClusterTrainingRuntime"})
+_V2_GROUP: Final = "trainer.kubeflow.org/"
 
 #: (folder of the file, namespace, name): the same job name in dev/ and prod/ is no clash
 _Key = tuple[str, str, str]

@@ -362,6 +362,7 @@ def test_exit_codes_are_disjoint_and_documented() -> None:
         check.EXIT_CONVERTIBLE,
         check.EXIT_ATTENTION,
         check.EXIT_UNREADABLE,
+        check.EXIT_INVALID_V2,
         EXIT_USAGE,
         EXIT_NOINPUT,
         EXIT_CRASH,

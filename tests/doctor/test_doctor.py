@@ -80,14 +80,16 @@ def test_every_check_format_works(capsys, output):
 
 def test_target_version_that_does_not_match_the_installation(capsys):
     code, findings = _doctor(capsys, "--target-version", "2.1", str(CLEAN))
-    assert code == 3
+    assert code == 5  # the repository's TrainJob is invalid for 2.1 (and needs attention: 3)
     rules = {f["tags"]["rule"]: f for f in findings}
     assert "--target-version 2.1" in rules["trainer-release"]["message"]
     # Kueue 0.17 admits only runtimePatches (kueue#14722): a 2.1 target is never admitted
     kueue = rules["kueue-admission"]
     assert kueue["file"]["line"] == _line(CLEAN / "kueue.yaml", "image:")
-    # and the repository's TrainJob has the 2.2+ shape, which 2.1 does not know
-    assert rules["runtime-ref"]["field"]["path"] == "spec.runtimePatches"
+    # and the repository's TrainJob has the 2.2+ shape, which 2.1 does not know (the v2
+    # validation, the engine check and fn use, reports it instead of runtime-ref)
+    assert rules["v2-schema"]["field"]["path"] == "spec.runtimePatches"
+    assert "runtime-ref" not in rules
 
 
 def test_matching_target_version_is_fine(capsys):
@@ -106,8 +108,8 @@ def test_detected_release_is_the_default_target(tmp_path, capsys):
         .replace("runtimePatches", "podTemplateOverrides")
     )
     code, findings = _doctor(capsys, str(root))
-    assert code == 3
-    assert {f["tags"]["rule"] for f in findings} == {"kueue-admission", "runtime-ref"}
+    assert code == 5
+    assert {f["tags"]["rule"] for f in findings} == {"kueue-admission", "v2-schema"}
 
 
 def _write(path: Path, docs: list[dict]) -> Path:
@@ -202,7 +204,8 @@ def test_runtime_refs_and_patched_names(tmp_path, capsys):
         ],
     )
     code, findings = _doctor(capsys, str(file))
-    assert code == 3
+    assert code == 5  # TrainJobs the release would reject: the v2 validation reports them
+    assert {f["tags"]["rule"] for f in findings} == {"v2-runtime-ref", "v2-patch-target"}
     got = {(f["resourceRef"]["name"], f["field"]["path"]) for f in findings}
     base = "spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0]"
     assert got == {

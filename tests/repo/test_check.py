@@ -154,6 +154,8 @@ def test_json_output(tmp_path: Path) -> None:
         "convertWithWarnings": 0,
         "otherFindings": 0,
         "unreadable": 0,
+        "invalidV2Objects": 0,
+        "invalidV2Findings": 0,
         "exitCode": 2,
     }
     assert body["jobs"] == [

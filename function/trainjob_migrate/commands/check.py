@@ -2,7 +2,8 @@
 
 Exit codes (documented in README), the highest that applies unless ignored:
 0 nothing to do; 2 v1 jobs remain that convert cleanly; 3 v1 jobs remain that
-need attention; 4 input could not be read.
+need attention; 4 input could not be read; 5 Trainer v2 objects (TrainJob, TrainingRuntime,
+ClusterTrainingRuntime) the target release would reject (:mod:`trainjob_migrate.v2check`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Final
 from trainjob_migrate.commands import common, options
 from trainjob_migrate.repo import engine, plan, transaction
 from trainjob_migrate.repo.engine import READ_RULE
-from trainjob_migrate.report import FORMATS, Report, job_key, reporters
+from trainjob_migrate.report import FORMATS, Report, is_v2_rule, job_key, reporters
 from trainjob_migrate.results import Result, Severity
 
 EXIT_NOTHING: Final = 0
 EXIT_CONVERTIBLE: Final = 2
 EXIT_ATTENTION: Final = 3
 EXIT_UNREADABLE: Final = 4
+EXIT_INVALID_V2: Final = 5
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "check",
         help="report the Training Operator v1 jobs that remain (for CI on pull requests)",
         description="Exit 0 when no v1 job remains; 2 when v1 jobs remain that convert "
-        "cleanly; 3 when v1 jobs remain that need attention; 4 when input could not be read.",
+        "cleanly; 3 when v1 jobs remain that need attention; 4 when input could not be read; "
+        "5 when a TrainJob, TrainingRuntime or ClusterTrainingRuntime would be rejected by the "
+        "target Trainer release (schema, CEL rules, admission webhooks). The highest applies.",
     )
     add_report_arguments(parser)
 
@@ -53,6 +57,11 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
         "--ignore-unreadable",
         action="store_true",
         help="do not fail (exit 4) on files that could not be read",
+    )
+    parser.add_argument(
+        "--ignore-invalid-v2",
+        action="store_true",
+        help="do not fail (exit 5) on Trainer v2 objects the target release would reject",
     )
     options.add_arguments(parser)
 
@@ -88,12 +97,14 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         for j in outcome.jobs
     ]
     unreadable: list[Result] = [r for r in outcome.results if r.rule == READ_RULE]
+    invalid: list[Result] = [r for r in outcome.results if is_v2_rule(r.rule)]
     jobs = {job_key(j.file.path, j.file.index, j.resource.display()) for j in outcome.jobs}
     # e.g. a kustomize patch left aimed at a v1 job that is gone: no job, but attention
     loose = [
         r
         for r in outcome.results
         if r.rule != READ_RULE
+        and not is_v2_rule(r.rule)
         and r.severity != Severity.INFO
         and not (
             r.resource is not None
@@ -108,6 +119,8 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         code = EXIT_ATTENTION
     if unreadable and not args.ignore_unreadable:
         code = EXIT_UNREADABLE
+    if invalid and not getattr(args, "ignore_invalid_v2", False):
+        code = EXIT_INVALID_V2
     return Report(
         outcome.results,
         outcome.jobs,
@@ -119,6 +132,7 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         verbosity=1 if args.verbose else -1 if args.quiet else 0,
         other_attention=len(loose),
         embedded=outcome.embedded,
+        invalid_v2=invalid,
     )
 
 

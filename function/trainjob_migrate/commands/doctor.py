@@ -2,7 +2,7 @@
 
 Everything ``check`` reports (same formats, same exit codes: 0 nothing to do, 2 v1 jobs
 remain that convert cleanly, 3 attention needed (any doctor error or warning included),
-4 unreadable input), plus the doctor's checks (:mod:`trainjob_migrate.doctor`). Without
+4 unreadable input, 5 Trainer v2 objects the target release would reject), plus the doctor's checks (:mod:`trainjob_migrate.doctor`). Without
 ``--target-version``, the Trainer release detected in the repository is the target.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 from trainjob_migrate import config, doctor, runtimes
 from trainjob_migrate.commands import check, common, options
-from trainjob_migrate.doctor import DoctorContext, manifests, release
+from trainjob_migrate.doctor import DoctorContext, manifests, release, runtime_refs
 from trainjob_migrate.repo import engine
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.report import reporters
@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "doctor",
         help="readiness of a repository for Trainer v2 (installation, runtimes, Kueue, jobs)",
         description="Exit 0 when nothing needs doing; 2 when v1 jobs remain that convert "
-        "cleanly; 3 when something needs attention; 4 when input could not be read.",
+        "cleanly; 3 when something needs attention; 4 when input could not be read; 5 when a "
+        "TrainJob or runtime would be rejected by the target Trainer release.",
     )
     check.add_report_arguments(parser)
 
@@ -53,6 +54,7 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     findings: list[Result] = doctor.run(ctx)
     # the release was decided above (and a contradicting --target-version reported)
     outcome = engine.convert(found, fn_config, options.build_selector(args), detect_release=False)
+    findings = _without_repeats(findings, outcome.results)
     combined = engine.RepoOutcome(
         outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted,
         outcome.embedded,
@@ -60,3 +62,13 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     report = check.build_report(combined, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code
+
+
+def _without_repeats(findings: list[Result], validated: list[Result]) -> list[Result]:
+    """The v2 validation (the same engine as check and fn) reports what runtime-ref would."""
+    v2 = {(r.file.path, r.field) for r in validated if r.rule.startswith("v2-") and r.file}
+    return [
+        f
+        for f in findings
+        if not (f.rule == runtime_refs.ID and f.file and (f.file.path, f.field) in v2)
+    ]

@@ -78,7 +78,15 @@ def _summarise(results: list[Result], stderr: IO[str], verbosity: int = 0) -> No
         stderr.write(f"{PROG}: {result.one_line()}\n")
     if errors:
         warnings = sum(r.severity is Severity.WARNING for r in results)
+        # the v2 validation (v2check): objects of the input, passed through; one line still
+        invalid = {r.resource for r in errors if r.rule.startswith("v2-") and r.resource}
+        rejected = (
+            f"; {len(invalid)} Trainer v2 object(s) the target release would reject "
+            "(functionConfig validateV2: false skips this check)"
+            if invalid
+            else ""
+        )
         stderr.write(
             f"{PROG}: {len(errors)} error(s), {warnings} warning(s); jobs with errors "
-            "were left unchanged\n"
+            f"were left unchanged{rejected}\n"
         )

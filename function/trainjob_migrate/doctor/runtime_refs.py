@@ -13,13 +13,12 @@ container is ``node``). Passes: ``containers: [{name: node}]``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Final
 
 from trainjob_migrate import runtimes, targets
 from trainjob_migrate.doctor import DoctorContext
-from trainjob_migrate.doctor.manifests import Manifest
-from trainjob_migrate.paths import Path
 from trainjob_migrate.results import Result, Severity
+from trainjob_migrate.runtimes import references
 
 ID: Final = "runtime-ref"
 SHAPES: Final = ("podSpecOverrides", "podTemplateOverrides", "runtimePatches")
@@ -50,88 +49,4 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
                     ("spec", other),
                     f"{other} is not a field of Trainer {ctx.target} TrainJobs (it uses {shape})",
                 )
-        yield from _names(tj, found.runtime)
-
-
-def _names(tj: Manifest, runtime: dict[str, Any]) -> Iterator[Result]:
-    jobs = {
-        str(j.get("name")): runtimes.container_names(j) for j in runtimes.replicated_jobs(runtime)
-    }
-    name = (runtime.get("metadata") or {}).get("name")
-    for i, entry in enumerate(tj.get("spec", "podSpecOverrides") or []):
-        for path, job, pod in _targets(("spec", "podSpecOverrides", i), entry, entry):
-            yield from _check(tj, jobs, name, path, job, pod)
-    for i, entry in enumerate(tj.get("spec", "podTemplateOverrides") or []):
-        for path, job, pod in _targets(
-            ("spec", "podTemplateOverrides", i), entry, entry.get("spec") or {}
-        ):
-            yield from _check(tj, jobs, name, path, job, pod, "spec")
-    for i, patch in enumerate(tj.get("spec", "runtimePatches") or []):
-        base: Path = (
-            "spec",
-            "runtimePatches",
-            i,
-            "trainingRuntimeSpec",
-            "template",
-            "spec",
-            "replicatedJobs",
-        )
-        replicated = ((patch.get("trainingRuntimeSpec") or {}).get("template") or {}).get(
-            "spec"
-        ) or {}
-        for j, job in enumerate(replicated.get("replicatedJobs") or []):
-            pod = (((job.get("template") or {}).get("spec") or {}).get("template") or {}).get(
-                "spec"
-            ) or {}
-            yield from _check(
-                tj,
-                jobs,
-                name,
-                (*base, j),
-                str(job.get("name")),
-                pod,
-                "template",
-                "spec",
-                "template",
-                "spec",
-            )
-
-
-def _targets(
-    path: Path, entry: dict[str, Any], pod: dict[str, Any]
-) -> Iterator[tuple[Path, str, dict[str, Any]]]:
-    for k, target in enumerate(entry.get("targetJobs") or []):
-        yield (*path, "targetJobs", k), str(target.get("name")), pod
-
-
-def _check(
-    tj: Manifest,
-    jobs: dict[str, dict[str, set[str]]],
-    runtime: Any,
-    path: Path,
-    job: str,
-    pod: dict[str, Any],
-    *pod_path: str,
-) -> Iterator[Result]:
-    if job not in jobs:
-        yield tj.result(
-            Severity.ERROR,
-            ID,
-            (*path, "name"),
-            f"runtime {runtime} has no replicatedJob {job!r} (it has {', '.join(sorted(jobs))}): "
-            "the patch is accepted and never applies, or creates a job without a template",
-        )
-        return
-    owner = path if path[-2] != "targetJobs" else path[:-2]
-    for key in ("containers", "initContainers"):
-        for c, container in enumerate(pod.get(key) or []):
-            cname = str(container.get("name"))
-            if cname not in jobs[job][key]:
-                known = ", ".join(sorted(jobs[job][key])) or "none"
-                yield tj.result(
-                    Severity.ERROR,
-                    ID,
-                    (*owner, *pod_path, key, c, "name"),
-                    f"{key[:-1]} {cname!r} is not in job {job} of runtime {runtime} ({key}: {known}): "
-                    "upstream accepts the patch and the pod fails without an image (trainer#3948)",
-                )
+        yield from references.names(tj, found.runtime)

@@ -34,10 +34,12 @@ class Report:
     other_attention: int = 0
     #: jobs inside other objects, by container plug-in: [found, converted, findings]
     embedded: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    #: results of the v2 validation: TrainJobs and runtimes the target release would reject
+    invalid_v2: list[Result] = dataclasses.field(default_factory=list)
 
 
 def reporters() -> dict[str, Callable[[Report], str]]:
-    from trainjob_migrate.report import github, json_report, junit, sarif, text
+    from trainjob_migrate.report import github, json_report, junit, markdown, sarif, text
 
     return {
         "text": text.render,
@@ -45,10 +47,31 @@ def reporters() -> dict[str, Callable[[Report], str]]:
         "sarif": sarif.render,
         "junit": junit.render,
         "github": github.render,
+        "markdown": markdown.render,
     }
 
 
-FORMATS: Final = ("text", "json", "sarif", "junit", "github")
+FORMATS: Final = ("text", "json", "sarif", "junit", "github", "markdown")
+#: the ids of the v2 validation (trainjob_migrate.v2check) start so
+V2_RULE_PREFIX: Final = "v2-"
+
+
+def is_v2_rule(rule: str) -> bool:
+    """Whether a result comes from the validation of Trainer v2 objects (its own category)."""
+    return rule.startswith(V2_RULE_PREFIX)
+
+
+def invalid_objects(report: Report) -> list[tuple[str, str, int | None]]:
+    """The v2 objects that fail validation: (display, file, first line of its findings)."""
+    seen: dict[tuple[str, str, int], tuple[str, str, int | None]] = {}
+    for r in report.invalid_v2:
+        if r.resource is None or r.file is None:
+            continue
+        key = (r.resource.display(), r.file.path, r.file.index)
+        _, _, line = seen.get(key, (None, None, r.file.line))
+        lines = [n for n in (line, r.file.line) if n is not None]
+        seen[key] = (r.resource.display(), r.file.path, min(lines) if lines else None)
+    return sorted(seen.values(), key=lambda o: (o[1], o[2] or 0))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -211,6 +234,8 @@ def counts(report: Report) -> dict[str, Any]:
             if report.embedded
             else {}
         ),
+        "invalidV2Objects": len(invalid_objects(report)),
+        "invalidV2Findings": len(report.invalid_v2),
     }
 
 
@@ -221,10 +246,15 @@ def summary(report: Report) -> str:
         f" ({c['convertWithWarnings']} convert with warnings)" if c["convertWithWarnings"] else ""
     )
     other = f", {c['otherFindings']} other finding(s) need attention" if c["otherFindings"] else ""
+    invalid = (
+        f"; {c['invalidV2Objects']} Trainer v2 object(s) the target release would reject"
+        if c["invalidV2Objects"]
+        else ""
+    )
     return (
         f"{c['jobs']} Training Operator job(s){f' ({kinds})' if kinds else ''} in "
         f"{c['files']} file(s): {c['convertible']} convert "
         f"cleanly, {c['needAttention']} need attention{detail}{other}; "
         f"{c['unreadable']} input problem(s)"
-        + (f"; {containers.summary(report.embedded)}" if report.embedded else "")
+        f"{invalid}" + (f"; {containers.summary(report.embedded)}" if report.embedded else "")
     )

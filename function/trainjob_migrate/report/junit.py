@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from trainjob_migrate.report import Report, findings, shown
+from trainjob_migrate.report import Report, findings, is_v2_rule, shown
 
 
 def render(report: Report) -> str:
@@ -12,9 +12,12 @@ def render(report: Report) -> str:
     suite = ET.SubElement(suites, "testsuite", name="trainjob-migrate check")
     by_job: dict[int, list[str]] = {}
     unreadable: list[str] = []
+    invalid: dict[tuple[str, str], list[str]] = {}  # (file, object) -> its v2 findings
     for finding in findings(report):
         line = f"{finding.location}: {finding.level}: {finding.message} [{finding.rule}]"
-        if finding.job is None:
+        if is_v2_rule(finding.rule):
+            invalid.setdefault((finding.path, finding.subject.rstrip(": ")), []).append(line)
+        elif finding.job is None:
             unreadable.append(line)
         else:
             by_job.setdefault(finding.job, []).append(line)
@@ -38,11 +41,21 @@ def render(report: Report) -> str:
         error = ET.SubElement(case, "error", message="input could not be read", type="unreadable")
         error.text = "\n".join(unreadable)
         errors += 1
-    if not report.jobs and not unreadable:
+    for (path, subject), lines in invalid.items():
+        case = ET.SubElement(suite, "testcase", classname=path, name=subject, file=path)
+        failure = ET.SubElement(
+            case,
+            "failure",
+            message="the target Trainer release would reject this object",
+            type="invalid-v2",
+        )
+        failure.text = "\n".join(lines)
+        failures += 1
+    if not report.jobs and not unreadable and not invalid:
         ET.SubElement(
             suite, "testcase", classname="repository", name="no Training Operator job remains"
         )
-    tests = len(report.jobs) + (1 if unreadable else 0) or 1
+    tests = len(report.jobs) + (1 if unreadable else 0) + len(invalid) or 1
     for element in (suites, suite):
         element.set("tests", str(tests))
         element.set("failures", str(failures))

@@ -8,13 +8,11 @@ the release (target ``2.3`` means ``v2.3.0``: the release each target's schema c
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import importlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.runtimes.data import RELEASES
 
 Obj = dict[str, Any]
@@ -28,7 +26,10 @@ KINDS: Final = (CLUSTER_KIND, NAMESPACED_KIND)
 
 @functools.cache
 def _release(tag: str) -> Obj:
-    module = importlib.import_module(f"trainjob_migrate.runtimes.data.{tag.replace('.', '_')}")
+    import json  # only when a default runtime is looked up
+
+    name = f"trainjob_migrate.runtimes.data.{tag.replace('.', '_')}"
+    module = __import__(name, fromlist=("JSON",))  # not importlib: the v2 validation's start
     data: Obj = json.loads(module.JSON)
     return data
 
@@ -52,19 +53,33 @@ def defaults(version: str) -> list[Obj]:
     return list(_release(tag)["runtimes"])
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Found:
+class Found(Frozen):
+    """A runtime and where it was found (a record: no ``dataclasses`` on the validation path)."""
+
+    __slots__ = ("runtime", "origin")
     runtime: Obj
     #: "repository" or "default runtimes of Trainer vX.Y.Z"
     origin: str
 
+    def __init__(self, runtime: Obj, origin: str) -> None:
+        init(self, runtime, origin)
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Catalog:
+    def __hash__(self) -> int:  # the runtime is a dict: unhashable, as the dataclass was
+        raise TypeError(f"unhashable type: {type(self).__name__!r}")
+
+
+class Catalog(Frozen):
     """Runtimes of the repository, then the shipped defaults of one release."""
 
+    __slots__ = ("version", "local")
     version: str
-    local: tuple[Obj, ...] = ()
+    local: tuple[Obj, ...]
+
+    def __init__(self, version: str, local: tuple[Obj, ...] = ()) -> None:
+        init(self, version, local)
+
+    def __hash__(self) -> int:  # the runtimes are dicts: unhashable, as the dataclass was
+        raise TypeError(f"unhashable type: {type(self).__name__!r}")
 
     @classmethod
     def of(cls, version: str, objects: Iterable[Any] = ()) -> Catalog:

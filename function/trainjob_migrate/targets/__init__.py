@@ -34,6 +34,9 @@ class Target(Frozen):
         "runtimes",
         "resources_merged",
         "crd_markers",
+        "reserved_env",
+        "initializer_volume",
+        "torchtune_models",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -69,6 +72,15 @@ class Target(Frozen):
     #: field names that all appear in the release's TrainJob CRD, and not all in an older
     #: one's: how an installed CRD is recognised (the newest matching release wins)
     crd_markers: tuple[str, ...]
+    #: env names ``spec.trainer.env`` must not set, per ML policy of the referenced runtime
+    #: (``torch``, ``mpi``, ``xgboost``): the policy plugins' ``Validate`` of the release
+    reserved_env: tuple[tuple[str, frozenset[str]], ...]
+    #: a TrainJob with ``spec.initializer`` needs its runtime's initializer container to mount
+    #: the volume ``initializer`` (the JobSet plugin's ``Validate``, trainer#3714)
+    initializer_volume: bool
+    #: the models a ``tune run`` TrainJob may name through its runtime (``torchtune-<model>``,
+    #: as ``llama3_2/1B``): pkg/constants TorchTuneSupportedPretrainedModels of the release
+    torchtune_models: frozenset[str]
 
     def __init__(
         self,
@@ -87,6 +99,9 @@ class Target(Frozen):
         runtimes: frozenset[str],
         resources_merged: bool,
         crd_markers: tuple[str, ...],
+        reserved_env: tuple[tuple[str, frozenset[str]], ...] = (),
+        initializer_volume: bool = False,
+        torchtune_models: frozenset[str] = frozenset(),
     ) -> None:
         init(
             self,
@@ -105,6 +120,9 @@ class Target(Frozen):
             runtimes,
             resources_merged,
             crd_markers,
+            reserved_env,
+            initializer_volume,
+            torchtune_models,
         )
 
     @property

@@ -8,6 +8,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
 
+#: set by torchrun from the TrainJob (pkg/constants/constants.go TorchRunReservedEnvNames)
+TORCHRUN_ENV: Final = frozenset(
+    {"PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"}
+)
+
 TARGET: Final = Target(
     version="2.0",
     release="v2.0.1",
@@ -35,4 +40,8 @@ TARGET: Final = Target(
     ),
     resources_merged=False,
     crd_markers=("podSpecOverrides",),
+    # pkg/runtime/framework/plugins/torch/torch.go Validate; pkg/constants TorchRunReservedEnvNames
+    reserved_env=(("torch", TORCHRUN_ENV),),
+    # 2.0.1 names llama3_2/7B, not the 3B its own torchtune-llama3.2-3b runtime is for
+    torchtune_models=frozenset({"llama3_2/1B", "llama3_2/7B", "llama3_3/70B"}),
 )

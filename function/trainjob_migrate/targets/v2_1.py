@@ -18,4 +18,5 @@ TARGET: Final = v2_0.TARGET.replace(
     # v2.1.0 dropped mpi-distributed from the default installation and added a torchtune
     runtimes=(v2_0.TARGET.runtimes - {"mpi-distributed"}) | {"torchtune-qwen2.5-1.5b"},
     crd_markers=("podTemplateOverrides",),
+    torchtune_models=frozenset({"llama3_2/1B", "llama3_2/3B", "llama3_3/70B", "qwen2_5/1.5B"}),
 )

@@ -21,4 +21,12 @@ TARGET: Final = v2_1.TARGET.replace(
     runtime_schema="trainingruntime-2.2",
     runtimes=v2_1.TARGET.runtimes | {"jax-distributed", "xgboost-distributed"},
     crd_markers=("runtimePatches",),
+    # + pkg/runtime/framework/plugins/xgboost/xgboost.go Validate (XGBoostReservedEnvNames)
+    reserved_env=(
+        *v2_1.TARGET.reserved_env,
+        (
+            "xgboost",
+            frozenset({"DMLC_TRACKER_URI", "DMLC_TRACKER_PORT", "DMLC_TASK_ID", "DMLC_NUM_WORKER"}),
+        ),
+    ),
 )

@@ -16,4 +16,20 @@ TARGET: Final = v2_2.TARGET.replace(
     max_command_item=1048576,
     resources_merged=True,  # kubeflow/trainer#3602
     crd_markers=("runtimePatches", "terminationGracePeriodSeconds"),
+    initializer_volume=True,  # jobset.go Validate checks the volumeMount (trainer#3714)
+    # + pkg/runtime/framework/plugins/mpi/mpi.go Validate (MPIReservedEnvNames), new in v2.3
+    reserved_env=(
+        *v2_2.TARGET.reserved_env,
+        (
+            "mpi",
+            frozenset(
+                {
+                    "OMPI_MCA_orte_default_hostfile",
+                    "OMPI_MCA_plm_rsh_args",
+                    "OMPI_MCA_orte_keep_fqdn_hostnames",
+                    "OMPI_MCA_orte_set_default_slots",
+                }
+            ),
+        ),
+    ),
 )
