@@ -108,6 +108,7 @@ def compare(
             ref_of(job), ref_of(trainjob), target.version, "", [],
             [f"compare does not model the pods of a {job.get('kind')} yet"],
         )  # fmt: skip
+    job = _as_stored(job)
     total = model.count(job)
     indexes = {0, min(1, total - 1), max(total - 1, 0)}
     old = model.render(job, indexes)
@@ -161,6 +162,18 @@ def compare(
             ),
         )
     return Comparison(*head, list(found.values()), [])
+
+
+def _as_stored(job: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The job as the API server stored it (what the v1 operator ran), as the conversion reads it."""
+    from trainjob_migrate import apiserver, validation
+
+    source = sources.identify(job)
+    schema = source.schema_for(job.get("apiVersion")) if source is not None else None
+    if schema is None or validation.is_valid(job, schema):
+        return job
+    document = validation.load_validator(schema).schema
+    return apiserver.prune(job, document)[0] if isinstance(document, Mapping) else job
 
 
 def _add(found: dict[tuple[str, str], Difference], diff: Difference) -> None:

@@ -61,6 +61,8 @@ def _metadata(ctx: Context) -> None:
     meta = ctx.value(path)
     if meta is None:
         return
+    if not meta:
+        ctx.empty(ID, path)
     for key, value in meta.items():
         field = (*path, key)
         ctx.consume(field)
@@ -117,7 +119,7 @@ def _needs_runtime(ctx: Context, path: tuple[Any, ...], place: str, what: str) -
         ID,
         path,
         f"{what}: runtime patches cannot add containers (upstream accepts the patch and the "
-        "pod then fails); set generateRuntime=true to carry it in a generated TrainingRuntime",
+        f"pod then fails); {ctx.runtime_advice}",
     )
     return False
 

@@ -21,6 +21,7 @@ class Source(Frozen):
     __slots__ = (
         "name", "kind", "list_kind", "groups", "versions", "replica_specs", "roles",
         "single_roles", "container", "v1_port", "runtime", "framework", "rules", "pods", "unsupported",
+        "v1_port_default",
     )  # fmt: skip
     #: the plug-in's id (``pytorch``): what ``--explain`` and the docs call it
     name: str
@@ -53,6 +54,8 @@ class Source(Frozen):
     pods: str | None
     #: why no job of this kind is converted, and what to do instead (None: it is converted)
     unsupported: str | None
+    #: the containerPort the v1 defaulter gives ``v1_port`` when the container lacks it
+    v1_port_default: int | None
 
     def __init__(
         self, name: str, kind: str, list_kind: str, groups: tuple[str, ...],
@@ -60,9 +63,11 @@ class Source(Frozen):
         single_roles: tuple[str, ...], container: str, v1_port: str | None,
         runtime: str | None, framework: str,
         rules: tuple[Rule, ...], pods: str | None = None, unsupported: str | None = None,
+        v1_port_default: int | None = None,
     ) -> None:  # fmt: skip
         init(self, name, kind, list_kind, groups, versions, replica_specs, roles, single_roles,
-             container, v1_port, runtime, framework, rules, pods, unsupported)  # fmt: skip
+             container, v1_port, runtime, framework, rules, pods, unsupported,
+             v1_port_default)  # fmt: skip
 
     def __hash__(self) -> int:  # versions is a dict: a source is identified by its name
         return hash(self.name)

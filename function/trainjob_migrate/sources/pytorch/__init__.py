@@ -28,6 +28,8 @@ SOURCE: Final = Source(
     single_roles=("Master",),
     container="pytorch",
     v1_port="pytorchjob-port",
+    # pytorch_types.go PyTorchJobDefaultPort; pytorch_defaults.go setPyTorchDefaultPort
+    v1_port_default=23456,
     runtime="torch-distributed",
     framework="torch",
     rules=(

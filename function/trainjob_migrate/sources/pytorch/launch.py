@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import Path
+from trainjob_migrate.results import Severity
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ CONSUMES: Final = (
 RESERVED_ENV: Final = frozenset(
     {"PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"}
 )
+#: reserved names the v1 operator set in every pod, Master or not (envvar.go setPodEnv)
+_ALWAYS_SET: Final = frozenset({"PET_NNODES", "PET_NPROC_PER_NODE"})
 V1_INJECTED_ENV: Final = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
 DEFAULT_V1_PORT: Final = 23456
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
@@ -441,6 +444,18 @@ def _env(ctx: Context, shim: bool) -> None:
             )
             continue
         seen.add(name)
+        if name in RESERVED_ENV and (name in _ALWAYS_SET or has_master):
+            # envvar.go setPodEnv appends its own value after the user's (PET_NNODES and
+            # PET_NPROC_PER_NODE always, the rest with a Master); kubelet keeps the last
+            ctx.report(
+                Severity.WARNING,
+                ID,
+                path,
+                f"env {name} dropped: the v1 operator appended its own {name} after it, so this "
+                "value was never used; the Trainer sets it from numNodes and numProcPerNode",
+            )
+            seen.discard(name)
+            continue
         if name in RESERVED_ENV:
             ctx.error(
                 ID,
