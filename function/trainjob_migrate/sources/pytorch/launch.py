@@ -47,35 +47,6 @@ V1_INJECTED_ENV: Final = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
 DEFAULT_V1_PORT: Final = 23456
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
-#: torchrun flags (dashes normalised) that take a value; the rest are switches
-_VALUE_FLAGS: Final = frozenset(
-    {
-        "nnodes",
-        "nproc-per-node",
-        "rdzv-backend",
-        "rdzv-endpoint",
-        "rdzv-id",
-        "rdzv-conf",
-        "max-restarts",
-        "monitor-interval",
-        "start-method",
-        "role",
-        "node-rank",
-        "master-addr",
-        "master-port",
-        "local-addr",
-        "log-dir",
-        "redirects",
-        "tee",
-        "local-ranks-filter",
-        "logs-specs",
-        "event-log-handler",
-        "numa-binding",
-        "signals-to-handle",
-        "r",
-        "t",
-    }
-)
 #: flags the Trainer's PET_* variables replace; a hard-coded one would override them
 _REMOVED_FLAGS: Final = {
     "nnodes": "the Trainer sets PET_NNODES from numNodes",
@@ -93,8 +64,7 @@ _REMOVED_FLAGS: Final = {
 _EQUIVALENT_FLAGS: Final = frozenset(
     {"nnodes", "nproc-per-node", "node-rank", "master-addr", "master-port"}
 )
-_TORCHRUN_MODULES: Final = frozenset({"torch.distributed.run", "torch.distributed.launch"})
-_SHELLS: Final = frozenset({"sh", "bash", "dash", "zsh", "ash"})
+_TORCHRUN_TEXT: Final = re.compile(r"\btorchrun\b|torch\.distributed\.(run|launch)\b")
 _SHELL_RDZV: Final = re.compile(
     r"--(nnodes|nproc[-_]per[-_]node|node[-_]rank|master[-_]addr|master[-_]port|rdzv[-_]\w+|standalone)\b"
 )
@@ -109,15 +79,20 @@ def apply(ctx: Context) -> None:
     ctx.consume(("spec", "nprocPerNode"))
     command = [str(t) for t in ctx.container.get("command") or []]
     args = [str(t) for t in ctx.container.get("args") or []]
-    kind, launcher_len = _classify(command, args)
+    from trainjob_migrate.sources.pytorch import launcher  # only a converted job needs it
 
+    launch = launcher.classify([*command, *args])
     nproc_value, nproc_path = _v1_nproc(ctx)
-    if kind == "torchrun":
-        command, args, flag_nproc = _strip_flags(ctx, command, args, launcher_len)
-        if flag_nproc is not None:
-            nproc_value, nproc_path = flag_nproc
-    elif kind == "shell-torchrun":
-        _check_shell(ctx, [*command, *args])
+    flag_nproc: tuple[str, Path] | None = None
+    kind = "plain"
+    if launch.kind == "torchrun":
+        kind = "torchrun"
+        command, args, flag_nproc = _strip_flags(ctx, command, args, launch.start)
+    elif launch.script is not None:
+        script_kind, command, args, flag_nproc = _rewrite_script(ctx, command, args, launch.script)
+        kind = script_kind
+    if flag_nproc is not None:
+        nproc_value, nproc_path = flag_nproc
     _check_mpi(ctx, command, args)
 
     shim = False
@@ -160,84 +135,120 @@ def apply(ctx: Context) -> None:
 # --- command -----------------------------------------------------------------
 
 
-def _classify(command: Sequence[str], args: Sequence[str]) -> tuple[str, int]:
-    """("torchrun"|"shell-torchrun"|"plain", number of launcher tokens)."""
-    if not command:
-        return "plain", 0
-    program = command[0].rsplit("/", 1)[-1]
-    if program == "torchrun":
-        return "torchrun", 1
-    if program.startswith("python"):
-        for i, token in enumerate(command[1:4], start=1):
-            if token == "-m" and i + 1 < len(command) and command[i + 1] in _TORCHRUN_MODULES:
-                return "torchrun", i + 2
-    if program in _SHELLS and "-c" in command:
-        script = " ".join([*command, *args])
-        if "torchrun" in script or any(m in script for m in _TORCHRUN_MODULES):
-            return "shell-torchrun", 0
-    return "plain", 0
+def _token_paths(ctx: Context, command: list[str], args: list[str]) -> list[Path]:
+    return [(*ctx.container_path, "command", i) for i in range(len(command))] + [
+        (*ctx.container_path, "args", i) for i in range(len(args))
+    ]
 
 
 def _strip_flags(
-    ctx: Context, command: list[str], args: list[str], launcher_len: int
+    ctx: Context, command: list[str], args: list[str], start: int
 ) -> tuple[list[str], list[str], tuple[str, Path] | None]:
     """Remove rendezvous flags between the launcher and the script; keep the command/args split."""
-    tokens: list[tuple[str, Path]] = [
-        (t, (*ctx.container_path, "command", i)) for i, t in enumerate(command)
-    ] + [(t, (*ctx.container_path, "args", i)) for i, t in enumerate(args)]
+    from trainjob_migrate.sources.pytorch import launcher
+
+    tokens = [*command, *args]
+    paths = _token_paths(ctx, command, args)
     keep = [True] * len(tokens)
     nproc: tuple[str, Path] | None = None
-    i = launcher_len
-    while i < len(tokens):
-        token, path = tokens[i]
-        if token == "--" or not token.startswith("-") or token == "-":
-            break  # the script (or module) starts here; what follows is its own argv
-        name, has_inline, value = token.lstrip("-").partition("=")
-        flag = name.replace("_", "-")
-        takes_value = flag in _VALUE_FLAGS and not has_inline
-        if takes_value and i + 1 < len(tokens):
-            value = tokens[i + 1][0]
-        span = 2 if takes_value else 1
-        if flag in _REMOVED_FLAGS:
-            for j in range(i, min(i + span, len(tokens))):
+    for flag in launcher.flags(tokens, start):
+        path = paths[flag.index]
+        remove, moved = _judge(ctx, flag, path, "")
+        if remove:
+            for j in range(flag.index, flag.index + flag.span):
                 keep[j] = False
-            shown = token if not takes_value else f"{token} {value}"
-            if flag == "nproc-per-node":
-                nproc = (value, path)
-            elif flag == "nnodes" and value not in (
-                str(ctx.num_nodes),
-                f"{ctx.num_nodes}:{ctx.num_nodes}",
-            ):
-                ctx.lossy(
-                    ID,
-                    path,
-                    f"torchrun flag {shown} removed: it disagrees with the {ctx.num_nodes} "
-                    "node(s) of the job; the TrainJob runs numNodes nodes",
-                )
-                i += span
-                continue
-            if flag in _EQUIVALENT_FLAGS:
-                ctx.info(ID, path, f"torchrun flag {shown} removed: {_REMOVED_FLAGS[flag]}")
-            else:
-                ctx.lossy(ID, path, f"torchrun flag {shown} removed: {_REMOVED_FLAGS[flag]}")
-        i += span
+        nproc = moved or nproc
     split = len(command)
-    new_command = [t for j, (t, _) in enumerate(tokens[:split]) if keep[j]]
-    new_args = [t for j, (t, _) in enumerate(tokens[split:], start=split) if keep[j]]
+    new_command = [t for j, t in enumerate(tokens[:split]) if keep[j]]
+    new_args = [t for j, t in enumerate(tokens[split:], start=split) if keep[j]]
     return new_command, new_args, nproc
 
 
-def _check_shell(ctx: Context, command: Sequence[str]) -> None:
-    script = " ".join(command)
-    found = sorted({m.group(0) for m in _SHELL_RDZV.finditer(script)})
-    if found:
+def _judge(ctx: Context, flag: Any, path: Path, where: str) -> tuple[bool, tuple[str, Path] | None]:
+    """Whether a torchrun flag goes (reported), and an ``--nproc-per-node`` value it moves into
+    numProcPerNode. ``where`` tells a script line (`` (script line 3)``)."""
+    name, value, shown = flag.name, flag.value, flag.shown
+    if name not in _REMOVED_FLAGS:
+        return False, None
+    if name == "nproc-per-node":
+        if not (value.isdigit() or value in ("auto", "cpu", "gpu")):
+            ctx.info(
+                ID,
+                path,
+                f"torchrun flag {shown} kept{where}: its value is computed when the container "
+                "starts, so it cannot move into numProcPerNode; torchrun still uses it",
+            )
+            return False, None
+        ctx.info(ID, path, f"torchrun flag {shown} removed{where}: {_REMOVED_FLAGS[name]}")
+        return True, (value, path)
+    nodes = ctx.num_nodes
+    if name == "nnodes" and value not in (str(nodes), f"{nodes}:{nodes}"):
+        computed = "$" in value or "`" in value
         ctx.lossy(
             ID,
-            (*ctx.container_path, "command"),
-            f"torchrun inside a shell script hard-codes {', '.join(found)}: these override the "
-            "PET_* variables the Trainer sets and cannot be removed automatically; remove them "
-            "from the script",
+            path,
+            f"torchrun flag {shown} removed{where}: "
+            + (
+                "its value is computed when the container starts and cannot be checked against "
+                if computed
+                else "it disagrees with "
+            )
+            + f"the {nodes} node(s) of the job; the TrainJob runs numNodes nodes",
         )
+        return True, None
+    if name in _EQUIVALENT_FLAGS:
+        ctx.info(ID, path, f"torchrun flag {shown} removed{where}: {_REMOVED_FLAGS[name]}")
+    else:
+        ctx.lossy(ID, path, f"torchrun flag {shown} removed{where}: {_REMOVED_FLAGS[name]}")
+    return True, None
+
+
+def _rewrite_script(
+    ctx: Context, command: list[str], args: list[str], index: int
+) -> tuple[str, list[str], list[str], tuple[str, Path] | None]:
+    """Rewrite the torchrun commands of a ``-c`` script in place (their rendezvous flags cut,
+    the rest of the text byte-identical); report the flags it cannot reach, with their line."""
+    from trainjob_migrate.sources.pytorch import launcher
+
+    tokens = [*command, *args]
+    path = _token_paths(ctx, command, args)[index]
+    script = tokens[index]
+    cuts: list[tuple[int, int]] = []
+    judged: list[tuple[int, int]] = []
+    nproc: tuple[str, Path] | None = None
+    torchrun = bool(_TORCHRUN_TEXT.search(script))
+    for words in launcher.commands(script):
+        texts = [w.text for w in words]
+        start = launcher.torchrun_start(texts)
+        if start is None:
+            continue
+        torchrun = True
+        for flag in launcher.flags(texts, start):
+            first = words[flag.index]
+            judged.append((first.start, words[flag.index + flag.span - 1].end))
+            where = f" (script line {launcher.line_of(script, first.start)})"
+            remove, moved = _judge(ctx, flag, path, where)
+            if remove:
+                cuts.append(launcher.remove(script, words, flag.index, flag.span))
+            nproc = moved or nproc
+    left = [
+        m for m in _SHELL_RDZV.finditer(script) if not any(a <= m.start() < b for a, b in judged)
+    ]
+    if left:
+        lines = sorted({launcher.line_of(script, m.start()) for m in left})
+        found = sorted({m.group(0) for m in left})
+        ctx.lossy(
+            ID,
+            path,
+            f"the shell script hard-codes {', '.join(found)} outside a torchrun command it can "
+            f"read (script line {', '.join(map(str, lines))}): these override the PET_* "
+            "variables the Trainer sets; remove them from the script",
+        )
+    for a, b in sorted(cuts, reverse=True):
+        script = script[:a] + script[b:]
+    tokens[index] = script
+    split = len(command)
+    return ("torchrun" if torchrun else "plain"), tokens[:split], tokens[split:], nproc
 
 
 _MPI_LAUNCHERS: Final = frozenset({"mpirun", "mpiexec", "deepspeed", "horovodrun"})
