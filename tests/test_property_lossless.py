@@ -25,6 +25,7 @@ import contextlib
 import copy
 import json
 import math
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -695,6 +696,8 @@ class Job:
         for token, path in self.launch_tokens():
             if token.lstrip("-").split("=")[0].replace("_", "-") == "nproc-per-node":
                 return path
+            if " " in token and re.search(r"--nproc[-_]per[-_]node", token):
+                return path  # inside a shell -c script (the converter cuts it there)
         return None
 
 
@@ -793,7 +796,7 @@ def _nproc(case: Job, value: str) -> str | None:
     if emitted == value or (value.isdigit() and emitted == int(value)):
         return "carried as numProcPerNode"
     flag = case.nproc_flag()
-    if case.is_torchrun() and flag is not None and case.names(flag):
+    if runs_torchrun(case.container) and flag is not None and case.names(flag):
         return "overridden by --nproc-per-node (torchrun preferred the flag in v1 too)"
     if not runs_torchrun(case.container) and not value.isdigit():
         return "a non-torchrun command never read a symbolic nprocPerNode"

@@ -10,6 +10,7 @@ Trainer's torch plugin (``launch``); ``elasticPolicy`` has no v2 equivalent
 from __future__ import annotations
 
 from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
+from trainjob_migrate.sources import v1common
 from trainjob_migrate.sources.model import Source
 from trainjob_migrate.sources.pytorch import elastic_policy, launch
 
@@ -40,6 +41,7 @@ SOURCE: Final = Source(
         container,
         launch,
         pod,
+        v1common,
         run_policy,
     ),
     pods="trainjob_migrate.sources.pytorch.pods",

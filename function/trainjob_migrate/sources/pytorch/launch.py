@@ -65,6 +65,11 @@ _EQUIVALENT_FLAGS: Final = frozenset(
     {"nnodes", "nproc-per-node", "node-rank", "master-addr", "master-port"}
 )
 _TORCHRUN_TEXT: Final = re.compile(r"\btorchrun\b|torch\.distributed\.(run|launch)\b")
+_KUBELET_REF: Final = re.compile(r"(?<!\$)\$\((MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)\)")
+_SHELL_REF: Final = re.compile(
+    r"\$(?:(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)(?![A-Za-z0-9_])|"
+    r"\{(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)[}:#%/-])"
+)
 _SHELL_RDZV: Final = re.compile(
     r"--(nnodes|nproc[-_]per[-_]node|node[-_]rank|master[-_]addr|master[-_]port|rdzv[-_]\w+|standalone)\b"
 )
@@ -129,7 +134,19 @@ def apply(ctx: Context) -> None:
     if args:
         trainer["args"] = args
     _check_lengths(ctx, command, args)
-    _env(ctx, shim)
+    refs: list[str] = []
+    if not shim and "Master" in ctx.roles:
+        refs = _v1_references(command, args, launch.script)
+        if refs and ctx.config.launch_env == "none":
+            ctx.lossy(
+                ID,
+                (*base, "args" if args else "command"),
+                f"the command references {', '.join(refs)}, which the v1 operator defined and "
+                "the Trainer does not (launchEnv=none): the text reaches the program as is; use "
+                "launchEnv=v1-compat or the PET_* variables",
+            )
+            refs = []
+    _env(ctx, shim, refs)
 
 
 # --- command -----------------------------------------------------------------
@@ -440,7 +457,17 @@ def _quantity(value: Any) -> float | None:
 # --- env -------------------------------------------------------------------------
 
 
-def _env(ctx: Context, shim: bool) -> None:
+def _v1_references(command: list[str], args: list[str], script: int | None) -> list[str]:
+    """The v1 variables the command uses: ``$(X)`` (kubelet expands it in command and args) or,
+    in a ``-c`` script, ``$X`` / ``${X}`` (the shell expands it)."""
+    tokens = [*command, *args]
+    found = {m.group(1) for t in tokens for m in _KUBELET_REF.finditer(t)}
+    if script is not None and script < len(tokens):
+        found |= {m.group(1) or m.group(2) for m in _SHELL_REF.finditer(tokens[script])}
+    return [name for name in V1_INJECTED_ENV if name in found]
+
+
+def _env(ctx: Context, shim: bool, refs: Sequence[str] = ()) -> None:
     env_path = (*ctx.container_path, "env")
     user_env = ctx.container.get("env") or []
     has_master = "Master" in ctx.roles
@@ -487,33 +514,57 @@ def _env(ctx: Context, shim: bool) -> None:
         out.append(entry)
     if shim:
         out.extend(_shim(ctx, seen))
+    elif refs:
+        out.extend(_shim(ctx, seen, refs))
     if "PYTHONUNBUFFERED" not in seen:
         out.append({"name": "PYTHONUNBUFFERED", "value": "1"})  # v1 injected it; v2 does not
     if out:
         ctx.draft.trainer["env"] = out
 
 
-def _shim(ctx: Context, seen: set[str]) -> list[dict[str, Any]]:
+def _shim(
+    ctx: Context, seen: set[str], only: Sequence[str] = V1_INJECTED_ENV
+) -> list[dict[str, Any]]:
     name = ctx.draft.name
-    nproc = ctx.draft.trainer.get("numProcPerNode")
-    nproc_int = nproc if isinstance(nproc, int) else 1
     values: dict[str, dict[str, Any]] = {
         "MASTER_ADDR": {"value": f"{name}-node-0-0.{name}"},
         "MASTER_PORT": {"value": str(_v1_port(ctx))},
-        "WORLD_SIZE": {"value": str(ctx.num_nodes * nproc_int)},
+        "WORLD_SIZE": {"value": str(ctx.num_nodes * _v1_nproc_int(ctx))},
         "RANK": {"valueFrom": {"fieldRef": {"fieldPath": COMPLETION_INDEX}}},
     }
-    ctx.info(
-        ID,
-        (*ctx.container_path, "command") if ctx.container.get("command") else None,
-        "not a torchrun command: added MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK to "
-        "trainer.env as the v1 operator set them (launchEnv=v1-compat)",
-    )
-    return [{"name": k, **v} for k, v in values.items() if k not in seen]
+    path = (*ctx.container_path, "command") if ctx.container.get("command") else None
+    if tuple(only) == V1_INJECTED_ENV:
+        ctx.info(
+            ID,
+            path,
+            "not a torchrun command: added MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK to "
+            "trainer.env as the v1 operator set them (launchEnv=v1-compat)",
+        )
+    else:
+        refs = ", ".join(f"$({n})" for n in only)
+        ctx.info(
+            ID,
+            (*ctx.container_path, "args") if ctx.container.get("args") else path,
+            f"the command references {refs}, which the v1 operator defined in every pod: added "
+            "to trainer.env with the v1 values (launchEnv=v1-compat); torchrun still sets its "
+            "own for the processes it starts",
+        )
+    return [{"name": k, **v} for k, v in values.items() if k in only and k not in seen]
+
+
+def _v1_nproc_int(ctx: Context) -> int:
+    """v1's WORLD_SIZE factor: envvar.go getNprocPerNodeInt reads only spec.nprocPerNode (not
+    elasticPolicy.nProcPerNode) and counts 1 for anything not a number (auto)."""
+    value = str(ctx.value(("spec", "nprocPerNode"), ""))
+    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 def _v1_port(ctx: Context) -> int:
-    for port in ctx.container.get("ports") or []:
+    """The Master's v1 port (master.go Generate: getPortFromPyTorchJob(job, Master))."""
+    role = ctx.roles.get("Master", ctx.primary)
+    pod = (role.spec.get("template") or {}).get("spec") or {}
+    containers = [c for c in pod.get("containers") or [] if c.get("name") == ctx.source.container]
+    for port in (containers[0] if containers else ctx.container).get("ports") or []:
         if port.get("name") == ctx.source.v1_port and port.get("containerPort"):
             return int(port["containerPort"])
     return DEFAULT_V1_PORT
