@@ -179,3 +179,13 @@ def _restart_policy(ctx: Context) -> None:
         f"restartPolicy {policy} differs from the TrainJob default OnFailure",
     ):
         ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"
+        # v1 failed the job on the first failed Never pod (pytorchjob_controller.go
+        # UpdateJobStatus: failed > 0 and RestartPolicyNever -> JobFailed); a Job recreates
+        # failed pods up to its backoffLimit
+        ctx.draft.runtime.job_spec["backoffLimit"] = 0
+        ctx.info(
+            ID,
+            path,
+            "restartPolicy Never: the generated runtime sets the Job's backoffLimit to 0, so the "
+            "first failed pod fails the TrainJob as it failed the v1 job",
+        )

@@ -7,8 +7,12 @@
 - ``backoffLimit`` and ``ttlSecondsAfterFinished`` have no TrainJob field: a
   generated runtime approximates them (Job backoffLimit, JobSet TTL);
 - ``cleanPodPolicy`` ``None`` is what v2 does; ``All``/``Running`` are lost;
-- ``schedulingPolicy``: ``priorityClass`` and ``scheduleTimeoutSeconds`` need a
-  generated runtime; ``queue``, ``minAvailable``, ``minResources`` are reported.
+- ``schedulingPolicy``: ``priorityClass`` needs a generated runtime;
+  ``scheduleTimeoutSeconds`` (gang scheduling: which scheduler was a v1 operator flag),
+  ``queue``, ``minAvailable``, ``minResources`` are reported;
+- the retry budget: v1 without ``backoffLimit`` restarted containers without limit, v2
+  stops after the Job's 6: reported on every job it affects; a ``backoffLimit`` on
+  ``restartPolicy: Never`` replicas had no effect in v1.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ BASE: Final = ("spec", "runPolicy")
 
 def apply(ctx: Context) -> None:
     policy = ctx.value(BASE)
+    _retry_budget(ctx, policy or {})
     if policy is None:
         return
     ctx.consume(BASE)
@@ -79,7 +84,37 @@ def _active_deadline(ctx: Context, value: Any) -> None:
         ctx.draft.runtime.job_spec["activeDeadlineSeconds"] = value
 
 
+def _retry_budget(ctx: Context, policy: Any) -> None:
+    """v1 without ``backoffLimit`` restarted failed containers without limit (pkg/core/job.go
+    PastBackoffLimit returns false when it is nil); a TrainJob's Job stops after its
+    ``backoffLimit`` (6 by default: the runtimes set none) and a JobSet without a
+    ``failurePolicy`` then fails (jobset ``FailurePolicy``: no restarts)."""
+    if "backoffLimit" in policy or ctx.primary.restart_policy not in ("OnFailure", "Always"):
+        return  # an explicit limit is reported by its own handler; Never/ExitCode by the roles
+    # named on every job it affects, at info level: the limit v2 applies is a design change
+    # every conversion makes (a warning on every job would leave no job "convertible")
+    ctx.info(
+        ID,
+        (*BASE, "backoffLimit"),
+        "retry budget changes: v1 restarted failed containers without limit (no "
+        "runPolicy.backoffLimit), the TrainJob's Job gives up after 6 restarts (the Job default) "
+        "and the whole TrainJob then fails (its JobSet has no failurePolicy); set "
+        "runPolicy.backoffLimit"
+        + (" with generateRuntime=true" if ctx.target.runtime_schema is not None else "")
+        + " to choose the limit",
+    )
+
+
 def _backoff_limit(ctx: Context, value: Any) -> None:
+    if all(role.restart_policy == "Never" for role in ctx.roles.values()):
+        # PastBackoffLimit counts only OnFailure/Always/ExitCode replicas: v1 ignored it
+        ctx.info(
+            ID,
+            (*BASE, "backoffLimit"),
+            f"backoffLimit {value} had no effect in v1 (it counts no restartPolicy Never "
+            "replica; a failed Never pod failed the job): nothing to carry",
+        )
+        return
     if ctx.runtime_only(
         ID,
         (*BASE, "backoffLimit"),
@@ -134,15 +169,17 @@ def _scheduling(ctx: Context, value: Any) -> None:
             ):
                 ctx.draft.runtime.pod_spec["priorityClassName"] = item
         elif key == "scheduleTimeoutSeconds":
-            if ctx.runtime_only(
+            ctx.consume(path)
+            ctx.lossy(
                 ID,
                 path,
-                "podGroupPolicy.coscheduling.scheduleTimeoutSeconds",
-                "gang scheduling is configured on the runtime",
-            ):
-                ctx.draft.runtime.pod_group_policy = {
-                    "coscheduling": {"scheduleTimeoutSeconds": item}
-                }
+                f"scheduleTimeoutSeconds {item} dropped: v1 used it only for the gang scheduler "
+                "named by the operator's --gang-scheduler-name; a TrainJob is gang-scheduled "
+                "through its runtime's podGroupPolicy (coscheduling needs the scheduler-plugins "
+                "PodGroup CRD, without which the Trainer creates no JobSet; volcano ignores the "
+                "timeout): reference a runtime of your own with podGroupPolicy for your "
+                "scheduler",
+            )
         elif key == "queue":
             ctx.lossy(
                 ID,

@@ -34,6 +34,7 @@ class Target(Frozen):
         "runtimes",
         "resources_merged",
         "crd_markers",
+        "nproc_cpu_always",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -69,6 +70,10 @@ class Target(Frozen):
     #: field names that all appear in the release's TrainJob CRD, and not all in an older
     #: one's: how an installed CRD is recognised (the newest matching release wins)
     crd_markers: tuple[str, ...]
+    #: ``numProcPerNode`` auto/cpu without GPUs becomes the node's CPU count even when the
+    #: TrainJob sets no resources (torch plugin, v2.1.0 on); v2.0 passed auto/cpu on to
+    #: torchrun unless ``resourcesPerNode`` was set, and then read the limits first
+    nproc_cpu_always: bool
 
     def __init__(
         self,
@@ -87,6 +92,7 @@ class Target(Frozen):
         runtimes: frozenset[str],
         resources_merged: bool,
         crd_markers: tuple[str, ...],
+        nproc_cpu_always: bool = True,
     ) -> None:
         init(
             self,
@@ -105,6 +111,7 @@ class Target(Frozen):
             runtimes,
             resources_merged,
             crd_markers,
+            nproc_cpu_always,
         )
 
     @property

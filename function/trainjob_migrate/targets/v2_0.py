@@ -35,4 +35,7 @@ TARGET: Final = Target(
     ),
     resources_merged=False,
     crd_markers=("podSpecOverrides",),
+    # v2.0.1 pkg/runtime/framework/plugins/torch/torch.go EnforceMLPolicy: the CPU fallback
+    # (calculateNumProcPerNode) runs only when trainer.resourcesPerNode is set
+    nproc_cpu_always=False,
 )

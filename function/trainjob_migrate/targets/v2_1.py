@@ -18,4 +18,7 @@ TARGET: Final = v2_0.TARGET.replace(
     # v2.1.0 dropped mpi-distributed from the default installation and added a torchtune
     runtimes=(v2_0.TARGET.runtimes - {"mpi-distributed"}) | {"torchtune-qwen2.5-1.5b"},
     crd_markers=("podTemplateOverrides",),
+    # v2.1.0 torch.go EnforceMLPolicy: "cpu", or "auto" without GPUs, is always
+    # max(1, getNumCPUPerNode) (requests first, then limits), resources or not
+    nproc_cpu_always=True,
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
 from trainjob_migrate.sources import v1common
 from trainjob_migrate.sources.model import Source
-from trainjob_migrate.sources.pytorch import elastic_policy, launch
+from trainjob_migrate.sources.pytorch import elastic_policy, launch, success
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ SOURCE: Final = Source(
         pod,
         v1common,
         run_policy,
+        success,
     ),
     pods="trainjob_migrate.sources.pytorch.pods",
 )

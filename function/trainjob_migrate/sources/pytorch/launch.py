@@ -373,8 +373,12 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
     if ctx.target.num_proc_type == "int-or-string":
         if value != "auto":
             trainer["numProcPerNode"] = value
-        if value != "gpu" and not gpus and resources:
-            _cpu_change(ctx, path, value, cpus)
+        if value != "gpu" and not gpus and (resources or ctx.target.nproc_cpu_always):
+            where = "request"
+            if not ctx.target.nproc_cpu_always:  # v2.0 reads the limits first
+                limit = _cpus(resources, ("limits",))
+                cpus, where = (limit, "limit") if limit is not None else (cpus, "request")
+            _cpu_change(ctx, path, value, cpus, where)
         return
     if gpus and value in ("auto", "gpu"):
         return  # v2 resolves auto to the GPUs of the node, as v1's torchrun did
@@ -410,8 +414,10 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
     _cpu_change(ctx, path, value, cpus)
 
 
-def _cpu_change(ctx: Context, path: Path | None, value: str, cpus: int | None) -> None:
-    v2 = f"{cpus} (its CPU request)" if cpus is not None else "1 (no CPU request)"
+def _cpu_change(
+    ctx: Context, path: Path | None, value: str, cpus: int | None, where: str = "request"
+) -> None:
+    v2 = f"{cpus} (its CPU {where})" if cpus is not None else "1 (no CPU request)"
     ctx.lossy(
         ID,
         path or ("spec", "nprocPerNode"),
@@ -437,8 +443,10 @@ def _count(resources: Mapping[str, Any], wanted: Any) -> int:
     return 0
 
 
-def _cpus(resources: Mapping[str, Any]) -> int | None:
-    for section in ("requests", "limits"):
+def _cpus(
+    resources: Mapping[str, Any], order: tuple[str, ...] = ("requests", "limits")
+) -> int | None:
+    for section in order:
         value = (resources.get(section) or {}).get("cpu")
         amount = _quantity(value)
         if amount is not None:
