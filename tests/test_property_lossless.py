@@ -773,6 +773,15 @@ def by_design(case: Job, path: Path, value: Any) -> str | None:
     # result naming it ("empty: the same as leaving it out").
     if value in ({}, []) and case.names(path):
         return "empty, named by a result as the same as absent"
+    # pkg/core/job.go PastBackoffLimit counts no restartPolicy Never replica: v1 ignored it.
+    if (
+        path == ("spec", "runPolicy", "backoffLimit")
+        and all(
+            (spec or {}).get("restartPolicy") == "Never" for spec in job["spec"][SPECS[1]].values()
+        )
+        and case.names(path)
+    ):
+        return "backoffLimit had no effect on Never replicas in v1"
     # runPolicy.cleanPodPolicy None is what v2 does (b.1 #37).
     if path == ("spec", "runPolicy", "cleanPodPolicy") and value == "None":
         return "cleanPodPolicy None is the v2 behaviour"
@@ -985,6 +994,14 @@ def refusals(job: dict[str, Any], config: FunctionConfig) -> list[str]:
             name, eq, value = token.lstrip("-").partition("=")
             if torchrun and token.startswith("--") and name.replace("_", "-") == "nproc-per-node":
                 nproc = value if eq else tokens[i + 1]
+            # in a shell -c script the converter moves a literal flag value too (launcher.py)
+            found = re.search(r"--nproc[-_]per[-_]node[= ]([\w]+)", token) if " " in token else None
+            if (
+                not torchrun
+                and found
+                and (found[1].isdigit() or found[1] in ("auto", "cpu", "gpu"))
+            ):
+                nproc = found[1]
         resources = container.get("resources") or {}
         names = {n for section in resources.values() for n in section}
         gpu = any("gpu" in n for n in names)

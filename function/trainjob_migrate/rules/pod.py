@@ -92,6 +92,14 @@ def _sidecars(ctx: Context, containers: list[Any]) -> None:
             ctx, path, f"container {name}", f"sidecar container {name!r} would not run"
         ):
             ctx.draft.runtime.sidecars.append(container)
+            # the v1 operators set their env in every container; the Trainer only in node
+            ctx.lossy(
+                ID,
+                (*path, "env"),
+                f"container {name} loses the variables the v1 operator set in every container "
+                "(the Trainer sets its own only in container node); add the ones it reads to "
+                "its env",
+            )
 
 
 def _clashes(ctx: Context, path: tuple[Any, ...], containers: list[Any]) -> bool:

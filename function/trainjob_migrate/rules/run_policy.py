@@ -89,8 +89,17 @@ def _retry_budget(ctx: Context, policy: Any) -> None:
     PastBackoffLimit returns false when it is nil); a TrainJob's Job stops after its
     ``backoffLimit`` (6 by default: the runtimes set none) and a JobSet without a
     ``failurePolicy`` then fails (jobset ``FailurePolicy``: no restarts)."""
-    if "backoffLimit" in policy or ctx.primary.restart_policy not in ("OnFailure", "Always"):
-        return  # an explicit limit is reported by its own handler; Never/ExitCode by the roles
+    if "backoffLimit" in policy:
+        return  # an explicit limit is reported by its own handler
+    if ctx.primary.restart_policy == "Never":
+        if not ctx.config.generate_runtime:  # a generated runtime sets backoffLimit 0
+            ctx.info(
+                ID,
+                (*BASE, "backoffLimit"),
+                "retry budget changes: v1 failed the job on its first failed pod (restartPolicy "
+                "Never), the TrainJob's Job recreates failed pods up to 6 times (the Job default)",
+            )
+        return
     # named on every job it affects, at info level: the limit v2 applies is a design change
     # every conversion makes (a warning on every job would leave no job "convertible")
     ctx.info(

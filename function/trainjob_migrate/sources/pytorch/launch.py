@@ -97,7 +97,15 @@ def apply(ctx: Context) -> None:
         script_kind, command, args, flag_nproc = _rewrite_script(ctx, command, args, launch.script)
         kind = script_kind
     if flag_nproc is not None:
+        v1_value = nproc_value
         nproc_value, nproc_path = flag_nproc
+        # the flag beat PET_NPROC_PER_NODE in v1 too (torchrun reads env only as defaults)
+        ctx.info(
+            ID,
+            ("spec", "nprocPerNode"),
+            f"nprocPerNode {v1_value} was overridden in v1 by the torchrun flag "
+            f"--nproc-per-node {flag_nproc[0]}; numProcPerNode takes the flag's value",
+        )
     _check_mpi(ctx, command, args)
 
     shim = False
@@ -110,7 +118,14 @@ def apply(ctx: Context) -> None:
             and wrapped_before
             and ctx.config.launch_env == "torchrun"
         ):
-            if nproc_value not in ("auto", "1") and nproc_path is not None:
+            if nproc_value in ("auto", "1") or nproc_path is None:
+                ctx.info(
+                    ID,
+                    nproc_path or ("spec", "nprocPerNode"),
+                    "numProcPerNode 1: the torchrun wrapper starts the script once per node, "
+                    "as the v1 pods did",
+                )
+            else:
                 ctx.lossy(
                     ID,
                     nproc_path,
@@ -373,6 +388,8 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
     if ctx.target.num_proc_type == "int-or-string":
         if value != "auto":
             trainer["numProcPerNode"] = value
+        if gpus and value in ("auto", "gpu"):
+            _gpus_resolved(ctx, path, value, gpus)
         if value != "gpu" and not gpus and (resources or ctx.target.nproc_cpu_always):
             where = "request"
             if not ctx.target.nproc_cpu_always:  # v2.0 reads the limits first
@@ -381,12 +398,13 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
             _cpu_change(ctx, path, value, cpus, where)
         return
     if gpus and value in ("auto", "gpu"):
-        return  # v2 resolves auto to the GPUs of the node, as v1's torchrun did
+        _gpus_resolved(ctx, path, value, gpus)  # v2 resolves it as v1's torchrun did
+        return
     if value in ("auto", "gpu") and accelerators:
         trainer["numProcPerNode"] = accelerators
         ctx.info(
             ID,
-            path,
+            path or ("spec", "nprocPerNode"),
             f"numProcPerNode {accelerators} made explicit: Trainer {ctx.target.version} counts "
             "only resources named '*gpu*' as accelerators",
         )
@@ -412,6 +430,15 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
             ctx.info(ID, path, f"numProcPerNode {cpus} (the CPU request) made explicit")
         return
     _cpu_change(ctx, path, value, cpus)
+
+
+def _gpus_resolved(ctx: Context, path: Path | None, value: str, gpus: int) -> None:
+    ctx.info(
+        ID,
+        path or ("spec", "nprocPerNode"),
+        f"nprocPerNode {value}: {gpus} process(es) per node, one per GPU the node requests, as "
+        "v1's torchrun started",
+    )
 
 
 def _cpu_change(
