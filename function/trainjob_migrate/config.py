@@ -39,6 +39,7 @@ class FunctionConfig(Frozen):
         "generate_runtime",
         "strict",
         "target_given",
+        "gang_scheduler",
     )
     target_version: str
     mode: str  # replace | side-by-side | report
@@ -52,6 +53,9 @@ class FunctionConfig(Frozen):
     strict: bool
     #: targetVersion was given; if not, a Trainer release the input installs is targeted
     target_given: bool
+    #: the gang scheduler the v1 operator was started with (--gang-scheduler-name):
+    #: none | coscheduling | volcano
+    gang_scheduler: str
 
     def __init__(
         self,
@@ -66,6 +70,7 @@ class FunctionConfig(Frozen):
         generate_runtime: bool = False,
         strict: bool = False,
         target_given: bool = False,
+        gang_scheduler: str = "none",
     ) -> None:
         init(
             self,
@@ -80,6 +85,7 @@ class FunctionConfig(Frozen):
             generate_runtime,
             strict,
             target_given,
+            gang_scheduler,
         )
 
 
@@ -95,6 +101,7 @@ OPTION_FIELDS: Final = {
     "templateMismatch": "template_mismatch",
     "generateRuntime": "generate_runtime",
     "strict": "strict",
+    "gangScheduler": "gang_scheduler",
 }
 _BOOL_FIELDS: Final = frozenset({"generate_runtime", "strict"})
 

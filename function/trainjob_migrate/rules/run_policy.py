@@ -34,6 +34,7 @@ BASE: Final = ("spec", "runPolicy")
 def apply(ctx: Context) -> None:
     policy = ctx.value(BASE)
     _retry_budget(ctx, policy or {})
+    _gang(ctx, policy or {})
     if policy is None:
         return
     ctx.consume(BASE)
@@ -114,6 +115,58 @@ def _retry_budget(ctx: Context, policy: Any) -> None:
     )
 
 
+def _gang(ctx: Context, policy: Any) -> None:
+    """Gang scheduling: in v1 an operator flag (``--gang-scheduler-name``) decided it for every
+    job and ``scheduleTimeoutSeconds`` fed its PodGroup; in v2 the runtime's
+    ``podGroupPolicy`` does (Trainer ``pkg/runtime/framework/plugins/coscheduling``,
+    ``volcano``). Only the ``gangScheduler`` option says which scheduler the v1 operator used."""
+    scheduling = policy.get("schedulingPolicy") or {}
+    timeout = scheduling.get("scheduleTimeoutSeconds")
+    path = (*BASE, "schedulingPolicy", "scheduleTimeoutSeconds")
+    scheduler = ctx.config.gang_scheduler
+    if scheduler == "none":
+        if timeout is not None:
+            ctx.lossy(
+                ID,
+                path,
+                f"scheduleTimeoutSeconds {timeout} dropped: v1 used it only for the gang "
+                "scheduler named by the operator's --gang-scheduler-name; a TrainJob is "
+                "gang-scheduled through its runtime's podGroupPolicy (coscheduling needs the "
+                "scheduler-plugins PodGroup CRD, without which the Trainer creates no JobSet; "
+                "volcano has no timeout): set gangScheduler to the scheduler the v1 operator "
+                "used, or reference a runtime of your own with podGroupPolicy",
+            )
+        return
+    where = path if timeout is not None else (*BASE, "schedulingPolicy")
+    if not (ctx.config.generate_runtime and ctx.target.runtime_schema is not None):
+        ctx.lossy(
+            ID,
+            where,
+            f"gang scheduling ({scheduler}, option gangScheduler) is set on a TrainJob's runtime "
+            f"(podGroupPolicy.{scheduler}); {ctx.runtime_advice}",
+        )
+        return
+    if scheduler == "coscheduling":
+        group: dict[str, Any] = {} if timeout is None else {"scheduleTimeoutSeconds": timeout}
+        ctx.draft.runtime.pod_group_policy = {"coscheduling": group}
+        ctx.info(
+            ID,
+            where,
+            "carried by the generated TrainingRuntime (podGroupPolicy.coscheduling): the cluster "
+            "needs the scheduler-plugins PodGroup CRD, or the Trainer creates no JobSet",
+        )
+        return
+    ctx.draft.runtime.pod_group_policy = {"volcano": {}}
+    ctx.info(ID, where, "carried by the generated TrainingRuntime (podGroupPolicy.volcano)")
+    if timeout is not None:
+        ctx.lossy(
+            ID,
+            path,
+            f"scheduleTimeoutSeconds {timeout} dropped: the Trainer's volcano podGroupPolicy has "
+            "no schedule timeout",
+        )
+
+
 def _backoff_limit(ctx: Context, value: Any) -> None:
     if all(role.restart_policy == "Never" for role in ctx.roles.values()):
         # PastBackoffLimit counts only OnFailure/Always/ExitCode replicas: v1 ignored it
@@ -178,17 +231,7 @@ def _scheduling(ctx: Context, value: Any) -> None:
             ):
                 ctx.draft.runtime.pod_spec["priorityClassName"] = item
         elif key == "scheduleTimeoutSeconds":
-            ctx.consume(path)
-            ctx.lossy(
-                ID,
-                path,
-                f"scheduleTimeoutSeconds {item} dropped: v1 used it only for the gang scheduler "
-                "named by the operator's --gang-scheduler-name; a TrainJob is gang-scheduled "
-                "through its runtime's podGroupPolicy (coscheduling needs the scheduler-plugins "
-                "PodGroup CRD, without which the Trainer creates no JobSet; volcano ignores the "
-                "timeout): reference a runtime of your own with podGroupPolicy for your "
-                "scheduler",
-            )
+            ctx.consume(path)  # _gang reports it
         elif key == "queue":
             ctx.lossy(
                 ID,

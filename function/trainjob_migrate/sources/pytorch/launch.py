@@ -288,8 +288,19 @@ _MPI_LAUNCHERS: Final = frozenset({"mpirun", "mpiexec", "deepspeed", "horovodrun
 
 def _check_mpi(ctx: Context, command: Sequence[str], args: Sequence[str]) -> None:
     """MPI launchers and the MPI backend have no equivalent in torch-distributed."""
+    from trainjob_migrate.sources.pytorch import launcher
+
     tokens = [*command, *args]
-    program = tokens[0].rsplit("/", 1)[-1] if tokens else ""
+    start = launcher.skip_prefixes(tokens)
+    program = launcher.program(tokens[start]) if start < len(tokens) else ""
+    launch = launcher.classify(tokens)
+    if launch.script is not None and program not in _MPI_LAUNCHERS:
+        for words in launcher.commands(tokens[launch.script]):  # a launcher inside the script
+            texts = [w.text for w in words]
+            at = launcher.skip_prefixes(texts)
+            if at < len(texts) and launcher.program(texts[at]) in _MPI_LAUNCHERS:
+                program = launcher.program(texts[at])
+                break
     mpi_backend = "--backend=mpi" in tokens or any(
         pair == ("--backend", "mpi") for pair in itertools.pairwise(tokens)
     )

@@ -90,7 +90,7 @@ def program(token: str) -> str:
 
 def torchrun_start(tokens: Sequence[str]) -> int | None:
     """Index after the torchrun launcher of a simple command; None if it is not one."""
-    i = _skip_prefixes(tokens)
+    i = skip_prefixes(tokens)
     if i >= len(tokens):
         return None
     name = program(tokens[i])
@@ -105,7 +105,7 @@ def torchrun_start(tokens: Sequence[str]) -> int | None:
     return None
 
 
-def _skip_prefixes(tokens: Sequence[str]) -> int:
+def skip_prefixes(tokens: Sequence[str]) -> int:
     """Skip ``VAR=x`` assignments, ``exec`` and ``env [-i] [VAR=x]...`` before the program."""
     i = 0
     while i < len(tokens):
@@ -131,7 +131,7 @@ def classify(argv: Sequence[str]) -> Launch:
     start = torchrun_start(argv)
     if start is not None:
         return Launch("torchrun", start)
-    i = _skip_prefixes(argv)
+    i = skip_prefixes(argv)
     if i < len(argv) and program(argv[i]) in SHELLS:
         script = _shell_script(argv, i + 1)
         if script is not None:
