@@ -10,8 +10,9 @@ none of these: JobSet labels them ``jobset.sigs.k8s.io/jobset-name`` (jobset
 completion index (``batch.kubernetes.io/job-completion-index``), counted over all nodes in the
 order of the source's roles (the Master is node 0). So:
 
-- a v1 host name ``<job>-master-0`` or ``<job>-worker-<N>`` in the training container's command,
-  args or env becomes the same pod's v2 host ``<trainjob>-node-0-<index>.<trainjob>``;
+- a v1 host name ``<job>-master-0`` or ``<job>-worker-<N>`` in the command, args or env of the
+  training container (or of an init or sidecar container a generated runtime carries) becomes
+  the same pod's v2 host ``<trainjob>-node-0-<index>.<trainjob>``;
 - a ``fieldRef`` to ``training.kubeflow.org/job-name`` becomes one to the JobSet name label;
   ``replica-index`` becomes the completion index where both count alike (no role before the
   replica's own), else it is reported; ``replica-type``, ``job-role``, ``operator-name`` are
@@ -106,11 +107,45 @@ def apply(ctx: Context) -> None:
             trainer[key] = [names.rewrite(t, (*base, key)) for t in trainer[key]]
     if "env" in trainer:
         trainer["env"] = [_env(names, entry, (*base, "env")) for entry in trainer["env"]]
+    runtime = ctx.draft.runtime
+    others = _other_containers(ctx)
+    for group in (runtime.init_containers, runtime.sidecars):
+        for i, container in enumerate(group):
+            path = others.get(id(container))
+            if path is not None:
+                group[i] = _container(names, container, path)
     for pod_spec in (ctx.draft.pod_spec, ctx.draft.runtime.pod_spec):
         for key in ("affinity", "topologySpreadConstraints"):
             if key in pod_spec:
                 pod_spec[key] = _selectors(names, pod_spec[key], (*ctx.pod_spec_path, key))
-    _leftovers(names)
+    _leftovers(names, set(others.values()))
+
+
+def _other_containers(ctx: Context) -> dict[int, Path]:
+    """The template's init and sidecar containers (by identity) and their paths."""
+    found: dict[int, Path] = {}
+    for key in ("initContainers", "containers"):
+        for i, container in enumerate(ctx.value((*ctx.pod_spec_path, key)) or []):
+            if key == "containers" and i == ctx.container_index:
+                continue
+            found[id(container)] = (*ctx.pod_spec_path, key, i)
+    return found
+
+
+def _container(names: _Names, container: Any, path: Path) -> Any:
+    """A copy of an init or sidecar container with the v1 hosts in its command, args and env
+    values rewritten (a wait-for-master init container names ``<job>-master-0``)."""
+    if not isinstance(container, Mapping):
+        return container
+    out = dict(container)
+    for key in ("command", "args"):
+        if isinstance(out.get(key), list):
+            out[key] = [
+                names.rewrite(t, (*path, key)) if isinstance(t, str) else t for t in out[key]
+            ]
+    if isinstance(out.get("env"), list):
+        out["env"] = [_env(names, e, (*path, "env")) for e in out["env"]]
+    return out
 
 
 def _env(names: _Names, entry: Any, path: Path) -> Any:
@@ -228,11 +263,16 @@ def _unmatched(what: str) -> str:
     )
 
 
-def _leftovers(names: _Names) -> None:
-    """v1 names elsewhere in the pod template: reported (the container's command, args and env
-    and the pod's selectors were handled above)."""
+def _leftovers(names: _Names, carried: set[Path]) -> None:
+    """v1 names elsewhere in the pod template: reported (the command, args and env of the
+    training container and of the containers a generated runtime carries, and the pod's
+    selectors were handled above)."""
     ctx = names.ctx
-    handled = {(*ctx.container_path, k) for k in ("command", "args", "env")} | {
+    handled = {
+        (*base, k)
+        for base in (ctx.container_path, *(carried if ctx.config.generate_runtime else ()))
+        for k in ("command", "args", "env")
+    } | {
         (*ctx.pod_spec_path, "affinity"),
         (*ctx.pod_spec_path, "topologySpreadConstraints"),
     }
