@@ -99,6 +99,10 @@ class _Names:
 
 
 def apply(ctx: Context) -> None:
+    # the common case, cheaply: no v1 name anywhere in the pod template (repr is C-fast)
+    text = repr(ctx.value(ctx.template_path))
+    if LABEL_PREFIX not in text and f"{ctx.ref.name}-" not in text:
+        return
     names = _Names(ctx)
     trainer = ctx.draft.trainer
     base = ctx.container_path

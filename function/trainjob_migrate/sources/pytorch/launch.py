@@ -99,13 +99,14 @@ def apply(ctx: Context) -> None:
     if flag_nproc is not None:
         v1_value = nproc_value
         nproc_value, nproc_path = flag_nproc
-        # the flag beat PET_NPROC_PER_NODE in v1 too (torchrun reads env only as defaults)
-        ctx.info(
-            ID,
-            ("spec", "nprocPerNode"),
-            f"nprocPerNode {v1_value} was overridden in v1 by the torchrun flag "
-            f"--nproc-per-node {flag_nproc[0]}; numProcPerNode takes the flag's value",
-        )
+        if v1_value != flag_nproc[0]:
+            # the flag beat PET_NPROC_PER_NODE in v1 too (torchrun reads env only as defaults)
+            ctx.info(
+                ID,
+                ("spec", "nprocPerNode"),
+                f"nprocPerNode {v1_value} was overridden in v1 by the torchrun flag "
+                f"--nproc-per-node {flag_nproc[0]}; numProcPerNode takes the flag's value",
+            )
     _check_mpi(ctx, command, args)
 
     shim = False
