@@ -124,7 +124,7 @@ def _container(ctx: Context, container: Any, main: bool) -> Any:
         and isinstance(ports, list)
         and not any(isinstance(p, Mapping) and p.get("name") == port for p in ports)
     ):
-        # the v1 defaulter (pytorch_defaults.go setPyTorchDefaultPort) appends it to every role
+        # the v1 defaulter appends it to every role (defaulting_utils.go setDefaultPort)
         out["ports"] = [*ports, {"name": port, "containerPort": number}]
     resources = out.get("resources")
     if isinstance(resources, Mapping):
