@@ -1,18 +1,26 @@
 """The launch contract: command, args, env and ``nprocPerNode`` (v1 environment, v2 torch plugin).
 
 v1 injected MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK into every pod; v2 injects only
-torchrun's PET_* variables into container ``node``. So:
+torchrun's PET_* variables into container ``node``. ``command`` and ``args`` are read as
+one argv (``launcher``). So:
 
-- a ``torchrun`` (or ``python -m torch.distributed.run|launch``) command keeps
-  working, but hard-coded rendezvous flags (``--nnodes``, ``--node-rank``,
-  ``--master-addr``, ``--rdzv-backend``...) would override PET_* and are removed;
-  ``--nproc-per-node N`` moves into ``numProcPerNode``;
+- a ``torchrun`` (or ``python -m torch.distributed.run|launch``, after ``exec``/``env``
+  prefixes) command keeps working, but hard-coded rendezvous flags (``--nnodes``,
+  ``--node-rank``, ``--master-addr``, ``--rdzv-backend``...) would override PET_* and are
+  removed; ``--nproc-per-node N`` moves into ``numProcPerNode``;
+- in a ``sh``/``bash -c`` script (``-lc``, ``-ec``... too) the same flags of each torchrun
+  command are cut in place, the rest of the script byte-identical, each named with its
+  script line; flags the script passes some other way are reported with their line;
 - a plain ``python script.py`` (or image ENTRYPOINT) job with a Master gets, with
   ``launchEnv: v1-compat`` (default), the v1 variables in ``trainer.env`` so it does
   not turn into N independent trainings; ``launchEnv: torchrun`` wraps the command
   in ``torchrun --no-python`` instead; ``launchEnv: none`` keeps it as is, loudly;
-- ``PYTHONUNBUFFERED=1`` is added as v1 did; PET_* names the Trainer reserves are
-  an error; ``nprocPerNode`` maps per target (IntOrString up to 2.1, int from 2.2).
+- a torchrun job with a Master whose command references ``$(MASTER_ADDR)``,
+  ``$WORLD_SIZE``... gets the variables it references in ``trainer.env`` (v1-compat);
+- ``PYTHONUNBUFFERED=1`` is added as v1 did; a PET_* name the Trainer reserves is
+  dropped with a warning where v1 overrode it (its value was never used), else an error;
+  ``nprocPerNode`` maps per target (IntOrString up to 2.1, int from 2.2; ``auto``/``cpu``
+  without GPUs as each release's torch plugin resolves it).
 """
 
 from __future__ import annotations
