@@ -25,6 +25,7 @@ import contextlib
 import copy
 import json
 import math
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -695,6 +696,8 @@ class Job:
         for token, path in self.launch_tokens():
             if token.lstrip("-").split("=")[0].replace("_", "-") == "nproc-per-node":
                 return path
+            if " " in token and re.search(r"--nproc[-_]per[-_]node", token):
+                return path  # inside a shell -c script (the converter cuts it there)
         return None
 
 
@@ -770,6 +773,15 @@ def by_design(case: Job, path: Path, value: Any) -> str | None:
     # result naming it ("empty: the same as leaving it out").
     if value in ({}, []) and case.names(path):
         return "empty, named by a result as the same as absent"
+    # pkg/core/job.go PastBackoffLimit counts no restartPolicy Never replica: v1 ignored it.
+    if (
+        path == ("spec", "runPolicy", "backoffLimit")
+        and all(
+            (spec or {}).get("restartPolicy") == "Never" for spec in job["spec"][SPECS[1]].values()
+        )
+        and case.names(path)
+    ):
+        return "backoffLimit had no effect on Never replicas in v1"
     # runPolicy.cleanPodPolicy None is what v2 does (b.1 #37).
     if path == ("spec", "runPolicy", "cleanPodPolicy") and value == "None":
         return "cleanPodPolicy None is the v2 behaviour"
@@ -793,7 +805,7 @@ def _nproc(case: Job, value: str) -> str | None:
     if emitted == value or (value.isdigit() and emitted == int(value)):
         return "carried as numProcPerNode"
     flag = case.nproc_flag()
-    if case.is_torchrun() and flag is not None and case.names(flag):
+    if runs_torchrun(case.container) and flag is not None and case.names(flag):
         return "overridden by --nproc-per-node (torchrun preferred the flag in v1 too)"
     if not runs_torchrun(case.container) and not value.isdigit():
         return "a non-torchrun command never read a symbolic nprocPerNode"
@@ -957,7 +969,10 @@ def refusals(job: dict[str, Any], config: FunctionConfig) -> list[str]:
         "PET_MASTER_ADDR",
         "PET_MASTER_PORT",
     }
-    if any(e["name"] in reserved for e in container.get("env") or []):
+    # v1 overrode PET_NNODES/PET_NPROC_PER_NODE always, the rest with a Master (envvar.go
+    # setPodEnv): those are dropped with a warning; one v1 left in place is an error
+    overridden = {"PET_NNODES", "PET_NPROC_PER_NODE"} | (reserved if "Master" in specs else set())
+    if any(e["name"] in reserved - overridden for e in container.get("env") or []):
         reasons.append("reserved env")
     others = [c for c in pod["containers"] if c is not container] + pod.get("initContainers", [])
     if others and not config.generate_runtime:
@@ -979,6 +994,14 @@ def refusals(job: dict[str, Any], config: FunctionConfig) -> list[str]:
             name, eq, value = token.lstrip("-").partition("=")
             if torchrun and token.startswith("--") and name.replace("_", "-") == "nproc-per-node":
                 nproc = value if eq else tokens[i + 1]
+            # in a shell -c script the converter moves a literal flag value too (launcher.py)
+            found = re.search(r"--nproc[-_]per[-_]node[= ]([\w]+)", token) if " " in token else None
+            if (
+                not torchrun
+                and found
+                and (found[1].isdigit() or found[1] in ("auto", "cpu", "gpu"))
+            ):
+                nproc = found[1]
         resources = container.get("resources") or {}
         names = {n for section in resources.values() for n in section}
         gpu = any("gpu" in n for n in names)
@@ -1162,7 +1185,7 @@ def test_checker_prints_paths_as_the_results_do() -> None:
     job = _job(container={"env": [{"name": "PET_NNODES", "value": "2"}]})
     _, results, _ = _convert(job)
     assert "spec.pytorchReplicaSpecs.Master.template.spec.containers[0].env[0]" in {
-        r.field for r in results if r.severity is Severity.ERROR
+        r.field for r in results if r.severity is not Severity.INFO
     }
 
 

@@ -225,6 +225,10 @@ _TARGET_ROWS: Final[dict[str, tuple[str, Callable[[Any], str]]]] = {
         lambda v: "not supported" if v is None else f"`{v}`",
     ),
     "resources_merged": ("`resourcesPerNode` merged into the runtime's resources", _yes),
+    "nproc_cpu_always": (
+        "`numProcPerNode` auto/cpu without GPUs becomes the CPU count without `resourcesPerNode`",
+        _yes,
+    ),
     "crd_markers": (
         "an installed TrainJob CRD is recognised by",
         lambda v: " and ".join(f"`{m}`" for m in v),

@@ -40,6 +40,7 @@ class FunctionConfig(Frozen):
         "strict",
         "target_given",
         "validate_v2",
+        "gang_scheduler",
     )
     target_version: str
     mode: str  # replace | side-by-side | report
@@ -55,6 +56,9 @@ class FunctionConfig(Frozen):
     target_given: bool
     #: validate the Trainer v2 objects of the input (TrainJobs, runtimes) against the target
     validate_v2: bool
+    #: the gang scheduler the v1 operator was started with (--gang-scheduler-name):
+    #: none | coscheduling | volcano
+    gang_scheduler: str
 
     def __init__(
         self,
@@ -70,6 +74,7 @@ class FunctionConfig(Frozen):
         strict: bool = False,
         target_given: bool = False,
         validate_v2: bool = True,
+        gang_scheduler: str = "none",
     ) -> None:
         init(
             self,
@@ -85,6 +90,7 @@ class FunctionConfig(Frozen):
             strict,
             target_given,
             validate_v2,
+            gang_scheduler,
         )
 
 
@@ -101,6 +107,7 @@ OPTION_FIELDS: Final = {
     "generateRuntime": "generate_runtime",
     "strict": "strict",
     "validateV2": "validate_v2",
+    "gangScheduler": "gang_scheduler",
 }
 _BOOL_FIELDS: Final = frozenset({"generate_runtime", "strict", "validate_v2"})
 

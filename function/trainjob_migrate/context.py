@@ -287,9 +287,20 @@ class Context(Record):
             rule,
             path,
             f"{message}; only a TrainingRuntime can carry it ({place}): "
-            "set generateRuntime=true, or drop the field",
+            f"{self.runtime_advice}, or drop the field",
         )
         return False
+
+    @property
+    def runtime_advice(self) -> str:
+        """How to get a TrainingRuntime for this target (generateRuntime is refused where the
+        tool ships no runtime schema for the release)."""
+        if self.target.runtime_schema is not None:
+            return "set generateRuntime=true"
+        return (
+            "reference a TrainingRuntime of your own that carries it (runtimeName; "
+            f"generateRuntime is not available for Trainer {self.target.version})"
+        )
 
     @property
     def failed(self) -> bool:

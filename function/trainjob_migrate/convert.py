@@ -137,6 +137,9 @@ def _prepare(
             _API_VERSION,
         )
     issues = validation.validate(job, schema)
+    pruned: list[Result] = []
+    if issues:
+        job, issues, pruned = _as_stored(job, schema, issues, ref, file)
     if issues:
         return [
             r
@@ -196,7 +199,45 @@ def _prepare(
         roles=roles,
         primary=primary,
         container_index=index,
+        results=pruned,
     )
+
+
+def _as_stored(
+    job: Mapping[str, Any],
+    schema: str,
+    issues: list[validation.SchemaIssue],
+    ref: ResourceRef,
+    file: FileRef | None,
+) -> tuple[Mapping[str, Any], list[validation.SchemaIssue], list[Result]]:
+    """The job as the API server stored it (nulls and template ObjectMeta pruned), its
+    remaining issues, and an info result for each pruned field."""
+    from trainjob_migrate import apiserver  # only an invalid job needs it
+
+    schema_doc = validation.load_validator(schema).schema
+    if not isinstance(schema_doc, Mapping):
+        return job, issues, []
+    stored, paths = apiserver.prune(job, schema_doc)
+    if not paths:
+        return job, issues, []
+    notes = [
+        Result(
+            message=(
+                "null: the API server drops a null value here, so the v1 job ran without "
+                "the field; nothing to carry"
+                if why == "null"
+                else "the API server prunes this ObjectMeta field from a pod template "
+                "(the pods never had it); dropped"
+            ),
+            severity=Severity.INFO,
+            rule=_STRUCTURE,
+            resource=ref,
+            field=format_path(path),
+            file=file,
+        )
+        for path, why in paths
+    ]
+    return stored, validation.validate(stored, schema), notes
 
 
 def _no_runtime(source: Source, target: Target) -> str:

@@ -179,3 +179,30 @@ def test_cli_missing_trainjob_and_usage(tmp_path, capsys):
     assert cli.main(["compare", source, str(empty)]) == 1
     assert "no TrainJob" in capsys.readouterr().out
     assert cli.main(["compare", source]) == 64  # usage
+
+
+# --- lifecycle facts (issue 16) ------------------------------------------------------------
+
+
+def _job_level(result):
+    return {d.field: (d.kind, d.v1, d.v2) for d in result.differences if d.field.startswith("job.")}
+
+
+def test_success_rule_and_retry_budget_are_compared():
+    result, _ = _compare("lifecycle")
+    job = _job_level(result)
+    assert job["job.successPolicy"] == (Kind.RISK, "node 0 succeeded", "every node succeeded")
+    assert job["job.backoffLimit"] == (Kind.RISK, "unlimited", 6)
+
+
+def test_a_generated_runtime_keeps_success_rule_and_never_budget():
+    job = case_jobs(GOLDEN / "lifecycle-generated")[0]
+    conversion, catalog = converted(job, "2.3", generateRuntime="true", elastic="fixed")
+    result = compare(job, conversion.trainjob, targets.get("2.3"), catalog)
+    assert "job.successPolicy" not in _job_level(result)
+    assert "job.backoffLimit" not in _job_level(result)  # Never: 0 on both sides
+
+
+def test_quantities_are_compared_by_value():
+    result, _ = _compare("template-defaulting", templateMismatch="master")
+    assert not [d for d in result.differences if "resources" in d.field]

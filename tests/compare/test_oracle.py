@@ -1,8 +1,10 @@
-"""The comparison as the converter's oracle: nothing is lost that the conversion did not name.
+"""The comparison as the converter's oracle: nothing is lost or changed that the conversion did not name.
 
 For every golden fn case and target, each PyTorchJob that converts is compared with its
 TrainJob; every difference classified ``lost`` must come from a PyTorchJob field that a
-warning or error result of the conversion names (that field, or one above or below it).
+warning or error result of the conversion names (that field, or one above or below it), and
+every ``risk`` (a changed behaviour: the success rule, the retry budget, the processes per
+node, a v1 host or label) from one that some result names.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pytest
 from compare_cases import GOLDEN, case_jobs, case_options, case_targets, converted
 
 from trainjob_migrate import sources, targets
-from trainjob_migrate.compare import compare, source_paths
+from trainjob_migrate.compare import Kind, compare, source_paths
 from trainjob_migrate.paths import Path as FieldPath
 from trainjob_migrate.paths import parse_path
 from trainjob_migrate.results import Severity
@@ -54,6 +56,19 @@ def test_nothing_lost_that_the_conversion_does_not_name(case: Path, target: str)
         ]
         assert not silent, "\n".join(
             f"{d.field} ({d.why}) from {', '.join(d.sources)}" for d in silent
+        )
+        # a change (risk) must be named too, at any severity: success rule, retry budget,
+        # v1 names, processes per node...
+        mentioned = [parse_path(r.field) for r in conversion.results if r.field]
+        unnamed = [
+            d
+            for d in result.differences
+            if d.kind is Kind.RISK
+            and not any(_related(s, n) for s in source_paths(d) for n in mentioned)
+        ]
+        assert not unnamed, "\n".join(
+            f"changed: {d.field} ({d.why}: {d.v1!r} -> {d.v2!r}) from {', '.join(d.sources)}"
+            for d in unnamed
         )
         compared += 1
     if not compared:

@@ -220,7 +220,7 @@ def test_runtime_refs_and_patched_names(tmp_path, capsys):
 
 
 def test_side_by_side_both_active_is_a_warning(tmp_path, capsys):
-    source = Path(__file__).parents[1] / "golden" / "fn" / "upstream-simple" / "resources.yaml"
+    source = Path(__file__).parents[1] / "golden" / "fn" / "seed-single-node" / "resources.yaml"
     shutil.copy(source, tmp_path / "job.yaml")
     assert cli.main(["convert", "--mode", "side-by-side", "--write", str(tmp_path)]) == 0
     capsys.readouterr()

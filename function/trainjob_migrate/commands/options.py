@@ -30,6 +30,7 @@ FLAGS: Final = {
     "--template-mismatch": ("templateMismatch", ("error", "master", "worker")),
     "--runtime-name": ("runtimeName", None),
     "--runtime-kind": ("runtimeKind", ("ClusterTrainingRuntime", "TrainingRuntime")),
+    "--gang-scheduler": ("gangScheduler", ("none", "coscheduling", "volcano")),
 }
 SWITCHES: Final = {"--generate-runtime": "generateRuntime", "--strict": "strict"}
 

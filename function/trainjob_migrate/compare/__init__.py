@@ -79,7 +79,11 @@ class Comparison:
 
 
 class V1Pods(Protocol):
-    """What a source's pod model (``Source.pods``) offers: the pods the v1 operator built."""
+    """What a source's pod model (``Source.pods``) offers: the pods the v1 operator built.
+
+    Optionally ``success(job) -> (rule, path)``: when v1 marked the job Succeeded (``node 0
+    succeeded``, ``any node succeeded``; without it ``every node succeeded``) and the job
+    path that decides it."""
 
     def count(self, job: Mapping[str, Any]) -> int: ...
 
@@ -108,6 +112,7 @@ def compare(
             ref_of(job), ref_of(trainjob), target.version, "", [],
             [f"compare does not model the pods of a {job.get('kind')} yet"],
         )  # fmt: skip
+    job = _as_stored(job)
     total = model.count(job)
     indexes = {0, min(1, total - 1), max(total - 1, 0)}
     old = model.render(job, indexes)
@@ -151,9 +156,15 @@ def compare(
                     (pod.name,),
                 ),
             )
-    for change in _job_changes(job, trainjob, catalog):
+    success = getattr(model, "success", None)
+    v1_success: tuple[str, Path] = (
+        success(job) if success is not None else ("every node succeeded", ("spec",))
+    )
+    decided: dict[str, Path] = {"successPolicy": v1_success[1]}
+    for change in _job_changes(job, trainjob, catalog, v1_success[0]):
         kind, why = classify(change, Facts(False, ""))
-        source = format_path(("spec", "runPolicy", change.path[-1]))
+        key = change.path[-1]
+        source = format_path(decided.get(key, ("spec", "runPolicy", key)))
         _add(
             found,
             Difference(
@@ -161,6 +172,18 @@ def compare(
             ),
         )
     return Comparison(*head, list(found.values()), [])
+
+
+def _as_stored(job: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The job as the API server stored it (what the v1 operator ran), as the conversion reads it."""
+    from trainjob_migrate import apiserver, validation
+
+    source = sources.identify(job)
+    schema = source.schema_for(job.get("apiVersion")) if source is not None else None
+    if schema is None or validation.is_valid(job, schema):
+        return job
+    document = validation.load_validator(schema).schema
+    return apiserver.prune(job, document)[0] if isinstance(document, Mapping) else job
 
 
 def _add(found: dict[tuple[str, str], Difference], diff: Difference) -> None:
@@ -184,7 +207,10 @@ def _facts(pod: Pod) -> Facts:
 
 
 def _job_changes(
-    job: Mapping[str, Any], trainjob: Mapping[str, Any], catalog: runtimes.Catalog
+    job: Mapping[str, Any],
+    trainjob: Mapping[str, Any],
+    catalog: runtimes.Catalog,
+    v1_success: str = "every node succeeded",
 ) -> list[Change]:
     policy = (job.get("spec") or {}).get("runPolicy") or {}
     spec = trainjob.get("spec") or {}
@@ -202,12 +228,15 @@ def _job_changes(
         for k in ("backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished")
         if k in policy
     }
+    old["backoffLimit"] = _v1_backoff(job, policy)
+    old["successPolicy"] = v1_success
     old["cleanPodPolicy"] = policy.get("cleanPodPolicy", "None")
     old["suspend"] = bool(policy.get("suspend", False))
     new: dict[str, Any] = {
         "backoffLimit": job_spec.get("backoffLimit", 6),
         "cleanPodPolicy": "None",
         "suspend": bool(spec.get("suspend", False)),
+        "successPolicy": _v2_success(job_spec),
     }
     deadline = spec.get("activeDeadlineSeconds", job_spec.get("activeDeadlineSeconds"))
     if deadline is not None:
@@ -227,6 +256,30 @@ def _job_changes(
             )
         )
     return out
+
+
+def _v1_backoff(job: Mapping[str, Any], policy: Mapping[str, Any]) -> Any:
+    """The v1 retry budget (pkg/core/job.go PastBackoffLimit): restarts of OnFailure, Always
+    and ExitCode replicas count against ``backoffLimit``, without limit when it is unset; a
+    failed pod of a Never replica fails the job at once (as a Job with backoffLimit 0)."""
+    source = sources.identify(job)
+    specs = ((job.get("spec") or {}).get(source.replica_specs) or {}) if source else {}
+    policies = {str((s or {}).get("restartPolicy") or "OnFailure") for s in specs.values()}
+    if policies == {"Never"}:
+        return 0
+    return policy.get("backoffLimit", "unlimited")
+
+
+def _v2_success(job_spec: Mapping[str, Any]) -> str:
+    """When the TrainJob succeeds: its JobSet succeeds with its one trainer Job (JobSet's
+    default successPolicy All), the Job when its successPolicy rule holds, else every index."""
+    rules = (job_spec.get("successPolicy") or {}).get("rules") or []
+    for rule in rules:
+        if rule.get("succeededIndexes") == "0" and "succeededCount" not in rule:
+            return "node 0 succeeded"
+        if rule.get("succeededCount") == 1 and "succeededIndexes" not in rule:
+            return "any node succeeded"
+    return "every node succeeded" if not rules else f"the Job successPolicy {rules}"
 
 
 def source_paths(diff: Difference) -> list[Path]:

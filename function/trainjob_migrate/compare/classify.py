@@ -266,6 +266,13 @@ RULES: Final[Sequence[Rule]] = (
         Kind.RISK,
         "a retry, deadline or clean-up behaviour changes",
     ),
+    _r(
+        r"^job\.successPolicy$",
+        "changed",
+        Kind.RISK,
+        "the rule that ends the job as Succeeded changes (v1: the Master alone, or any worker "
+        "of an elastic job)",
+    ),
     _r(r"^job\.", "missing", Kind.LOST, "no TrainJob field carries it"),
 )
 

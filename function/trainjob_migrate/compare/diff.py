@@ -53,6 +53,8 @@ def normalize(value: Any, pod: Pod, field: str = "") -> Any:
         # the deprecated alias: the API server copies it into serviceAccountName
         value = {k: v for k, v in value.items() if k != "serviceAccount"}
         value.setdefault("serviceAccountName", pod.obj["spec"]["serviceAccount"])
+    if isinstance(value, Mapping) and field in ("limits", "requests"):
+        return {str(k): _quantity(v) for k, v in value.items()}  # 1000m == 1, 1Gi == 1024Mi
     if isinstance(value, Mapping):
         return {str(k): normalize(v, pod, str(k)) for k, v in value.items()}
     if isinstance(value, list) and field == "env":
@@ -75,6 +77,16 @@ def normalize(value: Any, pod: Pod, field: str = "") -> Any:
     if isinstance(value, list):
         return [normalize(v, pod) for v in value]
     return value
+
+
+def _quantity(value: Any) -> Any:
+    from trainjob_migrate import quantity
+
+    amount = quantity.parse(value)
+    if amount is None:
+        return value
+    num, den = amount
+    return str(num) if den == 1 else f"{num}/{den}"
 
 
 def _env_value(entry: Mapping[str, Any], index: int) -> Any:

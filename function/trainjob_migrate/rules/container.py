@@ -47,12 +47,7 @@ def apply(ctx: Context) -> None:
         elif key == "ports":
             _ports(ctx, value)
         elif key == "imagePullPolicy" and not ctx.config.generate_runtime:
-            ctx.info(
-                ID,
-                path,
-                f"imagePullPolicy {value} dropped: the runtime's policy applies (IfNotPresent, "
-                "Always for :latest); set generateRuntime=true to keep it",
-            )
+            _pull_policy(ctx, value)
         elif ctx.runtime_only(ID, path, f"container field {key}", f"container field {key!r}"):
             ctx.draft.runtime.container[key] = value
     if "image" not in ctx.container:
@@ -63,6 +58,50 @@ def apply(ctx: Context) -> None:
             f"{assemble.runtime_image(ctx)} "
             "would run; set the image",
         )
+
+
+def _pull_policy(ctx: Context, value: object) -> None:
+    """No release's patch of container ``node`` has imagePullPolicy: the API server's default
+    for the image applies (k8s ``pkg/apis/core/v1/defaults.go`` SetDefaults_Container)."""
+    path = (*ctx.container_path, "imagePullPolicy")
+    image = str(ctx.container.get("image") or "")
+    default = _default_pull_policy(image)
+    if value == default:
+        ctx.info(
+            ID, path, f"imagePullPolicy {value} dropped: the default for this image is the same"
+        )
+        return
+    if value == "Always":
+        # a tagged image is pulled once per node instead of on every start: only a tag that
+        # is moved to a new image behaves differently
+        ctx.info(
+            ID,
+            path,
+            f"imagePullPolicy Always dropped: the pods get the default for a tagged image, "
+            f"IfNotPresent (a tag moved to a new image is not pulled again on a node that "
+            f"has it); {ctx.runtime_advice} to keep Always",
+        )
+        return
+    effect = (
+        "a kind or air-gapped cluster with a preloaded image then fails to pull it"
+        if default == "Always"
+        else "the image is pulled where v1 never pulled it"
+    )
+    other = ", or use a tagged image" if default == "Always" else ""
+    ctx.lossy(
+        ID,
+        path,
+        f"imagePullPolicy {value} dropped: no runtime patch carries it, so the pods get the "
+        f"default for {image or 'the image'}, {default} ({effect}); {ctx.runtime_advice}{other}",
+    )
+
+
+def _default_pull_policy(image: str) -> str:
+    """Always for ``:latest`` or an untagged image without a digest, else IfNotPresent."""
+    if "@" in image:
+        return "IfNotPresent"
+    tag = image.rsplit("/", 1)[-1].partition(":")[2]
+    return "Always" if tag in ("", "latest") else "IfNotPresent"
 
 
 def _ports(ctx: Context, ports: list[dict[str, object]]) -> None:

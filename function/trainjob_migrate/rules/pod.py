@@ -61,6 +61,8 @@ def _metadata(ctx: Context) -> None:
     meta = ctx.value(path)
     if meta is None:
         return
+    if not meta:
+        ctx.empty(ID, path)
     for key, value in meta.items():
         field = (*path, key)
         ctx.consume(field)
@@ -90,6 +92,14 @@ def _sidecars(ctx: Context, containers: list[Any]) -> None:
             ctx, path, f"container {name}", f"sidecar container {name!r} would not run"
         ):
             ctx.draft.runtime.sidecars.append(container)
+            # the v1 operators set their env in every container; the Trainer only in node
+            ctx.lossy(
+                ID,
+                (*path, "env"),
+                f"container {name} loses the variables the v1 operator set in every container "
+                "(the Trainer sets its own only in container node); add the ones it reads to "
+                "its env",
+            )
 
 
 def _clashes(ctx: Context, path: tuple[Any, ...], containers: list[Any]) -> bool:
@@ -117,7 +127,7 @@ def _needs_runtime(ctx: Context, path: tuple[Any, ...], place: str, what: str) -
         ID,
         path,
         f"{what}: runtime patches cannot add containers (upstream accepts the patch and the "
-        "pod then fails); set generateRuntime=true to carry it in a generated TrainingRuntime",
+        f"pod then fails); {ctx.runtime_advice}",
     )
     return False
 

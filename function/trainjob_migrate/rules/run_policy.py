@@ -7,8 +7,12 @@
 - ``backoffLimit`` and ``ttlSecondsAfterFinished`` have no TrainJob field: a
   generated runtime approximates them (Job backoffLimit, JobSet TTL);
 - ``cleanPodPolicy`` ``None`` is what v2 does; ``All``/``Running`` are lost;
-- ``schedulingPolicy``: ``priorityClass`` and ``scheduleTimeoutSeconds`` need a
-  generated runtime; ``queue``, ``minAvailable``, ``minResources`` are reported.
+- ``schedulingPolicy``: ``priorityClass`` needs a generated runtime;
+  ``scheduleTimeoutSeconds`` (gang scheduling: which scheduler was a v1 operator flag),
+  ``queue``, ``minAvailable``, ``minResources`` are reported;
+- the retry budget: v1 without ``backoffLimit`` restarted containers without limit, v2
+  stops after the Job's 6: reported on every job it affects; a ``backoffLimit`` on
+  ``restartPolicy: Never`` replicas had no effect in v1.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ def apply(ctx: Context, own_manager: str | None = None) -> None:
     """``own_manager``: the ``managedBy`` value of the kind's own operator, when it is not
     the Training Operator's (it means the same: the TrainJob uses the Trainer default)."""
     policy = ctx.value(BASE)
+    _retry_budget(ctx, policy or {})
+    _gang(ctx, policy or {})
     if policy is None:
         return
     ctx.consume(BASE)
@@ -83,7 +89,100 @@ def _active_deadline(ctx: Context, value: Any) -> None:
         ctx.draft.runtime.job_spec["activeDeadlineSeconds"] = value
 
 
+def _retry_budget(ctx: Context, policy: Any) -> None:
+    """v1 without ``backoffLimit`` restarted failed containers without limit (pkg/core/job.go
+    PastBackoffLimit returns false when it is nil); a TrainJob's Job stops after its
+    ``backoffLimit`` (6 by default: the runtimes set none) and a JobSet without a
+    ``failurePolicy`` then fails (jobset ``FailurePolicy``: no restarts)."""
+    if "backoffLimit" in policy:
+        return  # an explicit limit is reported by its own handler
+    if not ctx.source.by_training_operator(ctx.ref.api_version):
+        return  # its operator gave the job a Job of its own, with the Job's default limit
+    if ctx.primary.restart_policy == "Never":
+        if not ctx.config.generate_runtime:  # a generated runtime sets backoffLimit 0
+            ctx.info(
+                ID,
+                (*BASE, "backoffLimit"),
+                "retry budget changes: v1 failed the job on its first failed pod (restartPolicy "
+                "Never), the TrainJob's Job recreates failed pods up to 6 times (the Job default)",
+            )
+        return
+    # named on every job it affects, at info level: the limit v2 applies is a design change
+    # every conversion makes (a warning on every job would leave no job "convertible")
+    ctx.info(
+        ID,
+        (*BASE, "backoffLimit"),
+        "retry budget changes: v1 restarted failed containers without limit (no "
+        "runPolicy.backoffLimit), the TrainJob's Job gives up after 6 restarts (the Job default) "
+        "and the whole TrainJob then fails (its JobSet has no failurePolicy); set "
+        "runPolicy.backoffLimit"
+        + (" with generateRuntime=true" if ctx.target.runtime_schema is not None else "")
+        + " to choose the limit",
+    )
+
+
+def _gang(ctx: Context, policy: Any) -> None:
+    """Gang scheduling: in v1 an operator flag (``--gang-scheduler-name``) decided it for every
+    job and ``scheduleTimeoutSeconds`` fed its PodGroup; in v2 the runtime's
+    ``podGroupPolicy`` does (Trainer ``pkg/runtime/framework/plugins/coscheduling``,
+    ``volcano``). Only the ``gangScheduler`` option says which scheduler the v1 operator used."""
+    scheduling = policy.get("schedulingPolicy") or {}
+    timeout = scheduling.get("scheduleTimeoutSeconds")
+    path = (*BASE, "schedulingPolicy", "scheduleTimeoutSeconds")
+    scheduler = ctx.config.gang_scheduler
+    if scheduler == "none":
+        if timeout is not None:
+            ctx.lossy(
+                ID,
+                path,
+                f"scheduleTimeoutSeconds {timeout} dropped: v1 used it only for the gang "
+                "scheduler named by the operator's --gang-scheduler-name; a TrainJob is "
+                "gang-scheduled through its runtime's podGroupPolicy (coscheduling needs the "
+                "scheduler-plugins PodGroup CRD, without which the Trainer creates no JobSet; "
+                "volcano has no timeout): set gangScheduler to the scheduler the v1 operator "
+                "used, or reference a runtime of your own with podGroupPolicy",
+            )
+        return
+    where = path if timeout is not None else (*BASE, "schedulingPolicy")
+    if not (ctx.config.generate_runtime and ctx.target.runtime_schema is not None):
+        ctx.lossy(
+            ID,
+            where,
+            f"gang scheduling ({scheduler}, option gangScheduler) is set on a TrainJob's runtime "
+            f"(podGroupPolicy.{scheduler}); {ctx.runtime_advice}",
+        )
+        return
+    if scheduler == "coscheduling":
+        group: dict[str, Any] = {} if timeout is None else {"scheduleTimeoutSeconds": timeout}
+        ctx.draft.runtime.pod_group_policy = {"coscheduling": group}
+        ctx.info(
+            ID,
+            where,
+            "carried by the generated TrainingRuntime (podGroupPolicy.coscheduling): the cluster "
+            "needs the scheduler-plugins PodGroup CRD, or the Trainer creates no JobSet",
+        )
+        return
+    ctx.draft.runtime.pod_group_policy = {"volcano": {}}
+    ctx.info(ID, where, "carried by the generated TrainingRuntime (podGroupPolicy.volcano)")
+    if timeout is not None:
+        ctx.lossy(
+            ID,
+            path,
+            f"scheduleTimeoutSeconds {timeout} dropped: the Trainer's volcano podGroupPolicy has "
+            "no schedule timeout",
+        )
+
+
 def _backoff_limit(ctx: Context, value: Any) -> None:
+    if all(role.restart_policy == "Never" for role in ctx.roles.values()):
+        # PastBackoffLimit counts only OnFailure/Always/ExitCode replicas: v1 ignored it
+        ctx.info(
+            ID,
+            (*BASE, "backoffLimit"),
+            f"backoffLimit {value} had no effect in v1 (it counts no restartPolicy Never "
+            "replica; a failed Never pod failed the job): nothing to carry",
+        )
+        return
     if ctx.runtime_only(
         ID,
         (*BASE, "backoffLimit"),
@@ -138,15 +237,7 @@ def _scheduling(ctx: Context, value: Any) -> None:
             ):
                 ctx.draft.runtime.pod_spec["priorityClassName"] = item
         elif key == "scheduleTimeoutSeconds":
-            if ctx.runtime_only(
-                ID,
-                path,
-                "podGroupPolicy.coscheduling.scheduleTimeoutSeconds",
-                "gang scheduling is configured on the runtime",
-            ):
-                ctx.draft.runtime.pod_group_policy = {
-                    "coscheduling": {"scheduleTimeoutSeconds": item}
-                }
+            ctx.consume(path)  # _gang reports it
         elif key == "queue":
             ctx.lossy(
                 ID,

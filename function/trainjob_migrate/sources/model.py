@@ -22,6 +22,8 @@ class Source(Frozen):
         "name", "kind", "list_kind", "groups", "versions", "replica_specs", "roles",
         "single_roles", "container", "v1_port", "runtime", "framework", "rules", "pods", "unsupported",
         "restart_policy",
+        "v1_port_default",
+        "other_operator_versions",
     )  # fmt: skip
     #: the plug-in's id (``pytorch``): what ``--explain`` and the docs call it
     name: str
@@ -57,6 +59,11 @@ class Source(Frozen):
     unsupported: str | None
     #: the replicas' restartPolicy when none is written (the kind's v1 defaulter)
     restart_policy: str
+    #: the containerPort the v1 defaulter gives ``v1_port`` when the container lacks it
+    v1_port_default: int | None
+    #: API versions served by another operator than the Training Operator (mpi-operator's
+    #: ``v2beta1``), whose retry and success rules are its own, not ``pkg/core``'s
+    other_operator_versions: tuple[str, ...]
 
     def __init__(
         self, name: str, kind: str, list_kind: str, groups: tuple[str, ...],
@@ -65,10 +72,12 @@ class Source(Frozen):
         runtime: str | None, framework: str,
         rules: tuple[Rule, ...], pods: str | None = None, unsupported: str | None = None,
         restart_policy: str = "OnFailure",
+        v1_port_default: int | None = None,
+        other_operator_versions: tuple[str, ...] = (),
     ) -> None:  # fmt: skip
         init(self, name, kind, list_kind, groups, versions, replica_specs, roles, single_roles,
              container, v1_port, runtime, framework, rules, pods, unsupported,
-             restart_policy)  # fmt: skip
+             restart_policy, v1_port_default, other_operator_versions)  # fmt: skip
 
     def __hash__(self) -> int:  # versions is a dict: a source is identified by its name
         return hash(self.name)
@@ -84,6 +93,12 @@ class Source(Frozen):
             return None
         group, _, version = api_version.rpartition("/")
         return self.versions.get(version) if group == self.groups[0] else None
+
+    def by_training_operator(self, api_version: object) -> bool:
+        """Whether the Training Operator's job controller (``pkg/core``) ran a job of this
+        API version: its retry budget and success rule are the ones v1 had."""
+        version = str(api_version).rpartition("/")[2]
+        return version not in self.other_operator_versions
 
     def pattern(self, template: str) -> str:
         """A rule's ``CONSUMES`` pattern for this kind: ``{roles}`` is every replica spec

@@ -37,6 +37,7 @@ class Target(Frozen):
         "reserved_env",
         "initializer_volume",
         "torchtune_models",
+        "nproc_cpu_always",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -81,6 +82,10 @@ class Target(Frozen):
     #: the models a ``tune run`` TrainJob may name through its runtime (``torchtune-<model>``,
     #: as ``llama3_2/1B``): pkg/constants TorchTuneSupportedPretrainedModels of the release
     torchtune_models: frozenset[str]
+    #: ``numProcPerNode`` auto/cpu without GPUs becomes the node's CPU count even when the
+    #: TrainJob sets no resources (torch plugin, v2.1.0 on); v2.0 passed auto/cpu on to
+    #: torchrun unless ``resourcesPerNode`` was set, and then read the limits first
+    nproc_cpu_always: bool
 
     def __init__(
         self,
@@ -102,6 +107,7 @@ class Target(Frozen):
         reserved_env: tuple[tuple[str, frozenset[str]], ...] = (),
         initializer_volume: bool = False,
         torchtune_models: frozenset[str] = frozenset(),
+        nproc_cpu_always: bool = True,
     ) -> None:
         init(
             self,
@@ -123,6 +129,7 @@ class Target(Frozen):
             reserved_env,
             initializer_volume,
             torchtune_models,
+            nproc_cpu_always,
         )
 
     @property

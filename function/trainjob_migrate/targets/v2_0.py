@@ -44,4 +44,7 @@ TARGET: Final = Target(
     reserved_env=(("torch", TORCHRUN_ENV),),
     # 2.0.1 names llama3_2/7B, not the 3B its own torchtune-llama3.2-3b runtime is for
     torchtune_models=frozenset({"llama3_2/1B", "llama3_2/7B", "llama3_3/70B"}),
+    # v2.0.1 pkg/runtime/framework/plugins/torch/torch.go EnforceMLPolicy: the CPU fallback
+    # (calculateNumProcPerNode) runs only when trainer.resourcesPerNode is set
+    nproc_cpu_always=False,
 )

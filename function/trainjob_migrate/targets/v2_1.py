@@ -19,4 +19,7 @@ TARGET: Final = v2_0.TARGET.replace(
     runtimes=(v2_0.TARGET.runtimes - {"mpi-distributed"}) | {"torchtune-qwen2.5-1.5b"},
     crd_markers=("podTemplateOverrides",),
     torchtune_models=frozenset({"llama3_2/1B", "llama3_2/3B", "llama3_3/70B", "qwen2_5/1.5B"}),
+    # v2.1.0 torch.go EnforceMLPolicy: "cpu", or "auto" without GPUs, is always
+    # max(1, getNumCPUPerNode) (requests first, then limits), resources or not
+    nproc_cpu_always=True,
 )

@@ -33,4 +33,6 @@ SOURCE: Final = Source(
     runtime=None,  # chosen per job and release by mpi-runtime
     framework="mpi",
     rules=(metadata, policy, runtime, launcher, worker, run_policy, generated),
+    # mpi-operator ran the launcher as a batch Job (default backoffLimit 6): its own rules
+    other_operator_versions=("v2beta1",),
 )

@@ -10,8 +10,9 @@ Trainer's torch plugin (``launch``); ``elasticPolicy`` has no v2 equivalent
 from __future__ import annotations
 
 from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
+from trainjob_migrate.sources import v1common
 from trainjob_migrate.sources.model import Source
-from trainjob_migrate.sources.pytorch import elastic_policy, launch
+from trainjob_migrate.sources.pytorch import elastic_policy, launch, success
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ SOURCE: Final = Source(
     single_roles=("Master",),
     container="pytorch",
     v1_port="pytorchjob-port",
+    # pytorch_types.go PyTorchJobDefaultPort; pytorch_defaults.go setPyTorchDefaultPort
+    v1_port_default=23456,
     runtime="torch-distributed",
     framework="torch",
     rules=(
@@ -38,7 +41,9 @@ SOURCE: Final = Source(
         container,
         launch,
         pod,
+        v1common,
         run_policy,
+        success,
     ),
     pods="trainjob_migrate.sources.pytorch.pods",
 )

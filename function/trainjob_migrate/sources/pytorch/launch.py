@@ -1,18 +1,26 @@
 """The launch contract: command, args, env and ``nprocPerNode`` (v1 environment, v2 torch plugin).
 
 v1 injected MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK into every pod; v2 injects only
-torchrun's PET_* variables into container ``node``. So:
+torchrun's PET_* variables into container ``node``. ``command`` and ``args`` are read as
+one argv (``launcher``). So:
 
-- a ``torchrun`` (or ``python -m torch.distributed.run|launch``) command keeps
-  working, but hard-coded rendezvous flags (``--nnodes``, ``--node-rank``,
-  ``--master-addr``, ``--rdzv-backend``...) would override PET_* and are removed;
-  ``--nproc-per-node N`` moves into ``numProcPerNode``;
+- a ``torchrun`` (or ``python -m torch.distributed.run|launch``, after ``exec``/``env``
+  prefixes) command keeps working, but hard-coded rendezvous flags (``--nnodes``,
+  ``--node-rank``, ``--master-addr``, ``--rdzv-backend``...) would override PET_* and are
+  removed; ``--nproc-per-node N`` moves into ``numProcPerNode``;
+- in a ``sh``/``bash -c`` script (``-lc``, ``-ec``... too) the same flags of each torchrun
+  command are cut in place, the rest of the script byte-identical, each named with its
+  script line; flags the script passes some other way are reported with their line;
 - a plain ``python script.py`` (or image ENTRYPOINT) job with a Master gets, with
   ``launchEnv: v1-compat`` (default), the v1 variables in ``trainer.env`` so it does
   not turn into N independent trainings; ``launchEnv: torchrun`` wraps the command
   in ``torchrun --no-python`` instead; ``launchEnv: none`` keeps it as is, loudly;
-- ``PYTHONUNBUFFERED=1`` is added as v1 did; PET_* names the Trainer reserves are
-  an error; ``nprocPerNode`` maps per target (IntOrString up to 2.1, int from 2.2).
+- a torchrun job with a Master whose command references ``$(MASTER_ADDR)``,
+  ``$WORLD_SIZE``... gets the variables it references in ``trainer.env`` (v1-compat);
+- ``PYTHONUNBUFFERED=1`` is added as v1 did; a PET_* name the Trainer reserves is
+  dropped with a warning where v1 overrode it (its value was never used), else an error;
+  ``nprocPerNode`` maps per target (IntOrString up to 2.1, int from 2.2; ``auto``/``cpu``
+  without GPUs as each release's torch plugin resolves it).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from collections.abc import Mapping, Sequence
 
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import Path
+from trainjob_migrate.results import Severity
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,39 +49,12 @@ CONSUMES: Final = (
 RESERVED_ENV: Final = frozenset(
     {"PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"}
 )
+#: reserved names the v1 operator set in every pod, Master or not (envvar.go setPodEnv)
+_ALWAYS_SET: Final = frozenset({"PET_NNODES", "PET_NPROC_PER_NODE"})
 V1_INJECTED_ENV: Final = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
 DEFAULT_V1_PORT: Final = 23456
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
-#: torchrun flags (dashes normalised) that take a value; the rest are switches
-_VALUE_FLAGS: Final = frozenset(
-    {
-        "nnodes",
-        "nproc-per-node",
-        "rdzv-backend",
-        "rdzv-endpoint",
-        "rdzv-id",
-        "rdzv-conf",
-        "max-restarts",
-        "monitor-interval",
-        "start-method",
-        "role",
-        "node-rank",
-        "master-addr",
-        "master-port",
-        "local-addr",
-        "log-dir",
-        "redirects",
-        "tee",
-        "local-ranks-filter",
-        "logs-specs",
-        "event-log-handler",
-        "numa-binding",
-        "signals-to-handle",
-        "r",
-        "t",
-    }
-)
 #: flags the Trainer's PET_* variables replace; a hard-coded one would override them
 _REMOVED_FLAGS: Final = {
     "nnodes": "the Trainer sets PET_NNODES from numNodes",
@@ -90,8 +72,12 @@ _REMOVED_FLAGS: Final = {
 _EQUIVALENT_FLAGS: Final = frozenset(
     {"nnodes", "nproc-per-node", "node-rank", "master-addr", "master-port"}
 )
-_TORCHRUN_MODULES: Final = frozenset({"torch.distributed.run", "torch.distributed.launch"})
-_SHELLS: Final = frozenset({"sh", "bash", "dash", "zsh", "ash"})
+_TORCHRUN_TEXT: Final = re.compile(r"\btorchrun\b|torch\.distributed\.(run|launch)\b")
+_KUBELET_REF: Final = re.compile(r"(?<!\$)\$\((MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)\)")
+_SHELL_REF: Final = re.compile(
+    r"\$(?:(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)(?![A-Za-z0-9_])|"
+    r"\{(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)[}:#%/-])"
+)
 _SHELL_RDZV: Final = re.compile(
     r"--(nnodes|nproc[-_]per[-_]node|node[-_]rank|master[-_]addr|master[-_]port|rdzv[-_]\w+|standalone)\b"
 )
@@ -106,15 +92,29 @@ def apply(ctx: Context) -> None:
     ctx.consume(("spec", "nprocPerNode"))
     command = [str(t) for t in ctx.container.get("command") or []]
     args = [str(t) for t in ctx.container.get("args") or []]
-    kind, launcher_len = _classify(command, args)
+    from trainjob_migrate.sources.pytorch import launcher  # only a converted job needs it
 
+    launch = launcher.classify([*command, *args])
     nproc_value, nproc_path = _v1_nproc(ctx)
-    if kind == "torchrun":
-        command, args, flag_nproc = _strip_flags(ctx, command, args, launcher_len)
-        if flag_nproc is not None:
-            nproc_value, nproc_path = flag_nproc
-    elif kind == "shell-torchrun":
-        _check_shell(ctx, [*command, *args])
+    flag_nproc: tuple[str, Path] | None = None
+    kind = "plain"
+    if launch.kind == "torchrun":
+        kind = "torchrun"
+        command, args, flag_nproc = _strip_flags(ctx, command, args, launch.start)
+    elif launch.script is not None:
+        script_kind, command, args, flag_nproc = _rewrite_script(ctx, command, args, launch.script)
+        kind = script_kind
+    if flag_nproc is not None:
+        v1_value = nproc_value
+        nproc_value, nproc_path = flag_nproc
+        if v1_value != flag_nproc[0]:
+            # the flag beat PET_NPROC_PER_NODE in v1 too (torchrun reads env only as defaults)
+            ctx.info(
+                ID,
+                ("spec", "nprocPerNode"),
+                f"nprocPerNode {v1_value} was overridden in v1 by the torchrun flag "
+                f"--nproc-per-node {flag_nproc[0]}; numProcPerNode takes the flag's value",
+            )
     _check_mpi(ctx, command, args)
 
     shim = False
@@ -127,7 +127,14 @@ def apply(ctx: Context) -> None:
             and wrapped_before
             and ctx.config.launch_env == "torchrun"
         ):
-            if nproc_value not in ("auto", "1") and nproc_path is not None:
+            if nproc_value in ("auto", "1") or nproc_path is None:
+                ctx.info(
+                    ID,
+                    nproc_path or ("spec", "nprocPerNode"),
+                    "numProcPerNode 1: the torchrun wrapper starts the script once per node, "
+                    "as the v1 pods did",
+                )
+            else:
                 ctx.lossy(
                     ID,
                     nproc_path,
@@ -151,90 +158,138 @@ def apply(ctx: Context) -> None:
     if args:
         trainer["args"] = args
     _check_lengths(ctx, command, args)
-    _env(ctx, shim)
+    refs: list[str] = []
+    if not shim and "Master" in ctx.roles:
+        refs = _v1_references(command, args, launch.script)
+        if refs and ctx.config.launch_env == "none":
+            ctx.lossy(
+                ID,
+                (*base, "args" if args else "command"),
+                f"the command references {', '.join(refs)}, which the v1 operator defined and "
+                "the Trainer does not (launchEnv=none): the text reaches the program as is; use "
+                "launchEnv=v1-compat or the PET_* variables",
+            )
+            refs = []
+    _env(ctx, shim, refs)
 
 
 # --- command -----------------------------------------------------------------
 
 
-def _classify(command: Sequence[str], args: Sequence[str]) -> tuple[str, int]:
-    """("torchrun"|"shell-torchrun"|"plain", number of launcher tokens)."""
-    if not command:
-        return "plain", 0
-    program = command[0].rsplit("/", 1)[-1]
-    if program == "torchrun":
-        return "torchrun", 1
-    if program.startswith("python"):
-        for i, token in enumerate(command[1:4], start=1):
-            if token == "-m" and i + 1 < len(command) and command[i + 1] in _TORCHRUN_MODULES:
-                return "torchrun", i + 2
-    if program in _SHELLS and "-c" in command:
-        script = " ".join([*command, *args])
-        if "torchrun" in script or any(m in script for m in _TORCHRUN_MODULES):
-            return "shell-torchrun", 0
-    return "plain", 0
+def _token_paths(ctx: Context, command: list[str], args: list[str]) -> list[Path]:
+    return [(*ctx.container_path, "command", i) for i in range(len(command))] + [
+        (*ctx.container_path, "args", i) for i in range(len(args))
+    ]
 
 
 def _strip_flags(
-    ctx: Context, command: list[str], args: list[str], launcher_len: int
+    ctx: Context, command: list[str], args: list[str], start: int
 ) -> tuple[list[str], list[str], tuple[str, Path] | None]:
     """Remove rendezvous flags between the launcher and the script; keep the command/args split."""
-    tokens: list[tuple[str, Path]] = [
-        (t, (*ctx.container_path, "command", i)) for i, t in enumerate(command)
-    ] + [(t, (*ctx.container_path, "args", i)) for i, t in enumerate(args)]
+    from trainjob_migrate.sources.pytorch import launcher
+
+    tokens = [*command, *args]
+    paths = _token_paths(ctx, command, args)
     keep = [True] * len(tokens)
     nproc: tuple[str, Path] | None = None
-    i = launcher_len
-    while i < len(tokens):
-        token, path = tokens[i]
-        if token == "--" or not token.startswith("-") or token == "-":
-            break  # the script (or module) starts here; what follows is its own argv
-        name, has_inline, value = token.lstrip("-").partition("=")
-        flag = name.replace("_", "-")
-        takes_value = flag in _VALUE_FLAGS and not has_inline
-        if takes_value and i + 1 < len(tokens):
-            value = tokens[i + 1][0]
-        span = 2 if takes_value else 1
-        if flag in _REMOVED_FLAGS:
-            for j in range(i, min(i + span, len(tokens))):
+    for flag in launcher.flags(tokens, start):
+        path = paths[flag.index]
+        remove, moved = _judge(ctx, flag, path, "")
+        if remove:
+            for j in range(flag.index, flag.index + flag.span):
                 keep[j] = False
-            shown = token if not takes_value else f"{token} {value}"
-            if flag == "nproc-per-node":
-                nproc = (value, path)
-            elif flag == "nnodes" and value not in (
-                str(ctx.num_nodes),
-                f"{ctx.num_nodes}:{ctx.num_nodes}",
-            ):
-                ctx.lossy(
-                    ID,
-                    path,
-                    f"torchrun flag {shown} removed: it disagrees with the {ctx.num_nodes} "
-                    "node(s) of the job; the TrainJob runs numNodes nodes",
-                )
-                i += span
-                continue
-            if flag in _EQUIVALENT_FLAGS:
-                ctx.info(ID, path, f"torchrun flag {shown} removed: {_REMOVED_FLAGS[flag]}")
-            else:
-                ctx.lossy(ID, path, f"torchrun flag {shown} removed: {_REMOVED_FLAGS[flag]}")
-        i += span
+        nproc = moved or nproc
     split = len(command)
-    new_command = [t for j, (t, _) in enumerate(tokens[:split]) if keep[j]]
-    new_args = [t for j, (t, _) in enumerate(tokens[split:], start=split) if keep[j]]
+    new_command = [t for j, t in enumerate(tokens[:split]) if keep[j]]
+    new_args = [t for j, t in enumerate(tokens[split:], start=split) if keep[j]]
     return new_command, new_args, nproc
 
 
-def _check_shell(ctx: Context, command: Sequence[str]) -> None:
-    script = " ".join(command)
-    found = sorted({m.group(0) for m in _SHELL_RDZV.finditer(script)})
-    if found:
+def _judge(ctx: Context, flag: Any, path: Path, where: str) -> tuple[bool, tuple[str, Path] | None]:
+    """Whether a torchrun flag goes (reported), and an ``--nproc-per-node`` value it moves into
+    numProcPerNode. ``where`` tells a script line (`` (script line 3)``)."""
+    name, value, shown = flag.name, flag.value, flag.shown
+    if name not in _REMOVED_FLAGS:
+        return False, None
+    if name == "nproc-per-node":
+        if not (value.isdigit() or value in ("auto", "cpu", "gpu")):
+            ctx.info(
+                ID,
+                path,
+                f"torchrun flag {shown} kept{where}: its value is computed when the container "
+                "starts, so it cannot move into numProcPerNode; torchrun still uses it",
+            )
+            return False, None
+        ctx.info(ID, path, f"torchrun flag {shown} removed{where}: {_REMOVED_FLAGS[name]}")
+        return True, (value, path)
+    nodes = ctx.num_nodes
+    if name == "nnodes" and value not in (str(nodes), f"{nodes}:{nodes}"):
+        computed = "$" in value or "`" in value
         ctx.lossy(
             ID,
-            (*ctx.container_path, "command"),
-            f"torchrun inside a shell script hard-codes {', '.join(found)}: these override the "
-            "PET_* variables the Trainer sets and cannot be removed automatically; remove them "
-            "from the script",
+            path,
+            f"torchrun flag {shown} removed{where}: "
+            + (
+                "its value is computed when the container starts and cannot be checked against "
+                if computed
+                else "it disagrees with "
+            )
+            + f"the {nodes} node(s) of the job; the TrainJob runs numNodes nodes",
         )
+        return True, None
+    if name in _EQUIVALENT_FLAGS:
+        ctx.info(ID, path, f"torchrun flag {shown} removed{where}: {_REMOVED_FLAGS[name]}")
+    else:
+        ctx.lossy(ID, path, f"torchrun flag {shown} removed{where}: {_REMOVED_FLAGS[name]}")
+    return True, None
+
+
+def _rewrite_script(
+    ctx: Context, command: list[str], args: list[str], index: int
+) -> tuple[str, list[str], list[str], tuple[str, Path] | None]:
+    """Rewrite the torchrun commands of a ``-c`` script in place (their rendezvous flags cut,
+    the rest of the text byte-identical); report the flags it cannot reach, with their line."""
+    from trainjob_migrate.sources.pytorch import launcher
+
+    tokens = [*command, *args]
+    path = _token_paths(ctx, command, args)[index]
+    script = tokens[index]
+    cuts: list[tuple[int, int]] = []
+    judged: list[tuple[int, int]] = []
+    nproc: tuple[str, Path] | None = None
+    torchrun = bool(_TORCHRUN_TEXT.search(script))
+    for words in launcher.commands(script):
+        texts = [w.text for w in words]
+        start = launcher.torchrun_start(texts)
+        if start is None:
+            continue
+        torchrun = True
+        for flag in launcher.flags(texts, start):
+            first = words[flag.index]
+            judged.append((first.start, words[flag.index + flag.span - 1].end))
+            where = f" (script line {launcher.line_of(script, first.start)})"
+            remove, moved = _judge(ctx, flag, path, where)
+            if remove:
+                cuts.append(launcher.remove(script, words, flag.index, flag.span))
+            nproc = moved or nproc
+    left = [
+        m for m in _SHELL_RDZV.finditer(script) if not any(a <= m.start() < b for a, b in judged)
+    ]
+    if left:
+        lines = sorted({launcher.line_of(script, m.start()) for m in left})
+        found = sorted({m.group(0) for m in left})
+        ctx.lossy(
+            ID,
+            path,
+            f"the shell script hard-codes {', '.join(found)} outside a torchrun command it can "
+            f"read (script line {', '.join(map(str, lines))}): these override the PET_* "
+            "variables the Trainer sets; remove them from the script",
+        )
+    for a, b in sorted(cuts, reverse=True):
+        script = script[:a] + script[b:]
+    tokens[index] = script
+    split = len(command)
+    return ("torchrun" if torchrun else "plain"), tokens[:split], tokens[split:], nproc
 
 
 _MPI_LAUNCHERS: Final = frozenset({"mpirun", "mpiexec", "deepspeed", "horovodrun"})
@@ -242,8 +297,19 @@ _MPI_LAUNCHERS: Final = frozenset({"mpirun", "mpiexec", "deepspeed", "horovodrun
 
 def _check_mpi(ctx: Context, command: Sequence[str], args: Sequence[str]) -> None:
     """MPI launchers and the MPI backend have no equivalent in torch-distributed."""
+    from trainjob_migrate.sources.pytorch import launcher
+
     tokens = [*command, *args]
-    program = tokens[0].rsplit("/", 1)[-1] if tokens else ""
+    start = launcher.skip_prefixes(tokens)
+    program = launcher.program(tokens[start]) if start < len(tokens) else ""
+    launch = launcher.classify(tokens)
+    if launch.script is not None and program not in _MPI_LAUNCHERS:
+        for words in launcher.commands(tokens[launch.script]):  # a launcher inside the script
+            texts = [w.text for w in words]
+            at = launcher.skip_prefixes(texts)
+            if at < len(texts) and launcher.program(texts[at]) in _MPI_LAUNCHERS:
+                program = launcher.program(texts[at])
+                break
     mpi_backend = "--backend=mpi" in tokens or any(
         pair == ("--backend", "mpi") for pair in itertools.pairwise(tokens)
     )
@@ -342,16 +408,23 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
     if ctx.target.num_proc_type == "int-or-string":
         if value != "auto":
             trainer["numProcPerNode"] = value
-        if value != "gpu" and not gpus and resources:
-            _cpu_change(ctx, path, value, cpus)
+        if gpus and value in ("auto", "gpu"):
+            _gpus_resolved(ctx, path, value, gpus)
+        if value != "gpu" and not gpus and (resources or ctx.target.nproc_cpu_always):
+            where = "request"
+            if not ctx.target.nproc_cpu_always:  # v2.0 reads the limits first
+                limit = _cpus(resources, ("limits",))
+                cpus, where = (limit, "limit") if limit is not None else (cpus, "request")
+            _cpu_change(ctx, path, value, cpus, where)
         return
     if gpus and value in ("auto", "gpu"):
-        return  # v2 resolves auto to the GPUs of the node, as v1's torchrun did
+        _gpus_resolved(ctx, path, value, gpus)  # v2 resolves it as v1's torchrun did
+        return
     if value in ("auto", "gpu") and accelerators:
         trainer["numProcPerNode"] = accelerators
         ctx.info(
             ID,
-            path,
+            path or ("spec", "nprocPerNode"),
             f"numProcPerNode {accelerators} made explicit: Trainer {ctx.target.version} counts "
             "only resources named '*gpu*' as accelerators",
         )
@@ -379,8 +452,19 @@ def _num_proc(ctx: Context, value: str, path: Path | None, *, torchrun: bool) ->
     _cpu_change(ctx, path, value, cpus)
 
 
-def _cpu_change(ctx: Context, path: Path | None, value: str, cpus: int | None) -> None:
-    v2 = f"{cpus} (its CPU request)" if cpus is not None else "1 (no CPU request)"
+def _gpus_resolved(ctx: Context, path: Path | None, value: str, gpus: int) -> None:
+    ctx.info(
+        ID,
+        path or ("spec", "nprocPerNode"),
+        f"nprocPerNode {value}: {gpus} process(es) per node, one per GPU the node requests, as "
+        "v1's torchrun started",
+    )
+
+
+def _cpu_change(
+    ctx: Context, path: Path | None, value: str, cpus: int | None, where: str = "request"
+) -> None:
+    v2 = f"{cpus} (its CPU {where})" if cpus is not None else "1 (no CPU request)"
     ctx.lossy(
         ID,
         path or ("spec", "nprocPerNode"),
@@ -406,8 +490,10 @@ def _count(resources: Mapping[str, Any], wanted: Any) -> int:
     return 0
 
 
-def _cpus(resources: Mapping[str, Any]) -> int | None:
-    for section in ("requests", "limits"):
+def _cpus(
+    resources: Mapping[str, Any], order: tuple[str, ...] = ("requests", "limits")
+) -> int | None:
+    for section in order:
         value = (resources.get(section) or {}).get("cpu")
         amount = _quantity(value)
         if amount is not None:
@@ -426,7 +512,17 @@ def _quantity(value: Any) -> float | None:
 # --- env -------------------------------------------------------------------------
 
 
-def _env(ctx: Context, shim: bool) -> None:
+def _v1_references(command: list[str], args: list[str], script: int | None) -> list[str]:
+    """The v1 variables the command uses: ``$(X)`` (kubelet expands it in command and args) or,
+    in a ``-c`` script, ``$X`` / ``${X}`` (the shell expands it)."""
+    tokens = [*command, *args]
+    found = {m.group(1) for t in tokens for m in _KUBELET_REF.finditer(t)}
+    if script is not None and script < len(tokens):
+        found |= {m.group(1) or m.group(2) for m in _SHELL_REF.finditer(tokens[script])}
+    return [name for name in V1_INJECTED_ENV if name in found]
+
+
+def _env(ctx: Context, shim: bool, refs: Sequence[str] = ()) -> None:
     env_path = (*ctx.container_path, "env")
     user_env = ctx.container.get("env") or []
     has_master = "Master" in ctx.roles
@@ -441,6 +537,18 @@ def _env(ctx: Context, shim: bool) -> None:
             )
             continue
         seen.add(name)
+        if name in RESERVED_ENV and (name in _ALWAYS_SET or has_master):
+            # envvar.go setPodEnv appends its own value after the user's (PET_NNODES and
+            # PET_NPROC_PER_NODE always, the rest with a Master); kubelet keeps the last
+            ctx.report(
+                Severity.WARNING,
+                ID,
+                path,
+                f"env {name} dropped: the v1 operator appended its own {name} after it, so this "
+                "value was never used; the Trainer sets it from numNodes and numProcPerNode",
+            )
+            seen.discard(name)
+            continue
         if name in RESERVED_ENV:
             ctx.error(
                 ID,
@@ -461,33 +569,57 @@ def _env(ctx: Context, shim: bool) -> None:
         out.append(entry)
     if shim:
         out.extend(_shim(ctx, seen))
+    elif refs:
+        out.extend(_shim(ctx, seen, refs))
     if "PYTHONUNBUFFERED" not in seen:
         out.append({"name": "PYTHONUNBUFFERED", "value": "1"})  # v1 injected it; v2 does not
     if out:
         ctx.draft.trainer["env"] = out
 
 
-def _shim(ctx: Context, seen: set[str]) -> list[dict[str, Any]]:
+def _shim(
+    ctx: Context, seen: set[str], only: Sequence[str] = V1_INJECTED_ENV
+) -> list[dict[str, Any]]:
     name = ctx.draft.name
-    nproc = ctx.draft.trainer.get("numProcPerNode")
-    nproc_int = nproc if isinstance(nproc, int) else 1
     values: dict[str, dict[str, Any]] = {
         "MASTER_ADDR": {"value": f"{name}-node-0-0.{name}"},
         "MASTER_PORT": {"value": str(_v1_port(ctx))},
-        "WORLD_SIZE": {"value": str(ctx.num_nodes * nproc_int)},
+        "WORLD_SIZE": {"value": str(ctx.num_nodes * _v1_nproc_int(ctx))},
         "RANK": {"valueFrom": {"fieldRef": {"fieldPath": COMPLETION_INDEX}}},
     }
-    ctx.info(
-        ID,
-        (*ctx.container_path, "command") if ctx.container.get("command") else None,
-        "not a torchrun command: added MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK to "
-        "trainer.env as the v1 operator set them (launchEnv=v1-compat)",
-    )
-    return [{"name": k, **v} for k, v in values.items() if k not in seen]
+    path = (*ctx.container_path, "command") if ctx.container.get("command") else None
+    if tuple(only) == V1_INJECTED_ENV:
+        ctx.info(
+            ID,
+            path,
+            "not a torchrun command: added MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK to "
+            "trainer.env as the v1 operator set them (launchEnv=v1-compat)",
+        )
+    else:
+        refs = ", ".join(f"$({n})" for n in only)
+        ctx.info(
+            ID,
+            (*ctx.container_path, "args") if ctx.container.get("args") else path,
+            f"the command references {refs}, which the v1 operator defined in every pod: added "
+            "to trainer.env with the v1 values (launchEnv=v1-compat); torchrun still sets its "
+            "own for the processes it starts",
+        )
+    return [{"name": k, **v} for k, v in values.items() if k in only and k not in seen]
+
+
+def _v1_nproc_int(ctx: Context) -> int:
+    """v1's WORLD_SIZE factor: envvar.go getNprocPerNodeInt reads only spec.nprocPerNode (not
+    elasticPolicy.nProcPerNode) and counts 1 for anything not a number (auto)."""
+    value = str(ctx.value(("spec", "nprocPerNode"), ""))
+    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 def _v1_port(ctx: Context) -> int:
-    for port in ctx.container.get("ports") or []:
+    """The Master's v1 port (master.go Generate: getPortFromPyTorchJob(job, Master))."""
+    role = ctx.roles.get("Master", ctx.primary)
+    pod = (role.spec.get("template") or {}).get("spec") or {}
+    containers = [c for c in pod.get("containers") or [] if c.get("name") == ctx.source.container]
+    for port in (containers[0] if containers else ctx.container).get("ports") or []:
         if port.get("name") == ctx.source.v1_port and port.get("containerPort"):
             return int(port["containerPort"])
     return DEFAULT_V1_PORT

@@ -64,6 +64,19 @@ def render(job: Mapping[str, Any], indexes: set[int] | None = None) -> list[Pod]
     ]
 
 
+def success(job: Mapping[str, Any]) -> tuple[str, Path]:
+    """When the v1 operator marked the job Succeeded, and the job path that decides it
+    (pytorchjob_controller.go UpdateJobStatus): the Master alone when there is one (it is
+    node 0), any Worker of an elastic job, else every pod."""
+    found = roles(job)
+    workers = _replicas(found["Worker"][1]) if "Worker" in found else 0
+    if "Master" in found and workers:
+        return "node 0 succeeded", ("spec", "pytorchReplicaSpecs", found["Master"][0])
+    if "elasticPolicy" in (job.get("spec") or {}) and workers > 1:
+        return "any node succeeded", ("spec", "pytorchReplicaSpecs", found["Worker"][0])
+    return "every node succeeded", ("spec", "pytorchReplicaSpecs")
+
+
 def _replicas(spec: Mapping[str, Any]) -> int:
     value = spec.get("replicas")
     return 1 if value is None else int(value)
@@ -109,7 +122,9 @@ def _pod(
         container["env"] = list(merged.values())
         cname = "node" if container.get("name") == CONTAINER else str(container.get("name"))
         for var, origin in origins.items():
-            injected[("spec", "containers", cname, "env", var)] = origin
+            # in another container nothing but the container itself decides what it reads
+            here = origin if cname == "node" else (*container_path, "env")
+            injected[("spec", "containers", cname, "env", var)] = here
         if cname == "node" and not any(
             p.get("name") == PORT_NAME for p in container.get("ports") or []
         ):
@@ -155,6 +170,11 @@ def _nproc(job: Mapping[str, Any]) -> str:
     return str(elastic) if elastic is not None else "auto"
 
 
+def _nproc_int(job: Mapping[str, Any]) -> int:
+    value = str((job.get("spec") or {}).get("nprocPerNode", ""))
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
 def _env(
     job: Mapping[str, Any],
     name: str,
@@ -177,7 +197,8 @@ def _env(
             ("PET_MASTER_PORT", str(port)),
             ("MASTER_ADDR", address),
             ("PET_MASTER_ADDR", address),
-            ("WORLD_SIZE", str(total * (int(nproc) if nproc.isdigit() else 1))),
+            # envvar.go getNprocPerNodeInt: spec.nprocPerNode only, 1 unless a number
+            ("WORLD_SIZE", str(total * _nproc_int(job))),
             ("RANK", str(rank)),
             ("PET_NODE_RANK", str(rank)),
         ):
