@@ -29,25 +29,28 @@ def apply(ctx: Context) -> None:
         return  # elastic-policy reports; numNodes has no fixed value to compute
     num_nodes = ctx.num_nodes
     ctx.draft.trainer["numNodes"] = num_nodes
-    _check_name(ctx, num_nodes)
+    check_name(ctx, ID, (f"-node-0-{max(num_nodes - 1, 0)}",))
 
 
-def _check_name(ctx: Context, num_nodes: int) -> None:
+def check_name(ctx: Context, rule: str, pod_suffixes: tuple[str, ...]) -> None:
+    """The TrainJob's name is an RFC 1035 label that leaves room for the pod names JobSet
+    makes, ``<name><suffix>-abcde`` (``pod_suffixes``: ``-<job>-<job index>-<pod index>`` of
+    the longest pod name of each replicated job)."""
     name = ctx.draft.name
     if len(name) > 63 or not _RFC1035.match(name):
         ctx.error(
-            ID,
+            rule,
             ("metadata", "name"),
             f"TrainJob name {name!r} must be an RFC 1035 label (lowercase letters, digits, '-', "
             "starting with a letter, at most 63 characters); rename the job",
         )
         return
-    budget = 63 - len("-node-0-") - len(str(max(num_nodes - 1, 0))) - len("-abcde")
+    budget = 63 - max(map(len, pod_suffixes)) - len("-abcde")
     if len(name) > budget:
         ctx.error(
-            ID,
+            rule,
             ("metadata", "name"),
-            f"TrainJob name {name!r} has {len(name)} characters; with {num_nodes} nodes the pod "
-            f"names JobSet generates allow at most {budget} (the TrainJob would be admitted but "
-            "its JobSet rejected); shorten the name",
+            f"TrainJob name {name!r} has {len(name)} characters; with {ctx.num_nodes} nodes the "
+            f"pod names JobSet generates allow at most {budget} (the TrainJob would be admitted "
+            "but its JobSet rejected); shorten the name",
         )

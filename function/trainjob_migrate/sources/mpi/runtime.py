@@ -26,9 +26,9 @@ SSH keys at ``/root/.ssh`` (the default) are a warning: mpi-operator mounted the
 
 from __future__ import annotations
 
-import re
 
 from trainjob_migrate.context import Context
+from trainjob_migrate.rules import replicas
 from trainjob_migrate.sources.mpi import job
 
 TYPE_CHECKING = False
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 ID: Final = "mpi-runtime"
 CONSUMES: Final = ("{roles}.replicas",)
 
-_RFC1035: Final = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _GROUP: Final = "trainer.kubeflow.org"
 _ROOT_SSH: Final = "/root/.ssh"
 
@@ -72,7 +71,7 @@ def apply(ctx: Context) -> None:
     as_node = job.launcher_as_node(ctx)
     ctx.draft.trainer["numNodes"] = workers + (1 if as_node else 0)
     _compare(ctx, as_node)
-    _check_name(ctx, workers)
+    replicas.check_name(ctx, ID, ("-launcher-0-0", f"-node-0-{max(workers - 1, 0)}"))
 
 
 def _ref(ctx: Context, kind: str, name: str) -> None:
@@ -200,25 +199,3 @@ def _compare(ctx: Context, as_node: bool) -> None:
         )
     elif waits and not job.wait_for_workers(ctx):
         ctx.info(ID, None, f"{name} starts the launcher once the node pods are Ready")
-
-
-def _check_name(ctx: Context, workers: int) -> None:
-    name = ctx.draft.name
-    if len(name) > 63 or not _RFC1035.match(name):
-        ctx.error(
-            ID,
-            ("metadata", "name"),
-            f"TrainJob name {name!r} must be an RFC 1035 label (lowercase letters, digits, '-', "
-            "starting with a letter, at most 63 characters); rename the job",
-        )
-        return
-    longest = max(len("-launcher-0-0"), len(f"-node-0-{max(workers - 1, 0)}"))
-    budget = 63 - longest - len("-abcde")
-    if len(name) > budget:
-        ctx.error(
-            ID,
-            ("metadata", "name"),
-            f"TrainJob name {name!r} has {len(name)} characters; the pod names JobSet generates "
-            f"allow at most {budget} (the TrainJob would be admitted but its JobSet rejected); "
-            "shorten the name",
-        )
