@@ -26,7 +26,6 @@ SSH keys at ``/root/.ssh`` (the default) are a warning: mpi-operator mounted the
 
 from __future__ import annotations
 
-
 from trainjob_migrate.context import Context
 from trainjob_migrate.rules import replicas
 from trainjob_migrate.sources.mpi import job
