@@ -21,8 +21,16 @@ if TYPE_CHECKING:
     import argparse
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: the subcommands; each one's module is imported only when it runs or its parser is built
+COMMANDS = ("fn", "convert", "check", "compare", "doctor", "explain", "kustomize-plugin")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; ``only``: build that subcommand's parser alone (a run of one command
+    imports no other command's modules: start-up time), None: all of them (help, mistakes)."""
     # not at module level: `fn` never parses (start-up time)
+    import importlib
+
     from trainjob_migrate.commands import common
 
     parser: argparse.ArgumentParser = common.Parser(
@@ -31,37 +39,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    fn = sub.add_parser(
-        "fn",
-        help="run as a KRM function: a ResourceList on stdin, the converted ResourceList on stdout",
-        description="KRM function (kpt fn eval --exec, kustomize exec/container functions). "
-        "Options come from the ResourceList's functionConfig.",
-    )
-    common.add_verbosity(fn, "also show warnings on stderr (errors always are)")
-    from trainjob_migrate.commands import (  # not on the fn hot path
-        check,
-        compare,
-        convert,
-        doctor,
-        explain,
-    )
-
-    convert.add_parser(sub)
-    check.add_parser(sub)
-    compare.add_parser(sub)
-    doctor.add_parser(sub)
-    explain.add_parser(sub)
-    plugin = sub.add_parser(
-        "kustomize-plugin",
-        help="run as a kustomize legacy exec plugin (kubectl kustomize --enable-alpha-plugins)",
-        description="kustomize passes the transformer config file as the argument and the "
-        "resources as a YAML stream on stdin; the converted stream goes to stdout.",
-    )
-    plugin.add_argument(
-        "config", metavar="CONFIG", help="the transformer config file kustomize passes"
-    )
-    common.add_verbosity(plugin, "also show info findings on stderr")
+    wanted = COMMANDS if only is None else (only,)
+    for name in wanted:
+        if name == "fn":
+            fn = sub.add_parser(
+                "fn",
+                help="run as a KRM function: a ResourceList on stdin, the converted ResourceList "
+                "on stdout",
+                description="KRM function (kpt fn eval --exec, kustomize exec/container "
+                "functions). Options come from the ResourceList's functionConfig.",
+            )
+            common.add_verbosity(fn, "also show warnings on stderr (errors always are)")
+        elif name == "kustomize-plugin":
+            plugin = sub.add_parser(
+                "kustomize-plugin",
+                help="run as a kustomize legacy exec plugin (kubectl kustomize "
+                "--enable-alpha-plugins)",
+                description="kustomize passes the transformer config file as the argument and "
+                "the resources as a YAML stream on stdin; the converted stream goes to stdout.",
+            )
+            plugin.add_argument(
+                "config", metavar="CONFIG", help="the transformer config file kustomize passes"
+            )
+            common.add_verbosity(plugin, "also show info findings on stderr")
+        else:
+            importlib.import_module(f"trainjob_migrate.commands.{name}").add_parser(sub)
     return parser
+
+
+def _command_of(args_list: list[str]) -> str | None:
+    """The subcommand a command line names (its first word that is no option), when it is one
+    of ours: then only its parser is built."""
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    return first if first in COMMANDS and args_list[0] == first else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,7 +118,7 @@ def _error_line(message: str) -> str:
 def _parse_and_run(args_list: list[str]) -> int:
     from trainjob_migrate.commands import common
 
-    parser = build_parser()
+    parser = build_parser(_command_of(args_list))
     try:
         args, extra = parser.parse_known_args(common.join_dash_values(args_list))
     except SystemExit as exc:  # --help and --version
