@@ -67,3 +67,40 @@ def test_a_valid_run_imports_no_heavy_module(one_job: bool):
     assert result.stdout.count(b"\n  kind: TrainJob\n") == (1 if one_job else 2)
     imported = result.stderr.decode().splitlines()[-1]
     assert imported == "[]", {m: NOT_ON_THE_FN_PATH[m] for m in eval(imported)}
+
+
+#: command -> the modules of the other commands it must not import (cli builds its parser alone)
+OTHER_COMMANDS = {
+    "check": (
+        "trainjob_migrate.commands.compare",
+        "trainjob_migrate.commands.convert",
+        "trainjob_migrate.commands.doctor",
+        "trainjob_migrate.commands.explain",
+        "trainjob_migrate.compare",
+        "trainjob_migrate.doctor",
+    ),
+    "convert": (
+        "trainjob_migrate.commands.compare",
+        "trainjob_migrate.commands.check",
+        "trainjob_migrate.commands.doctor",
+        "trainjob_migrate.compare",
+        "trainjob_migrate.doctor",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", sorted(OTHER_COMMANDS))
+def test_a_command_imports_no_other_command(command: str, tmp_path: Path):
+    (tmp_path / "job.yaml").write_bytes(_one_job())
+    code = (
+        "import sys\n"
+        "from trainjob_migrate.cli import main\n"
+        f"code = main([{command!r}, {str(tmp_path / 'job.yaml')!r}])\n"
+        f"other = {OTHER_COMMANDS[command]!r}\n"
+        "sys.stderr.write('\\n' + repr(sorted(m for m in other if m in sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, check=False, cwd=tmp_path
+    )
+    imported = result.stderr.decode().splitlines()[-1]
+    assert imported == "[]", imported
