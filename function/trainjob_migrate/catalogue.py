@@ -192,14 +192,20 @@ _ADHOC: Final[dict[RuleId, tuple[Kind, str, str, Severity | None]]] = {
         _E,
     ),
     RuleId.PLACEHOLDER: (
-        Kind.REPOSITORY,
-        "An envsubst-style placeholder in a field the conversion computes from",
+        Kind.CONVERSION,
+        "An envsubst placeholder ($VAR, ${VAR}) carried into the TrainJob, or computed with",
         (
-            "`replicas: ${NUM_NODES}` cannot be added up into `numNodes`, nor can a placeholder "
-            "in a command be parsed: the job is left untouched. Render the placeholders first "
-            "(envsubst, Helm) and convert the output, or convert the job by hand."
+            "A placeholder is carried unchanged to the field its value maps to (`replicas: "
+            "$NUM_NODES` of a Worker-only job becomes `numNodes: $NUM_NODES`, unquoted so the "
+            "rendered file keeps the integer; a string field's is quoted): an info names each "
+            "variable the converted template needs. Where the TrainJob value would be computed "
+            "from one (Master 1 + Worker `$NUM_WORKERS` makes `numNodes` 1 + $NUM_WORKERS), the "
+            "job is left untouched with an error: introduce a variable holding the value, or "
+            "render the template and convert the output. `$(VAR)` is Kubernetes (the kubelet "
+            "expands it from the env), not a placeholder; a shell script in `command`/`args` "
+            "keeps its `$VAR` as text."
         ),
-        _E,
+        None,
     ),
     RuleId.KUSTOMIZE: (
         Kind.REPOSITORY,

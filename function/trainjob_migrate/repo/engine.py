@@ -25,29 +25,21 @@ from trainjob_migrate import sources, yamlio
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
-from trainjob_migrate.paths import Path, format_path, parse_path
+from trainjob_migrate.paths import Path, parse_path
 from trainjob_migrate.pipeline import Outcome, Selector, process
 from trainjob_migrate.repo import comments, kustomize, parallel, positions, render
 from trainjob_migrate.repo.documents import Document, SourceText, replace_bodies, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.targets import get
+from trainjob_migrate.templates.placeholders import TEMPLATE_MARK, template_line
 
 Obj = dict[str, Any]
 
 _PATH: Final = "config.kubernetes.io/path"
 _INDEX: Final = "config.kubernetes.io/index"
-_TEMPLATE: Final = re.compile(r"\{\{|\{%")
 _POSITION: Final = re.compile(r" at line \d+, column \d+")
 _MENTIONS_JOB: Final = re.compile(rf"^\s*kind:\s*[\"']?({'|'.join(sources.KINDS)})\b", re.MULTILINE)
-_PLACEHOLDER: Final = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\(")
-_REPLICA_SPECS: Final = f"({'|'.join(s.replica_specs for s in sources.SOURCES)})"
-#: fields the conversion computes from, so a placeholder there cannot be carried as text
-_COMPUTED: Final = re.compile(
-    r"^(metadata\.(name|namespace)|spec\.nprocPerNode|spec\.elasticPolicy\..*"
-    rf"|spec\.{_REPLICA_SPECS}\.[^.]+\.(replicas|restartPolicy)"
-    rf"|spec\.{_REPLICA_SPECS}\.[^.]+\.template\.spec\.containers\[\d+\]\.(name|command|args)(\[\d+\])?)$"
-)
 
 
 @dataclasses.dataclass(slots=True)
@@ -107,11 +99,11 @@ def convert(
             results.append(
                 _file_result(entry, Severity.ERROR, f"cannot read the file: {exc.strerror}", None)
             )
-    kustomizations, texts, docs, held = _read_all(files, results, progress)
+    kustomizations, texts, docs = _read_all(files, results, progress)
     items = [d.item for d in docs]
 
     def selected(job: Mapping[str, Any]) -> bool:
-        return id(job) not in held and (select is None or select(job))
+        return select is None or select(job)
 
     stream = process(items, config, selected, detect_release=detect_release)
     results.extend(stream.results)
@@ -173,17 +165,15 @@ class _Parsed:
     source: SourceText | None
     status: str | None = None  # the file's new status, if reading changed it
     reason: str = ""
-    #: file results, and documents read: (document, object, placeholders in fields computed from)
-    entries: list[Result | tuple[Document, Obj, list[tuple[Path, str]]]] = dataclasses.field(
-        default_factory=list
-    )
+    #: file results, and documents read: (document, object)
+    entries: list[Result | tuple[Document, Obj]] = dataclasses.field(default_factory=list)
 
 
 def _read_all(
     files: list[FileOutcome],
     results: list[Result],
     progress: Progress | None,
-) -> tuple[list[kustomize.Kustomization], list[SourceText | None], list[_Doc], set[int]]:
+) -> tuple[list[kustomize.Kustomization], list[SourceText | None], list[_Doc]]:
     """Read the kustomizations, and every file's documents (two processes at once on a large
     repository: the other one starts at once, and reads its files without knowing which are
     kustomize patches; those are read again here, as patches)."""
@@ -225,7 +215,6 @@ def _read_all(
     ]
     texts: list[SourceText | None] = []
     docs: list[_Doc] = []
-    held: set[int] = set()  # ids of items kept out of conversion (placeholders)
     for number, parsed in enumerate([*parsed_first, *parsed_second]):
         outcome = files[number]
         if parsed.status is not None:
@@ -235,13 +224,10 @@ def _read_all(
             if isinstance(entry, Result):
                 results.append(entry)
                 continue
-            doc, obj, placeholders = entry
+            doc, obj = entry
             item = _tagged(obj, outcome.found.display, doc.index)
-            if placeholders:
-                held.add(id(item))
-                results.extend(_placeholder_results(item, placeholders))
             docs.append(_Doc(number, doc, obj, item))
-    return kustomizations, texts, docs, held
+    return kustomizations, texts, docs
 
 
 def _pack(parsed: list[_Parsed]) -> bytes:
@@ -254,7 +240,7 @@ def _pack(parsed: list[_Parsed]) -> bytes:
                 p.status,
                 p.reason,
                 [
-                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1], e[2])
+                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1])
                     for e in p.entries
                 ],
             )
@@ -269,8 +255,8 @@ def _unpack(data: bytes) -> list[_Parsed]:
             None if source is None else SourceText(*source),
             status,
             reason,
-            # a packed result has six parts, a packed document three
-            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1], e[2]) for e in entries],
+            # a packed result has six parts, a packed document two
+            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1]) for e in entries],
         )
         for source, status, reason, entries in marshal.loads(data)
     ]
@@ -318,7 +304,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)]
         )
     text = source.text
-    if _TEMPLATE.search(text):
+    if TEMPLATE_MARK.search(text) and template_line(text) is not None:
         parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
         mention = _MENTIONS_JOB.search(text)
         if mention:
@@ -356,11 +342,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             continue
         if not isinstance(obj, dict):
             continue
-        # a placeholder needs a "$" (or an escape that makes one) in the text
-        maybe = "$" in written or "\\" in written
-        parsed.entries.append(
-            (doc, obj, _placeholders(obj) if maybe and sources.is_job(obj) else [])
-        )
+        parsed.entries.append((doc, obj))
     return parsed
 
 
@@ -452,41 +434,6 @@ def _tagged(obj: Obj, path: str, index: int) -> Obj:
     annotations = annotations if isinstance(annotations, dict) else {}
     tagged_meta = {**meta, "annotations": {**annotations, _PATH: path, _INDEX: str(index)}}
     return {**obj, "metadata": tagged_meta}
-
-
-def _placeholders(obj: Obj) -> list[tuple[Path, str]]:
-    found: list[tuple[Path, str]] = []
-    stack: list[tuple[Any, Path]] = [(obj, ())]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((v, (*path, str(k))) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, (*path, i)) for i, v in enumerate(value))
-        elif (
-            isinstance(value, str)
-            and _PLACEHOLDER.search(value)
-            and _COMPUTED.match(format_path(path))
-        ):
-            found.append((path, value))
-    return sorted(found, key=lambda item: format_path(item[0]))
-
-
-def _placeholder_results(item: Obj, placeholders: list[tuple[Path, str]]) -> list[Result]:
-    ref, file = ref_of(item), _file_ref(item)
-    return [
-        Result(
-            f"placeholder {value!r} in a field the conversion computes from: the job is left "
-            "untouched; render the placeholders first (envsubst, Helm) and convert the output, "
-            "or convert by hand",
-            Severity.ERROR,
-            "placeholder",
-            ref,
-            format_path(path),
-            file,
-        )
-        for path, value in placeholders
-    ]
 
 
 @dataclasses.dataclass(slots=True)

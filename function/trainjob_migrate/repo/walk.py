@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
-SUFFIXES: Final = (".yaml", ".yml")
+#: YAML, and envsubst templates of YAML (``job.yaml-template``; ``job.tpl.yaml`` ends in .yaml)
+SUFFIXES: Final = (".yaml", ".yml", ".yaml-template", ".yml-template")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
