@@ -32,7 +32,8 @@ from trainjob_migrate.repo.documents import Document, SourceText, replace_bodies
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.targets import get
-from trainjob_migrate.templates.placeholders import TEMPLATE_MARK, template_line
+from trainjob_migrate.templates import jinja
+from trainjob_migrate.templates.placeholders import MASK_PREFIX, TEMPLATE_MARK, template_line
 
 Obj = dict[str, Any]
 
@@ -117,8 +118,12 @@ def convert(
         alongside=lambda: _plan_kustomizations(kustomizations, files, texts, docs, stream, config),
         alongside_weight=_patch_count(kustomizations),
     )
-    _rebuild(files, texts, docs, rendered.bodies)
+    masks = _masks(files, texts)
+    _rebuild(files, texts, docs, rendered.bodies, masks, results)
     located = [_at(r, rendered.lines.get(n)) for n, r in enumerate(results)]
+    by_file = {files[n].found.display: m for n, m in masks.items()}
+    if by_file:  # a template's expressions, not their placeholders, in the messages
+        located = [_unmasked(r, by_file) for r in located]
     located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
         JobRef(ref_of(job), FileRef(files[d.file].found.display, d.doc.index, line))
@@ -126,6 +131,8 @@ def convert(
         if n in rendered.jobs
         for job, line in zip(_selected_jobs(d.obj, select), rendered.jobs[n], strict=True)
     ]
+    if by_file:
+        jobs = [JobRef(_unmasked_ref(j.resource, by_file.get(j.file.path)), j.file) for j in jobs]
     return RepoOutcome(files, located, jobs, converted=stream.converted)
 
 
@@ -305,21 +312,26 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
         )
     text = source.text
     if TEMPLATE_MARK.search(text) and template_line(text) is not None:
-        parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
         mention = _MENTIONS_JOB.search(text)
-        if mention:
-            line = text.count("\n", 0, mention.start()) + 1
-            parsed.entries.append(
-                _file_result(
-                    entry,
-                    Severity.ERROR,
-                    f"a template (Helm/Jinja) that defines a {mention.group(1)}: it is left "
-                    "untouched; "
-                    "convert the template by hand, or render it and convert the output",
-                    line,
+        masked = jinja.mask(text) if mention else None  # expressions set aside, if safe
+        if not isinstance(masked, jinja.Masked):
+            parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
+            if mention:
+                line = text.count("\n", 0, mention.start()) + 1 if masked is None else masked.line
+                why = "" if masked is None else f" ({masked.reason})"
+                parsed.entries.append(
+                    _file_result(
+                        entry,
+                        Severity.ERROR,
+                        f"a template (Helm/Jinja) that defines a {mention.group(1)} and cannot "
+                        f"be converted safely{why}: it is left untouched; convert the template "
+                        "by hand, or render it and convert the output",
+                        line,
+                    )
                 )
-            )
-        return parsed
+            return parsed
+        source = SourceText(masked.text, source.bom, source.crlf)
+        text = masked.text
     parsed = _Parsed(source)
     if is_patch:
         return parsed  # a kustomize patch: kustomize.py re-targets it, it is no manifest
@@ -515,6 +527,8 @@ def _rebuild(
     texts: list[SourceText | None],
     docs: list[_Doc],
     bodies: dict[int, str],
+    masks: Mapping[int, jinja.Masked],
+    results: list[Result],
 ) -> None:
     changed: dict[int, dict[int, str]] = {}  # file number -> document index -> new body
     for n, body in bodies.items():
@@ -524,9 +538,53 @@ def _rebuild(
         if source is None:
             continue
         new_text = replace_bodies(source.text, split(source.text), new_bodies)
+        if number in masks:
+            restored = jinja.restore(new_text, masks[number])
+            if isinstance(restored, jinja.Unsafe):
+                results.append(_unsafe_template(files[number].found, restored))
+                continue
+            new_text = restored
         new = source.encode(new_text)
         if new != files[number].raw:
             files[number].new, files[number].status = new, "changed"
+
+
+def _masks(files: list[FileOutcome], texts: list[SourceText | None]) -> dict[int, jinja.Masked]:
+    """The templates read with their expressions masked (by file number), masked again."""
+    out: dict[int, jinja.Masked] = {}
+    for number, source in enumerate(texts):
+        if source is not None and MASK_PREFIX in source.text:
+            masked = jinja.mask(SourceText.decode(files[number].raw).text)
+            if isinstance(masked, jinja.Masked) and masked.text == source.text:
+                out[number] = masked
+    return out
+
+
+def _unmasked(result: Result, masks: Mapping[str, jinja.Masked]) -> Result:
+    """A result about a template (``masks``: by file): its expressions, not their placeholders."""
+    masked = masks.get(result.file.path) if result.file is not None else None
+    if masked is None:
+        return result
+    ref = None if result.resource is None else _unmasked_ref(result.resource, masked)
+    message = masked.restore_text(result.message)
+    return Result(message, result.severity, result.rule, ref, result.field, result.file)
+
+
+def _unmasked_ref(ref: ResourceRef, masked: jinja.Masked | None) -> ResourceRef:
+    if masked is None or MASK_PREFIX not in ref.display():
+        return ref
+    namespace = None if ref.namespace is None else masked.restore_text(ref.namespace)
+    return ResourceRef(ref.api_version, ref.kind, masked.restore_text(ref.name), namespace)
+
+
+def _unsafe_template(entry: Found, unsafe: jinja.Unsafe) -> Result:
+    return _file_result(
+        entry,
+        Severity.ERROR,
+        f"the converted template could not be written back safely ({unsafe.reason}): the file "
+        "is left untouched; convert the template by hand, or render it and convert the output",
+        unsafe.line,
+    )
 
 
 def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:

@@ -21,6 +21,7 @@ from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.paths import Path, format_path
 from trainjob_migrate.results import ResourceRef, Result, Severity
 from trainjob_migrate.templates.placeholders import (
+    MASK_PREFIX,
     PLACEHOLDER,
     Quoted,
     placeholders,
@@ -347,10 +348,16 @@ def _flows(exprs: list[str], found: list[tuple[Path, str]], conversion: Conversi
             f" and {len(fields) - _SHOWN} more" if len(fields) > _SHOWN else ""
         )
         name = _name(expr)
+        if name.startswith(MASK_PREFIX):  # a Jinja/Helm expression (restored in the message)
+            message = f"template expression {expr} is carried into {shown}"
+        else:
+            message = (
+                f"template variable {name} ({expr}) is carried into {shown}: render the "
+                f"converted template with {name} set, as the original was"
+            )
         out.append(
             Result(
-                f"template variable {name} ({expr}) is carried into {shown}: render the "
-                f"converted template with {name} set, as the original was",
+                message,
                 Severity.INFO,
                 RULE,
                 resource,

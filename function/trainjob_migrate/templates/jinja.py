@@ -1,0 +1,222 @@
+"""Mask the ``{{ … }}``/``{% … %}`` of a Jinja or Helm template so it parses as YAML; restore them.
+
+A template is converted only when that is safe:
+
+- an expression in a scalar (``replicas: {{ .Values.workers }}``, ``image: "{{ .Values.image }}"``,
+  ``name: {{ .Release.Name }}-train``) becomes an envsubst-style placeholder
+  ``${TJM_TEMPLATE_<n>}`` that the conversion carries like any other
+  (:mod:`~trainjob_migrate.templates.envsubst`: typed, named, never computed with) and
+  :func:`restore` writes back, in the scalar form the template had;
+- a control line (``{{- if … }}``/``{{- end }}``, ``{% if %}``/``{% endif %}``, a comment)
+  becomes a YAML comment of the same line, and is kept where it stands: before or after a
+  document's fields, never inside a job (the fields it guards could not be told apart).
+
+Anything else is :class:`Unsafe`, with the line and the reason, and the file is left
+byte-identical: an expression in a key, one that generates YAML (``toYaml … | nindent``,
+``include``), a loop (``range``, ``for``: it emits jobs or fields repeatedly), a
+statement inside a line, an expression over several lines, a control line inside a job.
+"""
+
+from __future__ import annotations
+
+import re
+
+from trainjob_migrate.templates.placeholders import MASK_PREFIX
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
+
+_LINE: Final = re.compile(r"^(?P<indent>[ \t]*)(?P<body>\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})[ \t]*$")
+_INLINE: Final = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+_CONTROL: Final = re.compile(
+    r"^(?:\{\{-?\s*(?:if|else|else\s+if|end|with)\b.*\}\}|\{\{-?\s*/\*.*\*/\s*-?\}\}"
+    r"|\{%-?\s*(?:if|elif|else|endif|set|with|endwith)\b.*%\}|\{#.*#\})$"
+)
+_LOOP: Final = re.compile(r"^(?:\{\{-?\s*range\b|\{%-?\s*(?:for|endfor|macro|call|block)\b)")
+_GENERATES: Final = re.compile(r"\b(?:toYaml|toJson|include|template|tpl|nindent|indent)\b")
+_TOKEN: Final = re.compile(rf"\$\{{{MASK_PREFIX}(\d+)\}}")
+_COMMENT: Final = re.compile(rf"^(?P<indent>[ \t]*)#{MASK_PREFIX}LINE_(\d+)[ \t]*$", re.MULTILINE)
+_WHOLE: Final = re.compile(
+    rf"(?<=: |- )(?P<q>['\"]?)\$\{{{MASK_PREFIX}(?P<n>\d+)\}}(?P=q)(?=[ \t]*(?:#.*)?$)",
+    re.MULTILINE,
+)
+_VALUE: Final = re.compile(r"^\s*(?:- |[^\s#:][^#:]*:\s|[^\s#:][^#:]*:$|- [^#:]+:\s)")
+
+
+class Unsafe:
+    """Why a template cannot be converted safely, and the line (1-based) that shows it."""
+
+    __slots__ = ("line", "reason")
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+
+
+class Masked:
+    """A template's text with its expressions masked, and what :func:`restore` needs."""
+
+    __slots__ = ("text", "expressions", "scalars", "lines")
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.expressions: list[str] = []  # by token number: the ``{{ … }}`` text
+        self.scalars: dict[int, str] = {}  # token number -> the whole scalar it was (quotes)
+        self.lines: list[str] = []  # by line-token number: the control line's text
+
+    def expression(self, number: int) -> str:
+        return self.expressions[number]
+
+    def restore_text(self, text: str) -> str:
+        """A message's placeholders back as the template's expressions."""
+        return _TOKEN.sub(lambda m: self.expressions[int(m.group(1))], text)
+
+
+def mask(text: str) -> Masked | Unsafe:
+    out = Masked()
+    lines = text.split("\n")
+    masked_lines: list[str] = []
+    for number, line in enumerate(lines, 1):
+        whole = _LINE.match(line)
+        if whole is not None:
+            body = whole.group("body")
+            if _LOOP.match(body):
+                return Unsafe(
+                    number, f"a loop ({_short(body)}): it emits jobs or fields repeatedly"
+                )
+            if not _CONTROL.match(body):
+                return Unsafe(
+                    number,
+                    f"{_short(body)} generates YAML on a line of its own: the conversion cannot "
+                    "see the fields it makes",
+                )
+            masked_lines.append(f"{whole.group('indent')}#{MASK_PREFIX}LINE_{len(out.lines)}")
+            out.lines.append(line)
+            continue
+        if ("{{" in line and "}}" not in line) or ("{%" in line and "%}" not in line):
+            return Unsafe(number, "an expression over several lines")
+        masked_line = _mask_line(line, number, out) if "{" in line else line
+        if isinstance(masked_line, Unsafe):
+            return masked_line
+        masked_lines.append(masked_line)
+    out.text = "\n".join(masked_lines)
+    return _check(out)
+
+
+def _mask_line(line: str, number: int, out: Masked) -> str | Unsafe:
+    pieces: list[str] = []
+    at = 0
+    tokens: list[int] = []
+    for match in _INLINE.finditer(line):
+        body = match.group(0)
+        if not body.startswith("{{"):
+            return Unsafe(number, f"a statement inside a line ({_short(body)})")
+        if _GENERATES.search(body):
+            return Unsafe(number, f"{_short(body)} generates YAML: the conversion cannot see it")
+        pieces += [line[at : match.start()], f"${{{MASK_PREFIX}{len(out.expressions)}}}"]
+        tokens.append(len(out.expressions))
+        out.expressions.append(body)
+        at = match.end()
+    pieces.append(line[at:])
+    masked = "".join(pieces)
+    if len(tokens) == 1:
+        value = re.match(r"^\s*(?:- )?(?:[^\s#'\"{][^#]*?:\s+)?(?P<v>.*?)\s*$", line)
+        scalar = value.group("v") if value else ""
+        if scalar.strip("'\"") == out.expressions[tokens[0]] and (
+            scalar == out.expressions[tokens[0]] or scalar[0] == scalar[-1]
+        ):
+            out.scalars[tokens[0]] = scalar
+    return masked
+
+
+def _check(out: Masked) -> Masked | Unsafe:
+    """The masked text is YAML, no expression stands in a key or outside a string, and no
+    control line stands inside a job."""
+    from trainjob_migrate import sources, yamlio
+    from trainjob_migrate.errors import InputError
+    from trainjob_migrate.repo.documents import split
+
+    for doc in split(out.text):
+        if not doc.has_body():
+            continue
+        body = out.text[doc.body_start : doc.body_end]
+        try:
+            obj = yamlio.load(body)
+        except InputError as exc:
+            offset = yamlio.error_line(exc)
+            line = doc.body_line + (offset - 1 if offset else 0)
+            return Unsafe(line, "an expression makes part of the YAML structure")
+        seen = _strings(obj)
+        if seen is None:
+            return Unsafe(doc.body_line, "an expression in a key")
+        if sources.is_job(obj) and f"#{MASK_PREFIX}LINE_" in body:
+            offset = body[: body.index(f"#{MASK_PREFIX}LINE_")].count("\n")
+            return Unsafe(
+                doc.body_line + offset,
+                "a control line inside a job: the fields it guards cannot be mapped safely",
+            )
+        for number in map(int, _TOKEN.findall(body)):
+            if number not in seen:
+                line = doc.body_line + body[: body.index(f"{MASK_PREFIX}{number}}}")].count("\n")
+                return Unsafe(line, "an expression outside a string")
+    return out
+
+
+def _strings(obj: Any) -> set[int] | None:
+    """The token numbers in string values; None if one is in a key."""
+    found: set[int] = set()
+    stack = [obj]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            found.update(map(int, _TOKEN.findall(value)))
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(key, str) and MASK_PREFIX in key:
+                    return None
+                stack.append(child)
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
+def restore(text: str, masked: Masked) -> str | Unsafe:
+    """The template of ``text`` (a masked text, converted); Unsafe when the expressions could
+    not be written back as the template had them."""
+    restored = _COMMENT.sub(lambda m: masked.lines[int(m.group(2))], text)
+
+    def whole(match: re.Match[str]) -> str:
+        number = int(match.group("n"))
+        quote = match.group("q")
+        return masked.scalars.get(number, f"{quote}{masked.expressions[number]}{quote}")
+
+    restored = _WHOLE.sub(whole, restored)
+    restored = _TOKEN.sub(lambda m: masked.expressions[int(m.group(1))], restored)
+    again = mask(restored)
+    if isinstance(again, Unsafe):
+        return again
+    if _data(again.text, again) != _data(text, masked):
+        line = next(
+            (
+                n
+                for n, (a, b) in enumerate(
+                    zip(restored.split("\n"), text.split("\n"), strict=False), 1
+                )
+                if a != b
+            ),
+            1,
+        )
+        return Unsafe(line, "an expression could not be written back in the same form")
+    return restored
+
+
+def _data(text: str, masked: Masked) -> list[Any]:
+    """The documents of a masked text, with the expressions as their text (comparable)."""
+    from trainjob_migrate import yamlio
+
+    return [masked.restore_text(repr(doc)) for doc in yamlio.load_all(text)]
+
+
+def _short(body: str) -> str:
+    return body if len(body) <= 60 else body[:57] + "..."
