@@ -108,3 +108,10 @@ def test_fn_convert_and_check_agree(text: str, tmp_path: Path) -> None:
     fn_messages = sorted(r["message"] for r in fn_out["results"])
     check_messages = sorted(r["message"] for r in report["results"])
     assert fn_messages == check_messages
+
+
+def test_check_names_the_variables_a_converted_template_needs(tmp_path: Path) -> None:
+    (tmp_path / "job.yaml-template").write_text(ENVSUBST)
+    check = _run("check", "job.yaml-template", cwd=tmp_path)
+    assert check.returncode == 2, check.stdout
+    assert "(the converted template needs JOB_NAME, NUM_NODES, IMAGE, GPUS)" in check.stdout

@@ -114,19 +114,22 @@ def _mask_line(line: str, number: int, out: Masked) -> str | Unsafe:
             return Unsafe(number, f"a statement inside a line ({_short(body)})")
         if _GENERATES.search(body):
             return Unsafe(number, f"{_short(body)} generates YAML: the conversion cannot see it")
-        pieces += [line[at : match.start()], f"${{{MASK_PREFIX}{len(out.expressions)}}}"]
-        tokens.append(len(out.expressions))
-        out.expressions.append(body)
+        if body not in out.expressions:  # one placeholder per expression: one value
+            out.expressions.append(body)
+        token = out.expressions.index(body)
+        pieces += [line[at : match.start()], f"${{{MASK_PREFIX}{token}}}"]
+        tokens.append(token)
         at = match.end()
     pieces.append(line[at:])
     masked = "".join(pieces)
     if len(tokens) == 1:
         value = re.match(r"^\s*(?:- )?(?:[^\s#'\"{][^#]*?:\s+)?(?P<v>.*?)\s*$", line)
         scalar = value.group("v") if value else ""
-        if scalar.strip("'\"") == out.expressions[tokens[0]] and (
+        whole = scalar.strip("'\"") == out.expressions[tokens[0]] and (
             scalar == out.expressions[tokens[0]] or scalar[0] == scalar[-1]
-        ):
-            out.scalars[tokens[0]] = scalar
+        )
+        if whole and out.scalars.setdefault(tokens[0], scalar) != scalar:
+            out.scalars[tokens[0]] = ""  # written two ways: as the output writes it
     return masked
 
 
@@ -189,7 +192,7 @@ def restore(text: str, masked: Masked) -> str | Unsafe:
     def whole(match: re.Match[str]) -> str:
         number = int(match.group("n"))
         quote = match.group("q")
-        return masked.scalars.get(number, f"{quote}{masked.expressions[number]}{quote}")
+        return masked.scalars.get(number) or f"{quote}{masked.expressions[number]}{quote}"
 
     restored = _WHOLE.sub(whole, restored)
     restored = _TOKEN.sub(lambda m: masked.expressions[int(m.group(1))], restored)
