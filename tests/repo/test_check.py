@@ -67,7 +67,7 @@ def _repo(tmp_path: Path, **files: str) -> Path:
         # a template that cannot be converted safely is input that could not be read
         (
             {
-                "chart__templates__job.yaml": "kind: PyTorchJob\nspec:\n  {{- toYaml .Values.spec | nindent 2 }}\n"
+                "chart__templates__job.yaml": "{{- range .Values.jobs }}\nkind: PyTorchJob\n{{- end }}\n"
             },
             [],
             4,

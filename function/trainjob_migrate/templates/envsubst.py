@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 
-from trainjob_migrate import sources, validation
+from trainjob_migrate import krm, sources, validation
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.paths import Path, format_path
-from trainjob_migrate.results import ResourceRef, Result, Severity
+from trainjob_migrate.results import ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.templates.placeholders import (
+    BLOCK_PREFIX,
     MASK_PREFIX,
     PLACEHOLDER,
     Quoted,
@@ -87,6 +88,10 @@ class _Sentinels:
                 return Quoted(self.by_digits[value])
             return self.unmap_text(value)
         if isinstance(value, dict):
+            if len(value) == 1:
+                key, item = next(iter(value.items()))
+                if key == item and isinstance(key, str) and key[1:] in self.by_letter:
+                    return self.by_letter[key[1:]]  # a block's sentinel
             return {self.unmap(k): self.unmap(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.unmap(v) for v in value]
@@ -110,6 +115,9 @@ def convert(
     numbers = _numbers(len(exprs), repr(job))
     base_sentinels = _Sentinels(exprs, [(n, m) for n, m in numbers])
     forms = _integer_fields(job, found, base_sentinels)
+    unseen = _unseen_blocks(job, found, base_sentinels, forms, krm.file_of(job) or file)
+    if unseen:
+        return Conversion([dict(job)], unseen, converted=False)
 
     def run(shift: Mapping[str, int]) -> tuple[Conversion, Conversion]:
         shifted = [
@@ -135,6 +143,9 @@ def convert(
             raw, base = run({})
     if not base.converted:
         return Conversion([dict(job)], base.results, converted=False)
+    merged = _merged_blocks(exprs, base)
+    if merged:
+        return Conversion([dict(job)], merged, converted=False)
     if _signature(run(dict.fromkeys(exprs, 2))[1]) == _signature(base):
         flows = _flows(exprs, found, base)
         return Conversion(base.objects, [*base.results, *flows], True, base.trainjob)
@@ -180,7 +191,9 @@ def _integer_fields(
         schema = source.schema_for(job.get("apiVersion")) if source is not None else None
     if schema is None:
         return {}
-    candidates = {format_path(p): p for p, s in found if _whole(s) is not None}
+    candidates = {
+        format_path(p): p for p, s in found if (w := _whole(s)) is not None and not _is_block(w)
+    }
     forms: dict[Path, str] = {}
     for _ in range(3):
         issues = validation.validate(_substitute(job, sentinels, forms), schema)
@@ -200,6 +213,74 @@ def typed_sample(obj: Mapping[str, Any], schema: str) -> Any:
         return obj
     sentinels = _Sentinels(exprs, _numbers(len(exprs), repr(obj)))
     return _substitute(obj, sentinels, _integer_fields(obj, found, sentinels, schema))
+
+
+def _is_block(expr: str) -> bool:
+    return expr.startswith(("${" + BLOCK_PREFIX, "$" + BLOCK_PREFIX))
+
+
+def _merged_blocks(exprs: list[str], conversion: Conversion) -> list[Result]:
+    """Errors for template blocks the conversion did not carry whole (it merged fields in)."""
+    blocks = [e for e in exprs if _is_block(e)]
+    if not blocks:
+        return []
+    keys = " ".join(_keys(conversion.objects))
+    first = next((r for r in conversion.results if r.resource is not None), None)
+    return [
+        Result(
+            f"the conversion would add fields to what {expr} generates: the job is left "
+            "untouched; write the fields out in the template, or render it and convert the output",
+            Severity.ERROR,
+            RULE,
+            first.resource if first else None,
+            None,
+            first.file if first else None,
+        )
+        for expr in blocks
+        if expr in keys
+    ]
+
+
+def _keys(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield str(key)
+            yield from _keys(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _keys(child)
+
+
+def _unseen_blocks(
+    job: Mapping[str, Any],
+    found: list[tuple[Path, str]],
+    sentinels: _Sentinels,
+    forms: dict[Path, str],
+    file: FileRef | None,
+) -> list[Result]:
+    """Errors for template blocks where the job's schema (so the conversion) needs fields."""
+    blocks = {format_path(p): s for p, s in found if (w := _whole(s)) is not None and _is_block(w)}
+    source = sources.identify(job) if blocks else None
+    schema = source.schema_for(job.get("apiVersion")) if source is not None else None
+    if not blocks or schema is None:
+        return []
+    out: list[Result] = []
+    for issue in validation.validate(_substitute(job, sentinels, forms), schema):
+        field = next((f for f in blocks if issue.path == f or issue.path.startswith(f)), None)
+        if field is not None and field not in {r.field for r in out}:
+            out.append(
+                Result(
+                    f"{blocks[field]} generates all of {field}, whose fields the conversion must "
+                    "see: the job is left untouched; write the fields out in the template, or "
+                    "render it and convert the output",
+                    Severity.ERROR,
+                    RULE,
+                    ref_of(job),
+                    field,
+                    file,
+                )
+            )
+    return out
 
 
 def compare(
@@ -260,6 +341,8 @@ def _substitute(obj: Any, sentinels: _Sentinels, forms: dict[Path, str], path: P
         whole = _whole(obj)
         if whole is not None and form == _INTEGER:
             return sentinels.number[whole]
+        if whole is not None and _is_block(whole):  # a Helm block: a map, carried whole
+            return {sentinels.letters[whole]: sentinels.letters[whole]}
 
         def sentinel(match: re.Match[str]) -> str:
             expr = match.group(0)
@@ -348,7 +431,12 @@ def _flows(exprs: list[str], found: list[tuple[Path, str]], conversion: Conversi
             f" and {len(fields) - _SHOWN} more" if len(fields) > _SHOWN else ""
         )
         name = _name(expr)
-        if name.startswith(MASK_PREFIX):  # a Jinja/Helm expression (restored in the message)
+        if _is_block(expr):
+            message = (
+                f"template block {expr} is carried as a whole into {shown}: the conversion "
+                "does not see its keys (a v1 label or field in it is not converted)"
+            )
+        elif name.startswith(MASK_PREFIX):  # a Jinja/Helm expression (restored in the message)
             message = f"template expression {expr} is carried into {shown}"
         else:
             message = (

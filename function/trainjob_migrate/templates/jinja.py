@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from trainjob_migrate.templates.placeholders import MASK_PREFIX
+from trainjob_migrate.templates.placeholders import BLOCK_PREFIX, MASK_PREFIX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,8 +34,18 @@ _CONTROL: Final = re.compile(
     r"|\{%-?\s*(?:if|elif|else|endif|set|with|endwith)\b.*%\}|\{#.*#\})$"
 )
 _LOOP: Final = re.compile(r"^(?:\{\{-?\s*range\b|\{%-?\s*(?:for|endfor|macro|call|block)\b)")
-_GENERATES: Final = re.compile(r"\b(?:toYaml|toJson|include|template|tpl|nindent|indent)\b")
+_GENERATES: Final = re.compile(r"\b(?:toYaml|toJson|tpl|nindent|indent)\b")
 _TOKEN: Final = re.compile(rf"\$\{{{MASK_PREFIX}(\d+)\}}")
+#: a whole-line block that is all of a key's value: ``{{- toYaml .Values.x | nindent 12 }}``
+_BLOCK: Final = re.compile(
+    r"^\{\{-\s*(?:toYaml\s+[\w.$]+|include\s+\"[^\"]+\"\s+[\w.$]+)\s*\|\s*nindent\s+(\d+)\s*\}\}$"
+)
+_KEY_LINE: Final = re.compile(r"^(?P<indent>[ \t]*)(?P<key>[^\s#:'\"{}\[\]-][^#:{}]*):[ \t]*$")
+_BLOCK_TOKEN: Final = re.compile(rf"\$\{{{BLOCK_PREFIX}(\d+)\}}")
+_BLOCK_LINE: Final = re.compile(
+    rf"^(?P<indent>[ \t]*)(?P<key>[^\n]*?): \$\{{{BLOCK_PREFIX}(?P<n>\d+)\}}[ \t]*$", re.MULTILINE
+)
+_NINDENT: Final = re.compile(r"nindent\s+\d+")
 _COMMENT: Final = re.compile(rf"^(?P<indent>[ \t]*)#{MASK_PREFIX}LINE_(\d+)[ \t]*$", re.MULTILINE)
 _WHOLE: Final = re.compile(
     rf"(?<=: |- )(?P<q>['\"]?)\$\{{{MASK_PREFIX}(?P<n>\d+)\}}(?P=q)(?=[ \t]*(?:#.*)?$)",
@@ -57,19 +67,22 @@ class Unsafe:
 class Masked:
     """A template's text with its expressions masked, and what :func:`restore` needs."""
 
-    __slots__ = ("text", "expressions", "scalars", "lines")
+    __slots__ = ("text", "expressions", "scalars", "lines", "blocks")
 
     def __init__(self) -> None:
         self.text = ""
         self.expressions: list[str] = []  # by token number: the ``{{ … }}`` text
         self.scalars: dict[int, str] = {}  # token number -> the whole scalar it was (quotes)
         self.lines: list[str] = []  # by line-token number: the control line's text
+        #: by block number: the key line and the block line (``{{- toYaml … | nindent N }}``)
+        self.blocks: list[tuple[str, str]] = []
 
     def expression(self, number: int) -> str:
         return self.expressions[number]
 
     def restore_text(self, text: str) -> str:
         """A message's placeholders back as the template's expressions."""
+        text = _BLOCK_TOKEN.sub(lambda m: self.blocks[int(m.group(1))][1].strip(), text)
         return _TOKEN.sub(lambda m: self.expressions[int(m.group(1))], text)
 
 
@@ -85,6 +98,14 @@ def mask(text: str) -> Masked | Unsafe:
                 return Unsafe(
                     number, f"a loop ({_short(body)}): it emits jobs or fields repeatedly"
                 )
+            key = _KEY_LINE.match(masked_lines[-1]) if masked_lines else None
+            if key is not None and _only_child(lines, number, len(key.group("indent"))):
+                block = _BLOCK.match(body)
+                if block is not None and int(block.group(1)) > len(key.group("indent")):
+                    masked_lines[-1] += f" ${{{BLOCK_PREFIX}{len(out.blocks)}}}"
+                    out.blocks.append((lines[number - 2], line))
+                    masked_lines.append("")  # the line stays, empty
+                    continue
             if not _CONTROL.match(body):
                 return Unsafe(
                     number,
@@ -102,6 +123,14 @@ def mask(text: str) -> Masked | Unsafe:
         masked_lines.append(masked_line)
     out.text = "\n".join(masked_lines)
     return _check(out)
+
+
+def _only_child(lines: list[str], number: int, indent: int) -> bool:
+    """Whether line ``number`` (1-based) is the last line deeper than ``indent``."""
+    for line in lines[number:]:
+        if line.strip():
+            return len(line) - len(line.lstrip()) <= indent or line.startswith("---")
+    return True
 
 
 def _mask_line(line: str, number: int, out: Masked) -> str | Unsafe:
@@ -188,6 +217,7 @@ def restore(text: str, masked: Masked) -> str | Unsafe:
     """The template of ``text`` (a masked text, converted); Unsafe when the expressions could
     not be written back as the template had them."""
     restored = _COMMENT.sub(lambda m: masked.lines[int(m.group(2))], text)
+    restored = _restore_blocks(restored, masked)
 
     def whole(match: re.Match[str]) -> str:
         number = int(match.group("n"))
@@ -214,11 +244,37 @@ def restore(text: str, masked: Masked) -> str | Unsafe:
     return restored
 
 
+def _restore_blocks(text: str, masked: Masked) -> str:
+    """Each block back: as it was where the key line stands as masked (then followed by its
+    empty line), else under the key at its new depth, ``nindent`` set to that depth."""
+    out: list[str] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        match = _BLOCK_LINE.match(line)
+        if match is None:
+            out.append(line)
+            continue
+        key_line, block_line = masked.blocks[int(match.group("n"))]
+        following = lines[number + 1] if number + 1 < len(lines) else None
+        if following == "" and line == f"{key_line} ${{{BLOCK_PREFIX}{match.group('n')}}}":
+            out.append(key_line)
+            lines[number + 1] = block_line  # the empty line it stood on
+            continue
+        indent, key = match.group("indent"), match.group("key")
+        depth = len(indent) + (4 if key.startswith("- ") else 2)
+        expression = _NINDENT.sub(f"nindent {depth}", block_line.strip())
+        out += [f"{indent}{key}:", " " * depth + expression]
+    return "\n".join(out)
+
+
 def _data(text: str, masked: Masked) -> list[Any]:
-    """The documents of a masked text, with the expressions as their text (comparable)."""
+    """The documents of a masked text, with the expressions as their text (comparable;
+    a block's ``nindent`` is its depth, which may change)."""
     from trainjob_migrate import yamlio
 
-    return [masked.restore_text(repr(doc)) for doc in yamlio.load_all(text)]
+    return [
+        _NINDENT.sub("nindent", masked.restore_text(repr(doc))) for doc in yamlio.load_all(text)
+    ]
 
 
 def _short(body: str) -> str:

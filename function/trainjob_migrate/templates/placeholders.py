@@ -35,6 +35,8 @@ PLACEHOLDER: Final = re.compile(
 DEPENDENT: Final = re.compile(r"(?<!\$)\$\((?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\)")
 #: the names of the placeholders :mod:`jinja` masks a template's expressions with
 MASK_PREFIX: Final = "TJM_TEMPLATE_"
+#: … and its blocks (``{{- toYaml .Values.x | nindent N }}`` as all of a key's value)
+BLOCK_PREFIX: Final = "TJM_TEMPLATE_BLOCK_"
 #: where template syntax may stand; a file without it is plain YAML
 TEMPLATE_MARK: Final = re.compile(r"\{\{|\{%")
 #: a line that is template syntax only: control lines and whole-line expressions
