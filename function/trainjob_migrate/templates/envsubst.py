@@ -47,9 +47,9 @@ if TYPE_CHECKING:
 RULE: Final = RuleId.PLACEHOLDER.value
 _TOKEN: Final = re.compile(r"(?<![0-9])(?:x(?P<letter>[0-9]+)|(?P<digits>[0-9]+))(?![0-9])")
 _PARSED: Final = frozenset({"command", "args"})  # where a value may be parsed as a number
-_SHOWN: Final = 3
+_SHOWN: Final = 3  # output fields named per placeholder
 _INTEGER: Final = "integer"  # sentinel forms of a whole placeholder (a string by default)
-_DIGITS: Final = "digits"  # output fields named per placeholder
+_DIGITS: Final = "digits"
 
 
 class _Sentinels:
