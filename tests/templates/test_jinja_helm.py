@@ -258,3 +258,13 @@ def test_unsafe_templates_stay_byte_identical_with_a_finding(tmp_path: Path) -> 
         assert f"templates/{name}:{line}: error:" in finding and reason in finding, finding
     for name in SAFE:
         assert (work / "templates" / name).read_bytes() != (CHART / "templates" / name).read_bytes()
+
+
+def test_a_job_whose_kind_or_api_version_is_an_expression_is_reported(tmp_path: Path) -> None:
+    text = (CHART / "templates" / "pytorchjob.yaml").read_text()
+    text = text.replace("apiVersion: kubeflow.org/v1", "apiVersion: {{ .Values.apiVersion }}")
+    converted, results = _convert(text, tmp_path)
+    assert converted == text
+    (error,) = [r for r in results if r.severity == Severity.ERROR]
+    assert "apiVersion or kind is an expression" in error.message
+    assert error.file is not None and error.file.line == 4  # its kind line

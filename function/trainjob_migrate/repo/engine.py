@@ -311,6 +311,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)]
         )
     text = source.text
+    mention = None  # in a template converted as one: where it names a v1 kind
     if TEMPLATE_MARK.search(text) and template_line(text) is not None:
         mention = _MENTIONS_JOB.search(text)
         masked = jinja.mask(text) if mention else None  # expressions set aside, if safe
@@ -355,6 +356,19 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
         if not isinstance(obj, dict):
             continue
         parsed.entries.append((doc, obj))
+    if mention is not None and not any(
+        _jobs_in(e[1]) for e in parsed.entries if not isinstance(e, Result)
+    ):  # e.g. `apiVersion: {{ .Values.apiVersion }}`: no job to convert, but one is meant
+        message = (
+            f"a template (Helm/Jinja) that defines a {mention.group(1)} whose apiVersion or "
+            "kind is an expression: it is left untouched; convert the template by hand, or "
+            "render it and convert the output"
+        )
+        line = text.count("\n", 0, mention.start()) + 1
+        reason = "a template (Helm or Jinja), not plain YAML"
+        return _Parsed(
+            parsed.source, "template", reason, [_file_result(entry, Severity.ERROR, message, line)]
+        )
     return parsed
 
 

@@ -51,7 +51,6 @@ _WHOLE: Final = re.compile(
     rf"(?<=: |- )(?P<q>['\"]?)\$\{{{MASK_PREFIX}(?P<n>\d+)\}}(?P=q)(?=[ \t]*(?:#.*)?$)",
     re.MULTILINE,
 )
-_VALUE: Final = re.compile(r"^\s*(?:- |[^\s#:][^#:]*:\s|[^\s#:][^#:]*:$|- [^#:]+:\s)")
 
 
 class Unsafe:
