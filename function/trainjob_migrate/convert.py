@@ -18,7 +18,7 @@ from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref
 from trainjob_migrate.rules.metadata import CONVERTED_FROM, TARGET_VERSION
 from trainjob_migrate.sources.model import Source
 from trainjob_migrate.targets import Target
-from trainjob_migrate.templates.placeholders import dollar_strings
+from trainjob_migrate.templates import dollar_strings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from trainjob_migrate.errors import InputError
-from trainjob_migrate.templates.placeholders import Quoted
+from trainjob_migrate.templates import Quoted
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `fn` does without the typing module
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ import pytest
 from trainjob_migrate.templates.placeholders import (
     DEPENDENT,
     PLACEHOLDER,
+    dollar_strings,
     placeholders,
     references,
     template_line,
@@ -89,3 +90,17 @@ spec:
 )
 def test_template_files_are_told_by_structure(text: str, line: int | None) -> None:
     assert template_line(text) == line
+
+
+@pytest.mark.parametrize(
+    ("obj", "has"),
+    [
+        ({"a": [{"b": "$X"}]}, True),
+        ({1: {"$key": 1}}, True),  # a key, beside a non-string key
+        ({1: [1, 2.0, None, {"a": "b"}]}, False),
+        ("${X}", True),
+        (3, False),
+    ],
+)
+def test_the_cheap_test_sees_every_dollar(obj: object, has: bool) -> None:
+    assert dollar_strings(obj) is has

@@ -24,7 +24,7 @@ from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.paths import Path, format_path, parse_path
 from trainjob_migrate.results import ResourceRef, ref_of
 from trainjob_migrate.targets import Target
-from trainjob_migrate.templates.placeholders import dollar_strings
+from trainjob_migrate.templates import dollar_strings
 
 __all__ = ["Comparison", "Difference", "Kind", "compare"]
 

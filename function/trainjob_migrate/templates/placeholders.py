@@ -19,6 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from trainjob_migrate.templates import Quoted, dollar_strings
+
+__all__ = ["Quoted", "dollar_strings"]  # defined in the package: no regex to compile at start
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Final
@@ -49,13 +53,6 @@ _TEMPLATE_SCALAR: Final = re.compile(
 )
 
 
-class Quoted(str):
-    """A whole placeholder in a string field, written quoted (``'$N'``) so that the rendered
-    value stays a string (``yamlio`` registers it)."""
-
-    __slots__ = ()
-
-
 def variable(match: re.Match[str]) -> str:
     """The variable name of a :data:`PLACEHOLDER` match."""
     return match.group("braced") or match.group("bare")
@@ -68,24 +65,6 @@ def has_placeholder(text: str) -> bool:
 def references(text: str) -> list[str]:
     """The names a string refers to with ``$(VAR)``."""
     return [m.group("name") for m in DEPENDENT.finditer(text)] if "$(" in text else []
-
-
-def dollar_strings(obj: Any) -> bool:
-    """Whether any string (key or value) of ``obj`` holds a ``$``: the cheap test first."""
-    stack = [obj]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, str):
-            if "$" in value:
-                return True
-        elif isinstance(value, dict):
-            for key, child in value.items():
-                if isinstance(key, str) and "$" in key:
-                    return True
-                stack.append(child)
-        elif isinstance(value, list):
-            stack.extend(value)
-    return False
 
 
 def strings(obj: Any, prefix: Path = ()) -> Iterator[tuple[Path, str]]:
