@@ -3,18 +3,23 @@
 A template is converted only when that is safe:
 
 - an expression in a scalar (``replicas: {{ .Values.workers }}``, ``image: "{{ .Values.image }}"``,
-  ``name: {{ .Release.Name }}-train``) becomes an envsubst-style placeholder
-  ``${TJM_TEMPLATE_<n>}`` that the conversion carries like any other
-  (:mod:`~trainjob_migrate.templates.envsubst`: typed, named, never computed with) and
+  ``name: {{ include "x.name" . }}-train``) becomes an envsubst-style placeholder
+  ``${TJM_TEMPLATE_<n>}`` (one per distinct expression) that the conversion carries like any
+  other (:mod:`~trainjob_migrate.templates.envsubst`: typed, named, never computed with) and
   :func:`restore` writes back, in the scalar form the template had;
+- a block that is all of a key's value (``nodeSelector:`` then
+  ``{{- toYaml .Values.nodeSelector | nindent 12 }}``) becomes a placeholder on the key's
+  line, carried whole as a map, and is written back under the key where it lands, its
+  ``nindent`` set to the new depth;
 - a control line (``{{- if … }}``/``{{- end }}``, ``{% if %}``/``{% endif %}``, a comment)
   becomes a YAML comment of the same line, and is kept where it stands: before or after a
   document's fields, never inside a job (the fields it guards could not be told apart).
 
 Anything else is :class:`Unsafe`, with the line and the reason, and the file is left
-byte-identical: an expression in a key, one that generates YAML (``toYaml … | nindent``,
-``include``), a loop (``range``, ``for``: it emits jobs or fields repeatedly), a
-statement inside a line, an expression over several lines, a control line inside a job.
+byte-identical: an expression in a key, one that generates YAML elsewhere (``toYaml`` in a
+line, a block beside other fields), a loop (``range``, ``for``: it emits jobs or fields
+repeatedly), a statement inside a line, an expression over several lines, a control line
+inside a job. Every line keeps its number, so findings point at the template's own lines.
 """
 
 from __future__ import annotations
@@ -75,9 +80,6 @@ class Masked:
         self.lines: list[str] = []  # by line-token number: the control line's text
         #: by block number: the key line and the block line (``{{- toYaml … | nindent N }}``)
         self.blocks: list[tuple[str, str]] = []
-
-    def expression(self, number: int) -> str:
-        return self.expressions[number]
 
     def restore_text(self, text: str) -> str:
         """A message's placeholders back as the template's expressions."""
