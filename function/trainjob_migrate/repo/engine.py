@@ -121,9 +121,6 @@ def convert(
     masks = _masks(files, texts)
     _rebuild(files, texts, docs, rendered.bodies, masks, results)
     located = [_at(r, rendered.lines.get(n)) for n, r in enumerate(results)]
-    by_file = {files[n].found.display: m for n, m in masks.items()}
-    if by_file:  # a template's expressions, not their placeholders, in the messages
-        located = [_unmasked(r, by_file) for r in located]
     located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
         JobRef(ref_of(job), FileRef(files[d.file].found.display, d.doc.index, line))
@@ -131,8 +128,12 @@ def convert(
         if n in rendered.jobs
         for job, line in zip(_selected_jobs(d.obj, select), rendered.jobs[n], strict=True)
     ]
-    if by_file:
-        jobs = [JobRef(_unmasked_ref(j.resource, by_file.get(j.file.path)), j.file) for j in jobs]
+    by_file = {files[n].found.display: m for n, m in masks.items()}
+    if by_file:  # a template's expressions, not their placeholders, in results and jobs
+        located = [jinja.unmasked(r, by_file.get(r.file.path if r.file else "")) for r in located]
+        jobs = [
+            JobRef(jinja.unmasked_ref(j.resource, by_file.get(j.file.path)), j.file) for j in jobs
+        ]
     return RepoOutcome(files, located, jobs, converted=stream.converted)
 
 
@@ -572,23 +573,6 @@ def _masks(files: list[FileOutcome], texts: list[SourceText | None]) -> dict[int
             if isinstance(masked, jinja.Masked) and masked.text == source.text:
                 out[number] = masked
     return out
-
-
-def _unmasked(result: Result, masks: Mapping[str, jinja.Masked]) -> Result:
-    """A result about a template (``masks``: by file): its expressions, not their placeholders."""
-    masked = masks.get(result.file.path) if result.file is not None else None
-    if masked is None:
-        return result
-    ref = None if result.resource is None else _unmasked_ref(result.resource, masked)
-    message = masked.restore_text(result.message)
-    return Result(message, result.severity, result.rule, ref, result.field, result.file)
-
-
-def _unmasked_ref(ref: ResourceRef, masked: jinja.Masked | None) -> ResourceRef:
-    if masked is None or MASK_PREFIX not in ref.display():
-        return ref
-    namespace = None if ref.namespace is None else masked.restore_text(ref.namespace)
-    return ResourceRef(ref.api_version, ref.kind, masked.restore_text(ref.name), namespace)
 
 
 def _unsafe_template(entry: Found, unsafe: jinja.Unsafe) -> Result:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from trainjob_migrate.results import ResourceRef, Result
 from trainjob_migrate.templates.placeholders import BLOCK_PREFIX, MASK_PREFIX
 
 TYPE_CHECKING = False
@@ -85,6 +86,22 @@ class Masked:
         """A message's placeholders back as the template's expressions."""
         text = _BLOCK_TOKEN.sub(lambda m: self.blocks[int(m.group(1))][1].strip(), text)
         return _TOKEN.sub(lambda m: self.expressions[int(m.group(1))], text)
+
+
+def unmasked(result: Result, masked: Masked | None) -> Result:
+    """A result about a masked template: its expressions, not their placeholders."""
+    if masked is None:
+        return result
+    ref = None if result.resource is None else unmasked_ref(result.resource, masked)
+    message = masked.restore_text(result.message)
+    return Result(message, result.severity, result.rule, ref, result.field, result.file)
+
+
+def unmasked_ref(ref: ResourceRef, masked: Masked | None) -> ResourceRef:
+    if masked is None or MASK_PREFIX not in ref.display():
+        return ref
+    namespace = None if ref.namespace is None else masked.restore_text(ref.namespace)
+    return ResourceRef(ref.api_version, ref.kind, masked.restore_text(ref.name), namespace)
 
 
 def mask(text: str) -> Masked | Unsafe:
