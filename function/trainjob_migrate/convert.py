@@ -18,6 +18,7 @@ from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref
 from trainjob_migrate.rules.metadata import CONVERTED_FROM, TARGET_VERSION
 from trainjob_migrate.sources.model import Source
 from trainjob_migrate.targets import Target
+from trainjob_migrate.templates import dollar_strings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -56,7 +57,24 @@ def convert(
     target: Target,
     file: FileRef | None = None,
 ) -> Conversion:
-    """Convert one job; ``file`` defaults to the job's own path annotations (a List's for its items)."""
+    """Convert one job; ``file`` defaults to the job's own path annotations (a List's for its items).
+
+    A job holding envsubst placeholders (``$N``, ``${IMAGE}``) is converted by
+    :mod:`trainjob_migrate.templates.envsubst`, which carries them into the TrainJob.
+    """
+    if dollar_strings(job):
+        from trainjob_migrate.templates import envsubst
+
+        return envsubst.convert(job, config, target, file, _convert)
+    return _convert(job, config, target, file)
+
+
+def _convert(
+    job: Mapping[str, Any],
+    config: FunctionConfig,
+    target: Target,
+    file: FileRef | None = None,
+) -> Conversion:
     ref = ref_of(job)
     file = krm.file_of(job) or file
     ctx_or_results = _prepare(job, config, target, ref, file)

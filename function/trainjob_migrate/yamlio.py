@@ -38,6 +38,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from trainjob_migrate.errors import InputError
+from trainjob_migrate.templates import Quoted
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `fn` does without the typing module
 if TYPE_CHECKING:
@@ -424,7 +425,12 @@ def _represent_str(dumper: Any, value: str) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _represent_quoted(dumper: Any, value: str) -> Any:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str.__str__(value), style="'")
+
+
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(Quoted, _represent_quoted)
 
 
 def load(text: str | bytes) -> Any:
@@ -567,6 +573,7 @@ class _IndentedDumper(yaml.SafeDumper):
 
 
 _IndentedDumper.add_representer(str, _represent_str)
+_IndentedDumper.add_representer(Quoted, _represent_quoted)
 
 _INDENTED_LIST = re.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1 +- ", re.MULTILINE)
 _INDENTLESS_LIST = re.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1- ", re.MULTILINE)

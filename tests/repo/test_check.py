@@ -64,7 +64,24 @@ def _repo(tmp_path: Path, **files: str) -> Path:
         ({"e.yaml": ELASTIC_JOB}, ["--elastic", "fixed"], 3),  # converts, with warnings
         ({"bad.yaml": "a: [\n", "job.yaml": CLEAN_JOB}, [], 4),
         ({"bad.yaml": "a: [\n", "job.yaml": CLEAN_JOB}, ["--ignore-unreadable"], 2),
-        ({"chart__templates__job.yaml": "kind: PyTorchJob\nreplicas: {{ .Values.n }}\n"}, [], 4),
+        # a template that cannot be converted safely is input that could not be read
+        (
+            {
+                "chart__templates__job.yaml": "{{- range .Values.jobs }}\nkind: PyTorchJob\n{{- end }}\n"
+            },
+            [],
+            4,
+        ),
+        # one whose expressions stand in scalars converts like any job
+        (
+            {
+                "chart__templates__job.yaml": CLEAN_JOB.replace(
+                    "replicas: 2", "replicas: {{ .Values.n }}"
+                )
+            },
+            [],
+            2,
+        ),
     ],
 )
 def test_exit_codes(tmp_path: Path, files: dict[str, str], flags: list[str], code: int) -> None:

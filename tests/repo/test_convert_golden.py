@@ -2,8 +2,9 @@
 
 The fixture (``tests/golden/repo/realistic/before``): a base with a multi-document,
 commented file; overlays patching PyTorchJob paths (JSON 6902 inline and in a file, a
-merge patch, one patch that cannot be carried over) and re-tagging the image; a Helm
-template; an envsubst placeholder; a kubectl export; CRLF and BOM files; a file with a
+merge patch, one patch that cannot be carried over) and re-tagging the image; Helm
+templates (one converted, one whose blocks cannot be); envsubst templates (one converted, one whose numNodes a template cannot compute);
+a kubectl export; CRLF and BOM files; a file with a
 broken document; an already converted TrainJob. ``UPDATE_GOLDEN=1`` rewrites ``after``.
 """
 
@@ -68,8 +69,8 @@ def test_untouched_files_are_byte_identical(converted) -> None:
     for name in (
         "base/settings.yaml",
         "base/kustomization.yaml",
-        "helm/templates/job.yaml",
-        "envsubst/job.yaml",
+        "helm/templates/eval.yaml",
+        "envsubst/master-worker.yaml-template",
         "other/deployment.yaml",
         "converted/trainjob.yaml",
     ):

@@ -24,6 +24,7 @@ from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.paths import Path, format_path, parse_path
 from trainjob_migrate.results import ResourceRef, ref_of
 from trainjob_migrate.targets import Target
+from trainjob_migrate.templates import dollar_strings
 
 __all__ = ["Comparison", "Difference", "Kind", "compare"]
 
@@ -104,6 +105,16 @@ def _replica_specs(job: Mapping[str, Any]) -> str:
 
 
 def compare(
+    job: Mapping[str, Any], trainjob: Mapping[str, Any], target: Target, catalog: runtimes.Catalog
+) -> Comparison:
+    if dollar_strings(job) or dollar_strings(trainjob):  # envsubst placeholders: sentinels
+        from trainjob_migrate.templates import envsubst
+
+        return envsubst.compare(job, trainjob, target, catalog, _compare)
+    return _compare(job, trainjob, target, catalog)
+
+
+def _compare(
     job: Mapping[str, Any], trainjob: Mapping[str, Any], target: Target, catalog: runtimes.Catalog
 ) -> Comparison:
     model = _v1_model(job)

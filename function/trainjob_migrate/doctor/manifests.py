@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -21,10 +20,10 @@ from trainjob_migrate.repo import positions
 from trainjob_migrate.repo.documents import SourceText, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
+from trainjob_migrate.templates.placeholders import TEMPLATE_MARK, template_line
 
 Obj = dict[str, Any]
 
-_TEMPLATE: Final = re.compile(r"\{\{|\{%")
 _KUSTOMIZATIONS: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -71,7 +70,7 @@ def load(found: Iterable[Found]) -> list[Manifest]:
             text = SourceText.decode(entry.path.read_bytes()).text
         except (OSError, UnicodeDecodeError):
             continue
-        if not _TEMPLATE.search(text):
+        if not (TEMPLATE_MARK.search(text) and template_line(text) is not None):
             raw.append((entry, text))
     namespaces = _kustomize_namespaces(raw)
     out: list[Manifest] = []

@@ -25,29 +25,22 @@ from trainjob_migrate import containers, sources, structure, yamlio
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
-from trainjob_migrate.paths import Path, format_path, parse_path
+from trainjob_migrate.paths import Path, parse_path
 from trainjob_migrate.pipeline import Outcome, Selector, process
 from trainjob_migrate.repo import comments, fsio, kustomize, parallel, positions, render, splice
 from trainjob_migrate.repo.documents import Document, SourceText, replace_bodies, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.targets import get
+from trainjob_migrate.templates import jinja
+from trainjob_migrate.templates.placeholders import MASK_PREFIX, TEMPLATE_MARK, template_line
 
 Obj = dict[str, Any]
 
 _PATH: Final = "config.kubernetes.io/path"
 _INDEX: Final = "config.kubernetes.io/index"
-_TEMPLATE: Final = re.compile(r"\{\{|\{%")
 _POSITION: Final = re.compile(r" at line \d+, column \d+")
 _MENTIONS_JOB: Final = re.compile(rf"^\s*kind:\s*[\"']?({'|'.join(sources.KINDS)})\b", re.MULTILINE)
-_PLACEHOLDER: Final = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\(")
-_REPLICA_SPECS: Final = f"({'|'.join(s.replica_specs for s in sources.SOURCES)})"
-#: fields the conversion computes from, so a placeholder there cannot be carried as text
-_COMPUTED: Final = re.compile(
-    r"^(metadata\.(name|namespace)|spec\.nprocPerNode|spec\.elasticPolicy\..*"
-    rf"|spec\.{_REPLICA_SPECS}\.[^.]+\.(replicas|restartPolicy)"
-    rf"|spec\.{_REPLICA_SPECS}\.[^.]+\.template\.spec\.containers\[\d+\]\.(name|command|args)(\[\d+\])?)$"
-)
 
 
 @dataclasses.dataclass(slots=True)
@@ -140,7 +133,8 @@ def convert(
         alongside=lambda: _plan_kustomizations(kustomizations, files, texts, docs, stream, config),
         alongside_weight=_patch_count(kustomizations),
     )
-    _rebuild(files, texts, docs, rendered.bodies)
+    masks = _masks(files, texts)
+    _rebuild(files, texts, docs, rendered.bodies, masks, results)
     located = [_at(r, rendered.lines.get(n)) for n, r in enumerate(results)]
     located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
@@ -153,6 +147,15 @@ def convert(
         if n in rendered.jobs
         for job, line in zip(_selected_jobs(d, select), rendered.jobs[n], strict=True)
     ]
+    by_file = {files[n].found.display: m for n, m in masks.items()}
+    if by_file:  # a template's expressions, not their placeholders, in results and jobs
+        located = [jinja.unmasked(r, by_file.get(r.file.path if r.file else "")) for r in located]
+        jobs = [
+            dataclasses.replace(
+                j, resource=jinja.unmasked_ref(j.resource, by_file.get(j.file.path))
+            )
+            for j in jobs
+        ]
     return RepoOutcome(files, located, jobs, stream.converted, stream.embedded)
 
 
@@ -194,10 +197,8 @@ class _Parsed:
     source: SourceText | None
     status: str | None = None  # the file's new status, if reading changed it
     reason: str = ""
-    #: file results, and documents read: (document, object, placeholders in fields computed from)
-    entries: list[Result | tuple[Document, Obj, list[tuple[Path, str]]]] = dataclasses.field(
-        default_factory=list
-    )
+    #: file results, and documents read: (document, object)
+    entries: list[Result | tuple[Document, Obj]] = dataclasses.field(default_factory=list)
 
 
 def _read_all(
@@ -246,7 +247,7 @@ def _read_all(
     ]
     texts: list[SourceText | None] = []
     docs: list[_Doc] = []
-    held: set[int] = set()  # ids of items kept out of conversion (placeholders)
+    held: set[int] = set()  # ids of items kept out of conversion (a broken structure)
     for number, parsed in enumerate([*parsed_first, *parsed_second]):
         outcome = files[number]
         if parsed.status is not None:
@@ -256,16 +257,13 @@ def _read_all(
             if isinstance(entry, Result):
                 results.append(entry)
                 continue
-            doc, obj, placeholders = entry
+            doc, obj = entry
             item = _tagged(obj, outcome.found.display, doc.index)
             broken = structure.problems(obj) if sources.is_job(obj) else []
             if broken:  # reported here, where its file is known; kept out of conversion
                 held.add(id(item))
                 file = FileRef(outcome.found.display, doc.index)
                 results.extend(structure.results(obj, broken, file))
-            elif placeholders:
-                held.add(id(item))
-                results.extend(_placeholder_results(item, placeholders))
             docs.append(_Doc(number, doc, obj, item))
     return kustomizations, texts, docs, held
 
@@ -280,7 +278,7 @@ def _pack(parsed: list[_Parsed]) -> bytes:
                 p.status,
                 p.reason,
                 [
-                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1], e[2])
+                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1])
                     for e in p.entries
                 ],
             )
@@ -295,8 +293,8 @@ def _unpack(data: bytes) -> list[_Parsed]:
             None if source is None else SourceText(*source),
             status,
             reason,
-            # a packed result has six parts, a packed document three
-            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1], e[2]) for e in entries],
+            # a packed result has six parts, a packed document two
+            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1]) for e in entries],
         )
         for source, status, reason, entries in marshal.loads(data)
     ]
@@ -344,22 +342,32 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)]
         )
     text = source.text
-    if _TEMPLATE.search(text) and not containers.own_placeholders(text):
-        parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
+    mention = None  # in a template converted as one: where it names a v1 kind
+    if (
+        TEMPLATE_MARK.search(text)
+        and not containers.own_placeholders(text)
+        and template_line(text) is not None
+    ):
         mention = _MENTIONS_JOB.search(text)
-        if mention:
-            line = text.count("\n", 0, mention.start()) + 1
-            parsed.entries.append(
-                _file_result(
-                    entry,
-                    Severity.ERROR,
-                    f"a template (Helm/Jinja) that defines a {mention.group(1)}: it is left "
-                    "untouched; "
-                    "convert the template by hand, or render it and convert the output",
-                    line,
+        masked = jinja.mask(text) if mention else None  # expressions set aside, if safe
+        if not isinstance(masked, jinja.Masked):
+            parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
+            if mention:
+                line = text.count("\n", 0, mention.start()) + 1 if masked is None else masked.line
+                why = "" if masked is None else f" ({masked.reason})"
+                parsed.entries.append(
+                    _file_result(
+                        entry,
+                        Severity.ERROR,
+                        f"a template (Helm/Jinja) that defines a {mention.group(1)} and cannot "
+                        f"be converted safely{why}: it is left untouched; convert the template "
+                        "by hand, or render it and convert the output",
+                        line,
+                    )
                 )
-            )
-        return parsed
+            return parsed
+        source = SourceText(masked.text, source.bom, source.crlf)
+        text = masked.text
     parsed = _Parsed(source)
     if is_patch:
         return parsed  # a kustomize patch: kustomize.py re-targets it, it is no manifest
@@ -382,10 +390,19 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             continue
         if not isinstance(obj, dict):
             continue
-        # a placeholder needs a "$" (or an escape that makes one) in the text
-        maybe = "$" in written or "\\" in written
-        parsed.entries.append(
-            (doc, obj, _placeholders(obj) if maybe and sources.is_job(obj) else [])
+        parsed.entries.append((doc, obj))
+    if mention is not None and not any(
+        _jobs_in(e[1]) for e in parsed.entries if not isinstance(e, Result)
+    ):  # e.g. `apiVersion: {{ .Values.apiVersion }}`: no job to convert, but one is meant
+        message = (
+            f"a template (Helm/Jinja) that defines a {mention.group(1)} whose apiVersion or "
+            "kind is an expression: it is left untouched; convert the template by hand, or "
+            "render it and convert the output"
+        )
+        line = text.count("\n", 0, mention.start()) + 1
+        reason = "a template (Helm or Jinja), not plain YAML"
+        return _Parsed(
+            parsed.source, "template", reason, [_file_result(entry, Severity.ERROR, message, line)]
         )
     return parsed
 
@@ -482,41 +499,6 @@ def _tagged(obj: Obj, path: str, index: int) -> Obj:
     return {**obj, "metadata": tagged_meta}
 
 
-def _placeholders(obj: Obj) -> list[tuple[Path, str]]:
-    found: list[tuple[Path, str]] = []
-    stack: list[tuple[Any, Path]] = [(obj, ())]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((v, (*path, str(k))) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, (*path, i)) for i, v in enumerate(value))
-        elif (
-            isinstance(value, str)
-            and _PLACEHOLDER.search(value)
-            and _COMPUTED.match(format_path(path))
-        ):
-            found.append((path, value))
-    return sorted(found, key=lambda item: format_path(item[0]))
-
-
-def _placeholder_results(item: Obj, placeholders: list[tuple[Path, str]]) -> list[Result]:
-    ref, file = ref_of(item), _file_ref(item)
-    return [
-        Result(
-            f"placeholder {value!r} in a field the conversion computes from: the job is left "
-            "untouched; render the placeholders first (envsubst, Helm) and convert the output, "
-            "or convert by hand",
-            Severity.ERROR,
-            "placeholder",
-            ref,
-            format_path(path),
-            file,
-        )
-        for path, value in placeholders
-    ]
-
-
 @dataclasses.dataclass(slots=True)
 class _Rendered:
     """What rendering gives (numbers, lines and text: little to send from another process):
@@ -596,6 +578,8 @@ def _rebuild(
     texts: list[SourceText | None],
     docs: list[_Doc],
     bodies: dict[int, str],
+    masks: Mapping[int, jinja.Masked],
+    results: list[Result],
 ) -> None:
     changed: dict[int, dict[int, str]] = {}  # file number -> document index -> new body
     for n, body in bodies.items():
@@ -605,9 +589,36 @@ def _rebuild(
         if source is None:
             continue
         new_text = replace_bodies(source.text, split(source.text), new_bodies)
+        if number in masks:
+            restored = jinja.restore(new_text, masks[number])
+            if isinstance(restored, jinja.Unsafe):
+                results.append(_unsafe_template(files[number].found, restored))
+                continue
+            new_text = restored
         new = source.encode(new_text)
         if new != files[number].raw:
             files[number].new, files[number].status = new, "changed"
+
+
+def _masks(files: list[FileOutcome], texts: list[SourceText | None]) -> dict[int, jinja.Masked]:
+    """The templates read with their expressions masked (by file number), masked again."""
+    out: dict[int, jinja.Masked] = {}
+    for number, source in enumerate(texts):
+        if source is not None and MASK_PREFIX in source.text:
+            masked = jinja.mask(SourceText.decode(files[number].raw).text)
+            if isinstance(masked, jinja.Masked) and masked.text == source.text:
+                out[number] = masked
+    return out
+
+
+def _unsafe_template(entry: Found, unsafe: jinja.Unsafe) -> Result:
+    return _file_result(
+        entry,
+        Severity.ERROR,
+        f"the converted template could not be written back safely ({unsafe.reason}): the file "
+        "is left untouched; convert the template by hand, or render it and convert the output",
+        unsafe.line,
+    )
 
 
 def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:

@@ -18,7 +18,8 @@ from typing import Final
 
 from trainjob_migrate.repo import fsio
 
-SUFFIXES: Final = (".yaml", ".yml", ".json")
+#: YAML, JSON, and envsubst templates of YAML (``job.yaml-template``; ``job.tpl.yaml`` ends in .yaml)
+SUFFIXES: Final = (".yaml", ".yml", ".json", ".yaml-template", ".yml-template")
 #: bytes of a scanned JSON file looked at for ``"kind"`` (commands.common): a manifest says it
 JSON_PEEK: Final = 1 << 20
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import quote
@@ -154,11 +155,26 @@ def job_key(path: str, index: int, subject: str) -> tuple[str, int, str]:
     return (path, index, subject)
 
 
+_NEED: Final = re.compile(r"^template (?:variable (\S+) \(|expression (.+?) is carried into)")
+
+
+def _template_needs(results: list[Result]) -> dict[tuple[str, int, str], list[str]]:
+    """The template variables (expressions) each job's TrainJob carries, by job."""
+    needs: dict[tuple[str, int, str], list[str]] = {}
+    for r in results:
+        match = _NEED.match(r.message) if r.rule == RuleId.PLACEHOLDER else None
+        if match is not None and r.resource is not None and r.file is not None:
+            key = job_key(r.file.path, r.file.index, r.resource.display())
+            needs.setdefault(key, []).append(match.group(1) or match.group(2))
+    return {key: list(dict.fromkeys(names)) for key, names in needs.items()}
+
+
 def findings(report: Report) -> list[Finding]:
     jobs = {
         job_key(job.file.path, job.file.index, job.resource.display()): n
         for n, job in enumerate(report.jobs)
     }
+    needs = _template_needs(report.results)
     out: list[Finding] = []
     warned: dict[tuple[str, int, str], int] = {}
     for result in report.results:
@@ -167,6 +183,9 @@ def findings(report: Report) -> list[Finding]:
             warned[at] = warned.get(at, 0) + 1
     for n, (job, verdict) in enumerate(zip(report.jobs, report.verdicts, strict=True)):
         level, rule, rule_text, message = _VERDICTS[verdict]
+        need = needs.get(job_key(job.file.path, job.file.index, job.resource.display()))
+        if need:
+            message = f"{message} (the converted template needs {', '.join(need)})"
         if verdict == "convertible" and report.convertible_fails:
             level = "error"  # it fails the check: annotate it as what it is
         if verdict == "warnings":

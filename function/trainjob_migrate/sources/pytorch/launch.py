@@ -104,6 +104,18 @@ def apply(ctx: Context) -> None:
     elif launch.script is not None:
         script_kind, command, args, flag_nproc = _rewrite_script(ctx, command, args, launch.script)
         kind = script_kind
+    # a --nproc-per-node torchrun keeps (its value is computed at start) decides the process
+    # count itself, in v1 and v2 alike: numProcPerNode (and its warnings) do not apply
+    flag_decides = flag_nproc is not None and flag_nproc[0] == _KEPT
+    if flag_decides:
+        flag_nproc = None
+        if nproc_path is not None:
+            ctx.info(
+                ID,
+                nproc_path,
+                f"nprocPerNode {nproc_value} had no effect in v1 (the torchrun flag kept in the "
+                "command decided the process count) and has none in v2: not carried",
+            )
     if flag_nproc is not None:
         v1_value = nproc_value
         nproc_value, nproc_path = flag_nproc
@@ -152,7 +164,8 @@ def apply(ctx: Context) -> None:
             "pytorch container, or target 2.1 or later",
         )
     trainer = ctx.draft.trainer
-    _num_proc(ctx, nproc_value, nproc_path, torchrun=kind != "plain")
+    if not flag_decides:
+        _num_proc(ctx, nproc_value, nproc_path, torchrun=kind != "plain")
     if command:
         trainer["command"] = command
     if args:
@@ -205,6 +218,10 @@ def _strip_flags(
     return new_command, new_args, nproc
 
 
+#: what _judge gives for an ``--nproc-per-node`` it keeps: the flag decides the count
+_KEPT: Final = ""
+
+
 def _judge(ctx: Context, flag: Any, path: Path, where: str) -> tuple[bool, tuple[str, Path] | None]:
     """Whether a torchrun flag goes (reported), and an ``--nproc-per-node`` value it moves into
     numProcPerNode. ``where`` tells a script line (`` (script line 3)``)."""
@@ -219,7 +236,7 @@ def _judge(ctx: Context, flag: Any, path: Path, where: str) -> tuple[bool, tuple
                 f"torchrun flag {shown} kept{where}: its value is computed when the container "
                 "starts, so it cannot move into numProcPerNode; torchrun still uses it",
             )
-            return False, None
+            return False, (_KEPT, path)
         ctx.info(ID, path, f"torchrun flag {shown} removed{where}: {_REMOVED_FLAGS[name]}")
         return True, (value, path)
     nodes = ctx.num_nodes
