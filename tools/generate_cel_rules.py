@@ -35,8 +35,17 @@ KINDS: Final = {
     "trainingruntime": "trainer.kubeflow.org_trainingruntimes.yaml",
     "clustertrainingruntime": "trainer.kubeflow.org_clustertrainingruntimes.yaml",
 }
-#: target version -> the tag its schemas come from (function/trainjob_migrate/targets/)
-RELEASES: Final = {"2.0": "v2.0.1", "2.1": "v2.1.0", "2.2": "v2.2.1", "2.3": "v2.3.0"}
+
+
+def _releases() -> dict[str, str]:
+    """Target version -> the tag its schemas come from: the package's one list of releases."""
+    sys.path.insert(0, str(REPO_ROOT / "function"))
+    from trainjob_migrate.targets import all_targets
+
+    return {t.version: t.release for t in all_targets()}
+
+
+RELEASES: Final = _releases()
 
 
 def _walk(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Mapping[str, Any]]]:
