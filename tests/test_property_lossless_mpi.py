@@ -246,6 +246,14 @@ def by_design(job: dict[str, Any], path: Path, value: Any, trainjob: dict[str, A
         return "OnFailure/Never: the pods' restartPolicy, or reported when it changes"
     if path[:2] == SPECS and path[3:] == ("template", "spec", "containers", 0, "name"):
         return "the first container is the runtime's container node"
+    roles = job["spec"]["mpiReplicaSpecs"].values()
+    never = all(r.get("restartPolicy", "OnFailure") == "Never" for r in roles)
+    if (
+        path == ("spec", "runPolicy", "backoffLimit")
+        and never
+        and job["apiVersion"].endswith("/v1")
+    ):
+        return "the Training Operator ignored backoffLimit for Never replicas (an info says so)"
     if path == ("spec", "slotsPerWorker"):
         assert trainer["numProcPerNode"] == value
         return "numProcPerNode"

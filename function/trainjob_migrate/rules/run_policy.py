@@ -174,7 +174,8 @@ def _gang(ctx: Context, policy: Any) -> None:
 
 
 def _backoff_limit(ctx: Context, value: Any) -> None:
-    if all(role.restart_policy == "Never" for role in ctx.roles.values()):
+    never = all(role.restart_policy == "Never" for role in ctx.roles.values())
+    if never and ctx.source.by_training_operator(ctx.ref.api_version):
         # PastBackoffLimit counts only OnFailure/Always/ExitCode replicas: v1 ignored it
         ctx.info(
             ID,
