@@ -229,6 +229,10 @@ _TARGET_ROWS: Final[dict[str, tuple[str, Callable[[Any], str]]]] = {
         "`numProcPerNode` auto/cpu without GPUs becomes the CPU count without `resourcesPerNode`",
         _yes,
     ),
+    "mpi_gpu_slots": (
+        "an MPI runtime's `numProcPerNode: 1` becomes the GPUs per node",
+        _yes,
+    ),
     "crd_markers": (
         "an installed TrainJob CRD is recognised by",
         lambda v: " and ".join(f"`{m}`" for m in v),

@@ -22,4 +22,5 @@ TARGET: Final = v2_0.TARGET.replace(
     # v2.1.0 torch.go EnforceMLPolicy: "cpu", or "auto" without GPUs, is always
     # max(1, getNumCPUPerNode) (requests first, then limits), resources or not
     nproc_cpu_always=True,
+    mpi_gpu_slots=True,  # v2.1.0 plugins/mpi EnforceMLPolicy: numProcPerNode 1 -> GPUs
 )
