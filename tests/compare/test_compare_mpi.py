@@ -142,3 +142,11 @@ def test_success_is_the_launchers_on_both_sides():
     assert "job.successPolicy" not in {d.field for d in result.differences}
     job = copy.deepcopy(case_jobs(GOLDEN / "mpi-pi-generated")[0])
     assert pods.success(job)[0] == "launcher succeeded"
+
+
+def test_training_operator_workers_idled_and_now_run_sshd():
+    result = _compare("mpi-v1-horovod-generated")
+    kinds = {d.field: d.kind for d in result.differences}
+    assert kinds["spec.containers[node].command"] is Kind.BY_DESIGN
+    assert kinds["spec.initContainers[kubectl-delivery]"] is Kind.BY_DESIGN
+    assert kinds["spec.containers[node].env[OMPI_MCA_plm_rsh_agent]"] is Kind.BY_DESIGN

@@ -122,6 +122,14 @@ def _service_search(change: Change, _: Facts) -> bool:
     return bool(gone) and all(str(s).endswith(".svc.cluster.local") for s in gone)
 
 
+def _idle_to_sshd(change: Change, _: Facts) -> bool:
+    """A Training Operator worker's ``sleep 365d`` (``newWorker``) that runs sshd in v2."""
+    field = change.path[-1]
+    if field == "command":
+        return bool(change.old == ["sleep"] and change.new == ["/usr/sbin/sshd", "-De"])
+    return change.old == ["365d"] and change.new is None
+
+
 def _launcher_account(change: Change, _: Facts) -> bool:
     return str(change.old).endswith("-launcher")
 
@@ -330,6 +338,14 @@ RULES: Final[Sequence[Rule]] = (
         "missing",
         Kind.RISK,
         "v1 injected it into every container; v2 only into container node",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.(command|args)$",
+        "changed|missing",
+        Kind.BY_DESIGN,
+        "the Training Operator's workers idled (sleep 365d) for kubectl exec; the node pods run "
+        "sshd, which mpirun reaches over SSH",
+        _idle_to_sshd,
     ),
     _r(
         r"^spec\.containers\[node\]\.(command|args)$",

@@ -8,8 +8,10 @@ strategic-merge rules of :mod:`~trainjob_migrate.compare.merge`; then ``spec.tra
 on container ``node`` of the trainer job (image, command, args replace; env merges by
 name; ``resourcesPerNode`` replaces up to 2.2 and merges from 2.3); then the torch
 plugin's PET_* env (the xgboost plugin's DMLC_*, the jax plugin's JAX_*) and port 29500 on
-container ``node``; JobSet's defaults (pod
-restartPolicy OnFailure) and labels.
+container ``node``; JobSet's defaults (pod restartPolicy OnFailure) and labels. With
+the MPI policy both jobs are rendered, each pod's ``group`` its job's name: the trainer job
+``launcher`` (one pod) and ``node``; the MPI plugin's SSH-key volume on both, its hostfile
+and OpenMPI env on the launcher (``T@v2.x:pkg/runtime/framework/plugins/mpi/mpi.go``).
 """
 
 from __future__ import annotations
