@@ -233,6 +233,10 @@ _TARGET_ROWS: Final[dict[str, tuple[str, Callable[[Any], str]]]] = {
         "an MPI runtime's `numProcPerNode: 1` becomes the GPUs per node",
         _yes,
     ),
+    "trainer_to_mpi_nodes": (
+        "`spec.trainer` env and `resourcesPerNode` reach the MPI node job (`runLauncherAsNode`)",
+        _yes,
+    ),
     "crd_markers": (
         "an installed TrainJob CRD is recognised by",
         lambda v: " and ".join(f"`{m}`" for m in v),

@@ -115,26 +115,32 @@ def test_generated_runtime_carries_the_launch_env():
     assert fields["spec.containers[node].env[NVIDIA_VISIBLE_DEVICES]"].kind is Kind.RISK
 
 
-def test_v2_node_job_with_run_launcher_as_node():
-    catalog = runtimes.Catalog.of("2.0")
+@pytest.mark.parametrize(
+    ("target", "runtime", "reaches_nodes"),
+    [("2.0", "mpi-distributed", False), ("2.3", "deepspeed-distributed", True)],
+)
+def test_v2_node_job_with_run_launcher_as_node(target, runtime, reaches_nodes):
+    catalog = runtimes.Catalog.of(target)
     trainjob = {
         "metadata": {"name": "t"},
         "spec": {
-            "runtimeRef": {"name": "mpi-distributed"},
+            "runtimeRef": {"name": runtime},
             "trainer": {"numNodes": 3, "env": [{"name": "A", "value": "1"}]},
         },
     }
-    rendered = v2pods.render(trainjob, targets.get("2.0"), catalog)
+    rendered = v2pods.render(trainjob, targets.get(target), catalog)
     by_group = {(p.group, p.index): p for p in rendered.pods}
-    assert sorted(by_group) == [("launcher", 0), ("node", 0), ("node", 1)]
+    assert sorted(by_group) == [("launcher", 0), ("node", 0), ("node", 1)]  # numNodes - 1
     node = by_group[("node", 1)].obj["spec"]["containers"][0]
-    assert {"name": "A", "value": "1"} in node["env"]  # runLauncherAsNode: trainer env reaches it
+    # the trainer env reaches the node job from v2.1.0 (jobset builder.go isRunLauncherAsNode)
+    assert ({"name": "A", "value": "1"} in node.get("env", [])) is reaches_nodes
     launcher = by_group[("launcher", 0)].obj
     assert launcher["metadata"]["name"] == "t-launcher-0-0"
     assert {v["name"] for v in launcher["spec"]["volumes"]} >= {"mpi-ssh-auth", "mpi-hostfile"}
     env = {e["name"]: e.get("value") for e in launcher["spec"]["containers"][0]["env"]}
     assert env["OMPI_MCA_orte_default_hostfile"] == "/etc/mpi/hostfile"
-    assert "OMPI_MCA_orte_default_hostfile" not in {e["name"] for e in node["env"]}
+    assert {"name": "A", "value": "1"} in launcher["spec"]["containers"][0]["env"]
+    assert "OMPI_MCA_orte_default_hostfile" not in {e["name"] for e in node.get("env", [])}
 
 
 def test_success_is_the_launchers_on_both_sides():

@@ -119,7 +119,12 @@ def _job_pods(
     if container is not None:
         if is_trainer:
             _trainer(container, trainer, target)
-        elif mpi is not None and mpi.get("runLauncherAsNode") and job_name == NODE:
+        elif (
+            mpi is not None
+            and mpi.get("runLauncherAsNode")
+            and job_name == NODE
+            and target.trainer_to_mpi_nodes
+        ):
             # jobset builder.go Trainer, core/trainingruntime.go: env and resourcesPerNode
             # reach the node job too
             _trainer(

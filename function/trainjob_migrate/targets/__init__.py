@@ -39,6 +39,7 @@ class Target(Frozen):
         "torchtune_models",
         "nproc_cpu_always",
         "mpi_gpu_slots",
+        "trainer_to_mpi_nodes",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -90,6 +91,9 @@ class Target(Frozen):
     #: an MPI runtime's ``numProcPerNode`` 1 becomes the GPUs per node when there are more
     #: (plugins/mpi ``EnforceMLPolicy``, v2.1.0 on; v2.0 kept 1)
     mpi_gpu_slots: bool
+    #: ``spec.trainer`` env and ``resourcesPerNode`` reach the MPI ``node`` job too when the
+    #: runtime runs the launcher as a node (jobset ``builder.go`` ``Trainer``, v2.1.0 on)
+    trainer_to_mpi_nodes: bool
 
     def __init__(
         self,
@@ -113,6 +117,7 @@ class Target(Frozen):
         torchtune_models: frozenset[str] = frozenset(),
         nproc_cpu_always: bool = True,
         mpi_gpu_slots: bool = True,
+        trainer_to_mpi_nodes: bool = True,
     ) -> None:
         init(
             self,
@@ -136,6 +141,7 @@ class Target(Frozen):
             torchtune_models,
             nproc_cpu_always,
             mpi_gpu_slots,
+            trainer_to_mpi_nodes,
         )
 
     @property

@@ -23,4 +23,5 @@ TARGET: Final = v2_0.TARGET.replace(
     # max(1, getNumCPUPerNode) (requests first, then limits), resources or not
     nproc_cpu_always=True,
     mpi_gpu_slots=True,  # v2.1.0 plugins/mpi EnforceMLPolicy: numProcPerNode 1 -> GPUs
+    trainer_to_mpi_nodes=True,  # v2.1.0 jobset builder.go Trainer: isRunLauncherAsNode
 )
