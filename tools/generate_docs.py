@@ -229,6 +229,14 @@ _TARGET_ROWS: Final[dict[str, tuple[str, Callable[[Any], str]]]] = {
         "`numProcPerNode` auto/cpu without GPUs becomes the CPU count without `resourcesPerNode`",
         _yes,
     ),
+    "mpi_gpu_slots": (
+        "an MPI runtime's `numProcPerNode: 1` becomes the GPUs per node",
+        _yes,
+    ),
+    "trainer_to_mpi_nodes": (
+        "`spec.trainer` env and `resourcesPerNode` reach the MPI node job (`runLauncherAsNode`)",
+        _yes,
+    ),
     "crd_markers": (
         "an installed TrainJob CRD is recognised by",
         lambda v: " and ".join(f"`{m}`" for m in v),

@@ -47,6 +47,10 @@ def test_nothing_lost_that_the_conversion_does_not_name(case: Path, target: str)
             for r in conversion.results
             if r.field and r.severity in (Severity.WARNING, Severity.ERROR)
         ]
+        ref = conversion.trainjob["spec"].get("runtimeRef") or {}
+        namespace = (conversion.trainjob.get("metadata") or {}).get("namespace")
+        if catalog.find(str(ref.get("kind")), str(ref.get("name")), namespace) is None:
+            continue  # a runtime of the user's (runtimeName) not in the case: compare says so
         result = compare(job, conversion.trainjob, targets.get(target), catalog)
         assert not result.problems
         silent = [

@@ -82,6 +82,10 @@ class Comparison:
 class V1Pods(Protocol):
     """What a source's pod model (``Source.pods``) offers: the pods the v1 operator built.
 
+    Each pod pairs with the v2 pod of the same ``group`` (replicatedJob) and index.
+    Optionally ``groups(job) -> {group: pods}`` when the pods are not all ``node`` pods
+    (a launcher apart from the nodes): which indexes are compared in each.
+
     Optionally ``success(job) -> (rule, path)``: when v1 marked the job Succeeded (``node 0
     succeeded``, ``any node succeeded``; without it ``every node succeeded``) and the job
     path that decides it."""
@@ -125,13 +129,15 @@ def _compare(
         )  # fmt: skip
     job = _as_stored(job)
     total = model.count(job)
-    indexes = {0, min(1, total - 1), max(total - 1, 0)}
+    groups = getattr(model, "groups", None)
+    sizes: Mapping[str, int] = groups(job) if groups is not None else {"node": total}
+    indexes = {i for n in sizes.values() for i in (0, min(1, n - 1), max(n - 1, 0))}
     old = model.render(job, indexes)
     rendered = v2pods.render(trainjob, target, catalog, indexes)
     head = (ref_of(job), ref_of(trainjob), target.version, rendered.runtime_origin)
     if rendered.problems:
         return Comparison(*head, [], rendered.problems)
-    new = {p.index: p for p in rendered.pods}
+    new = {(p.group, p.index): p for p in rendered.pods}
     found: dict[tuple[str, str], Difference] = {}
     if rendered.num_nodes != total:
         _add(
@@ -148,7 +154,7 @@ def _compare(
             ),
         )
     for pod in old:
-        other = new.get(pod.index)
+        other = new.get((pod.group, pod.index))
         if other is None:
             continue
         facts = _facts(other)
@@ -247,7 +253,7 @@ def _job_changes(
         "backoffLimit": job_spec.get("backoffLimit", 6),
         "cleanPodPolicy": "None",
         "suspend": bool(spec.get("suspend", False)),
-        "successPolicy": _v2_success(job_spec),
+        "successPolicy": _v2_success(job_spec, jobset, trainer),
     }
     deadline = spec.get("activeDeadlineSeconds", job_spec.get("activeDeadlineSeconds"))
     if deadline is not None:
@@ -274,6 +280,8 @@ def _v1_backoff(job: Mapping[str, Any], policy: Mapping[str, Any]) -> Any:
     and ExitCode replicas count against ``backoffLimit``, without limit when it is unset; a
     failed pod of a Never replica fails the job at once (as a Job with backoffLimit 0)."""
     source = sources.identify(job)
+    if source is not None and not source.by_training_operator(job.get("apiVersion")):
+        return policy.get("backoffLimit", 6)  # mpi-operator: the launcher Job's (batch default 6)
     specs = ((job.get("spec") or {}).get(source.replica_specs) or {}) if source else {}
     policies = {str((s or {}).get("restartPolicy") or "OnFailure") for s in specs.values()}
     if policies == {"Never"}:
@@ -281,9 +289,22 @@ def _v1_backoff(job: Mapping[str, Any], policy: Mapping[str, Any]) -> Any:
     return policy.get("backoffLimit", "unlimited")
 
 
-def _v2_success(job_spec: Mapping[str, Any]) -> str:
+def _v2_success(
+    job_spec: Mapping[str, Any],
+    jobset: Mapping[str, Any] | None = None,
+    trainer: Mapping[str, Any] | None = None,
+) -> str:
     """When the TrainJob succeeds: its JobSet succeeds with its one trainer Job (JobSet's
-    default successPolicy All), the Job when its successPolicy rule holds, else every index."""
+    default successPolicy All), the Job when its successPolicy rule holds, else every index;
+    a JobSet successPolicy that targets one other replicatedJob than ``node`` (an MPI
+    launcher): when that job succeeds."""
+    targeted = ((jobset or {}).get("successPolicy") or {}).get("targetReplicatedJobs") or []
+    if (
+        len(targeted) == 1
+        and targeted[0] != v2pods.NODE
+        and (trainer or {}).get("name") == targeted[0]
+    ):
+        return f"{targeted[0]} succeeded"
     rules = (job_spec.get("successPolicy") or {}).get("rules") or []
     for rule in rules:
         if rule.get("succeededIndexes") == "0" and "succeededCount" not in rule:

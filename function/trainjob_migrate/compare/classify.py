@@ -86,6 +86,54 @@ def _rendezvous_only(change: Change, _: Facts) -> bool:
     )
 
 
+#: volumes the v1 MPI operators mounted (SSH keys, hostfile and scripts, kubectl) and the
+#: Trainer MPI plugin's in their place (kubeflow/trainer@v2.3.0 pkg/constants ``MPI*``)
+_V1_MPI_VOLUMES: Final = {
+    "ssh-auth": "secret",
+    "mpi-job-config": "configMap",
+    "mpi-job-kubectl": "emptyDir",
+}
+_V2_MPI_VOLUMES: Final = frozenset({"mpi-ssh-auth", "mpi-hostfile"})
+
+
+def _v1_mpi_volume(change: Change, _: Facts) -> bool:
+    kind = _V1_MPI_VOLUMES.get(change.path[-1])
+    return kind is not None and isinstance(change.old, dict) and kind in change.old
+
+
+def _mpi_mount(change: Change, _: Facts) -> bool:
+    """A mount of the v1 operators' volumes replaced by (or of) the MPI plugin's."""
+    old = change.old.get("name") if isinstance(change.old, dict) else change.old
+    new = change.new.get("name") if isinstance(change.new, dict) else change.new
+    return (old is None or old in _V1_MPI_VOLUMES) and (new is None or new in _V2_MPI_VOLUMES)
+
+
+def _service_search(change: Change, _: Facts) -> bool:
+    """Only mpi-operator's DNS search ``<job>.<ns>.svc.cluster.local`` is gone."""
+    old, new = change.old, change.new
+    if isinstance(old, dict):
+        old, new = (
+            old.get("searches"),
+            (new or {}).get("searches") if isinstance(new, dict) else None,
+        )
+        if set(change.old) != {"searches"}:
+            return False
+    gone = [s for s in old or [] if s not in (new or [])]
+    return bool(gone) and all(str(s).endswith(".svc.cluster.local") for s in gone)
+
+
+def _idle_to_sshd(change: Change, _: Facts) -> bool:
+    """A Training Operator worker's ``sleep 365d`` (``newWorker``) that runs sshd in v2."""
+    field = change.path[-1]
+    if field == "command":
+        return bool(change.old == ["sleep"] and change.new == ["/usr/sbin/sshd", "-De"])
+    return change.old == ["365d"] and change.new is None
+
+
+def _launcher_account(change: Change, _: Facts) -> bool:
+    return str(change.old).endswith("-launcher")
+
+
 _FLAG: Final = re.compile(
     r"^--(nnodes|nproc[-_]per[-_]node|node[-_]rank|master[-_]addr|master[-_]port|rdzv[-_]\w+|standalone)\b"
 )
@@ -144,6 +192,50 @@ RULES: Final[Sequence[Rule]] = (
         "added",
         Kind.BY_DESIGN,
         "set by the xgboost or jax plugin",
+    ),
+    _r(
+        r"^spec\.volumes\[(ssh-auth|mpi-job-config|mpi-job-kubectl)\]$",
+        "missing",
+        Kind.BY_DESIGN,
+        "the v1 MPI operator's SSH keys, hostfile ConfigMap or kubectl volume; the Trainer's MPI "
+        "plugin mounts <trainjob>-mpi-ssh-auth and <trainjob>-mpi-hostfile (no discover_hosts.sh, "
+        "no kubexec.sh)",
+        _v1_mpi_volume,
+    ),
+    _r(
+        r"^spec\.volumes\[(mpi-ssh-auth|mpi-hostfile)\]$",
+        "added",
+        Kind.BY_DESIGN,
+        "the MPI plugin's SSH keys (every pod) and hostfile (the launcher)",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.volumeMounts\[[^\]]+\](\.name)?$",
+        "missing|added|changed",
+        Kind.BY_DESIGN,
+        "the SSH keys and hostfile come from the MPI plugin's volumes (same paths: the hostfile "
+        "at /etc/mpi/hostfile, the keys at sshAuthMountPath)",
+        _mpi_mount,
+    ),
+    _r(
+        r"^spec\.initContainers\[kubectl-delivery\]$",
+        "missing",
+        Kind.BY_DESIGN,
+        "the Training Operator's kubectl for its kubectl-exec transport; v2 starts ranks over SSH",
+    ),
+    _r(
+        r"^spec\.serviceAccountName$",
+        "missing",
+        Kind.BY_DESIGN,
+        "the Training Operator's launcher ServiceAccount (RBAC for kubectl exec); v2 uses SSH",
+        _launcher_account,
+    ),
+    _r(
+        r"^spec\.dnsConfig(\.searches)?$",
+        "missing|changed",
+        Kind.BY_DESIGN,
+        "mpi-operator's DNS search <job>.<ns>.svc.cluster.local; JobSet's pods resolve each other "
+        "by <pod>.<trainjob> (subdomain)",
+        _service_search,
     ),
     _r(
         r"^spec\.containers\[node\]\.env\[(WORKER_ADDRS|COORDINATOR_ADDRESS)\]$",
@@ -218,10 +310,42 @@ RULES: Final[Sequence[Rule]] = (
         _read_by_command,
     ),
     _r(
+        r"^spec\.containers\[node\]\.env\[K_MPI_JOB_ROLE\]$",
+        "missing",
+        Kind.BY_DESIGN,
+        "mpi-operator's role marker; the pod's jobset.sigs.k8s.io/replicatedjob-name label says it",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[NVIDIA_(VISIBLE_DEVICES|DRIVER_CAPABILITIES)\]$",
+        "missing",
+        Kind.RISK,
+        "the v1 operator hid the GPUs from a launcher that is no worker; v2 does not",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[(OMPI_MCA_plm_rsh_agent|I_MPI_HYDRA_BOOTSTRAP(_EXEC)?)\]$",
+        "missing",
+        Kind.BY_DESIGN,
+        "the Training Operator's kubectl-exec transport (kubexec.sh); v2 starts ranks over SSH",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.env\[OMPI_MCA_\w+\]$",
+        "added",
+        Kind.BY_DESIGN,
+        "set by the MPI plugin (hostfile, FQDN host names, slots, ssh retries)",
+    ),
+    _r(
         r"^spec\.containers\[[^\]]+\]\.env\[(PYTHONUNBUFFERED|(PET_)?\w*(MASTER|RANK|WORLD|NNODES|NPROC|WORKER|COORDINATOR|PROCESS)\w*)\]$",
         "missing",
         Kind.RISK,
         "v1 injected it into every container; v2 only into container node",
+    ),
+    _r(
+        r"^spec\.containers\[node\]\.(command|args)$",
+        "changed|missing",
+        Kind.BY_DESIGN,
+        "the Training Operator's workers idled (sleep 365d) for kubectl exec; the node pods run "
+        "sshd, which mpirun reaches over SSH",
+        _idle_to_sshd,
     ),
     _r(
         r"^spec\.containers\[node\]\.(command|args)$",

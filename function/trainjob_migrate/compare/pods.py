@@ -24,6 +24,9 @@ class Pod:
     template_path: Path = ()
     #: fields the controller added, by normalised pod path: the input path that decided them
     injected: dict[Path, Path] = dataclasses.field(default_factory=dict)
+    #: which pods of the other side it pairs with (with ``index``): the v2 replicatedJob name
+    #: (``node``; ``launcher`` for a launcher the v1 operator ran apart from the nodes)
+    group: str = "node"
 
     @property
     def name(self) -> str:

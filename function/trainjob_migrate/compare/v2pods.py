@@ -8,8 +8,10 @@ strategic-merge rules of :mod:`~trainjob_migrate.compare.merge`; then ``spec.tra
 on container ``node`` of the trainer job (image, command, args replace; env merges by
 name; ``resourcesPerNode`` replaces up to 2.2 and merges from 2.3); then the torch
 plugin's PET_* env (the xgboost plugin's DMLC_*, the jax plugin's JAX_*) and port 29500 on
-container ``node``; JobSet's defaults (pod
-restartPolicy OnFailure) and labels.
+container ``node``; JobSet's defaults (pod restartPolicy OnFailure) and labels. With
+the MPI policy both jobs are rendered, each pod's ``group`` its job's name: the trainer job
+``launcher`` (one pod) and ``node``; the MPI plugin's SSH-key volume on both, its hostfile
+and OpenMPI env on the launcher (``T@v2.x:pkg/runtime/framework/plugins/mpi/mpi.go``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ Obj = dict[str, Any]
 
 NODE: Final = "node"
 PORT: Final = 29500
+MPI_DIR: Final = "/etc/mpi"  # constants.MPIHostfileDir
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 
@@ -70,32 +73,172 @@ def render(
     trainer = spec.get("trainer") or {}
     policy = runtime_spec.get("mlPolicy") or {}
     nodes = int(trainer.get("numNodes") or policy.get("numNodes") or 1)
+    pods: list[Pod] = []
+    for rjob, count in _rendered_jobs(runtime_spec, job, nodes):
+        pods.extend(
+            _job_pods(rjob, count, rjob is job, name, trainer, policy, nodes, target, indexes)
+        )
+    return Rendered(pods, [], found.origin, nodes)
+
+
+def _rendered_jobs(runtime_spec: Obj, trainer_job: Obj, nodes: int) -> list[tuple[Obj, int]]:
+    """The replicatedJobs whose pods are rendered, with their pod counts: the trainer job
+    (``numNodes`` pods; one when another job is the ``node`` job) and, with the MPI policy,
+    job ``node`` (``numNodes``, less the launcher with ``runLauncherAsNode``: ``EnforceMLPolicy``
+    in kubeflow/trainer@v2.3.0 ``pkg/runtime/framework/plugins/mpi/mpi.go``)."""
+    mpi = (runtime_spec.get("mlPolicy") or {}).get("mpi")
+    if mpi is None:
+        return [(trainer_job, nodes)]
+    out: list[tuple[Obj, int]] = []
+    for rjob in runtimes.replicated_jobs({"spec": runtime_spec}):
+        if rjob.get("name") == NODE:
+            as_node = bool(mpi.get("runLauncherAsNode", False))
+            out.append((rjob, max(nodes - 1, 1) if as_node else nodes))
+        elif rjob is trainer_job:
+            job_spec = (rjob.get("template") or {}).get("spec") or {}
+            out.append((rjob, int(job_spec.get("parallelism") or 1)))
+    return out
+
+
+def _job_pods(
+    job: Obj,
+    count: int,
+    is_trainer: bool,
+    name: str,
+    trainer: Mapping[str, Any],
+    policy: Mapping[str, Any],
+    nodes: int,
+    target: Target,
+    indexes: set[int] | None,
+) -> list[Pod]:
     template = copy.deepcopy(((job.get("template") or {}).get("spec") or {}).get("template") or {})
     pod_spec: Obj = template.setdefault("spec", {})
     container = _node_container(pod_spec)
+    job_name = str(job.get("name"))
+    mpi = policy.get("mpi")
     if container is not None:
-        _trainer(container, trainer, target)
+        if is_trainer:
+            _trainer(container, trainer, target)
+        elif (
+            mpi is not None
+            and mpi.get("runLauncherAsNode")
+            and job_name == NODE
+            and target.trainer_to_mpi_nodes
+        ):
+            # jobset builder.go Trainer, core/trainingruntime.go: env and resourcesPerNode
+            # reach the node job too
+            _trainer(
+                container,
+                {k: v for k, v in trainer.items() if k in ("env", "resourcesPerNode")},
+                target,
+            )
         if "torch" in policy:
             _torch(container, name, nodes, trainer, policy, target)
         elif "xgboost" in policy or "jax" in policy:
             _plugin_env(container, _xgboost_or_jax(policy, name, nodes, container))
+    if mpi is not None:
+        _mpi(pod_spec, container, job_name, name, trainer, mpi, target)
     pod_spec.setdefault("restartPolicy", "OnFailure")  # JobSet webhook default
     labels = {
         **((template.get("metadata") or {}).get("labels") or {}),
         "jobset.sigs.k8s.io/jobset-name": name,
-        "jobset.sigs.k8s.io/replicatedjob-name": str(job.get("name")),
+        "jobset.sigs.k8s.io/replicatedjob-name": job_name,
     }
     pods = []
-    for index in range(nodes):
+    for index in range(count):
         if indexes is not None and index not in indexes:
             continue
-        metadata: Obj = {"name": f"{name}-{job.get('name')}-0-{index}", "labels": labels}
+        metadata: Obj = {"name": f"{name}-{job_name}-0-{index}", "labels": labels}
         annotations = (template.get("metadata") or {}).get("annotations")
         if annotations:
             metadata["annotations"] = annotations
         obj = {"metadata": metadata, "spec": copy.deepcopy(pod_spec)}
-        pods.append(Pod(index, str(job.get("name")), obj, NODE))
-    return Rendered(pods, [], found.origin, nodes)
+        pods.append(Pod(index, job_name, obj, NODE, group=job_name))
+    return pods
+
+
+def _mpi(
+    pod_spec: Obj,
+    container: Obj | None,
+    job_name: str,
+    name: str,
+    trainer: Mapping[str, Any],
+    mpi: Mapping[str, Any],
+    target: Target,
+) -> None:
+    """The MPI plugin (kubeflow/trainer@v2.x ``plugins/mpi/mpi.go`` ``EnforceMLPolicy``): the
+    SSH keys' Secret on both jobs, the hostfile and the OpenMPI env on the launcher's
+    container ``node``. Items' file modes are not modelled (2.3 adds them)."""
+    secret = {
+        "secretName": f"{name}-mpi-ssh-auth",
+        "items": [
+            {"key": "ssh-privatekey", "path": "id_rsa"},
+            {"key": "ssh-publickey", "path": "id_rsa.pub"},
+            {"key": "ssh-publickey", "path": "authorized_keys"},
+        ],
+    }
+    volumes = [{"name": "mpi-ssh-auth", "secret": secret}]
+    launcher = job_name != NODE
+    if launcher:
+        volumes.append(
+            {
+                "name": "mpi-hostfile",
+                "configMap": {
+                    "name": f"{name}-mpi-hostfile",
+                    "items": [{"key": "hostfile", "path": "hostfile", "mode": 0o444}],
+                },
+            }
+        )
+    pod_spec["volumes"] = merge({"volumes": pod_spec.get("volumes") or []}, {"volumes": volumes})[
+        "volumes"
+    ]
+    if container is None:
+        return
+    mounts = [
+        {"name": "mpi-ssh-auth", "mountPath": str(mpi.get("sshAuthMountPath") or "/root/.ssh")}
+    ]
+    if launcher:
+        mounts.append({"name": "mpi-hostfile", "mountPath": MPI_DIR})
+        env = [
+            {"name": "OMPI_MCA_orte_default_hostfile", "value": f"{MPI_DIR}/hostfile"},
+            {"name": "OMPI_MCA_orte_keep_fqdn_hostnames", "value": "true"},
+            {
+                "name": "OMPI_MCA_orte_set_default_slots",
+                "value": _mpi_slots(trainer, mpi, container, target),
+            },
+            {"name": "OMPI_MCA_plm_rsh_args", "value": "-o ConnectionAttempts=10"},
+        ]
+        container["env"] = merge({"env": container.get("env") or []}, {"env": env})["env"]
+    container["volumeMounts"] = merge(
+        {"volumeMounts": container.get("volumeMounts") or []}, {"volumeMounts": mounts}
+    )["volumeMounts"]
+
+
+def _mpi_slots(
+    trainer: Mapping[str, Any], mpi: Mapping[str, Any], container: Obj, target: Target
+) -> str:
+    """numProcPerNode: the TrainJob's, else the runtime's; from 2.1 a runtime's 1 becomes the
+    GPUs per node when there are more (``Target.mpi_gpu_slots``)."""
+    if trainer.get("numProcPerNode") is not None:
+        return str(trainer["numProcPerNode"])
+    value = int(mpi.get("numProcPerNode") or 1)
+    if value == 1 and target.mpi_gpu_slots:
+        resources = trainer.get("resourcesPerNode") or container.get("resources") or {}
+        gpus = _gpus(resources)
+        if gpus > 1:
+            return str(gpus)
+    return str(value)
+
+
+def _gpus(resources: Mapping[str, Any]) -> int:
+    for section in ("requests", "limits"):  # runtime.GetNumGPUPerNode
+        for n, v in (resources.get(section) or {}).items():
+            if "gpu" in str(n):
+                try:
+                    return int(str(v))
+                except ValueError:
+                    return 0
+    return 0
 
 
 def _apply_overrides(runtime_spec: Obj, spec: Mapping[str, Any]) -> Obj:

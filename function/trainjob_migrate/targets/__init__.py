@@ -38,6 +38,8 @@ class Target(Frozen):
         "initializer_volume",
         "torchtune_models",
         "nproc_cpu_always",
+        "mpi_gpu_slots",
+        "trainer_to_mpi_nodes",
     )
     version: str
     #: the upstream tag whose CRD the schema was generated from
@@ -86,6 +88,12 @@ class Target(Frozen):
     #: TrainJob sets no resources (torch plugin, v2.1.0 on); v2.0 passed auto/cpu on to
     #: torchrun unless ``resourcesPerNode`` was set, and then read the limits first
     nproc_cpu_always: bool
+    #: an MPI runtime's ``numProcPerNode`` 1 becomes the GPUs per node when there are more
+    #: (plugins/mpi ``EnforceMLPolicy``, v2.1.0 on; v2.0 kept 1)
+    mpi_gpu_slots: bool
+    #: ``spec.trainer`` env and ``resourcesPerNode`` reach the MPI ``node`` job too when the
+    #: runtime runs the launcher as a node (jobset ``builder.go`` ``Trainer``, v2.1.0 on)
+    trainer_to_mpi_nodes: bool
 
     def __init__(
         self,
@@ -108,6 +116,8 @@ class Target(Frozen):
         initializer_volume: bool = False,
         torchtune_models: frozenset[str] = frozenset(),
         nproc_cpu_always: bool = True,
+        mpi_gpu_slots: bool = True,
+        trainer_to_mpi_nodes: bool = True,
     ) -> None:
         init(
             self,
@@ -130,6 +140,8 @@ class Target(Frozen):
             initializer_volume,
             torchtune_models,
             nproc_cpu_always,
+            mpi_gpu_slots,
+            trainer_to_mpi_nodes,
         )
 
     @property

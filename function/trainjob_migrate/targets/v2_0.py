@@ -47,4 +47,6 @@ TARGET: Final = Target(
     # v2.0.1 pkg/runtime/framework/plugins/torch/torch.go EnforceMLPolicy: the CPU fallback
     # (calculateNumProcPerNode) runs only when trainer.resourcesPerNode is set
     nproc_cpu_always=False,
+    mpi_gpu_slots=False,  # v2.0.1 plugins/mpi: no GPU count for numProcPerNode 1
+    trainer_to_mpi_nodes=False,  # v2.0.1 jobset builder.go Trainer: the trainer job only
 )

@@ -22,4 +22,6 @@ TARGET: Final = v2_0.TARGET.replace(
     # v2.1.0 torch.go EnforceMLPolicy: "cpu", or "auto" without GPUs, is always
     # max(1, getNumCPUPerNode) (requests first, then limits), resources or not
     nproc_cpu_always=True,
+    mpi_gpu_slots=True,  # v2.1.0 plugins/mpi EnforceMLPolicy: numProcPerNode 1 -> GPUs
+    trainer_to_mpi_nodes=True,  # v2.1.0 jobset builder.go Trainer: isRunLauncherAsNode
 )

@@ -33,6 +33,7 @@ SOURCE: Final = Source(
     runtime=None,  # chosen per job and release by mpi-runtime
     framework="mpi",
     rules=(metadata, policy, runtime, launcher, worker, run_policy, generated),
+    pods="trainjob_migrate.sources.mpi.pods",
     # mpi-operator ran the launcher as a batch Job (default backoffLimit 6): its own rules
     other_operator_versions=("v2beta1",),
 )
