@@ -12,7 +12,9 @@
   ``queue``, ``minAvailable``, ``minResources`` are reported;
 - the retry budget: v1 without ``backoffLimit`` restarted containers without limit, v2
   stops after the Job's 6: reported on every job it affects; a ``backoffLimit`` on
-  ``restartPolicy: Never`` replicas had no effect in v1.
+  ``restartPolicy: Never`` replicas had no effect in v1. With ``retryBudget: v1`` (and
+  ``generateRuntime``) the generated runtime's Job gets ``backoffLimit: 2147483647``, the
+  largest the Job API accepts, instead.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ CONSUMES: Final = ("spec.runPolicy",)
 V1_MANAGER: Final = "kubeflow.org/training-operator"
 TRAINJOB_MANAGERS: Final = ("trainer.kubeflow.org/trainjob-controller", "kueue.x-k8s.io/multikueue")
 BASE: Final = ("spec", "runPolicy")
+#: a Job's backoffLimit is an int32: its largest value stands for v1's "no limit"
+UNLIMITED_BACKOFF: Final = 2**31 - 1
 
 
 def apply(ctx: Context, own_manager: str | None = None) -> None:
@@ -107,6 +111,9 @@ def _retry_budget(ctx: Context, policy: Any) -> None:
                 "Never), the TrainJob's Job recreates failed pods up to 6 times (the Job default)",
             )
         return
+    if ctx.config.retry_budget == "v1":  # the pipeline refuses it without generateRuntime
+        _v1_retries(ctx)
+        return
     # named on every job it affects, at info level: the limit v2 applies is a design change
     # every conversion makes (a warning on every job would leave no job "convertible")
     ctx.info(
@@ -118,6 +125,35 @@ def _retry_budget(ctx: Context, policy: Any) -> None:
         "runPolicy.backoffLimit"
         + (" with generateRuntime=true" if ctx.target.runtime_schema is not None else "")
         + " to choose the limit",
+    )
+
+
+def _v1_retries(ctx: Context) -> None:
+    """``retryBudget: v1``: v1 restarted failed containers in place and recreated failed pods
+    (common/pod.go ReconcilePods deletes a failed OnFailure/Always pod) without limit. A Job
+    counts both against ``backoffLimit``: the largest value the Job API accepts (int32) comes
+    as close to "no limit" as the API allows. The JobSet keeps no ``failurePolicy``: with that
+    limit a node Job fails only on its deadline, which failed the v1 job too, and
+    ``maxRestarts`` would recreate every pod of the job, which v1 never did."""
+    path = (*BASE, "backoffLimit")
+    if ctx.primary.restart_policy == "ExitCode":
+        ctx.lossy(
+            ID,
+            path,
+            "retryBudget v1 not carried for restartPolicy ExitCode: v1 recreated pods without "
+            "limit only for retryable exit codes (128 and above) and failed the job on the "
+            "others; the generated runtime keeps the Job default backoffLimit 6",
+        )
+        return
+    ctx.draft.runtime.job_spec["backoffLimit"] = UNLIMITED_BACKOFF
+    ctx.info(
+        ID,
+        path,
+        f"retry budget as in v1 (option retryBudget): the generated TrainingRuntime sets the "
+        f"Job's backoffLimit to {UNLIMITED_BACKOFF}, the largest the Job API accepts, so failed "
+        "containers and pods are restarted without a practical limit, as v1 restarted them "
+        "without runPolicy.backoffLimit; the JobSet gets no failurePolicy (maxRestarts would "
+        "recreate all pods of the job, which v1 never did)",
     )
 
 
