@@ -41,6 +41,7 @@ class FunctionConfig(Frozen):
         "target_given",
         "validate_v2",
         "gang_scheduler",
+        "retry_budget",
     )
     target_version: str
     mode: str  # replace | side-by-side | report
@@ -59,6 +60,9 @@ class FunctionConfig(Frozen):
     #: the gang scheduler the v1 operator was started with (--gang-scheduler-name):
     #: none | coscheduling | volcano
     gang_scheduler: str
+    #: v2-default: the Job's default backoffLimit (6); v1: a generated runtime carries v1's
+    #: unlimited restarts of OnFailure replicas (needs generateRuntime)
+    retry_budget: str
 
     def __init__(
         self,
@@ -75,6 +79,7 @@ class FunctionConfig(Frozen):
         target_given: bool = False,
         validate_v2: bool = True,
         gang_scheduler: str = "none",
+        retry_budget: str = "v2-default",
     ) -> None:
         init(
             self,
@@ -91,6 +96,7 @@ class FunctionConfig(Frozen):
             target_given,
             validate_v2,
             gang_scheduler,
+            retry_budget,
         )
 
 
@@ -108,6 +114,7 @@ OPTION_FIELDS: Final = {
     "strict": "strict",
     "validateV2": "validate_v2",
     "gangScheduler": "gang_scheduler",
+    "retryBudget": "retry_budget",
 }
 _BOOL_FIELDS: Final = frozenset({"generate_runtime", "strict", "validate_v2"})
 

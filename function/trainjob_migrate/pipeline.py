@@ -81,11 +81,7 @@ def process(
     """
     config, detected = _target_release(items, config) if detect_release else (config, [])
     target = get(config.target_version)
-    if config.generate_runtime and target.runtime_schema is None:
-        raise ConfigError(
-            f"option generateRuntime: not available for targetVersion={target.version} (no "
-            "TrainingRuntime schema of that release is shipped); use targetVersion=2.2 or 2.3"
-        )
+    check_options(config, target)
     existing = _trainjobs(items)
     outcome = Outcome(items=[], results=detected)
     outcome.peers = containers.peers(items)
@@ -106,6 +102,26 @@ def process(
         outcome.items = _renumber(groups)
         outcome.groups = groups
     return outcome
+
+
+def check_options(config: FunctionConfig, target: Target) -> None:
+    """Refuse options that cannot work together on ``target`` (:class:`ConfigError`)."""
+    if config.generate_runtime and target.runtime_schema is None:
+        raise ConfigError(
+            f"option generateRuntime: not available for targetVersion={target.version} (no "
+            "TrainingRuntime schema of that release is shipped); use targetVersion=2.2 or 2.3"
+        )
+    if config.retry_budget == "v1" and not config.generate_runtime:
+        raise ConfigError(
+            "option retryBudget: v1 needs generateRuntime=true (only a generated TrainingRuntime "
+            "can carry the Job backoffLimit that reproduces v1's retries)"
+            + (
+                ""
+                if target.runtime_schema is not None
+                else f"; generateRuntime is not available for targetVersion={target.version}: "
+                "use targetVersion=2.2 or 2.3"
+            )
+        )
 
 
 def _target_release(

@@ -235,6 +235,8 @@ def test_an_unknown_command_is_64_with_a_suggestion(run: Callable[..., Run]) -> 
         (["--name-suffix", "_V2"], "option --name-suffix: '_V2' is not allowed; use 1 to 20"),
         (["--target-version", "9.9"], "option --target-version: '9.9' is not allowed"),
         (["--elastic", "maybe"], "option --elastic: 'maybe' is not allowed; allowed values"),
+        (["--retry-budget", "v9"], "option --retry-budget: 'v9' is not allowed; allowed values"),
+        (["--retry-budget", "v1"], "option --retry-budget: v1 needs --generate-runtime"),
     ],
 )
 def test_a_bad_option_value_by_flag_is_78(
@@ -244,6 +246,15 @@ def test_a_bad_option_value_by_flag_is_78(
     assert result.code == 78
     _one_error_line(result, command, message)
     assert result.out == ""
+
+
+def test_retry_budget_v1_carries_an_unlimited_job_backoff_limit(run: Callable[..., Run]) -> None:
+    result = run("convert", "--retry-budget", "v1", "--generate-runtime", "-", stdin=JOB)
+    assert result.code == 0
+    runtime, _ = yaml.safe_load_all(result.out)
+    (job,) = runtime["spec"]["template"]["spec"]["replicatedJobs"]
+    assert job["template"]["spec"]["backoffLimit"] == 2**31 - 1
+    assert "failurePolicy" not in runtime["spec"]["template"]["spec"]
 
 
 @pytest.mark.parametrize("command", ["convert", "check", "doctor", "compare"])

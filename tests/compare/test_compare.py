@@ -203,6 +203,14 @@ def test_a_generated_runtime_keeps_success_rule_and_never_budget():
     assert "job.backoffLimit" not in _job_level(result)  # Never: 0 on both sides
 
 
+def test_retry_budget_v1_keeps_the_unlimited_budget():
+    job = case_jobs(GOLDEN / "retry-budget-v1")[0]  # OnFailure, no runPolicy.backoffLimit
+    for budget, expected in (("v2-default", (Kind.RISK, "unlimited", 6)), ("v1", None)):
+        conversion, catalog = converted(job, "2.3", generateRuntime="true", retryBudget=budget)
+        result = compare(job, conversion.trainjob, targets.get("2.3"), catalog)
+        assert _job_level(result).get("job.backoffLimit") == expected
+
+
 def test_quantities_are_compared_by_value():
     result, _ = _compare("template-defaulting", templateMismatch="master")
     assert not [d for d in result.differences if "resources" in d.field]

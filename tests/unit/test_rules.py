@@ -197,3 +197,35 @@ def test_a_failed_job_is_returned_untouched() -> None:
     assert not failed.converted
     assert failed.objects == [job]
     assert [r.field for r in failed.results if r.severity == "error"] == ["spec.elasticPolicy"]
+
+
+@pytest.mark.parametrize(
+    ("restart_policy", "backoff_limit", "budget", "expected"),
+    [
+        # v1 without runPolicy.backoffLimit: no limit; retryBudget v1 carries the largest int32
+        ("OnFailure", None, "v1", {"backoffLimit": 2**31 - 1}),
+        ("OnFailure", None, "v2-default", {}),
+        ("OnFailure", 3, "v1", {"backoffLimit": 3}),  # an explicit limit wins
+        ("Never", None, "v1", {"backoffLimit": 0}),  # v1 failed on the first failed pod
+        ("ExitCode", None, "v1", {"backoffLimit": 2**31 - 1, "codes": list(range(1, 128))}),
+    ],
+)
+def test_retry_budget_in_the_generated_runtime(
+    restart_policy: str, backoff_limit: int | None, budget: str, expected: dict[str, Any]
+) -> None:
+    job = copy.deepcopy(BASE_JOB)
+    job["spec"]["pytorchReplicaSpecs"]["Worker"]["restartPolicy"] = restart_policy
+    if backoff_limit is not None:
+        job["spec"]["runPolicy"] = {"backoffLimit": backoff_limit}
+    config = FunctionConfig(generate_runtime=True, retry_budget=budget)
+    conversion = convert(job, config, get("2.3"))
+    runtime = next((o for o in conversion.objects if o["kind"] == "TrainingRuntime"), None)
+    if runtime is None:  # nothing needs one: the TrainJob uses the default runtime
+        assert not expected
+        return
+    jobset = runtime["spec"]["template"]["spec"]
+    assert "failurePolicy" not in jobset
+    spec = jobset["replicatedJobs"][0]["template"]["spec"]
+    assert spec.get("backoffLimit") == expected.get("backoffLimit")
+    rules = (spec.get("podFailurePolicy") or {}).get("rules") or [{}]
+    assert (rules[0].get("onExitCodes") or {}).get("values") == expected.get("codes")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from trainjob_migrate import runtimes, sources, targets, yamlio
+from trainjob_migrate import pipeline, runtimes, sources, targets, yamlio
 from trainjob_migrate.commands import common, options
 from trainjob_migrate.compare import Comparison, compare, render
 from trainjob_migrate.compare.pairing import flatten, pair, target_of
@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
     comparisons: list[Comparison] = []
     if args.convert:
         target = targets.get(config.target_version)
+        with options.spelled_for_cli():
+            pipeline.check_options(config, target)
         for job in jobs:
             conversion = convert(job, config, target)
             if not conversion.converted or conversion.trainjob is None:

@@ -31,6 +31,7 @@ FLAGS: Final = {
     "--runtime-name": ("runtimeName", None),
     "--runtime-kind": ("runtimeKind", ("ClusterTrainingRuntime", "TrainingRuntime")),
     "--gang-scheduler": ("gangScheduler", ("none", "coscheduling", "volcano")),
+    "--retry-budget": ("retryBudget", ("v2-default", "v1")),
 }
 SWITCHES: Final = {"--generate-runtime": "generateRuntime", "--strict": "strict"}
 

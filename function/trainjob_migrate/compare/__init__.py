@@ -250,7 +250,7 @@ def _job_changes(
     old["cleanPodPolicy"] = policy.get("cleanPodPolicy", "None")
     old["suspend"] = bool(policy.get("suspend", False))
     new: dict[str, Any] = {
-        "backoffLimit": job_spec.get("backoffLimit", 6),
+        "backoffLimit": _v2_backoff(job_spec),
         "cleanPodPolicy": "None",
         "suspend": bool(spec.get("suspend", False)),
         "successPolicy": _v2_success(job_spec, jobset, trainer),
@@ -273,6 +273,13 @@ def _job_changes(
             )
         )
     return out
+
+
+def _v2_backoff(job_spec: Mapping[str, Any]) -> Any:
+    """The Job's backoffLimit (6 by default); its largest value (int32, what ``retryBudget:
+    v1`` sets) is v1's "unlimited"."""
+    limit = job_spec.get("backoffLimit", 6)
+    return "unlimited" if limit == 2**31 - 1 else limit
 
 
 def _v1_backoff(job: Mapping[str, Any], policy: Mapping[str, Any]) -> Any:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from trainjob_migrate.context import Context, Role
 from trainjob_migrate.paths import Path, format_path, get, leaves
+from trainjob_migrate.rules import run_policy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -155,6 +156,16 @@ def _restart_policy(ctx: Context) -> None:
             path,
             "restartPolicy Always is not valid for the Jobs a TrainJob creates; its pods "
             "use OnFailure",
+        )
+        return
+    if policy == "ExitCode" and run_policy.carries_exit_codes(ctx):
+        ctx.draft.runtime.pod_spec["restartPolicy"] = "Never"
+        ctx.info(
+            ID,
+            path,
+            "restartPolicy ExitCode: the generated runtime's pods use Never (as v1's did) and its "
+            "Job a podFailurePolicy on the exit codes (option retryBudget=v1; see "
+            "spec.runPolicy.backoffLimit)",
         )
         return
     if policy == "ExitCode":

@@ -12,7 +12,10 @@
   ``queue``, ``minAvailable``, ``minResources`` are reported;
 - the retry budget: v1 without ``backoffLimit`` restarted containers without limit, v2
   stops after the Job's 6: reported on every job it affects; a ``backoffLimit`` on
-  ``restartPolicy: Never`` replicas had no effect in v1.
+  ``restartPolicy: Never`` replicas had no effect in v1. With ``retryBudget: v1`` (and
+  ``generateRuntime``) the generated runtime's Job gets ``backoffLimit: 2147483647``, the
+  largest the Job API accepts, instead (``restartPolicy: ExitCode``: plus a
+  ``podFailurePolicy`` failing it on exit codes 1-127, which v1 did not retry).
 """
 
 from __future__ import annotations
@@ -23,12 +26,20 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Final
 
+    from trainjob_migrate.paths import Path
+
 ID: Final = "run-policy"
 CONSUMES: Final = ("spec.runPolicy",)
 
 V1_MANAGER: Final = "kubeflow.org/training-operator"
 TRAINJOB_MANAGERS: Final = ("trainer.kubeflow.org/trainjob-controller", "kueue.x-k8s.io/multikueue")
 BASE: Final = ("spec", "runPolicy")
+#: a Job's backoffLimit is an int32: its largest value stands for v1's "no limit"
+UNLIMITED_BACKOFF: Final = 2**31 - 1
+#: v1 restarted a pod of an ExitCode replica only for exit codes from this one up
+RETRYABLE_EXIT_CODE: Final = 128
+#: the container of the generated runtime's node Job that runs the framework container
+NODE: Final = "node"
 
 
 def apply(ctx: Context, own_manager: str | None = None) -> None:
@@ -107,6 +118,9 @@ def _retry_budget(ctx: Context, policy: Any) -> None:
                 "Never), the TrainJob's Job recreates failed pods up to 6 times (the Job default)",
             )
         return
+    if ctx.config.retry_budget == "v1":  # the pipeline refuses it without generateRuntime
+        _v1_retries(ctx)
+        return
     # named on every job it affects, at info level: the limit v2 applies is a design change
     # every conversion makes (a warning on every job would leave no job "convertible")
     ctx.info(
@@ -118,6 +132,90 @@ def _retry_budget(ctx: Context, policy: Any) -> None:
         "runPolicy.backoffLimit"
         + (" with generateRuntime=true" if ctx.target.runtime_schema is not None else "")
         + " to choose the limit",
+    )
+
+
+def _v1_retries(ctx: Context) -> None:
+    """``retryBudget: v1``: v1 restarted failed containers in place and recreated failed pods
+    (common/pod.go ReconcilePods deletes a failed OnFailure/Always pod) without limit. A Job
+    counts both against ``backoffLimit``: the largest value the Job API accepts (int32) comes
+    as close to "no limit" as the API allows. The JobSet keeps no ``failurePolicy``: with that
+    limit a node Job fails only on its deadline, which failed the v1 job too, and
+    ``maxRestarts`` would recreate every pod of the job, which v1 never did.
+
+    ``restartPolicy: ExitCode`` (pods restartPolicy Never) recreated pods only after a retryable
+    exit code of the framework container (pkg/util/train IsRetryableExitCode: 128 and above)
+    and failed the job on the others: the Job also gets a ``podFailurePolicy`` that fails it on
+    exit codes 1 to 127 of container ``node``."""
+    path = (*BASE, "backoffLimit")
+    if ctx.primary.restart_policy == "ExitCode":
+        _v1_exit_codes(ctx, path)
+        return
+    ctx.draft.runtime.job_spec["backoffLimit"] = UNLIMITED_BACKOFF
+    ctx.info(
+        ID,
+        path,
+        f"retry budget as in v1 (option retryBudget): the generated TrainingRuntime sets the "
+        f"Job's backoffLimit to {UNLIMITED_BACKOFF}, the largest the Job API accepts, so failed "
+        "containers and pods are restarted without a practical limit, as v1 restarted them "
+        "without runPolicy.backoffLimit; the JobSet gets no failurePolicy (maxRestarts would "
+        "recreate all pods of the job, which v1 never did)",
+    )
+    if ctx.source.framework == "mpi":
+        # v1.9 mpijob_controller.go UpdateJobStatus: failed > 0 and not ExitCode -> JobFailed
+        ctx.lossy(
+            ID,
+            path,
+            "a failed pod (evicted, or its node lost) is recreated by the Job, where v1's MPI "
+            "controller failed the job; no Job backoffLimit both restarts containers without "
+            "limit and fails on the first failed pod",
+        )
+
+
+def carries_exit_codes(ctx: Context) -> bool:
+    """``restartPolicy: ExitCode`` is reproduced (``retryBudget: v1`` in a generated runtime;
+    not for MPI, whose v1 controller, mpijob_controller.go UpdateJobStatus, marked the job
+    Restarting after any failed pod of an ExitCode replica without reading the exit code)."""
+    return (
+        ctx.config.retry_budget == "v1"
+        and ctx.config.generate_runtime
+        and ctx.source.framework != "mpi"
+    )
+
+
+def _v1_exit_codes(ctx: Context, path: Path) -> None:
+    if not carries_exit_codes(ctx):
+        ctx.lossy(
+            ID,
+            path,
+            "retryBudget v1 not carried for restartPolicy ExitCode of this kind: its v1 "
+            "controller marked the job Restarting after any failed pod, whatever its exit code, "
+            "which no Job policy reproduces; the generated runtime keeps the Job default "
+            "backoffLimit 6",
+        )
+        return
+    ctx.draft.runtime.job_spec["backoffLimit"] = UNLIMITED_BACKOFF
+    ctx.draft.runtime.job_spec["podFailurePolicy"] = {
+        "rules": [
+            {
+                "action": "FailJob",
+                "onExitCodes": {
+                    "containerName": NODE,
+                    "operator": "In",
+                    "values": list(range(1, RETRYABLE_EXIT_CODE)),
+                },
+            }
+        ]
+    }
+    ctx.info(
+        ID,
+        path,
+        f"retry budget as in v1 (option retryBudget, restartPolicy ExitCode): the generated "
+        f"TrainingRuntime's Job gets backoffLimit {UNLIMITED_BACKOFF}, the largest the Job API "
+        f"accepts, and a podFailurePolicy that fails the TrainJob on exit codes 1 to "
+        f"{RETRYABLE_EXIT_CODE - 1} of container {NODE}: pods that exit with "
+        f"{RETRYABLE_EXIT_CODE} or above (signals, OOM kills) are recreated without a practical "
+        "limit, as v1 recreated them (podFailurePolicy: Kubernetes 1.26 or later)",
     )
 
 
