@@ -36,6 +36,7 @@ IMAGES_CONFIG: Final = "trainjob-images.yaml"
 IMAGES_FIELD_SPEC: Final = "images:\n- path: spec/trainer/image\n  kind: TrainJob\n"
 _RULE: Final = "kustomize"
 _TARGET: Final = {"group": "trainer.kubeflow.org", "version": "v1alpha1", "kind": "TrainJob"}
+_SELECTS: Final = ("name", "namespace", "labelSelector", "annotationSelector")
 
 
 def is_kustomization(display: str) -> bool:
@@ -318,15 +319,14 @@ def _retarget(
             if first is not None
             else body
         )
-    if entry.target is not None:
-        name = entry.target.get("name")
+    if entry.target is not None:  # what selected the job selects its TrainJob
         new_target = {
             **_TARGET,
-            **({"name": name} if name else {}),
-            **({"namespace": entry.target["namespace"]} if entry.target.get("namespace") else {}),
+            **{key: entry.target[key] for key in _SELECTS if entry.target.get(key)},
         }
         target_node = _child(_child(_child(k.node, entry.key), entry.index), "target")
         edits.append((target_node, _mapping(new_target, target_node)))
+    out.results.extend(_overwrites(new_patch, mine, converted, where))
     form = "JSON 6902 ops" if ops_form else "a merge patch"
     out.results.append(
         _result(
@@ -360,8 +360,10 @@ def _translate(
             partial = patching.diff_merge(before, result.trainjob)
             if not partial:
                 raise patching.PatchError(_NOTHING)
+            selects = patch.get("metadata") if isinstance(patch.get("metadata"), Mapping) else {}
             meta = {
                 "name": (before.get("metadata") or {}).get("name"),
+                **({"namespace": selects["namespace"]} if selects.get("namespace") else {}),
                 **(partial.pop("metadata", None) or {}),
             }
             outputs.append(
@@ -375,6 +377,66 @@ def _translate(
     if any(o != outputs[0] for o in outputs[1:]):
         raise patching.PatchError("it changes the jobs it targets differently")
     return outputs[0]
+
+
+def _overwrites(
+    new_patch: Any, jobs: list[Obj], converted: Mapping[int, Obj], where: FileRef
+) -> list[Result]:
+    """A result for every field of the TrainJob the re-targeted patch clears or replaces: what
+    kustomize did to the v1 job (a list replaced whole, a field dropped) shows there."""
+    before = converted[id(jobs[0])]
+    if isinstance(new_patch, list):
+        changes = [
+            (str(op["path"]).lstrip("/").split("/"), op["op"] == "remove")
+            for op in new_patch
+            if op.get("op") in ("remove", "replace")
+        ]
+    else:
+        changes = [
+            (path, value is None)
+            for path, value in _leaves({k: v for k, v in new_patch.items() if k == "spec"})
+        ]
+    out: list[Result] = []
+    for path, cleared in changes:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in path]
+        field = ".".join(parts)
+        if cleared:
+            message = (
+                f"the re-targeted patch clears {field} of TrainJob {_names(jobs).split(' ', 1)[1]}"
+                ": kustomize drops or replaces whole what the patch sets on the v1 job (a "
+                "container list replaced by the patch's), so the TrainJob loses it too; if that "
+                "is not meant, add the field to the patch"
+            )
+            out.append(_result(message, where, Severity.WARNING))
+        elif _has(before, parts):
+            out.append(
+                _result(
+                    f"the re-targeted patch replaces {field} of TrainJob "
+                    f"{_names(jobs).split(' ', 1)[1]} (whole, as kustomize does)",
+                    where,
+                    Severity.INFO,
+                )
+            )
+    return out
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[list[str], Any]]:
+    if isinstance(value, Mapping) and value:
+        for key, child in value.items():
+            yield from _leaves(child, (*path, str(key)))
+    else:
+        yield list(path), value
+
+
+def _has(obj: Any, parts: list[str]) -> bool:
+    for part in parts:
+        if isinstance(obj, Mapping) and part in obj:
+            obj = obj[part]
+        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+            obj = obj[int(part)]
+        else:
+            return False
+    return True
 
 
 _NOTHING: Final = (
