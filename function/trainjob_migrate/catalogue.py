@@ -233,8 +233,10 @@ _ADHOC: Final[dict[RuleId, tuple[Kind, str, str, Severity | None]]] = {
         "A kustomization that names a converted v1 job: patches and images entries",
         (
             "After the conversion kustomize would skip silently whatever targets the v1 job. "
-            "A patch of the converted fields is re-targeted at the TrainJob (info); one that "
-            "cannot be carried over is an error with its file and line: rewrite it by hand. An "
+            "A patch of the converted fields is re-targeted at the TrainJob (info), keeping "
+            "what selects it; a field it clears in the TrainJob is a warning. When a patch "
+            "cannot be carried over, the job and all its patches stay as they are, with one "
+            "error at the patch: a job converts together with its overlays or not at all. An "
             "`images:` entry no longer reaches `spec.trainer.image`: a field spec "
             "(`trainjob-images.yaml`) is added to the kustomization's `configurations:`."
         ),

@@ -26,7 +26,7 @@ from trainjob_migrate import sources, yamlio
 from trainjob_migrate.convert import Conversion
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.repo import documents, patching
-from trainjob_migrate.results import FileRef, Result, Severity
+from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
 Obj = dict[str, Any]
@@ -189,6 +189,55 @@ def rewrite(
         _images(k, reachable, trainjobs, edits, out)
         if edits:
             out.texts[k.display] = _splice(k.text, edits)
+    return out
+
+
+def blocked(
+    kustomizations: list[Kustomization],
+    file_texts: Mapping[str, str],
+    jobs: Mapping[str, list[Obj]],
+    wanted: Callable[[Mapping[str, Any]], bool],
+    convert_one: ConvertOne,
+) -> dict[int, list[Result]]:
+    """The jobs that must stay as they are, by id, with the error for each: a job converts only
+    together with its overlays, so one that some kustomization patches in a way that cannot be
+    carried over to its TrainJob is not converted at all (converting the base alone would
+    deploy a TrainJob without the overlay's changes: kustomize skips a patch that matches
+    nothing). ``wanted``: the jobs this run would convert."""
+    by_folder = {k.folder: k for k in kustomizations}
+    ids = {id(job) for found in jobs.values() for job in found if sources.is_job(job)}
+    converted = _Converted(ids, convert_one)
+    out: dict[int, list[Result]] = {}
+    for k in kustomizations:
+        reachable = [j for j in _reachable(k, by_folder, jobs, set()) if sources.is_job(j)]
+        converted.remember(reachable)
+        for entry in _entries(k):
+            text = entry.inline if entry.inline is not None else file_texts.get(entry.file or "")
+            try:
+                patch = yamlio.load(text) if text is not None else None
+            except InputError:
+                continue  # reported by rewrite()
+            targets = _targets(entry, patch, reachable) if patch is not None else None
+            mine = [j for j in targets or [] if wanted(j) and id(j) not in out]
+            if not mine:
+                continue
+            try:
+                _translate(patch, mine, converted, convert_one)
+            except KeyError:
+                continue  # the job itself does not convert: its own results say why
+            except patching.PatchError as exc:
+                message = (
+                    f"this kustomization patches {_names(mine)} in a way that cannot be carried "
+                    f"over to its TrainJob: {exc}. The job and all its patches are left "
+                    "unchanged (converting the base alone would deploy a TrainJob without this "
+                    "overlay's changes: kustomize skips a patch that matches nothing); make the "
+                    "patch expressible on the TrainJob, or remove it, and convert again"
+                )
+                where = FileRef(k.display, 0, k.line(entry.key, entry.index))
+                for job in mine:
+                    out[id(job)] = [
+                        Result(message, Severity.ERROR, _RULE, ref_of(job), None, where)
+                    ]
     return out
 
 
