@@ -261,3 +261,42 @@ def test_release_from_the_upstream_crd_schema(tag, expected):
     found = manifests.load(walk.files([crd]))
     shapes = {d.version for d in release.detect(found) if d.how == "TrainJob CRD schema"}
     assert shapes == {expected}
+
+
+OVERLAYS = Path(__file__).parents[1] / "golden" / "repo" / "overlays" / "before"
+
+
+@pytest.fixture
+def converted_overlays(tmp_path: Path) -> Path:
+    work = tmp_path / "repo"
+    shutil.copytree(OVERLAYS, work)
+    cli.main(["convert", "--write", str(work)])
+    assert "kind: TrainJob" in (work / "overlays/staging/replicas.yaml").read_text()
+    return work
+
+
+def test_kustomize_patch_files_are_no_objects(capsys, converted_overlays):
+    capsys.readouterr()
+    code = cli.main(["doctor", "-v", str(converted_overlays)])
+    out = capsys.readouterr().out
+    assert "None" not in out and "both active" not in out
+    assert "replicas.yaml" not in out and "image.yaml" not in out
+    found = manifests.load(walk.files([converted_overlays]))
+    assert {m.path.rsplit("/", 1)[1] for m in found} == {"job.yaml"}
+    assert code == 3  # the job an overlay keeps
+
+
+def test_text_output_shows_release_and_inventory_and_agrees_with_the_exit_code(
+    capsys, converted_overlays
+):
+    capsys.readouterr()
+    code = cli.main(["doctor", str(converted_overlays)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 3
+    assert lines[-3].endswith("0 convert cleanly, 1 need attention; 0 input problem(s)")
+    assert lines[-2] == "release: no Trainer installation in the repository; target 2.3 (default)"
+    assert lines[-1] == "inventory: 1 PyTorchJob, 1 TrainJob (-v lists them by namespace and file)"
+    assert cli.main(["doctor", str(CLEAN)]) == 0
+    out = capsys.readouterr().out
+    assert "\nrelease: Trainer v2.3.0 (controller image, " in out
+    assert "trainer/controller.yaml:34) and 2 more sighting(s); target 2.3 (detected)\n" in out

@@ -91,6 +91,21 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         for r in sorted(outcome.results, key=lambda r: r.severity == Severity.ERROR)
         if r.resource is not None and r.file is not None and r.severity != Severity.INFO
     }  # per job: error when it has one, else warning
+    # a result about a job found elsewhere (a kustomization's patch that keeps the job): the
+    # job's, when its name is the name of one job only
+    by_name: dict[str, list[tuple[str, int, str]]] = {}
+    for j in outcome.jobs:
+        by_name.setdefault(j.resource.display(), []).append(
+            job_key(j.file.path, j.file.index, j.resource.display())
+        )
+    for r in sorted(outcome.results, key=lambda r: r.severity == Severity.ERROR):
+        if r.resource is None or r.severity == Severity.INFO or r.file is None:
+            continue
+        keys = by_name.get(r.resource.display(), [])
+        if len(keys) != 1 or job_key(r.file.path, r.file.index, r.resource.display()) == keys[0]:
+            continue
+        if flagged.get(keys[0]) != str(Severity.ERROR):
+            flagged[keys[0]] = str(r.severity)
     verdicts = [
         _VERDICT.get(flagged.get(job_key(j.file.path, j.file.index, j.resource.display()), ""))
         or "convertible"
@@ -109,7 +124,10 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         and not (
             r.resource is not None
             and r.file is not None
-            and job_key(r.file.path, r.file.index, r.resource.display()) in jobs
+            and (
+                job_key(r.file.path, r.file.index, r.resource.display()) in jobs
+                or len(by_name.get(r.resource.display(), [])) == 1
+            )
         )
     ]
     code = EXIT_NOTHING
