@@ -300,3 +300,19 @@ def test_text_output_shows_release_and_inventory_and_agrees_with_the_exit_code(
     out = capsys.readouterr().out
     assert "\nrelease: Trainer v2.3.0 (controller image, " in out
     assert "trainer/controller.yaml:34) and 2 more sighting(s); target 2.3 (detected)\n" in out
+
+
+def test_side_by_side_pairs_the_tool_made_are_intended_with_one_warning(tmp_path, capsys):
+    source = (OVERLAYS / "base/job.yaml").read_text()
+    (tmp_path / "a.yaml").write_text(source)
+    (tmp_path / "b.yaml").write_text(source.replace("name: llm", "name: other"))
+    assert cli.main(["convert", "--mode", "side-by-side", "--write", str(tmp_path)]) == 0
+    capsys.readouterr()
+    cli.main(["doctor", "-o", "json", str(tmp_path)])
+    results = json.loads(capsys.readouterr().out)["results"]
+    pairs = [r for r in results if r["tags"]["rule"] == "side-by-side"]
+    assert sorted(r["severity"] for r in pairs) == ["info", "info", "warning"]
+    (warning,) = [r for r in pairs if r["severity"] == "warning"]
+    assert "2 side-by-side pair(s) both active" in warning["message"]
+    infos = [r["message"] for r in pairs if r["severity"] == "info"]
+    assert all("as trainjob-migrate's side-by-side mode made them" in m for m in infos)
