@@ -40,6 +40,7 @@ class RuleId(StrEnum):
     WRITE = "write"
     PLACEHOLDER = "placeholder"
     KUSTOMIZE = "kustomize"
+    KUSTOMIZE_BUILD = "kustomize-build"
     UNSUPPORTED_KIND = "unsupported-kind"
     API_VERSION = "api-version"
     V1_JOB_CONVERTIBLE = "v1-job-convertible"
@@ -233,10 +234,24 @@ _ADHOC: Final[dict[RuleId, tuple[Kind, str, str, Severity | None]]] = {
         "A kustomization that names a converted v1 job: patches and images entries",
         (
             "After the conversion kustomize would skip silently whatever targets the v1 job. "
-            "A patch of the converted fields is re-targeted at the TrainJob (info); one that "
-            "cannot be carried over is an error with its file and line: rewrite it by hand. An "
+            "A patch of the converted fields is re-targeted at the TrainJob (info), keeping "
+            "what selects it; a field it clears in the TrainJob is a warning. When a patch "
+            "cannot be carried over, the job and all its patches stay as they are, with one "
+            "error at the patch: a job converts together with its overlays or not at all. An "
             "`images:` entry no longer reaches `spec.trainer.image`: a field spec "
             "(`trainjob-images.yaml`) is added to the kustomization's `configurations:`."
+        ),
+        None,
+    ),
+    RuleId.KUSTOMIZE_BUILD: (
+        Kind.REPOSITORY,
+        "A kustomization that does not build",
+        (
+            "`check` builds every kustomization it finds (not a Component, nothing remote) with "
+            "`kubectl kustomize`, else `kustomize build`: a failure is an error at the "
+            "kustomization (the line of the patch or resource the message names), and the "
+            "exit code says attention is needed. Without either on PATH one info says that "
+            "nothing was built."
         ),
         None,
     ),

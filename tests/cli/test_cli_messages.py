@@ -176,7 +176,7 @@ def test_check_never_claims_to_write_and_its_exit_agrees_with_its_summary(
     assert result.out.splitlines()[-1] == (
         # the job has a Master: the success-rule warning makes it "converts, with warnings"
         "1 Training Operator job(s) (1 PyTorchJob) in 5 file(s): 0 convert cleanly, 1 need "
-        "attention (1 convert with warnings), 2 other finding(s) need attention; 0 input problem(s)"
+        "attention (1 convert with warnings), 1 other finding(s) need attention; 0 input problem(s)"
     )
 
 

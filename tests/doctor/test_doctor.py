@@ -261,3 +261,58 @@ def test_release_from_the_upstream_crd_schema(tag, expected):
     found = manifests.load(walk.files([crd]))
     shapes = {d.version for d in release.detect(found) if d.how == "TrainJob CRD schema"}
     assert shapes == {expected}
+
+
+OVERLAYS = Path(__file__).parents[1] / "golden" / "repo" / "overlays" / "before"
+
+
+@pytest.fixture
+def converted_overlays(tmp_path: Path) -> Path:
+    work = tmp_path / "repo"
+    shutil.copytree(OVERLAYS, work)
+    cli.main(["convert", "--write", str(work)])
+    assert "kind: TrainJob" in (work / "overlays/staging/replicas.yaml").read_text()
+    return work
+
+
+def test_kustomize_patch_files_are_no_objects(capsys, converted_overlays):
+    capsys.readouterr()
+    code = cli.main(["doctor", "-v", str(converted_overlays)])
+    out = capsys.readouterr().out
+    assert "None" not in out and "both active" not in out
+    assert "replicas.yaml" not in out and "image.yaml" not in out
+    found = manifests.load(walk.files([converted_overlays]))
+    assert {m.path.rsplit("/", 1)[1] for m in found} == {"job.yaml"}
+    assert code == 3  # the job an overlay keeps
+
+
+def test_text_output_shows_release_and_inventory_and_agrees_with_the_exit_code(
+    capsys, converted_overlays
+):
+    capsys.readouterr()
+    code = cli.main(["doctor", str(converted_overlays)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 3
+    assert lines[-3].endswith("0 convert cleanly, 1 need attention; 0 input problem(s)")
+    assert lines[-2] == "release: no Trainer installation in the repository; target 2.3 (default)"
+    assert lines[-1] == "inventory: 1 PyTorchJob, 1 TrainJob (-v lists them by namespace and file)"
+    assert cli.main(["doctor", str(CLEAN)]) == 0
+    out = capsys.readouterr().out
+    assert "\nrelease: Trainer v2.3.0 (controller image, " in out
+    assert "trainer/controller.yaml:34) and 2 more sighting(s); target 2.3 (detected)\n" in out
+
+
+def test_side_by_side_pairs_the_tool_made_are_intended_with_one_warning(tmp_path, capsys):
+    source = (OVERLAYS / "base/job.yaml").read_text()
+    (tmp_path / "a.yaml").write_text(source)
+    (tmp_path / "b.yaml").write_text(source.replace("name: llm", "name: other"))
+    assert cli.main(["convert", "--mode", "side-by-side", "--write", str(tmp_path)]) == 0
+    capsys.readouterr()
+    cli.main(["doctor", "-o", "json", str(tmp_path)])
+    results = json.loads(capsys.readouterr().out)["results"]
+    pairs = [r for r in results if r["tags"]["rule"] == "side-by-side"]
+    assert sorted(r["severity"] for r in pairs) == ["info", "info", "warning"]
+    (warning,) = [r for r in pairs if r["severity"] == "warning"]
+    assert "2 side-by-side pair(s) both active" in warning["message"]
+    infos = [r["message"] for r in pairs if r["severity"] == "info"]
+    assert all("as trainjob-migrate's side-by-side mode made them" in m for m in infos)

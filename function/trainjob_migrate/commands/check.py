@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from trainjob_migrate.commands import common, options
-from trainjob_migrate.repo import engine, plan, transaction
+from trainjob_migrate.repo import build, engine, plan, transaction
 from trainjob_migrate.repo.engine import READ_RULE
 from trainjob_migrate.report import FORMATS, Report, is_v2_rule, job_key, reporters
 from trainjob_migrate.results import Result, Severity
@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     files = [Path(p) for p in paths if p != "-"]
     if files:
         outcome.results[:0] = transaction.pending(plan.write_root(files))
+        outcome.results.extend(build.check(found))  # a tree that does not build never passes
     report = build_report(outcome, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code
@@ -91,6 +92,21 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         for r in sorted(outcome.results, key=lambda r: r.severity == Severity.ERROR)
         if r.resource is not None and r.file is not None and r.severity != Severity.INFO
     }  # per job: error when it has one, else warning
+    # a result about a job found elsewhere (a kustomization's patch that keeps the job): the
+    # job's, when its name is the name of one job only
+    by_name: dict[str, list[tuple[str, int, str]]] = {}
+    for j in outcome.jobs:
+        by_name.setdefault(j.resource.display(), []).append(
+            job_key(j.file.path, j.file.index, j.resource.display())
+        )
+    for r in sorted(outcome.results, key=lambda r: r.severity == Severity.ERROR):
+        if r.resource is None or r.severity == Severity.INFO or r.file is None:
+            continue
+        keys = by_name.get(r.resource.display(), [])
+        if len(keys) != 1 or job_key(r.file.path, r.file.index, r.resource.display()) == keys[0]:
+            continue
+        if flagged.get(keys[0]) != str(Severity.ERROR):
+            flagged[keys[0]] = str(r.severity)
     verdicts = [
         _VERDICT.get(flagged.get(job_key(j.file.path, j.file.index, j.resource.display()), ""))
         or "convertible"
@@ -109,7 +125,10 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespa
         and not (
             r.resource is not None
             and r.file is not None
-            and job_key(r.file.path, r.file.index, r.resource.display()) in jobs
+            and (
+                job_key(r.file.path, r.file.index, r.resource.display()) in jobs
+                or len(by_name.get(r.resource.display(), [])) == 1
+            )
         )
     ]
     code = EXIT_NOTHING

@@ -13,7 +13,7 @@ import sys
 
 from trainjob_migrate import config, doctor, runtimes
 from trainjob_migrate.commands import check, common, options
-from trainjob_migrate.doctor import DoctorContext, manifests, release, runtime_refs
+from trainjob_migrate.doctor import DoctorContext, inventory, manifests, release, runtime_refs
 from trainjob_migrate.repo import engine
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.report import reporters
@@ -61,7 +61,27 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     )  # fmt: skip
     report = check.build_report(combined, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
+    if args.output == "text" and not args.quiet:
+        sys.stdout.write(_overview(ctx, args.verbose))
     return report.exit_code
+
+
+def _overview(ctx: DoctorContext, verbose: bool) -> str:
+    """The text report's last lines: the Trainer release and the inventory (JSON has both as
+    results)."""
+    if ctx.trainer:
+        first = ctx.trainer[0]
+        seen = f"Trainer {first.version} ({first.how}, {first.source.path}:{first.source.file(first.field).line})"
+        more = f" and {len(ctx.trainer) - 1} more sighting(s)" if len(ctx.trainer) > 1 else ""
+        found = f"{seen}{more}"
+    else:
+        found = "no Trainer installation in the repository"
+    given = "--target-version" if ctx.explicit else "detected" if ctx.trainer else "default"
+    details = "" if verbose else " (-v lists them by namespace and file)"
+    return (
+        f"release: {found}; target {ctx.target} ({given})\n"
+        f"inventory: {inventory.totals(ctx)}{details}\n"
+    )
 
 
 def _without_repeats(findings: list[Result], validated: list[Result]) -> list[Result]:

@@ -12,7 +12,7 @@ from typing import Final
 
 from trainjob_migrate import sources
 from trainjob_migrate.doctor import DoctorContext
-from trainjob_migrate.results import Result, Severity
+from trainjob_migrate.results import FileRef, Result, Severity
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
 ID: Final = "inventory"
@@ -25,26 +25,33 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         for m in ctx.of_kind("TrainJob")
     }
     groups: dict[tuple[str, str], list[str]] = {}
+    firsts: dict[tuple[str, str], FileRef] = {}
     converted = 0
     for m in ctx.manifests:
         job = sources.is_job(m.obj)
         if m.kind not in V2_KINDS and not job:
             continue
         groups.setdefault((m.kind, m.namespace or "-"), []).append(f"{m.path}:{m.file().line}")
+        firsts.setdefault((m.kind, m.namespace or "-"), m.file())
         scoped = f"{m.namespace}/{m.name}" if m.namespace else m.name
         if job and f"{m.obj.get('apiVersion')} {m.kind} {scoped}" in notes:
             converted += 1
     first = ctx.manifests[0] if ctx.manifests else None
     if first is None:
         return
-    for (kind, namespace), where in sorted(groups.items()):
-        yield first.result(
-            Severity.INFO,
-            ID,
-            (),
-            f"{len(where)} {kind}(s) in namespace {namespace}: {', '.join(where)}",
-        )
+    for (kind, namespace), where in sorted(groups.items()):  # at its first object, no one's
+        message = f"{len(where)} {kind}(s) in namespace {namespace}: {', '.join(where)}"
+        yield Result(message, Severity.INFO, ID, None, None, firsts[(kind, namespace)])
     if converted:
         yield first.result(
             Severity.INFO, ID, (), f"{converted} v1 job(s) already have their TrainJob"
         )
+
+
+def totals(ctx: DoctorContext) -> str:
+    """``1 TrainJob, 2 TrainingRuntime``: the objects the inventory counts, by kind."""
+    counted: dict[str, int] = {}
+    for m in ctx.manifests:
+        if m.kind in V2_KINDS or sources.is_job(m.obj):
+            counted[m.kind] = counted.get(m.kind, 0) + 1
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(counted.items())) or "no jobs or runtimes"

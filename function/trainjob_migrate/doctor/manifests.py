@@ -3,7 +3,9 @@
 Files are walked and split as the repository engine does (:mod:`~trainjob_migrate.repo`);
 templates and unreadable documents are skipped here (``check``'s reading reports them).
 A namespaced object without ``metadata.namespace`` takes the ``namespace:`` of the
-kustomization in its folder, as kustomize would set it.
+kustomization in its folder, as kustomize would set it. A kustomize patch file (named in a
+kustomization's ``patches``, ``patchesStrategicMerge`` or ``patchesJson6902``) is no object:
+it is skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Final
 from trainjob_migrate import sources, yamlio
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path
-from trainjob_migrate.repo import positions
+from trainjob_migrate.repo import kustomize, positions
 from trainjob_migrate.repo.documents import SourceText, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
@@ -73,9 +75,10 @@ def load(found: Iterable[Found]) -> list[Manifest]:
         if not (TEMPLATE_MARK.search(text) and template_line(text) is not None):
             raw.append((entry, text))
     namespaces = _kustomize_namespaces(raw)
+    patches = _patch_files(raw)
     out: list[Manifest] = []
     for entry, text in raw:
-        if posixpath.basename(entry.display) in _KUSTOMIZATIONS:
+        if posixpath.basename(entry.display) in _KUSTOMIZATIONS or entry.display in patches:
             continue
         for doc in split(text):
             if not doc.has_body():
@@ -126,4 +129,14 @@ def _kustomize_namespaces(raw: list[tuple[Found, str]]) -> dict[str, str]:
             continue
         if isinstance(obj, dict) and isinstance(obj.get("namespace"), str):
             out[posixpath.dirname(entry.display)] = obj["namespace"]
+    return out
+
+
+def _patch_files(raw: list[tuple[Found, str]]) -> set[str]:
+    out: set[str] = set()
+    for entry, text in raw:
+        if posixpath.basename(entry.display) in _KUSTOMIZATIONS:
+            k = kustomize.read(entry.display, text)
+            if k is not None:
+                out |= kustomize.patch_files(k)
     return out

@@ -114,6 +114,7 @@ def convert(
         files.append(FileOutcome(entry, raw))
     kustomizations, texts, docs, held = _read_all(files, results, progress)
     items = [d.item for d in docs]
+    held |= _held_by_overlays(kustomizations, files, texts, docs, held, select, config, results)
 
     def selected(job: Mapping[str, Any]) -> bool:
         return id(job) not in held and (select is None or select(job))
@@ -420,6 +421,44 @@ def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomizat
                 found.append(k)
     patch_files = set().union(*(kustomize.patch_files(k) for k in found)) if found else set()
     return found, patch_files
+
+
+def _held_by_overlays(
+    kustomizations: list[kustomize.Kustomization],
+    files: list[FileOutcome],
+    texts: list[SourceText | None],
+    docs: list[_Doc],
+    held: set[int],
+    select: Selector | None,
+    config: FunctionConfig,
+    results: list[Result],
+) -> set[int]:
+    """Items of the jobs that some overlay patches beyond what a TrainJob can carry: a job
+    converts together with its overlays or not at all (see :func:`kustomize.blocked`)."""
+    if not kustomizations:
+        return set()
+    jobs: dict[str, list[Obj]] = {}
+    item_of: dict[int, int] = {}
+    for doc in docs:
+        if sources.is_job(doc.obj) and not structure.envelope(doc.obj):
+            jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
+            item_of[id(doc.obj)] = id(doc.item)
+    if not jobs:
+        return set()
+    file_texts = {
+        f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None
+    }
+    target = get(config.target_version)
+
+    def wanted(job: Mapping[str, Any]) -> bool:
+        return item_of.get(id(job)) not in held and (select is None or select(job))
+
+    found = kustomize.blocked(
+        kustomizations, file_texts, jobs, wanted, lambda job: convert_job(job, config, target)
+    )
+    for found_results in found.values():
+        results.extend(found_results)
+    return {item_of[key] for key in found}
 
 
 def _plan_kustomizations(

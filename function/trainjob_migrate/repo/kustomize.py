@@ -26,7 +26,7 @@ from trainjob_migrate import sources, yamlio
 from trainjob_migrate.convert import Conversion
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.repo import documents, patching
-from trainjob_migrate.results import FileRef, Result, Severity
+from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
 Obj = dict[str, Any]
@@ -36,6 +36,7 @@ IMAGES_CONFIG: Final = "trainjob-images.yaml"
 IMAGES_FIELD_SPEC: Final = "images:\n- path: spec/trainer/image\n  kind: TrainJob\n"
 _RULE: Final = "kustomize"
 _TARGET: Final = {"group": "trainer.kubeflow.org", "version": "v1alpha1", "kind": "TrainJob"}
+_SELECTS: Final = ("name", "namespace", "labelSelector", "annotationSelector")
 
 
 def is_kustomization(display: str) -> bool:
@@ -191,6 +192,55 @@ def rewrite(
     return out
 
 
+def blocked(
+    kustomizations: list[Kustomization],
+    file_texts: Mapping[str, str],
+    jobs: Mapping[str, list[Obj]],
+    wanted: Callable[[Mapping[str, Any]], bool],
+    convert_one: ConvertOne,
+) -> dict[int, list[Result]]:
+    """The jobs that must stay as they are, by id, with the error for each: a job converts only
+    together with its overlays, so one that some kustomization patches in a way that cannot be
+    carried over to its TrainJob is not converted at all (converting the base alone would
+    deploy a TrainJob without the overlay's changes: kustomize skips a patch that matches
+    nothing). ``wanted``: the jobs this run would convert."""
+    by_folder = {k.folder: k for k in kustomizations}
+    ids = {id(job) for found in jobs.values() for job in found if sources.is_job(job)}
+    converted = _Converted(ids, convert_one)
+    out: dict[int, list[Result]] = {}
+    for k in kustomizations:
+        reachable = [j for j in _reachable(k, by_folder, jobs, set()) if sources.is_job(j)]
+        converted.remember(reachable)
+        for entry in _entries(k):
+            text = entry.inline if entry.inline is not None else file_texts.get(entry.file or "")
+            try:
+                patch = yamlio.load(text) if text is not None else None
+            except InputError:
+                continue  # reported by rewrite()
+            targets = _targets(entry, patch, reachable) if patch is not None else None
+            mine = [j for j in targets or [] if wanted(j) and id(j) not in out]
+            if not mine:
+                continue
+            try:
+                _translate(patch, mine, converted, convert_one)
+            except KeyError:
+                continue  # the job itself does not convert: its own results say why
+            except patching.PatchError as exc:
+                message = (
+                    f"this kustomization patches {_names(mine)} in a way that cannot be carried "
+                    f"over to its TrainJob: {exc}. The job and all its patches are left "
+                    "unchanged (converting the base alone would deploy a TrainJob without this "
+                    "overlay's changes: kustomize skips a patch that matches nothing); make the "
+                    "patch expressible on the TrainJob, or remove it, and convert again"
+                )
+                where = FileRef(k.display, 0, k.line(entry.key, entry.index))
+                for job in mine:
+                    out[id(job)] = [
+                        Result(message, Severity.ERROR, _RULE, ref_of(job), None, where)
+                    ]
+    return out
+
+
 def _reachable(
     k: Kustomization,
     by_folder: Mapping[str, Kustomization],
@@ -318,15 +368,14 @@ def _retarget(
             if first is not None
             else body
         )
-    if entry.target is not None:
-        name = entry.target.get("name")
+    if entry.target is not None:  # what selected the job selects its TrainJob
         new_target = {
             **_TARGET,
-            **({"name": name} if name else {}),
-            **({"namespace": entry.target["namespace"]} if entry.target.get("namespace") else {}),
+            **{key: entry.target[key] for key in _SELECTS if entry.target.get(key)},
         }
         target_node = _child(_child(_child(k.node, entry.key), entry.index), "target")
         edits.append((target_node, _mapping(new_target, target_node)))
+    out.results.extend(_overwrites(new_patch, mine, converted, where))
     form = "JSON 6902 ops" if ops_form else "a merge patch"
     out.results.append(
         _result(
@@ -360,8 +409,10 @@ def _translate(
             partial = patching.diff_merge(before, result.trainjob)
             if not partial:
                 raise patching.PatchError(_NOTHING)
+            selects = patch.get("metadata") if isinstance(patch.get("metadata"), Mapping) else {}
             meta = {
                 "name": (before.get("metadata") or {}).get("name"),
+                **({"namespace": selects["namespace"]} if selects.get("namespace") else {}),
                 **(partial.pop("metadata", None) or {}),
             }
             outputs.append(
@@ -375,6 +426,66 @@ def _translate(
     if any(o != outputs[0] for o in outputs[1:]):
         raise patching.PatchError("it changes the jobs it targets differently")
     return outputs[0]
+
+
+def _overwrites(
+    new_patch: Any, jobs: list[Obj], converted: Mapping[int, Obj], where: FileRef
+) -> list[Result]:
+    """A result for every field of the TrainJob the re-targeted patch clears or replaces: what
+    kustomize did to the v1 job (a list replaced whole, a field dropped) shows there."""
+    before = converted[id(jobs[0])]
+    if isinstance(new_patch, list):
+        changes = [
+            (str(op["path"]).lstrip("/").split("/"), op["op"] == "remove")
+            for op in new_patch
+            if op.get("op") in ("remove", "replace")
+        ]
+    else:
+        changes = [
+            (path, value is None)
+            for path, value in _leaves({k: v for k, v in new_patch.items() if k == "spec"})
+        ]
+    out: list[Result] = []
+    for path, cleared in changes:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in path]
+        field = ".".join(parts)
+        if cleared:
+            message = (
+                f"the re-targeted patch clears {field} of TrainJob {_names(jobs).split(' ', 1)[1]}"
+                ": kustomize drops or replaces whole what the patch sets on the v1 job (a "
+                "container list replaced by the patch's), so the TrainJob loses it too; if that "
+                "is not meant, add the field to the patch"
+            )
+            out.append(_result(message, where, Severity.WARNING))
+        elif _has(before, parts):
+            out.append(
+                _result(
+                    f"the re-targeted patch replaces {field} of TrainJob "
+                    f"{_names(jobs).split(' ', 1)[1]} (whole, as kustomize does)",
+                    where,
+                    Severity.INFO,
+                )
+            )
+    return out
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[list[str], Any]]:
+    if isinstance(value, Mapping) and value:
+        for key, child in value.items():
+            yield from _leaves(child, (*path, str(key)))
+    else:
+        yield list(path), value
+
+
+def _has(obj: Any, parts: list[str]) -> bool:
+    for part in parts:
+        if isinstance(obj, Mapping) and part in obj:
+            obj = obj[part]
+        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+            obj = obj[int(part)]
+        else:
+            return False
+    return True
 
 
 _NOTHING: Final = (
