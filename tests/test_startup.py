@@ -132,6 +132,24 @@ OTHER_COMMANDS = {
 }
 
 
+#: module -> why `check` on one YAML file does without it (what every pre-commit run pays)
+NOT_ON_THE_CHECK_PATH = {
+    "pickle": "repo/parallel.py forks a second process only for a large tree",
+    "secrets": "temporary names are drawn only when writing (repo/transaction.py)",
+    "xml.etree.ElementTree": "a report's module is imported only for its format (junit)",
+    "json": "only a JSON file, a JSON report or a journal needs it",
+    "tempfile": "only stdin (-) is spooled to a scratch file",
+    "difflib": "only a misspelt option or command is matched",
+}
+
+
+def test_check_of_one_file_imports_only_what_it_uses(tmp_path: Path):
+    (tmp_path / "job.yaml").write_bytes(_one_job())
+    code, imported, out = _imports(["check", "job.yaml"], b"", tmp_path)
+    assert code == 3 and b"PyTorchJob" in out, out  # 3: a v1 job remains
+    assert sorted(m for m in NOT_ON_THE_CHECK_PATH if m in imported) == []
+
+
 @pytest.mark.parametrize("command", sorted(OTHER_COMMANDS))
 def test_a_command_imports_no_other_command(command: str, tmp_path: Path):
     (tmp_path / "job.yaml").write_bytes(_one_job())

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -90,6 +88,8 @@ def unknown_arguments(parser: argparse.ArgumentParser, extra: Sequence[str]) -> 
 
 
 def _did_you_mean(word: str, candidates: Sequence[str], otherwise: str) -> str:
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else otherwise
 
@@ -183,7 +183,11 @@ def _manifest_like(found: Found) -> bool:
 def inputs(paths: Sequence[str], exclude: Sequence[Path] = ()) -> Iterator[list[Found]]:
     """The files to read, in order; ``-`` is stdin, kept in a scratch file while in use
     (shown as ``-``)."""
-    scratch = tempfile.TemporaryDirectory() if "-" in paths else None
+    scratch = None
+    if "-" in paths:
+        import tempfile  # only for stdin (shutil, random: start-up time)
+
+        scratch = tempfile.TemporaryDirectory()
     try:
         found: list[Found] = []
         for path in paths:
