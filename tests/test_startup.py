@@ -140,6 +140,7 @@ NOT_ON_THE_CHECK_PATH = {
     "json": "only a JSON file, a JSON report or a journal needs it",
     "tempfile": "only stdin (-) is spooled to a scratch file",
     "difflib": "only a misspelt option or command is matched",
+    "shutil": "argparse's formatter asks it the terminal's width: common.Parser asks os",
 }
 
 
