@@ -20,6 +20,8 @@ Cases (see ``CASES``):
 - ``plugin-start``: ``trainjob-migrate kustomize-plugin CONFIG`` (what ``kubectl kustomize
   --enable-alpha-plugins`` runs) on the same job as a YAML stream vs ``fn`` on the one-job
   ResourceList: the plugin shares ``fn``'s lean start;
+- ``check-start``: ``trainjob-migrate check FILE`` on a file of one PyTorchJob (what every
+  pre-commit run pays) vs ``python -c 'import yaml'``;
 - ``fn-100`` and ``fn-10000``: ``trainjob-migrate fn`` on 100 / 10,000 PyTorchJobs
   (mixed with as many other objects) vs a bare libyaml load (``CSafeLoader``) and
   dump (``CSafeDumper``) of the same ResourceList;
@@ -192,6 +194,28 @@ def _plugin_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]: 
     )
 
 
+def _check_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  # noqa: ARG001
+    resource_list = _write_resource_list(work, 1)
+    manifest = resource_list.with_name(resource_list.stem + "-job.yaml")
+    if not manifest.exists():
+        items = yaml.load(resource_list.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        job = next(i for i in items["items"] if i["kind"] == "PyTorchJob")
+        manifest.write_text(yaml.safe_dump(job, sort_keys=False), encoding="utf-8")
+    return (
+        # exit 3: a Training Operator job remains (check's finding)
+        Command(
+            "trainjob-migrate check FILE (1 PyTorchJob)",
+            cli_command("check", str(manifest)),
+            None,
+            (3,),
+        ),
+        Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
+        Command(
+            "(reference) trainjob-migrate fn (1 PyTorchJob)", fn_command(), resource_list, (0, 1)
+        ),
+    )
+
+
 def _write_v2_resource_list(work: Path) -> Path:
     """One converted TrainJob and the TrainingRuntime it references: a repository after the
     migration, which the function validates (CRD schema, CEL rules, webhook rules)."""
@@ -353,6 +377,13 @@ CASES: tuple[Case, ...] = (
         _plugin_start,
         runs=21,
         time_target=1.2,
+    ),
+    Case(
+        "check-start",
+        "check of one file (a pre-commit run) vs importing PyYAML",
+        _check_start,
+        runs=21,
+        time_target=1.6,
     ),
     Case("fn-100", "throughput: 100 PyTorchJobs (+100 other objects)", _throughput(100), runs=7),
     Case(
