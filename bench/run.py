@@ -17,6 +17,11 @@ Cases (see ``CASES``):
 - ``cold-start-v2``: ``trainjob-migrate fn`` on a ResourceList of one TrainJob and the
   TrainingRuntime it references (both validated: schema, CEL, webhook rules) vs the same
   floor; the cost of validation, reported, with no target;
+- ``plugin-start``: ``trainjob-migrate kustomize-plugin CONFIG`` (what ``kubectl kustomize
+  --enable-alpha-plugins`` runs) on the same job as a YAML stream vs ``fn`` on the one-job
+  ResourceList: the plugin shares ``fn``'s lean start;
+- ``check-start``: ``trainjob-migrate check FILE`` on a file of one PyTorchJob (what every
+  pre-commit run pays) vs ``python -c 'import yaml'``;
 - ``fn-100`` and ``fn-10000``: ``trainjob-migrate fn`` on 100 / 10,000 PyTorchJobs
   (mixed with as many other objects) vs a bare libyaml load (``CSafeLoader``) and
   dump (``CSafeDumper``) of the same ResourceList;
@@ -107,6 +112,8 @@ class Command:
     min_trainjobs: int = 0
     #: where the output goes when not to stdout (``convert --out``): checked there
     out_dir: Path | None = None
+    #: the output is a YAML stream of objects (the kustomize plugin), not a ResourceList
+    stream: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +164,54 @@ def _cold_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  #
         Command(
             "(reference) import yaml, dataclasses, typing",
             [sys.executable, "-c", "import yaml, dataclasses, typing"],
+        ),
+    )
+
+
+def _plugin_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  # noqa: ARG001
+    resource_list = _write_resource_list(work, 1)
+    stream = resource_list.with_name(resource_list.stem + "-stream.yaml")
+    if not stream.exists():  # the items alone, as kustomize passes them to a legacy plugin
+        items = yaml.load(resource_list.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        stream.write_text(yaml.safe_dump_all(items["items"], sort_keys=False), encoding="utf-8")
+    config = work / "plugin-config.yaml"
+    config.write_text(
+        "apiVersion: fn.trainjob-migrate.dev/v1alpha1\nkind: TrainJobMigration\n"
+        "metadata:\n  name: migrate\n",
+        encoding="utf-8",
+    )
+    return (
+        Command(
+            "trainjob-migrate kustomize-plugin (1 PyTorchJob)",
+            cli_command("kustomize-plugin", str(config)),
+            stream,
+            (0, 1),
+            1,
+            stream=True,
+        ),
+        Command("trainjob-migrate fn (1 PyTorchJob)", fn_command(), resource_list, (0, 1), 1),
+        Command("(reference) python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
+    )
+
+
+def _check_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  # noqa: ARG001
+    resource_list = _write_resource_list(work, 1)
+    manifest = resource_list.with_name(resource_list.stem + "-job.yaml")
+    if not manifest.exists():
+        items = yaml.load(resource_list.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        job = next(i for i in items["items"] if i["kind"] == "PyTorchJob")
+        manifest.write_text(yaml.safe_dump(job, sort_keys=False), encoding="utf-8")
+    return (
+        # exit 3: a Training Operator job remains (check's finding)
+        Command(
+            "trainjob-migrate check FILE (1 PyTorchJob)",
+            cli_command("check", str(manifest)),
+            None,
+            (3,),
+        ),
+        Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
+        Command(
+            "(reference) trainjob-migrate fn (1 PyTorchJob)", fn_command(), resource_list, (0, 1)
         ),
     )
 
@@ -316,6 +371,20 @@ CASES: tuple[Case, ...] = (
         _cold_start_v2,
         runs=11,
     ),
+    Case(
+        "plugin-start",
+        "cold start of the kustomize legacy plugin vs fn, one PyTorchJob",
+        _plugin_start,
+        runs=21,
+        time_target=1.2,
+    ),
+    Case(
+        "check-start",
+        "check of one file (a pre-commit run) vs importing PyYAML",
+        _check_start,
+        runs=21,
+        time_target=1.6,
+    ),
     Case("fn-100", "throughput: 100 PyTorchJobs (+100 other objects)", _throughput(100), runs=7),
     Case(
         "fn-10000",
@@ -413,6 +482,8 @@ def _check_output(command: Command, out: Path) -> None:
             p.read_text(encoding="utf-8").count("\nkind: TrainJob\n")
             for p in command.out_dir.rglob("*.yaml")
         )
+    elif command.stream:  # documents of a stream: at column 0, the first one on line 1
+        found = ("\n" + out.read_text(encoding="utf-8")).count("\nkind: TrainJob\n")
     else:  # items of a ResourceList
         found = out.read_text(encoding="utf-8").count("\n  kind: TrainJob\n")
     if found < command.min_trainjobs:

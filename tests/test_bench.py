@@ -60,13 +60,15 @@ def test_bench_runs_and_prints_every_ratio(tmp_path):
     for case in (
         "cold-start",
         "cold-start-v2",
+        "plugin-start",
+        "check-start",
         "fn-100",
         "fn-10000",
         "convert-repo",
         "dry-run-file",
     ):
         assert f"\n{case}: " in out, out
-    assert out.count("time ratio") == 6 and "summary" in out, out
+    assert out.count("time ratio") == 8 and "summary" in out, out
     assert "python -c 'import yaml'" in out and "CSafeLoader" in out
     assert "trainjob-migrate convert --out" in out and "read + parse every file" in out
 

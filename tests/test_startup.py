@@ -69,6 +69,49 @@ def test_a_valid_run_imports_no_heavy_module(one_job: bool):
     assert imported == "[]", {m: NOT_ON_THE_FN_PATH[m] for m in eval(imported)}
 
 
+_PLUGIN_CONFIG = (
+    "apiVersion: fn.trainjob-migrate.dev/v1alpha1\nkind: TrainJobMigration\n"
+    "metadata:\n  name: migrate\n"
+)
+
+
+def _imports(argv: list[str], stdin: bytes, cwd: Path) -> tuple[int, set[str], bytes]:
+    """Exit code, the modules a run of ``main(argv)`` imported (beyond the interpreter's own
+    start), and its stdout."""
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from trainjob_migrate.cli import main\n"
+        f"code = main({argv!r})\n"
+        "sys.stderr.write('\\n' + repr(sorted(set(sys.modules) - before)))\n"
+        "sys.exit(code)\n"
+    )
+    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        check=False,
+        input=stdin,
+        env={"PYTHONPATH": path},
+        cwd=cwd,
+    )
+    return result.returncode, set(eval(result.stderr.decode().splitlines()[-1])), result.stdout
+
+
+def test_the_kustomize_plugin_starts_as_lean_as_fn(tmp_path: Path):
+    """`kustomize-plugin CONFIG` (what kustomize runs at every build) is dispatched before any
+    parser is built and imports what `fn` imports, its own module aside."""
+    (tmp_path / "config.yaml").write_text(_PLUGIN_CONFIG, encoding="utf-8")
+    rl = yaml.safe_load(_one_job())
+    stream = yaml.safe_dump_all(rl["items"], sort_keys=False).encode()
+    code, plugin, out = _imports(["kustomize-plugin", "config.yaml"], stream, tmp_path)
+    assert code == 0 and out.count(b"\nkind: TrainJob\n") == 1, out
+    assert sorted(m for m in NOT_ON_THE_FN_PATH if m in plugin) == []
+    code, fn, out = _imports(["fn"], _one_job(), tmp_path)
+    assert code == 0 and out.count(b"\n  kind: TrainJob\n") == 1, out
+    assert plugin - fn == {"trainjob_migrate.commands.legacy_plugin"}
+
+
 #: command -> the modules of the other commands it must not import (cli builds its parser alone)
 OTHER_COMMANDS = {
     "check": (
@@ -87,6 +130,25 @@ OTHER_COMMANDS = {
         "trainjob_migrate.doctor",
     ),
 }
+
+
+#: module -> why `check` on one YAML file does without it (what every pre-commit run pays)
+NOT_ON_THE_CHECK_PATH = {
+    "pickle": "repo/parallel.py forks a second process only for a large tree",
+    "secrets": "temporary names are drawn only when writing (repo/transaction.py)",
+    "xml.etree.ElementTree": "a report's module is imported only for its format (junit)",
+    "json": "only a JSON file, a JSON report or a journal needs it",
+    "tempfile": "only stdin (-) is spooled to a scratch file",
+    "difflib": "only a misspelt option or command is matched",
+    "shutil": "argparse's formatter asks it the terminal's width: common.Parser asks os",
+}
+
+
+def test_check_of_one_file_imports_only_what_it_uses(tmp_path: Path):
+    (tmp_path / "job.yaml").write_bytes(_one_job())
+    code, imported, out = _imports(["check", "job.yaml"], b"", tmp_path)
+    assert code == 3 and b"PyTorchJob" in out, out  # 3: a v1 job remains
+    assert sorted(m for m in NOT_ON_THE_CHECK_PATH if m in imported) == []
 
 
 @pytest.mark.parametrize("command", sorted(OTHER_COMMANDS))

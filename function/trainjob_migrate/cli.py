@@ -91,6 +91,10 @@ def _main(args_list: list[str]) -> int:
         if args_list == ["fn"]:
             # the hot path of every kustomize build: skip building the other commands' parsers
             return _fn()
+        if _plugin_config(args_list) is not None:
+            # what kustomize runs at every build (`kubectl kustomize --enable-alpha-plugins`):
+            # as lean as `fn`, no parser built
+            return _plugin(args_list[1])
         return _parse_and_run(args_list)
     except MigrateError as exc:
         sys.stderr.write(_error_line(str(exc)))
@@ -143,6 +147,30 @@ def _fn() -> int:
         from trainjob_migrate.commands import fn
 
         return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plugin_config(args_list: list[str]) -> str | None:
+    """The config file of ``kustomize-plugin CONFIG`` exactly as kustomize runs it (no option;
+    anything else goes through the parser, which says what is wrong)."""
+    if len(args_list) == 2 and args_list[0] == "kustomize-plugin":
+        config = args_list[1]
+        if config and not config.startswith("-"):
+            return config
+    return None
+
+
+def _plugin(config: str) -> int:
+    """``kustomize-plugin CONFIG``: imported and run without the cyclic garbage collector, as
+    `fn` is (see _fn)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        from trainjob_migrate.commands import legacy_plugin
+
+        return legacy_plugin.run(config, sys.stdin.buffer, sys.stdout, sys.stderr)
     finally:
         if enabled:
             gc.enable()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from trainjob_migrate import yamlio
+from trainjob_migrate import results_yaml, yamlio
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.records import Record
 from trainjob_migrate.results import FileRef, Result
@@ -218,13 +218,14 @@ def serialize(rl: ResourceList) -> str:
     head = yamlio.dump({"apiVersion": rl.api_version, "kind": "ResourceList"})
     parts = [head, "items:\n" if rl.items else "items: []\n"]
     parts.extend(yamlio.dump_element(item, rl.sources.get(id(item))) for item in rl.items)
-    tail: Obj = {}
+    open_ended = False
     if rl.function_config is not None:
-        tail["functionConfig"] = rl.function_config
+        config = yamlio.dump({"functionConfig": rl.function_config})
+        # a kept block scalar (|+) ends the document with "...": after the results, if any
+        open_ended = config.endswith("\n...\n") and bool(rl.results)
+        parts.append(yamlio.end_of_block(config) if open_ended else config)
     if rl.results:
-        tail["results"] = [r.to_dict() for r in rl.results]
-    if tail:
-        parts.append(yamlio.dump(tail))
+        parts.append(results_yaml.dump_results(rl.results, open_ended))
     return "".join(parts)
 
 

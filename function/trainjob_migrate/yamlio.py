@@ -415,6 +415,12 @@ _AMBIGUOUS = re.compile(
 )
 
 
+def ambiguous(value: str) -> bool:
+    """Whether a plain ``value`` could be read as something other than a string (written
+    quoted)."""
+    return _AMBIGUOUS.match(value) is not None
+
+
 def _represent_str(dumper: Any, value: str) -> Any:
     if "\n" in value:
         style: str | None = "|"
@@ -545,11 +551,11 @@ def dump_element(data: Any, source: str | None = None) -> str:
     if source is None and not isinstance(data, dict | list):
         # A scalar is written in its sequence: re-indenting a lone block scalar would move
         # its content away from the indentation indicator PyYAML gave it (``|2-``).
-        return _end_of_block(dump([data]))
+        return end_of_block(dump([data]))
     # A string ending in several line breaks is written as a kept block scalar (``|+``),
     # after which PyYAML ends the document with ``...``: inside a sequence that marker is
     # invalid YAML. The breaks before it are the string's own: only the last is dropped.
-    text = source if source is not None else _end_of_block(dump(data)).removesuffix("\n")
+    text = source if source is not None else end_of_block(dump(data)).removesuffix("\n")
     first, newline, rest = text.partition("\n")
     lines = [f"- {first}"]
     if newline:  # even when all that follows is one blank line (a kept block scalar's)
@@ -557,7 +563,7 @@ def dump_element(data: Any, source: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _end_of_block(text: str) -> str:
+def end_of_block(text: str) -> str:
     """``text`` without the document end marker PyYAML writes after a kept block scalar."""
     return text[: -len("...\n")] if text.endswith("\n...\n") else text
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -37,6 +35,27 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {_explain(self, message)} (see {self.prog} --help)")
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter at every add_argument (to check the metavar), whose
+        # default width asks shutil (which imports bz2, lzma...) for the terminal's size:
+        # the same width, from os (start-up time of every command)
+        width = _terminal_columns() - 2
+        return self.formatter_class(prog=self.prog, width=width)  # type: ignore[call-arg]
+
+
+def _terminal_columns() -> int:
+    """What ``shutil.get_terminal_size().columns`` says: $COLUMNS, the terminal's, or 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 def _explain(parser: argparse.ArgumentParser, message: str) -> str:
@@ -90,6 +109,8 @@ def unknown_arguments(parser: argparse.ArgumentParser, extra: Sequence[str]) -> 
 
 
 def _did_you_mean(word: str, candidates: Sequence[str], otherwise: str) -> str:
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else otherwise
 
@@ -183,7 +204,11 @@ def _manifest_like(found: Found) -> bool:
 def inputs(paths: Sequence[str], exclude: Sequence[Path] = ()) -> Iterator[list[Found]]:
     """The files to read, in order; ``-`` is stdin, kept in a scratch file while in use
     (shown as ``-``)."""
-    scratch = tempfile.TemporaryDirectory() if "-" in paths else None
+    scratch = None
+    if "-" in paths:
+        import tempfile  # only for stdin (shutil, random: start-up time)
+
+        scratch = tempfile.TemporaryDirectory()
     try:
         found: list[Found] = []
         for path in paths:

@@ -17,14 +17,15 @@ fails the build; a shell pipeline gets no half-converted stream).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
-from typing import IO, Any, Final
 
 from trainjob_migrate import config, yamlio
-from trainjob_migrate.commands.common import reason
 from trainjob_migrate.errors import ConfigError, InputError, MigrateError, NoInputError
 from trainjob_migrate.pipeline import process
 from trainjob_migrate.results import EXIT_OK, Result, Severity, exit_code
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the plugin starts as lean as `fn`
+if TYPE_CHECKING:
+    from typing import IO, Any, Final
 
 PROG: Final = "trainjob-migrate"
 
@@ -53,8 +54,11 @@ def run(
 
 def _load_config(path: str) -> Mapping[str, Any]:
     try:
-        text = Path(path).read_bytes()
+        with open(path, "rb") as file:  # noqa: PTH123 - pathlib is off the start-up path
+            text = file.read()
     except OSError as exc:
+        from trainjob_migrate.commands.common import reason  # only for this error
+
         raise NoInputError(f"cannot read the plugin config {path}: {reason(exc)}") from exc
     try:
         data = yamlio.load(text)

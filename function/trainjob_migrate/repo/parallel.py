@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -63,6 +62,8 @@ def both(
     is sent back with ``encode``/``decode`` (default: pickle)."""
     if not fork:
         return here(), there()
+    import pickle  # only for a large tree (start-up time of a small one)
+
     read_end, write_end = os.pipe()
     parent = os.getpid()
     pid = os.fork()

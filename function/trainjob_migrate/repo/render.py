@@ -34,7 +34,8 @@ _ComposeLoader: Any = _PositionLoader if _CSafeLoader is not None else None
 #: Strings both emitters write alike: printable characters of the Basic Multilingual Plane
 #: and ``\n`` (libyaml escapes characters beyond it, the pure-Python emitter does not; they
 #: treat other line breaks and BOMs differently).
-_PLAIN_TEXT: Final = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+#: compiled on first use (re caches it): a millisecond of every start of check and convert
+_PLAIN_TEXT: Final = "[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*"
 #: Keys both write as simple keys: the pure-Python emitter writes an empty key as ``? ''``,
 #: and a key as ``? key`` from 123 characters on (128 with its tag), libyaml from 129.
 _MAX_KEY: Final = 100
@@ -66,7 +67,7 @@ def dump(data: Any, *, indent_lists: bool) -> tuple[str, Any]:
 def _written_alike(data: Any) -> bool:
     """Whether libyaml writes ``data`` as the pure-Python emitter does (but for indentation)."""
     stack = [data]
-    plain = _PLAIN_TEXT.fullmatch
+    plain = re.compile(_PLAIN_TEXT).fullmatch
     while stack:
         value = stack.pop()
         if isinstance(value, str):

@@ -11,7 +11,6 @@ YAML at the node's column. The edits are spliced in from the end backwards, as p
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Final
 
@@ -95,14 +94,14 @@ def _string(text: str, node: Any, new: str) -> Edit | None:
     if style in ("|", ">"):
         return _block(text, start, new)
     if style == '"' or (style == "'" and "\n" in new):
-        return start, end, json.dumps(new, ensure_ascii=False)
+        return start, end, _json_dumps(new)
     if style == "'":
         return start, end, "'" + new.replace("'", "''") + "'"
     if "\n" in new:  # a plain scalar that now spans lines: a literal block
         indent = " " * (_line_indent(text, start) + 2)
         chomp = "" if new.endswith("\n") and not new.endswith("\n\n") else "-"
         if new.endswith("\n\n") or new[:1] in (" ", "\t"):
-            return start, end, json.dumps(new, ensure_ascii=False)
+            return start, end, _json_dumps(new)
         body = "\n".join(indent + line if line else "" for line in new.rstrip("\n").split("\n"))
         return start, end, f"|{chomp}\n{body}"
     written = yamlio.dump({"k": new}).removeprefix("k: ").rstrip("\n")
@@ -182,3 +181,9 @@ def _content_end(text: str, start: int, end: int) -> int:
     while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
         lines.pop()
     return start + len("\n".join(lines))
+
+
+def _json_dumps(value: Any) -> str:
+    import json  # only to rewrite a JSON scalar (start-up time of check and convert)
+
+    return json.dumps(value, ensure_ascii=False)

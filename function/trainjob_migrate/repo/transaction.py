@@ -23,10 +23,8 @@ import contextlib
 import dataclasses
 import errno
 import itertools
-import json
 import os
 import re
-import secrets
 import stat
 from collections.abc import Callable, Iterator, Sequence
 
@@ -102,6 +100,8 @@ def apply(
 def _apply(
     root: str, root_fd: int, changes: Sequence[Change], warn_read_only: bool
 ) -> tuple[list[Result], bool]:
+    import secrets  # only when writing (hmac, hashlib: start-up time of check)
+
     token = secrets.token_hex(6)
     staged: list[_Staged] = []
     made: list[tuple[str, ...]] = []  # directories this run made (removed again on a fault)
@@ -300,6 +300,8 @@ def _unlink(name: str, dir_fd: int) -> None:
 
 
 def _write_journal(root_fd: int, token: str, staged: list[_Staged]) -> None:
+    import json  # only when writing a journal
+
     body = json.dumps(
         {
             "trainjob-migrate-journal": 1,
@@ -459,6 +461,8 @@ def _read_journal(fd: int) -> list[_Staged]:
     chunks = []
     while chunk := os.read(fd, 1 << 20):
         chunks.append(chunk)
+    import json
+
     data = json.loads(b"".join(chunks))
     if not isinstance(data, dict) or data.get("trainjob-migrate-journal") != 1:
         raise ValueError("not a journal of this version")

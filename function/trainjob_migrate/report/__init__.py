@@ -39,17 +39,33 @@ class Report:
     invalid_v2: list[Result] = dataclasses.field(default_factory=list)
 
 
-def reporters() -> dict[str, Callable[[Report], str]]:
-    from trainjob_migrate.report import github, json_report, junit, markdown, sarif, text
+#: format -> the module of its renderer
+_MODULES: Final = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "junit": "junit",
+    "github": "github",
+    "markdown": "markdown",
+}
 
-    return {
-        "text": text.render,
-        "json": json_report.render,
-        "sarif": sarif.render,
-        "junit": junit.render,
-        "github": github.render,
-        "markdown": markdown.render,
-    }
+
+def reporters() -> dict[str, Callable[[Report], str]]:
+    """format -> its renderer; a renderer's module (xml.etree for junit, json...) is imported
+    only when it renders (start-up time of a check in the text format)."""
+    return {name: _renderer(module) for name, module in _MODULES.items()}
+
+
+def _renderer(module: str) -> Callable[[Report], str]:
+    def render(report: Report) -> str:
+        import importlib
+
+        renderer: Callable[[Report], str] = importlib.import_module(
+            f"trainjob_migrate.report.{module}"
+        ).render
+        return renderer(report)
+
+    return render
 
 
 FORMATS: Final = ("text", "json", "sarif", "junit", "github", "markdown")
