@@ -2,7 +2,7 @@
 fully converted, after at most one re-run.
 
 1. *Stage*: every new content goes to a temporary file beside its destination
-   (``.tjm-<token>-<n>.tmp``, written and fsynced), and every file it replaces gets a
+   (``.tjm-<token>-<n>.tmp``, written, then all synced to disk at once), and every file it replaces gets a
    second name (``.tjm-<token>-<n>.orig``, a hard link: the original, kept until the
    end). A fault here undoes the staging: nothing has changed.
 2. *Commit*: the journal (:data:`JOURNAL`, at the root) names every rename to do; it is
@@ -128,6 +128,9 @@ def _apply(
         message = f"cannot write the file: {cause}; nothing was written (every file is as it was)"
         return [*results, _error(change.display, message)], False
     try:
+        # every temporary file on disk before the journal names it: one sync() for the run,
+        # not an fsync a file (5,000 fsyncs cost a 5,000-file --out more than its conversion)
+        os.sync()
         _write_journal(root_fd, token, staged)
     except OSError as exc:
         _undo(root_fd, staged, made)
@@ -182,8 +185,7 @@ def _stage(dir_fd: int, change: Change, stem: str, warn_read_only: bool) -> tupl
             view = memoryview(change.data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fchmod(fd, mode)
-            os.fsync(fd)
+            os.fchmod(fd, mode)  # durable by the one sync() before the journal (_apply)
         finally:
             os.close(fd)
         if backup is not None:
