@@ -53,3 +53,35 @@ def test_without_a_kustomize_one_info_says_nothing_was_built(
     lines = [line for line in capsys.readouterr().out.splitlines() if "kustomize-build" in line]
     assert len(lines) == 1
     assert ": info: 6 kustomization(s) not built: no kubectl or kustomize on PATH" in lines[0]
+
+
+JOB = """\
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: train
+spec:
+  pytorchReplicaSpecs:
+    Worker:
+      replicas: 2
+      template:
+        spec:
+          containers:
+            - name: pytorch
+              image: ghcr.io/acme/train:1
+              command: [torchrun, train.py]
+"""
+
+
+@pytest.mark.skipif(build.command() is None, reason="no kubectl or kustomize on PATH")
+def test_convert_write_builds_what_it_wrote(capsys, tmp_path: Path) -> None:
+    (tmp_path / "job.yaml").write_text(JOB)
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - job.yaml\n")
+    assert cli.main(["convert", "--write", str(tmp_path)]) == 0
+    assert "[kustomize-build]" not in capsys.readouterr().err  # the converted tree builds
+    (tmp_path / "job.yaml").write_text(JOB)  # back to v1, with a resource that is not there
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - job.yaml\n  - gone.yaml\n")
+    assert cli.main(["convert", "--write", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "kustomization.yaml:3: error: this kustomization does not build" in err  # gone.yaml
+    assert "[kustomize-build]" in err

@@ -23,7 +23,7 @@ from trainjob_migrate.commands import common, options
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.errors import InputError, OutputError, UsageError
 from trainjob_migrate.pipeline import Selector
-from trainjob_migrate.repo import engine, plan, transaction, unidiff
+from trainjob_migrate.repo import engine, kustomize, plan, transaction, unidiff
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 
@@ -107,11 +107,23 @@ def _run(args: argparse.Namespace) -> int:
     outcome.results[:0] = recovered
     if args.write or args.out is not None:  # one transaction: all or nothing (repo/plan.py)
         outcome.results.extend(plan.write(root, outcome.files, mirror=args.out is not None))
+        if args.write and _rewrote_kustomize(outcome.files, found):
+            from trainjob_migrate.repo import build  # subprocess, threads: only when needed
+
+            # what was written must still build: a failure is an error at the kustomization
+            outcome.results.extend(build.check(found))
     else:
         changed = [f for f in outcome.files if f.new is not None]
         sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
     _report(outcome, len(found), args, sys.stderr, config.mode)
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
+
+
+def _rewrote_kustomize(files: list[engine.FileOutcome], found: list[Found]) -> bool:
+    """Whether this run changed a file of a tree that has kustomizations."""
+    return any(f.new is not None for f in files) and any(
+        kustomize.is_kustomization(f.display) for f in found
+    )
 
 
 def _out_tree(out: Path, paths: list[str]) -> list[Path]:
