@@ -7,6 +7,8 @@ kind's identity, replica roles, training container and rules, and never names a 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from trainjob_migrate.records import Frozen, init
 
 TYPE_CHECKING = False
@@ -15,6 +17,35 @@ if TYPE_CHECKING:
     from typing import Any
 
     from trainjob_migrate.rules import Rule
+
+
+class LazyRules(Sequence["Rule"]):
+    """A kind's rules, imported from ``<module>.RULES`` when a job of the kind is first
+    converted: a run never imports the rules of kinds it does not meet (start-up time)."""
+
+    __slots__ = ("_module", "_rules")
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+        self._rules: tuple[Rule, ...] | None = None
+
+    def _load(self) -> tuple[Rule, ...]:
+        if self._rules is None:
+            rules: tuple[Rule, ...] = __import__(self._module, fromlist=["RULES"]).RULES
+            self._rules = rules
+        return self._rules
+
+    def __getitem__(self, index: int) -> Rule:  # type: ignore[override]
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._load())
+
+    def __repr__(self) -> str:
+        return f"LazyRules({self._module!r})"
 
 
 class Source(Frozen):
@@ -51,7 +82,7 @@ class Source(Frozen):
     #: the ``trainer.kubeflow.org/framework`` label of a generated runtime
     framework: str
     #: the mapping rules, in run order (later rules read what earlier ones decided)
-    rules: tuple[Rule, ...]
+    rules: Sequence[Rule]
     #: the module that renders the pods the v1 operator built (for ``compare``), imported
     #: only by ``compare``: ``count(job)`` and ``render(job, indexes)``; None: not modelled
     pods: str | None
@@ -70,7 +101,7 @@ class Source(Frozen):
         versions: Mapping[str, str], replica_specs: str, roles: tuple[str, ...],
         single_roles: tuple[str, ...], container: str, v1_port: str | None,
         runtime: str | None, framework: str,
-        rules: tuple[Rule, ...], pods: str | None = None, unsupported: str | None = None,
+        rules: Sequence[Rule], pods: str | None = None, unsupported: str | None = None,
         restart_policy: str = "OnFailure",
         v1_port_default: int | None = None,
         other_operator_versions: tuple[str, ...] = (),

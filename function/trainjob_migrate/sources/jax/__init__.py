@@ -8,9 +8,7 @@ kubeflow/trainer@v1.9.4 ``pkg/apis/kubeflow.org/v1/jax_types.go``.
 
 from __future__ import annotations
 
-from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
-from trainjob_migrate.sources.jax import launch
-from trainjob_migrate.sources.model import Source
+from trainjob_migrate.sources.model import LazyRules, Source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,7 +27,7 @@ SOURCE: Final = Source(
     v1_port="jaxjob-port",
     runtime="jax-distributed",
     framework="jax",
-    rules=(metadata, replicas, role_templates, container, launch, pod, run_policy),
+    rules=LazyRules("trainjob_migrate.sources.jax.rules"),
     pods="trainjob_migrate.sources.jax.pods",
     restart_policy="Never",  # JAXJobDefaultRestartPolicy
 )

@@ -11,9 +11,7 @@ rule chooses; the Trainer's MPI plugin writes the same hostfile (``/etc/mpi/host
 
 from __future__ import annotations
 
-from trainjob_migrate.rules import metadata
-from trainjob_migrate.sources.model import Source
-from trainjob_migrate.sources.mpi import generated, launcher, policy, run_policy, runtime, worker
+from trainjob_migrate.sources.model import LazyRules, Source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,7 +30,7 @@ SOURCE: Final = Source(
     v1_port=None,
     runtime=None,  # chosen per job and release by mpi-runtime
     framework="mpi",
-    rules=(metadata, policy, runtime, launcher, worker, run_policy, generated),
+    rules=LazyRules("trainjob_migrate.sources.mpi.rules"),
     pods="trainjob_migrate.sources.mpi.pods",
     # mpi-operator ran the launcher as a batch Job (default backoffLimit 6): its own rules
     other_operator_versions=("v2beta1",),

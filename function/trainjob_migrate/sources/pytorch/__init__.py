@@ -9,10 +9,7 @@ Trainer's torch plugin (``launch``); ``elasticPolicy`` has no v2 equivalent
 
 from __future__ import annotations
 
-from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
-from trainjob_migrate.sources import v1common
-from trainjob_migrate.sources.model import Source
-from trainjob_migrate.sources.pytorch import elastic_policy, launch, success
+from trainjob_migrate.sources.model import LazyRules, Source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,17 +30,6 @@ SOURCE: Final = Source(
     v1_port_default=23456,
     runtime="torch-distributed",
     framework="torch",
-    rules=(
-        metadata,
-        replicas,
-        role_templates,
-        elastic_policy,
-        container,
-        launch,
-        pod,
-        v1common,
-        run_policy,
-        success,
-    ),
+    rules=LazyRules("trainjob_migrate.sources.pytorch.rules"),
     pods="trainjob_migrate.sources.pytorch.pods",
 )

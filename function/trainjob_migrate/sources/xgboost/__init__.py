@@ -10,9 +10,7 @@ is recognised and refused by version.
 
 from __future__ import annotations
 
-from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
-from trainjob_migrate.sources.model import Source
-from trainjob_migrate.sources.xgboost import launch
+from trainjob_migrate.sources.model import LazyRules, Source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,7 +29,7 @@ SOURCE: Final = Source(
     v1_port="xgboostjob-port",
     runtime="xgboost-distributed",
     framework="xgboost",
-    rules=(metadata, replicas, role_templates, container, launch, pod, run_policy),
+    rules=LazyRules("trainjob_migrate.sources.xgboost.rules"),
     pods="trainjob_migrate.sources.xgboost.pods",
     restart_policy="Never",  # XGBoostJobDefaultRestartPolicy
 )
