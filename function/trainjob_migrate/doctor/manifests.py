@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Final
 
-from trainjob_migrate import sources, yamlio
+from trainjob_migrate import paths, sources, yamlio
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path
 from trainjob_migrate.repo import kustomize, positions
@@ -47,13 +47,7 @@ class Manifest:
         return str((self.obj.get("metadata") or {}).get("name", ""))
 
     def get(self, *path: str | int) -> Any:
-        value: Any = self.obj
-        for part in path:
-            if isinstance(part, int):
-                value = value[part] if isinstance(value, list) and part < len(value) else None
-            else:
-                value = value.get(part) if isinstance(value, Mapping) else None
-        return value
+        return paths.get(self.obj, path)
 
     def file(self, path: Path = ()) -> FileRef:
         line = positions.line_of(self.lines, path)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Protocol
 
-from trainjob_migrate import runtimes
+from trainjob_migrate import paths, runtimes
 from trainjob_migrate.paths import Path, format_path
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.targets import Target
@@ -83,13 +83,7 @@ class Subject:
         return str(ns) if ns else None
 
     def get(self, *path: str | int) -> Any:
-        value: Any = self.obj
-        for part in path:
-            if isinstance(part, int):
-                value = value[part] if isinstance(value, list) and part < len(value) else None
-            else:
-                value = value.get(part) if isinstance(value, Mapping) else None
-        return value
+        return paths.get(self.obj, path)
 
     def spec(self, *path: str | int) -> Any:
         return self.get("spec", *path)
