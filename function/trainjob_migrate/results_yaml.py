@@ -68,6 +68,22 @@ def dump_results(results: list[Result], open_ended: bool = False) -> str:
 
 #: an entry whose block scalar is kept (``|+``)
 _KEPT: Final = {"kept": "\n\n"}
+_quoted_cache: dict[tuple[str, str], str | None] = {}
+
+
+def _quoted(key: str, value: str) -> str | None:
+    """``key: 'value'`` (quoted, folded at the emitter's width) as the generic writer writes it
+    at an entry's level, or None for a value with a line break (block scalars may end the
+    document open). The same message recurs on every job: each is emitted once."""
+    if "\n" in value or "\r" in value or len(value) > _LONGEST:
+        return None
+    if (key, value) in _quoted_cache:
+        return _quoted_cache[(key, value)]
+    text = yamlio.dump([{key: value}])  # "- key: ...": the entry's column, as here
+    found = None if text.endswith("\n...\n") else text[2:]
+    if len(_quoted_cache) < 4096:
+        _quoted_cache[(key, value)] = found
+    return found
 
 
 def _entry(entry: dict[str, Any]) -> str | None:
@@ -85,6 +101,8 @@ def _entry(entry: dict[str, Any]) -> str | None:
                 lines.append(f"    {sub_key}: {sub_value}\n")
         elif type(value) is str and _is_plain(value):
             lines.append(f"{prefix}{key}: {value}\n")
+        elif type(value) is str and (quoted := _quoted(key, value)) is not None:
+            lines.append(prefix + quoted)
         else:
             return None
         prefix = "  "
