@@ -108,7 +108,7 @@ def _convert(
         else f"{ref['kind']} {ref['name']}"
     )
     ctx.info(
-        "summary",
+        RuleId.SUMMARY.value,
         None,
         f"converted to TrainJob {scope}{ctx.draft.name} for Trainer {target.version} "
         f"({runtime_note}, numNodes {trainjob['spec']['trainer'].get('numNodes')})",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from trainjob_migrate import containers, krm, release, sources, structure
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert
 from trainjob_migrate.errors import ConfigError
@@ -150,7 +151,7 @@ def _target_release(
     note = Result(
         f"targetVersion={minors[0]}: the Trainer release the input installs ({version}, {where})",
         Severity.INFO,
-        "target-version",
+        RuleId.TARGET_VERSION.value,
         ref_of(item),
         format_path(field),
         krm.file_of(item),
@@ -213,7 +214,7 @@ def _process_item(
                     f"internal error while converting ({type(exc).__name__}: {exc}); the "
                     f"{item.get('kind')} is left unchanged. Please report this with the job",
                     Severity.ERROR,
-                    "internal",
+                    RuleId.INTERNAL.value,
                     ref_of(item),
                     None,
                     krm.file_of(item) or file,
@@ -246,7 +247,7 @@ def _process_container(
                 f"internal error while looking for jobs inside this object ({type(exc).__name__}: "
                 f"{exc}); it is left unchanged. Please report this with the object",
                 Severity.ERROR,
-                "internal",
+                RuleId.INTERNAL.value,
                 ref_of(item),
                 None,
                 krm.file_of(item) or file,
@@ -329,7 +330,7 @@ def _check_collision(
         note = Result(
             "already converted: its TrainJob is in the input; nothing to add",
             Severity.INFO,
-            "summary",
+            RuleId.SUMMARY.value,
             ref,
             None,
             file,
@@ -347,7 +348,7 @@ def _check_collision(
         + (f" ({other_file.path})" if other_file is not None else f"{_where(file)}")
         + "; rename one of them (or use mode=side-by-side with another option nameSuffix)",
         Severity.ERROR,
-        "name-collision",
+        RuleId.NAME_COLLISION.value,
         ref,
         "metadata.name",
         file,
@@ -387,7 +388,7 @@ def _validate_v2(located: list[tuple[Obj, FileRef | None]], target: Target) -> l
                 f"{exc}); they were not validated (functionConfig validateV2: false skips "
                 "this). Please report this with the input",
                 Severity.ERROR,
-                "internal",
+                RuleId.INTERNAL.value,
             )
         ]
 

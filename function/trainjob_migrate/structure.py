@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.paths import format_path
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
     from trainjob_migrate.paths import Path
 
-RULE: Final = "structure"
+RULE: Final = RuleId.STRUCTURE.value
 
 _STRING_FIELDS: Final = ("apiVersion", "kind")
 _META_STRINGS: Final = ("name", "namespace", "generateName")

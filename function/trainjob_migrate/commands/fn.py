@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 
 from trainjob_migrate import config, krm
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.errors import ConfigError, InputError
 from trainjob_migrate.pipeline import process
 from trainjob_migrate.results import ResourceRef, Result, Severity, exit_code, ref_of
@@ -39,7 +40,7 @@ def _run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str], verbosity: int) -> 
     try:
         rl = krm.parse(krm.read_input(stdin))
     except InputError as exc:
-        result = Result(f"{exc}", Severity.ERROR, "input")
+        result = Result(f"{exc}", Severity.ERROR, RuleId.INPUT.value)
         stdout.write(
             krm.serialize(krm.ResourceList(items=[], function_config=None, results=[result]))
         )
@@ -61,7 +62,12 @@ def _config_result(function_config: dict[str, object] | None, message: str) -> R
     ref: ResourceRef | None = ref_of(function_config) if function_config else None
     file = krm.file_of(function_config) if function_config else None
     return Result(
-        f"invalid functionConfig: {message}", Severity.ERROR, "function-config", ref, None, file
+        f"invalid functionConfig: {message}",
+        Severity.ERROR,
+        RuleId.FUNCTION_CONFIG.value,
+        ref,
+        None,
+        file,
     )
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 from trainjob_migrate import containers, sources, structure, yamlio
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
@@ -727,7 +728,7 @@ def _file_ref(item: Mapping[str, Any]) -> FileRef | None:
 #: the status of a file that could not be read at all (see FileOutcome)
 FAULT: Final = "fault"
 #: the rule of results about files that could not be read (check's exit code 4)
-READ_RULE: Final = "read"
+READ_RULE: Final = RuleId.READ.value
 
 
 def _file_result(entry: Found, severity: Severity, message: str, line: int | None) -> Result:

@@ -23,6 +23,7 @@ from typing import Any, Final
 import yaml
 
 from trainjob_migrate import sources, yamlio
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.convert import Conversion
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.repo import documents, patching
@@ -34,7 +35,7 @@ Obj = dict[str, Any]
 NAMES: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 IMAGES_CONFIG: Final = "trainjob-images.yaml"
 IMAGES_FIELD_SPEC: Final = "images:\n- path: spec/trainer/image\n  kind: TrainJob\n"
-_RULE: Final = "kustomize"
+_RULE: Final = RuleId.KUSTOMIZE.value
 _TARGET: Final = {"group": "trainer.kubeflow.org", "version": "v1alpha1", "kind": "TrainJob"}
 _SELECTS: Final = ("name", "namespace", "labelSelector", "annotationSelector")
 

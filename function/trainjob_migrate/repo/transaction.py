@@ -28,6 +28,7 @@ import re
 import stat
 from collections.abc import Callable, Iterator, Sequence
 
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.repo import fsio
 from trainjob_migrate.results import FileRef, Result, Severity
 
@@ -37,9 +38,9 @@ if TYPE_CHECKING:
 
 JOURNAL: Final = ".trainjob-migrate-journal"
 #: the rule of results about writing
-WRITE_RULE: Final = "write"
+WRITE_RULE: Final = RuleId.WRITE.value
 #: the rule of results about input that cannot be read (engine.READ_RULE: check's exit 4)
-READ_RULE: Final = "read"
+READ_RULE: Final = RuleId.READ.value
 #: temporary files and kept originals of a transaction
 _OURS: Final = re.compile(r"^\.(?:.+\.)?tjm-[0-9a-f]{12}(?:-[0-9]+)?\.(?:tmp|orig)$")
 #: temporary files of versions before transactions (``tempfile.mkstemp`` beside the file)

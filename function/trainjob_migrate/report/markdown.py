@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
+from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.report import Finding, Report, counts, findings, invalid_objects, is_v2_rule
 
 _STATUS = {
@@ -57,11 +58,11 @@ def render(report: Report) -> str:
                     out.append(f"  - {_finding(f)}")
     if report.unreadable:
         out += ["", "### Input that could not be read", ""]
-        out += [f"- {_finding(f)}" for f in every if f.rule == "read"]
+        out += [f"- {_finding(f)}" for f in every if f.rule == RuleId.READ]
     return "\n".join(out) + "\n"
 
 
-_VERDICT_RULES = frozenset({"v1-job-convertible", "v1-job-needs-attention"})
+_VERDICT_RULES = frozenset({RuleId.V1_JOB_CONVERTIBLE.value, RuleId.V1_JOB_NEEDS_ATTENTION.value})
 
 
 def _counts(report: Report, c: dict[str, object]) -> list[str]:
