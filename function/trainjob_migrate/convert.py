@@ -263,8 +263,7 @@ def _no_runtime(source: Source, target: Target) -> str:
     where = (
         f"the first release that ships it is {first.version}: target {first.version} or later "
         "if the cluster runs it"
-        if first is not None
-        and first.version in targets.VERSIONS[targets.VERSIONS.index(target.version) :]
+        if first is not None and targets.newer(first, target)
         else "reference a runtime of your own (runtimeName) that the cluster has"
     )
     return (

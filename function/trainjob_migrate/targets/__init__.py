@@ -165,6 +165,11 @@ def all_targets() -> tuple[Target, ...]:
     return tuple(_table().values())
 
 
+def newer(a: Target, b: Target) -> bool:
+    """Whether release ``a`` comes after release ``b`` (the order of :data:`VERSIONS`)."""
+    return VERSIONS.index(a.version) > VERSIONS.index(b.version)
+
+
 def first_shipping(runtime: str) -> Target | None:
     """The oldest release whose default installation has the runtime ``runtime``."""
     return next((t for t in all_targets() if runtime in t.runtimes), None)
