@@ -80,7 +80,7 @@ def process(
     ``detect_release``: target the Trainer release the items install when no targetVersion
     was given, and refuse one that contradicts it (``doctor`` does this itself).
     """
-    config, detected = _target_release(items, config) if detect_release else (config, [])
+    config, detected = target_release(items, config) if detect_release else (config, [])
     target = get(config.target_version)
     check_options(config, target)
     existing = _trainjobs(items)
@@ -125,11 +125,17 @@ def check_options(config: FunctionConfig, target: Target) -> None:
         )
 
 
-def _target_release(
+def target_release(
     items: list[Any], config: FunctionConfig
 ) -> tuple[FunctionConfig, list[Result]]:
-    """The Trainer release the input installs becomes the target, unless one was given."""
-    seen = [(item, found) for item in items for found in release.sightings(item)]
+    """The Trainer release the input installs becomes the target, unless one was given; the
+    one decision for fn, convert, check and doctor (items of Lists included)."""
+    seen = [
+        (item, found)
+        for top in items
+        for item in (top["items"] if _is_list(top) else [top])
+        for found in release.sightings(item)
+    ]
     if not seen:
         return config, []
     minors = sorted({release.minor(version) for _, (version, _, _) in seen})

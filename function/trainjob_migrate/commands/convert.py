@@ -262,12 +262,17 @@ def _report(
 def summary(
     outcome: engine.RepoOutcome, files: int, args: argparse.Namespace, mode: str = "replace"
 ) -> str:
-    failed = {
+    # the v1 jobs counted below, as check counts them (a TrainJob's validation error, or a
+    # container's own finding, is no v1 job left unchanged)
+    counted = {
+        (j.file.path, j.file.index, j.resource.display()) for j in outcome.jobs if not j.holder
+    }
+    failed = counted & {
         (r.file.path if r.file else "", r.file.index if r.file else 0, r.resource.display())
         for r in outcome.results
         if r.resource is not None and r.severity == Severity.ERROR
     }
-    warned = {
+    warned = counted & {
         (r.file.path if r.file else "", r.file.index if r.file else 0, r.resource.display())
         for r in outcome.results
         if r.resource is not None and r.severity == Severity.WARNING
@@ -284,7 +289,7 @@ def summary(
     where = "stdin" if stream else f"{files} file(s) scanned, {changed} {verb}"
     return (
         f"{where}, {len(skipped)} not readable as plain YAML; "
-        f"{sum(not j.holder for j in outcome.jobs)} Training Operator job(s): {outcome.converted} {converted}"
+        f"{len(counted)} Training Operator job(s): {outcome.converted} {converted}"
         + (f" ({with_warnings} with warnings)" if with_warnings else "")
         + f", {len(failed)} left unchanged with errors"
         + (

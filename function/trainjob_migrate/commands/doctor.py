@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trainjob_migrate import config, doctor, runtimes
+from trainjob_migrate import doctor, pipeline, runtimes
 from trainjob_migrate.commands import check, common, options
 from trainjob_migrate.doctor import DoctorContext, inventory, manifests, release, runtime_refs
 from trainjob_migrate.repo import engine
@@ -44,10 +44,9 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     fn_config = options.build_config(args)
     target = fn_config.target_version
     if not explicit and detected:
-        guess = release.minor(detected[0].version)
-        if guess in config.TARGET_VERSIONS:
-            target = guess
-            fn_config = fn_config.replace(target_version=guess)
+        # the decision convert and check make (one release, supported, or a config error)
+        fn_config, _ = pipeline.target_release([m.obj for m in objects], fn_config)
+        target = fn_config.target_version
     ctx = DoctorContext(
         objects, target, explicit, detected, runtimes.Catalog.of(target, [m.obj for m in objects])
     )
