@@ -85,7 +85,7 @@ def _convert(
         rule.apply(ctx)
     _report_unconsumed(ctx)
     if ctx.failed:
-        return Conversion([dict(job)], ctx.results, converted=False)
+        return _refused(job, ctx)
 
     generate = ctx.draft.training_runtime is not None or (
         bool(ctx.draft.runtime) and config.generate_runtime
@@ -94,11 +94,11 @@ def _convert(
     if generate:
         runtime = _generated_runtime(ctx)
         if runtime is None:
-            return Conversion([dict(job)], ctx.results, converted=False)
+            return _refused(job, ctx)
         objects.append(runtime)
     trainjob = assemble.trainjob(ctx, assemble.runtime_ref(ctx, generated=generate))
     if not _output_valid(ctx, trainjob, target.schema, "TrainJob"):
-        return Conversion([dict(job)], ctx.results, converted=False)
+        return _refused(job, ctx)
     objects.append(trainjob)
     scope = f"{ref.namespace}/" if ref.namespace else ""
     ref = trainjob["spec"]["runtimeRef"]
@@ -256,6 +256,13 @@ def _as_stored(
         for path, why in paths
     ]
     return stored, validation.validate(stored, schema), notes
+
+
+def _refused(job: Mapping[str, Any], ctx: Context) -> Conversion:
+    """The job, unchanged, with why: the errors, and the warnings of what a conversion would
+    still lose; not the infos that tell what the conversion did (it did nothing)."""
+    kept = [r for r in ctx.results if r.severity is not Severity.INFO]
+    return Conversion([dict(job)], kept, converted=False)
 
 
 def _no_runtime(source: Source, target: Target) -> str:

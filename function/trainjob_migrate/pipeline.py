@@ -125,9 +125,7 @@ def check_options(config: FunctionConfig, target: Target) -> None:
         )
 
 
-def target_release(
-    items: list[Any], config: FunctionConfig
-) -> tuple[FunctionConfig, list[Result]]:
+def target_release(items: list[Any], config: FunctionConfig) -> tuple[FunctionConfig, list[Result]]:
     """The Trainer release the input installs becomes the target, unless one was given; the
     one decision for fn, convert, check and doctor (items of Lists included)."""
     seen = [

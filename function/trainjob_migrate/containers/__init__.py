@@ -216,6 +216,8 @@ def process(
         module.adjust(rewrite)
     outcome = Outcome(name or "unknown", [item], rewrite.results, len(paths), 0)
     if _failed(rewrite) or len(rewrite.jobs) + rewrite.skipped < len(paths):
+        # left as it is: why (errors, warnings), not what a conversion did (it did nothing)
+        outcome.results = [r for r in rewrite.results if r.severity is not Severity.INFO]
         return outcome
     if not rewrite.jobs:
         return outcome

@@ -4,6 +4,7 @@ imported only when a job of the kind is converted (``sources.model.LazyRules``).
 from __future__ import annotations
 
 from trainjob_migrate.rules import container, metadata, pod, replicas, role_templates, run_policy
+from trainjob_migrate.sources import v1common
 from trainjob_migrate.sources.jax import launch
 
 TYPE_CHECKING = False
@@ -19,5 +20,6 @@ RULES: Final[tuple[Rule, ...]] = (
     container,
     launch,
     pod,
+    v1common,  # v1 host names and labels, as for every Training Operator kind
     run_policy,
 )

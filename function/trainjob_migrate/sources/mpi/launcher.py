@@ -14,12 +14,16 @@ launcher that is not a worker are not set by the Trainer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from trainjob_migrate.context import Context
+from trainjob_migrate.paths import Path
+from trainjob_migrate.sources import v1common
 from trainjob_migrate.sources.mpi import job, template
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Final
+    from typing import Any, Final
 
 ID: Final = "mpi-launcher"
 CONSUMES: Final = ("{roles}.template", "{roles}.restartPolicy")
@@ -47,6 +51,7 @@ def apply(ctx: Context) -> None:
         if key in main:
             ctx.consume((*path, key))
             ctx.draft.trainer[key] = main[key]
+    _v1_hosts(ctx, main, path)
     policy = template.restart_policy(ctx, ID, launcher, _default_restart(ctx))
     if job.route(ctx) == "generated":
         pod = template.for_runtime(ctx, ID, launcher, frozenset({"command", "args"}))
@@ -102,3 +107,21 @@ def _trainer_fields(ctx: Context) -> None:
             ctx.draft.trainer["resourcesPerNode"] = main["resources"]
         else:
             ctx.empty(ID, (*path, "resources"))
+
+
+def _v1_hosts(ctx: Context, main: Mapping[str, Any], path: Path) -> None:
+    """v1 pod host names (``<job>-worker-0`` in an mpirun ``-H`` list, say) carried in the
+    launcher's command or args resolve to nothing under JobSet (``<job>-node-0-<i>.<job>``):
+    each is a warning naming the field, since an MPI job's hosts follow the runtime."""
+    hosts = v1common.host_pattern(ctx.ref.name, ctx.source.roles)
+    for key in ("command", "args"):
+        for i, item in enumerate(main.get(key) or []):
+            found = sorted({m.group(0) for m in hosts.finditer(str(item))})
+            if found:
+                ctx.lossy(
+                    ID,
+                    (*path, key, i),
+                    f"v1 host name(s) {', '.join(found)}: no pod has them under the Trainer "
+                    "(nodes are <name>-node-0-<i>.<name>); mpirun's hosts come from the "
+                    "hostfile the Trainer writes: drop the host list, or rename the hosts",
+                )

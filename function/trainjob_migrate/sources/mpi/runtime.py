@@ -176,7 +176,15 @@ def _compare(ctx: Context, as_node: bool) -> None:
             f"not: numNodes {workers + 1} keeps the {workers} Worker hosts, and the launcher is "
             f"one more host with {job.slots(ctx)} slot(s): mpirun without -np starts ranks there",
         )
-    if known is None:
+    if known is None:  # a runtime of the user's own: what depends on it cannot be checked here
+        if job.wait_for_workers(ctx) and job.route(ctx) == "named":
+            ctx.lossy(
+                ID,
+                ("spec", "launcherCreationPolicy"),
+                f"WaitForWorkersReady: whether {job.runtime_name(ctx)} starts the launcher only "
+                "once the node pods are Ready (a launcher dependsOn node) is up to that runtime; "
+                "check it",
+            )
         return
     name = job.runtime_name(ctx)
     mount = job.policy_of(known).get("sshAuthMountPath", "/root/.ssh")

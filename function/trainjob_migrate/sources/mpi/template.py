@@ -89,11 +89,13 @@ def reserved(ctx: Context, rule: str, role: Role, env: list[Any]) -> list[Any]:
     kept = []
     for i, var in enumerate(env):
         if isinstance(var, dict) and var.get("name") in job.RESERVED_ENV:
-            ctx.info(
+            # the operators set these on the launcher only (after the user's value); on a
+            # worker the user's value was live in v1: a loss either way it is not proven
+            ctx.lossy(
                 rule,
                 (*job.main_path(role), "env", i),
-                f"{var['name']} is set by the Trainer's MPI plugin, as the operator set it "
-                "after yours; dropped",
+                f"{var['name']} is reserved by the Trainer's MPI plugin (it sets it on the "
+                "launcher); your value is dropped: set it another way if the job relied on it",
             )
         else:
             kept.append(var)
