@@ -38,13 +38,23 @@ def case_objects(case: Path) -> list[Any]:
 
 
 def case_jobs(case: Path) -> list[dict[str, Any]]:
+    """The v1 jobs of a case: top-level, in Lists, and inside other objects (a Katib trialSpec,
+    an AppWrapper component), so that the container cases are checked too."""
     jobs: list[dict[str, Any]] = []
     for obj in case_objects(case):
-        if isinstance(obj, dict) and obj.get("kind") in ("List", "PyTorchJobList"):
-            jobs.extend(c for c in obj.get("items") or [] if is_pytorchjob(c))
-        elif is_pytorchjob(obj):
-            jobs.append(obj)
+        _collect(obj, jobs)
     return jobs
+
+
+def _collect(value: Any, jobs: list[dict[str, Any]]) -> None:
+    if is_pytorchjob(value):
+        jobs.append(value)
+    elif isinstance(value, dict):
+        for child in value.values():
+            _collect(child, jobs)
+    elif isinstance(value, list):
+        for child in value:
+            _collect(child, jobs)
 
 
 def converted(

@@ -169,12 +169,15 @@ def test_known_bad_edits_fail_with_their_rule(edit):
 
 
 def test_patch_manager_edit_where_patches_exist():
+    checked = 0
     for case, target, tj, items in _emitted():
         if target.override_shape != "runtimePatches":
             continue
         bad = copy.deepcopy(tj)
         bad["spec"]["runtimePatches"] = [{"manager": "Not A Domain"}]
         assert "v2-patch-manager" in {i.rule for i in _issues(bad, target, items)}, case
+        checked += 1
+    assert checked > 40  # the loop really ran over the emitted TrainJobs of 2.2 and 2.3
 
 
 def _upstream_examples() -> list[Path]:
