@@ -27,6 +27,8 @@ DEFAULT_OUT: Final = REPO_ROOT / "docs"
 COMMAND: Final = "python tools/generate_docs.py"
 sys.path.insert(0, str(REPO_ROOT / "function"))  # the package of this checkout, installed or not
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tools beside this one
+from generated_files import write_or_check
 from trainjob_migrate import catalogue, sources, validation
 from trainjob_migrate.sources import Source
 from trainjob_migrate.targets import VERSIONS, Target, first_shipping, get
@@ -372,27 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    out: Path = args.out
-    stale = []
-    for name, text in files.items():
-        target = out / name
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        if current != text:
-            stale.append((target, "differs" if current is not None else "missing"))
-            if not args.check:
-                out.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8", newline="\n")
-    if args.check:
-        if stale:
-            print(f"out of date (regenerate with `{COMMAND}`):", file=sys.stderr)
-            for target, why in stale:
-                print(f"  {target}: {why}", file=sys.stderr)
-            return 1
-        print(f"{len(files)} generated documents up to date in {out}")
-        return 0
-    for target, _ in stale:
-        print(f"wrote {target}")
-    return 0
+    return write_or_check(
+        files, args.out, check=args.check, command=COMMAND, what="generated documents"
+    )
 
 
 if __name__ == "__main__":

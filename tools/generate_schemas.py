@@ -21,6 +21,9 @@ from typing import Any, Final
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tools beside this one
+from generated_files import write_or_check
+
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_UPSTREAM: Final = REPO_ROOT / "upstream"
 DEFAULT_OUT: Final = REPO_ROOT / "schemas"
@@ -343,27 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
-    stale: list[tuple[Path, str]] = []
-    for name, text in files.items():
-        target = out / name
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        if current != text:
-            stale.append((target, "differs" if current is not None else "missing"))
-            if not args.check:
-                out.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8", newline="\n")
-    if args.check:
-        if stale:
-            print(f"out of date (regenerate with `{COMMAND}`):", file=sys.stderr)
-            for target, why in stale:
-                print(f"  {_display(target)}: {why}", file=sys.stderr)
-            return 1
-        print(f"{len(files)} generated files up to date in {_display(out)}")
-        return 0
-    for target, _ in stale:
-        print(f"wrote {_display(target)}")
-    print(f"{len(files)} files, {len(stale)} written")
-    return 0
+    return write_or_check(
+        files, out, check=args.check, command=COMMAND, what="generated files", display=_display
+    )
 
 
 if __name__ == "__main__":

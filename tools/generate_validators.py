@@ -44,6 +44,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tools beside this one
+from generated_files import write_or_check
+
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_SCHEMAS: Final = REPO_ROOT / "schemas"
 DEFAULT_OUT: Final = REPO_ROOT / "function" / "trainjob_migrate" / "_generated"
@@ -313,33 +316,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     out: Path = args.out
-    stale = []
-    for name, text in files.items():
-        target = out / name
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        if current != text:
-            stale.append((target, "differs" if current is not None else "missing"))
-            if not args.check:
-                out.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8", newline="\n")
-    extra = sorted(p.name for p in out.glob("*.py") if p.name not in files) if out.is_dir() else []
-    if args.check:
-        if stale or extra:
-            print(f"out of date (regenerate with `{COMMAND}`):", file=sys.stderr)
-            for target, why in stale:
-                print(f"  {target}: {why}", file=sys.stderr)
-            for name in extra:
-                print(f"  {out / name}: no schema generates it", file=sys.stderr)
-            return 1
-        print(f"{len(files)} generated validator files up to date in {out}")
-        return 0
-    for name in extra:
-        (out / name).unlink()
-        print(f"removed {out / name}")
-    for target, _ in stale:
-        print(f"wrote {target}")
-    print(f"{len(files)} files, {len(stale)} written")
-    return 0
+    extra = sorted(p for p in out.glob("*.py") if p.name not in files) if out.is_dir() else []
+    code = write_or_check(
+        files,
+        out,
+        check=args.check,
+        command=COMMAND,
+        what="generated validator files",
+        extra=dict.fromkeys(extra, "no schema generates it"),
+    )
+    if not args.check:
+        for path in extra:
+            path.unlink()
+            print(f"removed {path}")
+    return code
 
 
 if __name__ == "__main__":
