@@ -166,3 +166,35 @@ def test_a_command_imports_no_other_command(command: str, tmp_path: Path):
     )
     imported = result.stderr.decode().splitlines()[-1]
     assert imported == "[]", imported
+
+
+#: what a run of one PyTorchJob (no other object) has no use for
+NOT_FOR_ONE_JOB = (
+    "trainjob_migrate.containers",  # other objects may hold jobs: there are none
+    "trainjob_migrate.sources.mpi.rules",  # another kind's rules
+    "trainjob_migrate.sources.xgboost.rules",
+    "trainjob_migrate.sources.jax.rules",
+    "trainjob_migrate.templates.envsubst",  # no placeholder in the job
+    "trainjob_migrate.apiserver",  # the job is valid as written
+)
+
+
+def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds():
+    code = (
+        "import sys\n"
+        "from trainjob_migrate.cli import main\n"
+        "code = main(['fn'])\n"
+        f"unneeded = {NOT_FOR_ONE_JOB!r}\n"
+        "sys.stderr.write('\\n' + repr(sorted(m for m in unneeded if m in sys.modules)))\n"
+        "sys.exit(code)\n"
+    )
+    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        check=False,
+        input=_one_job(),
+        env={"PYTHONPATH": path},
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr.decode().splitlines()[-1] == "[]"

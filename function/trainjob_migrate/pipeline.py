@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import containers, krm, release, sources, structure
+from trainjob_migrate import krm, release, sources, structure
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert
@@ -85,7 +85,10 @@ def process(
     check_options(config, target)
     existing = _trainjobs(items)
     outcome = Outcome(items=[], results=detected)
-    outcome.peers = containers.peers(items)
+    if not all(sources.is_job(item) for item in items):  # only jobs: no container to look in
+        from trainjob_migrate import containers  # (start-up time of a run of jobs alone)
+
+        outcome.peers = containers.peers(items)
     groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):
@@ -243,6 +246,8 @@ def _process_container(
     item: Obj, config: FunctionConfig, target: Target, outcome: Outcome, file: FileRef | None
 ) -> list[Any]:
     """Jobs inside another object (``containers``): converted where they are, or reported."""
+    from trainjob_migrate import containers  # imported when the input has other objects
+
     try:
         found = containers.process(item, config, target, file, outcome.peers)
     except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the other items
