@@ -25,7 +25,8 @@ CONSUMES: Final = (
     "{roles}.template.spec",
 )
 
-_JOBSET_OWNED: Final = frozenset({"hostname", "subdomain"})
+#: pod fields JobSet sets itself (its pods' host names): never carried, from any kind
+JOBSET_OWNED: Final = frozenset({"hostname", "subdomain"})
 
 
 def apply(ctx: Context) -> None:
@@ -44,7 +45,7 @@ def apply(ctx: Context) -> None:
             _service_account(ctx, value)
         elif key == "restartPolicy":
             ctx.info(ID, path, "ignored, as v1 did: the replica's restartPolicy decides")
-        elif key in _JOBSET_OWNED:
+        elif key in JOBSET_OWNED:
             ctx.info(ID, path, f"dropped: JobSet sets the pod {key}")
         elif key == "initContainers":
             if _clashes(ctx, path, value) or not _needs_runtime(

@@ -25,6 +25,7 @@ SOURCE: Final = Source(
     single_roles=(),
     container="jax",
     v1_port="jaxjob-port",
+    v1_port_default=6666,  # JAXJobDefaultPort
     runtime="jax-distributed",
     framework="jax",
     rules=LazyRules("trainjob_migrate.sources.jax.rules"),

@@ -33,7 +33,6 @@ ID: Final = "jax-launch"
 CONSUMES: Final = ("{container}.command", "{container}.args", "{container}.env")
 
 #: JAXJobDefaultPort (pkg/apis/kubeflow.org/v1/jax_types.go)
-DEFAULT_V1_PORT: Final = 6666
 _WHY_RESERVED: Final = (
     "is set by the Trainer's jax plugin for every node, and a TrainJob's env replaces the "
     "plugin's value (the JobSet builder applies it last); remove it"
@@ -48,7 +47,10 @@ def apply(ctx: Context) -> None:
     v1_env.carry_command(ctx, ID)
     injected: list[tuple[str, v1_env.Obj]] = [
         ("PYTHONUNBUFFERED", {"value": "1"}),
-        ("COORDINATOR_PORT", {"value": str(v1_env.v1_port(ctx, "Worker", DEFAULT_V1_PORT))}),
+        (
+            "COORDINATOR_PORT",
+            {"value": str(v1_env.v1_port(ctx, "Worker", int(ctx.source.v1_port_default or 0)))},
+        ),
         ("COORDINATOR_ADDRESS", {"value": v1_env.first_node(ctx)}),
         ("NUM_PROCESSES", {"value": str(ctx.num_nodes)}),
         ("PROCESS_ID", v1_env.index_ref()),

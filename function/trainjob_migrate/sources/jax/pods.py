@@ -15,7 +15,7 @@ from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.sources import operator_pods
 from trainjob_migrate.sources.jax import SOURCE
 
-DEFAULT_PORT: Final = 6666  # JAXJobDefaultPort
+DEFAULT_PORT: Final = int(SOURCE.v1_port_default or 0)  # the v1 defaulter's port
 
 
 def count(job: Mapping[str, Any]) -> int:

@@ -13,6 +13,7 @@ import copy
 
 from trainjob_migrate.assemble import NODE
 from trainjob_migrate.context import Context, Role
+from trainjob_migrate.rules import pod
 from trainjob_migrate.sources.mpi import job, overrides
 
 TYPE_CHECKING = False
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 Obj: TypeAlias = "dict[str, Any]"
 
-_JOBSET_OWNED: Final = frozenset({"hostname", "subdomain"})
+_JOBSET_OWNED: Final = pod.JOBSET_OWNED
 
 
 def for_runtime(ctx: Context, rule: str, role: Role, taken: frozenset[str]) -> Obj:

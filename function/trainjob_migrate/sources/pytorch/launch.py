@@ -52,7 +52,6 @@ RESERVED_ENV: Final = frozenset(
 #: reserved names the v1 operator set in every pod, Master or not (envvar.go setPodEnv)
 _ALWAYS_SET: Final = frozenset({"PET_NNODES", "PET_NPROC_PER_NODE"})
 V1_INJECTED_ENV: Final = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
-DEFAULT_V1_PORT: Final = 23456
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 #: flags the Trainer's PET_* variables replace; a hard-coded one would override them
@@ -639,4 +638,4 @@ def _v1_port(ctx: Context) -> int:
     for port in (containers[0] if containers else ctx.container).get("ports") or []:
         if port.get("name") == ctx.source.v1_port and port.get("containerPort"):
             return int(port["containerPort"])
-    return DEFAULT_V1_PORT
+    return int(ctx.source.v1_port_default or 0)

@@ -19,10 +19,11 @@ from typing import Any, Final
 
 from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.paths import Path
+from trainjob_migrate.sources.pytorch import SOURCE
 
 Obj = dict[str, Any]
 
-DEFAULT_PORT: Final = 23456
+DEFAULT_PORT: Final = int(SOURCE.v1_port_default or 0)  # the v1 defaulter's port
 PORT_NAME: Final = "pytorchjob-port"
 CONTAINER: Final = "pytorch"
 INIT_IMAGE: Final = "alpine:3.10"

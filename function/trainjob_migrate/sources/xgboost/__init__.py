@@ -27,6 +27,7 @@ SOURCE: Final = Source(
     single_roles=("Master",),
     container="xgboost",
     v1_port="xgboostjob-port",
+    v1_port_default=9999,  # XGBoostJobDefaultPort
     runtime="xgboost-distributed",
     framework="xgboost",
     rules=LazyRules("trainjob_migrate.sources.xgboost.rules"),

@@ -36,7 +36,6 @@ ID: Final = "xgboost-launch"
 CONSUMES: Final = ("{container}.command", "{container}.args", "{container}.env")
 
 #: XGBoostJobDefaultPort (pkg/apis/kubeflow.org/v1/xgboost_types.go)
-DEFAULT_V1_PORT: Final = 9999
 #: constants.ContainerTrainerPort: the tracker port of the v2 plugin
 V2_TRACKER_PORT: Final = 29500
 _WHY_RESERVED: Final = (
@@ -61,7 +60,10 @@ def apply(ctx: Context) -> None:
         return
     nodes = ctx.num_nodes
     injected: list[tuple[str, v1_env.Obj]] = [
-        ("MASTER_PORT", {"value": str(v1_env.v1_port(ctx, "Master", DEFAULT_V1_PORT))}),
+        (
+            "MASTER_PORT",
+            {"value": str(v1_env.v1_port(ctx, "Master", int(ctx.source.v1_port_default or 0)))},
+        ),
         ("MASTER_ADDR", {"value": v1_env.first_node(ctx)}),
         ("WORLD_SIZE", {"value": str(nodes)}),
         ("RANK", v1_env.index_ref()),
@@ -70,7 +72,10 @@ def apply(ctx: Context) -> None:
     if nodes > 1:
         workers = ",".join(v1_env.node(ctx, i) for i in range(1, nodes))
         injected += [
-            ("WORKER_PORT", {"value": str(v1_env.v1_port(ctx, "Worker", DEFAULT_V1_PORT))}),
+            (
+                "WORKER_PORT",
+                {"value": str(v1_env.v1_port(ctx, "Worker", int(ctx.source.v1_port_default or 0)))},
+            ),
             ("WORKER_ADDRS", {"value": workers}),
         ]
     v1_env.carry_env(

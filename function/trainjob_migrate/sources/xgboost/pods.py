@@ -16,7 +16,7 @@ from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.sources import operator_pods
 from trainjob_migrate.sources.xgboost import SOURCE
 
-DEFAULT_PORT: Final = 9999  # XGBoostJobDefaultPort
+DEFAULT_PORT: Final = int(SOURCE.v1_port_default or 0)  # the v1 defaulter's port
 
 
 def count(job: Mapping[str, Any]) -> int:
