@@ -795,6 +795,10 @@ def _figure(metric: Metric, value: float) -> str:
     return f"{value:8.1f} MiB" if metric is Metric.RSS else _seconds(value)
 
 
+#: A floor is one single-threaded process: wall time above this many times its CPU time
+#: means it waited for a CPU (other work on the machine), which inflates wall-time ratios.
+BUSY = 1.25
+
 #: False with --quick or --jobs: the sizes are not the targets' sizes, nothing is judged
 _JUDGE = True
 
@@ -832,7 +836,8 @@ def report(case: Case, plan: Plan, samples: Sequence[list[Sample]]) -> list[Resu
     medians = [_medians(s) for s in samples]
     index = {id(command): i for i, command in enumerate(plan.commands)}
     width = max(24, *(len(c.label) + 3 for c in plan.commands))
-    print(f"\n{case.name}: {case.title}  (median of {len(samples[0])})")
+    load = os.getloadavg()[0]
+    print(f"\n{case.name}: {case.title}  (median of {len(samples[0])}; load average {load:.2f})")
     for note in plan.notes:
         print(f"  ({note})")
     print(f"  {'':{width}}  {'wall time':>11}  {'CPU time':>11}  {'peak RSS':>12}")
@@ -853,6 +858,13 @@ def report(case: Case, plan: Plan, samples: Sequence[list[Sample]]) -> list[Resu
         judged = [f"{m.value} {result.verdicts(m)}" for m in Metric if result.verdicts(m)]
         if judged:
             print(f"  {result.name}: " + "; ".join(judged))
+    floors = {index[id(c.floor)] for c in plan.comparisons}
+    waited = max(medians[i][Metric.WALL] / max(medians[i][Metric.CPU], 1e-9) for i in floors)
+    if waited > BUSY:
+        print(
+            f"  (busy machine: a floor's wall time is {waited:.1f}x its CPU time, so its "
+            "commands waited for a CPU: compare CPU times, or rerun)"
+        )
     return results
 
 
