@@ -28,7 +28,9 @@ gives one (``CASES``). Cases, each with its floor:
   kustomization of one PyTorchJob and the TrainJobMigration transformer, run by a legacy
   exec plugin that execs this interpreter's ``trainjob-migrate kustomize-plugin``, vs the
   same build with a plugin that is ``cat`` (stdin to stdout: the protocol's least), and for
-  reference the build without the transformer; wall time <= 1.5x. ``kustomize build`` when
+  reference the build with a plugin that starts this interpreter, imports PyYAML and copies
+  stdin (the least a plugin in Python on PyYAML pays) and the build without the
+  transformer; wall time <= 1.5x. ``kustomize build`` when
   there is no ``kubectl``; skipped, saying so, when there is neither;
 - ``fn-100`` and ``fn-10000``: ``trainjob-migrate fn`` on 100 / 10,000 PyTorchJobs
   (mixed with as many other objects) vs a bare libyaml load (``CSafeLoader``) and
@@ -354,10 +356,18 @@ def _kustomize_build(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG
     job["metadata"].pop("annotations", None)  # kpt's placement: not in a kustomize source
     root = work / "kustomize-build"
     shutil.rmtree(root, ignore_errors=True)
-    homes = {"migrate": root / "plugin-migrate", "cat": root / "plugin-cat"}
+    homes = {
+        "migrate": root / "plugin-migrate",
+        "cat": root / "plugin-cat",
+        "pyyaml": root / "plugin-pyyaml",
+    }
     scripts = {
         "migrate": shlex.join(cli_command("kustomize-plugin")) + ' "$@"',
         "cat": "cat",  # the resources on stdin back unchanged: the legacy protocol's least
+        # the least any plugin in Python on PyYAML pays: start, import yaml, copy stdin
+        "pyyaml": shlex.join(
+            [sys.executable, "-c", "import sys, yaml; sys.stdout.write(sys.stdin.read())"]
+        ),
     }
     for name, home in homes.items():
         plugin = home / _PLUGIN_PATH
@@ -394,6 +404,11 @@ def _kustomize_build(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG
             f"{Path(build[0]).name} {build[1]}, plugin: cat",
             [*build, str(with_plugin)],
             env={"KUSTOMIZE_PLUGIN_HOME": str(homes["cat"])},
+        ),
+        Command(
+            f"(reference) {Path(build[0]).name} {build[1]}, plugin: python + import yaml",
+            [*build, str(with_plugin)],
+            env={"KUSTOMIZE_PLUGIN_HOME": str(homes["pyyaml"])},
         ),
         Command(
             f"(reference) {Path(build[0]).name} {build[1]}, no transformer",
