@@ -8,16 +8,18 @@ ClusterTrainingRuntime) the target release would reject (:mod:`trainjob_migrate.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
-from typing import Final
 
 from trainjob_migrate.commands import common, options
 from trainjob_migrate.repo import engine, kustomize, plan, transaction
 from trainjob_migrate.repo.engine import READ_RULE
 from trainjob_migrate.report import FORMATS, Report, is_v2_rule, job_key, reporters
 from trainjob_migrate.results import Result, Severity
+
+TYPE_CHECKING = False  # no typing, no pathlib at the start of check (a pre-commit run)
+if TYPE_CHECKING:
+    import argparse
+    from typing import Final
 
 EXIT_NOTHING: Final = 0
 EXIT_CONVERTIBLE: Final = 2
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     with common.inputs(paths) as found, options.spelled_for_cli():
         outcome = engine.convert(found, config, select)
     # a tree in the middle of an interrupted `convert --write` is half converted: never clean
-    files = [Path(p) for p in paths if p != "-"]
+    files = [p for p in paths if p != "-"]
     if files:
         outcome.results[:0] = transaction.pending(plan.write_root(files))
         if any(kustomize.is_kustomization(f.display) for f in found):

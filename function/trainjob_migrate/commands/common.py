@@ -11,18 +11,21 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import NoReturn
 
 from trainjob_migrate.config import OPTION_FIELDS
 from trainjob_migrate.errors import InputError, NoInputError, UsageError
 from trainjob_migrate.repo import walk
 from trainjob_migrate.repo.walk import Found
+
+TYPE_CHECKING = False  # no typing, contextlib or pathlib at the start of a command
+if TYPE_CHECKING:
+    import tempfile
+    from collections.abc import Sequence
+    from types import TracebackType
+    from typing import NoReturn
 
 PROG = "trainjob-migrate"
 
@@ -166,7 +169,7 @@ def check_paths(paths: Sequence[str], *, stdin: bool) -> list[str]:
     return list(paths)
 
 
-def require(path: str | Path, what: str = "") -> None:
+def require(path: str, what: str = "") -> None:
     """:class:`NoInputError` naming ``path`` when it cannot be found (``what``: whose path)."""
     try:
         os.stat(path)  # noqa: PTH116
@@ -200,27 +203,49 @@ def _manifest_like(found: Found) -> bool:
         return True  # the engine reports it
 
 
-@contextlib.contextmanager
-def inputs(paths: Sequence[str], exclude: Sequence[Path] = ()) -> Iterator[list[Found]]:
+class inputs:  # a class, not @contextlib.contextmanager: start-up time
     """The files to read, in order; ``-`` is stdin, kept in a scratch file while in use
-    (shown as ``-``)."""
-    scratch = None
-    if "-" in paths:
-        import tempfile  # only for stdin (shutil, random: start-up time)
+    (shown as ``-``). ``exclude``: directories not to walk into."""
 
-        scratch = tempfile.TemporaryDirectory()
-    try:
+    def __init__(self, paths: Sequence[str], exclude: Sequence[str] = ()) -> None:
+        self._paths = paths
+        self._exclude = exclude
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> list[Found]:
+        if "-" in self._paths:
+            import tempfile  # only for stdin (shutil, random: start-up time)
+
+            self._scratch = tempfile.TemporaryDirectory()
+        try:
+            return self._found()
+        except BaseException:
+            self._cleanup()
+            raise
+
+    def _found(self) -> list[Found]:
         found: list[Found] = []
-        for path in paths:
-            if path == "-" and scratch is not None:
-                spooled = Path(scratch.name, "stdin.yaml")
-                spooled.write_bytes(sys.stdin.buffer.read())
+        for path in self._paths:
+            if path == "-" and self._scratch is not None:
+                spooled = os.path.join(self._scratch.name, "stdin.yaml")  # noqa: PTH118
+                with open(spooled, "wb") as stream:  # noqa: PTH123
+                    stream.write(sys.stdin.buffer.read())
                 found.append(Found(spooled, "-", "stdin.yaml"))
-            elif Path(path).is_dir():
-                found.extend(f for f in walk.files([Path(path)], exclude) if _manifest_like(f))
+            elif os.path.isdir(path):  # noqa: PTH112
+                found.extend(f for f in walk.files([path], self._exclude) if _manifest_like(f))
             else:
-                found.extend(walk.files([Path(path)], exclude))
-        yield found
-    finally:
-        if scratch is not None:
-            scratch.cleanup()
+                found.extend(walk.files([path], self._exclude))
+        return found
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None

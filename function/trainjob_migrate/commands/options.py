@@ -8,17 +8,20 @@ builds from its functionConfig, so ``fn``, ``convert`` and ``check`` cannot drif
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
-from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import Any, Final
+from collections.abc import Mapping
 
 from trainjob_migrate import config, yamlio
 from trainjob_migrate.commands import common
 from trainjob_migrate.errors import ConfigError, InputError, NoInputError
-from trainjob_migrate.pipeline import Selector
-from trainjob_migrate.results import Result
+
+TYPE_CHECKING = False  # no typing, contextlib or pathlib at the start of a command
+if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any, Final
+
+    from trainjob_migrate.pipeline import Selector
+    from trainjob_migrate.results import Result
 
 #: flag -> functionConfig option, with the choices the schema allows
 FLAGS: Final = {
@@ -41,7 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--config",
         metavar="FILE",
-        type=Path,
         help="a functionConfig file (ConfigMap or TrainJobMigration); flags override it",
     )
     for flag, (option, choices) in FLAGS.items():
@@ -89,10 +91,11 @@ def build_config(args: argparse.Namespace) -> config.FunctionConfig:
     return config.from_options(options)
 
 
-def _config_file(path: Path) -> dict[str, Any]:
+def _config_file(path: str) -> dict[str, Any]:
     common.require(path, "--config ")
     try:
-        obj = yamlio.load(path.read_bytes())
+        with open(path, "rb") as stream:  # noqa: PTH123
+            obj = yamlio.load(stream.read())
     except OSError as exc:
         raise NoInputError(f"--config {path}: {common.reason(exc)}") from exc
     except InputError as exc:
@@ -112,7 +115,8 @@ OPTION_FLAGS: Final = {
     **{option: flag for flag, (option, _) in FLAGS.items()},
     **{option: flag for flag, option in SWITCHES.items()},
 }
-_SPELLED: Final = re.compile(
+#: compiled for the first message that names an option (re caches it): most name none
+_SPELLED: Final = (
     r"\boption (" + "|".join(OPTION_FLAGS) + r")\b|\b(" + "|".join(OPTION_FLAGS) + r")=([^\s,;:)]+)"
 )
 
@@ -130,7 +134,9 @@ def spell_for_cli(text: str) -> str:
             return OPTION_FLAGS[name] if value == "true" else f"no {OPTION_FLAGS[name]}"
         return f"{OPTION_FLAGS[name]} {value}"
 
-    return _SPELLED.sub(flag, text)
+    if not any(option in text for option in OPTION_FLAGS):
+        return text
+    return re.sub(_SPELLED, flag, text)
 
 
 def results_for_cli(results: list[Result]) -> list[Result]:
@@ -140,18 +146,27 @@ def results_for_cli(results: list[Result]) -> list[Result]:
     ]
 
 
-@contextlib.contextmanager
-def spelled_for_cli() -> Iterator[None]:
+class spelled_for_cli:  # a class, not @contextlib.contextmanager: start-up time
     """A :class:`ConfigError` raised inside names the options as flags."""
-    try:
-        yield
-    except ConfigError as exc:
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not isinstance(exc, ConfigError):
+            return
         if str(exc).startswith("--config "):  # about the file: named as the file names them
-            raise
+            return
         raise ConfigError(spell_for_cli(str(exc))) from exc
 
 
-_REQUIREMENT: Final = re.compile(r"^\s*(!?)\s*([^=!\s]+)\s*(?:(==|=|!=)\s*(\S*))?\s*$")
+#: compiled when a selector is given (re caches it)
+_REQUIREMENT: Final = r"^\s*(!?)\s*([^=!\s]+)\s*(?:(==|=|!=)\s*(\S*))?\s*$"
 
 
 def build_selector(args: argparse.Namespace) -> Selector | None:
@@ -176,7 +191,7 @@ def build_selector(args: argparse.Namespace) -> Selector | None:
 def _parse_selector(text: str) -> list[tuple[str, str, str | None]]:
     out: list[tuple[str, str, str | None]] = []
     for part in text.split(","):
-        match = _REQUIREMENT.match(part)
+        match = re.match(_REQUIREMENT, part)
         if not match:
             raise ConfigError(
                 f"label selector {text!r}: cannot read {part!r} (use k=v, k!=v, k or !k)"

@@ -63,7 +63,8 @@ def load(found: Iterable[Found]) -> list[Manifest]:
     raw: list[tuple[Found, str]] = []
     for entry in found:
         try:
-            text = SourceText.decode(entry.path.read_bytes()).text
+            with open(entry.path, "rb") as stream:  # noqa: PTH123 - Found.path is a str
+                text = SourceText.decode(stream.read()).text
         except (OSError, UnicodeDecodeError):
             continue
         if not (TEMPLATE_MARK.search(text) and template_line(text) is not None):
