@@ -17,7 +17,7 @@ from collections import Counter
 from trainjob_migrate import containers, krm
 from trainjob_migrate.commands import common, options
 from trainjob_migrate.errors import InputError, OutputError, UsageError
-from trainjob_migrate.repo import engine, kustomize, plan, transaction, walk
+from trainjob_migrate.repo import engine, journal, kustomize, walk
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 
@@ -81,8 +81,10 @@ def _run(args: argparse.Namespace) -> int:
     if paths == ["-"]:
         return _stdin(config, select, args)
     exclude = _out_tree(args.out, paths) if args.out is not None else []
-    root = args.out if args.out is not None else plan.write_root(paths)
+    root = args.out if args.out is not None else journal.write_root(paths)
     if args.write or args.out is not None:  # an interrupted run is completed before anything
+        from trainjob_migrate.repo import plan, transaction  # writing: not for a dry run
+
         scope = plan.sweep_scope(root, paths) if args.out is None else (((), True),)
         recovered = transaction.recover(root, rollback=args.rollback, scope=scope)
         failed = any(r.severity == Severity.ERROR for r in recovered)
@@ -90,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
             sys.stderr.writelines(_line(r) + "\n" for r in recovered)
             return EXIT_ERROR if failed else EXIT_OK
     else:
-        recovered = transaction.pending(root)
+        recovered = journal.pending(root)
     with common.inputs(paths, exclude) as found:
         if args.out is not None:
             _refuse_collisions(found, args.out, paths)
@@ -108,6 +110,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     outcome.results[:0] = recovered
     if args.write or args.out is not None:  # one transaction: all or nothing (repo/plan.py)
+        from trainjob_migrate.repo import plan
+
         outcome.results.extend(plan.write(root, outcome.files, mirror=args.out is not None))
         if args.write and _rewrote_kustomize(outcome.files, found):
             from trainjob_migrate.repo import build  # subprocess, threads: only when needed

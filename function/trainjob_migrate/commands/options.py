@@ -7,7 +7,6 @@ builds from its functionConfig, so ``fn``, ``convert`` and ``check`` cannot drif
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Mapping
 
@@ -15,8 +14,9 @@ from trainjob_migrate import config, yamlio
 from trainjob_migrate.commands import common
 from trainjob_migrate.errors import ConfigError, InputError, NoInputError
 
-TYPE_CHECKING = False  # no typing, contextlib or pathlib at the start of a command
+TYPE_CHECKING = False  # no typing, contextlib, pathlib or argparse at the start of a command
 if TYPE_CHECKING:
+    import argparse
     from types import TracebackType
     from typing import Any, Final
 
@@ -69,7 +69,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_config(args: argparse.Namespace) -> config.FunctionConfig:
+def defaults() -> dict[str, Any]:
+    """What the parser gives for these options when none is given (commands/check.py,
+    plain_args: the arguments of ``check PATH...`` without a parser)."""
+    return {
+        "config": None,
+        **{option: None for option, _ in FLAGS.values()},
+        **dict.fromkeys(SWITCHES.values()),  # store_true, default None
+        "name": [],
+        "namespace": None,
+        "selector": None,
+    }
+
+
+def build_config(args: common.Args) -> config.FunctionConfig:
     """The options of ``--config FILE`` and of the flags (which win), each validated by the
     functionConfig schema: a flag's value is refused with the message a config file's gets,
     naming the flag."""
@@ -169,7 +182,7 @@ class spelled_for_cli:  # a class, not @contextlib.contextmanager: start-up time
 _REQUIREMENT: Final = r"^\s*(!?)\s*([^=!\s]+)\s*(?:(==|=|!=)\s*(\S*))?\s*$"
 
 
-def build_selector(args: argparse.Namespace) -> Selector | None:
+def build_selector(args: common.Args) -> Selector | None:
     names = set(args.name)
     namespace = args.namespace
     requirements = _parse_selector(args.selector) if args.selector else []

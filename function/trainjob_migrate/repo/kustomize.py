@@ -20,11 +20,11 @@ from collections.abc import Mapping
 
 import yaml
 
-from trainjob_migrate import sources, yamlio
+from trainjob_migrate import lazy, sources, yamlio
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.records import Record
-from trainjob_migrate.repo import documents, patching
+from trainjob_migrate.repo import documents
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from typing import Any, Final, TypeAlias
 
     from trainjob_migrate.convert import Conversion
+    from trainjob_migrate.repo import patching
+else:  # only a kustomization with patches needs it (copy: start-up time of check)
+    patching = lazy.module("trainjob_migrate.repo.patching")
 
 Obj: TypeAlias = "dict[str, Any]"
 

@@ -15,7 +15,7 @@ from trainjob_migrate.repo import engine, fsio, transaction
 from trainjob_migrate.repo.transaction import WRITE_RULE, Change
 from trainjob_migrate.results import FileRef, Result, Severity
 
-TYPE_CHECKING = False  # no typing, no pathlib at start-up (check asks write_root only)
+TYPE_CHECKING = False  # no typing, no pathlib at start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -55,15 +55,6 @@ def sweep_scope(root: str, paths: Iterable[str]) -> transaction.Scope:
         if os.pardir not in parts:
             scope.append((tuple(parts), deep))
     return scope
-
-
-def write_root(paths: Iterable[str]) -> str:
-    """The real directory that holds every path given (a file's folder, for a file)."""
-    bases = []
-    for given in paths:
-        real = os.path.realpath(given)
-        bases.append(real if os.path.isdir(real) else os.path.dirname(real))  # noqa: PTH112, PTH120
-    return os.path.commonpath(bases)
 
 
 def in_place(root: str, files: Sequence[engine.FileOutcome]) -> tuple[list[Change], list[Result]]:

@@ -28,20 +28,20 @@ import stat
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.repo import fsio
+from trainjob_migrate.repo.journal import JOURNAL
 from trainjob_migrate.results import FileRef, Result, Severity
 
-TYPE_CHECKING = False  # no typing, dataclasses or contextlib: check imports this for pending()
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from typing import Final, TypeAlias
 
-JOURNAL: Final = ".trainjob-migrate-journal"
+__all__ = ["JOURNAL"]  # named here too: where the journal is (repo/journal.py)
+
 #: the rule of results about writing
 WRITE_RULE: Final = RuleId.WRITE.value
-#: the rule of results about input that cannot be read (engine.READ_RULE: check's exit 4)
-READ_RULE: Final = RuleId.READ.value
-#: temporary files and kept originals of a transaction (patterns compiled when a run writes
-#: or recovers: re caches them; check, which only asks pending(), never compiles them)
+#: temporary files and kept originals of a transaction (compiled when a run writes or
+#: recovers: re caches them; a dry run never compiles them)
 _OURS: Final = r"^\.(?:.+\.)?tjm-[0-9a-f]{12}(?:-[0-9]+)?\.(?:tmp|orig)$"
 #: temporary files of versions before transactions (``tempfile.mkstemp`` beside the file)
 _OLD: Final = r"^\..+\.(?:yaml|yml|json)\.[A-Za-z0-9_]{8}\.tmp$"
@@ -376,25 +376,6 @@ def _exists(name: str, dir_fd: int) -> bool:
     except FileNotFoundError:
         return False
     return True
-
-
-def pending(root: str) -> list[Result]:
-    """An error when an interrupted transaction waits at ``root`` (for a dry run or check:
-    the tree is half converted until it is completed)."""
-    journal = os.path.join(root, JOURNAL)  # noqa: PTH118
-    if not os.path.lexists(journal):
-        return []
-    return [
-        Result(
-            "an interrupted conversion waits here: run convert --write (or --out) again to "
-            "complete it, or add --rollback to undo it",
-            Severity.ERROR,
-            READ_RULE,
-            None,
-            None,
-            FileRef(journal),
-        )
-    ]
 
 
 #: where to look for temporary files of earlier runs: (folder below the root, and below it?)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.records import Frozen, init
@@ -101,11 +102,9 @@ def reporters() -> dict[str, Callable[[Report], str]]:
 
 def _renderer(module: str) -> Callable[[Report], str]:
     def render(report: Report) -> str:
-        import importlib
-
-        renderer: Callable[[Report], str] = importlib.import_module(
-            f"trainjob_migrate.report.{module}"
-        ).render
+        name = f"trainjob_migrate.report.{module}"
+        __import__(name)  # not importlib (warnings...): the start of every check
+        renderer: Callable[[Report], str] = sys.modules[name].render
         return renderer(report)
 
     return render
