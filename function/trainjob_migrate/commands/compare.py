@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any, Final
 
 from trainjob_migrate import pipeline, runtimes, sources, targets, yamlio
@@ -145,7 +144,11 @@ def _no_jobs(args: argparse.Namespace, loaded: list[list[Any]], selected: bool) 
 
 def _load(path: str) -> list[Any]:
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as stream:  # noqa: PTH123 - no pathlib at start-up
+                data = stream.read()
     except OSError as exc:
         raise NoInputError(f"{path}: {common.reason(exc)}") from exc
     try:

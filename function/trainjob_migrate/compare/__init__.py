@@ -10,9 +10,8 @@ conversion's results.
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
@@ -22,6 +21,7 @@ from trainjob_migrate.compare.classify import Facts, Kind, classify
 from trainjob_migrate.compare.diff import Change, changes, normalize, origin
 from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.paths import Path, format_path, parse_path
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.results import ResourceRef, ref_of
 from trainjob_migrate.targets import Target
 from trainjob_migrate.templates import dollar_strings
@@ -31,8 +31,8 @@ __all__ = ["Comparison", "Difference", "Kind", "compare"]
 _TORCHRUN: Final = re.compile(r"(^|[\s/])torchrun(\s|$)|torch\.distributed\.(run|launch)")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Difference:
+class Difference(Frozen):
+    __slots__ = ("field", "change", "kind", "why", "v1", "v2", "sources", "pods")
     field: str  # pod field (``spec.containers[node].env[RANK]``) or ``job.<behaviour>``
     change: str  # missing | added | changed | same
     kind: Kind
@@ -43,6 +43,19 @@ class Difference:
     sources: tuple[str, ...]
     #: the v1 pods (names) where it shows
     pods: tuple[str, ...]
+
+    def __init__(
+        self,
+        field: str,
+        change: str,
+        kind: Kind,
+        why: str,
+        v1: Any,
+        v2: Any,
+        sources: tuple[str, ...],
+        pods: tuple[str, ...],
+    ) -> None:
+        init(self, field, change, kind, why, v1, v2, sources, pods)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,8 +70,8 @@ class Difference:
         }
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(Frozen):
+    __slots__ = ("pytorchjob", "trainjob", "target", "runtime", "differences", "problems")
     pytorchjob: ResourceRef
     trainjob: ResourceRef
     target: str
@@ -66,6 +79,17 @@ class Comparison:
     differences: list[Difference]
     #: why nothing could be rendered (then everything counts as lost)
     problems: list[str]
+
+    def __init__(
+        self,
+        pytorchjob: ResourceRef,
+        trainjob: ResourceRef,
+        target: str,
+        runtime: str,
+        differences: list[Difference],
+        problems: list[str],
+    ) -> None:
+        init(self, pytorchjob, trainjob, target, runtime, differences, problems)
 
     @property
     def lost(self) -> list[Difference]:
@@ -99,7 +123,8 @@ def _v1_model(job: Mapping[str, Any]) -> V1Pods | None:
     source = sources.identify(job)
     if source is None or source.pods is None:
         return None
-    module: V1Pods = importlib.import_module(source.pods)
+    __import__(source.pods)  # not importlib (warnings...): start-up time
+    module: V1Pods = sys.modules[source.pods]
     return module
 
 
@@ -208,7 +233,7 @@ def _add(found: dict[tuple[str, str], Difference], diff: Difference) -> None:
     if key in found:
         before = found[key]
         sources = (*before.sources, *(s for s in diff.sources if s not in before.sources))
-        found[key] = dataclasses.replace(before, pods=(*before.pods, *diff.pods), sources=sources)
+        found[key] = before.replace(pods=(*before.pods, *diff.pods), sources=sources)
     else:
         found[key] = diff
 

@@ -17,7 +17,6 @@ and OpenMPI env on the launcher (``T@v2.x:pkg/runtime/framework/plugins/mpi/mpi.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any, Final
@@ -25,6 +24,7 @@ from typing import Any, Final
 from trainjob_migrate import runtimes
 from trainjob_migrate.compare.merge import merge
 from trainjob_migrate.compare.pods import Pod
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.targets import Target
 
 Obj = dict[str, Any]
@@ -35,13 +35,18 @@ MPI_DIR: Final = "/etc/mpi"  # constants.MPIHostfileDir
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Rendered:
+class Rendered(Frozen):
+    __slots__ = ("pods", "problems", "runtime_origin", "num_nodes")
     pods: list[Pod]
     #: what went wrong before any pod could be rendered (unresolved runtime...)
     problems: list[str]
-    runtime_origin: str = ""
-    num_nodes: int = 0
+    runtime_origin: str
+    num_nodes: int
+
+    def __init__(
+        self, pods: list[Pod], problems: list[str], runtime_origin: str = "", num_nodes: int = 0
+    ) -> None:
+        init(self, pods, problems, runtime_origin, num_nodes)
 
 
 def render(

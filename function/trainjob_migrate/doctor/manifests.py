@@ -10,7 +10,6 @@ it is skipped.
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 from collections.abc import Iterable
 from typing import Any, Final
@@ -18,6 +17,7 @@ from typing import Any, Final
 from trainjob_migrate import paths, sources, yamlio
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.repo import kustomize, positions
 from trainjob_migrate.repo.documents import SourceText, split
 from trainjob_migrate.repo.walk import Found
@@ -29,14 +29,25 @@ Obj = dict[str, Any]
 _KUSTOMIZATIONS: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Manifest:
+class Manifest(Frozen):
+    __slots__ = ("obj", "path", "index", "body_line", "lines", "namespace")
     obj: Obj
     path: str  # the file, as displayed
     index: int  # document index in the file
     body_line: int  # 1-based line where the document's body starts
     lines: dict[Path, int]  # 0-based line of each field, relative to the body
     namespace: str | None  # effective namespace (kustomization's when the object has none)
+
+    def __init__(
+        self,
+        obj: Obj,
+        path: str,
+        index: int,
+        body_line: int,
+        lines: dict[Path, int],
+        namespace: str | None,
+    ) -> None:
+        init(self, obj, path, index, body_line, lines, namespace)
 
     @property
     def kind(self) -> str:
