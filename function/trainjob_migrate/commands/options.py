@@ -96,10 +96,11 @@ def build_config(args: common.Args) -> config.FunctionConfig:
     for option in SWITCHES.values():
         if getattr(args, option):
             flags[option] = True
-    with spelled_for_cli():
-        config.from_function_config(
-            {"apiVersion": config.CONFIG_API_VERSION, "kind": config.CONFIG_KIND, "spec": flags}
-        )
+    if flags:  # (no flag: nothing to check, and no schema to run at every check's start)
+        with spelled_for_cli():
+            config.from_function_config(
+                {"apiVersion": config.CONFIG_API_VERSION, "kind": config.CONFIG_KIND, "spec": flags}
+            )
     options.update(flags)
     return config.from_options(options)
 

@@ -53,8 +53,11 @@ Obj: TypeAlias = "dict[str, Any]"
 
 _PATH: Final = "config.kubernetes.io/path"
 _INDEX: Final = "config.kubernetes.io/index"
-_POSITION: Final = re.compile(r" at line \d+, column \d+")
-_MENTIONS_JOB: Final = re.compile(rf"^\s*kind:\s*[\"']?({'|'.join(sources.KINDS)})\b", re.MULTILINE)
+# compiled when used (lazy.pattern): only a YAML error, only a template
+_POSITION: Final = lazy.pattern(r" at line \d+, column \d+")
+_MENTIONS_JOB: Final = lazy.pattern(
+    rf"^\s*kind:\s*[\"']?({'|'.join(sources.KINDS)})\b", re.MULTILINE
+)
 
 
 class FileOutcome(Record):
