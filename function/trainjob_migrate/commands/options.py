@@ -129,10 +129,14 @@ OPTION_FLAGS: Final = {
     **{option: flag for flag, (option, _) in FLAGS.items()},
     **{option: flag for flag, option in SWITCHES.items()},
 }
-#: compiled for the first message that names an option (re caches it): most name none
-_SPELLED: Final = (
-    r"\boption (" + "|".join(OPTION_FLAGS) + r")\b|\b(" + "|".join(OPTION_FLAGS) + r")=([^\s,;:)]+)"
-)
+
+
+def _spelled(names: tuple[str, ...]) -> str:
+    """The pattern of ``option NAME`` and ``NAME=VALUE`` for these option names. Built for the
+    names a message holds (the others cannot match in it: the matches are those of all the
+    names), it compiles in a fraction of the time (re caches it): a check of one file pays it."""
+    alternatives = "|".join(names)
+    return rf"\boption ({alternatives})\b|\b({alternatives})=([^\s,;:)]+)"
 
 
 def spell_for_cli(text: str) -> str:
@@ -148,9 +152,8 @@ def spell_for_cli(text: str) -> str:
             return OPTION_FLAGS[name] if value == "true" else f"no {OPTION_FLAGS[name]}"
         return f"{OPTION_FLAGS[name]} {value}"
 
-    if not any(option in text for option in OPTION_FLAGS):
-        return text
-    return re.sub(_SPELLED, flag, text)
+    names = tuple(option for option in OPTION_FLAGS if option in text)
+    return re.sub(_spelled(names), flag, text) if names else text
 
 
 def results_for_cli(results: list[Result]) -> list[Result]:
