@@ -50,6 +50,14 @@ def add_verbosity(
     group.add_argument("-q", "--quiet", action="store_true", help="only the summary")
 
 
+def as_path(text: str) -> str:
+    """A path option's value as pathlib spelt it (messages name it so): no empty or ``.``
+    parts, no trailing ``/``; ``.`` for nothing left. Paths are strings (pathlib: start-up)."""
+    root = "/" if text.startswith("/") else ""
+    parts = [part for part in text.split("/") if part not in ("", ".")]
+    return root + "/".join(parts) or "."
+
+
 def check_paths(paths: Sequence[str], *, stdin: bool) -> list[str]:
     """The paths as given, each one there (or ``-``, once, where stdin is read)."""
     if "-" in paths:

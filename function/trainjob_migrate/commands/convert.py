@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
     where.add_argument(
-        "--out", type=_as_path, metavar="DIR", help="write converted copies under DIR"
+        "--out", type=common.as_path, metavar="DIR", help="write converted copies under DIR"
     )
     parser.add_argument(
         "--rollback",
@@ -132,14 +132,6 @@ def _rewrote_kustomize(files: list[engine.FileOutcome], found: list[Found]) -> b
     )
 
 
-def _as_path(text: str) -> str:
-    """``--out DIR`` as pathlib spells it (messages name it so): no empty or ``.`` parts, no
-    trailing ``/``; ``.`` for nothing left. Paths are strings here (pathlib: start-up time)."""
-    root = "/" if text.startswith("/") else ""
-    parts = [part for part in text.split("/") if part not in ("", ".")]
-    return root + "/".join(parts) or "."
-
-
 def _parent(path: str) -> str:
     return os.path.dirname(path) or "."  # noqa: PTH120
 
@@ -178,7 +170,7 @@ def _refuse_collisions(found: list[Found], out: str, paths: list[str]) -> None:
         if other is not file:
             raise UsageError(
                 f"--out {out}: {other.display} and {file.display} would both be written to "
-                f"{_as_path(os.path.join(out, file.rel))}; convert them in separate runs, or "  # noqa: PTH118
+                f"{common.as_path(os.path.join(out, file.rel))}; convert them in separate runs, or "  # noqa: PTH118
                 "give their common directory"
             )
     if not any(walk.inside(os.path.realpath(p), real_out) for p in paths):

@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--config",
         metavar="FILE",
+        type=common.as_path,
         help="a functionConfig file (ConfigMap or TrainJobMigration); flags override it",
     )
     for flag, (option, choices) in FLAGS.items():
