@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Final
 
 from trainjob_migrate import pipeline, runtimes, sources, targets, yamlio
 from trainjob_migrate.commands import common, options
@@ -18,6 +17,10 @@ from trainjob_migrate.compare.pairing import flatten, pair, target_of
 from trainjob_migrate.convert import convert
 from trainjob_migrate.errors import InputError, NoInputError, UsageError
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, ResourceRef, Severity, ref_of
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 FORMATS: Final = ("text", "json")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from typing import Any, Final, Protocol
 
 from trainjob_migrate import runtimes, sources
 from trainjob_migrate.compare import v2pods
@@ -25,6 +24,26 @@ from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.results import ResourceRef, ref_of
 from trainjob_migrate.targets import Target
 from trainjob_migrate.templates import dollar_strings
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, Protocol
+
+    class V1Pods(Protocol):
+        """What a source's pod model (``Source.pods``) offers: the pods the v1 operator built.
+
+        Each pod pairs with the v2 pod of the same ``group`` (replicatedJob) and index.
+        Optionally ``groups(job) -> {group: pods}`` when the pods are not all ``node`` pods
+        (a launcher apart from the nodes): which indexes are compared in each.
+
+        Optionally ``success(job) -> (rule, path)``: when v1 marked the job Succeeded (``node 0
+        succeeded``, ``any node succeeded``; without it ``every node succeeded``) and the job
+        path that decides it."""
+
+        def count(self, job: Mapping[str, Any]) -> int: ...
+
+        def render(self, job: Mapping[str, Any], indexes: set[int] | None = None) -> list[Pod]: ...
+
 
 __all__ = ["Comparison", "Difference", "Kind", "compare"]
 
@@ -101,22 +120,6 @@ class Comparison(Frozen):
 
     def counts(self) -> dict[str, int]:
         return {str(k): sum(d.kind is k for d in self.differences) for k in Kind}
-
-
-class V1Pods(Protocol):
-    """What a source's pod model (``Source.pods``) offers: the pods the v1 operator built.
-
-    Each pod pairs with the v2 pod of the same ``group`` (replicatedJob) and index.
-    Optionally ``groups(job) -> {group: pods}`` when the pods are not all ``node`` pods
-    (a launcher apart from the nodes): which indexes are compared in each.
-
-    Optionally ``success(job) -> (rule, path)``: when v1 marked the job Succeeded (``node 0
-    succeeded``, ``any node succeeded``; without it ``every node succeeded``) and the job
-    path that decides it."""
-
-    def count(self, job: Mapping[str, Any]) -> int: ...
-
-    def render(self, job: Mapping[str, Any], indexes: set[int] | None = None) -> list[Pod]: ...
 
 
 def _v1_model(job: Mapping[str, Any]) -> V1Pods | None:

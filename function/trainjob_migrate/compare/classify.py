@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Any, Final
 
 from trainjob_migrate import sources
 from trainjob_migrate.compare.diff import Change
 from trainjob_migrate.records import Frozen, init
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
 
 
 class Kind(StrEnum):
@@ -34,7 +37,7 @@ class Facts(Frozen):
         init(self, torchrun, command_text)
 
 
-Condition = Callable[[Change, Facts], bool]
+Condition: TypeAlias = "Callable[[Change, Facts], bool]"
 
 
 class Rule(Frozen):

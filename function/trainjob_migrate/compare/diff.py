@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
 
 from trainjob_migrate.compare.merge import MERGE_KEYS
 from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.paths import Path, get
 from trainjob_migrate.records import Frozen, init
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 TRAINING: Final = "node"
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 _KEYED: Final = {k: v for k, v in MERGE_KEYS.items() if k != "replicatedJobs"}

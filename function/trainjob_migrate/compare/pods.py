@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from trainjob_migrate.paths import Path
 from trainjob_migrate.records import Frozen, init
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 
 class Pod(Frozen):

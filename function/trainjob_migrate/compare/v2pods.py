@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping
-from typing import Any, Final
 
 from trainjob_migrate import runtimes
 from trainjob_migrate.compare.merge import merge
@@ -27,7 +26,11 @@ from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.targets import Target
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 NODE: Final = "node"
 PORT: Final = 29500

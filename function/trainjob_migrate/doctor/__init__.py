@@ -7,13 +7,24 @@ line. The module docstring is the check's user documentation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
-
-from trainjob_migrate import runtimes
 from trainjob_migrate.doctor.manifests import Manifest
 from trainjob_migrate.records import Frozen, init
-from trainjob_migrate.results import Result
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Protocol
+
+    from trainjob_migrate import runtimes
+    from trainjob_migrate.results import Result
+
+    class Check(Protocol):
+        """A check module (for mypy: a module is no class)."""
+
+        @property
+        def ID(self) -> str: ...
+
+        def check(self, ctx: DoctorContext) -> Iterator[Result]: ...
 
 
 class Detection(Frozen):
@@ -53,13 +64,6 @@ class DoctorContext(Frozen):
 
     def of_kind(self, *kinds: str) -> list[Manifest]:
         return [m for m in self.manifests if m.kind in kinds]
-
-
-class Check(Protocol):
-    @property
-    def ID(self) -> str: ...
-
-    def check(self, ctx: DoctorContext) -> Iterator[Result]: ...
 
 
 def checks() -> tuple[Check, ...]:

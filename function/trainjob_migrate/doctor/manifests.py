@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from typing import Any, Final
 
 from trainjob_migrate import paths, sources, yamlio
 from trainjob_migrate.errors import InputError
@@ -24,7 +23,11 @@ from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.templates.placeholders import TEMPLATE_MARK, template_line
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 _KUSTOMIZATIONS: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
