@@ -168,9 +168,10 @@ def test_a_command_imports_no_other_command(command: str, tmp_path: Path):
     assert imported == "[]", imported
 
 
-#: what a run of one PyTorchJob (no other object) has no use for
+#: what a run of one PyTorchJob (and objects that hold no job) has no use for
 NOT_FOR_ONE_JOB = (
-    "trainjob_migrate.containers",  # other objects may hold jobs: there are none
+    # other objects may hold jobs: none does (holders.may_hold_jobs tells it without it)
+    "trainjob_migrate.containers",
     "trainjob_migrate.sources.mpi.rules",  # another kind's rules
     "trainjob_migrate.sources.xgboost.rules",
     "trainjob_migrate.sources.jax.rules",
@@ -178,8 +179,30 @@ NOT_FOR_ONE_JOB = (
     "trainjob_migrate.apiserver",  # the job is valid as written
 )
 
+#: objects beside the job that hold none (what the bench's cold start has beside its job)
+_PLAIN_OBJECTS = [
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "labels": {"app": "web"}},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "settings"},
+        "data": {"train.yaml": "epochs: 3\nkind: Settings\n", "mode": "fast"},
+    },
+]
 
-def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds():
+
+@pytest.mark.parametrize("others", [False, True], ids=["one job", "with a Service and a ConfigMap"])
+def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds(others: bool):
+    stdin = _one_job()
+    if others:
+        rl = yaml.safe_load(stdin)
+        rl["items"].extend(_PLAIN_OBJECTS)
+        stdin = yaml.safe_dump(rl, sort_keys=False).encode()
     code = (
         "import sys\n"
         "from trainjob_migrate.cli import main\n"
@@ -193,8 +216,10 @@ def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds():
         [sys.executable, "-S", "-c", code],
         capture_output=True,
         check=False,
-        input=_one_job(),
+        input=stdin,
         env={"PYTHONPATH": path},
     )
     assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.count(b"\n  kind: TrainJob\n") == 1
+    assert result.stdout.count(b"\n  kind: Service\n") == (1 if others else 0)
     assert result.stderr.decode().splitlines()[-1] == "[]"
