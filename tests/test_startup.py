@@ -31,6 +31,9 @@ NOT_ON_THE_FN_PATH = {
     "trainjob_migrate.v2check": "imported only when the input holds a Trainer v2 object",
     "typing": "annotations are strings (from __future__ import annotations), and names from "
     "typing are imported only under `TYPE_CHECKING = False`, for mypy",
+    "copy": "deepcopy (and weakref with it) only for a fieldRef or selector rewritten (v1common)",
+    "bisect": "only an input with anchors needs it (yamlio._source)",
+    "encodings.utf_8_sig": "yamlio.decode strips a byte order mark itself",
 }
 
 
@@ -223,3 +226,39 @@ def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds(others: bool):
     assert result.stdout.count(b"\n  kind: TrainJob\n") == 1
     assert result.stdout.count(b"\n  kind: Service\n") == (1 if others else 0)
     assert result.stderr.decode().splitlines()[-1] == "[]"
+
+
+#: the only patterns a run of one job (with a Service and a ConfigMap) compiles: the Kubernetes
+#: quantity (its resources are validated); every other is compiled on first use (lazyre)
+_COMPILED_BY_ONE_JOB = "[KMGTPE]i"
+
+
+def test_a_one_job_run_compiles_no_pattern_it_does_not_use():
+    rl = yaml.safe_load(_one_job())
+    rl["items"].extend(_PLAIN_OBJECTS)
+    code = (
+        "import re, sys\n"
+        "import yaml\n"
+        "compiled = []\n"
+        "_compile = re.compile\n"
+        "def spy(pattern, flags=0):\n"
+        "    compiled.append(pattern)\n"
+        "    return _compile(pattern, flags)\n"
+        "re.compile = spy  # after yaml, whose own patterns are the floor's\n"
+        "from trainjob_migrate.cli import main\n"
+        "code = main(['fn'])\n"
+        "sys.stderr.write('\\n' + repr(sorted(set(map(str, compiled)))))\n"
+        "sys.exit(code)\n"
+    )
+    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        check=False,
+        input=yaml.safe_dump(rl, sort_keys=False).encode(),
+        env={"PYTHONPATH": path},
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    compiled = eval(result.stderr.decode().splitlines()[-1])
+    assert compiled  # the spy saw the quantity pattern: it works
+    assert [p for p in compiled if _COMPILED_BY_ONE_JOB not in p] == []
