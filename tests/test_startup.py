@@ -175,9 +175,13 @@ def test_a_command_imports_no_other_command(command: str, tmp_path: Path):
 NOT_FOR_ONE_JOB = (
     # other objects may hold jobs: none does (holders.may_hold_jobs tells it without it)
     "trainjob_migrate.containers",
-    "trainjob_migrate.sources.mpi.rules",  # another kind's rules
-    "trainjob_migrate.sources.xgboost.rules",
-    "trainjob_migrate.sources.jax.rules",
+    # other kinds' plug-ins (the registry imports a kind's package when a job of it is met)
+    "trainjob_migrate.sources.mpi",
+    "trainjob_migrate.sources.xgboost",
+    "trainjob_migrate.sources.jax",
+    "trainjob_migrate.sources.tensorflow",
+    "trainjob_migrate.sources.paddle",
+    "trainjob_migrate.sources.mxnet",
     "trainjob_migrate.templates.envsubst",  # no placeholder in the job
     "trainjob_migrate.apiserver",  # the job is valid as written
 )
