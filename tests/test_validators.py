@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -408,3 +410,43 @@ def _nodes(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
     elif isinstance(value, list):
         for i, child in enumerate(value):
             yield from _nodes(child, (*path, i))
+
+
+# --- patterns told without compiling them ------------------------------------------------------
+
+
+def _told_patterns() -> list[tuple[str, str]]:
+    """(module, pattern key) of every pattern a generated module tells by str methods (set
+    up front in REGEX_PATTERNS; the others are compiled on first use)."""
+    cases = []
+    for name in NAMES:
+        module = importlib.import_module(f"trainjob_migrate._generated.{_tool().module_name(name)}")
+        cases.extend((module.__name__, key) for key in dict.keys(module.REGEX_PATTERNS))
+    return cases
+
+
+TOLD = _told_patterns()
+
+
+def test_the_quantity_pattern_is_told_without_compiling_it() -> None:
+    assert {m.rsplit(".", 1)[1] for m, _ in TOLD} >= {"pytorchjob_v1", "trainjob_2_3"}
+
+
+@pytest.mark.parametrize(("module", "key"), TOLD)
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789+-.eEKMGTPEinumkx \n\u0663", max_size=10), st.text()))
+@example("500m")
+@example("4Gi")
+@example("1.5e3")
+@example("+.5E-2")
+@example("1E")
+@example("1e")
+@example("1Ei")
+@example(".")
+@example("1.")
+@example("2\n")
+@example("")
+def test_a_pattern_told_by_str_methods_is_the_pattern(module: str, key: str, value: str) -> None:
+    matcher = importlib.import_module(module).REGEX_PATTERNS[key]
+    reference = re.compile(key.removesuffix("$") + r"\Z")  # as fastjsonschema compiles it
+    assert bool(matcher.search(value)) == bool(reference.search(value))

@@ -40,6 +40,7 @@ the version pinned in ``pyproject.toml`` (the ``test`` extra): the output depend
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import re
@@ -262,10 +263,59 @@ class _Patterns(dict):
         return pattern
 
 
-_PATTERN_SOURCES = {
-%s
+_PATTERN_SOURCES = {%s}
+REGEX_PATTERNS = _Patterns(%s)"""
+
+#: The Kubernetes resource.Quantity pattern (controller-gen writes it into every CRD that has
+#: resources), as fastjsonschema compiles it.
+_QUANTITY: Final = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]"
+    r"|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?\Z"
+)
+#: compiled pattern -> the code of a class whose ``search`` says what the pattern's does, told by
+#: str methods: compiling the quantity pattern costs a one-job run a third of a millisecond
+#: (tests/test_validators.py compares each with its pattern)
+_KNOWN_PATTERNS: Final = {
+    _QUANTITY: (
+        "_Quantity",
+        '''\
+class _Quantity:
+    """The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py)."""
+
+    __slots__ = ()
+
+    def search(self, value):
+        at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
+        if at < 0:
+            return False
+        suffix = value[at:]
+        if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
+            return True
+        if suffix[0] not in ("e", "E"):
+            return False
+        at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
+        return _number_end(value, at) == len(value)
+
+
+def _number_end(value, at):
+    """Where the number (digits, dot, digits; either may be missing, not both) that starts
+    at ``at`` ends; -1 when none starts there."""
+    rest = value[at:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    if digits:
+        at += digits
+        if value[at:at + 1] != ".":
+            return at
+        rest = value[at + 1:]
+        return at + 1 + len(rest) - len(rest.lstrip("0123456789"))
+    if value[at:at + 1] != ".":
+        return -1
+    rest = value[at + 1:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    return at + 1 + digits if digits else -1
+''',
+    ),
 }
-REGEX_PATTERNS = _Patterns()"""
 
 
 def _lazy_patterns(code: str) -> str:
@@ -275,13 +325,21 @@ def _lazy_patterns(code: str) -> str:
         if "REGEX_PATTERNS" in code:
             raise GenerateError("fastjsonschema's REGEX_PATTERNS is no longer in the known form")
         return code
-    entries = []
+    entries, known, classes = [], [], []
     for line in block["entries"].split("\n"):
         entry = _PATTERN_ENTRY.fullmatch(line)
         if entry is None:
             raise GenerateError(f"unexpected REGEX_PATTERNS entry: {line[:80]}")
-        entries.append(f"{entry['key']}: ({entry['args']},){entry['comma']}")
-    return code[: block.start()] + _LAZY_PATTERNS % "\n".join(entries) + code[block.end() :]
+        args = ast.literal_eval(f"({entry['args']},)")
+        if len(args) == 1 and args[0] in _KNOWN_PATTERNS:
+            name, text = _KNOWN_PATTERNS[args[0]]
+            known.append(f"{entry['key'].strip()}: {name}()")
+            classes.append(text)
+        else:
+            entries.append(f"\n{entry['key']}: ({entry['args']},),")
+    preset = "{" + ", ".join(known) + "}" if known else ""
+    lazy = _LAZY_PATTERNS % ("".join(entries) + ("\n" if entries else ""), preset)
+    return code[: block.start()] + "\n\n".join([*classes, lazy]) + code[block.end() :]
 
 
 #: ``raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string")``

@@ -18,6 +18,42 @@ class JsonSchemaValuesException(ValueError):
 
 
 
+class _Quantity:
+    """The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py)."""
+
+    __slots__ = ()
+
+    def search(self, value):
+        at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
+        if at < 0:
+            return False
+        suffix = value[at:]
+        if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
+            return True
+        if suffix[0] not in ("e", "E"):
+            return False
+        at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
+        return _number_end(value, at) == len(value)
+
+
+def _number_end(value, at):
+    """Where the number (digits, dot, digits; either may be missing, not both) that starts
+    at ``at`` ends; -1 when none starts there."""
+    rest = value[at:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    if digits:
+        at += digits
+        if value[at:at + 1] != ".":
+            return at
+        rest = value[at + 1:]
+        return at + 1 + len(rest) - len(rest.lstrip("0123456789"))
+    if value[at:at + 1] != ".":
+        return -1
+    rest = value[at + 1:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    return at + 1 + digits if digits else -1
+
+
 class _Patterns(dict):
     """REGEX_PATTERNS, each compiled on first use: a run needs few of them (start-up time)."""
 
@@ -28,10 +64,8 @@ class _Patterns(dict):
         return pattern
 
 
-_PATTERN_SOURCES = {
-    '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': ('^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?\\Z',)
-}
-REGEX_PATTERNS = _Patterns()
+_PATTERN_SOURCES = {}
+REGEX_PATTERNS = _Patterns({'^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': _Quantity()})
 
 NoneType = type(None)
 

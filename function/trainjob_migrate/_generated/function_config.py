@@ -30,7 +30,7 @@ class _Patterns(dict):
 
 _PATTERN_SOURCES = {
     '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$': ('^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\Z',),
-    '^[a-z0-9-]{1,20}$': ('^[a-z0-9-]{1,20}\\Z',)
+    '^[a-z0-9-]{1,20}$': ('^[a-z0-9-]{1,20}\\Z',),
 }
 REGEX_PATTERNS = _Patterns()
 
