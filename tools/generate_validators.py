@@ -218,31 +218,33 @@ def is_valid(instance):
 
 
 _DECIMAL_IMPORT: Final = "from decimal import Decimal"
-_DECIMAL_STAND_IN: Final = """\
-class Decimal:  # stand-in for decimal.Decimal, see tools/generate_validators.py
-    __slots__ = ()
-"""
+_DECIMAL_CHECK: Final = "(int, float, Decimal))"
 
 _IMPORT: Final = re.compile(r"^from fastjsonschema import (?P<names>[\w, ]+)$", re.MULTILINE)
 
 
 def _standalone(code: str) -> str:
-    """Make the code independent of fastjsonschema at run time, and of the decimal module."""
+    """Make the code independent of fastjsonschema at run time, and of the decimal module;
+    define no class a start has to make."""
     match = _IMPORT.search(code)
     if match is None:
         raise GenerateError("fastjsonschema's output no longer imports its exception classes")
-    classes = "\n\n".join(
-        f"class {name.strip()}(ValueError):\n    pass\n" for name in match["names"].split(",")
+    # Only whether an instance is valid is asked: any ValueError means "not valid" (and, as
+    # any exception, sends the instance on to jsonschema), so its own classes are ValueError.
+    aliases = "".join(
+        f"{name.strip()} = ValueError  # is_valid: any ValueError means not valid\n"
+        for name in match["names"].split(",")
     )
-    code = code[: match.start()] + classes + code[match.end() :]
+    code = code[: match.start()] + aliases + code[match.end() :]
     # Decimal appears only in number checks, isinstance(x, (int, float, Decimal)), and
     # importing decimal would cost a start more than the validator itself. Our loaders (yaml,
-    # json) never make a Decimal, and a stand-in that nothing is an instance of only makes
-    # the check stricter, which is safe: "not valid" here only sends the instance on to
-    # jsonschema. Any other use of Decimal (multipleOf) keeps the real import.
+    # json) never make a Decimal, so the check is (int, float): stricter at most, which is
+    # safe ("not valid" here only sends the instance on to jsonschema). Any other use of
+    # Decimal (multipleOf) keeps the real import.
     uses = re.findall(r"^.*\bDecimal\b.*$", code, re.MULTILINE)
-    if all(u == _DECIMAL_IMPORT or "(int, float, Decimal))" in u for u in uses):
-        code = code.replace(_DECIMAL_IMPORT + "\n", _DECIMAL_STAND_IN, 1)
+    if all(u == _DECIMAL_IMPORT or _DECIMAL_CHECK in u for u in uses):
+        code = code.replace(_DECIMAL_IMPORT + "\n", "", 1)
+        code = code.replace(_DECIMAL_CHECK, "(int, float))")
     return _without_messages(_lazy_patterns(code))
 
 
@@ -250,7 +252,7 @@ _PATTERNS_BLOCK: Final = re.compile(
     r"^REGEX_PATTERNS = \{\n(?P<entries>.*?)\n\}$", re.MULTILINE | re.DOTALL
 )
 _PATTERN_ENTRY: Final = re.compile(
-    r"^(?P<key>    '(?:[^'\\]|\\.)*'): re\.compile\((?P<args>.*)\)(?P<comma>,?)$"
+    r"^    (?P<key>'(?:[^'\\]|\\.)*'): re\.compile\((?P<args>.*)\)(?P<comma>,?)$"
 )
 _LAZY_PATTERNS: Final = """\
 class _Patterns(dict):
@@ -263,8 +265,10 @@ class _Patterns(dict):
         return pattern
 
 
-_PATTERN_SOURCES = {%s}
-REGEX_PATTERNS = _Patterns(%s)"""
+_PATTERN_SOURCES = {
+%s
+}
+REGEX_PATTERNS = _Patterns()"""
 
 #: The Kubernetes resource.Quantity pattern (controller-gen writes it into every CRD that has
 #: resources), as fastjsonschema compiles it.
@@ -272,34 +276,30 @@ _QUANTITY: Final = (
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]"
     r"|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?\Z"
 )
-#: compiled pattern -> the code of a class whose ``search`` says what the pattern's does, told by
-#: str methods: compiling the quantity pattern costs a one-job run a third of a millisecond
-#: (tests/test_validators.py compares each with its pattern)
+#: compiled pattern -> (name, code) of a function that says what the pattern's ``search``
+#: does, told by str methods, called instead: compiling the quantity pattern cost a one-job
+#: run a third of a millisecond (tests/test_validators.py compares each with its pattern)
 _KNOWN_PATTERNS: Final = {
     _QUANTITY: (
-        "_Quantity",
-        '''\
-class _Quantity:
-    """The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py)."""
-
-    __slots__ = ()
-
-    def search(self, value):
-        at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
-        if at < 0:
-            return False
-        suffix = value[at:]
-        if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
-            return True
-        if suffix[0] not in ("e", "E"):
-            return False
-        at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
-        return _number_end(value, at) == len(value)
+        "_quantity",
+        """\
+def _quantity(value):
+    \"\"\"The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py).\"\"\"
+    at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
+    if at < 0:
+        return False
+    suffix = value[at:]
+    if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
+        return True
+    if suffix[0] not in ("e", "E"):
+        return False
+    at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
+    return _number_end(value, at) == len(value)
 
 
 def _number_end(value, at):
-    """Where the number (digits, dot, digits; either may be missing, not both) that starts
-    at ``at`` ends; -1 when none starts there."""
+    \"\"\"Where the number (digits, dot, digits; either may be missing, not both) that starts
+    at ``at`` ends; -1 when none starts there.\"\"\"
     rest = value[at:]
     digits = len(rest) - len(rest.lstrip("0123456789"))
     if digits:
@@ -313,19 +313,20 @@ def _number_end(value, at):
     rest = value[at + 1:]
     digits = len(rest) - len(rest.lstrip("0123456789"))
     return at + 1 + digits if digits else -1
-''',
+""",
     ),
 }
 
 
 def _lazy_patterns(code: str) -> str:
-    """``REGEX_PATTERNS = {key: re.compile(...)}`` becomes a dict that compiles on first use."""
+    """``REGEX_PATTERNS = {key: re.compile(...)}`` becomes a dict that compiles on first use;
+    a pattern of :data:`_KNOWN_PATTERNS` is not in it: its function is called instead."""
     block = _PATTERNS_BLOCK.search(code)
     if block is None:
         if "REGEX_PATTERNS" in code:
             raise GenerateError("fastjsonschema's REGEX_PATTERNS is no longer in the known form")
         return code
-    entries, known, classes = [], [], []
+    entries, functions = [], []
     for line in block["entries"].split("\n"):
         entry = _PATTERN_ENTRY.fullmatch(line)
         if entry is None:
@@ -333,13 +334,15 @@ def _lazy_patterns(code: str) -> str:
         args = ast.literal_eval(f"({entry['args']},)")
         if len(args) == 1 and args[0] in _KNOWN_PATTERNS:
             name, text = _KNOWN_PATTERNS[args[0]]
-            known.append(f"{entry['key'].strip()}: {name}()")
-            classes.append(text)
+            use = f"REGEX_PATTERNS[{entry['key']}].search("
+            if use not in code:
+                raise GenerateError(f"{name}: its pattern is used in an unknown form")
+            code = code.replace(use, f"{name}(")
+            functions.append(text)
         else:
-            entries.append(f"\n{entry['key']}: ({entry['args']},),")
-    preset = "{" + ", ".join(known) + "}" if known else ""
-    lazy = _LAZY_PATTERNS % ("".join(entries) + ("\n" if entries else ""), preset)
-    return code[: block.start()] + "\n\n".join([*classes, lazy]) + code[block.end() :]
+            entries.append(f"    {entry['key']}: ({entry['args']},),")
+    lazy = [_LAZY_PATTERNS % "\n".join(entries)] if entries else []
+    return code[: block.start()] + "\n\n".join([*functions, *lazy]) + code[block.end() :]
 
 
 #: ``raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string")``

@@ -6,34 +6,24 @@
 SCHEMA_SHA256 = "2ee7c16d301cf09d4420d75a79dc18df85c98bd31ebe6523a626af7ef90fb4af"
 
 VERSION = "2.22.3"
-class Decimal:  # stand-in for decimal.Decimal, see tools/generate_validators.py
-    __slots__ = ()
 import re
-class JsonSchemaValueException(ValueError):
-    pass
-
-
-class JsonSchemaValuesException(ValueError):
-    pass
+JsonSchemaValueException = ValueError  # is_valid: any ValueError means not valid
+JsonSchemaValuesException = ValueError  # is_valid: any ValueError means not valid
 
 
 
-class _Quantity:
+def _quantity(value):
     """The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py)."""
-
-    __slots__ = ()
-
-    def search(self, value):
-        at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
-        if at < 0:
-            return False
-        suffix = value[at:]
-        if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
-            return True
-        if suffix[0] not in ("e", "E"):
-            return False
-        at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
-        return _number_end(value, at) == len(value)
+    at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
+    if at < 0:
+        return False
+    suffix = value[at:]
+    if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
+        return True
+    if suffix[0] not in ("e", "E"):
+        return False
+    at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
+    return _number_end(value, at) == len(value)
 
 
 def _number_end(value, at):
@@ -53,19 +43,6 @@ def _number_end(value, at):
     digits = len(rest) - len(rest.lstrip("0123456789"))
     return at + 1 + digits if digits else -1
 
-
-class _Patterns(dict):
-    """REGEX_PATTERNS, each compiled on first use: a run needs few of them (start-up time)."""
-
-    __slots__ = ()
-
-    def __missing__(self, key):
-        pattern = self[key] = re.compile(*_PATTERN_SOURCES[key])
-        return pattern
-
-
-_PATTERN_SOURCES = {}
-REGEX_PATTERNS = _Patterns({'^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': _Quantity()})
 
 NoneType = type(None)
 
@@ -192,7 +169,7 @@ def validate____defs_spec4(data):
             data__ttlSecondsAfterFinished = data["ttlSecondsAfterFinished"]
             if not isinstance(data__ttlSecondsAfterFinished, (int)) and not (isinstance(data__ttlSecondsAfterFinished, float) and data__ttlSecondsAfterFinished.is_integer()) or isinstance(data__ttlSecondsAfterFinished, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__ttlSecondsAfterFinished, (int, float, Decimal)) and not isinstance(data__ttlSecondsAfterFinished, bool):
+            if isinstance(data__ttlSecondsAfterFinished, (int, float)) and not isinstance(data__ttlSecondsAfterFinished, bool):
                 if data__ttlSecondsAfterFinished < 0:
                     raise JsonSchemaValueException
         if data_keys:
@@ -562,7 +539,7 @@ def validate____defs_spec2(data):
                         if not isinstance(data__overhead_value, (int, str)) and not (isinstance(data__overhead_value, float) and data__overhead_value.is_integer()) or isinstance(data__overhead_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__overhead_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__overhead_value):
+                            if not _quantity(data__overhead_value):
                                 raise JsonSchemaValueException
         if "preemptionPolicy" in data_keys:
             data_keys.remove("preemptionPolicy")
@@ -1281,7 +1258,7 @@ def validate____defs_resourcefieldref(data):
             if not isinstance(data__divisor, (int, str)) and not (isinstance(data__divisor, float) and data__divisor.is_integer()) or isinstance(data__divisor, bool):
                 raise JsonSchemaValueException
             if isinstance(data__divisor, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__divisor):
+                if not _quantity(data__divisor):
                     raise JsonSchemaValueException
         if "resource" in data_keys:
             data_keys.remove("resource")
@@ -1913,7 +1890,7 @@ def validate____defs_resources2(data):
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
+                            if not _quantity(data__limits_value):
                                 raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
@@ -1929,7 +1906,7 @@ def validate____defs_resources2(data):
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
+                            if not _quantity(data__requests_value):
                                 raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
@@ -2013,7 +1990,7 @@ def validate____defs_emptydir(data):
             if not isinstance(data__sizeLimit, (int, str)) and not (isinstance(data__sizeLimit, float) and data__sizeLimit.is_integer()) or isinstance(data__sizeLimit, bool):
                 raise JsonSchemaValueException
             if isinstance(data__sizeLimit, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__sizeLimit):
+                if not _quantity(data__sizeLimit):
                     raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
@@ -2619,7 +2596,7 @@ def validate____defs_resources(data):
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
+                            if not _quantity(data__limits_value):
                                 raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
@@ -2635,7 +2612,7 @@ def validate____defs_resources(data):
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
+                            if not _quantity(data__requests_value):
                                 raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
@@ -4612,7 +4589,7 @@ def validate____defs_target(data):
             if not isinstance(data__averageValue, (int, str)) and not (isinstance(data__averageValue, float) and data__averageValue.is_integer()) or isinstance(data__averageValue, bool):
                 raise JsonSchemaValueException
             if isinstance(data__averageValue, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__averageValue):
+                if not _quantity(data__averageValue):
                     raise JsonSchemaValueException
         if "type" in data_keys:
             data_keys.remove("type")
@@ -4625,7 +4602,7 @@ def validate____defs_target(data):
             if not isinstance(data__value, (int, str)) and not (isinstance(data__value, float) and data__value.is_integer()) or isinstance(data__value, bool):
                 raise JsonSchemaValueException
             if isinstance(data__value, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__value):
+                if not _quantity(data__value):
                     raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException

@@ -6,34 +6,24 @@
 SCHEMA_SHA256 = "48190b2066613cb3244e10f00518c4aa2506a59a89570eb761106e8345929633"
 
 VERSION = "2.22.3"
-class Decimal:  # stand-in for decimal.Decimal, see tools/generate_validators.py
-    __slots__ = ()
 import re
-class JsonSchemaValueException(ValueError):
-    pass
-
-
-class JsonSchemaValuesException(ValueError):
-    pass
+JsonSchemaValueException = ValueError  # is_valid: any ValueError means not valid
+JsonSchemaValuesException = ValueError  # is_valid: any ValueError means not valid
 
 
 
-class _Quantity:
+def _quantity(value):
     """The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py)."""
-
-    __slots__ = ()
-
-    def search(self, value):
-        at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
-        if at < 0:
-            return False
-        suffix = value[at:]
-        if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
-            return True
-        if suffix[0] not in ("e", "E"):
-            return False
-        at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
-        return _number_end(value, at) == len(value)
+    at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
+    if at < 0:
+        return False
+    suffix = value[at:]
+    if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
+        return True
+    if suffix[0] not in ("e", "E"):
+        return False
+    at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
+    return _number_end(value, at) == len(value)
 
 
 def _number_end(value, at):
@@ -53,19 +43,6 @@ def _number_end(value, at):
     digits = len(rest) - len(rest.lstrip("0123456789"))
     return at + 1 + digits if digits else -1
 
-
-class _Patterns(dict):
-    """REGEX_PATTERNS, each compiled on first use: a run needs few of them (start-up time)."""
-
-    __slots__ = ()
-
-    def __missing__(self, key):
-        pattern = self[key] = re.compile(*_PATTERN_SOURCES[key])
-        return pattern
-
-
-_PATTERN_SOURCES = {}
-REGEX_PATTERNS = _Patterns({'^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': _Quantity()})
 
 NoneType = type(None)
 
@@ -527,7 +504,7 @@ def validate____defs_spec2(data):
                         if not isinstance(data__overhead_value, (int, str)) and not (isinstance(data__overhead_value, float) and data__overhead_value.is_integer()) or isinstance(data__overhead_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__overhead_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__overhead_value):
+                            if not _quantity(data__overhead_value):
                                 raise JsonSchemaValueException
         if "preemptionPolicy" in data_keys:
             data_keys.remove("preemptionPolicy")
@@ -1310,7 +1287,7 @@ def validate____defs_resourcefieldref(data):
             if not isinstance(data__divisor, (int, str)) and not (isinstance(data__divisor, float) and data__divisor.is_integer()) or isinstance(data__divisor, bool):
                 raise JsonSchemaValueException
             if isinstance(data__divisor, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__divisor):
+                if not _quantity(data__divisor):
                     raise JsonSchemaValueException
         if "resource" in data_keys:
             data_keys.remove("resource")
@@ -1942,7 +1919,7 @@ def validate____defs_resources2(data):
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
+                            if not _quantity(data__limits_value):
                                 raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
@@ -1958,7 +1935,7 @@ def validate____defs_resources2(data):
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
+                            if not _quantity(data__requests_value):
                                 raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
@@ -2042,7 +2019,7 @@ def validate____defs_emptydir(data):
             if not isinstance(data__sizeLimit, (int, str)) and not (isinstance(data__sizeLimit, float) and data__sizeLimit.is_integer()) or isinstance(data__sizeLimit, bool):
                 raise JsonSchemaValueException
             if isinstance(data__sizeLimit, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__sizeLimit):
+                if not _quantity(data__sizeLimit):
                     raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
@@ -2663,7 +2640,7 @@ def validate____defs_resources(data):
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
+                            if not _quantity(data__limits_value):
                                 raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
@@ -2679,7 +2656,7 @@ def validate____defs_resources(data):
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
+                            if not _quantity(data__requests_value):
                                 raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
@@ -4273,7 +4250,7 @@ def validate____defs_schedulingpolicy(data):
                         if not isinstance(data__minResources_value, (int, str)) and not (isinstance(data__minResources_value, float) and data__minResources_value.is_integer()) or isinstance(data__minResources_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__minResources_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__minResources_value):
+                            if not _quantity(data__minResources_value):
                                 raise JsonSchemaValueException
         if "priorityClass" in data_keys:
             data_keys.remove("priorityClass")

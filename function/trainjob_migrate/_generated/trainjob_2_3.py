@@ -6,34 +6,24 @@
 SCHEMA_SHA256 = "4ded2f8f4e51966b0f1eb5089676ad3d06ebd76495993dc330131492cdc4a0b9"
 
 VERSION = "2.22.3"
-class Decimal:  # stand-in for decimal.Decimal, see tools/generate_validators.py
-    __slots__ = ()
 import re
-class JsonSchemaValueException(ValueError):
-    pass
-
-
-class JsonSchemaValuesException(ValueError):
-    pass
+JsonSchemaValueException = ValueError  # is_valid: any ValueError means not valid
+JsonSchemaValuesException = ValueError  # is_valid: any ValueError means not valid
 
 
 
-class _Quantity:
+def _quantity(value):
     """The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py)."""
-
-    __slots__ = ()
-
-    def search(self, value):
-        at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
-        if at < 0:
-            return False
-        suffix = value[at:]
-        if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
-            return True
-        if suffix[0] not in ("e", "E"):
-            return False
-        at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
-        return _number_end(value, at) == len(value)
+    at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
+    if at < 0:
+        return False
+    suffix = value[at:]
+    if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
+        return True
+    if suffix[0] not in ("e", "E"):
+        return False
+    at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
+    return _number_end(value, at) == len(value)
 
 
 def _number_end(value, at):
@@ -68,7 +58,7 @@ _PATTERN_SOURCES = {
     '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$': ('^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?\\Z',),
     '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$': ('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])\\Z',),
 }
-REGEX_PATTERNS = _Patterns({'^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': _Quantity()})
+REGEX_PATTERNS = _Patterns()
 
 NoneType = type(None)
 
@@ -157,7 +147,7 @@ def validate____defs_trainerstatus(data):
             data__estimatedRemainingSeconds = data["estimatedRemainingSeconds"]
             if not isinstance(data__estimatedRemainingSeconds, (int)) and not (isinstance(data__estimatedRemainingSeconds, float) and data__estimatedRemainingSeconds.is_integer()) or isinstance(data__estimatedRemainingSeconds, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__estimatedRemainingSeconds, (int, float, Decimal)) and not isinstance(data__estimatedRemainingSeconds, bool):
+            if isinstance(data__estimatedRemainingSeconds, (int, float)) and not isinstance(data__estimatedRemainingSeconds, bool):
                 if data__estimatedRemainingSeconds < 0:
                     raise JsonSchemaValueException
         if "lastUpdatedTime" in data_keys:
@@ -182,7 +172,7 @@ def validate____defs_trainerstatus(data):
             data__progressPercentage = data["progressPercentage"]
             if not isinstance(data__progressPercentage, (int)) and not (isinstance(data__progressPercentage, float) and data__progressPercentage.is_integer()) or isinstance(data__progressPercentage, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__progressPercentage, (int, float, Decimal)) and not isinstance(data__progressPercentage, bool):
+            if isinstance(data__progressPercentage, (int, float)) and not isinstance(data__progressPercentage, bool):
                 if data__progressPercentage < 0:
                     raise JsonSchemaValueException
                 if data__progressPercentage > 100:
@@ -240,7 +230,7 @@ def validate____defs_jobsstatus_item(data):
             data__active = data["active"]
             if not isinstance(data__active, (int)) and not (isinstance(data__active, float) and data__active.is_integer()) or isinstance(data__active, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__active, (int, float, Decimal)) and not isinstance(data__active, bool):
+            if isinstance(data__active, (int, float)) and not isinstance(data__active, bool):
                 if data__active < 0:
                     raise JsonSchemaValueException
         if "failed" in data_keys:
@@ -248,7 +238,7 @@ def validate____defs_jobsstatus_item(data):
             data__failed = data["failed"]
             if not isinstance(data__failed, (int)) and not (isinstance(data__failed, float) and data__failed.is_integer()) or isinstance(data__failed, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__failed, (int, float, Decimal)) and not isinstance(data__failed, bool):
+            if isinstance(data__failed, (int, float)) and not isinstance(data__failed, bool):
                 if data__failed < 0:
                     raise JsonSchemaValueException
         if "name" in data_keys:
@@ -267,7 +257,7 @@ def validate____defs_jobsstatus_item(data):
             data__ready = data["ready"]
             if not isinstance(data__ready, (int)) and not (isinstance(data__ready, float) and data__ready.is_integer()) or isinstance(data__ready, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__ready, (int, float, Decimal)) and not isinstance(data__ready, bool):
+            if isinstance(data__ready, (int, float)) and not isinstance(data__ready, bool):
                 if data__ready < 0:
                     raise JsonSchemaValueException
         if "succeeded" in data_keys:
@@ -275,7 +265,7 @@ def validate____defs_jobsstatus_item(data):
             data__succeeded = data["succeeded"]
             if not isinstance(data__succeeded, (int)) and not (isinstance(data__succeeded, float) and data__succeeded.is_integer()) or isinstance(data__succeeded, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__succeeded, (int, float, Decimal)) and not isinstance(data__succeeded, bool):
+            if isinstance(data__succeeded, (int, float)) and not isinstance(data__succeeded, bool):
                 if data__succeeded < 0:
                     raise JsonSchemaValueException
         if "suspended" in data_keys:
@@ -283,7 +273,7 @@ def validate____defs_jobsstatus_item(data):
             data__suspended = data["suspended"]
             if not isinstance(data__suspended, (int)) and not (isinstance(data__suspended, float) and data__suspended.is_integer()) or isinstance(data__suspended, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__suspended, (int, float, Decimal)) and not isinstance(data__suspended, bool):
+            if isinstance(data__suspended, (int, float)) and not isinstance(data__suspended, bool):
                 if data__suspended < 0:
                     raise JsonSchemaValueException
         if data_keys:
@@ -318,7 +308,7 @@ def validate____defs_conditions_item(data):
             data__observedGeneration = data["observedGeneration"]
             if not isinstance(data__observedGeneration, (int)) and not (isinstance(data__observedGeneration, float) and data__observedGeneration.is_integer()) or isinstance(data__observedGeneration, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__observedGeneration, (int, float, Decimal)) and not isinstance(data__observedGeneration, bool):
+            if isinstance(data__observedGeneration, (int, float)) and not isinstance(data__observedGeneration, bool):
                 if data__observedGeneration < 0:
                     raise JsonSchemaValueException
         if "reason" in data_keys:
@@ -370,7 +360,7 @@ def validate____defs_spec5(data):
             data__activeDeadlineSeconds = data["activeDeadlineSeconds"]
             if not isinstance(data__activeDeadlineSeconds, (int)) and not (isinstance(data__activeDeadlineSeconds, float) and data__activeDeadlineSeconds.is_integer()) or isinstance(data__activeDeadlineSeconds, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__activeDeadlineSeconds, (int, float, Decimal)) and not isinstance(data__activeDeadlineSeconds, bool):
+            if isinstance(data__activeDeadlineSeconds, (int, float)) and not isinstance(data__activeDeadlineSeconds, bool):
                 if data__activeDeadlineSeconds < 1:
                     raise JsonSchemaValueException
         if "initializer" in data_keys:
@@ -524,7 +514,7 @@ def validate____defs_resourcespernode(data):
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
+                            if not _quantity(data__limits_value):
                                 raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
@@ -540,7 +530,7 @@ def validate____defs_resourcespernode(data):
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
+                            if not _quantity(data__requests_value):
                                 raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
@@ -646,7 +636,7 @@ def validate____defs_resourcefieldref(data):
             if not isinstance(data__divisor, (int, str)) and not (isinstance(data__divisor, float) and data__divisor.is_integer()) or isinstance(data__divisor, bool):
                 raise JsonSchemaValueException
             if isinstance(data__divisor, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__divisor):
+                if not _quantity(data__divisor):
                     raise JsonSchemaValueException
         if "resource" in data_keys:
             data_keys.remove("resource")
@@ -1037,7 +1027,7 @@ def validate____defs_spec2(data):
             data__terminationGracePeriodSeconds = data["terminationGracePeriodSeconds"]
             if not isinstance(data__terminationGracePeriodSeconds, (int)) and not (isinstance(data__terminationGracePeriodSeconds, float) and data__terminationGracePeriodSeconds.is_integer()) or isinstance(data__terminationGracePeriodSeconds, bool):
                 raise JsonSchemaValueException
-            if isinstance(data__terminationGracePeriodSeconds, (int, float, Decimal)) and not isinstance(data__terminationGracePeriodSeconds, bool):
+            if isinstance(data__terminationGracePeriodSeconds, (int, float)) and not isinstance(data__terminationGracePeriodSeconds, bool):
                 if data__terminationGracePeriodSeconds < 0:
                     raise JsonSchemaValueException
         if "tolerations" in data_keys:
@@ -2358,7 +2348,7 @@ def validate____defs_resources(data):
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
+                            if not _quantity(data__limits_value):
                                 raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
@@ -2374,7 +2364,7 @@ def validate____defs_resources(data):
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
                             raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
+                            if not _quantity(data__requests_value):
                                 raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
@@ -2458,7 +2448,7 @@ def validate____defs_emptydir(data):
             if not isinstance(data__sizeLimit, (int, str)) and not (isinstance(data__sizeLimit, float) and data__sizeLimit.is_integer()) or isinstance(data__sizeLimit, bool):
                 raise JsonSchemaValueException
             if isinstance(data__sizeLimit, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__sizeLimit):
+                if not _quantity(data__sizeLimit):
                     raise JsonSchemaValueException
         if data_keys:
             raise JsonSchemaValueException
