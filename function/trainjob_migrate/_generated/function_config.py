@@ -33,8 +33,7 @@ NoneType = type(None)
 def validate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException

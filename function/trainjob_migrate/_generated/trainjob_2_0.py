@@ -65,8 +65,7 @@ NoneType = type(None)
 def validate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
@@ -98,28 +97,23 @@ def validate(data):
 def validate____defs_status(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "conditions" in data_keys:
             data_keys.remove("conditions")
             data__conditions = data["conditions"]
             if not isinstance(data__conditions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__conditions_is_list = isinstance(data__conditions, (list, tuple))
-            if data__conditions_is_list:
-                data__conditions_len = len(data__conditions)
-                for data__conditions_x, data__conditions_item in enumerate(data__conditions):
+            if True:  # the type is checked above
+                for data__conditions_item in data__conditions:
                     validate____defs_conditions_item(data__conditions_item)
         if "jobsStatus" in data_keys:
             data_keys.remove("jobsStatus")
             data__jobsStatus = data["jobsStatus"]
             if not isinstance(data__jobsStatus, (list, tuple)):
                 raise JsonSchemaValueException
-            data__jobsStatus_is_list = isinstance(data__jobsStatus, (list, tuple))
-            if data__jobsStatus_is_list:
-                data__jobsStatus_len = len(data__jobsStatus)
-                for data__jobsStatus_x, data__jobsStatus_item in enumerate(data__jobsStatus):
+            if True:  # the type is checked above
+                for data__jobsStatus_item in data__jobsStatus:
                     validate____defs_jobsstatus_item(data__jobsStatus_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -128,8 +122,7 @@ def validate____defs_status(data):
 def validate____defs_jobsstatus_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['active', 'failed', 'name', 'ready', 'succeeded', 'suspended']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -171,8 +164,7 @@ def validate____defs_jobsstatus_item(data):
 def validate____defs_conditions_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['lastTransitionTime', 'message', 'reason', 'status', 'type']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -237,8 +229,7 @@ def validate____defs_conditions_item(data):
 def validate____defs_spec2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['runtimeRef']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -248,8 +239,7 @@ def validate____defs_spec2(data):
             data__annotations = data["annotations"]
             if not isinstance(data__annotations, (dict)):
                 raise JsonSchemaValueException
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
+            if True:  # the type is checked above
                 data__annotations_keys = set(data__annotations.keys())
                 for data__annotations_key in data__annotations_keys:
                     if data__annotations_key not in []:
@@ -265,8 +255,7 @@ def validate____defs_spec2(data):
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
                 raise JsonSchemaValueException
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
+            if True:  # the type is checked above
                 data__labels_keys = set(data__labels.keys())
                 for data__labels_key in data__labels_keys:
                     if data__labels_key not in []:
@@ -283,10 +272,8 @@ def validate____defs_spec2(data):
             data__podSpecOverrides = data["podSpecOverrides"]
             if not isinstance(data__podSpecOverrides, (list, tuple)):
                 raise JsonSchemaValueException
-            data__podSpecOverrides_is_list = isinstance(data__podSpecOverrides, (list, tuple))
-            if data__podSpecOverrides_is_list:
-                data__podSpecOverrides_len = len(data__podSpecOverrides)
-                for data__podSpecOverrides_x, data__podSpecOverrides_item in enumerate(data__podSpecOverrides):
+            if True:  # the type is checked above
+                for data__podSpecOverrides_item in data__podSpecOverrides:
                     validate____defs_podspecoverrides_item(data__podSpecOverrides_item)
         if "runtimeRef" in data_keys:
             data_keys.remove("runtimeRef")
@@ -308,18 +295,15 @@ def validate____defs_spec2(data):
 def validate____defs_trainer(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "args" in data_keys:
             data_keys.remove("args")
             data__args = data["args"]
             if not isinstance(data__args, (list, tuple)):
                 raise JsonSchemaValueException
-            data__args_is_list = isinstance(data__args, (list, tuple))
-            if data__args_is_list:
-                data__args_len = len(data__args)
-                for data__args_x, data__args_item in enumerate(data__args):
+            if True:  # the type is checked above
+                for data__args_item in data__args:
                     if not isinstance(data__args_item, (str)):
                         raise JsonSchemaValueException
         if "command" in data_keys:
@@ -327,10 +311,8 @@ def validate____defs_trainer(data):
             data__command = data["command"]
             if not isinstance(data__command, (list, tuple)):
                 raise JsonSchemaValueException
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
+            if True:  # the type is checked above
+                for data__command_item in data__command:
                     if not isinstance(data__command_item, (str)):
                         raise JsonSchemaValueException
         if "env" in data_keys:
@@ -338,10 +320,8 @@ def validate____defs_trainer(data):
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
+            if True:  # the type is checked above
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "image" in data_keys:
             data_keys.remove("image")
@@ -369,26 +349,22 @@ def validate____defs_trainer(data):
 def validate____defs_resourcespernode(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "claims" in data_keys:
             data_keys.remove("claims")
             data__claims = data["claims"]
             if not isinstance(data__claims, (list, tuple)):
                 raise JsonSchemaValueException
-            data__claims_is_list = isinstance(data__claims, (list, tuple))
-            if data__claims_is_list:
-                data__claims_len = len(data__claims)
-                for data__claims_x, data__claims_item in enumerate(data__claims):
+            if True:  # the type is checked above
+                for data__claims_item in data__claims:
                     validate____defs_claims_item(data__claims_item)
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
                 raise JsonSchemaValueException
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
@@ -403,8 +379,7 @@ def validate____defs_resourcespernode(data):
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
                 raise JsonSchemaValueException
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
@@ -421,8 +396,7 @@ def validate____defs_resourcespernode(data):
 def validate____defs_claims_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -444,8 +418,7 @@ def validate____defs_claims_item(data):
 def validate____defs_env_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -471,8 +444,7 @@ def validate____defs_env_item(data):
 def validate____defs_valuefrom(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "configMapKeyRef" in data_keys:
             data_keys.remove("configMapKeyRef")
@@ -497,8 +469,7 @@ def validate____defs_valuefrom(data):
 def validate____defs_resourcefieldref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['resource']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -528,8 +499,7 @@ def validate____defs_resourcefieldref(data):
 def validate____defs_fieldref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['fieldPath']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -551,8 +521,7 @@ def validate____defs_fieldref(data):
 def validate____defs_configmapkeyref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -579,8 +548,7 @@ def validate____defs_configmapkeyref(data):
 def validate____defs_runtimeref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -607,8 +575,7 @@ def validate____defs_runtimeref(data):
 def validate____defs_podspecoverrides_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['targetJobs']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -618,28 +585,23 @@ def validate____defs_podspecoverrides_item(data):
             data__containers = data["containers"]
             if not isinstance(data__containers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__containers_is_list = isinstance(data__containers, (list, tuple))
-            if data__containers_is_list:
-                data__containers_len = len(data__containers)
-                for data__containers_x, data__containers_item in enumerate(data__containers):
+            if True:  # the type is checked above
+                for data__containers_item in data__containers:
                     validate____defs_containers_item(data__containers_item)
         if "initContainers" in data_keys:
             data_keys.remove("initContainers")
             data__initContainers = data["initContainers"]
             if not isinstance(data__initContainers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__initContainers_is_list = isinstance(data__initContainers, (list, tuple))
-            if data__initContainers_is_list:
-                data__initContainers_len = len(data__initContainers)
-                for data__initContainers_x, data__initContainers_item in enumerate(data__initContainers):
+            if True:  # the type is checked above
+                for data__initContainers_item in data__initContainers:
                     validate____defs_containers_item(data__initContainers_item)
         if "nodeSelector" in data_keys:
             data_keys.remove("nodeSelector")
             data__nodeSelector = data["nodeSelector"]
             if not isinstance(data__nodeSelector, (dict)):
                 raise JsonSchemaValueException
-            data__nodeSelector_is_dict = isinstance(data__nodeSelector, dict)
-            if data__nodeSelector_is_dict:
+            if True:  # the type is checked above
                 data__nodeSelector_keys = set(data__nodeSelector.keys())
                 for data__nodeSelector_key in data__nodeSelector_keys:
                     if data__nodeSelector_key not in []:
@@ -651,10 +613,8 @@ def validate____defs_podspecoverrides_item(data):
             data__schedulingGates = data["schedulingGates"]
             if not isinstance(data__schedulingGates, (list, tuple)):
                 raise JsonSchemaValueException
-            data__schedulingGates_is_list = isinstance(data__schedulingGates, (list, tuple))
-            if data__schedulingGates_is_list:
-                data__schedulingGates_len = len(data__schedulingGates)
-                for data__schedulingGates_x, data__schedulingGates_item in enumerate(data__schedulingGates):
+            if True:  # the type is checked above
+                for data__schedulingGates_item in data__schedulingGates:
                     validate____defs_schedulinggates_item(data__schedulingGates_item)
         if "serviceAccountName" in data_keys:
             data_keys.remove("serviceAccountName")
@@ -666,30 +626,24 @@ def validate____defs_podspecoverrides_item(data):
             data__targetJobs = data["targetJobs"]
             if not isinstance(data__targetJobs, (list, tuple)):
                 raise JsonSchemaValueException
-            data__targetJobs_is_list = isinstance(data__targetJobs, (list, tuple))
-            if data__targetJobs_is_list:
-                data__targetJobs_len = len(data__targetJobs)
-                for data__targetJobs_x, data__targetJobs_item in enumerate(data__targetJobs):
+            if True:  # the type is checked above
+                for data__targetJobs_item in data__targetJobs:
                     validate____defs_schedulinggates_item(data__targetJobs_item)
         if "tolerations" in data_keys:
             data_keys.remove("tolerations")
             data__tolerations = data["tolerations"]
             if not isinstance(data__tolerations, (list, tuple)):
                 raise JsonSchemaValueException
-            data__tolerations_is_list = isinstance(data__tolerations, (list, tuple))
-            if data__tolerations_is_list:
-                data__tolerations_len = len(data__tolerations)
-                for data__tolerations_x, data__tolerations_item in enumerate(data__tolerations):
+            if True:  # the type is checked above
+                for data__tolerations_item in data__tolerations:
                     validate____defs_tolerations_item(data__tolerations_item)
         if "volumes" in data_keys:
             data_keys.remove("volumes")
             data__volumes = data["volumes"]
             if not isinstance(data__volumes, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumes_is_list = isinstance(data__volumes, (list, tuple))
-            if data__volumes_is_list:
-                data__volumes_len = len(data__volumes)
-                for data__volumes_x, data__volumes_item in enumerate(data__volumes):
+            if True:  # the type is checked above
+                for data__volumes_item in data__volumes:
                     validate____defs_volumes_item(data__volumes_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -698,8 +652,7 @@ def validate____defs_podspecoverrides_item(data):
 def validate____defs_volumes_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -836,8 +789,7 @@ def validate____defs_volumes_item(data):
 def validate____defs_vspherevolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumePath']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -869,8 +821,7 @@ def validate____defs_vspherevolume(data):
 def validate____defs_storageos(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "fsType" in data_keys:
             data_keys.remove("fsType")
@@ -903,8 +854,7 @@ def validate____defs_storageos(data):
 def validate____defs_secretref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
@@ -918,8 +868,7 @@ def validate____defs_secretref(data):
 def validate____defs_secret(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -931,10 +880,8 @@ def validate____defs_secret(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "optional" in data_keys:
             data_keys.remove("optional")
@@ -953,8 +900,7 @@ def validate____defs_secret(data):
 def validate____defs_items_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -981,8 +927,7 @@ def validate____defs_items_item(data):
 def validate____defs_scaleio(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['gateway', 'secretRef', 'system']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1043,8 +988,7 @@ def validate____defs_scaleio(data):
 def validate____defs_rbd(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['image', 'monitors']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1069,10 +1013,8 @@ def validate____defs_rbd(data):
             data__monitors = data["monitors"]
             if not isinstance(data__monitors, (list, tuple)):
                 raise JsonSchemaValueException
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
+            if True:  # the type is checked above
+                for data__monitors_item in data__monitors:
                     if not isinstance(data__monitors_item, (str)):
                         raise JsonSchemaValueException
         if "pool" in data_keys:
@@ -1101,8 +1043,7 @@ def validate____defs_rbd(data):
 def validate____defs_quobyte(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['registry', 'volume']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1144,8 +1085,7 @@ def validate____defs_quobyte(data):
 def validate____defs_projected(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -1157,10 +1097,8 @@ def validate____defs_projected(data):
             data__sources = data["sources"]
             if not isinstance(data__sources, (list, tuple)):
                 raise JsonSchemaValueException
-            data__sources_is_list = isinstance(data__sources, (list, tuple))
-            if data__sources_is_list:
-                data__sources_len = len(data__sources)
-                for data__sources_x, data__sources_item in enumerate(data__sources):
+            if True:  # the type is checked above
+                for data__sources_item in data__sources:
                     validate____defs_sources_item(data__sources_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1169,8 +1107,7 @@ def validate____defs_projected(data):
 def validate____defs_sources_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "clusterTrustBundle" in data_keys:
             data_keys.remove("clusterTrustBundle")
@@ -1199,8 +1136,7 @@ def validate____defs_sources_item(data):
 def validate____defs_serviceaccounttoken(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1227,18 +1163,15 @@ def validate____defs_serviceaccounttoken(data):
 def validate____defs_downwardapi2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item2(data__items_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1247,8 +1180,7 @@ def validate____defs_downwardapi2(data):
 def validate____defs_items_item2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1278,18 +1210,15 @@ def validate____defs_items_item2(data):
 def validate____defs_configmap2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -1308,8 +1237,7 @@ def validate____defs_configmap2(data):
 def validate____defs_clustertrustbundle(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1345,26 +1273,22 @@ def validate____defs_clustertrustbundle(data):
 def validate____defs_selector(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "matchExpressions" in data_keys:
             data_keys.remove("matchExpressions")
             data__matchExpressions = data["matchExpressions"]
             if not isinstance(data__matchExpressions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
+            if True:  # the type is checked above
+                for data__matchExpressions_item in data__matchExpressions:
                     validate____defs_matchexpressions_item(data__matchExpressions_item)
         if "matchLabels" in data_keys:
             data_keys.remove("matchLabels")
             data__matchLabels = data["matchLabels"]
             if not isinstance(data__matchLabels, (dict)):
                 raise JsonSchemaValueException
-            data__matchLabels_is_dict = isinstance(data__matchLabels, dict)
-            if data__matchLabels_is_dict:
+            if True:  # the type is checked above
                 data__matchLabels_keys = set(data__matchLabels.keys())
                 for data__matchLabels_key in data__matchLabels_keys:
                     if data__matchLabels_key not in []:
@@ -1378,8 +1302,7 @@ def validate____defs_selector(data):
 def validate____defs_matchexpressions_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'operator']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1399,10 +1322,8 @@ def validate____defs_matchexpressions_item(data):
             data__values = data["values"]
             if not isinstance(data__values, (list, tuple)):
                 raise JsonSchemaValueException
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
+            if True:  # the type is checked above
+                for data__values_item in data__values:
                     if not isinstance(data__values_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -1412,8 +1333,7 @@ def validate____defs_matchexpressions_item(data):
 def validate____defs_portworxvolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1440,8 +1360,7 @@ def validate____defs_portworxvolume(data):
 def validate____defs_photonpersistentdisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['pdID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1463,8 +1382,7 @@ def validate____defs_photonpersistentdisk(data):
 def validate____defs_persistentvolumeclaim(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['claimName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1486,8 +1404,7 @@ def validate____defs_persistentvolumeclaim(data):
 def validate____defs_nfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path', 'server']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1514,8 +1431,7 @@ def validate____defs_nfs(data):
 def validate____defs_iscsi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['iqn', 'lun', 'targetPortal']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1560,10 +1476,8 @@ def validate____defs_iscsi(data):
             data__portals = data["portals"]
             if not isinstance(data__portals, (list, tuple)):
                 raise JsonSchemaValueException
-            data__portals_is_list = isinstance(data__portals, (list, tuple))
-            if data__portals_is_list:
-                data__portals_len = len(data__portals)
-                for data__portals_x, data__portals_item in enumerate(data__portals):
+            if True:  # the type is checked above
+                for data__portals_item in data__portals:
                     if not isinstance(data__portals_item, (str)):
                         raise JsonSchemaValueException
         if "readOnly" in data_keys:
@@ -1587,8 +1501,7 @@ def validate____defs_iscsi(data):
 def validate____defs_image(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "pullPolicy" in data_keys:
             data_keys.remove("pullPolicy")
@@ -1607,8 +1520,7 @@ def validate____defs_image(data):
 def validate____defs_hostpath(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1630,8 +1542,7 @@ def validate____defs_hostpath(data):
 def validate____defs_glusterfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['endpoints', 'path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1658,8 +1569,7 @@ def validate____defs_glusterfs(data):
 def validate____defs_gitrepo(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['repository']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1686,8 +1596,7 @@ def validate____defs_gitrepo(data):
 def validate____defs_gcepersistentdisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['pdName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1719,8 +1628,7 @@ def validate____defs_gcepersistentdisk(data):
 def validate____defs_flocker(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "datasetName" in data_keys:
             data_keys.remove("datasetName")
@@ -1739,8 +1647,7 @@ def validate____defs_flocker(data):
 def validate____defs_flexvolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1760,8 +1667,7 @@ def validate____defs_flexvolume(data):
             data__options = data["options"]
             if not isinstance(data__options, (dict)):
                 raise JsonSchemaValueException
-            data__options_is_dict = isinstance(data__options, dict)
-            if data__options_is_dict:
+            if True:  # the type is checked above
                 data__options_keys = set(data__options.keys())
                 for data__options_key in data__options_keys:
                     if data__options_key not in []:
@@ -1784,8 +1690,7 @@ def validate____defs_flexvolume(data):
 def validate____defs_fc(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "fsType" in data_keys:
             data_keys.remove("fsType")
@@ -1807,10 +1712,8 @@ def validate____defs_fc(data):
             data__targetWWNs = data["targetWWNs"]
             if not isinstance(data__targetWWNs, (list, tuple)):
                 raise JsonSchemaValueException
-            data__targetWWNs_is_list = isinstance(data__targetWWNs, (list, tuple))
-            if data__targetWWNs_is_list:
-                data__targetWWNs_len = len(data__targetWWNs)
-                for data__targetWWNs_x, data__targetWWNs_item in enumerate(data__targetWWNs):
+            if True:  # the type is checked above
+                for data__targetWWNs_item in data__targetWWNs:
                     if not isinstance(data__targetWWNs_item, (str)):
                         raise JsonSchemaValueException
         if "wwids" in data_keys:
@@ -1818,10 +1721,8 @@ def validate____defs_fc(data):
             data__wwids = data["wwids"]
             if not isinstance(data__wwids, (list, tuple)):
                 raise JsonSchemaValueException
-            data__wwids_is_list = isinstance(data__wwids, (list, tuple))
-            if data__wwids_is_list:
-                data__wwids_len = len(data__wwids)
-                for data__wwids_x, data__wwids_item in enumerate(data__wwids):
+            if True:  # the type is checked above
+                for data__wwids_item in data__wwids:
                     if not isinstance(data__wwids_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -1831,8 +1732,7 @@ def validate____defs_fc(data):
 def validate____defs_ephemeral(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "volumeClaimTemplate" in data_keys:
             data_keys.remove("volumeClaimTemplate")
@@ -1845,8 +1745,7 @@ def validate____defs_ephemeral(data):
 def validate____defs_volumeclaimtemplate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['spec']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1866,18 +1765,15 @@ def validate____defs_volumeclaimtemplate(data):
 def validate____defs_spec(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "accessModes" in data_keys:
             data_keys.remove("accessModes")
             data__accessModes = data["accessModes"]
             if not isinstance(data__accessModes, (list, tuple)):
                 raise JsonSchemaValueException
-            data__accessModes_is_list = isinstance(data__accessModes, (list, tuple))
-            if data__accessModes_is_list:
-                data__accessModes_len = len(data__accessModes)
-                for data__accessModes_x, data__accessModes_item in enumerate(data__accessModes):
+            if True:  # the type is checked above
+                for data__accessModes_item in data__accessModes:
                     if not isinstance(data__accessModes_item, (str)):
                         raise JsonSchemaValueException
         if "dataSource" in data_keys:
@@ -1923,16 +1819,14 @@ def validate____defs_spec(data):
 def validate____defs_resources(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
                 raise JsonSchemaValueException
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
@@ -1947,8 +1841,7 @@ def validate____defs_resources(data):
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
                 raise JsonSchemaValueException
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
@@ -1965,8 +1858,7 @@ def validate____defs_resources(data):
 def validate____defs_datasourceref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1998,8 +1890,7 @@ def validate____defs_datasourceref(data):
 def validate____defs_datasource(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2026,16 +1917,14 @@ def validate____defs_datasource(data):
 def validate____defs_metadata(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "annotations" in data_keys:
             data_keys.remove("annotations")
             data__annotations = data["annotations"]
             if not isinstance(data__annotations, (dict)):
                 raise JsonSchemaValueException
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
+            if True:  # the type is checked above
                 data__annotations_keys = set(data__annotations.keys())
                 for data__annotations_key in data__annotations_keys:
                     if data__annotations_key not in []:
@@ -2047,10 +1936,8 @@ def validate____defs_metadata(data):
             data__finalizers = data["finalizers"]
             if not isinstance(data__finalizers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__finalizers_is_list = isinstance(data__finalizers, (list, tuple))
-            if data__finalizers_is_list:
-                data__finalizers_len = len(data__finalizers)
-                for data__finalizers_x, data__finalizers_item in enumerate(data__finalizers):
+            if True:  # the type is checked above
+                for data__finalizers_item in data__finalizers:
                     if not isinstance(data__finalizers_item, (str)):
                         raise JsonSchemaValueException
         if "labels" in data_keys:
@@ -2058,8 +1945,7 @@ def validate____defs_metadata(data):
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
                 raise JsonSchemaValueException
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
+            if True:  # the type is checked above
                 data__labels_keys = set(data__labels.keys())
                 for data__labels_key in data__labels_keys:
                     if data__labels_key not in []:
@@ -2083,8 +1969,7 @@ def validate____defs_metadata(data):
 def validate____defs_emptydir(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "medium" in data_keys:
             data_keys.remove("medium")
@@ -2106,8 +1991,7 @@ def validate____defs_emptydir(data):
 def validate____defs_downwardapi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -2119,10 +2003,8 @@ def validate____defs_downwardapi(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item2(data__items_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2131,8 +2013,7 @@ def validate____defs_downwardapi(data):
 def validate____defs_csi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2161,8 +2042,7 @@ def validate____defs_csi(data):
             data__volumeAttributes = data["volumeAttributes"]
             if not isinstance(data__volumeAttributes, (dict)):
                 raise JsonSchemaValueException
-            data__volumeAttributes_is_dict = isinstance(data__volumeAttributes, dict)
-            if data__volumeAttributes_is_dict:
+            if True:  # the type is checked above
                 data__volumeAttributes_keys = set(data__volumeAttributes.keys())
                 for data__volumeAttributes_key in data__volumeAttributes_keys:
                     if data__volumeAttributes_key not in []:
@@ -2176,8 +2056,7 @@ def validate____defs_csi(data):
 def validate____defs_configmap(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -2189,10 +2068,8 @@ def validate____defs_configmap(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -2211,8 +2088,7 @@ def validate____defs_configmap(data):
 def validate____defs_cinder(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2243,8 +2119,7 @@ def validate____defs_cinder(data):
 def validate____defs_cephfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['monitors']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2254,10 +2129,8 @@ def validate____defs_cephfs(data):
             data__monitors = data["monitors"]
             if not isinstance(data__monitors, (list, tuple)):
                 raise JsonSchemaValueException
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
+            if True:  # the type is checked above
+                for data__monitors_item in data__monitors:
                     if not isinstance(data__monitors_item, (str)):
                         raise JsonSchemaValueException
         if "path" in data_keys:
@@ -2291,8 +2164,7 @@ def validate____defs_cephfs(data):
 def validate____defs_azurefile(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['secretName', 'shareName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2319,8 +2191,7 @@ def validate____defs_azurefile(data):
 def validate____defs_azuredisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['diskName', 'diskURI']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2362,8 +2233,7 @@ def validate____defs_azuredisk(data):
 def validate____defs_awselasticblockstore(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2395,8 +2265,7 @@ def validate____defs_awselasticblockstore(data):
 def validate____defs_tolerations_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "effect" in data_keys:
             data_keys.remove("effect")
@@ -2430,8 +2299,7 @@ def validate____defs_tolerations_item(data):
 def validate____defs_schedulinggates_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2448,8 +2316,7 @@ def validate____defs_schedulinggates_item(data):
 def validate____defs_containers_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2459,10 +2326,8 @@ def validate____defs_containers_item(data):
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
+            if True:  # the type is checked above
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -2474,10 +2339,8 @@ def validate____defs_containers_item(data):
             data__volumeMounts = data["volumeMounts"]
             if not isinstance(data__volumeMounts, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumeMounts_is_list = isinstance(data__volumeMounts, (list, tuple))
-            if data__volumeMounts_is_list:
-                data__volumeMounts_len = len(data__volumeMounts)
-                for data__volumeMounts_x, data__volumeMounts_item in enumerate(data__volumeMounts):
+            if True:  # the type is checked above
+                for data__volumeMounts_item in data__volumeMounts:
                     validate____defs_volumemounts_item(data__volumeMounts_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2486,8 +2349,7 @@ def validate____defs_containers_item(data):
 def validate____defs_volumemounts_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['mountPath', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2534,8 +2396,7 @@ def validate____defs_volumemounts_item(data):
 def validate____defs_initializer(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "dataset" in data_keys:
             data_keys.remove("dataset")
@@ -2552,18 +2413,15 @@ def validate____defs_initializer(data):
 def validate____defs_dataset(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "env" in data_keys:
             data_keys.remove("env")
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
+            if True:  # the type is checked above
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "secretRef" in data_keys:
             data_keys.remove("secretRef")

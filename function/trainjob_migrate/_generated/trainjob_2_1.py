@@ -65,8 +65,7 @@ NoneType = type(None)
 def validate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
@@ -98,8 +97,7 @@ def validate(data):
 def validate____defs_status(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_len = len(data)
         if data_len < 1:
             raise JsonSchemaValueException
@@ -109,20 +107,16 @@ def validate____defs_status(data):
             data__conditions = data["conditions"]
             if not isinstance(data__conditions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__conditions_is_list = isinstance(data__conditions, (list, tuple))
-            if data__conditions_is_list:
-                data__conditions_len = len(data__conditions)
-                for data__conditions_x, data__conditions_item in enumerate(data__conditions):
+            if True:  # the type is checked above
+                for data__conditions_item in data__conditions:
                     validate____defs_conditions_item(data__conditions_item)
         if "jobsStatus" in data_keys:
             data_keys.remove("jobsStatus")
             data__jobsStatus = data["jobsStatus"]
             if not isinstance(data__jobsStatus, (list, tuple)):
                 raise JsonSchemaValueException
-            data__jobsStatus_is_list = isinstance(data__jobsStatus, (list, tuple))
-            if data__jobsStatus_is_list:
-                data__jobsStatus_len = len(data__jobsStatus)
-                for data__jobsStatus_x, data__jobsStatus_item in enumerate(data__jobsStatus):
+            if True:  # the type is checked above
+                for data__jobsStatus_item in data__jobsStatus:
                     validate____defs_jobsstatus_item(data__jobsStatus_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -131,8 +125,7 @@ def validate____defs_status(data):
 def validate____defs_jobsstatus_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['active', 'failed', 'name', 'ready', 'succeeded', 'suspended']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -193,8 +186,7 @@ def validate____defs_jobsstatus_item(data):
 def validate____defs_conditions_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['lastTransitionTime', 'message', 'reason', 'status', 'type']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -259,8 +251,7 @@ def validate____defs_conditions_item(data):
 def validate____defs_spec3(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['runtimeRef']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -270,8 +261,7 @@ def validate____defs_spec3(data):
             data__annotations = data["annotations"]
             if not isinstance(data__annotations, (dict)):
                 raise JsonSchemaValueException
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
+            if True:  # the type is checked above
                 data__annotations_keys = set(data__annotations.keys())
                 for data__annotations_key in data__annotations_keys:
                     if data__annotations_key not in []:
@@ -287,8 +277,7 @@ def validate____defs_spec3(data):
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
                 raise JsonSchemaValueException
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
+            if True:  # the type is checked above
                 data__labels_keys = set(data__labels.keys())
                 for data__labels_key in data__labels_keys:
                     if data__labels_key not in []:
@@ -305,10 +294,8 @@ def validate____defs_spec3(data):
             data__podTemplateOverrides = data["podTemplateOverrides"]
             if not isinstance(data__podTemplateOverrides, (list, tuple)):
                 raise JsonSchemaValueException
-            data__podTemplateOverrides_is_list = isinstance(data__podTemplateOverrides, (list, tuple))
-            if data__podTemplateOverrides_is_list:
-                data__podTemplateOverrides_len = len(data__podTemplateOverrides)
-                for data__podTemplateOverrides_x, data__podTemplateOverrides_item in enumerate(data__podTemplateOverrides):
+            if True:  # the type is checked above
+                for data__podTemplateOverrides_item in data__podTemplateOverrides:
                     validate____defs_podtemplateoverrides_item(data__podTemplateOverrides_item)
         if "runtimeRef" in data_keys:
             data_keys.remove("runtimeRef")
@@ -330,18 +317,15 @@ def validate____defs_spec3(data):
 def validate____defs_trainer(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "args" in data_keys:
             data_keys.remove("args")
             data__args = data["args"]
             if not isinstance(data__args, (list, tuple)):
                 raise JsonSchemaValueException
-            data__args_is_list = isinstance(data__args, (list, tuple))
-            if data__args_is_list:
-                data__args_len = len(data__args)
-                for data__args_x, data__args_item in enumerate(data__args):
+            if True:  # the type is checked above
+                for data__args_item in data__args:
                     if not isinstance(data__args_item, (str)):
                         raise JsonSchemaValueException
         if "command" in data_keys:
@@ -349,10 +333,8 @@ def validate____defs_trainer(data):
             data__command = data["command"]
             if not isinstance(data__command, (list, tuple)):
                 raise JsonSchemaValueException
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
+            if True:  # the type is checked above
+                for data__command_item in data__command:
                     if not isinstance(data__command_item, (str)):
                         raise JsonSchemaValueException
         if "env" in data_keys:
@@ -360,10 +342,8 @@ def validate____defs_trainer(data):
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
+            if True:  # the type is checked above
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "image" in data_keys:
             data_keys.remove("image")
@@ -391,26 +371,22 @@ def validate____defs_trainer(data):
 def validate____defs_resourcespernode(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "claims" in data_keys:
             data_keys.remove("claims")
             data__claims = data["claims"]
             if not isinstance(data__claims, (list, tuple)):
                 raise JsonSchemaValueException
-            data__claims_is_list = isinstance(data__claims, (list, tuple))
-            if data__claims_is_list:
-                data__claims_len = len(data__claims)
-                for data__claims_x, data__claims_item in enumerate(data__claims):
+            if True:  # the type is checked above
+                for data__claims_item in data__claims:
                     validate____defs_claims_item(data__claims_item)
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
                 raise JsonSchemaValueException
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
@@ -425,8 +401,7 @@ def validate____defs_resourcespernode(data):
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
                 raise JsonSchemaValueException
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
@@ -443,8 +418,7 @@ def validate____defs_resourcespernode(data):
 def validate____defs_claims_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -466,8 +440,7 @@ def validate____defs_claims_item(data):
 def validate____defs_env_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -493,8 +466,7 @@ def validate____defs_env_item(data):
 def validate____defs_valuefrom(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "configMapKeyRef" in data_keys:
             data_keys.remove("configMapKeyRef")
@@ -523,8 +495,7 @@ def validate____defs_valuefrom(data):
 def validate____defs_resourcefieldref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['resource']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -554,8 +525,7 @@ def validate____defs_resourcefieldref(data):
 def validate____defs_filekeyref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path', 'volumeName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -587,8 +557,7 @@ def validate____defs_filekeyref(data):
 def validate____defs_fieldref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['fieldPath']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -610,8 +579,7 @@ def validate____defs_fieldref(data):
 def validate____defs_configmapkeyref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -638,8 +606,7 @@ def validate____defs_configmapkeyref(data):
 def validate____defs_runtimeref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -670,8 +637,7 @@ def validate____defs_runtimeref(data):
 def validate____defs_podtemplateoverrides_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['targetJobs']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -689,10 +655,8 @@ def validate____defs_podtemplateoverrides_item(data):
             data__targetJobs = data["targetJobs"]
             if not isinstance(data__targetJobs, (list, tuple)):
                 raise JsonSchemaValueException
-            data__targetJobs_is_list = isinstance(data__targetJobs, (list, tuple))
-            if data__targetJobs_is_list:
-                data__targetJobs_len = len(data__targetJobs)
-                for data__targetJobs_x, data__targetJobs_item in enumerate(data__targetJobs):
+            if True:  # the type is checked above
+                for data__targetJobs_item in data__targetJobs:
                     validate____defs_targetjobs_item(data__targetJobs_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -701,8 +665,7 @@ def validate____defs_podtemplateoverrides_item(data):
 def validate____defs_targetjobs_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -723,8 +686,7 @@ def validate____defs_targetjobs_item(data):
 def validate____defs_spec2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "affinity" in data_keys:
             data_keys.remove("affinity")
@@ -735,38 +697,31 @@ def validate____defs_spec2(data):
             data__containers = data["containers"]
             if not isinstance(data__containers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__containers_is_list = isinstance(data__containers, (list, tuple))
-            if data__containers_is_list:
-                data__containers_len = len(data__containers)
-                for data__containers_x, data__containers_item in enumerate(data__containers):
+            if True:  # the type is checked above
+                for data__containers_item in data__containers:
                     validate____defs_containers_item(data__containers_item)
         if "imagePullSecrets" in data_keys:
             data_keys.remove("imagePullSecrets")
             data__imagePullSecrets = data["imagePullSecrets"]
             if not isinstance(data__imagePullSecrets, (list, tuple)):
                 raise JsonSchemaValueException
-            data__imagePullSecrets_is_list = isinstance(data__imagePullSecrets, (list, tuple))
-            if data__imagePullSecrets_is_list:
-                data__imagePullSecrets_len = len(data__imagePullSecrets)
-                for data__imagePullSecrets_x, data__imagePullSecrets_item in enumerate(data__imagePullSecrets):
+            if True:  # the type is checked above
+                for data__imagePullSecrets_item in data__imagePullSecrets:
                     validate____defs_secretref(data__imagePullSecrets_item)
         if "initContainers" in data_keys:
             data_keys.remove("initContainers")
             data__initContainers = data["initContainers"]
             if not isinstance(data__initContainers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__initContainers_is_list = isinstance(data__initContainers, (list, tuple))
-            if data__initContainers_is_list:
-                data__initContainers_len = len(data__initContainers)
-                for data__initContainers_x, data__initContainers_item in enumerate(data__initContainers):
+            if True:  # the type is checked above
+                for data__initContainers_item in data__initContainers:
                     validate____defs_containers_item(data__initContainers_item)
         if "nodeSelector" in data_keys:
             data_keys.remove("nodeSelector")
             data__nodeSelector = data["nodeSelector"]
             if not isinstance(data__nodeSelector, (dict)):
                 raise JsonSchemaValueException
-            data__nodeSelector_is_dict = isinstance(data__nodeSelector, dict)
-            if data__nodeSelector_is_dict:
+            if True:  # the type is checked above
                 data__nodeSelector_keys = set(data__nodeSelector.keys())
                 for data__nodeSelector_key in data__nodeSelector_keys:
                     if data__nodeSelector_key not in []:
@@ -778,10 +733,8 @@ def validate____defs_spec2(data):
             data__schedulingGates = data["schedulingGates"]
             if not isinstance(data__schedulingGates, (list, tuple)):
                 raise JsonSchemaValueException
-            data__schedulingGates_is_list = isinstance(data__schedulingGates, (list, tuple))
-            if data__schedulingGates_is_list:
-                data__schedulingGates_len = len(data__schedulingGates)
-                for data__schedulingGates_x, data__schedulingGates_item in enumerate(data__schedulingGates):
+            if True:  # the type is checked above
+                for data__schedulingGates_item in data__schedulingGates:
                     validate____defs_schedulinggates_item(data__schedulingGates_item)
         if "serviceAccountName" in data_keys:
             data_keys.remove("serviceAccountName")
@@ -793,20 +746,16 @@ def validate____defs_spec2(data):
             data__tolerations = data["tolerations"]
             if not isinstance(data__tolerations, (list, tuple)):
                 raise JsonSchemaValueException
-            data__tolerations_is_list = isinstance(data__tolerations, (list, tuple))
-            if data__tolerations_is_list:
-                data__tolerations_len = len(data__tolerations)
-                for data__tolerations_x, data__tolerations_item in enumerate(data__tolerations):
+            if True:  # the type is checked above
+                for data__tolerations_item in data__tolerations:
                     validate____defs_tolerations_item(data__tolerations_item)
         if "volumes" in data_keys:
             data_keys.remove("volumes")
             data__volumes = data["volumes"]
             if not isinstance(data__volumes, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumes_is_list = isinstance(data__volumes, (list, tuple))
-            if data__volumes_is_list:
-                data__volumes_len = len(data__volumes)
-                for data__volumes_x, data__volumes_item in enumerate(data__volumes):
+            if True:  # the type is checked above
+                for data__volumes_item in data__volumes:
                     validate____defs_volumes_item(data__volumes_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -815,8 +764,7 @@ def validate____defs_spec2(data):
 def validate____defs_volumes_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -953,8 +901,7 @@ def validate____defs_volumes_item(data):
 def validate____defs_vspherevolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumePath']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -986,8 +933,7 @@ def validate____defs_vspherevolume(data):
 def validate____defs_storageos(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "fsType" in data_keys:
             data_keys.remove("fsType")
@@ -1020,8 +966,7 @@ def validate____defs_storageos(data):
 def validate____defs_secret(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -1033,10 +978,8 @@ def validate____defs_secret(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "optional" in data_keys:
             data_keys.remove("optional")
@@ -1055,8 +998,7 @@ def validate____defs_secret(data):
 def validate____defs_items_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1083,8 +1025,7 @@ def validate____defs_items_item(data):
 def validate____defs_scaleio(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['gateway', 'secretRef', 'system']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1145,8 +1086,7 @@ def validate____defs_scaleio(data):
 def validate____defs_rbd(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['image', 'monitors']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1171,10 +1111,8 @@ def validate____defs_rbd(data):
             data__monitors = data["monitors"]
             if not isinstance(data__monitors, (list, tuple)):
                 raise JsonSchemaValueException
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
+            if True:  # the type is checked above
+                for data__monitors_item in data__monitors:
                     if not isinstance(data__monitors_item, (str)):
                         raise JsonSchemaValueException
         if "pool" in data_keys:
@@ -1203,8 +1141,7 @@ def validate____defs_rbd(data):
 def validate____defs_quobyte(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['registry', 'volume']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1246,8 +1183,7 @@ def validate____defs_quobyte(data):
 def validate____defs_projected(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -1259,10 +1195,8 @@ def validate____defs_projected(data):
             data__sources = data["sources"]
             if not isinstance(data__sources, (list, tuple)):
                 raise JsonSchemaValueException
-            data__sources_is_list = isinstance(data__sources, (list, tuple))
-            if data__sources_is_list:
-                data__sources_len = len(data__sources)
-                for data__sources_x, data__sources_item in enumerate(data__sources):
+            if True:  # the type is checked above
+                for data__sources_item in data__sources:
                     validate____defs_sources_item(data__sources_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1271,8 +1205,7 @@ def validate____defs_projected(data):
 def validate____defs_sources_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "clusterTrustBundle" in data_keys:
             data_keys.remove("clusterTrustBundle")
@@ -1305,8 +1238,7 @@ def validate____defs_sources_item(data):
 def validate____defs_serviceaccounttoken(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1333,8 +1265,7 @@ def validate____defs_serviceaccounttoken(data):
 def validate____defs_podcertificate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['keyType', 'signerName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1376,18 +1307,15 @@ def validate____defs_podcertificate(data):
 def validate____defs_downwardapi2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item2(data__items_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1396,8 +1324,7 @@ def validate____defs_downwardapi2(data):
 def validate____defs_items_item2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1427,18 +1354,15 @@ def validate____defs_items_item2(data):
 def validate____defs_configmap2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -1457,8 +1381,7 @@ def validate____defs_configmap2(data):
 def validate____defs_clustertrustbundle(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1494,26 +1417,22 @@ def validate____defs_clustertrustbundle(data):
 def validate____defs_labelselector(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "matchExpressions" in data_keys:
             data_keys.remove("matchExpressions")
             data__matchExpressions = data["matchExpressions"]
             if not isinstance(data__matchExpressions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
+            if True:  # the type is checked above
+                for data__matchExpressions_item in data__matchExpressions:
                     validate____defs_matchexpressions_item(data__matchExpressions_item)
         if "matchLabels" in data_keys:
             data_keys.remove("matchLabels")
             data__matchLabels = data["matchLabels"]
             if not isinstance(data__matchLabels, (dict)):
                 raise JsonSchemaValueException
-            data__matchLabels_is_dict = isinstance(data__matchLabels, dict)
-            if data__matchLabels_is_dict:
+            if True:  # the type is checked above
                 data__matchLabels_keys = set(data__matchLabels.keys())
                 for data__matchLabels_key in data__matchLabels_keys:
                     if data__matchLabels_key not in []:
@@ -1527,8 +1446,7 @@ def validate____defs_labelselector(data):
 def validate____defs_matchexpressions_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'operator']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1548,10 +1466,8 @@ def validate____defs_matchexpressions_item(data):
             data__values = data["values"]
             if not isinstance(data__values, (list, tuple)):
                 raise JsonSchemaValueException
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
+            if True:  # the type is checked above
+                for data__values_item in data__values:
                     if not isinstance(data__values_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -1561,8 +1477,7 @@ def validate____defs_matchexpressions_item(data):
 def validate____defs_portworxvolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1589,8 +1504,7 @@ def validate____defs_portworxvolume(data):
 def validate____defs_photonpersistentdisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['pdID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1612,8 +1526,7 @@ def validate____defs_photonpersistentdisk(data):
 def validate____defs_persistentvolumeclaim(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['claimName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1635,8 +1548,7 @@ def validate____defs_persistentvolumeclaim(data):
 def validate____defs_nfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path', 'server']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1663,8 +1575,7 @@ def validate____defs_nfs(data):
 def validate____defs_iscsi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['iqn', 'lun', 'targetPortal']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1709,10 +1620,8 @@ def validate____defs_iscsi(data):
             data__portals = data["portals"]
             if not isinstance(data__portals, (list, tuple)):
                 raise JsonSchemaValueException
-            data__portals_is_list = isinstance(data__portals, (list, tuple))
-            if data__portals_is_list:
-                data__portals_len = len(data__portals)
-                for data__portals_x, data__portals_item in enumerate(data__portals):
+            if True:  # the type is checked above
+                for data__portals_item in data__portals:
                     if not isinstance(data__portals_item, (str)):
                         raise JsonSchemaValueException
         if "readOnly" in data_keys:
@@ -1736,8 +1645,7 @@ def validate____defs_iscsi(data):
 def validate____defs_image(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "pullPolicy" in data_keys:
             data_keys.remove("pullPolicy")
@@ -1756,8 +1664,7 @@ def validate____defs_image(data):
 def validate____defs_hostpath(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1779,8 +1686,7 @@ def validate____defs_hostpath(data):
 def validate____defs_glusterfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['endpoints', 'path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1807,8 +1713,7 @@ def validate____defs_glusterfs(data):
 def validate____defs_gitrepo(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['repository']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1835,8 +1740,7 @@ def validate____defs_gitrepo(data):
 def validate____defs_gcepersistentdisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['pdName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1868,8 +1772,7 @@ def validate____defs_gcepersistentdisk(data):
 def validate____defs_flocker(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "datasetName" in data_keys:
             data_keys.remove("datasetName")
@@ -1888,8 +1791,7 @@ def validate____defs_flocker(data):
 def validate____defs_flexvolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1909,8 +1811,7 @@ def validate____defs_flexvolume(data):
             data__options = data["options"]
             if not isinstance(data__options, (dict)):
                 raise JsonSchemaValueException
-            data__options_is_dict = isinstance(data__options, dict)
-            if data__options_is_dict:
+            if True:  # the type is checked above
                 data__options_keys = set(data__options.keys())
                 for data__options_key in data__options_keys:
                     if data__options_key not in []:
@@ -1933,8 +1834,7 @@ def validate____defs_flexvolume(data):
 def validate____defs_fc(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "fsType" in data_keys:
             data_keys.remove("fsType")
@@ -1956,10 +1856,8 @@ def validate____defs_fc(data):
             data__targetWWNs = data["targetWWNs"]
             if not isinstance(data__targetWWNs, (list, tuple)):
                 raise JsonSchemaValueException
-            data__targetWWNs_is_list = isinstance(data__targetWWNs, (list, tuple))
-            if data__targetWWNs_is_list:
-                data__targetWWNs_len = len(data__targetWWNs)
-                for data__targetWWNs_x, data__targetWWNs_item in enumerate(data__targetWWNs):
+            if True:  # the type is checked above
+                for data__targetWWNs_item in data__targetWWNs:
                     if not isinstance(data__targetWWNs_item, (str)):
                         raise JsonSchemaValueException
         if "wwids" in data_keys:
@@ -1967,10 +1865,8 @@ def validate____defs_fc(data):
             data__wwids = data["wwids"]
             if not isinstance(data__wwids, (list, tuple)):
                 raise JsonSchemaValueException
-            data__wwids_is_list = isinstance(data__wwids, (list, tuple))
-            if data__wwids_is_list:
-                data__wwids_len = len(data__wwids)
-                for data__wwids_x, data__wwids_item in enumerate(data__wwids):
+            if True:  # the type is checked above
+                for data__wwids_item in data__wwids:
                     if not isinstance(data__wwids_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -1980,8 +1876,7 @@ def validate____defs_fc(data):
 def validate____defs_ephemeral(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "volumeClaimTemplate" in data_keys:
             data_keys.remove("volumeClaimTemplate")
@@ -1994,8 +1889,7 @@ def validate____defs_ephemeral(data):
 def validate____defs_volumeclaimtemplate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['spec']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2015,18 +1909,15 @@ def validate____defs_volumeclaimtemplate(data):
 def validate____defs_spec(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "accessModes" in data_keys:
             data_keys.remove("accessModes")
             data__accessModes = data["accessModes"]
             if not isinstance(data__accessModes, (list, tuple)):
                 raise JsonSchemaValueException
-            data__accessModes_is_list = isinstance(data__accessModes, (list, tuple))
-            if data__accessModes_is_list:
-                data__accessModes_len = len(data__accessModes)
-                for data__accessModes_x, data__accessModes_item in enumerate(data__accessModes):
+            if True:  # the type is checked above
+                for data__accessModes_item in data__accessModes:
                     if not isinstance(data__accessModes_item, (str)):
                         raise JsonSchemaValueException
         if "dataSource" in data_keys:
@@ -2072,16 +1963,14 @@ def validate____defs_spec(data):
 def validate____defs_resources(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
                 raise JsonSchemaValueException
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
@@ -2096,8 +1985,7 @@ def validate____defs_resources(data):
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
                 raise JsonSchemaValueException
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
@@ -2114,8 +2002,7 @@ def validate____defs_resources(data):
 def validate____defs_datasourceref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2147,8 +2034,7 @@ def validate____defs_datasourceref(data):
 def validate____defs_datasource(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2175,8 +2061,7 @@ def validate____defs_datasource(data):
 def validate____defs_emptydir(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "medium" in data_keys:
             data_keys.remove("medium")
@@ -2198,8 +2083,7 @@ def validate____defs_emptydir(data):
 def validate____defs_downwardapi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -2211,10 +2095,8 @@ def validate____defs_downwardapi(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item2(data__items_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2223,8 +2105,7 @@ def validate____defs_downwardapi(data):
 def validate____defs_csi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2253,8 +2134,7 @@ def validate____defs_csi(data):
             data__volumeAttributes = data["volumeAttributes"]
             if not isinstance(data__volumeAttributes, (dict)):
                 raise JsonSchemaValueException
-            data__volumeAttributes_is_dict = isinstance(data__volumeAttributes, dict)
-            if data__volumeAttributes_is_dict:
+            if True:  # the type is checked above
                 data__volumeAttributes_keys = set(data__volumeAttributes.keys())
                 for data__volumeAttributes_key in data__volumeAttributes_keys:
                     if data__volumeAttributes_key not in []:
@@ -2268,8 +2148,7 @@ def validate____defs_csi(data):
 def validate____defs_configmap(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -2281,10 +2160,8 @@ def validate____defs_configmap(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -2303,8 +2180,7 @@ def validate____defs_configmap(data):
 def validate____defs_cinder(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2335,8 +2211,7 @@ def validate____defs_cinder(data):
 def validate____defs_cephfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['monitors']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2346,10 +2221,8 @@ def validate____defs_cephfs(data):
             data__monitors = data["monitors"]
             if not isinstance(data__monitors, (list, tuple)):
                 raise JsonSchemaValueException
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
+            if True:  # the type is checked above
+                for data__monitors_item in data__monitors:
                     if not isinstance(data__monitors_item, (str)):
                         raise JsonSchemaValueException
         if "path" in data_keys:
@@ -2383,8 +2256,7 @@ def validate____defs_cephfs(data):
 def validate____defs_azurefile(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['secretName', 'shareName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2411,8 +2283,7 @@ def validate____defs_azurefile(data):
 def validate____defs_azuredisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['diskName', 'diskURI']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2454,8 +2325,7 @@ def validate____defs_azuredisk(data):
 def validate____defs_awselasticblockstore(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2487,8 +2357,7 @@ def validate____defs_awselasticblockstore(data):
 def validate____defs_tolerations_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "effect" in data_keys:
             data_keys.remove("effect")
@@ -2522,8 +2391,7 @@ def validate____defs_tolerations_item(data):
 def validate____defs_schedulinggates_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2540,8 +2408,7 @@ def validate____defs_schedulinggates_item(data):
 def validate____defs_secretref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
@@ -2555,8 +2422,7 @@ def validate____defs_secretref(data):
 def validate____defs_containers_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2566,10 +2432,8 @@ def validate____defs_containers_item(data):
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
+            if True:  # the type is checked above
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -2585,10 +2449,8 @@ def validate____defs_containers_item(data):
             data__volumeMounts = data["volumeMounts"]
             if not isinstance(data__volumeMounts, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumeMounts_is_list = isinstance(data__volumeMounts, (list, tuple))
-            if data__volumeMounts_is_list:
-                data__volumeMounts_len = len(data__volumeMounts)
-                for data__volumeMounts_x, data__volumeMounts_item in enumerate(data__volumeMounts):
+            if True:  # the type is checked above
+                for data__volumeMounts_item in data__volumeMounts:
                     validate____defs_volumemounts_item(data__volumeMounts_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2597,8 +2459,7 @@ def validate____defs_containers_item(data):
 def validate____defs_volumemounts_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['mountPath', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2645,8 +2506,7 @@ def validate____defs_volumemounts_item(data):
 def validate____defs_affinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "nodeAffinity" in data_keys:
             data_keys.remove("nodeAffinity")
@@ -2667,28 +2527,23 @@ def validate____defs_affinity(data):
 def validate____defs_podaffinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
             data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__preferredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__preferredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__preferredDuringSchedulingIgnoredDuringExecution_len = len(data__preferredDuringSchedulingIgnoredDuringExecution)
-                for data__preferredDuringSchedulingIgnoredDuringExecution_x, data__preferredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__preferredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__preferredDuringSchedulingIgnoredDuringExecution_item in data__preferredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_preferredduringschedulingignoredduringexecution_item2(data__preferredDuringSchedulingIgnoredDuringExecution_item)
         if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
             data__requiredDuringSchedulingIgnoredDuringExecution = data["requiredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__requiredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__requiredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__requiredDuringSchedulingIgnoredDuringExecution_len = len(data__requiredDuringSchedulingIgnoredDuringExecution)
-                for data__requiredDuringSchedulingIgnoredDuringExecution_x, data__requiredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__requiredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__requiredDuringSchedulingIgnoredDuringExecution_item in data__requiredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_podaffinityterm(data__requiredDuringSchedulingIgnoredDuringExecution_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2697,8 +2552,7 @@ def validate____defs_podaffinity(data):
 def validate____defs_podaffinityterm(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['topologyKey']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2712,10 +2566,8 @@ def validate____defs_podaffinityterm(data):
             data__matchLabelKeys = data["matchLabelKeys"]
             if not isinstance(data__matchLabelKeys, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchLabelKeys_is_list = isinstance(data__matchLabelKeys, (list, tuple))
-            if data__matchLabelKeys_is_list:
-                data__matchLabelKeys_len = len(data__matchLabelKeys)
-                for data__matchLabelKeys_x, data__matchLabelKeys_item in enumerate(data__matchLabelKeys):
+            if True:  # the type is checked above
+                for data__matchLabelKeys_item in data__matchLabelKeys:
                     if not isinstance(data__matchLabelKeys_item, (str)):
                         raise JsonSchemaValueException
         if "mismatchLabelKeys" in data_keys:
@@ -2723,10 +2575,8 @@ def validate____defs_podaffinityterm(data):
             data__mismatchLabelKeys = data["mismatchLabelKeys"]
             if not isinstance(data__mismatchLabelKeys, (list, tuple)):
                 raise JsonSchemaValueException
-            data__mismatchLabelKeys_is_list = isinstance(data__mismatchLabelKeys, (list, tuple))
-            if data__mismatchLabelKeys_is_list:
-                data__mismatchLabelKeys_len = len(data__mismatchLabelKeys)
-                for data__mismatchLabelKeys_x, data__mismatchLabelKeys_item in enumerate(data__mismatchLabelKeys):
+            if True:  # the type is checked above
+                for data__mismatchLabelKeys_item in data__mismatchLabelKeys:
                     if not isinstance(data__mismatchLabelKeys_item, (str)):
                         raise JsonSchemaValueException
         if "namespaceSelector" in data_keys:
@@ -2738,10 +2588,8 @@ def validate____defs_podaffinityterm(data):
             data__namespaces = data["namespaces"]
             if not isinstance(data__namespaces, (list, tuple)):
                 raise JsonSchemaValueException
-            data__namespaces_is_list = isinstance(data__namespaces, (list, tuple))
-            if data__namespaces_is_list:
-                data__namespaces_len = len(data__namespaces)
-                for data__namespaces_x, data__namespaces_item in enumerate(data__namespaces):
+            if True:  # the type is checked above
+                for data__namespaces_item in data__namespaces:
                     if not isinstance(data__namespaces_item, (str)):
                         raise JsonSchemaValueException
         if "topologyKey" in data_keys:
@@ -2756,8 +2604,7 @@ def validate____defs_podaffinityterm(data):
 def validate____defs_preferredduringschedulingignoredduringexecution_item2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['podAffinityTerm', 'weight']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2778,18 +2625,15 @@ def validate____defs_preferredduringschedulingignoredduringexecution_item2(data)
 def validate____defs_nodeaffinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
             data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__preferredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__preferredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__preferredDuringSchedulingIgnoredDuringExecution_len = len(data__preferredDuringSchedulingIgnoredDuringExecution)
-                for data__preferredDuringSchedulingIgnoredDuringExecution_x, data__preferredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__preferredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__preferredDuringSchedulingIgnoredDuringExecution_item in data__preferredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_preferredduringschedulingignoredduringexecution_item(data__preferredDuringSchedulingIgnoredDuringExecution_item)
         if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
@@ -2802,8 +2646,7 @@ def validate____defs_nodeaffinity(data):
 def validate____defs_requiredduringschedulingignoredduringexecution(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['nodeSelectorTerms']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2813,10 +2656,8 @@ def validate____defs_requiredduringschedulingignoredduringexecution(data):
             data__nodeSelectorTerms = data["nodeSelectorTerms"]
             if not isinstance(data__nodeSelectorTerms, (list, tuple)):
                 raise JsonSchemaValueException
-            data__nodeSelectorTerms_is_list = isinstance(data__nodeSelectorTerms, (list, tuple))
-            if data__nodeSelectorTerms_is_list:
-                data__nodeSelectorTerms_len = len(data__nodeSelectorTerms)
-                for data__nodeSelectorTerms_x, data__nodeSelectorTerms_item in enumerate(data__nodeSelectorTerms):
+            if True:  # the type is checked above
+                for data__nodeSelectorTerms_item in data__nodeSelectorTerms:
                     validate____defs_preference(data__nodeSelectorTerms_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2825,28 +2666,23 @@ def validate____defs_requiredduringschedulingignoredduringexecution(data):
 def validate____defs_preference(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "matchExpressions" in data_keys:
             data_keys.remove("matchExpressions")
             data__matchExpressions = data["matchExpressions"]
             if not isinstance(data__matchExpressions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
+            if True:  # the type is checked above
+                for data__matchExpressions_item in data__matchExpressions:
                     validate____defs_matchexpressions_item(data__matchExpressions_item)
         if "matchFields" in data_keys:
             data_keys.remove("matchFields")
             data__matchFields = data["matchFields"]
             if not isinstance(data__matchFields, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchFields_is_list = isinstance(data__matchFields, (list, tuple))
-            if data__matchFields_is_list:
-                data__matchFields_len = len(data__matchFields)
-                for data__matchFields_x, data__matchFields_item in enumerate(data__matchFields):
+            if True:  # the type is checked above
+                for data__matchFields_item in data__matchFields:
                     validate____defs_matchexpressions_item(data__matchFields_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2855,8 +2691,7 @@ def validate____defs_preference(data):
 def validate____defs_preferredduringschedulingignoredduringexecution_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['preference', 'weight']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2877,16 +2712,14 @@ def validate____defs_preferredduringschedulingignoredduringexecution_item(data):
 def validate____defs_metadata(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "annotations" in data_keys:
             data_keys.remove("annotations")
             data__annotations = data["annotations"]
             if not isinstance(data__annotations, (dict)):
                 raise JsonSchemaValueException
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
+            if True:  # the type is checked above
                 data__annotations_keys = set(data__annotations.keys())
                 for data__annotations_key in data__annotations_keys:
                     if data__annotations_key not in []:
@@ -2898,10 +2731,8 @@ def validate____defs_metadata(data):
             data__finalizers = data["finalizers"]
             if not isinstance(data__finalizers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__finalizers_is_list = isinstance(data__finalizers, (list, tuple))
-            if data__finalizers_is_list:
-                data__finalizers_len = len(data__finalizers)
-                for data__finalizers_x, data__finalizers_item in enumerate(data__finalizers):
+            if True:  # the type is checked above
+                for data__finalizers_item in data__finalizers:
                     if not isinstance(data__finalizers_item, (str)):
                         raise JsonSchemaValueException
         if "labels" in data_keys:
@@ -2909,8 +2740,7 @@ def validate____defs_metadata(data):
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
                 raise JsonSchemaValueException
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
+            if True:  # the type is checked above
                 data__labels_keys = set(data__labels.keys())
                 for data__labels_key in data__labels_keys:
                     if data__labels_key not in []:
@@ -2934,8 +2764,7 @@ def validate____defs_metadata(data):
 def validate____defs_initializer(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "dataset" in data_keys:
             data_keys.remove("dataset")
@@ -2952,18 +2781,15 @@ def validate____defs_initializer(data):
 def validate____defs_dataset(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "env" in data_keys:
             data_keys.remove("env")
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
+            if True:  # the type is checked above
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "secretRef" in data_keys:
             data_keys.remove("secretRef")

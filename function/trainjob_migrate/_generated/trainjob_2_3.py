@@ -65,8 +65,7 @@ NoneType = type(None)
 def validate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
@@ -98,8 +97,7 @@ def validate(data):
 def validate____defs_status(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_len = len(data)
         if data_len < 1:
             raise JsonSchemaValueException
@@ -109,24 +107,22 @@ def validate____defs_status(data):
             data__conditions = data["conditions"]
             if not isinstance(data__conditions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__conditions_is_list = isinstance(data__conditions, (list, tuple))
-            if data__conditions_is_list:
+            if True:  # the type is checked above
                 data__conditions_len = len(data__conditions)
                 if data__conditions_len > 8:
                     raise JsonSchemaValueException
-                for data__conditions_x, data__conditions_item in enumerate(data__conditions):
+                for data__conditions_item in data__conditions:
                     validate____defs_conditions_item(data__conditions_item)
         if "jobsStatus" in data_keys:
             data_keys.remove("jobsStatus")
             data__jobsStatus = data["jobsStatus"]
             if not isinstance(data__jobsStatus, (list, tuple)):
                 raise JsonSchemaValueException
-            data__jobsStatus_is_list = isinstance(data__jobsStatus, (list, tuple))
-            if data__jobsStatus_is_list:
+            if True:  # the type is checked above
                 data__jobsStatus_len = len(data__jobsStatus)
                 if data__jobsStatus_len > 100:
                     raise JsonSchemaValueException
-                for data__jobsStatus_x, data__jobsStatus_item in enumerate(data__jobsStatus):
+                for data__jobsStatus_item in data__jobsStatus:
                     validate____defs_jobsstatus_item(data__jobsStatus_item)
         if "trainerStatus" in data_keys:
             data_keys.remove("trainerStatus")
@@ -139,8 +135,7 @@ def validate____defs_status(data):
 def validate____defs_trainerstatus(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "estimatedRemainingSeconds" in data_keys:
             data_keys.remove("estimatedRemainingSeconds")
@@ -160,12 +155,11 @@ def validate____defs_trainerstatus(data):
             data__metrics = data["metrics"]
             if not isinstance(data__metrics, (list, tuple)):
                 raise JsonSchemaValueException
-            data__metrics_is_list = isinstance(data__metrics, (list, tuple))
-            if data__metrics_is_list:
+            if True:  # the type is checked above
                 data__metrics_len = len(data__metrics)
                 if data__metrics_len > 256:
                     raise JsonSchemaValueException
-                for data__metrics_x, data__metrics_item in enumerate(data__metrics):
+                for data__metrics_item in data__metrics:
                     validate____defs_metrics_item(data__metrics_item)
         if "progressPercentage" in data_keys:
             data_keys.remove("progressPercentage")
@@ -184,8 +178,7 @@ def validate____defs_trainerstatus(data):
 def validate____defs_metrics_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name', 'value']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -219,8 +212,7 @@ def validate____defs_metrics_item(data):
 def validate____defs_jobsstatus_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['active', 'failed', 'name', 'ready', 'succeeded', 'suspended']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -283,8 +275,7 @@ def validate____defs_jobsstatus_item(data):
 def validate____defs_conditions_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['lastTransitionTime', 'message', 'reason', 'status', 'type']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -349,8 +340,7 @@ def validate____defs_conditions_item(data):
 def validate____defs_spec5(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['runtimeRef']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -381,12 +371,11 @@ def validate____defs_spec5(data):
             data__runtimePatches = data["runtimePatches"]
             if not isinstance(data__runtimePatches, (list, tuple)):
                 raise JsonSchemaValueException
-            data__runtimePatches_is_list = isinstance(data__runtimePatches, (list, tuple))
-            if data__runtimePatches_is_list:
+            if True:  # the type is checked above
                 data__runtimePatches_len = len(data__runtimePatches)
                 if data__runtimePatches_len > 16:
                     raise JsonSchemaValueException
-                for data__runtimePatches_x, data__runtimePatches_item in enumerate(data__runtimePatches):
+                for data__runtimePatches_item in data__runtimePatches:
                     validate____defs_runtimepatches_item(data__runtimePatches_item)
         if "runtimeRef" in data_keys:
             data_keys.remove("runtimeRef")
@@ -408,20 +397,18 @@ def validate____defs_spec5(data):
 def validate____defs_trainer(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "args" in data_keys:
             data_keys.remove("args")
             data__args = data["args"]
             if not isinstance(data__args, (list, tuple)):
                 raise JsonSchemaValueException
-            data__args_is_list = isinstance(data__args, (list, tuple))
-            if data__args_is_list:
+            if True:  # the type is checked above
                 data__args_len = len(data__args)
                 if data__args_len > 128:
                     raise JsonSchemaValueException
-                for data__args_x, data__args_item in enumerate(data__args):
+                for data__args_item in data__args:
                     if not isinstance(data__args_item, (str)):
                         raise JsonSchemaValueException
                     if isinstance(data__args_item, str):
@@ -433,12 +420,11 @@ def validate____defs_trainer(data):
             data__command = data["command"]
             if not isinstance(data__command, (list, tuple)):
                 raise JsonSchemaValueException
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
+            if True:  # the type is checked above
                 data__command_len = len(data__command)
                 if data__command_len > 128:
                     raise JsonSchemaValueException
-                for data__command_x, data__command_item in enumerate(data__command):
+                for data__command_item in data__command:
                     if not isinstance(data__command_item, (str)):
                         raise JsonSchemaValueException
                     if isinstance(data__command_item, str):
@@ -450,12 +436,11 @@ def validate____defs_trainer(data):
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
+            if True:  # the type is checked above
                 data__env_len = len(data__env)
                 if data__env_len > 128:
                     raise JsonSchemaValueException
-                for data__env_x, data__env_item in enumerate(data__env):
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "image" in data_keys:
             data_keys.remove("image")
@@ -487,26 +472,22 @@ def validate____defs_trainer(data):
 def validate____defs_resourcespernode(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "claims" in data_keys:
             data_keys.remove("claims")
             data__claims = data["claims"]
             if not isinstance(data__claims, (list, tuple)):
                 raise JsonSchemaValueException
-            data__claims_is_list = isinstance(data__claims, (list, tuple))
-            if data__claims_is_list:
-                data__claims_len = len(data__claims)
-                for data__claims_x, data__claims_item in enumerate(data__claims):
+            if True:  # the type is checked above
+                for data__claims_item in data__claims:
                     validate____defs_claims_item(data__claims_item)
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
                 raise JsonSchemaValueException
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
@@ -521,8 +502,7 @@ def validate____defs_resourcespernode(data):
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
                 raise JsonSchemaValueException
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
@@ -539,8 +519,7 @@ def validate____defs_resourcespernode(data):
 def validate____defs_claims_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -562,8 +541,7 @@ def validate____defs_claims_item(data):
 def validate____defs_env_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -589,8 +567,7 @@ def validate____defs_env_item(data):
 def validate____defs_valuefrom(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "configMapKeyRef" in data_keys:
             data_keys.remove("configMapKeyRef")
@@ -619,8 +596,7 @@ def validate____defs_valuefrom(data):
 def validate____defs_resourcefieldref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['resource']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -650,8 +626,7 @@ def validate____defs_resourcefieldref(data):
 def validate____defs_filekeyref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path', 'volumeName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -683,8 +658,7 @@ def validate____defs_filekeyref(data):
 def validate____defs_fieldref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['fieldPath']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -706,8 +680,7 @@ def validate____defs_fieldref(data):
 def validate____defs_configmapkeyref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -734,8 +707,7 @@ def validate____defs_configmapkeyref(data):
 def validate____defs_runtimeref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -776,8 +748,7 @@ def validate____defs_runtimeref(data):
 def validate____defs_runtimepatches_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['manager']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -809,8 +780,7 @@ def validate____defs_runtimepatches_item(data):
 def validate____defs_trainingruntimespec(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "template" in data_keys:
             data_keys.remove("template")
@@ -823,8 +793,7 @@ def validate____defs_trainingruntimespec(data):
 def validate____defs_template3(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "metadata" in data_keys:
             data_keys.remove("metadata")
@@ -841,20 +810,18 @@ def validate____defs_template3(data):
 def validate____defs_spec4(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "replicatedJobs" in data_keys:
             data_keys.remove("replicatedJobs")
             data__replicatedJobs = data["replicatedJobs"]
             if not isinstance(data__replicatedJobs, (list, tuple)):
                 raise JsonSchemaValueException
-            data__replicatedJobs_is_list = isinstance(data__replicatedJobs, (list, tuple))
-            if data__replicatedJobs_is_list:
+            if True:  # the type is checked above
                 data__replicatedJobs_len = len(data__replicatedJobs)
                 if data__replicatedJobs_len > 100:
                     raise JsonSchemaValueException
-                for data__replicatedJobs_x, data__replicatedJobs_item in enumerate(data__replicatedJobs):
+                for data__replicatedJobs_item in data__replicatedJobs:
                     validate____defs_replicatedjobs_item(data__replicatedJobs_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -863,8 +830,7 @@ def validate____defs_spec4(data):
 def validate____defs_replicatedjobs_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -891,8 +857,7 @@ def validate____defs_replicatedjobs_item(data):
 def validate____defs_template2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "metadata" in data_keys:
             data_keys.remove("metadata")
@@ -909,8 +874,7 @@ def validate____defs_template2(data):
 def validate____defs_spec3(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "template" in data_keys:
             data_keys.remove("template")
@@ -923,8 +887,7 @@ def validate____defs_spec3(data):
 def validate____defs_template(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "metadata" in data_keys:
             data_keys.remove("metadata")
@@ -941,8 +904,7 @@ def validate____defs_template(data):
 def validate____defs_spec2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "affinity" in data_keys:
             data_keys.remove("affinity")
@@ -953,44 +915,40 @@ def validate____defs_spec2(data):
             data__containers = data["containers"]
             if not isinstance(data__containers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__containers_is_list = isinstance(data__containers, (list, tuple))
-            if data__containers_is_list:
+            if True:  # the type is checked above
                 data__containers_len = len(data__containers)
                 if data__containers_len > 64:
                     raise JsonSchemaValueException
-                for data__containers_x, data__containers_item in enumerate(data__containers):
+                for data__containers_item in data__containers:
                     validate____defs_containers_item(data__containers_item)
         if "imagePullSecrets" in data_keys:
             data_keys.remove("imagePullSecrets")
             data__imagePullSecrets = data["imagePullSecrets"]
             if not isinstance(data__imagePullSecrets, (list, tuple)):
                 raise JsonSchemaValueException
-            data__imagePullSecrets_is_list = isinstance(data__imagePullSecrets, (list, tuple))
-            if data__imagePullSecrets_is_list:
+            if True:  # the type is checked above
                 data__imagePullSecrets_len = len(data__imagePullSecrets)
                 if data__imagePullSecrets_len > 64:
                     raise JsonSchemaValueException
-                for data__imagePullSecrets_x, data__imagePullSecrets_item in enumerate(data__imagePullSecrets):
+                for data__imagePullSecrets_item in data__imagePullSecrets:
                     validate____defs_secretref(data__imagePullSecrets_item)
         if "initContainers" in data_keys:
             data_keys.remove("initContainers")
             data__initContainers = data["initContainers"]
             if not isinstance(data__initContainers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__initContainers_is_list = isinstance(data__initContainers, (list, tuple))
-            if data__initContainers_is_list:
+            if True:  # the type is checked above
                 data__initContainers_len = len(data__initContainers)
                 if data__initContainers_len > 64:
                     raise JsonSchemaValueException
-                for data__initContainers_x, data__initContainers_item in enumerate(data__initContainers):
+                for data__initContainers_item in data__initContainers:
                     validate____defs_containers_item(data__initContainers_item)
         if "nodeSelector" in data_keys:
             data_keys.remove("nodeSelector")
             data__nodeSelector = data["nodeSelector"]
             if not isinstance(data__nodeSelector, (dict)):
                 raise JsonSchemaValueException
-            data__nodeSelector_is_dict = isinstance(data__nodeSelector, dict)
-            if data__nodeSelector_is_dict:
+            if True:  # the type is checked above
                 data__nodeSelector_keys = set(data__nodeSelector.keys())
                 for data__nodeSelector_key in data__nodeSelector_keys:
                     if data__nodeSelector_key not in []:
@@ -1002,12 +960,11 @@ def validate____defs_spec2(data):
             data__schedulingGates = data["schedulingGates"]
             if not isinstance(data__schedulingGates, (list, tuple)):
                 raise JsonSchemaValueException
-            data__schedulingGates_is_list = isinstance(data__schedulingGates, (list, tuple))
-            if data__schedulingGates_is_list:
+            if True:  # the type is checked above
                 data__schedulingGates_len = len(data__schedulingGates)
                 if data__schedulingGates_len > 16:
                     raise JsonSchemaValueException
-                for data__schedulingGates_x, data__schedulingGates_item in enumerate(data__schedulingGates):
+                for data__schedulingGates_item in data__schedulingGates:
                     validate____defs_schedulinggates_item(data__schedulingGates_item)
         if "securityContext" in data_keys:
             data_keys.remove("securityContext")
@@ -1035,24 +992,22 @@ def validate____defs_spec2(data):
             data__tolerations = data["tolerations"]
             if not isinstance(data__tolerations, (list, tuple)):
                 raise JsonSchemaValueException
-            data__tolerations_is_list = isinstance(data__tolerations, (list, tuple))
-            if data__tolerations_is_list:
+            if True:  # the type is checked above
                 data__tolerations_len = len(data__tolerations)
                 if data__tolerations_len > 128:
                     raise JsonSchemaValueException
-                for data__tolerations_x, data__tolerations_item in enumerate(data__tolerations):
+                for data__tolerations_item in data__tolerations:
                     validate____defs_tolerations_item(data__tolerations_item)
         if "volumes" in data_keys:
             data_keys.remove("volumes")
             data__volumes = data["volumes"]
             if not isinstance(data__volumes, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumes_is_list = isinstance(data__volumes, (list, tuple))
-            if data__volumes_is_list:
+            if True:  # the type is checked above
                 data__volumes_len = len(data__volumes)
                 if data__volumes_len > 128:
                     raise JsonSchemaValueException
-                for data__volumes_x, data__volumes_item in enumerate(data__volumes):
+                for data__volumes_item in data__volumes:
                     validate____defs_volumes_item(data__volumes_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1061,8 +1016,7 @@ def validate____defs_spec2(data):
 def validate____defs_volumes_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1199,8 +1153,7 @@ def validate____defs_volumes_item(data):
 def validate____defs_vspherevolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumePath']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1232,8 +1185,7 @@ def validate____defs_vspherevolume(data):
 def validate____defs_storageos(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "fsType" in data_keys:
             data_keys.remove("fsType")
@@ -1266,8 +1218,7 @@ def validate____defs_storageos(data):
 def validate____defs_secret(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -1279,10 +1230,8 @@ def validate____defs_secret(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "optional" in data_keys:
             data_keys.remove("optional")
@@ -1301,8 +1250,7 @@ def validate____defs_secret(data):
 def validate____defs_items_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1329,8 +1277,7 @@ def validate____defs_items_item(data):
 def validate____defs_scaleio(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['gateway', 'secretRef', 'system']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1391,8 +1338,7 @@ def validate____defs_scaleio(data):
 def validate____defs_rbd(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['image', 'monitors']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1417,10 +1363,8 @@ def validate____defs_rbd(data):
             data__monitors = data["monitors"]
             if not isinstance(data__monitors, (list, tuple)):
                 raise JsonSchemaValueException
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
+            if True:  # the type is checked above
+                for data__monitors_item in data__monitors:
                     if not isinstance(data__monitors_item, (str)):
                         raise JsonSchemaValueException
         if "pool" in data_keys:
@@ -1449,8 +1393,7 @@ def validate____defs_rbd(data):
 def validate____defs_quobyte(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['registry', 'volume']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1492,8 +1435,7 @@ def validate____defs_quobyte(data):
 def validate____defs_projected(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -1505,10 +1447,8 @@ def validate____defs_projected(data):
             data__sources = data["sources"]
             if not isinstance(data__sources, (list, tuple)):
                 raise JsonSchemaValueException
-            data__sources_is_list = isinstance(data__sources, (list, tuple))
-            if data__sources_is_list:
-                data__sources_len = len(data__sources)
-                for data__sources_x, data__sources_item in enumerate(data__sources):
+            if True:  # the type is checked above
+                for data__sources_item in data__sources:
                     validate____defs_sources_item(data__sources_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1517,8 +1457,7 @@ def validate____defs_projected(data):
 def validate____defs_sources_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "clusterTrustBundle" in data_keys:
             data_keys.remove("clusterTrustBundle")
@@ -1551,8 +1490,7 @@ def validate____defs_sources_item(data):
 def validate____defs_serviceaccounttoken(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1579,8 +1517,7 @@ def validate____defs_serviceaccounttoken(data):
 def validate____defs_podcertificate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['keyType', 'signerName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1620,8 +1557,7 @@ def validate____defs_podcertificate(data):
             data__userAnnotations = data["userAnnotations"]
             if not isinstance(data__userAnnotations, (dict)):
                 raise JsonSchemaValueException
-            data__userAnnotations_is_dict = isinstance(data__userAnnotations, dict)
-            if data__userAnnotations_is_dict:
+            if True:  # the type is checked above
                 data__userAnnotations_keys = set(data__userAnnotations.keys())
                 for data__userAnnotations_key in data__userAnnotations_keys:
                     if data__userAnnotations_key not in []:
@@ -1635,18 +1571,15 @@ def validate____defs_podcertificate(data):
 def validate____defs_downwardapi2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item2(data__items_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1655,8 +1588,7 @@ def validate____defs_downwardapi2(data):
 def validate____defs_items_item2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1686,18 +1618,15 @@ def validate____defs_items_item2(data):
 def validate____defs_configmap2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -1716,8 +1645,7 @@ def validate____defs_configmap2(data):
 def validate____defs_clustertrustbundle(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1753,26 +1681,22 @@ def validate____defs_clustertrustbundle(data):
 def validate____defs_labelselector(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "matchExpressions" in data_keys:
             data_keys.remove("matchExpressions")
             data__matchExpressions = data["matchExpressions"]
             if not isinstance(data__matchExpressions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
+            if True:  # the type is checked above
+                for data__matchExpressions_item in data__matchExpressions:
                     validate____defs_matchexpressions_item(data__matchExpressions_item)
         if "matchLabels" in data_keys:
             data_keys.remove("matchLabels")
             data__matchLabels = data["matchLabels"]
             if not isinstance(data__matchLabels, (dict)):
                 raise JsonSchemaValueException
-            data__matchLabels_is_dict = isinstance(data__matchLabels, dict)
-            if data__matchLabels_is_dict:
+            if True:  # the type is checked above
                 data__matchLabels_keys = set(data__matchLabels.keys())
                 for data__matchLabels_key in data__matchLabels_keys:
                     if data__matchLabels_key not in []:
@@ -1786,8 +1710,7 @@ def validate____defs_labelselector(data):
 def validate____defs_matchexpressions_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'operator']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1807,10 +1730,8 @@ def validate____defs_matchexpressions_item(data):
             data__values = data["values"]
             if not isinstance(data__values, (list, tuple)):
                 raise JsonSchemaValueException
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
+            if True:  # the type is checked above
+                for data__values_item in data__values:
                     if not isinstance(data__values_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -1820,8 +1741,7 @@ def validate____defs_matchexpressions_item(data):
 def validate____defs_portworxvolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1848,8 +1768,7 @@ def validate____defs_portworxvolume(data):
 def validate____defs_photonpersistentdisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['pdID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1871,8 +1790,7 @@ def validate____defs_photonpersistentdisk(data):
 def validate____defs_persistentvolumeclaim(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['claimName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1894,8 +1812,7 @@ def validate____defs_persistentvolumeclaim(data):
 def validate____defs_nfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path', 'server']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1922,8 +1839,7 @@ def validate____defs_nfs(data):
 def validate____defs_iscsi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['iqn', 'lun', 'targetPortal']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1968,10 +1884,8 @@ def validate____defs_iscsi(data):
             data__portals = data["portals"]
             if not isinstance(data__portals, (list, tuple)):
                 raise JsonSchemaValueException
-            data__portals_is_list = isinstance(data__portals, (list, tuple))
-            if data__portals_is_list:
-                data__portals_len = len(data__portals)
-                for data__portals_x, data__portals_item in enumerate(data__portals):
+            if True:  # the type is checked above
+                for data__portals_item in data__portals:
                     if not isinstance(data__portals_item, (str)):
                         raise JsonSchemaValueException
         if "readOnly" in data_keys:
@@ -1995,8 +1909,7 @@ def validate____defs_iscsi(data):
 def validate____defs_image(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "pullPolicy" in data_keys:
             data_keys.remove("pullPolicy")
@@ -2015,8 +1928,7 @@ def validate____defs_image(data):
 def validate____defs_hostpath(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2038,8 +1950,7 @@ def validate____defs_hostpath(data):
 def validate____defs_glusterfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['endpoints', 'path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2066,8 +1977,7 @@ def validate____defs_glusterfs(data):
 def validate____defs_gitrepo(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['repository']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2094,8 +2004,7 @@ def validate____defs_gitrepo(data):
 def validate____defs_gcepersistentdisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['pdName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2127,8 +2036,7 @@ def validate____defs_gcepersistentdisk(data):
 def validate____defs_flocker(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "datasetName" in data_keys:
             data_keys.remove("datasetName")
@@ -2147,8 +2055,7 @@ def validate____defs_flocker(data):
 def validate____defs_flexvolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2168,8 +2075,7 @@ def validate____defs_flexvolume(data):
             data__options = data["options"]
             if not isinstance(data__options, (dict)):
                 raise JsonSchemaValueException
-            data__options_is_dict = isinstance(data__options, dict)
-            if data__options_is_dict:
+            if True:  # the type is checked above
                 data__options_keys = set(data__options.keys())
                 for data__options_key in data__options_keys:
                     if data__options_key not in []:
@@ -2192,8 +2098,7 @@ def validate____defs_flexvolume(data):
 def validate____defs_fc(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "fsType" in data_keys:
             data_keys.remove("fsType")
@@ -2215,10 +2120,8 @@ def validate____defs_fc(data):
             data__targetWWNs = data["targetWWNs"]
             if not isinstance(data__targetWWNs, (list, tuple)):
                 raise JsonSchemaValueException
-            data__targetWWNs_is_list = isinstance(data__targetWWNs, (list, tuple))
-            if data__targetWWNs_is_list:
-                data__targetWWNs_len = len(data__targetWWNs)
-                for data__targetWWNs_x, data__targetWWNs_item in enumerate(data__targetWWNs):
+            if True:  # the type is checked above
+                for data__targetWWNs_item in data__targetWWNs:
                     if not isinstance(data__targetWWNs_item, (str)):
                         raise JsonSchemaValueException
         if "wwids" in data_keys:
@@ -2226,10 +2129,8 @@ def validate____defs_fc(data):
             data__wwids = data["wwids"]
             if not isinstance(data__wwids, (list, tuple)):
                 raise JsonSchemaValueException
-            data__wwids_is_list = isinstance(data__wwids, (list, tuple))
-            if data__wwids_is_list:
-                data__wwids_len = len(data__wwids)
-                for data__wwids_x, data__wwids_item in enumerate(data__wwids):
+            if True:  # the type is checked above
+                for data__wwids_item in data__wwids:
                     if not isinstance(data__wwids_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -2239,8 +2140,7 @@ def validate____defs_fc(data):
 def validate____defs_ephemeral(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "volumeClaimTemplate" in data_keys:
             data_keys.remove("volumeClaimTemplate")
@@ -2253,8 +2153,7 @@ def validate____defs_ephemeral(data):
 def validate____defs_volumeclaimtemplate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['spec']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2274,18 +2173,15 @@ def validate____defs_volumeclaimtemplate(data):
 def validate____defs_spec(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "accessModes" in data_keys:
             data_keys.remove("accessModes")
             data__accessModes = data["accessModes"]
             if not isinstance(data__accessModes, (list, tuple)):
                 raise JsonSchemaValueException
-            data__accessModes_is_list = isinstance(data__accessModes, (list, tuple))
-            if data__accessModes_is_list:
-                data__accessModes_len = len(data__accessModes)
-                for data__accessModes_x, data__accessModes_item in enumerate(data__accessModes):
+            if True:  # the type is checked above
+                for data__accessModes_item in data__accessModes:
                     if not isinstance(data__accessModes_item, (str)):
                         raise JsonSchemaValueException
         if "dataSource" in data_keys:
@@ -2331,16 +2227,14 @@ def validate____defs_spec(data):
 def validate____defs_resources(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
                 raise JsonSchemaValueException
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
@@ -2355,8 +2249,7 @@ def validate____defs_resources(data):
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
                 raise JsonSchemaValueException
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
@@ -2373,8 +2266,7 @@ def validate____defs_resources(data):
 def validate____defs_datasourceref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2406,8 +2298,7 @@ def validate____defs_datasourceref(data):
 def validate____defs_datasource(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2434,8 +2325,7 @@ def validate____defs_datasource(data):
 def validate____defs_emptydir(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "medium" in data_keys:
             data_keys.remove("medium")
@@ -2457,8 +2347,7 @@ def validate____defs_emptydir(data):
 def validate____defs_downwardapi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -2470,10 +2359,8 @@ def validate____defs_downwardapi(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item2(data__items_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2482,8 +2369,7 @@ def validate____defs_downwardapi(data):
 def validate____defs_csi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2512,8 +2398,7 @@ def validate____defs_csi(data):
             data__volumeAttributes = data["volumeAttributes"]
             if not isinstance(data__volumeAttributes, (dict)):
                 raise JsonSchemaValueException
-            data__volumeAttributes_is_dict = isinstance(data__volumeAttributes, dict)
-            if data__volumeAttributes_is_dict:
+            if True:  # the type is checked above
                 data__volumeAttributes_keys = set(data__volumeAttributes.keys())
                 for data__volumeAttributes_key in data__volumeAttributes_keys:
                     if data__volumeAttributes_key not in []:
@@ -2527,8 +2412,7 @@ def validate____defs_csi(data):
 def validate____defs_configmap(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -2540,10 +2424,8 @@ def validate____defs_configmap(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -2562,8 +2444,7 @@ def validate____defs_configmap(data):
 def validate____defs_cinder(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2594,8 +2475,7 @@ def validate____defs_cinder(data):
 def validate____defs_cephfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['monitors']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2605,10 +2485,8 @@ def validate____defs_cephfs(data):
             data__monitors = data["monitors"]
             if not isinstance(data__monitors, (list, tuple)):
                 raise JsonSchemaValueException
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
+            if True:  # the type is checked above
+                for data__monitors_item in data__monitors:
                     if not isinstance(data__monitors_item, (str)):
                         raise JsonSchemaValueException
         if "path" in data_keys:
@@ -2642,8 +2520,7 @@ def validate____defs_cephfs(data):
 def validate____defs_azurefile(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['secretName', 'shareName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2670,8 +2547,7 @@ def validate____defs_azurefile(data):
 def validate____defs_azuredisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['diskName', 'diskURI']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2713,8 +2589,7 @@ def validate____defs_azuredisk(data):
 def validate____defs_awselasticblockstore(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2746,8 +2621,7 @@ def validate____defs_awselasticblockstore(data):
 def validate____defs_tolerations_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "effect" in data_keys:
             data_keys.remove("effect")
@@ -2781,8 +2655,7 @@ def validate____defs_tolerations_item(data):
 def validate____defs_securitycontext2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "appArmorProfile" in data_keys:
             data_keys.remove("appArmorProfile")
@@ -2831,10 +2704,8 @@ def validate____defs_securitycontext2(data):
             data__supplementalGroups = data["supplementalGroups"]
             if not isinstance(data__supplementalGroups, (list, tuple)):
                 raise JsonSchemaValueException
-            data__supplementalGroups_is_list = isinstance(data__supplementalGroups, (list, tuple))
-            if data__supplementalGroups_is_list:
-                data__supplementalGroups_len = len(data__supplementalGroups)
-                for data__supplementalGroups_x, data__supplementalGroups_item in enumerate(data__supplementalGroups):
+            if True:  # the type is checked above
+                for data__supplementalGroups_item in data__supplementalGroups:
                     if not isinstance(data__supplementalGroups_item, (int)) and not (isinstance(data__supplementalGroups_item, float) and data__supplementalGroups_item.is_integer()) or isinstance(data__supplementalGroups_item, bool):
                         raise JsonSchemaValueException
         if "supplementalGroupsPolicy" in data_keys:
@@ -2847,10 +2718,8 @@ def validate____defs_securitycontext2(data):
             data__sysctls = data["sysctls"]
             if not isinstance(data__sysctls, (list, tuple)):
                 raise JsonSchemaValueException
-            data__sysctls_is_list = isinstance(data__sysctls, (list, tuple))
-            if data__sysctls_is_list:
-                data__sysctls_len = len(data__sysctls)
-                for data__sysctls_x, data__sysctls_item in enumerate(data__sysctls):
+            if True:  # the type is checked above
+                for data__sysctls_item in data__sysctls:
                     validate____defs_sysctls_item(data__sysctls_item)
         if "windowsOptions" in data_keys:
             data_keys.remove("windowsOptions")
@@ -2863,8 +2732,7 @@ def validate____defs_securitycontext2(data):
 def validate____defs_windowsoptions(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "gmsaCredentialSpec" in data_keys:
             data_keys.remove("gmsaCredentialSpec")
@@ -2893,8 +2761,7 @@ def validate____defs_windowsoptions(data):
 def validate____defs_sysctls_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name', 'value']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2916,8 +2783,7 @@ def validate____defs_sysctls_item(data):
 def validate____defs_selinuxoptions(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "level" in data_keys:
             data_keys.remove("level")
@@ -2946,8 +2812,7 @@ def validate____defs_selinuxoptions(data):
 def validate____defs_apparmorprofile(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['type']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2969,8 +2834,7 @@ def validate____defs_apparmorprofile(data):
 def validate____defs_schedulinggates_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2987,8 +2851,7 @@ def validate____defs_schedulinggates_item(data):
 def validate____defs_secretref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
@@ -3002,8 +2865,7 @@ def validate____defs_secretref(data):
 def validate____defs_containers_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3013,12 +2875,11 @@ def validate____defs_containers_item(data):
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
+            if True:  # the type is checked above
                 data__env_len = len(data__env)
                 if data__env_len > 128:
                     raise JsonSchemaValueException
-                for data__env_x, data__env_item in enumerate(data__env):
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -3040,12 +2901,11 @@ def validate____defs_containers_item(data):
             data__volumeMounts = data["volumeMounts"]
             if not isinstance(data__volumeMounts, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumeMounts_is_list = isinstance(data__volumeMounts, (list, tuple))
-            if data__volumeMounts_is_list:
+            if True:  # the type is checked above
                 data__volumeMounts_len = len(data__volumeMounts)
                 if data__volumeMounts_len > 128:
                     raise JsonSchemaValueException
-                for data__volumeMounts_x, data__volumeMounts_item in enumerate(data__volumeMounts):
+                for data__volumeMounts_item in data__volumeMounts:
                     validate____defs_volumemounts_item(data__volumeMounts_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -3054,8 +2914,7 @@ def validate____defs_containers_item(data):
 def validate____defs_volumemounts_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['mountPath', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3102,8 +2961,7 @@ def validate____defs_volumemounts_item(data):
 def validate____defs_securitycontext(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "allowPrivilegeEscalation" in data_keys:
             data_keys.remove("allowPrivilegeEscalation")
@@ -3167,18 +3025,15 @@ def validate____defs_securitycontext(data):
 def validate____defs_capabilities(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "add" in data_keys:
             data_keys.remove("add")
             data__add = data["add"]
             if not isinstance(data__add, (list, tuple)):
                 raise JsonSchemaValueException
-            data__add_is_list = isinstance(data__add, (list, tuple))
-            if data__add_is_list:
-                data__add_len = len(data__add)
-                for data__add_x, data__add_item in enumerate(data__add):
+            if True:  # the type is checked above
+                for data__add_item in data__add:
                     if not isinstance(data__add_item, (str)):
                         raise JsonSchemaValueException
         if "drop" in data_keys:
@@ -3186,10 +3041,8 @@ def validate____defs_capabilities(data):
             data__drop = data["drop"]
             if not isinstance(data__drop, (list, tuple)):
                 raise JsonSchemaValueException
-            data__drop_is_list = isinstance(data__drop, (list, tuple))
-            if data__drop_is_list:
-                data__drop_len = len(data__drop)
-                for data__drop_x, data__drop_item in enumerate(data__drop):
+            if True:  # the type is checked above
+                for data__drop_item in data__drop:
                     if not isinstance(data__drop_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -3199,8 +3052,7 @@ def validate____defs_capabilities(data):
 def validate____defs_affinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "nodeAffinity" in data_keys:
             data_keys.remove("nodeAffinity")
@@ -3221,28 +3073,23 @@ def validate____defs_affinity(data):
 def validate____defs_podaffinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
             data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__preferredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__preferredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__preferredDuringSchedulingIgnoredDuringExecution_len = len(data__preferredDuringSchedulingIgnoredDuringExecution)
-                for data__preferredDuringSchedulingIgnoredDuringExecution_x, data__preferredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__preferredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__preferredDuringSchedulingIgnoredDuringExecution_item in data__preferredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_preferredduringschedulingignoredduringexecution_item2(data__preferredDuringSchedulingIgnoredDuringExecution_item)
         if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
             data__requiredDuringSchedulingIgnoredDuringExecution = data["requiredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__requiredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__requiredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__requiredDuringSchedulingIgnoredDuringExecution_len = len(data__requiredDuringSchedulingIgnoredDuringExecution)
-                for data__requiredDuringSchedulingIgnoredDuringExecution_x, data__requiredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__requiredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__requiredDuringSchedulingIgnoredDuringExecution_item in data__requiredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_podaffinityterm(data__requiredDuringSchedulingIgnoredDuringExecution_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -3251,8 +3098,7 @@ def validate____defs_podaffinity(data):
 def validate____defs_podaffinityterm(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['topologyKey']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3266,10 +3112,8 @@ def validate____defs_podaffinityterm(data):
             data__matchLabelKeys = data["matchLabelKeys"]
             if not isinstance(data__matchLabelKeys, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchLabelKeys_is_list = isinstance(data__matchLabelKeys, (list, tuple))
-            if data__matchLabelKeys_is_list:
-                data__matchLabelKeys_len = len(data__matchLabelKeys)
-                for data__matchLabelKeys_x, data__matchLabelKeys_item in enumerate(data__matchLabelKeys):
+            if True:  # the type is checked above
+                for data__matchLabelKeys_item in data__matchLabelKeys:
                     if not isinstance(data__matchLabelKeys_item, (str)):
                         raise JsonSchemaValueException
         if "mismatchLabelKeys" in data_keys:
@@ -3277,10 +3121,8 @@ def validate____defs_podaffinityterm(data):
             data__mismatchLabelKeys = data["mismatchLabelKeys"]
             if not isinstance(data__mismatchLabelKeys, (list, tuple)):
                 raise JsonSchemaValueException
-            data__mismatchLabelKeys_is_list = isinstance(data__mismatchLabelKeys, (list, tuple))
-            if data__mismatchLabelKeys_is_list:
-                data__mismatchLabelKeys_len = len(data__mismatchLabelKeys)
-                for data__mismatchLabelKeys_x, data__mismatchLabelKeys_item in enumerate(data__mismatchLabelKeys):
+            if True:  # the type is checked above
+                for data__mismatchLabelKeys_item in data__mismatchLabelKeys:
                     if not isinstance(data__mismatchLabelKeys_item, (str)):
                         raise JsonSchemaValueException
         if "namespaceSelector" in data_keys:
@@ -3292,10 +3134,8 @@ def validate____defs_podaffinityterm(data):
             data__namespaces = data["namespaces"]
             if not isinstance(data__namespaces, (list, tuple)):
                 raise JsonSchemaValueException
-            data__namespaces_is_list = isinstance(data__namespaces, (list, tuple))
-            if data__namespaces_is_list:
-                data__namespaces_len = len(data__namespaces)
-                for data__namespaces_x, data__namespaces_item in enumerate(data__namespaces):
+            if True:  # the type is checked above
+                for data__namespaces_item in data__namespaces:
                     if not isinstance(data__namespaces_item, (str)):
                         raise JsonSchemaValueException
         if "topologyKey" in data_keys:
@@ -3310,8 +3150,7 @@ def validate____defs_podaffinityterm(data):
 def validate____defs_preferredduringschedulingignoredduringexecution_item2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['podAffinityTerm', 'weight']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3332,18 +3171,15 @@ def validate____defs_preferredduringschedulingignoredduringexecution_item2(data)
 def validate____defs_nodeaffinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
             data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__preferredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__preferredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__preferredDuringSchedulingIgnoredDuringExecution_len = len(data__preferredDuringSchedulingIgnoredDuringExecution)
-                for data__preferredDuringSchedulingIgnoredDuringExecution_x, data__preferredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__preferredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__preferredDuringSchedulingIgnoredDuringExecution_item in data__preferredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_preferredduringschedulingignoredduringexecution_item(data__preferredDuringSchedulingIgnoredDuringExecution_item)
         if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
@@ -3356,8 +3192,7 @@ def validate____defs_nodeaffinity(data):
 def validate____defs_requiredduringschedulingignoredduringexecution(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['nodeSelectorTerms']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3367,10 +3202,8 @@ def validate____defs_requiredduringschedulingignoredduringexecution(data):
             data__nodeSelectorTerms = data["nodeSelectorTerms"]
             if not isinstance(data__nodeSelectorTerms, (list, tuple)):
                 raise JsonSchemaValueException
-            data__nodeSelectorTerms_is_list = isinstance(data__nodeSelectorTerms, (list, tuple))
-            if data__nodeSelectorTerms_is_list:
-                data__nodeSelectorTerms_len = len(data__nodeSelectorTerms)
-                for data__nodeSelectorTerms_x, data__nodeSelectorTerms_item in enumerate(data__nodeSelectorTerms):
+            if True:  # the type is checked above
+                for data__nodeSelectorTerms_item in data__nodeSelectorTerms:
                     validate____defs_preference(data__nodeSelectorTerms_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -3379,28 +3212,23 @@ def validate____defs_requiredduringschedulingignoredduringexecution(data):
 def validate____defs_preference(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "matchExpressions" in data_keys:
             data_keys.remove("matchExpressions")
             data__matchExpressions = data["matchExpressions"]
             if not isinstance(data__matchExpressions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
+            if True:  # the type is checked above
+                for data__matchExpressions_item in data__matchExpressions:
                     validate____defs_matchexpressions_item(data__matchExpressions_item)
         if "matchFields" in data_keys:
             data_keys.remove("matchFields")
             data__matchFields = data["matchFields"]
             if not isinstance(data__matchFields, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchFields_is_list = isinstance(data__matchFields, (list, tuple))
-            if data__matchFields_is_list:
-                data__matchFields_len = len(data__matchFields)
-                for data__matchFields_x, data__matchFields_item in enumerate(data__matchFields):
+            if True:  # the type is checked above
+                for data__matchFields_item in data__matchFields:
                     validate____defs_matchexpressions_item(data__matchFields_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -3409,8 +3237,7 @@ def validate____defs_preference(data):
 def validate____defs_preferredduringschedulingignoredduringexecution_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['preference', 'weight']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3431,16 +3258,14 @@ def validate____defs_preferredduringschedulingignoredduringexecution_item(data):
 def validate____defs_metadata(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "annotations" in data_keys:
             data_keys.remove("annotations")
             data__annotations = data["annotations"]
             if not isinstance(data__annotations, (dict)):
                 raise JsonSchemaValueException
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
+            if True:  # the type is checked above
                 data__annotations_keys = set(data__annotations.keys())
                 for data__annotations_key in data__annotations_keys:
                     if data__annotations_key not in []:
@@ -3452,10 +3277,8 @@ def validate____defs_metadata(data):
             data__finalizers = data["finalizers"]
             if not isinstance(data__finalizers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__finalizers_is_list = isinstance(data__finalizers, (list, tuple))
-            if data__finalizers_is_list:
-                data__finalizers_len = len(data__finalizers)
-                for data__finalizers_x, data__finalizers_item in enumerate(data__finalizers):
+            if True:  # the type is checked above
+                for data__finalizers_item in data__finalizers:
                     if not isinstance(data__finalizers_item, (str)):
                         raise JsonSchemaValueException
         if "labels" in data_keys:
@@ -3463,8 +3286,7 @@ def validate____defs_metadata(data):
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
                 raise JsonSchemaValueException
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
+            if True:  # the type is checked above
                 data__labels_keys = set(data__labels.keys())
                 for data__labels_key in data__labels_keys:
                     if data__labels_key not in []:
@@ -3488,8 +3310,7 @@ def validate____defs_metadata(data):
 def validate____defs_initializer(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "dataset" in data_keys:
             data_keys.remove("dataset")
@@ -3506,20 +3327,18 @@ def validate____defs_initializer(data):
 def validate____defs_dataset(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "env" in data_keys:
             data_keys.remove("env")
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
+            if True:  # the type is checked above
                 data__env_len = len(data__env)
                 if data__env_len > 128:
                     raise JsonSchemaValueException
-                for data__env_x, data__env_item in enumerate(data__env):
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "secretRef" in data_keys:
             data_keys.remove("secretRef")

@@ -49,8 +49,7 @@ NoneType = type(None)
 def validate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
@@ -82,8 +81,7 @@ def validate(data):
 def validate____defs_status(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "completionTime" in data_keys:
             data_keys.remove("completionTime")
@@ -95,10 +93,8 @@ def validate____defs_status(data):
             data__conditions = data["conditions"]
             if not isinstance(data__conditions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__conditions_is_list = isinstance(data__conditions, (list, tuple))
-            if data__conditions_is_list:
-                data__conditions_len = len(data__conditions)
-                for data__conditions_x, data__conditions_item in enumerate(data__conditions):
+            if True:  # the type is checked above
+                for data__conditions_item in data__conditions:
                     validate____defs_conditions_item(data__conditions_item)
         if "lastReconcileTime" in data_keys:
             data_keys.remove("lastReconcileTime")
@@ -110,8 +106,7 @@ def validate____defs_status(data):
             data__replicaStatuses = data["replicaStatuses"]
             if not isinstance(data__replicaStatuses, (dict)):
                 raise JsonSchemaValueException
-            data__replicaStatuses_is_dict = isinstance(data__replicaStatuses, dict)
-            if data__replicaStatuses_is_dict:
+            if True:  # the type is checked above
                 data__replicaStatuses_keys = set(data__replicaStatuses.keys())
                 for data__replicaStatuses_key in data__replicaStatuses_keys:
                     if data__replicaStatuses_key not in []:
@@ -129,8 +124,7 @@ def validate____defs_status(data):
 def validate____defs_replicastatuses_value(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "active" in data_keys:
             data_keys.remove("active")
@@ -163,26 +157,22 @@ def validate____defs_replicastatuses_value(data):
 def validate____defs_labelselector(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "matchExpressions" in data_keys:
             data_keys.remove("matchExpressions")
             data__matchExpressions = data["matchExpressions"]
             if not isinstance(data__matchExpressions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
+            if True:  # the type is checked above
+                for data__matchExpressions_item in data__matchExpressions:
                     validate____defs_matchexpressions_item(data__matchExpressions_item)
         if "matchLabels" in data_keys:
             data_keys.remove("matchLabels")
             data__matchLabels = data["matchLabels"]
             if not isinstance(data__matchLabels, (dict)):
                 raise JsonSchemaValueException
-            data__matchLabels_is_dict = isinstance(data__matchLabels, dict)
-            if data__matchLabels_is_dict:
+            if True:  # the type is checked above
                 data__matchLabels_keys = set(data__matchLabels.keys())
                 for data__matchLabels_key in data__matchLabels_keys:
                     if data__matchLabels_key not in []:
@@ -196,8 +186,7 @@ def validate____defs_labelselector(data):
 def validate____defs_matchexpressions_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'operator']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -217,10 +206,8 @@ def validate____defs_matchexpressions_item(data):
             data__values = data["values"]
             if not isinstance(data__values, (list, tuple)):
                 raise JsonSchemaValueException
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
+            if True:  # the type is checked above
+                for data__values_item in data__values:
                     if not isinstance(data__values_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -230,8 +217,7 @@ def validate____defs_matchexpressions_item(data):
 def validate____defs_conditions_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['status', 'type']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -273,8 +259,7 @@ def validate____defs_conditions_item(data):
 def validate____defs_spec3(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['xgbReplicaSpecs']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -288,8 +273,7 @@ def validate____defs_spec3(data):
             data__xgbReplicaSpecs = data["xgbReplicaSpecs"]
             if not isinstance(data__xgbReplicaSpecs, (dict)):
                 raise JsonSchemaValueException
-            data__xgbReplicaSpecs_is_dict = isinstance(data__xgbReplicaSpecs, dict)
-            if data__xgbReplicaSpecs_is_dict:
+            if True:  # the type is checked above
                 data__xgbReplicaSpecs_keys = set(data__xgbReplicaSpecs.keys())
                 for data__xgbReplicaSpecs_key in data__xgbReplicaSpecs_keys:
                     if data__xgbReplicaSpecs_key not in []:
@@ -302,8 +286,7 @@ def validate____defs_spec3(data):
 def validate____defs_xgbreplicaspecs_value(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "replicas" in data_keys:
             data_keys.remove("replicas")
@@ -326,8 +309,7 @@ def validate____defs_xgbreplicaspecs_value(data):
 def validate____defs_template(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "metadata" in data_keys:
             data_keys.remove("metadata")
@@ -344,8 +326,7 @@ def validate____defs_template(data):
 def validate____defs_spec2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['containers']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -369,10 +350,8 @@ def validate____defs_spec2(data):
             data__containers = data["containers"]
             if not isinstance(data__containers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__containers_is_list = isinstance(data__containers, (list, tuple))
-            if data__containers_is_list:
-                data__containers_len = len(data__containers)
-                for data__containers_x, data__containers_item in enumerate(data__containers):
+            if True:  # the type is checked above
+                for data__containers_item in data__containers:
                     validate____defs_containers_item(data__containers_item)
         if "dnsConfig" in data_keys:
             data_keys.remove("dnsConfig")
@@ -393,20 +372,16 @@ def validate____defs_spec2(data):
             data__ephemeralContainers = data["ephemeralContainers"]
             if not isinstance(data__ephemeralContainers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__ephemeralContainers_is_list = isinstance(data__ephemeralContainers, (list, tuple))
-            if data__ephemeralContainers_is_list:
-                data__ephemeralContainers_len = len(data__ephemeralContainers)
-                for data__ephemeralContainers_x, data__ephemeralContainers_item in enumerate(data__ephemeralContainers):
+            if True:  # the type is checked above
+                for data__ephemeralContainers_item in data__ephemeralContainers:
                     validate____defs_ephemeralcontainers_item(data__ephemeralContainers_item)
         if "hostAliases" in data_keys:
             data_keys.remove("hostAliases")
             data__hostAliases = data["hostAliases"]
             if not isinstance(data__hostAliases, (list, tuple)):
                 raise JsonSchemaValueException
-            data__hostAliases_is_list = isinstance(data__hostAliases, (list, tuple))
-            if data__hostAliases_is_list:
-                data__hostAliases_len = len(data__hostAliases)
-                for data__hostAliases_x, data__hostAliases_item in enumerate(data__hostAliases):
+            if True:  # the type is checked above
+                for data__hostAliases_item in data__hostAliases:
                     validate____defs_hostaliases_item(data__hostAliases_item)
         if "hostIPC" in data_keys:
             data_keys.remove("hostIPC")
@@ -443,20 +418,16 @@ def validate____defs_spec2(data):
             data__imagePullSecrets = data["imagePullSecrets"]
             if not isinstance(data__imagePullSecrets, (list, tuple)):
                 raise JsonSchemaValueException
-            data__imagePullSecrets_is_list = isinstance(data__imagePullSecrets, (list, tuple))
-            if data__imagePullSecrets_is_list:
-                data__imagePullSecrets_len = len(data__imagePullSecrets)
-                for data__imagePullSecrets_x, data__imagePullSecrets_item in enumerate(data__imagePullSecrets):
+            if True:  # the type is checked above
+                for data__imagePullSecrets_item in data__imagePullSecrets:
                     validate____defs_imagepullsecrets_item(data__imagePullSecrets_item)
         if "initContainers" in data_keys:
             data_keys.remove("initContainers")
             data__initContainers = data["initContainers"]
             if not isinstance(data__initContainers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__initContainers_is_list = isinstance(data__initContainers, (list, tuple))
-            if data__initContainers_is_list:
-                data__initContainers_len = len(data__initContainers)
-                for data__initContainers_x, data__initContainers_item in enumerate(data__initContainers):
+            if True:  # the type is checked above
+                for data__initContainers_item in data__initContainers:
                     validate____defs_containers_item(data__initContainers_item)
         if "nodeName" in data_keys:
             data_keys.remove("nodeName")
@@ -468,8 +439,7 @@ def validate____defs_spec2(data):
             data__nodeSelector = data["nodeSelector"]
             if not isinstance(data__nodeSelector, (dict)):
                 raise JsonSchemaValueException
-            data__nodeSelector_is_dict = isinstance(data__nodeSelector, dict)
-            if data__nodeSelector_is_dict:
+            if True:  # the type is checked above
                 data__nodeSelector_keys = set(data__nodeSelector.keys())
                 for data__nodeSelector_key in data__nodeSelector_keys:
                     if data__nodeSelector_key not in []:
@@ -485,8 +455,7 @@ def validate____defs_spec2(data):
             data__overhead = data["overhead"]
             if not isinstance(data__overhead, (dict)):
                 raise JsonSchemaValueException
-            data__overhead_is_dict = isinstance(data__overhead, dict)
-            if data__overhead_is_dict:
+            if True:  # the type is checked above
                 data__overhead_keys = set(data__overhead.keys())
                 for data__overhead_key in data__overhead_keys:
                     if data__overhead_key not in []:
@@ -516,20 +485,16 @@ def validate____defs_spec2(data):
             data__readinessGates = data["readinessGates"]
             if not isinstance(data__readinessGates, (list, tuple)):
                 raise JsonSchemaValueException
-            data__readinessGates_is_list = isinstance(data__readinessGates, (list, tuple))
-            if data__readinessGates_is_list:
-                data__readinessGates_len = len(data__readinessGates)
-                for data__readinessGates_x, data__readinessGates_item in enumerate(data__readinessGates):
+            if True:  # the type is checked above
+                for data__readinessGates_item in data__readinessGates:
                     validate____defs_readinessgates_item(data__readinessGates_item)
         if "resourceClaims" in data_keys:
             data_keys.remove("resourceClaims")
             data__resourceClaims = data["resourceClaims"]
             if not isinstance(data__resourceClaims, (list, tuple)):
                 raise JsonSchemaValueException
-            data__resourceClaims_is_list = isinstance(data__resourceClaims, (list, tuple))
-            if data__resourceClaims_is_list:
-                data__resourceClaims_len = len(data__resourceClaims)
-                for data__resourceClaims_x, data__resourceClaims_item in enumerate(data__resourceClaims):
+            if True:  # the type is checked above
+                for data__resourceClaims_item in data__resourceClaims:
                     validate____defs_resourceclaims_item(data__resourceClaims_item)
         if "resources" in data_keys:
             data_keys.remove("resources")
@@ -555,10 +520,8 @@ def validate____defs_spec2(data):
             data__schedulingGates = data["schedulingGates"]
             if not isinstance(data__schedulingGates, (list, tuple)):
                 raise JsonSchemaValueException
-            data__schedulingGates_is_list = isinstance(data__schedulingGates, (list, tuple))
-            if data__schedulingGates_is_list:
-                data__schedulingGates_len = len(data__schedulingGates)
-                for data__schedulingGates_x, data__schedulingGates_item in enumerate(data__schedulingGates):
+            if True:  # the type is checked above
+                for data__schedulingGates_item in data__schedulingGates:
                     validate____defs_os(data__schedulingGates_item)
         if "schedulingGroup" in data_keys:
             data_keys.remove("schedulingGroup")
@@ -603,30 +566,24 @@ def validate____defs_spec2(data):
             data__tolerations = data["tolerations"]
             if not isinstance(data__tolerations, (list, tuple)):
                 raise JsonSchemaValueException
-            data__tolerations_is_list = isinstance(data__tolerations, (list, tuple))
-            if data__tolerations_is_list:
-                data__tolerations_len = len(data__tolerations)
-                for data__tolerations_x, data__tolerations_item in enumerate(data__tolerations):
+            if True:  # the type is checked above
+                for data__tolerations_item in data__tolerations:
                     validate____defs_tolerations_item(data__tolerations_item)
         if "topologySpreadConstraints" in data_keys:
             data_keys.remove("topologySpreadConstraints")
             data__topologySpreadConstraints = data["topologySpreadConstraints"]
             if not isinstance(data__topologySpreadConstraints, (list, tuple)):
                 raise JsonSchemaValueException
-            data__topologySpreadConstraints_is_list = isinstance(data__topologySpreadConstraints, (list, tuple))
-            if data__topologySpreadConstraints_is_list:
-                data__topologySpreadConstraints_len = len(data__topologySpreadConstraints)
-                for data__topologySpreadConstraints_x, data__topologySpreadConstraints_item in enumerate(data__topologySpreadConstraints):
+            if True:  # the type is checked above
+                for data__topologySpreadConstraints_item in data__topologySpreadConstraints:
                     validate____defs_topologyspreadconstraints_item(data__topologySpreadConstraints_item)
         if "volumes" in data_keys:
             data_keys.remove("volumes")
             data__volumes = data["volumes"]
             if not isinstance(data__volumes, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumes_is_list = isinstance(data__volumes, (list, tuple))
-            if data__volumes_is_list:
-                data__volumes_len = len(data__volumes)
-                for data__volumes_x, data__volumes_item in enumerate(data__volumes):
+            if True:  # the type is checked above
+                for data__volumes_item in data__volumes:
                     validate____defs_volumes_item(data__volumes_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -635,8 +592,7 @@ def validate____defs_spec2(data):
 def validate____defs_volumes_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -773,8 +729,7 @@ def validate____defs_volumes_item(data):
 def validate____defs_vspherevolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumePath']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -806,8 +761,7 @@ def validate____defs_vspherevolume(data):
 def validate____defs_storageos(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "fsType" in data_keys:
             data_keys.remove("fsType")
@@ -840,8 +794,7 @@ def validate____defs_storageos(data):
 def validate____defs_secret(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -853,10 +806,8 @@ def validate____defs_secret(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "optional" in data_keys:
             data_keys.remove("optional")
@@ -875,8 +826,7 @@ def validate____defs_secret(data):
 def validate____defs_items_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -903,8 +853,7 @@ def validate____defs_items_item(data):
 def validate____defs_scaleio(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['gateway', 'secretRef', 'system']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -965,8 +914,7 @@ def validate____defs_scaleio(data):
 def validate____defs_rbd(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['image', 'monitors']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -991,10 +939,8 @@ def validate____defs_rbd(data):
             data__monitors = data["monitors"]
             if not isinstance(data__monitors, (list, tuple)):
                 raise JsonSchemaValueException
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
+            if True:  # the type is checked above
+                for data__monitors_item in data__monitors:
                     if not isinstance(data__monitors_item, (str)):
                         raise JsonSchemaValueException
         if "pool" in data_keys:
@@ -1023,8 +969,7 @@ def validate____defs_rbd(data):
 def validate____defs_quobyte(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['registry', 'volume']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1066,8 +1011,7 @@ def validate____defs_quobyte(data):
 def validate____defs_projected(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -1079,10 +1023,8 @@ def validate____defs_projected(data):
             data__sources = data["sources"]
             if not isinstance(data__sources, (list, tuple)):
                 raise JsonSchemaValueException
-            data__sources_is_list = isinstance(data__sources, (list, tuple))
-            if data__sources_is_list:
-                data__sources_len = len(data__sources)
-                for data__sources_x, data__sources_item in enumerate(data__sources):
+            if True:  # the type is checked above
+                for data__sources_item in data__sources:
                     validate____defs_sources_item(data__sources_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1091,8 +1033,7 @@ def validate____defs_projected(data):
 def validate____defs_sources_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "clusterTrustBundle" in data_keys:
             data_keys.remove("clusterTrustBundle")
@@ -1125,8 +1066,7 @@ def validate____defs_sources_item(data):
 def validate____defs_serviceaccounttoken(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1153,8 +1093,7 @@ def validate____defs_serviceaccounttoken(data):
 def validate____defs_podcertificate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['keyType', 'signerName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1194,8 +1133,7 @@ def validate____defs_podcertificate(data):
             data__userAnnotations = data["userAnnotations"]
             if not isinstance(data__userAnnotations, (dict)):
                 raise JsonSchemaValueException
-            data__userAnnotations_is_dict = isinstance(data__userAnnotations, dict)
-            if data__userAnnotations_is_dict:
+            if True:  # the type is checked above
                 data__userAnnotations_keys = set(data__userAnnotations.keys())
                 for data__userAnnotations_key in data__userAnnotations_keys:
                     if data__userAnnotations_key not in []:
@@ -1209,18 +1147,15 @@ def validate____defs_podcertificate(data):
 def validate____defs_downwardapi2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item2(data__items_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -1229,8 +1164,7 @@ def validate____defs_downwardapi2(data):
 def validate____defs_items_item2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1260,8 +1194,7 @@ def validate____defs_items_item2(data):
 def validate____defs_resourcefieldref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['resource']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1291,8 +1224,7 @@ def validate____defs_resourcefieldref(data):
 def validate____defs_fieldref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['fieldPath']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1314,18 +1246,15 @@ def validate____defs_fieldref(data):
 def validate____defs_configmap2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -1344,8 +1273,7 @@ def validate____defs_configmap2(data):
 def validate____defs_clustertrustbundle(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1381,8 +1309,7 @@ def validate____defs_clustertrustbundle(data):
 def validate____defs_portworxvolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1409,8 +1336,7 @@ def validate____defs_portworxvolume(data):
 def validate____defs_photonpersistentdisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['pdID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1432,8 +1358,7 @@ def validate____defs_photonpersistentdisk(data):
 def validate____defs_persistentvolumeclaim(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['claimName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1455,8 +1380,7 @@ def validate____defs_persistentvolumeclaim(data):
 def validate____defs_nfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path', 'server']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1483,8 +1407,7 @@ def validate____defs_nfs(data):
 def validate____defs_iscsi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['iqn', 'lun', 'targetPortal']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1529,10 +1452,8 @@ def validate____defs_iscsi(data):
             data__portals = data["portals"]
             if not isinstance(data__portals, (list, tuple)):
                 raise JsonSchemaValueException
-            data__portals_is_list = isinstance(data__portals, (list, tuple))
-            if data__portals_is_list:
-                data__portals_len = len(data__portals)
-                for data__portals_x, data__portals_item in enumerate(data__portals):
+            if True:  # the type is checked above
+                for data__portals_item in data__portals:
                     if not isinstance(data__portals_item, (str)):
                         raise JsonSchemaValueException
         if "readOnly" in data_keys:
@@ -1556,8 +1477,7 @@ def validate____defs_iscsi(data):
 def validate____defs_image(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "pullPolicy" in data_keys:
             data_keys.remove("pullPolicy")
@@ -1576,8 +1496,7 @@ def validate____defs_image(data):
 def validate____defs_hostpath(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1599,8 +1518,7 @@ def validate____defs_hostpath(data):
 def validate____defs_glusterfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['endpoints', 'path']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1627,8 +1545,7 @@ def validate____defs_glusterfs(data):
 def validate____defs_gitrepo(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['repository']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1655,8 +1572,7 @@ def validate____defs_gitrepo(data):
 def validate____defs_gcepersistentdisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['pdName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1688,8 +1604,7 @@ def validate____defs_gcepersistentdisk(data):
 def validate____defs_flocker(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "datasetName" in data_keys:
             data_keys.remove("datasetName")
@@ -1708,8 +1623,7 @@ def validate____defs_flocker(data):
 def validate____defs_flexvolume(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1729,8 +1643,7 @@ def validate____defs_flexvolume(data):
             data__options = data["options"]
             if not isinstance(data__options, (dict)):
                 raise JsonSchemaValueException
-            data__options_is_dict = isinstance(data__options, dict)
-            if data__options_is_dict:
+            if True:  # the type is checked above
                 data__options_keys = set(data__options.keys())
                 for data__options_key in data__options_keys:
                     if data__options_key not in []:
@@ -1753,8 +1666,7 @@ def validate____defs_flexvolume(data):
 def validate____defs_fc(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "fsType" in data_keys:
             data_keys.remove("fsType")
@@ -1776,10 +1688,8 @@ def validate____defs_fc(data):
             data__targetWWNs = data["targetWWNs"]
             if not isinstance(data__targetWWNs, (list, tuple)):
                 raise JsonSchemaValueException
-            data__targetWWNs_is_list = isinstance(data__targetWWNs, (list, tuple))
-            if data__targetWWNs_is_list:
-                data__targetWWNs_len = len(data__targetWWNs)
-                for data__targetWWNs_x, data__targetWWNs_item in enumerate(data__targetWWNs):
+            if True:  # the type is checked above
+                for data__targetWWNs_item in data__targetWWNs:
                     if not isinstance(data__targetWWNs_item, (str)):
                         raise JsonSchemaValueException
         if "wwids" in data_keys:
@@ -1787,10 +1697,8 @@ def validate____defs_fc(data):
             data__wwids = data["wwids"]
             if not isinstance(data__wwids, (list, tuple)):
                 raise JsonSchemaValueException
-            data__wwids_is_list = isinstance(data__wwids, (list, tuple))
-            if data__wwids_is_list:
-                data__wwids_len = len(data__wwids)
-                for data__wwids_x, data__wwids_item in enumerate(data__wwids):
+            if True:  # the type is checked above
+                for data__wwids_item in data__wwids:
                     if not isinstance(data__wwids_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -1800,8 +1708,7 @@ def validate____defs_fc(data):
 def validate____defs_ephemeral(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "volumeClaimTemplate" in data_keys:
             data_keys.remove("volumeClaimTemplate")
@@ -1814,8 +1721,7 @@ def validate____defs_ephemeral(data):
 def validate____defs_volumeclaimtemplate(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['spec']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1835,18 +1741,15 @@ def validate____defs_volumeclaimtemplate(data):
 def validate____defs_spec(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "accessModes" in data_keys:
             data_keys.remove("accessModes")
             data__accessModes = data["accessModes"]
             if not isinstance(data__accessModes, (list, tuple)):
                 raise JsonSchemaValueException
-            data__accessModes_is_list = isinstance(data__accessModes, (list, tuple))
-            if data__accessModes_is_list:
-                data__accessModes_len = len(data__accessModes)
-                for data__accessModes_x, data__accessModes_item in enumerate(data__accessModes):
+            if True:  # the type is checked above
+                for data__accessModes_item in data__accessModes:
                     if not isinstance(data__accessModes_item, (str)):
                         raise JsonSchemaValueException
         if "dataSource" in data_keys:
@@ -1892,16 +1795,14 @@ def validate____defs_spec(data):
 def validate____defs_resources2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
                 raise JsonSchemaValueException
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
@@ -1916,8 +1817,7 @@ def validate____defs_resources2(data):
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
                 raise JsonSchemaValueException
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
@@ -1934,8 +1834,7 @@ def validate____defs_resources2(data):
 def validate____defs_datasourceref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1967,8 +1866,7 @@ def validate____defs_datasourceref(data):
 def validate____defs_datasource(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -1995,8 +1893,7 @@ def validate____defs_datasource(data):
 def validate____defs_emptydir(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "medium" in data_keys:
             data_keys.remove("medium")
@@ -2018,8 +1915,7 @@ def validate____defs_emptydir(data):
 def validate____defs_downwardapi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -2031,10 +1927,8 @@ def validate____defs_downwardapi(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item2(data__items_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -2043,8 +1937,7 @@ def validate____defs_downwardapi(data):
 def validate____defs_csi(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2073,8 +1966,7 @@ def validate____defs_csi(data):
             data__volumeAttributes = data["volumeAttributes"]
             if not isinstance(data__volumeAttributes, (dict)):
                 raise JsonSchemaValueException
-            data__volumeAttributes_is_dict = isinstance(data__volumeAttributes, dict)
-            if data__volumeAttributes_is_dict:
+            if True:  # the type is checked above
                 data__volumeAttributes_keys = set(data__volumeAttributes.keys())
                 for data__volumeAttributes_key in data__volumeAttributes_keys:
                     if data__volumeAttributes_key not in []:
@@ -2088,8 +1980,7 @@ def validate____defs_csi(data):
 def validate____defs_configmap(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
@@ -2101,10 +1992,8 @@ def validate____defs_configmap(data):
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
                 raise JsonSchemaValueException
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
+            if True:  # the type is checked above
+                for data__items_item in data__items:
                     validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
@@ -2123,8 +2012,7 @@ def validate____defs_configmap(data):
 def validate____defs_cinder(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2155,8 +2043,7 @@ def validate____defs_cinder(data):
 def validate____defs_cephfs(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['monitors']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2166,10 +2053,8 @@ def validate____defs_cephfs(data):
             data__monitors = data["monitors"]
             if not isinstance(data__monitors, (list, tuple)):
                 raise JsonSchemaValueException
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
+            if True:  # the type is checked above
+                for data__monitors_item in data__monitors:
                     if not isinstance(data__monitors_item, (str)):
                         raise JsonSchemaValueException
         if "path" in data_keys:
@@ -2203,8 +2088,7 @@ def validate____defs_cephfs(data):
 def validate____defs_azurefile(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['secretName', 'shareName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2231,8 +2115,7 @@ def validate____defs_azurefile(data):
 def validate____defs_azuredisk(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['diskName', 'diskURI']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2274,8 +2157,7 @@ def validate____defs_azuredisk(data):
 def validate____defs_awselasticblockstore(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['volumeID']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2307,8 +2189,7 @@ def validate____defs_awselasticblockstore(data):
 def validate____defs_topologyspreadconstraints_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['maxSkew', 'topologyKey', 'whenUnsatisfiable']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2322,10 +2203,8 @@ def validate____defs_topologyspreadconstraints_item(data):
             data__matchLabelKeys = data["matchLabelKeys"]
             if not isinstance(data__matchLabelKeys, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchLabelKeys_is_list = isinstance(data__matchLabelKeys, (list, tuple))
-            if data__matchLabelKeys_is_list:
-                data__matchLabelKeys_len = len(data__matchLabelKeys)
-                for data__matchLabelKeys_x, data__matchLabelKeys_item in enumerate(data__matchLabelKeys):
+            if True:  # the type is checked above
+                for data__matchLabelKeys_item in data__matchLabelKeys:
                     if not isinstance(data__matchLabelKeys_item, (str)):
                         raise JsonSchemaValueException
         if "maxSkew" in data_keys:
@@ -2365,8 +2244,7 @@ def validate____defs_topologyspreadconstraints_item(data):
 def validate____defs_tolerations_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "effect" in data_keys:
             data_keys.remove("effect")
@@ -2400,8 +2278,7 @@ def validate____defs_tolerations_item(data):
 def validate____defs_securitycontext2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "appArmorProfile" in data_keys:
             data_keys.remove("appArmorProfile")
@@ -2450,10 +2327,8 @@ def validate____defs_securitycontext2(data):
             data__supplementalGroups = data["supplementalGroups"]
             if not isinstance(data__supplementalGroups, (list, tuple)):
                 raise JsonSchemaValueException
-            data__supplementalGroups_is_list = isinstance(data__supplementalGroups, (list, tuple))
-            if data__supplementalGroups_is_list:
-                data__supplementalGroups_len = len(data__supplementalGroups)
-                for data__supplementalGroups_x, data__supplementalGroups_item in enumerate(data__supplementalGroups):
+            if True:  # the type is checked above
+                for data__supplementalGroups_item in data__supplementalGroups:
                     if not isinstance(data__supplementalGroups_item, (int)) and not (isinstance(data__supplementalGroups_item, float) and data__supplementalGroups_item.is_integer()) or isinstance(data__supplementalGroups_item, bool):
                         raise JsonSchemaValueException
         if "supplementalGroupsPolicy" in data_keys:
@@ -2466,10 +2341,8 @@ def validate____defs_securitycontext2(data):
             data__sysctls = data["sysctls"]
             if not isinstance(data__sysctls, (list, tuple)):
                 raise JsonSchemaValueException
-            data__sysctls_is_list = isinstance(data__sysctls, (list, tuple))
-            if data__sysctls_is_list:
-                data__sysctls_len = len(data__sysctls)
-                for data__sysctls_x, data__sysctls_item in enumerate(data__sysctls):
+            if True:  # the type is checked above
+                for data__sysctls_item in data__sysctls:
                     validate____defs_httpheaders_item(data__sysctls_item)
         if "windowsOptions" in data_keys:
             data_keys.remove("windowsOptions")
@@ -2482,8 +2355,7 @@ def validate____defs_securitycontext2(data):
 def validate____defs_windowsoptions(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "gmsaCredentialSpec" in data_keys:
             data_keys.remove("gmsaCredentialSpec")
@@ -2512,8 +2384,7 @@ def validate____defs_windowsoptions(data):
 def validate____defs_httpheaders_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name', 'value']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2535,8 +2406,7 @@ def validate____defs_httpheaders_item(data):
 def validate____defs_selinuxoptions(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "level" in data_keys:
             data_keys.remove("level")
@@ -2565,8 +2435,7 @@ def validate____defs_selinuxoptions(data):
 def validate____defs_apparmorprofile(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['type']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2588,8 +2457,7 @@ def validate____defs_apparmorprofile(data):
 def validate____defs_schedulinggroup(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "podGroupName" in data_keys:
             data_keys.remove("podGroupName")
@@ -2603,26 +2471,22 @@ def validate____defs_schedulinggroup(data):
 def validate____defs_resources(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "claims" in data_keys:
             data_keys.remove("claims")
             data__claims = data["claims"]
             if not isinstance(data__claims, (list, tuple)):
                 raise JsonSchemaValueException
-            data__claims_is_list = isinstance(data__claims, (list, tuple))
-            if data__claims_is_list:
-                data__claims_len = len(data__claims)
-                for data__claims_x, data__claims_item in enumerate(data__claims):
+            if True:  # the type is checked above
+                for data__claims_item in data__claims:
                     validate____defs_claims_item(data__claims_item)
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
                 raise JsonSchemaValueException
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
@@ -2637,8 +2501,7 @@ def validate____defs_resources(data):
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
                 raise JsonSchemaValueException
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
@@ -2655,8 +2518,7 @@ def validate____defs_resources(data):
 def validate____defs_claims_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2678,8 +2540,7 @@ def validate____defs_claims_item(data):
 def validate____defs_resourceclaims_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2706,8 +2567,7 @@ def validate____defs_resourceclaims_item(data):
 def validate____defs_readinessgates_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['conditionType']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2724,8 +2584,7 @@ def validate____defs_readinessgates_item(data):
 def validate____defs_os(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2742,8 +2601,7 @@ def validate____defs_os(data):
 def validate____defs_imagepullsecrets_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
@@ -2757,8 +2615,7 @@ def validate____defs_imagepullsecrets_item(data):
 def validate____defs_hostaliases_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['ip']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2768,10 +2625,8 @@ def validate____defs_hostaliases_item(data):
             data__hostnames = data["hostnames"]
             if not isinstance(data__hostnames, (list, tuple)):
                 raise JsonSchemaValueException
-            data__hostnames_is_list = isinstance(data__hostnames, (list, tuple))
-            if data__hostnames_is_list:
-                data__hostnames_len = len(data__hostnames)
-                for data__hostnames_x, data__hostnames_item in enumerate(data__hostnames):
+            if True:  # the type is checked above
+                for data__hostnames_item in data__hostnames:
                     if not isinstance(data__hostnames_item, (str)):
                         raise JsonSchemaValueException
         if "ip" in data_keys:
@@ -2786,8 +2641,7 @@ def validate____defs_hostaliases_item(data):
 def validate____defs_ephemeralcontainers_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -2797,10 +2651,8 @@ def validate____defs_ephemeralcontainers_item(data):
             data__args = data["args"]
             if not isinstance(data__args, (list, tuple)):
                 raise JsonSchemaValueException
-            data__args_is_list = isinstance(data__args, (list, tuple))
-            if data__args_is_list:
-                data__args_len = len(data__args)
-                for data__args_x, data__args_item in enumerate(data__args):
+            if True:  # the type is checked above
+                for data__args_item in data__args:
                     if not isinstance(data__args_item, (str)):
                         raise JsonSchemaValueException
         if "command" in data_keys:
@@ -2808,10 +2660,8 @@ def validate____defs_ephemeralcontainers_item(data):
             data__command = data["command"]
             if not isinstance(data__command, (list, tuple)):
                 raise JsonSchemaValueException
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
+            if True:  # the type is checked above
+                for data__command_item in data__command:
                     if not isinstance(data__command_item, (str)):
                         raise JsonSchemaValueException
         if "env" in data_keys:
@@ -2819,20 +2669,16 @@ def validate____defs_ephemeralcontainers_item(data):
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
+            if True:  # the type is checked above
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "envFrom" in data_keys:
             data_keys.remove("envFrom")
             data__envFrom = data["envFrom"]
             if not isinstance(data__envFrom, (list, tuple)):
                 raise JsonSchemaValueException
-            data__envFrom_is_list = isinstance(data__envFrom, (list, tuple))
-            if data__envFrom_is_list:
-                data__envFrom_len = len(data__envFrom)
-                for data__envFrom_x, data__envFrom_item in enumerate(data__envFrom):
+            if True:  # the type is checked above
+                for data__envFrom_item in data__envFrom:
                     validate____defs_envfrom_item(data__envFrom_item)
         if "image" in data_keys:
             data_keys.remove("image")
@@ -2862,10 +2708,8 @@ def validate____defs_ephemeralcontainers_item(data):
             data__ports = data["ports"]
             if not isinstance(data__ports, (list, tuple)):
                 raise JsonSchemaValueException
-            data__ports_is_list = isinstance(data__ports, (list, tuple))
-            if data__ports_is_list:
-                data__ports_len = len(data__ports)
-                for data__ports_x, data__ports_item in enumerate(data__ports):
+            if True:  # the type is checked above
+                for data__ports_item in data__ports:
                     validate____defs_ports_item(data__ports_item)
         if "readinessProbe" in data_keys:
             data_keys.remove("readinessProbe")
@@ -2876,10 +2720,8 @@ def validate____defs_ephemeralcontainers_item(data):
             data__resizePolicy = data["resizePolicy"]
             if not isinstance(data__resizePolicy, (list, tuple)):
                 raise JsonSchemaValueException
-            data__resizePolicy_is_list = isinstance(data__resizePolicy, (list, tuple))
-            if data__resizePolicy_is_list:
-                data__resizePolicy_len = len(data__resizePolicy)
-                for data__resizePolicy_x, data__resizePolicy_item in enumerate(data__resizePolicy):
+            if True:  # the type is checked above
+                for data__resizePolicy_item in data__resizePolicy:
                     validate____defs_resizepolicy_item(data__resizePolicy_item)
         if "resources" in data_keys:
             data_keys.remove("resources")
@@ -2895,10 +2737,8 @@ def validate____defs_ephemeralcontainers_item(data):
             data__restartPolicyRules = data["restartPolicyRules"]
             if not isinstance(data__restartPolicyRules, (list, tuple)):
                 raise JsonSchemaValueException
-            data__restartPolicyRules_is_list = isinstance(data__restartPolicyRules, (list, tuple))
-            if data__restartPolicyRules_is_list:
-                data__restartPolicyRules_len = len(data__restartPolicyRules)
-                for data__restartPolicyRules_x, data__restartPolicyRules_item in enumerate(data__restartPolicyRules):
+            if True:  # the type is checked above
+                for data__restartPolicyRules_item in data__restartPolicyRules:
                     validate____defs_restartpolicyrules_item(data__restartPolicyRules_item)
         if "securityContext" in data_keys:
             data_keys.remove("securityContext")
@@ -2943,20 +2783,16 @@ def validate____defs_ephemeralcontainers_item(data):
             data__volumeDevices = data["volumeDevices"]
             if not isinstance(data__volumeDevices, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumeDevices_is_list = isinstance(data__volumeDevices, (list, tuple))
-            if data__volumeDevices_is_list:
-                data__volumeDevices_len = len(data__volumeDevices)
-                for data__volumeDevices_x, data__volumeDevices_item in enumerate(data__volumeDevices):
+            if True:  # the type is checked above
+                for data__volumeDevices_item in data__volumeDevices:
                     validate____defs_volumedevices_item(data__volumeDevices_item)
         if "volumeMounts" in data_keys:
             data_keys.remove("volumeMounts")
             data__volumeMounts = data["volumeMounts"]
             if not isinstance(data__volumeMounts, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumeMounts_is_list = isinstance(data__volumeMounts, (list, tuple))
-            if data__volumeMounts_is_list:
-                data__volumeMounts_len = len(data__volumeMounts)
-                for data__volumeMounts_x, data__volumeMounts_item in enumerate(data__volumeMounts):
+            if True:  # the type is checked above
+                for data__volumeMounts_item in data__volumeMounts:
                     validate____defs_volumemounts_item(data__volumeMounts_item)
         if "workingDir" in data_keys:
             data_keys.remove("workingDir")
@@ -2970,8 +2806,7 @@ def validate____defs_ephemeralcontainers_item(data):
 def validate____defs_volumemounts_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['mountPath', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3018,8 +2853,7 @@ def validate____defs_volumemounts_item(data):
 def validate____defs_volumedevices_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['devicePath', 'name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3041,8 +2875,7 @@ def validate____defs_volumedevices_item(data):
 def validate____defs_securitycontext(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "allowPrivilegeEscalation" in data_keys:
             data_keys.remove("allowPrivilegeEscalation")
@@ -3106,18 +2939,15 @@ def validate____defs_securitycontext(data):
 def validate____defs_capabilities(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "add" in data_keys:
             data_keys.remove("add")
             data__add = data["add"]
             if not isinstance(data__add, (list, tuple)):
                 raise JsonSchemaValueException
-            data__add_is_list = isinstance(data__add, (list, tuple))
-            if data__add_is_list:
-                data__add_len = len(data__add)
-                for data__add_x, data__add_item in enumerate(data__add):
+            if True:  # the type is checked above
+                for data__add_item in data__add:
                     if not isinstance(data__add_item, (str)):
                         raise JsonSchemaValueException
         if "drop" in data_keys:
@@ -3125,10 +2955,8 @@ def validate____defs_capabilities(data):
             data__drop = data["drop"]
             if not isinstance(data__drop, (list, tuple)):
                 raise JsonSchemaValueException
-            data__drop_is_list = isinstance(data__drop, (list, tuple))
-            if data__drop_is_list:
-                data__drop_len = len(data__drop)
-                for data__drop_x, data__drop_item in enumerate(data__drop):
+            if True:  # the type is checked above
+                for data__drop_item in data__drop:
                     if not isinstance(data__drop_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -3138,8 +2966,7 @@ def validate____defs_capabilities(data):
 def validate____defs_restartpolicyrules_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['action']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3160,8 +2987,7 @@ def validate____defs_restartpolicyrules_item(data):
 def validate____defs_exitcodes(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['operator']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3176,10 +3002,8 @@ def validate____defs_exitcodes(data):
             data__values = data["values"]
             if not isinstance(data__values, (list, tuple)):
                 raise JsonSchemaValueException
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
+            if True:  # the type is checked above
+                for data__values_item in data__values:
                     if not isinstance(data__values_item, (int)) and not (isinstance(data__values_item, float) and data__values_item.is_integer()) or isinstance(data__values_item, bool):
                         raise JsonSchemaValueException
         if data_keys:
@@ -3189,8 +3013,7 @@ def validate____defs_exitcodes(data):
 def validate____defs_resizepolicy_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['resourceName', 'restartPolicy']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3212,8 +3035,7 @@ def validate____defs_resizepolicy_item(data):
 def validate____defs_ports_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['containerPort']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3250,8 +3072,7 @@ def validate____defs_ports_item(data):
 def validate____defs_livenessprobe(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "exec" in data_keys:
             data_keys.remove("exec")
@@ -3306,8 +3127,7 @@ def validate____defs_livenessprobe(data):
 def validate____defs_tcpsocket(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['port']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3329,8 +3149,7 @@ def validate____defs_tcpsocket(data):
 def validate____defs_httpget(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['port']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3345,10 +3164,8 @@ def validate____defs_httpget(data):
             data__httpHeaders = data["httpHeaders"]
             if not isinstance(data__httpHeaders, (list, tuple)):
                 raise JsonSchemaValueException
-            data__httpHeaders_is_list = isinstance(data__httpHeaders, (list, tuple))
-            if data__httpHeaders_is_list:
-                data__httpHeaders_len = len(data__httpHeaders)
-                for data__httpHeaders_x, data__httpHeaders_item in enumerate(data__httpHeaders):
+            if True:  # the type is checked above
+                for data__httpHeaders_item in data__httpHeaders:
                     validate____defs_httpheaders_item(data__httpHeaders_item)
         if "path" in data_keys:
             data_keys.remove("path")
@@ -3372,8 +3189,7 @@ def validate____defs_httpget(data):
 def validate____defs_grpc(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['port']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3395,18 +3211,15 @@ def validate____defs_grpc(data):
 def validate____defs_exec(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "command" in data_keys:
             data_keys.remove("command")
             data__command = data["command"]
             if not isinstance(data__command, (list, tuple)):
                 raise JsonSchemaValueException
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
+            if True:  # the type is checked above
+                for data__command_item in data__command:
                     if not isinstance(data__command_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -3416,8 +3229,7 @@ def validate____defs_exec(data):
 def validate____defs_lifecycle(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "postStart" in data_keys:
             data_keys.remove("postStart")
@@ -3439,8 +3251,7 @@ def validate____defs_lifecycle(data):
 def validate____defs_poststart(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "exec" in data_keys:
             data_keys.remove("exec")
@@ -3465,8 +3276,7 @@ def validate____defs_poststart(data):
 def validate____defs_sleep(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['seconds']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3483,8 +3293,7 @@ def validate____defs_sleep(data):
 def validate____defs_envfrom_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "configMapRef" in data_keys:
             data_keys.remove("configMapRef")
@@ -3506,8 +3315,7 @@ def validate____defs_envfrom_item(data):
 def validate____defs_configmapref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
@@ -3526,8 +3334,7 @@ def validate____defs_configmapref(data):
 def validate____defs_env_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3553,8 +3360,7 @@ def validate____defs_env_item(data):
 def validate____defs_valuefrom(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "configMapKeyRef" in data_keys:
             data_keys.remove("configMapKeyRef")
@@ -3583,8 +3389,7 @@ def validate____defs_valuefrom(data):
 def validate____defs_filekeyref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path', 'volumeName']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3616,8 +3421,7 @@ def validate____defs_filekeyref(data):
 def validate____defs_configmapkeyref(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['key']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3644,18 +3448,15 @@ def validate____defs_configmapkeyref(data):
 def validate____defs_dnsconfig(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "nameservers" in data_keys:
             data_keys.remove("nameservers")
             data__nameservers = data["nameservers"]
             if not isinstance(data__nameservers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__nameservers_is_list = isinstance(data__nameservers, (list, tuple))
-            if data__nameservers_is_list:
-                data__nameservers_len = len(data__nameservers)
-                for data__nameservers_x, data__nameservers_item in enumerate(data__nameservers):
+            if True:  # the type is checked above
+                for data__nameservers_item in data__nameservers:
                     if not isinstance(data__nameservers_item, (str)):
                         raise JsonSchemaValueException
         if "options" in data_keys:
@@ -3663,20 +3464,16 @@ def validate____defs_dnsconfig(data):
             data__options = data["options"]
             if not isinstance(data__options, (list, tuple)):
                 raise JsonSchemaValueException
-            data__options_is_list = isinstance(data__options, (list, tuple))
-            if data__options_is_list:
-                data__options_len = len(data__options)
-                for data__options_x, data__options_item in enumerate(data__options):
+            if True:  # the type is checked above
+                for data__options_item in data__options:
                     validate____defs_options_item(data__options_item)
         if "searches" in data_keys:
             data_keys.remove("searches")
             data__searches = data["searches"]
             if not isinstance(data__searches, (list, tuple)):
                 raise JsonSchemaValueException
-            data__searches_is_list = isinstance(data__searches, (list, tuple))
-            if data__searches_is_list:
-                data__searches_len = len(data__searches)
-                for data__searches_x, data__searches_item in enumerate(data__searches):
+            if True:  # the type is checked above
+                for data__searches_item in data__searches:
                     if not isinstance(data__searches_item, (str)):
                         raise JsonSchemaValueException
         if data_keys:
@@ -3686,8 +3483,7 @@ def validate____defs_dnsconfig(data):
 def validate____defs_options_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
@@ -3706,8 +3502,7 @@ def validate____defs_options_item(data):
 def validate____defs_containers_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3717,10 +3512,8 @@ def validate____defs_containers_item(data):
             data__args = data["args"]
             if not isinstance(data__args, (list, tuple)):
                 raise JsonSchemaValueException
-            data__args_is_list = isinstance(data__args, (list, tuple))
-            if data__args_is_list:
-                data__args_len = len(data__args)
-                for data__args_x, data__args_item in enumerate(data__args):
+            if True:  # the type is checked above
+                for data__args_item in data__args:
                     if not isinstance(data__args_item, (str)):
                         raise JsonSchemaValueException
         if "command" in data_keys:
@@ -3728,10 +3521,8 @@ def validate____defs_containers_item(data):
             data__command = data["command"]
             if not isinstance(data__command, (list, tuple)):
                 raise JsonSchemaValueException
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
+            if True:  # the type is checked above
+                for data__command_item in data__command:
                     if not isinstance(data__command_item, (str)):
                         raise JsonSchemaValueException
         if "env" in data_keys:
@@ -3739,20 +3530,16 @@ def validate____defs_containers_item(data):
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
                 raise JsonSchemaValueException
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
+            if True:  # the type is checked above
+                for data__env_item in data__env:
                     validate____defs_env_item(data__env_item)
         if "envFrom" in data_keys:
             data_keys.remove("envFrom")
             data__envFrom = data["envFrom"]
             if not isinstance(data__envFrom, (list, tuple)):
                 raise JsonSchemaValueException
-            data__envFrom_is_list = isinstance(data__envFrom, (list, tuple))
-            if data__envFrom_is_list:
-                data__envFrom_len = len(data__envFrom)
-                for data__envFrom_x, data__envFrom_item in enumerate(data__envFrom):
+            if True:  # the type is checked above
+                for data__envFrom_item in data__envFrom:
                     validate____defs_envfrom_item(data__envFrom_item)
         if "image" in data_keys:
             data_keys.remove("image")
@@ -3782,10 +3569,8 @@ def validate____defs_containers_item(data):
             data__ports = data["ports"]
             if not isinstance(data__ports, (list, tuple)):
                 raise JsonSchemaValueException
-            data__ports_is_list = isinstance(data__ports, (list, tuple))
-            if data__ports_is_list:
-                data__ports_len = len(data__ports)
-                for data__ports_x, data__ports_item in enumerate(data__ports):
+            if True:  # the type is checked above
+                for data__ports_item in data__ports:
                     validate____defs_ports_item(data__ports_item)
         if "readinessProbe" in data_keys:
             data_keys.remove("readinessProbe")
@@ -3796,10 +3581,8 @@ def validate____defs_containers_item(data):
             data__resizePolicy = data["resizePolicy"]
             if not isinstance(data__resizePolicy, (list, tuple)):
                 raise JsonSchemaValueException
-            data__resizePolicy_is_list = isinstance(data__resizePolicy, (list, tuple))
-            if data__resizePolicy_is_list:
-                data__resizePolicy_len = len(data__resizePolicy)
-                for data__resizePolicy_x, data__resizePolicy_item in enumerate(data__resizePolicy):
+            if True:  # the type is checked above
+                for data__resizePolicy_item in data__resizePolicy:
                     validate____defs_resizepolicy_item(data__resizePolicy_item)
         if "resources" in data_keys:
             data_keys.remove("resources")
@@ -3815,10 +3598,8 @@ def validate____defs_containers_item(data):
             data__restartPolicyRules = data["restartPolicyRules"]
             if not isinstance(data__restartPolicyRules, (list, tuple)):
                 raise JsonSchemaValueException
-            data__restartPolicyRules_is_list = isinstance(data__restartPolicyRules, (list, tuple))
-            if data__restartPolicyRules_is_list:
-                data__restartPolicyRules_len = len(data__restartPolicyRules)
-                for data__restartPolicyRules_x, data__restartPolicyRules_item in enumerate(data__restartPolicyRules):
+            if True:  # the type is checked above
+                for data__restartPolicyRules_item in data__restartPolicyRules:
                     validate____defs_restartpolicyrules_item(data__restartPolicyRules_item)
         if "securityContext" in data_keys:
             data_keys.remove("securityContext")
@@ -3858,20 +3639,16 @@ def validate____defs_containers_item(data):
             data__volumeDevices = data["volumeDevices"]
             if not isinstance(data__volumeDevices, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumeDevices_is_list = isinstance(data__volumeDevices, (list, tuple))
-            if data__volumeDevices_is_list:
-                data__volumeDevices_len = len(data__volumeDevices)
-                for data__volumeDevices_x, data__volumeDevices_item in enumerate(data__volumeDevices):
+            if True:  # the type is checked above
+                for data__volumeDevices_item in data__volumeDevices:
                     validate____defs_volumedevices_item(data__volumeDevices_item)
         if "volumeMounts" in data_keys:
             data_keys.remove("volumeMounts")
             data__volumeMounts = data["volumeMounts"]
             if not isinstance(data__volumeMounts, (list, tuple)):
                 raise JsonSchemaValueException
-            data__volumeMounts_is_list = isinstance(data__volumeMounts, (list, tuple))
-            if data__volumeMounts_is_list:
-                data__volumeMounts_len = len(data__volumeMounts)
-                for data__volumeMounts_x, data__volumeMounts_item in enumerate(data__volumeMounts):
+            if True:  # the type is checked above
+                for data__volumeMounts_item in data__volumeMounts:
                     validate____defs_volumemounts_item(data__volumeMounts_item)
         if "workingDir" in data_keys:
             data_keys.remove("workingDir")
@@ -3885,8 +3662,7 @@ def validate____defs_containers_item(data):
 def validate____defs_affinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "nodeAffinity" in data_keys:
             data_keys.remove("nodeAffinity")
@@ -3907,28 +3683,23 @@ def validate____defs_affinity(data):
 def validate____defs_podaffinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
             data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__preferredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__preferredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__preferredDuringSchedulingIgnoredDuringExecution_len = len(data__preferredDuringSchedulingIgnoredDuringExecution)
-                for data__preferredDuringSchedulingIgnoredDuringExecution_x, data__preferredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__preferredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__preferredDuringSchedulingIgnoredDuringExecution_item in data__preferredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_preferredduringschedulingignoredduringexecution_item2(data__preferredDuringSchedulingIgnoredDuringExecution_item)
         if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
             data__requiredDuringSchedulingIgnoredDuringExecution = data["requiredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__requiredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__requiredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__requiredDuringSchedulingIgnoredDuringExecution_len = len(data__requiredDuringSchedulingIgnoredDuringExecution)
-                for data__requiredDuringSchedulingIgnoredDuringExecution_x, data__requiredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__requiredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__requiredDuringSchedulingIgnoredDuringExecution_item in data__requiredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_podaffinityterm(data__requiredDuringSchedulingIgnoredDuringExecution_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -3937,8 +3708,7 @@ def validate____defs_podaffinity(data):
 def validate____defs_podaffinityterm(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['topologyKey']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -3952,10 +3722,8 @@ def validate____defs_podaffinityterm(data):
             data__matchLabelKeys = data["matchLabelKeys"]
             if not isinstance(data__matchLabelKeys, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchLabelKeys_is_list = isinstance(data__matchLabelKeys, (list, tuple))
-            if data__matchLabelKeys_is_list:
-                data__matchLabelKeys_len = len(data__matchLabelKeys)
-                for data__matchLabelKeys_x, data__matchLabelKeys_item in enumerate(data__matchLabelKeys):
+            if True:  # the type is checked above
+                for data__matchLabelKeys_item in data__matchLabelKeys:
                     if not isinstance(data__matchLabelKeys_item, (str)):
                         raise JsonSchemaValueException
         if "mismatchLabelKeys" in data_keys:
@@ -3963,10 +3731,8 @@ def validate____defs_podaffinityterm(data):
             data__mismatchLabelKeys = data["mismatchLabelKeys"]
             if not isinstance(data__mismatchLabelKeys, (list, tuple)):
                 raise JsonSchemaValueException
-            data__mismatchLabelKeys_is_list = isinstance(data__mismatchLabelKeys, (list, tuple))
-            if data__mismatchLabelKeys_is_list:
-                data__mismatchLabelKeys_len = len(data__mismatchLabelKeys)
-                for data__mismatchLabelKeys_x, data__mismatchLabelKeys_item in enumerate(data__mismatchLabelKeys):
+            if True:  # the type is checked above
+                for data__mismatchLabelKeys_item in data__mismatchLabelKeys:
                     if not isinstance(data__mismatchLabelKeys_item, (str)):
                         raise JsonSchemaValueException
         if "namespaceSelector" in data_keys:
@@ -3978,10 +3744,8 @@ def validate____defs_podaffinityterm(data):
             data__namespaces = data["namespaces"]
             if not isinstance(data__namespaces, (list, tuple)):
                 raise JsonSchemaValueException
-            data__namespaces_is_list = isinstance(data__namespaces, (list, tuple))
-            if data__namespaces_is_list:
-                data__namespaces_len = len(data__namespaces)
-                for data__namespaces_x, data__namespaces_item in enumerate(data__namespaces):
+            if True:  # the type is checked above
+                for data__namespaces_item in data__namespaces:
                     if not isinstance(data__namespaces_item, (str)):
                         raise JsonSchemaValueException
         if "topologyKey" in data_keys:
@@ -3996,8 +3760,7 @@ def validate____defs_podaffinityterm(data):
 def validate____defs_preferredduringschedulingignoredduringexecution_item2(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['podAffinityTerm', 'weight']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -4018,18 +3781,15 @@ def validate____defs_preferredduringschedulingignoredduringexecution_item2(data)
 def validate____defs_nodeaffinity(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
             data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
             if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
                 raise JsonSchemaValueException
-            data__preferredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__preferredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__preferredDuringSchedulingIgnoredDuringExecution_len = len(data__preferredDuringSchedulingIgnoredDuringExecution)
-                for data__preferredDuringSchedulingIgnoredDuringExecution_x, data__preferredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__preferredDuringSchedulingIgnoredDuringExecution):
+            if True:  # the type is checked above
+                for data__preferredDuringSchedulingIgnoredDuringExecution_item in data__preferredDuringSchedulingIgnoredDuringExecution:
                     validate____defs_preferredduringschedulingignoredduringexecution_item(data__preferredDuringSchedulingIgnoredDuringExecution_item)
         if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
             data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
@@ -4042,8 +3802,7 @@ def validate____defs_nodeaffinity(data):
 def validate____defs_requiredduringschedulingignoredduringexecution(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['nodeSelectorTerms']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -4053,10 +3812,8 @@ def validate____defs_requiredduringschedulingignoredduringexecution(data):
             data__nodeSelectorTerms = data["nodeSelectorTerms"]
             if not isinstance(data__nodeSelectorTerms, (list, tuple)):
                 raise JsonSchemaValueException
-            data__nodeSelectorTerms_is_list = isinstance(data__nodeSelectorTerms, (list, tuple))
-            if data__nodeSelectorTerms_is_list:
-                data__nodeSelectorTerms_len = len(data__nodeSelectorTerms)
-                for data__nodeSelectorTerms_x, data__nodeSelectorTerms_item in enumerate(data__nodeSelectorTerms):
+            if True:  # the type is checked above
+                for data__nodeSelectorTerms_item in data__nodeSelectorTerms:
                     validate____defs_preference(data__nodeSelectorTerms_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -4065,28 +3822,23 @@ def validate____defs_requiredduringschedulingignoredduringexecution(data):
 def validate____defs_preference(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "matchExpressions" in data_keys:
             data_keys.remove("matchExpressions")
             data__matchExpressions = data["matchExpressions"]
             if not isinstance(data__matchExpressions, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
+            if True:  # the type is checked above
+                for data__matchExpressions_item in data__matchExpressions:
                     validate____defs_matchexpressions_item(data__matchExpressions_item)
         if "matchFields" in data_keys:
             data_keys.remove("matchFields")
             data__matchFields = data["matchFields"]
             if not isinstance(data__matchFields, (list, tuple)):
                 raise JsonSchemaValueException
-            data__matchFields_is_list = isinstance(data__matchFields, (list, tuple))
-            if data__matchFields_is_list:
-                data__matchFields_len = len(data__matchFields)
-                for data__matchFields_x, data__matchFields_item in enumerate(data__matchFields):
+            if True:  # the type is checked above
+                for data__matchFields_item in data__matchFields:
                     validate____defs_matchexpressions_item(data__matchFields_item)
         if data_keys:
             raise JsonSchemaValueException
@@ -4095,8 +3847,7 @@ def validate____defs_preference(data):
 def validate____defs_preferredduringschedulingignoredduringexecution_item(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data__missing_keys = set(['preference', 'weight']) - data.keys()
         if data__missing_keys:
             raise JsonSchemaValueException
@@ -4117,16 +3868,14 @@ def validate____defs_preferredduringschedulingignoredduringexecution_item(data):
 def validate____defs_metadata(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "annotations" in data_keys:
             data_keys.remove("annotations")
             data__annotations = data["annotations"]
             if not isinstance(data__annotations, (dict)):
                 raise JsonSchemaValueException
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
+            if True:  # the type is checked above
                 data__annotations_keys = set(data__annotations.keys())
                 for data__annotations_key in data__annotations_keys:
                     if data__annotations_key not in []:
@@ -4138,10 +3887,8 @@ def validate____defs_metadata(data):
             data__finalizers = data["finalizers"]
             if not isinstance(data__finalizers, (list, tuple)):
                 raise JsonSchemaValueException
-            data__finalizers_is_list = isinstance(data__finalizers, (list, tuple))
-            if data__finalizers_is_list:
-                data__finalizers_len = len(data__finalizers)
-                for data__finalizers_x, data__finalizers_item in enumerate(data__finalizers):
+            if True:  # the type is checked above
+                for data__finalizers_item in data__finalizers:
                     if not isinstance(data__finalizers_item, (str)):
                         raise JsonSchemaValueException
         if "labels" in data_keys:
@@ -4149,8 +3896,7 @@ def validate____defs_metadata(data):
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
                 raise JsonSchemaValueException
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
+            if True:  # the type is checked above
                 data__labels_keys = set(data__labels.keys())
                 for data__labels_key in data__labels_keys:
                     if data__labels_key not in []:
@@ -4174,8 +3920,7 @@ def validate____defs_metadata(data):
 def validate____defs_runpolicy(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "activeDeadlineSeconds" in data_keys:
             data_keys.remove("activeDeadlineSeconds")
@@ -4218,8 +3963,7 @@ def validate____defs_runpolicy(data):
 def validate____defs_schedulingpolicy(data):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "minAvailable" in data_keys:
             data_keys.remove("minAvailable")
@@ -4231,8 +3975,7 @@ def validate____defs_schedulingpolicy(data):
             data__minResources = data["minResources"]
             if not isinstance(data__minResources, (dict)):
                 raise JsonSchemaValueException
-            data__minResources_is_dict = isinstance(data__minResources, dict)
-            if data__minResources_is_dict:
+            if True:  # the type is checked above
                 data__minResources_keys = set(data__minResources.keys())
                 for data__minResources_key in data__minResources_keys:
                     if data__minResources_key not in []:
