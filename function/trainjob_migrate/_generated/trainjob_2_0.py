@@ -95,136 +95,10 @@ def validate(data):
     return data
 
 def validate____defs_status(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "conditions" in data_keys:
-            data_keys.remove("conditions")
-            data__conditions = data["conditions"]
-            if not isinstance(data__conditions, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__conditions_item in data__conditions:
-                    validate____defs_conditions_item(data__conditions_item)
-        if "jobsStatus" in data_keys:
-            data_keys.remove("jobsStatus")
-            data__jobsStatus = data["jobsStatus"]
-            if not isinstance(data__jobsStatus, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__jobsStatus_item in data__jobsStatus:
-                    validate____defs_jobsstatus_item(data__jobsStatus_item)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_status as rare
 
-def validate____defs_jobsstatus_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['active', 'failed', 'name', 'ready', 'succeeded', 'suspended']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "active" in data_keys:
-            data_keys.remove("active")
-            data__active = data["active"]
-            if not isinstance(data__active, (int)) and not (isinstance(data__active, float) and data__active.is_integer()) or isinstance(data__active, bool):
-                raise JsonSchemaValueException
-        if "failed" in data_keys:
-            data_keys.remove("failed")
-            data__failed = data["failed"]
-            if not isinstance(data__failed, (int)) and not (isinstance(data__failed, float) and data__failed.is_integer()) or isinstance(data__failed, bool):
-                raise JsonSchemaValueException
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "ready" in data_keys:
-            data_keys.remove("ready")
-            data__ready = data["ready"]
-            if not isinstance(data__ready, (int)) and not (isinstance(data__ready, float) and data__ready.is_integer()) or isinstance(data__ready, bool):
-                raise JsonSchemaValueException
-        if "succeeded" in data_keys:
-            data_keys.remove("succeeded")
-            data__succeeded = data["succeeded"]
-            if not isinstance(data__succeeded, (int)) and not (isinstance(data__succeeded, float) and data__succeeded.is_integer()) or isinstance(data__succeeded, bool):
-                raise JsonSchemaValueException
-        if "suspended" in data_keys:
-            data_keys.remove("suspended")
-            data__suspended = data["suspended"]
-            if not isinstance(data__suspended, (int)) and not (isinstance(data__suspended, float) and data__suspended.is_integer()) or isinstance(data__suspended, bool):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_conditions_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['lastTransitionTime', 'message', 'reason', 'status', 'type']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "lastTransitionTime" in data_keys:
-            data_keys.remove("lastTransitionTime")
-            data__lastTransitionTime = data["lastTransitionTime"]
-            if not isinstance(data__lastTransitionTime, (str)):
-                raise JsonSchemaValueException
-        if "message" in data_keys:
-            data_keys.remove("message")
-            data__message = data["message"]
-            if not isinstance(data__message, (str)):
-                raise JsonSchemaValueException
-            if isinstance(data__message, str):
-                data__message_len = len(data__message)
-                if data__message_len > 32768:
-                    raise JsonSchemaValueException
-        if "observedGeneration" in data_keys:
-            data_keys.remove("observedGeneration")
-            data__observedGeneration = data["observedGeneration"]
-            if not isinstance(data__observedGeneration, (int)) and not (isinstance(data__observedGeneration, float) and data__observedGeneration.is_integer()) or isinstance(data__observedGeneration, bool):
-                raise JsonSchemaValueException
-            if isinstance(data__observedGeneration, (int, float)) and not isinstance(data__observedGeneration, bool):
-                if data__observedGeneration < 0:
-                    raise JsonSchemaValueException
-        if "reason" in data_keys:
-            data_keys.remove("reason")
-            data__reason = data["reason"]
-            if not isinstance(data__reason, (str)):
-                raise JsonSchemaValueException
-            if isinstance(data__reason, str):
-                data__reason_len = len(data__reason)
-                if data__reason_len < 1:
-                    raise JsonSchemaValueException
-                if data__reason_len > 1024:
-                    raise JsonSchemaValueException
-                if not REGEX_PATTERNS['^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$'].search(data__reason):
-                    raise JsonSchemaValueException
-        if "status" in data_keys:
-            data_keys.remove("status")
-            data__status = data["status"]
-            if not isinstance(data__status, (str)):
-                raise JsonSchemaValueException
-            if not (isinstance(data__status, str) and data__status == 'True' or isinstance(data__status, str) and data__status == 'False' or isinstance(data__status, str) and data__status == 'Unknown'):
-                raise JsonSchemaValueException
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException
-            if isinstance(data__type, str):
-                data__type_len = len(data__type)
-                if data__type_len > 316:
-                    raise JsonSchemaValueException
-                if not REGEX_PATTERNS['^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$'].search(data__type):
-                    raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_spec2(data):
     if not isinstance(data, (dict)):
@@ -787,69 +661,16 @@ def validate____defs_volumes_item(data):
     return data
 
 def validate____defs_vspherevolume(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['volumePath']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "storagePolicyID" in data_keys:
-            data_keys.remove("storagePolicyID")
-            data__storagePolicyID = data["storagePolicyID"]
-            if not isinstance(data__storagePolicyID, (str)):
-                raise JsonSchemaValueException
-        if "storagePolicyName" in data_keys:
-            data_keys.remove("storagePolicyName")
-            data__storagePolicyName = data["storagePolicyName"]
-            if not isinstance(data__storagePolicyName, (str)):
-                raise JsonSchemaValueException
-        if "volumePath" in data_keys:
-            data_keys.remove("volumePath")
-            data__volumePath = data["volumePath"]
-            if not isinstance(data__volumePath, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_vspherevolume as rare
+
+    return rare(data)
+
 
 def validate____defs_storageos(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef)
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException
-        if "volumeNamespace" in data_keys:
-            data_keys.remove("volumeNamespace")
-            data__volumeNamespace = data["volumeNamespace"]
-            if not isinstance(data__volumeNamespace, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_storageos as rare
+
+    return rare(data)
+
 
 def validate____defs_secretref(data):
     if not isinstance(data, (dict)):
@@ -925,257 +746,28 @@ def validate____defs_items_item(data):
     return data
 
 def validate____defs_scaleio(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['gateway', 'secretRef', 'system']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "gateway" in data_keys:
-            data_keys.remove("gateway")
-            data__gateway = data["gateway"]
-            if not isinstance(data__gateway, (str)):
-                raise JsonSchemaValueException
-        if "protectionDomain" in data_keys:
-            data_keys.remove("protectionDomain")
-            data__protectionDomain = data["protectionDomain"]
-            if not isinstance(data__protectionDomain, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef)
-        if "sslEnabled" in data_keys:
-            data_keys.remove("sslEnabled")
-            data__sslEnabled = data["sslEnabled"]
-            if not isinstance(data__sslEnabled, (bool)):
-                raise JsonSchemaValueException
-        if "storageMode" in data_keys:
-            data_keys.remove("storageMode")
-            data__storageMode = data["storageMode"]
-            if not isinstance(data__storageMode, (str)):
-                raise JsonSchemaValueException
-        if "storagePool" in data_keys:
-            data_keys.remove("storagePool")
-            data__storagePool = data["storagePool"]
-            if not isinstance(data__storagePool, (str)):
-                raise JsonSchemaValueException
-        if "system" in data_keys:
-            data_keys.remove("system")
-            data__system = data["system"]
-            if not isinstance(data__system, (str)):
-                raise JsonSchemaValueException
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_scaleio as rare
+
+    return rare(data)
+
 
 def validate____defs_rbd(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['image', 'monitors']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "image" in data_keys:
-            data_keys.remove("image")
-            data__image = data["image"]
-            if not isinstance(data__image, (str)):
-                raise JsonSchemaValueException
-        if "keyring" in data_keys:
-            data_keys.remove("keyring")
-            data__keyring = data["keyring"]
-            if not isinstance(data__keyring, (str)):
-                raise JsonSchemaValueException
-        if "monitors" in data_keys:
-            data_keys.remove("monitors")
-            data__monitors = data["monitors"]
-            if not isinstance(data__monitors, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__monitors_item in data__monitors:
-                    if not isinstance(data__monitors_item, (str)):
-                        raise JsonSchemaValueException
-        if "pool" in data_keys:
-            data_keys.remove("pool")
-            data__pool = data["pool"]
-            if not isinstance(data__pool, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef)
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_rbd as rare
+
+    return rare(data)
+
 
 def validate____defs_quobyte(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['registry', 'volume']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "group" in data_keys:
-            data_keys.remove("group")
-            data__group = data["group"]
-            if not isinstance(data__group, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "registry" in data_keys:
-            data_keys.remove("registry")
-            data__registry = data["registry"]
-            if not isinstance(data__registry, (str)):
-                raise JsonSchemaValueException
-        if "tenant" in data_keys:
-            data_keys.remove("tenant")
-            data__tenant = data["tenant"]
-            if not isinstance(data__tenant, (str)):
-                raise JsonSchemaValueException
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException
-        if "volume" in data_keys:
-            data_keys.remove("volume")
-            data__volume = data["volume"]
-            if not isinstance(data__volume, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_quobyte as rare
+
+    return rare(data)
+
 
 def validate____defs_projected(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "defaultMode" in data_keys:
-            data_keys.remove("defaultMode")
-            data__defaultMode = data["defaultMode"]
-            if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException
-        if "sources" in data_keys:
-            data_keys.remove("sources")
-            data__sources = data["sources"]
-            if not isinstance(data__sources, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__sources_item in data__sources:
-                    validate____defs_sources_item(data__sources_item)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_projected as rare
 
-def validate____defs_sources_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "clusterTrustBundle" in data_keys:
-            data_keys.remove("clusterTrustBundle")
-            data__clusterTrustBundle = data["clusterTrustBundle"]
-            validate____defs_clustertrustbundle(data__clusterTrustBundle)
-        if "configMap" in data_keys:
-            data_keys.remove("configMap")
-            data__configMap = data["configMap"]
-            validate____defs_configmap2(data__configMap)
-        if "downwardAPI" in data_keys:
-            data_keys.remove("downwardAPI")
-            data__downwardAPI = data["downwardAPI"]
-            validate____defs_downwardapi2(data__downwardAPI)
-        if "secret" in data_keys:
-            data_keys.remove("secret")
-            data__secret = data["secret"]
-            validate____defs_configmap2(data__secret)
-        if "serviceAccountToken" in data_keys:
-            data_keys.remove("serviceAccountToken")
-            data__serviceAccountToken = data["serviceAccountToken"]
-            validate____defs_serviceaccounttoken(data__serviceAccountToken)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_serviceaccounttoken(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "audience" in data_keys:
-            data_keys.remove("audience")
-            data__audience = data["audience"]
-            if not isinstance(data__audience, (str)):
-                raise JsonSchemaValueException
-        if "expirationSeconds" in data_keys:
-            data_keys.remove("expirationSeconds")
-            data__expirationSeconds = data["expirationSeconds"]
-            if not isinstance(data__expirationSeconds, (int)) and not (isinstance(data__expirationSeconds, float) and data__expirationSeconds.is_integer()) or isinstance(data__expirationSeconds, bool):
-                raise JsonSchemaValueException
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_downwardapi2(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "items" in data_keys:
-            data_keys.remove("items")
-            data__items = data["items"]
-            if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__items_item in data__items:
-                    validate____defs_items_item2(data__items_item)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_items_item2(data):
     if not isinstance(data, (dict)):
@@ -1207,177 +799,17 @@ def validate____defs_items_item2(data):
             raise JsonSchemaValueException
     return data
 
-def validate____defs_configmap2(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "items" in data_keys:
-            data_keys.remove("items")
-            data__items = data["items"]
-            if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__items_item in data__items:
-                    validate____defs_items_item(data__items_item)
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "optional" in data_keys:
-            data_keys.remove("optional")
-            data__optional = data["optional"]
-            if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_clustertrustbundle(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_selector(data__labelSelector)
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "optional" in data_keys:
-            data_keys.remove("optional")
-            data__optional = data["optional"]
-            if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if "signerName" in data_keys:
-            data_keys.remove("signerName")
-            data__signerName = data["signerName"]
-            if not isinstance(data__signerName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_selector(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "matchExpressions" in data_keys:
-            data_keys.remove("matchExpressions")
-            data__matchExpressions = data["matchExpressions"]
-            if not isinstance(data__matchExpressions, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__matchExpressions_item in data__matchExpressions:
-                    validate____defs_matchexpressions_item(data__matchExpressions_item)
-        if "matchLabels" in data_keys:
-            data_keys.remove("matchLabels")
-            data__matchLabels = data["matchLabels"]
-            if not isinstance(data__matchLabels, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__matchLabels_keys = set(data__matchLabels.keys())
-                for data__matchLabels_key in data__matchLabels_keys:
-                    if data__matchLabels_key not in []:
-                        data__matchLabels_value = data__matchLabels.get(data__matchLabels_key)
-                        if not isinstance(data__matchLabels_value, (str)):
-                            raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_matchexpressions_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['key', 'operator']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "key" in data_keys:
-            data_keys.remove("key")
-            data__key = data["key"]
-            if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException
-        if "operator" in data_keys:
-            data_keys.remove("operator")
-            data__operator = data["operator"]
-            if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException
-        if "values" in data_keys:
-            data_keys.remove("values")
-            data__values = data["values"]
-            if not isinstance(data__values, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__values_item in data__values:
-                    if not isinstance(data__values_item, (str)):
-                        raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
 def validate____defs_portworxvolume(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_portworxvolume as rare
+
+    return rare(data)
+
 
 def validate____defs_photonpersistentdisk(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['pdID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "pdID" in data_keys:
-            data_keys.remove("pdID")
-            data__pdID = data["pdID"]
-            if not isinstance(data__pdID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_photonpersistentdisk as rare
+
+    return rare(data)
+
 
 def validate____defs_persistentvolumeclaim(data):
     if not isinstance(data, (dict)):
@@ -1429,93 +861,16 @@ def validate____defs_nfs(data):
     return data
 
 def validate____defs_iscsi(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['iqn', 'lun', 'targetPortal']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "chapAuthDiscovery" in data_keys:
-            data_keys.remove("chapAuthDiscovery")
-            data__chapAuthDiscovery = data["chapAuthDiscovery"]
-            if not isinstance(data__chapAuthDiscovery, (bool)):
-                raise JsonSchemaValueException
-        if "chapAuthSession" in data_keys:
-            data_keys.remove("chapAuthSession")
-            data__chapAuthSession = data["chapAuthSession"]
-            if not isinstance(data__chapAuthSession, (bool)):
-                raise JsonSchemaValueException
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "initiatorName" in data_keys:
-            data_keys.remove("initiatorName")
-            data__initiatorName = data["initiatorName"]
-            if not isinstance(data__initiatorName, (str)):
-                raise JsonSchemaValueException
-        if "iqn" in data_keys:
-            data_keys.remove("iqn")
-            data__iqn = data["iqn"]
-            if not isinstance(data__iqn, (str)):
-                raise JsonSchemaValueException
-        if "iscsiInterface" in data_keys:
-            data_keys.remove("iscsiInterface")
-            data__iscsiInterface = data["iscsiInterface"]
-            if not isinstance(data__iscsiInterface, (str)):
-                raise JsonSchemaValueException
-        if "lun" in data_keys:
-            data_keys.remove("lun")
-            data__lun = data["lun"]
-            if not isinstance(data__lun, (int)) and not (isinstance(data__lun, float) and data__lun.is_integer()) or isinstance(data__lun, bool):
-                raise JsonSchemaValueException
-        if "portals" in data_keys:
-            data_keys.remove("portals")
-            data__portals = data["portals"]
-            if not isinstance(data__portals, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__portals_item in data__portals:
-                    if not isinstance(data__portals_item, (str)):
-                        raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef)
-        if "targetPortal" in data_keys:
-            data_keys.remove("targetPortal")
-            data__targetPortal = data["targetPortal"]
-            if not isinstance(data__targetPortal, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_iscsi as rare
+
+    return rare(data)
+
 
 def validate____defs_image(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "pullPolicy" in data_keys:
-            data_keys.remove("pullPolicy")
-            data__pullPolicy = data["pullPolicy"]
-            if not isinstance(data__pullPolicy, (str)):
-                raise JsonSchemaValueException
-        if "reference" in data_keys:
-            data_keys.remove("reference")
-            data__reference = data["reference"]
-            if not isinstance(data__reference, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_image as rare
+
+    return rare(data)
+
 
 def validate____defs_hostpath(data):
     if not isinstance(data, (dict)):
@@ -1540,431 +895,46 @@ def validate____defs_hostpath(data):
     return data
 
 def validate____defs_glusterfs(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['endpoints', 'path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "endpoints" in data_keys:
-            data_keys.remove("endpoints")
-            data__endpoints = data["endpoints"]
-            if not isinstance(data__endpoints, (str)):
-                raise JsonSchemaValueException
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_glusterfs as rare
+
+    return rare(data)
+
 
 def validate____defs_gitrepo(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['repository']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "directory" in data_keys:
-            data_keys.remove("directory")
-            data__directory = data["directory"]
-            if not isinstance(data__directory, (str)):
-                raise JsonSchemaValueException
-        if "repository" in data_keys:
-            data_keys.remove("repository")
-            data__repository = data["repository"]
-            if not isinstance(data__repository, (str)):
-                raise JsonSchemaValueException
-        if "revision" in data_keys:
-            data_keys.remove("revision")
-            data__revision = data["revision"]
-            if not isinstance(data__revision, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_gitrepo as rare
+
+    return rare(data)
+
 
 def validate____defs_gcepersistentdisk(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['pdName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "partition" in data_keys:
-            data_keys.remove("partition")
-            data__partition = data["partition"]
-            if not isinstance(data__partition, (int)) and not (isinstance(data__partition, float) and data__partition.is_integer()) or isinstance(data__partition, bool):
-                raise JsonSchemaValueException
-        if "pdName" in data_keys:
-            data_keys.remove("pdName")
-            data__pdName = data["pdName"]
-            if not isinstance(data__pdName, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_gcepersistentdisk as rare
+
+    return rare(data)
+
 
 def validate____defs_flocker(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "datasetName" in data_keys:
-            data_keys.remove("datasetName")
-            data__datasetName = data["datasetName"]
-            if not isinstance(data__datasetName, (str)):
-                raise JsonSchemaValueException
-        if "datasetUUID" in data_keys:
-            data_keys.remove("datasetUUID")
-            data__datasetUUID = data["datasetUUID"]
-            if not isinstance(data__datasetUUID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_flocker as rare
+
+    return rare(data)
+
 
 def validate____defs_flexvolume(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['driver']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "driver" in data_keys:
-            data_keys.remove("driver")
-            data__driver = data["driver"]
-            if not isinstance(data__driver, (str)):
-                raise JsonSchemaValueException
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "options" in data_keys:
-            data_keys.remove("options")
-            data__options = data["options"]
-            if not isinstance(data__options, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__options_keys = set(data__options.keys())
-                for data__options_key in data__options_keys:
-                    if data__options_key not in []:
-                        data__options_value = data__options.get(data__options_key)
-                        if not isinstance(data__options_value, (str)):
-                            raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_flexvolume as rare
+
+    return rare(data)
+
 
 def validate____defs_fc(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "lun" in data_keys:
-            data_keys.remove("lun")
-            data__lun = data["lun"]
-            if not isinstance(data__lun, (int)) and not (isinstance(data__lun, float) and data__lun.is_integer()) or isinstance(data__lun, bool):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "targetWWNs" in data_keys:
-            data_keys.remove("targetWWNs")
-            data__targetWWNs = data["targetWWNs"]
-            if not isinstance(data__targetWWNs, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__targetWWNs_item in data__targetWWNs:
-                    if not isinstance(data__targetWWNs_item, (str)):
-                        raise JsonSchemaValueException
-        if "wwids" in data_keys:
-            data_keys.remove("wwids")
-            data__wwids = data["wwids"]
-            if not isinstance(data__wwids, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__wwids_item in data__wwids:
-                    if not isinstance(data__wwids_item, (str)):
-                        raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_fc as rare
+
+    return rare(data)
+
 
 def validate____defs_ephemeral(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "volumeClaimTemplate" in data_keys:
-            data_keys.remove("volumeClaimTemplate")
-            data__volumeClaimTemplate = data["volumeClaimTemplate"]
-            validate____defs_volumeclaimtemplate(data__volumeClaimTemplate)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_ephemeral as rare
 
-def validate____defs_volumeclaimtemplate(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['spec']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "metadata" in data_keys:
-            data_keys.remove("metadata")
-            data__metadata = data["metadata"]
-            validate____defs_metadata(data__metadata)
-        if "spec" in data_keys:
-            data_keys.remove("spec")
-            data__spec = data["spec"]
-            validate____defs_spec(data__spec)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_spec(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "accessModes" in data_keys:
-            data_keys.remove("accessModes")
-            data__accessModes = data["accessModes"]
-            if not isinstance(data__accessModes, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__accessModes_item in data__accessModes:
-                    if not isinstance(data__accessModes_item, (str)):
-                        raise JsonSchemaValueException
-        if "dataSource" in data_keys:
-            data_keys.remove("dataSource")
-            data__dataSource = data["dataSource"]
-            validate____defs_datasource(data__dataSource)
-        if "dataSourceRef" in data_keys:
-            data_keys.remove("dataSourceRef")
-            data__dataSourceRef = data["dataSourceRef"]
-            validate____defs_datasourceref(data__dataSourceRef)
-        if "resources" in data_keys:
-            data_keys.remove("resources")
-            data__resources = data["resources"]
-            validate____defs_resources(data__resources)
-        if "selector" in data_keys:
-            data_keys.remove("selector")
-            data__selector = data["selector"]
-            validate____defs_selector(data__selector)
-        if "storageClassName" in data_keys:
-            data_keys.remove("storageClassName")
-            data__storageClassName = data["storageClassName"]
-            if not isinstance(data__storageClassName, (str)):
-                raise JsonSchemaValueException
-        if "volumeAttributesClassName" in data_keys:
-            data_keys.remove("volumeAttributesClassName")
-            data__volumeAttributesClassName = data["volumeAttributesClassName"]
-            if not isinstance(data__volumeAttributesClassName, (str)):
-                raise JsonSchemaValueException
-        if "volumeMode" in data_keys:
-            data_keys.remove("volumeMode")
-            data__volumeMode = data["volumeMode"]
-            if not isinstance(data__volumeMode, (str)):
-                raise JsonSchemaValueException
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_resources(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "limits" in data_keys:
-            data_keys.remove("limits")
-            data__limits = data["limits"]
-            if not isinstance(data__limits, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__limits_keys = set(data__limits.keys())
-                for data__limits_key in data__limits_keys:
-                    if data__limits_key not in []:
-                        data__limits_value = data__limits.get(data__limits_key)
-                        if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
-                            raise JsonSchemaValueException
-                        if isinstance(data__limits_value, str):
-                            if not _quantity(data__limits_value):
-                                raise JsonSchemaValueException
-        if "requests" in data_keys:
-            data_keys.remove("requests")
-            data__requests = data["requests"]
-            if not isinstance(data__requests, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__requests_keys = set(data__requests.keys())
-                for data__requests_key in data__requests_keys:
-                    if data__requests_key not in []:
-                        data__requests_value = data__requests.get(data__requests_key)
-                        if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
-                            raise JsonSchemaValueException
-                        if isinstance(data__requests_value, str):
-                            if not _quantity(data__requests_value):
-                                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_datasourceref(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['kind', 'name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "apiGroup" in data_keys:
-            data_keys.remove("apiGroup")
-            data__apiGroup = data["apiGroup"]
-            if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "namespace" in data_keys:
-            data_keys.remove("namespace")
-            data__namespace = data["namespace"]
-            if not isinstance(data__namespace, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_datasource(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['kind', 'name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "apiGroup" in data_keys:
-            data_keys.remove("apiGroup")
-            data__apiGroup = data["apiGroup"]
-            if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_metadata(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "annotations" in data_keys:
-            data_keys.remove("annotations")
-            data__annotations = data["annotations"]
-            if not isinstance(data__annotations, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__annotations_keys = set(data__annotations.keys())
-                for data__annotations_key in data__annotations_keys:
-                    if data__annotations_key not in []:
-                        data__annotations_value = data__annotations.get(data__annotations_key)
-                        if not isinstance(data__annotations_value, (str)):
-                            raise JsonSchemaValueException
-        if "finalizers" in data_keys:
-            data_keys.remove("finalizers")
-            data__finalizers = data["finalizers"]
-            if not isinstance(data__finalizers, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__finalizers_item in data__finalizers:
-                    if not isinstance(data__finalizers_item, (str)):
-                        raise JsonSchemaValueException
-        if "labels" in data_keys:
-            data_keys.remove("labels")
-            data__labels = data["labels"]
-            if not isinstance(data__labels, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__labels_keys = set(data__labels.keys())
-                for data__labels_key in data__labels_keys:
-                    if data__labels_key not in []:
-                        data__labels_value = data__labels.get(data__labels_key)
-                        if not isinstance(data__labels_value, (str)):
-                            raise JsonSchemaValueException
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "namespace" in data_keys:
-            data_keys.remove("namespace")
-            data__namespace = data["namespace"]
-            if not isinstance(data__namespace, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_emptydir(data):
     if not isinstance(data, (dict)):
@@ -2086,181 +1056,34 @@ def validate____defs_configmap(data):
     return data
 
 def validate____defs_cinder(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef)
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_cinder as rare
+
+    return rare(data)
+
 
 def validate____defs_cephfs(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['monitors']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "monitors" in data_keys:
-            data_keys.remove("monitors")
-            data__monitors = data["monitors"]
-            if not isinstance(data__monitors, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__monitors_item in data__monitors:
-                    if not isinstance(data__monitors_item, (str)):
-                        raise JsonSchemaValueException
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretFile" in data_keys:
-            data_keys.remove("secretFile")
-            data__secretFile = data["secretFile"]
-            if not isinstance(data__secretFile, (str)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef)
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_cephfs as rare
+
+    return rare(data)
+
 
 def validate____defs_azurefile(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['secretName', 'shareName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretName" in data_keys:
-            data_keys.remove("secretName")
-            data__secretName = data["secretName"]
-            if not isinstance(data__secretName, (str)):
-                raise JsonSchemaValueException
-        if "shareName" in data_keys:
-            data_keys.remove("shareName")
-            data__shareName = data["shareName"]
-            if not isinstance(data__shareName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_azurefile as rare
+
+    return rare(data)
+
 
 def validate____defs_azuredisk(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['diskName', 'diskURI']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "cachingMode" in data_keys:
-            data_keys.remove("cachingMode")
-            data__cachingMode = data["cachingMode"]
-            if not isinstance(data__cachingMode, (str)):
-                raise JsonSchemaValueException
-        if "diskName" in data_keys:
-            data_keys.remove("diskName")
-            data__diskName = data["diskName"]
-            if not isinstance(data__diskName, (str)):
-                raise JsonSchemaValueException
-        if "diskURI" in data_keys:
-            data_keys.remove("diskURI")
-            data__diskURI = data["diskURI"]
-            if not isinstance(data__diskURI, (str)):
-                raise JsonSchemaValueException
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_azuredisk as rare
+
+    return rare(data)
+
 
 def validate____defs_awselasticblockstore(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "partition" in data_keys:
-            data_keys.remove("partition")
-            data__partition = data["partition"]
-            if not isinstance(data__partition, (int)) and not (isinstance(data__partition, float) and data__partition.is_integer()) or isinstance(data__partition, bool):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_awselasticblockstore as rare
+
+    return rare(data)
+
 
 def validate____defs_tolerations_item(data):
     if not isinstance(data, (dict)):

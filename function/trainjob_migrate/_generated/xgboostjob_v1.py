@@ -79,182 +79,10 @@ def validate(data):
     return data
 
 def validate____defs_status(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "completionTime" in data_keys:
-            data_keys.remove("completionTime")
-            data__completionTime = data["completionTime"]
-            if not isinstance(data__completionTime, (str)):
-                raise JsonSchemaValueException
-        if "conditions" in data_keys:
-            data_keys.remove("conditions")
-            data__conditions = data["conditions"]
-            if not isinstance(data__conditions, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__conditions_item in data__conditions:
-                    validate____defs_conditions_item(data__conditions_item)
-        if "lastReconcileTime" in data_keys:
-            data_keys.remove("lastReconcileTime")
-            data__lastReconcileTime = data["lastReconcileTime"]
-            if not isinstance(data__lastReconcileTime, (str)):
-                raise JsonSchemaValueException
-        if "replicaStatuses" in data_keys:
-            data_keys.remove("replicaStatuses")
-            data__replicaStatuses = data["replicaStatuses"]
-            if not isinstance(data__replicaStatuses, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__replicaStatuses_keys = set(data__replicaStatuses.keys())
-                for data__replicaStatuses_key in data__replicaStatuses_keys:
-                    if data__replicaStatuses_key not in []:
-                        data__replicaStatuses_value = data__replicaStatuses.get(data__replicaStatuses_key)
-                        validate____defs_replicastatuses_value(data__replicaStatuses_value)
-        if "startTime" in data_keys:
-            data_keys.remove("startTime")
-            data__startTime = data["startTime"]
-            if not isinstance(data__startTime, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_status as rare
 
-def validate____defs_replicastatuses_value(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "active" in data_keys:
-            data_keys.remove("active")
-            data__active = data["active"]
-            if not isinstance(data__active, (int)) and not (isinstance(data__active, float) and data__active.is_integer()) or isinstance(data__active, bool):
-                raise JsonSchemaValueException
-        if "failed" in data_keys:
-            data_keys.remove("failed")
-            data__failed = data["failed"]
-            if not isinstance(data__failed, (int)) and not (isinstance(data__failed, float) and data__failed.is_integer()) or isinstance(data__failed, bool):
-                raise JsonSchemaValueException
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_labelselector(data__labelSelector)
-        if "selector" in data_keys:
-            data_keys.remove("selector")
-            data__selector = data["selector"]
-            if not isinstance(data__selector, (str)):
-                raise JsonSchemaValueException
-        if "succeeded" in data_keys:
-            data_keys.remove("succeeded")
-            data__succeeded = data["succeeded"]
-            if not isinstance(data__succeeded, (int)) and not (isinstance(data__succeeded, float) and data__succeeded.is_integer()) or isinstance(data__succeeded, bool):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_labelselector(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "matchExpressions" in data_keys:
-            data_keys.remove("matchExpressions")
-            data__matchExpressions = data["matchExpressions"]
-            if not isinstance(data__matchExpressions, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__matchExpressions_item in data__matchExpressions:
-                    validate____defs_matchexpressions_item(data__matchExpressions_item)
-        if "matchLabels" in data_keys:
-            data_keys.remove("matchLabels")
-            data__matchLabels = data["matchLabels"]
-            if not isinstance(data__matchLabels, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__matchLabels_keys = set(data__matchLabels.keys())
-                for data__matchLabels_key in data__matchLabels_keys:
-                    if data__matchLabels_key not in []:
-                        data__matchLabels_value = data__matchLabels.get(data__matchLabels_key)
-                        if not isinstance(data__matchLabels_value, (str)):
-                            raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_matchexpressions_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['key', 'operator']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "key" in data_keys:
-            data_keys.remove("key")
-            data__key = data["key"]
-            if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException
-        if "operator" in data_keys:
-            data_keys.remove("operator")
-            data__operator = data["operator"]
-            if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException
-        if "values" in data_keys:
-            data_keys.remove("values")
-            data__values = data["values"]
-            if not isinstance(data__values, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__values_item in data__values:
-                    if not isinstance(data__values_item, (str)):
-                        raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_conditions_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['status', 'type']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "lastTransitionTime" in data_keys:
-            data_keys.remove("lastTransitionTime")
-            data__lastTransitionTime = data["lastTransitionTime"]
-            if not isinstance(data__lastTransitionTime, (str)):
-                raise JsonSchemaValueException
-        if "lastUpdateTime" in data_keys:
-            data_keys.remove("lastUpdateTime")
-            data__lastUpdateTime = data["lastUpdateTime"]
-            if not isinstance(data__lastUpdateTime, (str)):
-                raise JsonSchemaValueException
-        if "message" in data_keys:
-            data_keys.remove("message")
-            data__message = data["message"]
-            if not isinstance(data__message, (str)):
-                raise JsonSchemaValueException
-        if "reason" in data_keys:
-            data_keys.remove("reason")
-            data__reason = data["reason"]
-            if not isinstance(data__reason, (str)):
-                raise JsonSchemaValueException
-        if "status" in data_keys:
-            data_keys.remove("status")
-            data__status = data["status"]
-            if not isinstance(data__status, (str)):
-                raise JsonSchemaValueException
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_spec3(data):
     if not isinstance(data, (dict)):
@@ -727,69 +555,16 @@ def validate____defs_volumes_item(data):
     return data
 
 def validate____defs_vspherevolume(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['volumePath']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "storagePolicyID" in data_keys:
-            data_keys.remove("storagePolicyID")
-            data__storagePolicyID = data["storagePolicyID"]
-            if not isinstance(data__storagePolicyID, (str)):
-                raise JsonSchemaValueException
-        if "storagePolicyName" in data_keys:
-            data_keys.remove("storagePolicyName")
-            data__storagePolicyName = data["storagePolicyName"]
-            if not isinstance(data__storagePolicyName, (str)):
-                raise JsonSchemaValueException
-        if "volumePath" in data_keys:
-            data_keys.remove("volumePath")
-            data__volumePath = data["volumePath"]
-            if not isinstance(data__volumePath, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_vspherevolume as rare
+
+    return rare(data)
+
 
 def validate____defs_storageos(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef)
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException
-        if "volumeNamespace" in data_keys:
-            data_keys.remove("volumeNamespace")
-            data__volumeNamespace = data["volumeNamespace"]
-            if not isinstance(data__volumeNamespace, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_storageos as rare
+
+    return rare(data)
+
 
 def validate____defs_secret(data):
     if not isinstance(data, (dict)):
@@ -851,315 +626,28 @@ def validate____defs_items_item(data):
     return data
 
 def validate____defs_scaleio(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['gateway', 'secretRef', 'system']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "gateway" in data_keys:
-            data_keys.remove("gateway")
-            data__gateway = data["gateway"]
-            if not isinstance(data__gateway, (str)):
-                raise JsonSchemaValueException
-        if "protectionDomain" in data_keys:
-            data_keys.remove("protectionDomain")
-            data__protectionDomain = data["protectionDomain"]
-            if not isinstance(data__protectionDomain, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef)
-        if "sslEnabled" in data_keys:
-            data_keys.remove("sslEnabled")
-            data__sslEnabled = data["sslEnabled"]
-            if not isinstance(data__sslEnabled, (bool)):
-                raise JsonSchemaValueException
-        if "storageMode" in data_keys:
-            data_keys.remove("storageMode")
-            data__storageMode = data["storageMode"]
-            if not isinstance(data__storageMode, (str)):
-                raise JsonSchemaValueException
-        if "storagePool" in data_keys:
-            data_keys.remove("storagePool")
-            data__storagePool = data["storagePool"]
-            if not isinstance(data__storagePool, (str)):
-                raise JsonSchemaValueException
-        if "system" in data_keys:
-            data_keys.remove("system")
-            data__system = data["system"]
-            if not isinstance(data__system, (str)):
-                raise JsonSchemaValueException
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_scaleio as rare
+
+    return rare(data)
+
 
 def validate____defs_rbd(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['image', 'monitors']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "image" in data_keys:
-            data_keys.remove("image")
-            data__image = data["image"]
-            if not isinstance(data__image, (str)):
-                raise JsonSchemaValueException
-        if "keyring" in data_keys:
-            data_keys.remove("keyring")
-            data__keyring = data["keyring"]
-            if not isinstance(data__keyring, (str)):
-                raise JsonSchemaValueException
-        if "monitors" in data_keys:
-            data_keys.remove("monitors")
-            data__monitors = data["monitors"]
-            if not isinstance(data__monitors, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__monitors_item in data__monitors:
-                    if not isinstance(data__monitors_item, (str)):
-                        raise JsonSchemaValueException
-        if "pool" in data_keys:
-            data_keys.remove("pool")
-            data__pool = data["pool"]
-            if not isinstance(data__pool, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef)
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_rbd as rare
+
+    return rare(data)
+
 
 def validate____defs_quobyte(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['registry', 'volume']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "group" in data_keys:
-            data_keys.remove("group")
-            data__group = data["group"]
-            if not isinstance(data__group, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "registry" in data_keys:
-            data_keys.remove("registry")
-            data__registry = data["registry"]
-            if not isinstance(data__registry, (str)):
-                raise JsonSchemaValueException
-        if "tenant" in data_keys:
-            data_keys.remove("tenant")
-            data__tenant = data["tenant"]
-            if not isinstance(data__tenant, (str)):
-                raise JsonSchemaValueException
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException
-        if "volume" in data_keys:
-            data_keys.remove("volume")
-            data__volume = data["volume"]
-            if not isinstance(data__volume, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_quobyte as rare
+
+    return rare(data)
+
 
 def validate____defs_projected(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "defaultMode" in data_keys:
-            data_keys.remove("defaultMode")
-            data__defaultMode = data["defaultMode"]
-            if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException
-        if "sources" in data_keys:
-            data_keys.remove("sources")
-            data__sources = data["sources"]
-            if not isinstance(data__sources, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__sources_item in data__sources:
-                    validate____defs_sources_item(data__sources_item)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_projected as rare
 
-def validate____defs_sources_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "clusterTrustBundle" in data_keys:
-            data_keys.remove("clusterTrustBundle")
-            data__clusterTrustBundle = data["clusterTrustBundle"]
-            validate____defs_clustertrustbundle(data__clusterTrustBundle)
-        if "configMap" in data_keys:
-            data_keys.remove("configMap")
-            data__configMap = data["configMap"]
-            validate____defs_configmap2(data__configMap)
-        if "downwardAPI" in data_keys:
-            data_keys.remove("downwardAPI")
-            data__downwardAPI = data["downwardAPI"]
-            validate____defs_downwardapi2(data__downwardAPI)
-        if "podCertificate" in data_keys:
-            data_keys.remove("podCertificate")
-            data__podCertificate = data["podCertificate"]
-            validate____defs_podcertificate(data__podCertificate)
-        if "secret" in data_keys:
-            data_keys.remove("secret")
-            data__secret = data["secret"]
-            validate____defs_configmap2(data__secret)
-        if "serviceAccountToken" in data_keys:
-            data_keys.remove("serviceAccountToken")
-            data__serviceAccountToken = data["serviceAccountToken"]
-            validate____defs_serviceaccounttoken(data__serviceAccountToken)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_serviceaccounttoken(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "audience" in data_keys:
-            data_keys.remove("audience")
-            data__audience = data["audience"]
-            if not isinstance(data__audience, (str)):
-                raise JsonSchemaValueException
-        if "expirationSeconds" in data_keys:
-            data_keys.remove("expirationSeconds")
-            data__expirationSeconds = data["expirationSeconds"]
-            if not isinstance(data__expirationSeconds, (int)) and not (isinstance(data__expirationSeconds, float) and data__expirationSeconds.is_integer()) or isinstance(data__expirationSeconds, bool):
-                raise JsonSchemaValueException
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_podcertificate(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['keyType', 'signerName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "certificateChainPath" in data_keys:
-            data_keys.remove("certificateChainPath")
-            data__certificateChainPath = data["certificateChainPath"]
-            if not isinstance(data__certificateChainPath, (str)):
-                raise JsonSchemaValueException
-        if "credentialBundlePath" in data_keys:
-            data_keys.remove("credentialBundlePath")
-            data__credentialBundlePath = data["credentialBundlePath"]
-            if not isinstance(data__credentialBundlePath, (str)):
-                raise JsonSchemaValueException
-        if "keyPath" in data_keys:
-            data_keys.remove("keyPath")
-            data__keyPath = data["keyPath"]
-            if not isinstance(data__keyPath, (str)):
-                raise JsonSchemaValueException
-        if "keyType" in data_keys:
-            data_keys.remove("keyType")
-            data__keyType = data["keyType"]
-            if not isinstance(data__keyType, (str)):
-                raise JsonSchemaValueException
-        if "maxExpirationSeconds" in data_keys:
-            data_keys.remove("maxExpirationSeconds")
-            data__maxExpirationSeconds = data["maxExpirationSeconds"]
-            if not isinstance(data__maxExpirationSeconds, (int)) and not (isinstance(data__maxExpirationSeconds, float) and data__maxExpirationSeconds.is_integer()) or isinstance(data__maxExpirationSeconds, bool):
-                raise JsonSchemaValueException
-        if "signerName" in data_keys:
-            data_keys.remove("signerName")
-            data__signerName = data["signerName"]
-            if not isinstance(data__signerName, (str)):
-                raise JsonSchemaValueException
-        if "userAnnotations" in data_keys:
-            data_keys.remove("userAnnotations")
-            data__userAnnotations = data["userAnnotations"]
-            if not isinstance(data__userAnnotations, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__userAnnotations_keys = set(data__userAnnotations.keys())
-                for data__userAnnotations_key in data__userAnnotations_keys:
-                    if data__userAnnotations_key not in []:
-                        data__userAnnotations_value = data__userAnnotations.get(data__userAnnotations_key)
-                        if not isinstance(data__userAnnotations_value, (str)):
-                            raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_downwardapi2(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "items" in data_keys:
-            data_keys.remove("items")
-            data__items = data["items"]
-            if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__items_item in data__items:
-                    validate____defs_items_item2(data__items_item)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_items_item2(data):
     if not isinstance(data, (dict)):
@@ -1243,117 +731,17 @@ def validate____defs_fieldref(data):
             raise JsonSchemaValueException
     return data
 
-def validate____defs_configmap2(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "items" in data_keys:
-            data_keys.remove("items")
-            data__items = data["items"]
-            if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__items_item in data__items:
-                    validate____defs_items_item(data__items_item)
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "optional" in data_keys:
-            data_keys.remove("optional")
-            data__optional = data["optional"]
-            if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_clustertrustbundle(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_labelselector(data__labelSelector)
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "optional" in data_keys:
-            data_keys.remove("optional")
-            data__optional = data["optional"]
-            if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if "signerName" in data_keys:
-            data_keys.remove("signerName")
-            data__signerName = data["signerName"]
-            if not isinstance(data__signerName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
 def validate____defs_portworxvolume(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_portworxvolume as rare
+
+    return rare(data)
+
 
 def validate____defs_photonpersistentdisk(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['pdID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "pdID" in data_keys:
-            data_keys.remove("pdID")
-            data__pdID = data["pdID"]
-            if not isinstance(data__pdID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_photonpersistentdisk as rare
+
+    return rare(data)
+
 
 def validate____defs_persistentvolumeclaim(data):
     if not isinstance(data, (dict)):
@@ -1405,93 +793,16 @@ def validate____defs_nfs(data):
     return data
 
 def validate____defs_iscsi(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['iqn', 'lun', 'targetPortal']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "chapAuthDiscovery" in data_keys:
-            data_keys.remove("chapAuthDiscovery")
-            data__chapAuthDiscovery = data["chapAuthDiscovery"]
-            if not isinstance(data__chapAuthDiscovery, (bool)):
-                raise JsonSchemaValueException
-        if "chapAuthSession" in data_keys:
-            data_keys.remove("chapAuthSession")
-            data__chapAuthSession = data["chapAuthSession"]
-            if not isinstance(data__chapAuthSession, (bool)):
-                raise JsonSchemaValueException
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "initiatorName" in data_keys:
-            data_keys.remove("initiatorName")
-            data__initiatorName = data["initiatorName"]
-            if not isinstance(data__initiatorName, (str)):
-                raise JsonSchemaValueException
-        if "iqn" in data_keys:
-            data_keys.remove("iqn")
-            data__iqn = data["iqn"]
-            if not isinstance(data__iqn, (str)):
-                raise JsonSchemaValueException
-        if "iscsiInterface" in data_keys:
-            data_keys.remove("iscsiInterface")
-            data__iscsiInterface = data["iscsiInterface"]
-            if not isinstance(data__iscsiInterface, (str)):
-                raise JsonSchemaValueException
-        if "lun" in data_keys:
-            data_keys.remove("lun")
-            data__lun = data["lun"]
-            if not isinstance(data__lun, (int)) and not (isinstance(data__lun, float) and data__lun.is_integer()) or isinstance(data__lun, bool):
-                raise JsonSchemaValueException
-        if "portals" in data_keys:
-            data_keys.remove("portals")
-            data__portals = data["portals"]
-            if not isinstance(data__portals, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__portals_item in data__portals:
-                    if not isinstance(data__portals_item, (str)):
-                        raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef)
-        if "targetPortal" in data_keys:
-            data_keys.remove("targetPortal")
-            data__targetPortal = data["targetPortal"]
-            if not isinstance(data__targetPortal, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_iscsi as rare
+
+    return rare(data)
+
 
 def validate____defs_image(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "pullPolicy" in data_keys:
-            data_keys.remove("pullPolicy")
-            data__pullPolicy = data["pullPolicy"]
-            if not isinstance(data__pullPolicy, (str)):
-                raise JsonSchemaValueException
-        if "reference" in data_keys:
-            data_keys.remove("reference")
-            data__reference = data["reference"]
-            if not isinstance(data__reference, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_image as rare
+
+    return rare(data)
+
 
 def validate____defs_hostpath(data):
     if not isinstance(data, (dict)):
@@ -1516,379 +827,46 @@ def validate____defs_hostpath(data):
     return data
 
 def validate____defs_glusterfs(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['endpoints', 'path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "endpoints" in data_keys:
-            data_keys.remove("endpoints")
-            data__endpoints = data["endpoints"]
-            if not isinstance(data__endpoints, (str)):
-                raise JsonSchemaValueException
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_glusterfs as rare
+
+    return rare(data)
+
 
 def validate____defs_gitrepo(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['repository']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "directory" in data_keys:
-            data_keys.remove("directory")
-            data__directory = data["directory"]
-            if not isinstance(data__directory, (str)):
-                raise JsonSchemaValueException
-        if "repository" in data_keys:
-            data_keys.remove("repository")
-            data__repository = data["repository"]
-            if not isinstance(data__repository, (str)):
-                raise JsonSchemaValueException
-        if "revision" in data_keys:
-            data_keys.remove("revision")
-            data__revision = data["revision"]
-            if not isinstance(data__revision, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_gitrepo as rare
+
+    return rare(data)
+
 
 def validate____defs_gcepersistentdisk(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['pdName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "partition" in data_keys:
-            data_keys.remove("partition")
-            data__partition = data["partition"]
-            if not isinstance(data__partition, (int)) and not (isinstance(data__partition, float) and data__partition.is_integer()) or isinstance(data__partition, bool):
-                raise JsonSchemaValueException
-        if "pdName" in data_keys:
-            data_keys.remove("pdName")
-            data__pdName = data["pdName"]
-            if not isinstance(data__pdName, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_gcepersistentdisk as rare
+
+    return rare(data)
+
 
 def validate____defs_flocker(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "datasetName" in data_keys:
-            data_keys.remove("datasetName")
-            data__datasetName = data["datasetName"]
-            if not isinstance(data__datasetName, (str)):
-                raise JsonSchemaValueException
-        if "datasetUUID" in data_keys:
-            data_keys.remove("datasetUUID")
-            data__datasetUUID = data["datasetUUID"]
-            if not isinstance(data__datasetUUID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_flocker as rare
+
+    return rare(data)
+
 
 def validate____defs_flexvolume(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['driver']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "driver" in data_keys:
-            data_keys.remove("driver")
-            data__driver = data["driver"]
-            if not isinstance(data__driver, (str)):
-                raise JsonSchemaValueException
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "options" in data_keys:
-            data_keys.remove("options")
-            data__options = data["options"]
-            if not isinstance(data__options, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__options_keys = set(data__options.keys())
-                for data__options_key in data__options_keys:
-                    if data__options_key not in []:
-                        data__options_value = data__options.get(data__options_key)
-                        if not isinstance(data__options_value, (str)):
-                            raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_flexvolume as rare
+
+    return rare(data)
+
 
 def validate____defs_fc(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "lun" in data_keys:
-            data_keys.remove("lun")
-            data__lun = data["lun"]
-            if not isinstance(data__lun, (int)) and not (isinstance(data__lun, float) and data__lun.is_integer()) or isinstance(data__lun, bool):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "targetWWNs" in data_keys:
-            data_keys.remove("targetWWNs")
-            data__targetWWNs = data["targetWWNs"]
-            if not isinstance(data__targetWWNs, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__targetWWNs_item in data__targetWWNs:
-                    if not isinstance(data__targetWWNs_item, (str)):
-                        raise JsonSchemaValueException
-        if "wwids" in data_keys:
-            data_keys.remove("wwids")
-            data__wwids = data["wwids"]
-            if not isinstance(data__wwids, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__wwids_item in data__wwids:
-                    if not isinstance(data__wwids_item, (str)):
-                        raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_fc as rare
+
+    return rare(data)
+
 
 def validate____defs_ephemeral(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "volumeClaimTemplate" in data_keys:
-            data_keys.remove("volumeClaimTemplate")
-            data__volumeClaimTemplate = data["volumeClaimTemplate"]
-            validate____defs_volumeclaimtemplate(data__volumeClaimTemplate)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_ephemeral as rare
 
-def validate____defs_volumeclaimtemplate(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['spec']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "metadata" in data_keys:
-            data_keys.remove("metadata")
-            data__metadata = data["metadata"]
-            validate____defs_metadata(data__metadata)
-        if "spec" in data_keys:
-            data_keys.remove("spec")
-            data__spec = data["spec"]
-            validate____defs_spec(data__spec)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_spec(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "accessModes" in data_keys:
-            data_keys.remove("accessModes")
-            data__accessModes = data["accessModes"]
-            if not isinstance(data__accessModes, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__accessModes_item in data__accessModes:
-                    if not isinstance(data__accessModes_item, (str)):
-                        raise JsonSchemaValueException
-        if "dataSource" in data_keys:
-            data_keys.remove("dataSource")
-            data__dataSource = data["dataSource"]
-            validate____defs_datasource(data__dataSource)
-        if "dataSourceRef" in data_keys:
-            data_keys.remove("dataSourceRef")
-            data__dataSourceRef = data["dataSourceRef"]
-            validate____defs_datasourceref(data__dataSourceRef)
-        if "resources" in data_keys:
-            data_keys.remove("resources")
-            data__resources = data["resources"]
-            validate____defs_resources2(data__resources)
-        if "selector" in data_keys:
-            data_keys.remove("selector")
-            data__selector = data["selector"]
-            validate____defs_labelselector(data__selector)
-        if "storageClassName" in data_keys:
-            data_keys.remove("storageClassName")
-            data__storageClassName = data["storageClassName"]
-            if not isinstance(data__storageClassName, (str)):
-                raise JsonSchemaValueException
-        if "volumeAttributesClassName" in data_keys:
-            data_keys.remove("volumeAttributesClassName")
-            data__volumeAttributesClassName = data["volumeAttributesClassName"]
-            if not isinstance(data__volumeAttributesClassName, (str)):
-                raise JsonSchemaValueException
-        if "volumeMode" in data_keys:
-            data_keys.remove("volumeMode")
-            data__volumeMode = data["volumeMode"]
-            if not isinstance(data__volumeMode, (str)):
-                raise JsonSchemaValueException
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_resources2(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "limits" in data_keys:
-            data_keys.remove("limits")
-            data__limits = data["limits"]
-            if not isinstance(data__limits, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__limits_keys = set(data__limits.keys())
-                for data__limits_key in data__limits_keys:
-                    if data__limits_key not in []:
-                        data__limits_value = data__limits.get(data__limits_key)
-                        if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
-                            raise JsonSchemaValueException
-                        if isinstance(data__limits_value, str):
-                            if not _quantity(data__limits_value):
-                                raise JsonSchemaValueException
-        if "requests" in data_keys:
-            data_keys.remove("requests")
-            data__requests = data["requests"]
-            if not isinstance(data__requests, (dict)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                data__requests_keys = set(data__requests.keys())
-                for data__requests_key in data__requests_keys:
-                    if data__requests_key not in []:
-                        data__requests_value = data__requests.get(data__requests_key)
-                        if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
-                            raise JsonSchemaValueException
-                        if isinstance(data__requests_value, str):
-                            if not _quantity(data__requests_value):
-                                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_datasourceref(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['kind', 'name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "apiGroup" in data_keys:
-            data_keys.remove("apiGroup")
-            data__apiGroup = data["apiGroup"]
-            if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "namespace" in data_keys:
-            data_keys.remove("namespace")
-            data__namespace = data["namespace"]
-            if not isinstance(data__namespace, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_datasource(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['kind', 'name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "apiGroup" in data_keys:
-            data_keys.remove("apiGroup")
-            data__apiGroup = data["apiGroup"]
-            if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_emptydir(data):
     if not isinstance(data, (dict)):
@@ -2010,236 +988,40 @@ def validate____defs_configmap(data):
     return data
 
 def validate____defs_cinder(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef)
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_cinder as rare
+
+    return rare(data)
+
 
 def validate____defs_cephfs(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['monitors']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "monitors" in data_keys:
-            data_keys.remove("monitors")
-            data__monitors = data["monitors"]
-            if not isinstance(data__monitors, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__monitors_item in data__monitors:
-                    if not isinstance(data__monitors_item, (str)):
-                        raise JsonSchemaValueException
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretFile" in data_keys:
-            data_keys.remove("secretFile")
-            data__secretFile = data["secretFile"]
-            if not isinstance(data__secretFile, (str)):
-                raise JsonSchemaValueException
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef)
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_cephfs as rare
+
+    return rare(data)
+
 
 def validate____defs_azurefile(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['secretName', 'shareName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "secretName" in data_keys:
-            data_keys.remove("secretName")
-            data__secretName = data["secretName"]
-            if not isinstance(data__secretName, (str)):
-                raise JsonSchemaValueException
-        if "shareName" in data_keys:
-            data_keys.remove("shareName")
-            data__shareName = data["shareName"]
-            if not isinstance(data__shareName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_azurefile as rare
+
+    return rare(data)
+
 
 def validate____defs_azuredisk(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['diskName', 'diskURI']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "cachingMode" in data_keys:
-            data_keys.remove("cachingMode")
-            data__cachingMode = data["cachingMode"]
-            if not isinstance(data__cachingMode, (str)):
-                raise JsonSchemaValueException
-        if "diskName" in data_keys:
-            data_keys.remove("diskName")
-            data__diskName = data["diskName"]
-            if not isinstance(data__diskName, (str)):
-                raise JsonSchemaValueException
-        if "diskURI" in data_keys:
-            data_keys.remove("diskURI")
-            data__diskURI = data["diskURI"]
-            if not isinstance(data__diskURI, (str)):
-                raise JsonSchemaValueException
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_azuredisk as rare
+
+    return rare(data)
+
 
 def validate____defs_awselasticblockstore(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException
-        if "partition" in data_keys:
-            data_keys.remove("partition")
-            data__partition = data["partition"]
-            if not isinstance(data__partition, (int)) and not (isinstance(data__partition, float) and data__partition.is_integer()) or isinstance(data__partition, bool):
-                raise JsonSchemaValueException
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_awselasticblockstore as rare
+
+    return rare(data)
+
 
 def validate____defs_topologyspreadconstraints_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['maxSkew', 'topologyKey', 'whenUnsatisfiable']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_labelselector(data__labelSelector)
-        if "matchLabelKeys" in data_keys:
-            data_keys.remove("matchLabelKeys")
-            data__matchLabelKeys = data["matchLabelKeys"]
-            if not isinstance(data__matchLabelKeys, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__matchLabelKeys_item in data__matchLabelKeys:
-                    if not isinstance(data__matchLabelKeys_item, (str)):
-                        raise JsonSchemaValueException
-        if "maxSkew" in data_keys:
-            data_keys.remove("maxSkew")
-            data__maxSkew = data["maxSkew"]
-            if not isinstance(data__maxSkew, (int)) and not (isinstance(data__maxSkew, float) and data__maxSkew.is_integer()) or isinstance(data__maxSkew, bool):
-                raise JsonSchemaValueException
-        if "minDomains" in data_keys:
-            data_keys.remove("minDomains")
-            data__minDomains = data["minDomains"]
-            if not isinstance(data__minDomains, (int)) and not (isinstance(data__minDomains, float) and data__minDomains.is_integer()) or isinstance(data__minDomains, bool):
-                raise JsonSchemaValueException
-        if "nodeAffinityPolicy" in data_keys:
-            data_keys.remove("nodeAffinityPolicy")
-            data__nodeAffinityPolicy = data["nodeAffinityPolicy"]
-            if not isinstance(data__nodeAffinityPolicy, (str)):
-                raise JsonSchemaValueException
-        if "nodeTaintsPolicy" in data_keys:
-            data_keys.remove("nodeTaintsPolicy")
-            data__nodeTaintsPolicy = data["nodeTaintsPolicy"]
-            if not isinstance(data__nodeTaintsPolicy, (str)):
-                raise JsonSchemaValueException
-        if "topologyKey" in data_keys:
-            data_keys.remove("topologyKey")
-            data__topologyKey = data["topologyKey"]
-            if not isinstance(data__topologyKey, (str)):
-                raise JsonSchemaValueException
-        if "whenUnsatisfiable" in data_keys:
-            data_keys.remove("whenUnsatisfiable")
-            data__whenUnsatisfiable = data["whenUnsatisfiable"]
-            if not isinstance(data__whenUnsatisfiable, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_topologyspreadconstraints_item as rare
+
+    return rare(data)
+
 
 def validate____defs_tolerations_item(data):
     if not isinstance(data, (dict)):
@@ -2276,183 +1058,10 @@ def validate____defs_tolerations_item(data):
     return data
 
 def validate____defs_securitycontext2(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "appArmorProfile" in data_keys:
-            data_keys.remove("appArmorProfile")
-            data__appArmorProfile = data["appArmorProfile"]
-            validate____defs_apparmorprofile(data__appArmorProfile)
-        if "fsGroup" in data_keys:
-            data_keys.remove("fsGroup")
-            data__fsGroup = data["fsGroup"]
-            if not isinstance(data__fsGroup, (int)) and not (isinstance(data__fsGroup, float) and data__fsGroup.is_integer()) or isinstance(data__fsGroup, bool):
-                raise JsonSchemaValueException
-        if "fsGroupChangePolicy" in data_keys:
-            data_keys.remove("fsGroupChangePolicy")
-            data__fsGroupChangePolicy = data["fsGroupChangePolicy"]
-            if not isinstance(data__fsGroupChangePolicy, (str)):
-                raise JsonSchemaValueException
-        if "runAsGroup" in data_keys:
-            data_keys.remove("runAsGroup")
-            data__runAsGroup = data["runAsGroup"]
-            if not isinstance(data__runAsGroup, (int)) and not (isinstance(data__runAsGroup, float) and data__runAsGroup.is_integer()) or isinstance(data__runAsGroup, bool):
-                raise JsonSchemaValueException
-        if "runAsNonRoot" in data_keys:
-            data_keys.remove("runAsNonRoot")
-            data__runAsNonRoot = data["runAsNonRoot"]
-            if not isinstance(data__runAsNonRoot, (bool)):
-                raise JsonSchemaValueException
-        if "runAsUser" in data_keys:
-            data_keys.remove("runAsUser")
-            data__runAsUser = data["runAsUser"]
-            if not isinstance(data__runAsUser, (int)) and not (isinstance(data__runAsUser, float) and data__runAsUser.is_integer()) or isinstance(data__runAsUser, bool):
-                raise JsonSchemaValueException
-        if "seLinuxChangePolicy" in data_keys:
-            data_keys.remove("seLinuxChangePolicy")
-            data__seLinuxChangePolicy = data["seLinuxChangePolicy"]
-            if not isinstance(data__seLinuxChangePolicy, (str)):
-                raise JsonSchemaValueException
-        if "seLinuxOptions" in data_keys:
-            data_keys.remove("seLinuxOptions")
-            data__seLinuxOptions = data["seLinuxOptions"]
-            validate____defs_selinuxoptions(data__seLinuxOptions)
-        if "seccompProfile" in data_keys:
-            data_keys.remove("seccompProfile")
-            data__seccompProfile = data["seccompProfile"]
-            validate____defs_apparmorprofile(data__seccompProfile)
-        if "supplementalGroups" in data_keys:
-            data_keys.remove("supplementalGroups")
-            data__supplementalGroups = data["supplementalGroups"]
-            if not isinstance(data__supplementalGroups, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__supplementalGroups_item in data__supplementalGroups:
-                    if not isinstance(data__supplementalGroups_item, (int)) and not (isinstance(data__supplementalGroups_item, float) and data__supplementalGroups_item.is_integer()) or isinstance(data__supplementalGroups_item, bool):
-                        raise JsonSchemaValueException
-        if "supplementalGroupsPolicy" in data_keys:
-            data_keys.remove("supplementalGroupsPolicy")
-            data__supplementalGroupsPolicy = data["supplementalGroupsPolicy"]
-            if not isinstance(data__supplementalGroupsPolicy, (str)):
-                raise JsonSchemaValueException
-        if "sysctls" in data_keys:
-            data_keys.remove("sysctls")
-            data__sysctls = data["sysctls"]
-            if not isinstance(data__sysctls, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__sysctls_item in data__sysctls:
-                    validate____defs_httpheaders_item(data__sysctls_item)
-        if "windowsOptions" in data_keys:
-            data_keys.remove("windowsOptions")
-            data__windowsOptions = data["windowsOptions"]
-            validate____defs_windowsoptions(data__windowsOptions)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_securitycontext2 as rare
 
-def validate____defs_windowsoptions(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "gmsaCredentialSpec" in data_keys:
-            data_keys.remove("gmsaCredentialSpec")
-            data__gmsaCredentialSpec = data["gmsaCredentialSpec"]
-            if not isinstance(data__gmsaCredentialSpec, (str)):
-                raise JsonSchemaValueException
-        if "gmsaCredentialSpecName" in data_keys:
-            data_keys.remove("gmsaCredentialSpecName")
-            data__gmsaCredentialSpecName = data["gmsaCredentialSpecName"]
-            if not isinstance(data__gmsaCredentialSpecName, (str)):
-                raise JsonSchemaValueException
-        if "hostProcess" in data_keys:
-            data_keys.remove("hostProcess")
-            data__hostProcess = data["hostProcess"]
-            if not isinstance(data__hostProcess, (bool)):
-                raise JsonSchemaValueException
-        if "runAsUserName" in data_keys:
-            data_keys.remove("runAsUserName")
-            data__runAsUserName = data["runAsUserName"]
-            if not isinstance(data__runAsUserName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_httpheaders_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['name', 'value']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "value" in data_keys:
-            data_keys.remove("value")
-            data__value = data["value"]
-            if not isinstance(data__value, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_selinuxoptions(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "level" in data_keys:
-            data_keys.remove("level")
-            data__level = data["level"]
-            if not isinstance(data__level, (str)):
-                raise JsonSchemaValueException
-        if "role" in data_keys:
-            data_keys.remove("role")
-            data__role = data["role"]
-            if not isinstance(data__role, (str)):
-                raise JsonSchemaValueException
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_apparmorprofile(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['type']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "localhostProfile" in data_keys:
-            data_keys.remove("localhostProfile")
-            data__localhostProfile = data["localhostProfile"]
-            if not isinstance(data__localhostProfile, (str)):
-                raise JsonSchemaValueException
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_schedulinggroup(data):
     if not isinstance(data, (dict)):
@@ -2538,48 +1147,16 @@ def validate____defs_claims_item(data):
     return data
 
 def validate____defs_resourceclaims_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "resourceClaimName" in data_keys:
-            data_keys.remove("resourceClaimName")
-            data__resourceClaimName = data["resourceClaimName"]
-            if not isinstance(data__resourceClaimName, (str)):
-                raise JsonSchemaValueException
-        if "resourceClaimTemplateName" in data_keys:
-            data_keys.remove("resourceClaimTemplateName")
-            data__resourceClaimTemplateName = data["resourceClaimTemplateName"]
-            if not isinstance(data__resourceClaimTemplateName, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_resourceclaims_item as rare
+
+    return rare(data)
+
 
 def validate____defs_readinessgates_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['conditionType']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "conditionType" in data_keys:
-            data_keys.remove("conditionType")
-            data__conditionType = data["conditionType"]
-            if not isinstance(data__conditionType, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_readinessgates_item as rare
+
+    return rare(data)
+
 
 def validate____defs_os(data):
     if not isinstance(data, (dict)):
@@ -2613,195 +1190,16 @@ def validate____defs_imagepullsecrets_item(data):
     return data
 
 def validate____defs_hostaliases_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['ip']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "hostnames" in data_keys:
-            data_keys.remove("hostnames")
-            data__hostnames = data["hostnames"]
-            if not isinstance(data__hostnames, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__hostnames_item in data__hostnames:
-                    if not isinstance(data__hostnames_item, (str)):
-                        raise JsonSchemaValueException
-        if "ip" in data_keys:
-            data_keys.remove("ip")
-            data__ip = data["ip"]
-            if not isinstance(data__ip, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_hostaliases_item as rare
+
+    return rare(data)
+
 
 def validate____defs_ephemeralcontainers_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "args" in data_keys:
-            data_keys.remove("args")
-            data__args = data["args"]
-            if not isinstance(data__args, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__args_item in data__args:
-                    if not isinstance(data__args_item, (str)):
-                        raise JsonSchemaValueException
-        if "command" in data_keys:
-            data_keys.remove("command")
-            data__command = data["command"]
-            if not isinstance(data__command, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__command_item in data__command:
-                    if not isinstance(data__command_item, (str)):
-                        raise JsonSchemaValueException
-        if "env" in data_keys:
-            data_keys.remove("env")
-            data__env = data["env"]
-            if not isinstance(data__env, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__env_item in data__env:
-                    validate____defs_env_item(data__env_item)
-        if "envFrom" in data_keys:
-            data_keys.remove("envFrom")
-            data__envFrom = data["envFrom"]
-            if not isinstance(data__envFrom, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__envFrom_item in data__envFrom:
-                    validate____defs_envfrom_item(data__envFrom_item)
-        if "image" in data_keys:
-            data_keys.remove("image")
-            data__image = data["image"]
-            if not isinstance(data__image, (str)):
-                raise JsonSchemaValueException
-        if "imagePullPolicy" in data_keys:
-            data_keys.remove("imagePullPolicy")
-            data__imagePullPolicy = data["imagePullPolicy"]
-            if not isinstance(data__imagePullPolicy, (str)):
-                raise JsonSchemaValueException
-        if "lifecycle" in data_keys:
-            data_keys.remove("lifecycle")
-            data__lifecycle = data["lifecycle"]
-            validate____defs_lifecycle(data__lifecycle)
-        if "livenessProbe" in data_keys:
-            data_keys.remove("livenessProbe")
-            data__livenessProbe = data["livenessProbe"]
-            validate____defs_livenessprobe(data__livenessProbe)
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "ports" in data_keys:
-            data_keys.remove("ports")
-            data__ports = data["ports"]
-            if not isinstance(data__ports, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__ports_item in data__ports:
-                    validate____defs_ports_item(data__ports_item)
-        if "readinessProbe" in data_keys:
-            data_keys.remove("readinessProbe")
-            data__readinessProbe = data["readinessProbe"]
-            validate____defs_livenessprobe(data__readinessProbe)
-        if "resizePolicy" in data_keys:
-            data_keys.remove("resizePolicy")
-            data__resizePolicy = data["resizePolicy"]
-            if not isinstance(data__resizePolicy, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__resizePolicy_item in data__resizePolicy:
-                    validate____defs_resizepolicy_item(data__resizePolicy_item)
-        if "resources" in data_keys:
-            data_keys.remove("resources")
-            data__resources = data["resources"]
-            validate____defs_resources(data__resources)
-        if "restartPolicy" in data_keys:
-            data_keys.remove("restartPolicy")
-            data__restartPolicy = data["restartPolicy"]
-            if not isinstance(data__restartPolicy, (str)):
-                raise JsonSchemaValueException
-        if "restartPolicyRules" in data_keys:
-            data_keys.remove("restartPolicyRules")
-            data__restartPolicyRules = data["restartPolicyRules"]
-            if not isinstance(data__restartPolicyRules, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__restartPolicyRules_item in data__restartPolicyRules:
-                    validate____defs_restartpolicyrules_item(data__restartPolicyRules_item)
-        if "securityContext" in data_keys:
-            data_keys.remove("securityContext")
-            data__securityContext = data["securityContext"]
-            validate____defs_securitycontext(data__securityContext)
-        if "startupProbe" in data_keys:
-            data_keys.remove("startupProbe")
-            data__startupProbe = data["startupProbe"]
-            validate____defs_livenessprobe(data__startupProbe)
-        if "stdin" in data_keys:
-            data_keys.remove("stdin")
-            data__stdin = data["stdin"]
-            if not isinstance(data__stdin, (bool)):
-                raise JsonSchemaValueException
-        if "stdinOnce" in data_keys:
-            data_keys.remove("stdinOnce")
-            data__stdinOnce = data["stdinOnce"]
-            if not isinstance(data__stdinOnce, (bool)):
-                raise JsonSchemaValueException
-        if "targetContainerName" in data_keys:
-            data_keys.remove("targetContainerName")
-            data__targetContainerName = data["targetContainerName"]
-            if not isinstance(data__targetContainerName, (str)):
-                raise JsonSchemaValueException
-        if "terminationMessagePath" in data_keys:
-            data_keys.remove("terminationMessagePath")
-            data__terminationMessagePath = data["terminationMessagePath"]
-            if not isinstance(data__terminationMessagePath, (str)):
-                raise JsonSchemaValueException
-        if "terminationMessagePolicy" in data_keys:
-            data_keys.remove("terminationMessagePolicy")
-            data__terminationMessagePolicy = data["terminationMessagePolicy"]
-            if not isinstance(data__terminationMessagePolicy, (str)):
-                raise JsonSchemaValueException
-        if "tty" in data_keys:
-            data_keys.remove("tty")
-            data__tty = data["tty"]
-            if not isinstance(data__tty, (bool)):
-                raise JsonSchemaValueException
-        if "volumeDevices" in data_keys:
-            data_keys.remove("volumeDevices")
-            data__volumeDevices = data["volumeDevices"]
-            if not isinstance(data__volumeDevices, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__volumeDevices_item in data__volumeDevices:
-                    validate____defs_volumedevices_item(data__volumeDevices_item)
-        if "volumeMounts" in data_keys:
-            data_keys.remove("volumeMounts")
-            data__volumeMounts = data["volumeMounts"]
-            if not isinstance(data__volumeMounts, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__volumeMounts_item in data__volumeMounts:
-                    validate____defs_volumemounts_item(data__volumeMounts_item)
-        if "workingDir" in data_keys:
-            data_keys.remove("workingDir")
-            data__workingDir = data["workingDir"]
-            if not isinstance(data__workingDir, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_ephemeralcontainers_item as rare
+
+    return rare(data)
+
 
 def validate____defs_volumemounts_item(data):
     if not isinstance(data, (dict)):
@@ -2873,95 +1271,10 @@ def validate____defs_volumedevices_item(data):
     return data
 
 def validate____defs_securitycontext(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "allowPrivilegeEscalation" in data_keys:
-            data_keys.remove("allowPrivilegeEscalation")
-            data__allowPrivilegeEscalation = data["allowPrivilegeEscalation"]
-            if not isinstance(data__allowPrivilegeEscalation, (bool)):
-                raise JsonSchemaValueException
-        if "appArmorProfile" in data_keys:
-            data_keys.remove("appArmorProfile")
-            data__appArmorProfile = data["appArmorProfile"]
-            validate____defs_apparmorprofile(data__appArmorProfile)
-        if "capabilities" in data_keys:
-            data_keys.remove("capabilities")
-            data__capabilities = data["capabilities"]
-            validate____defs_capabilities(data__capabilities)
-        if "privileged" in data_keys:
-            data_keys.remove("privileged")
-            data__privileged = data["privileged"]
-            if not isinstance(data__privileged, (bool)):
-                raise JsonSchemaValueException
-        if "procMount" in data_keys:
-            data_keys.remove("procMount")
-            data__procMount = data["procMount"]
-            if not isinstance(data__procMount, (str)):
-                raise JsonSchemaValueException
-        if "readOnlyRootFilesystem" in data_keys:
-            data_keys.remove("readOnlyRootFilesystem")
-            data__readOnlyRootFilesystem = data["readOnlyRootFilesystem"]
-            if not isinstance(data__readOnlyRootFilesystem, (bool)):
-                raise JsonSchemaValueException
-        if "runAsGroup" in data_keys:
-            data_keys.remove("runAsGroup")
-            data__runAsGroup = data["runAsGroup"]
-            if not isinstance(data__runAsGroup, (int)) and not (isinstance(data__runAsGroup, float) and data__runAsGroup.is_integer()) or isinstance(data__runAsGroup, bool):
-                raise JsonSchemaValueException
-        if "runAsNonRoot" in data_keys:
-            data_keys.remove("runAsNonRoot")
-            data__runAsNonRoot = data["runAsNonRoot"]
-            if not isinstance(data__runAsNonRoot, (bool)):
-                raise JsonSchemaValueException
-        if "runAsUser" in data_keys:
-            data_keys.remove("runAsUser")
-            data__runAsUser = data["runAsUser"]
-            if not isinstance(data__runAsUser, (int)) and not (isinstance(data__runAsUser, float) and data__runAsUser.is_integer()) or isinstance(data__runAsUser, bool):
-                raise JsonSchemaValueException
-        if "seLinuxOptions" in data_keys:
-            data_keys.remove("seLinuxOptions")
-            data__seLinuxOptions = data["seLinuxOptions"]
-            validate____defs_selinuxoptions(data__seLinuxOptions)
-        if "seccompProfile" in data_keys:
-            data_keys.remove("seccompProfile")
-            data__seccompProfile = data["seccompProfile"]
-            validate____defs_apparmorprofile(data__seccompProfile)
-        if "windowsOptions" in data_keys:
-            data_keys.remove("windowsOptions")
-            data__windowsOptions = data["windowsOptions"]
-            validate____defs_windowsoptions(data__windowsOptions)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_securitycontext as rare
 
-def validate____defs_capabilities(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "add" in data_keys:
-            data_keys.remove("add")
-            data__add = data["add"]
-            if not isinstance(data__add, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__add_item in data__add:
-                    if not isinstance(data__add_item, (str)):
-                        raise JsonSchemaValueException
-        if "drop" in data_keys:
-            data_keys.remove("drop")
-            data__drop = data["drop"]
-            if not isinstance(data__drop, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__drop_item in data__drop:
-                    if not isinstance(data__drop_item, (str)):
-                        raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
+
 
 def validate____defs_restartpolicyrules_item(data):
     if not isinstance(data, (dict)):
@@ -3011,26 +1324,10 @@ def validate____defs_exitcodes(data):
     return data
 
 def validate____defs_resizepolicy_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['resourceName', 'restartPolicy']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "resourceName" in data_keys:
-            data_keys.remove("resourceName")
-            data__resourceName = data["resourceName"]
-            if not isinstance(data__resourceName, (str)):
-                raise JsonSchemaValueException
-        if "restartPolicy" in data_keys:
-            data_keys.remove("restartPolicy")
-            data__restartPolicy = data["restartPolicy"]
-            if not isinstance(data__restartPolicy, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_resizepolicy_item as rare
+
+    return rare(data)
+
 
 def validate____defs_ports_item(data):
     if not isinstance(data, (dict)):
@@ -3070,225 +1367,16 @@ def validate____defs_ports_item(data):
     return data
 
 def validate____defs_livenessprobe(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "exec" in data_keys:
-            data_keys.remove("exec")
-            data__exec = data["exec"]
-            validate____defs_exec(data__exec)
-        if "failureThreshold" in data_keys:
-            data_keys.remove("failureThreshold")
-            data__failureThreshold = data["failureThreshold"]
-            if not isinstance(data__failureThreshold, (int)) and not (isinstance(data__failureThreshold, float) and data__failureThreshold.is_integer()) or isinstance(data__failureThreshold, bool):
-                raise JsonSchemaValueException
-        if "grpc" in data_keys:
-            data_keys.remove("grpc")
-            data__grpc = data["grpc"]
-            validate____defs_grpc(data__grpc)
-        if "httpGet" in data_keys:
-            data_keys.remove("httpGet")
-            data__httpGet = data["httpGet"]
-            validate____defs_httpget(data__httpGet)
-        if "initialDelaySeconds" in data_keys:
-            data_keys.remove("initialDelaySeconds")
-            data__initialDelaySeconds = data["initialDelaySeconds"]
-            if not isinstance(data__initialDelaySeconds, (int)) and not (isinstance(data__initialDelaySeconds, float) and data__initialDelaySeconds.is_integer()) or isinstance(data__initialDelaySeconds, bool):
-                raise JsonSchemaValueException
-        if "periodSeconds" in data_keys:
-            data_keys.remove("periodSeconds")
-            data__periodSeconds = data["periodSeconds"]
-            if not isinstance(data__periodSeconds, (int)) and not (isinstance(data__periodSeconds, float) and data__periodSeconds.is_integer()) or isinstance(data__periodSeconds, bool):
-                raise JsonSchemaValueException
-        if "successThreshold" in data_keys:
-            data_keys.remove("successThreshold")
-            data__successThreshold = data["successThreshold"]
-            if not isinstance(data__successThreshold, (int)) and not (isinstance(data__successThreshold, float) and data__successThreshold.is_integer()) or isinstance(data__successThreshold, bool):
-                raise JsonSchemaValueException
-        if "tcpSocket" in data_keys:
-            data_keys.remove("tcpSocket")
-            data__tcpSocket = data["tcpSocket"]
-            validate____defs_tcpsocket(data__tcpSocket)
-        if "terminationGracePeriodSeconds" in data_keys:
-            data_keys.remove("terminationGracePeriodSeconds")
-            data__terminationGracePeriodSeconds = data["terminationGracePeriodSeconds"]
-            if not isinstance(data__terminationGracePeriodSeconds, (int)) and not (isinstance(data__terminationGracePeriodSeconds, float) and data__terminationGracePeriodSeconds.is_integer()) or isinstance(data__terminationGracePeriodSeconds, bool):
-                raise JsonSchemaValueException
-        if "timeoutSeconds" in data_keys:
-            data_keys.remove("timeoutSeconds")
-            data__timeoutSeconds = data["timeoutSeconds"]
-            if not isinstance(data__timeoutSeconds, (int)) and not (isinstance(data__timeoutSeconds, float) and data__timeoutSeconds.is_integer()) or isinstance(data__timeoutSeconds, bool):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_livenessprobe as rare
 
-def validate____defs_tcpsocket(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['port']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "host" in data_keys:
-            data_keys.remove("host")
-            data__host = data["host"]
-            if not isinstance(data__host, (str)):
-                raise JsonSchemaValueException
-        if "port" in data_keys:
-            data_keys.remove("port")
-            data__port = data["port"]
-            if not isinstance(data__port, (int, str)) and not (isinstance(data__port, float) and data__port.is_integer()) or isinstance(data__port, bool):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_httpget(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['port']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "host" in data_keys:
-            data_keys.remove("host")
-            data__host = data["host"]
-            if not isinstance(data__host, (str)):
-                raise JsonSchemaValueException
-        if "httpHeaders" in data_keys:
-            data_keys.remove("httpHeaders")
-            data__httpHeaders = data["httpHeaders"]
-            if not isinstance(data__httpHeaders, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__httpHeaders_item in data__httpHeaders:
-                    validate____defs_httpheaders_item(data__httpHeaders_item)
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException
-        if "port" in data_keys:
-            data_keys.remove("port")
-            data__port = data["port"]
-            if not isinstance(data__port, (int, str)) and not (isinstance(data__port, float) and data__port.is_integer()) or isinstance(data__port, bool):
-                raise JsonSchemaValueException
-        if "scheme" in data_keys:
-            data_keys.remove("scheme")
-            data__scheme = data["scheme"]
-            if not isinstance(data__scheme, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_grpc(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['port']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "port" in data_keys:
-            data_keys.remove("port")
-            data__port = data["port"]
-            if not isinstance(data__port, (int)) and not (isinstance(data__port, float) and data__port.is_integer()) or isinstance(data__port, bool):
-                raise JsonSchemaValueException
-        if "service" in data_keys:
-            data_keys.remove("service")
-            data__service = data["service"]
-            if not isinstance(data__service, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_exec(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "command" in data_keys:
-            data_keys.remove("command")
-            data__command = data["command"]
-            if not isinstance(data__command, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__command_item in data__command:
-                    if not isinstance(data__command_item, (str)):
-                        raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_lifecycle(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "postStart" in data_keys:
-            data_keys.remove("postStart")
-            data__postStart = data["postStart"]
-            validate____defs_poststart(data__postStart)
-        if "preStop" in data_keys:
-            data_keys.remove("preStop")
-            data__preStop = data["preStop"]
-            validate____defs_poststart(data__preStop)
-        if "stopSignal" in data_keys:
-            data_keys.remove("stopSignal")
-            data__stopSignal = data["stopSignal"]
-            if not isinstance(data__stopSignal, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_lifecycle as rare
 
-def validate____defs_poststart(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "exec" in data_keys:
-            data_keys.remove("exec")
-            data__exec = data["exec"]
-            validate____defs_exec(data__exec)
-        if "httpGet" in data_keys:
-            data_keys.remove("httpGet")
-            data__httpGet = data["httpGet"]
-            validate____defs_httpget(data__httpGet)
-        if "sleep" in data_keys:
-            data_keys.remove("sleep")
-            data__sleep = data["sleep"]
-            validate____defs_sleep(data__sleep)
-        if "tcpSocket" in data_keys:
-            data_keys.remove("tcpSocket")
-            data__tcpSocket = data["tcpSocket"]
-            validate____defs_tcpsocket(data__tcpSocket)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_sleep(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['seconds']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "seconds" in data_keys:
-            data_keys.remove("seconds")
-            data__seconds = data["seconds"]
-            if not isinstance(data__seconds, (int)) and not (isinstance(data__seconds, float) and data__seconds.is_integer()) or isinstance(data__seconds, bool):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_envfrom_item(data):
     if not isinstance(data, (dict)):
@@ -3446,58 +1534,10 @@ def validate____defs_configmapkeyref(data):
     return data
 
 def validate____defs_dnsconfig(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "nameservers" in data_keys:
-            data_keys.remove("nameservers")
-            data__nameservers = data["nameservers"]
-            if not isinstance(data__nameservers, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__nameservers_item in data__nameservers:
-                    if not isinstance(data__nameservers_item, (str)):
-                        raise JsonSchemaValueException
-        if "options" in data_keys:
-            data_keys.remove("options")
-            data__options = data["options"]
-            if not isinstance(data__options, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__options_item in data__options:
-                    validate____defs_options_item(data__options_item)
-        if "searches" in data_keys:
-            data_keys.remove("searches")
-            data__searches = data["searches"]
-            if not isinstance(data__searches, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__searches_item in data__searches:
-                    if not isinstance(data__searches_item, (str)):
-                        raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_dnsconfig as rare
 
-def validate____defs_options_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException
-        if "value" in data_keys:
-            data_keys.remove("value")
-            data__value = data["value"]
-            if not isinstance(data__value, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
+
 
 def validate____defs_containers_item(data):
     if not isinstance(data, (dict)):
@@ -3660,210 +1700,10 @@ def validate____defs_containers_item(data):
     return data
 
 def validate____defs_affinity(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "nodeAffinity" in data_keys:
-            data_keys.remove("nodeAffinity")
-            data__nodeAffinity = data["nodeAffinity"]
-            validate____defs_nodeaffinity(data__nodeAffinity)
-        if "podAffinity" in data_keys:
-            data_keys.remove("podAffinity")
-            data__podAffinity = data["podAffinity"]
-            validate____defs_podaffinity(data__podAffinity)
-        if "podAntiAffinity" in data_keys:
-            data_keys.remove("podAntiAffinity")
-            data__podAntiAffinity = data["podAntiAffinity"]
-            validate____defs_podaffinity(data__podAntiAffinity)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    from trainjob_migrate._generated.xgboostjob_v1_rare import validate____defs_affinity as rare
 
-def validate____defs_podaffinity(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
-            data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
-            data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
-            if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__preferredDuringSchedulingIgnoredDuringExecution_item in data__preferredDuringSchedulingIgnoredDuringExecution:
-                    validate____defs_preferredduringschedulingignoredduringexecution_item2(data__preferredDuringSchedulingIgnoredDuringExecution_item)
-        if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
-            data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
-            data__requiredDuringSchedulingIgnoredDuringExecution = data["requiredDuringSchedulingIgnoredDuringExecution"]
-            if not isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__requiredDuringSchedulingIgnoredDuringExecution_item in data__requiredDuringSchedulingIgnoredDuringExecution:
-                    validate____defs_podaffinityterm(data__requiredDuringSchedulingIgnoredDuringExecution_item)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
+    return rare(data)
 
-def validate____defs_podaffinityterm(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['topologyKey']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_labelselector(data__labelSelector)
-        if "matchLabelKeys" in data_keys:
-            data_keys.remove("matchLabelKeys")
-            data__matchLabelKeys = data["matchLabelKeys"]
-            if not isinstance(data__matchLabelKeys, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__matchLabelKeys_item in data__matchLabelKeys:
-                    if not isinstance(data__matchLabelKeys_item, (str)):
-                        raise JsonSchemaValueException
-        if "mismatchLabelKeys" in data_keys:
-            data_keys.remove("mismatchLabelKeys")
-            data__mismatchLabelKeys = data["mismatchLabelKeys"]
-            if not isinstance(data__mismatchLabelKeys, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__mismatchLabelKeys_item in data__mismatchLabelKeys:
-                    if not isinstance(data__mismatchLabelKeys_item, (str)):
-                        raise JsonSchemaValueException
-        if "namespaceSelector" in data_keys:
-            data_keys.remove("namespaceSelector")
-            data__namespaceSelector = data["namespaceSelector"]
-            validate____defs_labelselector(data__namespaceSelector)
-        if "namespaces" in data_keys:
-            data_keys.remove("namespaces")
-            data__namespaces = data["namespaces"]
-            if not isinstance(data__namespaces, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__namespaces_item in data__namespaces:
-                    if not isinstance(data__namespaces_item, (str)):
-                        raise JsonSchemaValueException
-        if "topologyKey" in data_keys:
-            data_keys.remove("topologyKey")
-            data__topologyKey = data["topologyKey"]
-            if not isinstance(data__topologyKey, (str)):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_preferredduringschedulingignoredduringexecution_item2(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['podAffinityTerm', 'weight']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "podAffinityTerm" in data_keys:
-            data_keys.remove("podAffinityTerm")
-            data__podAffinityTerm = data["podAffinityTerm"]
-            validate____defs_podaffinityterm(data__podAffinityTerm)
-        if "weight" in data_keys:
-            data_keys.remove("weight")
-            data__weight = data["weight"]
-            if not isinstance(data__weight, (int)) and not (isinstance(data__weight, float) and data__weight.is_integer()) or isinstance(data__weight, bool):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_nodeaffinity(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
-            data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
-            data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
-            if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__preferredDuringSchedulingIgnoredDuringExecution_item in data__preferredDuringSchedulingIgnoredDuringExecution:
-                    validate____defs_preferredduringschedulingignoredduringexecution_item(data__preferredDuringSchedulingIgnoredDuringExecution_item)
-        if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
-            data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
-            data__requiredDuringSchedulingIgnoredDuringExecution = data["requiredDuringSchedulingIgnoredDuringExecution"]
-            validate____defs_requiredduringschedulingignoredduringexecution(data__requiredDuringSchedulingIgnoredDuringExecution)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_requiredduringschedulingignoredduringexecution(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['nodeSelectorTerms']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "nodeSelectorTerms" in data_keys:
-            data_keys.remove("nodeSelectorTerms")
-            data__nodeSelectorTerms = data["nodeSelectorTerms"]
-            if not isinstance(data__nodeSelectorTerms, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__nodeSelectorTerms_item in data__nodeSelectorTerms:
-                    validate____defs_preference(data__nodeSelectorTerms_item)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_preference(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data_keys = set(data.keys())
-        if "matchExpressions" in data_keys:
-            data_keys.remove("matchExpressions")
-            data__matchExpressions = data["matchExpressions"]
-            if not isinstance(data__matchExpressions, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__matchExpressions_item in data__matchExpressions:
-                    validate____defs_matchexpressions_item(data__matchExpressions_item)
-        if "matchFields" in data_keys:
-            data_keys.remove("matchFields")
-            data__matchFields = data["matchFields"]
-            if not isinstance(data__matchFields, (list, tuple)):
-                raise JsonSchemaValueException
-            if True:  # the type is checked above
-                for data__matchFields_item in data__matchFields:
-                    validate____defs_matchexpressions_item(data__matchFields_item)
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
-
-def validate____defs_preferredduringschedulingignoredduringexecution_item(data):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException
-    if True:  # the type is checked above
-        data__missing_keys = set(['preference', 'weight']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException
-        data_keys = set(data.keys())
-        if "preference" in data_keys:
-            data_keys.remove("preference")
-            data__preference = data["preference"]
-            validate____defs_preference(data__preference)
-        if "weight" in data_keys:
-            data_keys.remove("weight")
-            data__weight = data["weight"]
-            if not isinstance(data__weight, (int)) and not (isinstance(data__weight, float) and data__weight.is_integer()) or isinstance(data__weight, bool):
-                raise JsonSchemaValueException
-        if data_keys:
-            raise JsonSchemaValueException
-    return data
 
 def validate____defs_metadata(data):
     if not isinstance(data, (dict)):
