@@ -31,6 +31,9 @@ NOT_ON_THE_FN_PATH = {
     "trainjob_migrate.v2check": "imported only when the input holds a Trainer v2 object",
     "typing": "annotations are strings (from __future__ import annotations), and names from "
     "typing are imported only under `TYPE_CHECKING = False`, for mypy",
+    "copy": "deepcopy (and weakref with it) only for a fieldRef or selector rewritten (v1common)",
+    "bisect": "only an input with anchors needs it (yamlio._source)",
+    "encodings.utf_8_sig": "yamlio.decode strips a byte order mark itself",
 }
 
 
@@ -168,18 +171,45 @@ def test_a_command_imports_no_other_command(command: str, tmp_path: Path):
     assert imported == "[]", imported
 
 
-#: what a run of one PyTorchJob (no other object) has no use for
+#: what a run of one PyTorchJob (and objects that hold no job) has no use for
 NOT_FOR_ONE_JOB = (
-    "trainjob_migrate.containers",  # other objects may hold jobs: there are none
-    "trainjob_migrate.sources.mpi.rules",  # another kind's rules
-    "trainjob_migrate.sources.xgboost.rules",
-    "trainjob_migrate.sources.jax.rules",
+    # other objects may hold jobs: none does (holders.may_hold_jobs tells it without it)
+    "trainjob_migrate.containers",
+    # other kinds' plug-ins (the registry imports a kind's package when a job of it is met)
+    "trainjob_migrate.sources.mpi",
+    "trainjob_migrate.sources.xgboost",
+    "trainjob_migrate.sources.jax",
+    "trainjob_migrate.sources.tensorflow",
+    "trainjob_migrate.sources.paddle",
+    "trainjob_migrate.sources.mxnet",
     "trainjob_migrate.templates.envsubst",  # no placeholder in the job
     "trainjob_migrate.apiserver",  # the job is valid as written
 )
 
+#: objects beside the job that hold none (what the bench's cold start has beside its job)
+_PLAIN_OBJECTS = [
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "labels": {"app": "web"}},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "settings"},
+        "data": {"train.yaml": "epochs: 3\nkind: Settings\n", "mode": "fast"},
+    },
+]
 
-def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds():
+
+@pytest.mark.parametrize("others", [False, True], ids=["one job", "with a Service and a ConfigMap"])
+def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds(others: bool):
+    stdin = _one_job()
+    if others:
+        rl = yaml.safe_load(stdin)
+        rl["items"].extend(_PLAIN_OBJECTS)
+        stdin = yaml.safe_dump(rl, sort_keys=False).encode()
     code = (
         "import sys\n"
         "from trainjob_migrate.cli import main\n"
@@ -193,8 +223,48 @@ def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds():
         [sys.executable, "-S", "-c", code],
         capture_output=True,
         check=False,
-        input=_one_job(),
+        input=stdin,
         env={"PYTHONPATH": path},
     )
     assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.count(b"\n  kind: TrainJob\n") == 1
+    assert result.stdout.count(b"\n  kind: Service\n") == (1 if others else 0)
     assert result.stderr.decode().splitlines()[-1] == "[]"
+
+
+#: the only pattern a run of one job (with a Service and a ConfigMap) compiles: quantity.parse's
+#: (the job's GPUs are counted); the validators tell the quantity pattern by str methods, and
+#: every other pattern is compiled on first use (lazyre)
+_COMPILED_BY_ONE_JOB = "[KMGTPE]i"
+
+
+def test_a_one_job_run_compiles_no_pattern_it_does_not_use():
+    rl = yaml.safe_load(_one_job())
+    rl["items"].extend(_PLAIN_OBJECTS)
+    code = (
+        "import re, sys\n"
+        "import yaml\n"
+        "compiled = []\n"
+        "_compile = re.compile\n"
+        "def spy(pattern, flags=0):\n"
+        "    compiled.append(pattern)\n"
+        "    return _compile(pattern, flags)\n"
+        "re.compile = spy  # after yaml, whose own patterns are the floor's\n"
+        "from trainjob_migrate.cli import main\n"
+        "code = main(['fn'])\n"
+        "re.compile('(probe)')  # the spy sees what is compiled\n"
+        "sys.stderr.write('\\n' + repr(sorted(set(map(str, compiled)))))\n"
+        "sys.exit(code)\n"
+    )
+    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        check=False,
+        input=yaml.safe_dump(rl, sort_keys=False).encode(),
+        env={"PYTHONPATH": path},
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    compiled = eval(result.stderr.decode().splitlines()[-1])
+    assert "(probe)" in compiled
+    assert [p for p in compiled if p != "(probe)" and _COMPILED_BY_ONE_JOB not in p] == []

@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,9 +149,44 @@ def test_check_names_a_stale_module_and_writes_nothing(tmp_path):
 
 
 def test_generated_code_imports_nothing_but_re():
+    """Nothing but re, and a schema's rare-field module what it shares with its module."""
     for path in (REPO / "function" / "trainjob_migrate" / "_generated").glob("*.py"):
-        imports = re.findall(r"^(?:import|from) (\S+)", path.read_text(), re.MULTILINE)
-        assert set(imports) <= {"re"}, f"{path.name} imports {imports}"
+        imports = re.findall(r"^ *(?:import|from) (\S+)", path.read_text(), re.MULTILINE)
+        module = path.stem.removesuffix("_rare")
+        allowed = {"re", f"trainjob_migrate._generated.{module}"}
+        if path.stem != module:  # the rare module imports from its schema's module
+            assert imports == [f"trainjob_migrate._generated.{module}"], path.name
+        else:  # which imports it (in its stubs) the first time a rare field is met
+            allowed.add(f"trainjob_migrate._generated.{module}_rare")
+        assert set(imports) <= allowed, f"{path.name} imports {imports}"
+
+
+def test_rare_fields_are_validated_by_a_module_imported_when_one_is_met():
+    code = (
+        "import sys, yaml\n"
+        "from trainjob_migrate import validation\n"
+        "job = yaml.safe_load(sys.stdin)\n"
+        "plain = validation.is_valid(job, 'pytorchjob-v1')\n"
+        "rare = 'trainjob_migrate._generated.pytorchjob_v1_rare' in sys.modules\n"
+        "spec = next(iter(job['spec']['pytorchReplicaSpecs'].values()))['template']['spec']\n"
+        "container = spec['containers'][0]\n"
+        "container['livenessProbe'] = {'exec': {'command': ['true']}, 'periodSeconds': 'often'}\n"
+        "probed = validation.is_valid(job, 'pytorchjob-v1')\n"
+        "after = 'trainjob_migrate._generated.pytorchjob_v1_rare' in sys.modules\n"
+        "print(plain, rare, probed, after)\n"
+    )
+    items = yaml.safe_load((REPO / "examples" / "quickstart" / "resource-list.yaml").read_text())
+    job = next(i for i in items["items"] if i["kind"] == "PyTorchJob")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=yaml.safe_dump(job),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO / "function")},
+    )
+    # valid, without the rare module; an invalid probe (periodSeconds a string) is found there
+    assert result.stdout.split() == ["True", "False", "False", "True"]
 
 
 def test_a_schema_name_without_a_generated_module_falls_back_to_jsonschema():
@@ -408,3 +445,51 @@ def _nodes(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
     elif isinstance(value, list):
         for i, child in enumerate(value):
             yield from _nodes(child, (*path, i))
+
+
+# --- patterns told without compiling them ------------------------------------------------------
+
+
+def _told_patterns() -> list[tuple[str, str]]:
+    """(module, function) of every pattern a generated module tells by str methods."""
+    cases = []
+    for name in NAMES:
+        module = importlib.import_module(f"trainjob_migrate._generated.{_tool().module_name(name)}")
+        for function, _ in _tool()._KNOWN_PATTERNS.values():
+            if hasattr(module, function):
+                cases.append((module.__name__, function))
+    return cases
+
+
+TOLD = _told_patterns()
+
+
+def test_the_quantity_pattern_is_told_without_compiling_it() -> None:
+    assert {m.rsplit(".", 1)[1] for m, _ in TOLD} >= {"pytorchjob_v1", "trainjob_2_3"}
+    for module, _ in TOLD:
+        assert all(
+            "[KMGTPE]i" not in key
+            for key in importlib.import_module(module).__dict__.get("_PATTERN_SOURCES", {})
+        )
+
+
+@pytest.mark.parametrize(("module", "function"), TOLD)
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789+-.eEKMGTPEinumkx \n\u0663", max_size=10), st.text()))
+@example("500m")
+@example("4Gi")
+@example("1.5e3")
+@example("+.5E-2")
+@example("1E")
+@example("1e")
+@example("1Ei")
+@example(".")
+@example("1.")
+@example("2\n")
+@example("")
+def test_a_pattern_told_by_str_methods_is_the_pattern(
+    module: str, function: str, value: str
+) -> None:
+    told = getattr(importlib.import_module(module), function)
+    pattern = next(p for p, (name, _) in _tool()._KNOWN_PATTERNS.items() if name == function)
+    assert bool(told(value)) == bool(re.search(pattern, value))

@@ -8,10 +8,9 @@ put an object back into its file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from trainjob_migrate import results_yaml, yamlio
+from trainjob_migrate import lazyre, results_yaml, yamlio
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.records import Record
 from trainjob_migrate.results import FileRef, Result
@@ -99,7 +98,7 @@ def parse(text: str | bytes) -> ResourceList:
     """Parse a ResourceList; raise :class:`InputError` with an actionable message."""
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8-sig")
+            text = yamlio.decode(text)
         except UnicodeDecodeError as exc:
             raise InputError(f"input is not UTF-8 (byte {exc.start})") from exc
     if "\r" in text:  # CRLF (or CR) line breaks: YAML reads them as LF; sources are kept as LF
@@ -158,7 +157,7 @@ def _load(text: str) -> tuple[Any, list[str | None]]:
     return yamlio.load_with_sources(text, "items")
 
 
-_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE_ESCAPE: Final = lazyre.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -6,8 +6,9 @@ map keys holding dots or slashes print in brackets: ``metadata.labels[app.kubern
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container, Iterator, Mapping
+
+from trainjob_migrate import lazyre
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def get(value: Any, path: Path, default: Any = None) -> Any:
     return value
 
 
-_TOKEN = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+_TOKEN = lazyre.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
 
 
 def parse_path(text: str) -> Path:

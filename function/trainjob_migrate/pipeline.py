@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import krm, release, sources, structure
+from trainjob_migrate import holders, krm, release, sources, structure
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.convert import Conversion, convert
@@ -32,6 +32,7 @@ Obj: TypeAlias = "dict[str, Any]"
 class Outcome(Record):
     __slots__ = (
         "items", "results", "jobs", "converted", "groups", "embedded", "holders", "peers",
+        "scope",
     )  # fmt: skip
     items: list[Any]
     results: list[Result]
@@ -43,8 +44,10 @@ class Outcome(Record):
     embedded: dict[str, list[int]]
     #: the input items that hold jobs inside them (containers)
     holders: list[Any]
-    #: job templates other objects refer to, by (namespace, name, key) (containers.peers)
-    peers: dict[tuple[str, str, str], str]
+    #: job templates other objects refer to, by (namespace, name, key) (containers.peers);
+    #: None until a container is met (they are looked for in ``scope``, the input's items)
+    peers: dict[tuple[str, str, str], str] | None
+    scope: list[Any]
 
     def __init__(
         self,
@@ -61,7 +64,8 @@ class Outcome(Record):
         self.groups = [] if groups is None else groups
         self.embedded = {}
         self.holders = []
-        self.peers = {}
+        self.peers = None
+        self.scope = []
 
 
 #: which jobs to convert (the CLI's --name, --namespace, -l); None: all
@@ -85,10 +89,7 @@ def process(
     check_options(config, target)
     existing = _trainjobs(items)
     outcome = Outcome(items=[], results=detected)
-    if not all(sources.is_job(item) for item in items):  # only jobs: no container to look in
-        from trainjob_migrate import containers  # (start-up time of a run of jobs alone)
-
-        outcome.peers = containers.peers(items)
+    outcome.scope = items
     groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):
@@ -201,7 +202,13 @@ def _process_item(
     file: FileRef | None = None,
 ) -> list[Any]:
     if not sources.is_job(item):
-        if isinstance(item, dict) and structure.selects(select, item):
+        # containers (imported then) only for an object that may hold a job: a run whose other
+        # objects are Services and ConfigMaps does without it (start-up time)
+        if (
+            isinstance(item, dict)
+            and structure.selects(select, item)
+            and holders.may_hold_jobs(item)
+        ):
             return _process_container(item, config, target, outcome, file)
         return [item]
     if not structure.selects(select, item):
@@ -246,9 +253,11 @@ def _process_container(
     item: Obj, config: FunctionConfig, target: Target, outcome: Outcome, file: FileRef | None
 ) -> list[Any]:
     """Jobs inside another object (``containers``): converted where they are, or reported."""
-    from trainjob_migrate import containers  # imported when the input has other objects
+    from trainjob_migrate import containers  # imported when an object may hold jobs
 
     try:
+        if outcome.peers is None:
+            outcome.peers = containers.peers(outcome.scope)
         found = containers.process(item, config, target, file, outcome.peers)
     except Exception as exc:  # noqa: BLE001 - a bug must not cost the user the other items
         outcome.results.append(

@@ -11,8 +11,6 @@ a word YAML reads as a boolean, a leading digit, non-ASCII...) is written by
 
 from __future__ import annotations
 
-import re
-
 from trainjob_migrate import yamlio
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `fn` does without the typing module
@@ -25,7 +23,9 @@ if TYPE_CHECKING:
 #: ASCII starting with a letter, ``_`` or ``/`` (no indicator, and no implicit type but the
 #: booleans and nulls of ``yamlio._AMBIGUOUS``, checked apart), with no ``: `` or `` #``, not
 #: ending in ``:`` or a space. A conservative subset: anything else takes the slow path.
-_PLAIN: Final = re.compile(r"[A-Za-z_/](?:(?!: | #)[ -~])*(?<![: ])")
+#: (The pattern ``[A-Za-z_/](?:(?!: | #)[ -~])*(?<![: ])``, told by :func:`_plain_shape`
+#: without compiling it at every start.)
+_PLAIN_FIRST: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/")
 #: far below the emitter's line width (yamlio: 2**20), past which a plain scalar would fold
 _LONGEST: Final = 1 << 16
 #: string -> whether it is written plain (the same kinds, rules and names recur)
@@ -35,12 +35,22 @@ _plain_cache: dict[str, bool] = {}
 def _is_plain(value: str) -> bool:
     known = _plain_cache.get(value)
     if known is None:
-        known = bool(
-            len(value) <= _LONGEST and _PLAIN.fullmatch(value) and not yamlio.ambiguous(value)
-        )
+        known = len(value) <= _LONGEST and _plain_shape(value) and not yamlio.ambiguous(value)
         if len(_plain_cache) < 4096:
             _plain_cache[value] = known
     return known
+
+
+def _plain_shape(value: str) -> bool:
+    # isascii and isprintable: every character is one of " " to "~"
+    return (
+        value[:1] in _PLAIN_FIRST
+        and value.isascii()
+        and value.isprintable()
+        and ": " not in value
+        and " #" not in value
+        and value[-1] not in (":", " ")
+    )
 
 
 def dump_results(results: list[Result], open_ended: bool = False) -> str:

@@ -39,7 +39,8 @@ _GENERATED: Final = "trainjob_migrate._generated"
 
 UNKNOWN_FIELD: Final = "unknown-field"
 
-_SCHEMA_NAME: Final = re.compile(r"[a-z0-9][a-z0-9.-]*")
+#: what a schema's name is made of (``[a-z0-9][a-z0-9.-]*``): see _schema_name
+_NAME_CHARS: Final = "abcdefghijklmnopqrstuvwxyz0123456789.-"
 _MAX_SHOWN: Final = 40  # characters of a string value quoted in a message
 _MAX_ENUM: Final = 8  # allowed values listed in an enum message
 # The Kubernetes resource.Quantity pattern, as controller-gen writes it into every CRD.
@@ -92,7 +93,7 @@ def load_validator(name: str) -> Validator:
     from jsonschema import Draft202012Validator
 
     path = os.path.join(SCHEMA_DIR, f"{name}.json")  # noqa: PTH118 - see SCHEMA_DIR
-    if not _SCHEMA_NAME.fullmatch(name) or not os.path.isfile(path):  # noqa: PTH113
+    if not _schema_name(name) or not os.path.isfile(path):  # noqa: PTH113
         raise ValueError(f"no schema named {name!r} in {SCHEMA_DIR}")
     with open(path, encoding="utf-8") as stream:  # noqa: PTH123
         schema: dict[str, Any] = json.load(stream)
@@ -103,17 +104,23 @@ def load_validator(name: str) -> Validator:
 @functools.cache
 def generated_check(name: str) -> Callable[[Any], bool] | None:
     """The generated ``is_valid`` of ``schemas/<name>.json``; None when none was generated."""
-    if not _SCHEMA_NAME.fullmatch(name):
+    if not _schema_name(name):
         return None
     try:
         # __import__, not importlib.import_module: importlib (and warnings) cost a start
         module = __import__(
-            f"{_GENERATED}.{re.sub(r'[^a-z0-9]', '_', name)}", fromlist=("is_valid",)
+            f"{_GENERATED}.{name.replace('.', '_').replace('-', '_')}", fromlist=("is_valid",)
         )
     except ImportError:
         return None
     check: Callable[[Any], bool] = module.is_valid
     return check
+
+
+def _schema_name(name: str) -> bool:
+    """Whether ``name`` could name a schema: ``[a-z0-9][a-z0-9.-]*``, told without compiling a
+    pattern at every start."""
+    return name[:1] not in ("", ".", "-") and not name.strip(_NAME_CHARS)
 
 
 def _passes_generated(obj: Any, name: str) -> bool:

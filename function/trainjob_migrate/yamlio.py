@@ -21,10 +21,9 @@ only the writer expands: both are checked here, where the node graph is built.
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import yaml
 from yaml.events import (
@@ -37,6 +36,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from trainjob_migrate import lazyre
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.templates import Quoted
 
@@ -103,24 +103,38 @@ _ALLOWED_TAGS: Final = frozenset(
 #: YAML 1.1 resolvers PyYAML has and Kubernetes' readers do not: timestamps stay strings,
 #: ``yes``/``on`` stay strings (booleans are re-added below), a plain ``=`` is a string.
 _DROPPED_TAGS = frozenset({_CORE + "timestamp", _CORE + "bool", _CORE + "value"})
-#: PyYAML's int and float resolvers without the YAML 1.1 sexagesimal forms: ``1:30`` is the
-#: string Kubernetes reads, not the int 90.
-_NUMBERS: Final = {
-    _CORE + "int": re.compile(
-        r"""^(?:[-+]?0b[0-1_]+
-            |[-+]?0[0-7_]+
-            |[-+]?(?:0|[1-9][0-9_]*)
-            |[-+]?0x[0-9a-fA-F_]+)$""",
-        re.VERBOSE,
-    ),
-    _CORE + "float": re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-            |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-            |[-+]?\.(?:inf|Inf|INF)
-            |\.(?:nan|NaN|NAN))$""",
-        re.VERBOSE,
-    ),
-}
+_NUMBER_TAGS: Final = frozenset({_CORE + "int", _CORE + "float"})
+
+
+class _NoSexagesimal:
+    """PyYAML's int or float resolver without its YAML 1.1 sexagesimal form: ``1:30`` is the
+    string Kubernetes reads, not the int 90.
+
+    PyYAML's own pattern (compiled when yaml is imported: nothing to compile at our start)
+    with the one form that has a colon ruled out first: each of its other forms is made of
+    digits, signs, dots, ``_``, ``e``, ``x``, ``b``, ``inf`` and ``nan`` only.
+    """
+
+    __slots__ = ("_match",)
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self._match = pattern.match
+
+    def match(self, value: str) -> re.Match[str] | None:
+        return None if ":" in value else self._match(value)
+
+
+class _Words:
+    """Matches what ``^(?:word|...)$`` matches, without a pattern to compile: one of the words,
+    or one followed by a single final line break (where ``$`` also matches)."""
+
+    __slots__ = ("_words",)
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._words = frozenset(words)
+
+    def match(self, value: str) -> bool:
+        return value in self._words or (value[-1:] == "\n" and value[:-1] in self._words)
 
 
 class _Limit(yaml.composer.ComposerError):
@@ -134,7 +148,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
     # stay strings, so a pass-through item keeps its content.
     yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's class-level registry
         first: [
-            (tag, _NUMBERS.get(tag, regexp))
+            (tag, _NoSexagesimal(regexp) if tag in _NUMBER_TAGS else regexp)
             for tag, regexp in resolvers
             if tag not in _DROPPED_TAGS
         ]
@@ -359,7 +373,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc]  # libyaml's classes are untyp
 
 
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    "tag:yaml.org,2002:bool",
+    _Words(("true", "True", "TRUE", "false", "False", "FALSE")),
+    list("tTfF"),
 )
 for _tag in ("int", "float", "bool"):
     _Loader.add_constructor(_CORE + _tag, getattr(_Loader, f"construct_yaml_{_tag}"))
@@ -404,8 +420,9 @@ class _Dumper(_BaseDumper):  # type: ignore[misc]  # libyaml's classes are untyp
 #: plain scalars that some Kubernetes YAML reader takes for something other than a string:
 #: YAML 1.1 booleans (go-yaml v2, behind kubectl, reads y/n/on/off), nulls, Go's base-0
 #: integers (0o17, 0x1F, 1_000), floats with or without a dot (1e3, -.5), dates. PyYAML's
-#: own resolver misses some of them, so such strings are always written quoted.
-_AMBIGUOUS = re.compile(
+#: own resolver misses some of them, so such strings are always written quoted. Compiled
+#: only for a string that :func:`ambiguous` cannot tell by itself (start-up time).
+_AMBIGUOUS = lazyre.compile(
     r"^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|~|null|Null|NULL"
     r"|[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)"
@@ -415,16 +432,45 @@ _AMBIGUOUS = re.compile(
 )
 
 
+#: the words of :data:`_AMBIGUOUS`
+_AMBIGUOUS_WORDS: Final = frozenset(
+    {
+        "y", "Y", "n", "N", "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
+        "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null",
+        "NULL",
+    }
+)  # fmt: skip
+#: what a number of :data:`_AMBIGUOUS` starts with, after its sign
+_NUMBER_STARTS: Final = frozenset("0123456789.")
+#: every character of its numbers (digits, ``_``, signs, dots, exponents, 0b/0o/0x, hex
+#: digits, inf, nan); its dates (``2025-01-31...``) may hold anything after their date
+_NUMBER_CHARS: Final = "0123456789_.+-eEbBoOxXabcdefABCDEFinINaA"
+
+
 def ambiguous(value: str) -> bool:
     """Whether a plain ``value`` could be read as something other than a string (written
-    quoted)."""
+    quoted): :data:`_AMBIGUOUS`, told without it for nearly every string."""
+    if "\n" in value:  # where ``$`` has its line-break case: the pattern itself
+        return _AMBIGUOUS.match(value) is not None
+    if value in _AMBIGUOUS_WORDS:
+        return True
+    first = value[:1]
+    body = value[1:] if first in ("+", "-") else value
+    if body[:1] not in _NUMBER_STARTS and not first.isdecimal():
+        return False  # no number starts so, and a date starts with a digit
+    head, _, tail = body.partition(".")
+    digits = head + tail
+    if digits.isdigit() and digits.isascii():
+        return True  # an integer or a decimal: '4', the index annotations' '0', '2.3'
+    if value.strip(_NUMBER_CHARS) and not (value[4:5] == "-" and value[:4].isdecimal()):
+        return False  # a character no number has, and no date
     return _AMBIGUOUS.match(value) is not None
 
 
 def _represent_str(dumper: Any, value: str) -> Any:
     if "\n" in value:
         style: str | None = "|"
-    elif _AMBIGUOUS.match(value):
+    elif ambiguous(value):
         style = "'"
     else:
         style = None
@@ -437,6 +483,15 @@ def _represent_quoted(dumper: Any, value: str) -> Any:
 
 _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(Quoted, _represent_quoted)
+
+
+_BOM: Final = b"\xef\xbb\xbf"
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 without its byte order mark, as ``data.decode("utf-8-sig")`` (the same error
+    positions too), without importing that codec at every start."""
+    return (data[3:] if data.startswith(_BOM) else data).decode("utf-8")
 
 
 def load(text: str | bytes) -> Any:
@@ -504,9 +559,12 @@ def _source(text: str, node: Any, value: Any, anchored: list[int]) -> str | None
         return None
     column = node.start_mark.column
     start, end = node.start_mark.index, node.end_mark.index
-    at = bisect.bisect_left(anchored, start)
-    if at < len(anchored) and anchored[at] < end:
-        return None  # anchors and aliases are never written out (kustomize rejects them)
+    if anchored:
+        import bisect  # only where the input has anchors (start-up time)
+
+        at = bisect.bisect_left(anchored, start)
+        if at < len(anchored) and anchored[at] < end:
+            return None  # anchors and aliases are never written out (kustomize rejects them)
     raw = text[start:end]
     if any(c in raw for c in _ODD_BREAKS) or not _tail_kept(node, text):
         return None
@@ -543,7 +601,7 @@ def _tail_kept(node: Any, text: str) -> bool:
     return value == stripped and bool(_STRIP_CHOMPING.match(text, at, at + 4))
 
 
-_STRIP_CHOMPING: Final = re.compile(r"[|>](?:[1-9]?-|-[1-9])")
+_STRIP_CHOMPING: Final = lazyre.compile(r"[|>](?:[1-9]?-|-[1-9])")
 
 
 def dump_element(data: Any, source: str | None = None) -> str:
@@ -581,8 +639,8 @@ class _IndentedDumper(yaml.SafeDumper):
 _IndentedDumper.add_representer(str, _represent_str)
 _IndentedDumper.add_representer(Quoted, _represent_quoted)
 
-_INDENTED_LIST = re.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1 +- ", re.MULTILINE)
-_INDENTLESS_LIST = re.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1- ", re.MULTILINE)
+_INDENTED_LIST = lazyre.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1 +- ", re.MULTILINE)
+_INDENTLESS_LIST = lazyre.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1- ", re.MULTILINE)
 
 
 def indents_lists(text: str) -> bool:

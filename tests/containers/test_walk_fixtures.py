@@ -84,3 +84,34 @@ def _at(obj: Any, path: tuple[Any, ...]) -> Any:
     for step in path:
         obj = obj[step]
     return obj
+
+
+def _others() -> list[tuple[str, dict[str, Any]]]:
+    """Every object of the fixtures that is not a job, a List or a ResourceList (whose items
+    count as objects), with the objects of its file (the peers a container may refer to)."""
+    out = []
+    for where, doc in _documents():
+        items = doc.get("items") if doc.get("kind") == "ResourceList" else [doc]
+        out.extend(
+            (where, item)
+            for item in items or []
+            if isinstance(item, dict) and not sources.is_job(item) and not sources.is_list(item)
+        )
+    return out
+
+
+def test_objects_that_cannot_hold_jobs_are_told_without_the_containers() -> None:
+    """``holders.may_hold_jobs`` (what spares a run the import of ``containers``) says False only
+    where the container machinery finds nothing to do; and it says False for most objects."""
+    from trainjob_migrate import containers, holders
+    from trainjob_migrate.targets import get
+
+    config = FunctionConfig()
+    others = _others()
+    every = [doc for _, doc in others]
+    ruled_out = [(where, doc) for where, doc in others if not holders.may_hold_jobs(doc)]
+    assert len(ruled_out) > len(others) / 2 > 50
+    assert all(holders.may_hold_jobs(doc) for _, doc in HOLDERS)
+    peers = containers.peers(every)
+    for where, doc in ruled_out:
+        assert containers.process(doc, config, get("2.3"), None, peers) is None, where

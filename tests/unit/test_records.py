@@ -68,3 +68,40 @@ def test_mutable_records_are_unhashable_and_truthy_by_content() -> None:
         hash(draft)
     assert not RuntimeParts() and RuntimeParts(sidecars=[{"name": "s"}])
     assert Draft().metadata is not Draft().metadata  # each its own default
+
+
+def test_str_enum_behaves_as_the_enum_modules() -> None:
+    """records.StrEnum (the cheap enum of Severity and RuleId) against enum.StrEnum."""
+    import copy
+    import enum
+    import json
+    import pickle
+
+    from trainjob_migrate.records import StrEnum
+    from trainjob_migrate.results import Severity
+
+    class Reference(enum.StrEnum):
+        ERROR = "error"
+        WARNING = "warning"
+        INFO = "info"
+
+    assert [(m.name, m.value) for m in Severity] == [(m.name, m.value) for m in Reference]
+    assert len(Severity) == len(Reference) and type(Severity.ERROR.value) is str
+    for ours, theirs in zip(Severity, Reference, strict=True):
+        assert isinstance(ours, Severity) and isinstance(ours, str) and type(ours) is not str
+        assert Severity(theirs.value) is ours and Severity[theirs.name] is ours
+        assert Severity(ours) is ours
+        assert str(ours) == str(theirs) and f"{ours}|{ours:>9}" == f"{theirs}|{theirs:>9}"
+        assert repr(ours) == repr(theirs).replace("Reference", "Severity")
+        assert ours == theirs.value and hash(ours) == hash(theirs) == hash(theirs.value)
+        assert pickle.loads(pickle.dumps(ours)) is ours
+        assert copy.copy(ours) is ours and copy.deepcopy([ours])[0] is ours
+        assert json.dumps([ours]) == json.dumps([theirs])
+        assert {ours: 1}[theirs.value] == 1
+    assert "error" in Severity and "fatal" not in Severity
+    assert issubclass(Severity, StrEnum)
+    for cls in (Severity, Reference):
+        with pytest.raises(ValueError, match="'fatal' is not a valid"):
+            cls("fatal")
+        with pytest.raises(KeyError):
+            cls["FATAL"]

@@ -70,6 +70,19 @@ def test_every_source_is_registered_once_and_has_its_schemas() -> None:
             assert targets.first_shipping(source.runtime) is not None, source.runtime
 
 
+def test_the_registry_table_names_each_package_by_its_kind() -> None:
+    """The registry imports a kind's package only when the kind is met: its table of kinds
+    must say what each package's SOURCE says."""
+    table = sources._PACKAGES
+    assert [(s.kind, s.name) for s in SOURCES] == list(table.items())
+    assert [s.list_kind for s in SOURCES] == [f"{kind}List" for kind in table]
+    assert tuple(s.kind for s in SOURCES) == sources.KINDS
+    assert ("List", *(s.list_kind for s in SOURCES)) == sources.LIST_KINDS
+    for source in SOURCES:
+        assert sources.list_of({"kind": source.list_kind, "items": []}) is source
+        assert sources.by_kind(source.kind) is source
+
+
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
 def test_identify_by_group_and_kind_of_any_version(source: sources.Source) -> None:
     for group in source.groups:

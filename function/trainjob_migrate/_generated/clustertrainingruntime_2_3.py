@@ -6,5085 +6,2808 @@
 SCHEMA_SHA256 = "1e3ec31dcdedd980b55ba3c9190447ac646764814f72a7cbf3f99a1d053b6c69"
 
 VERSION = "2.22.3"
-class Decimal:  # stand-in for decimal.Decimal, see tools/generate_validators.py
-    __slots__ = ()
 import re
-class JsonSchemaValueException(ValueError):
-    pass
-
-
-class JsonSchemaValuesException(ValueError):
-    pass
+JsonSchemaValueException = ValueError  # is_valid: any ValueError means not valid
+JsonSchemaValuesException = ValueError  # is_valid: any ValueError means not valid
 
 
 
-class _Patterns(dict):
-    """REGEX_PATTERNS, each compiled on first use: a run needs few of them (start-up time)."""
+def _quantity(value):
+    """The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py)."""
+    at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
+    if at < 0:
+        return False
+    suffix = value[at:]
+    if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
+        return True
+    if suffix[0] not in ("e", "E"):
+        return False
+    at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
+    return _number_end(value, at) == len(value)
 
-    __slots__ = ()
 
-    def __missing__(self, key):
-        pattern = self[key] = re.compile(*_PATTERN_SOURCES[key])
-        return pattern
+def _number_end(value, at):
+    """Where the number (digits, dot, digits; either may be missing, not both) that starts
+    at ``at`` ends; -1 when none starts there."""
+    rest = value[at:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    if digits:
+        at += digits
+        if value[at:at + 1] != ".":
+            return at
+        rest = value[at + 1:]
+        return at + 1 + len(rest) - len(rest.lstrip("0123456789"))
+    if value[at:at + 1] != ".":
+        return -1
+    rest = value[at + 1:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    return at + 1 + digits if digits else -1
 
-
-_PATTERN_SOURCES = {
-    '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': ('^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?\\Z',)
-}
-REGEX_PATTERNS = _Patterns()
 
 NoneType = type(None)
 
-def validate(data, custom_formats={}, name_prefix=None):
+def validate(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if not isinstance(data__apiVersion, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be string")
+                raise JsonSchemaValueException
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
+                raise JsonSchemaValueException
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
             if not isinstance(data__metadata, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata must be object")
+                raise JsonSchemaValueException
         if "spec" in data_keys:
             data_keys.remove("spec")
             data__spec = data["spec"]
-            validate____defs_spec5(data__spec, custom_formats, (name_prefix or "data") + ".spec")
+            validate____defs_spec5(data__spec)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_spec5(data, custom_formats={}, name_prefix=None):
+def validate____defs_spec5(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain at least 1 properties")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "mlPolicy" in data_keys:
             data_keys.remove("mlPolicy")
             data__mlPolicy = data["mlPolicy"]
-            validate____defs_mlpolicy(data__mlPolicy, custom_formats, (name_prefix or "data") + ".mlPolicy")
+            validate____defs_mlpolicy(data__mlPolicy)
         if "podGroupPolicy" in data_keys:
             data_keys.remove("podGroupPolicy")
             data__podGroupPolicy = data["podGroupPolicy"]
-            validate____defs_podgrouppolicy(data__podGroupPolicy, custom_formats, (name_prefix or "data") + ".podGroupPolicy")
+            validate____defs_podgrouppolicy(data__podGroupPolicy)
         if "template" in data_keys:
             data_keys.remove("template")
             data__template = data["template"]
-            validate____defs_template3(data__template, custom_formats, (name_prefix or "data") + ".template")
+            validate____defs_template3(data__template)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_template3(data, custom_formats={}, name_prefix=None):
+def validate____defs_template3(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain at least 1 properties")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
-            validate____defs_metadata(data__metadata, custom_formats, (name_prefix or "data") + ".metadata")
+            validate____defs_metadata(data__metadata)
         if "spec" in data_keys:
             data_keys.remove("spec")
             data__spec = data["spec"]
-            validate____defs_spec4(data__spec, custom_formats, (name_prefix or "data") + ".spec")
+            validate____defs_spec4(data__spec)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_spec4(data, custom_formats={}, name_prefix=None):
+def validate____defs_spec4(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "coordinator" in data_keys:
             data_keys.remove("coordinator")
             data__coordinator = data["coordinator"]
-            validate____defs_coordinator(data__coordinator, custom_formats, (name_prefix or "data") + ".coordinator")
+            validate____defs_coordinator(data__coordinator)
         if "failurePolicy" in data_keys:
             data_keys.remove("failurePolicy")
             data__failurePolicy = data["failurePolicy"]
-            validate____defs_failurepolicy(data__failurePolicy, custom_formats, (name_prefix or "data") + ".failurePolicy")
+            validate____defs_failurepolicy(data__failurePolicy)
         if "managedBy" in data_keys:
             data_keys.remove("managedBy")
             data__managedBy = data["managedBy"]
             if not isinstance(data__managedBy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".managedBy must be string")
+                raise JsonSchemaValueException
         if "network" in data_keys:
             data_keys.remove("network")
             data__network = data["network"]
-            validate____defs_network(data__network, custom_formats, (name_prefix or "data") + ".network")
+            validate____defs_network(data__network)
         if "replicatedJobs" in data_keys:
             data_keys.remove("replicatedJobs")
             data__replicatedJobs = data["replicatedJobs"]
             if not isinstance(data__replicatedJobs, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".replicatedJobs must be array")
-            data__replicatedJobs_is_list = isinstance(data__replicatedJobs, (list, tuple))
-            if data__replicatedJobs_is_list:
-                data__replicatedJobs_len = len(data__replicatedJobs)
-                for data__replicatedJobs_x, data__replicatedJobs_item in enumerate(data__replicatedJobs):
-                    validate____defs_replicatedjobs_item(data__replicatedJobs_item, custom_formats, (name_prefix or "data") + ".replicatedJobs[{data__replicatedJobs_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__replicatedJobs_item in data__replicatedJobs:
+                    validate____defs_replicatedjobs_item(data__replicatedJobs_item)
         if "startupPolicy" in data_keys:
             data_keys.remove("startupPolicy")
             data__startupPolicy = data["startupPolicy"]
-            validate____defs_startuppolicy(data__startupPolicy, custom_formats, (name_prefix or "data") + ".startupPolicy")
+            validate____defs_startuppolicy(data__startupPolicy)
         if "successPolicy" in data_keys:
             data_keys.remove("successPolicy")
             data__successPolicy = data["successPolicy"]
-            validate____defs_successpolicy2(data__successPolicy, custom_formats, (name_prefix or "data") + ".successPolicy")
+            validate____defs_successpolicy2(data__successPolicy)
         if "suspend" in data_keys:
             data_keys.remove("suspend")
             data__suspend = data["suspend"]
             if not isinstance(data__suspend, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".suspend must be boolean")
+                raise JsonSchemaValueException
         if "ttlSecondsAfterFinished" in data_keys:
             data_keys.remove("ttlSecondsAfterFinished")
             data__ttlSecondsAfterFinished = data["ttlSecondsAfterFinished"]
             if not isinstance(data__ttlSecondsAfterFinished, (int)) and not (isinstance(data__ttlSecondsAfterFinished, float) and data__ttlSecondsAfterFinished.is_integer()) or isinstance(data__ttlSecondsAfterFinished, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".ttlSecondsAfterFinished must be integer")
-            if isinstance(data__ttlSecondsAfterFinished, (int, float, Decimal)) and not isinstance(data__ttlSecondsAfterFinished, bool):
+                raise JsonSchemaValueException
+            if isinstance(data__ttlSecondsAfterFinished, (int, float)) and not isinstance(data__ttlSecondsAfterFinished, bool):
                 if data__ttlSecondsAfterFinished < 0:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".ttlSecondsAfterFinished must be bigger than or equal to 0")
+                    raise JsonSchemaValueException
         if "volumeClaimPolicies" in data_keys:
             data_keys.remove("volumeClaimPolicies")
             data__volumeClaimPolicies = data["volumeClaimPolicies"]
             if not isinstance(data__volumeClaimPolicies, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeClaimPolicies must be array")
-            data__volumeClaimPolicies_is_list = isinstance(data__volumeClaimPolicies, (list, tuple))
-            if data__volumeClaimPolicies_is_list:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__volumeClaimPolicies_len = len(data__volumeClaimPolicies)
                 if data__volumeClaimPolicies_len > 50:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeClaimPolicies must contain less than or equal to 50 items")
-                for data__volumeClaimPolicies_x, data__volumeClaimPolicies_item in enumerate(data__volumeClaimPolicies):
-                    validate____defs_volumeclaimpolicies_item(data__volumeClaimPolicies_item, custom_formats, (name_prefix or "data") + ".volumeClaimPolicies[{data__volumeClaimPolicies_x}]".format(**locals()))
+                    raise JsonSchemaValueException
+                for data__volumeClaimPolicies_item in data__volumeClaimPolicies:
+                    validate____defs_volumeclaimpolicies_item(data__volumeClaimPolicies_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_volumeclaimpolicies_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_volumeclaimpolicies_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "retentionPolicy" in data_keys:
             data_keys.remove("retentionPolicy")
             data__retentionPolicy = data["retentionPolicy"]
-            validate____defs_retentionpolicy(data__retentionPolicy, custom_formats, (name_prefix or "data") + ".retentionPolicy")
+            validate____defs_retentionpolicy(data__retentionPolicy)
         if "templates" in data_keys:
             data_keys.remove("templates")
             data__templates = data["templates"]
             if not isinstance(data__templates, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".templates must be array")
-            data__templates_is_list = isinstance(data__templates, (list, tuple))
-            if data__templates_is_list:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__templates_len = len(data__templates)
                 if data__templates_len > 50:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".templates must contain less than or equal to 50 items")
-                for data__templates_x, data__templates_item in enumerate(data__templates):
-                    validate____defs_templates_item(data__templates_item, custom_formats, (name_prefix or "data") + ".templates[{data__templates_x}]".format(**locals()))
+                    raise JsonSchemaValueException
+                for data__templates_item in data__templates:
+                    validate____defs_templates_item(data__templates_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_templates_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_templates_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if not isinstance(data__apiVersion, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be string")
+                raise JsonSchemaValueException
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
+                raise JsonSchemaValueException
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
-            validate____defs_metadata(data__metadata, custom_formats, (name_prefix or "data") + ".metadata")
+            validate____defs_metadata(data__metadata)
         if "spec" in data_keys:
             data_keys.remove("spec")
             data__spec = data["spec"]
-            validate____defs_spec(data__spec, custom_formats, (name_prefix or "data") + ".spec")
+            validate____defs_spec(data__spec)
         if "status" in data_keys:
             data_keys.remove("status")
             data__status = data["status"]
-            validate____defs_status(data__status, custom_formats, (name_prefix or "data") + ".status")
+            validate____defs_status(data__status)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_status(data, custom_formats={}, name_prefix=None):
+def validate____defs_status(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_status as rare
+
+    return rare(data)
+
+
+def validate____defs_spec(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "accessModes" in data_keys:
             data_keys.remove("accessModes")
             data__accessModes = data["accessModes"]
             if not isinstance(data__accessModes, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".accessModes must be array")
-            data__accessModes_is_list = isinstance(data__accessModes, (list, tuple))
-            if data__accessModes_is_list:
-                data__accessModes_len = len(data__accessModes)
-                for data__accessModes_x, data__accessModes_item in enumerate(data__accessModes):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__accessModes_item in data__accessModes:
                     if not isinstance(data__accessModes_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".accessModes[{data__accessModes_x}]".format(**locals()) + " must be string")
-        if "allocatedResourceStatuses" in data_keys:
-            data_keys.remove("allocatedResourceStatuses")
-            data__allocatedResourceStatuses = data["allocatedResourceStatuses"]
-            if not isinstance(data__allocatedResourceStatuses, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".allocatedResourceStatuses must be object")
-            data__allocatedResourceStatuses_is_dict = isinstance(data__allocatedResourceStatuses, dict)
-            if data__allocatedResourceStatuses_is_dict:
-                data__allocatedResourceStatuses_keys = set(data__allocatedResourceStatuses.keys())
-                for data__allocatedResourceStatuses_key in data__allocatedResourceStatuses_keys:
-                    if data__allocatedResourceStatuses_key not in []:
-                        data__allocatedResourceStatuses_value = data__allocatedResourceStatuses.get(data__allocatedResourceStatuses_key)
-                        if not isinstance(data__allocatedResourceStatuses_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".allocatedResourceStatuses.{data__allocatedResourceStatuses_key}".format(**locals()) + " must be string")
-        if "allocatedResources" in data_keys:
-            data_keys.remove("allocatedResources")
-            data__allocatedResources = data["allocatedResources"]
-            if not isinstance(data__allocatedResources, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".allocatedResources must be object")
-            data__allocatedResources_is_dict = isinstance(data__allocatedResources, dict)
-            if data__allocatedResources_is_dict:
-                data__allocatedResources_keys = set(data__allocatedResources.keys())
-                for data__allocatedResources_key in data__allocatedResources_keys:
-                    if data__allocatedResources_key not in []:
-                        data__allocatedResources_value = data__allocatedResources.get(data__allocatedResources_key)
-                        if not isinstance(data__allocatedResources_value, (int, str)) and not (isinstance(data__allocatedResources_value, float) and data__allocatedResources_value.is_integer()) or isinstance(data__allocatedResources_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".allocatedResources.{data__allocatedResources_key}".format(**locals()) + " must be integer or string")
-                        if isinstance(data__allocatedResources_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__allocatedResources_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".allocatedResources.{data__allocatedResources_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
-        if "capacity" in data_keys:
-            data_keys.remove("capacity")
-            data__capacity = data["capacity"]
-            if not isinstance(data__capacity, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".capacity must be object")
-            data__capacity_is_dict = isinstance(data__capacity, dict)
-            if data__capacity_is_dict:
-                data__capacity_keys = set(data__capacity.keys())
-                for data__capacity_key in data__capacity_keys:
-                    if data__capacity_key not in []:
-                        data__capacity_value = data__capacity.get(data__capacity_key)
-                        if not isinstance(data__capacity_value, (int, str)) and not (isinstance(data__capacity_value, float) and data__capacity_value.is_integer()) or isinstance(data__capacity_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".capacity.{data__capacity_key}".format(**locals()) + " must be integer or string")
-                        if isinstance(data__capacity_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__capacity_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".capacity.{data__capacity_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
-        if "conditions" in data_keys:
-            data_keys.remove("conditions")
-            data__conditions = data["conditions"]
-            if not isinstance(data__conditions, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".conditions must be array")
-            data__conditions_is_list = isinstance(data__conditions, (list, tuple))
-            if data__conditions_is_list:
-                data__conditions_len = len(data__conditions)
-                for data__conditions_x, data__conditions_item in enumerate(data__conditions):
-                    validate____defs_conditions_item(data__conditions_item, custom_formats, (name_prefix or "data") + ".conditions[{data__conditions_x}]".format(**locals()))
-        if "currentVolumeAttributesClassName" in data_keys:
-            data_keys.remove("currentVolumeAttributesClassName")
-            data__currentVolumeAttributesClassName = data["currentVolumeAttributesClassName"]
-            if not isinstance(data__currentVolumeAttributesClassName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".currentVolumeAttributesClassName must be string")
-        if "modifyVolumeStatus" in data_keys:
-            data_keys.remove("modifyVolumeStatus")
-            data__modifyVolumeStatus = data["modifyVolumeStatus"]
-            validate____defs_modifyvolumestatus(data__modifyVolumeStatus, custom_formats, (name_prefix or "data") + ".modifyVolumeStatus")
-        if "phase" in data_keys:
-            data_keys.remove("phase")
-            data__phase = data["phase"]
-            if not isinstance(data__phase, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".phase must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_modifyvolumestatus(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['status']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "status" in data_keys:
-            data_keys.remove("status")
-            data__status = data["status"]
-            if not isinstance(data__status, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must be string")
-        if "targetVolumeAttributesClassName" in data_keys:
-            data_keys.remove("targetVolumeAttributesClassName")
-            data__targetVolumeAttributesClassName = data["targetVolumeAttributesClassName"]
-            if not isinstance(data__targetVolumeAttributesClassName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetVolumeAttributesClassName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_conditions_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['status', 'type']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "lastProbeTime" in data_keys:
-            data_keys.remove("lastProbeTime")
-            data__lastProbeTime = data["lastProbeTime"]
-            if not isinstance(data__lastProbeTime, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lastProbeTime must be string")
-        if "lastTransitionTime" in data_keys:
-            data_keys.remove("lastTransitionTime")
-            data__lastTransitionTime = data["lastTransitionTime"]
-            if not isinstance(data__lastTransitionTime, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lastTransitionTime must be string")
-        if "message" in data_keys:
-            data_keys.remove("message")
-            data__message = data["message"]
-            if not isinstance(data__message, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".message must be string")
-        if "reason" in data_keys:
-            data_keys.remove("reason")
-            data__reason = data["reason"]
-            if not isinstance(data__reason, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".reason must be string")
-        if "status" in data_keys:
-            data_keys.remove("status")
-            data__status = data["status"]
-            if not isinstance(data__status, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must be string")
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_spec(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "accessModes" in data_keys:
-            data_keys.remove("accessModes")
-            data__accessModes = data["accessModes"]
-            if not isinstance(data__accessModes, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".accessModes must be array")
-            data__accessModes_is_list = isinstance(data__accessModes, (list, tuple))
-            if data__accessModes_is_list:
-                data__accessModes_len = len(data__accessModes)
-                for data__accessModes_x, data__accessModes_item in enumerate(data__accessModes):
-                    if not isinstance(data__accessModes_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".accessModes[{data__accessModes_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if "dataSource" in data_keys:
             data_keys.remove("dataSource")
             data__dataSource = data["dataSource"]
-            validate____defs_datasource(data__dataSource, custom_formats, (name_prefix or "data") + ".dataSource")
+            validate____defs_datasource(data__dataSource)
         if "dataSourceRef" in data_keys:
             data_keys.remove("dataSourceRef")
             data__dataSourceRef = data["dataSourceRef"]
-            validate____defs_datasourceref(data__dataSourceRef, custom_formats, (name_prefix or "data") + ".dataSourceRef")
+            validate____defs_datasourceref(data__dataSourceRef)
         if "resources" in data_keys:
             data_keys.remove("resources")
             data__resources = data["resources"]
-            validate____defs_resources2(data__resources, custom_formats, (name_prefix or "data") + ".resources")
+            validate____defs_resources2(data__resources)
         if "selector" in data_keys:
             data_keys.remove("selector")
             data__selector = data["selector"]
-            validate____defs_selector(data__selector, custom_formats, (name_prefix or "data") + ".selector")
+            validate____defs_selector(data__selector)
         if "storageClassName" in data_keys:
             data_keys.remove("storageClassName")
             data__storageClassName = data["storageClassName"]
             if not isinstance(data__storageClassName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storageClassName must be string")
+                raise JsonSchemaValueException
         if "volumeAttributesClassName" in data_keys:
             data_keys.remove("volumeAttributesClassName")
             data__volumeAttributesClassName = data["volumeAttributesClassName"]
             if not isinstance(data__volumeAttributesClassName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeAttributesClassName must be string")
+                raise JsonSchemaValueException
         if "volumeMode" in data_keys:
             data_keys.remove("volumeMode")
             data__volumeMode = data["volumeMode"]
             if not isinstance(data__volumeMode, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeMode must be string")
+                raise JsonSchemaValueException
         if "volumeName" in data_keys:
             data_keys.remove("volumeName")
             data__volumeName = data["volumeName"]
             if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeName must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_selector(data, custom_formats={}, name_prefix=None):
+def validate____defs_selector(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "matchExpressions" in data_keys:
             data_keys.remove("matchExpressions")
             data__matchExpressions = data["matchExpressions"]
             if not isinstance(data__matchExpressions, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchExpressions must be array")
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
-                    validate____defs_matchexpressions_item(data__matchExpressions_item, custom_formats, (name_prefix or "data") + ".matchExpressions[{data__matchExpressions_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__matchExpressions_item in data__matchExpressions:
+                    validate____defs_matchexpressions_item(data__matchExpressions_item)
         if "matchLabels" in data_keys:
             data_keys.remove("matchLabels")
             data__matchLabels = data["matchLabels"]
             if not isinstance(data__matchLabels, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchLabels must be object")
-            data__matchLabels_is_dict = isinstance(data__matchLabels, dict)
-            if data__matchLabels_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__matchLabels_keys = set(data__matchLabels.keys())
                 for data__matchLabels_key in data__matchLabels_keys:
                     if data__matchLabels_key not in []:
                         data__matchLabels_value = data__matchLabels.get(data__matchLabels_key)
                         if not isinstance(data__matchLabels_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchLabels.{data__matchLabels_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_matchexpressions_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_matchexpressions_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'operator']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "key" in data_keys:
             data_keys.remove("key")
             data__key = data["key"]
             if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
+                raise JsonSchemaValueException
         if "operator" in data_keys:
             data_keys.remove("operator")
             data__operator = data["operator"]
             if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operator must be string")
+                raise JsonSchemaValueException
         if "values" in data_keys:
             data_keys.remove("values")
             data__values = data["values"]
             if not isinstance(data__values, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".values must be array")
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__values_item in data__values:
                     if not isinstance(data__values_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".values[{data__values_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_resources2(data, custom_formats={}, name_prefix=None):
+def validate____defs_resources2(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits must be object")
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
                         data__limits_value = data__limits.get(data__limits_key)
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits.{data__limits_key}".format(**locals()) + " must be integer or string")
+                            raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits.{data__limits_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                            if not _quantity(data__limits_value):
+                                raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests must be object")
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
                         data__requests_value = data__requests.get(data__requests_key)
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests.{data__requests_key}".format(**locals()) + " must be integer or string")
+                            raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests.{data__requests_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                            if not _quantity(data__requests_value):
+                                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_datasourceref(data, custom_formats={}, name_prefix=None):
+def validate____defs_datasourceref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "apiGroup" in data_keys:
             data_keys.remove("apiGroup")
             data__apiGroup = data["apiGroup"]
             if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiGroup must be string")
+                raise JsonSchemaValueException
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "namespace" in data_keys:
             data_keys.remove("namespace")
             data__namespace = data["namespace"]
             if not isinstance(data__namespace, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".namespace must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_datasource(data, custom_formats={}, name_prefix=None):
+def validate____defs_datasource(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['kind', 'name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "apiGroup" in data_keys:
             data_keys.remove("apiGroup")
             data__apiGroup = data["apiGroup"]
             if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiGroup must be string")
+                raise JsonSchemaValueException
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_retentionpolicy(data, custom_formats={}, name_prefix=None):
+def validate____defs_retentionpolicy(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "whenDeleted" in data_keys:
             data_keys.remove("whenDeleted")
             data__whenDeleted = data["whenDeleted"]
             if not isinstance(data__whenDeleted, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".whenDeleted must be string")
+                raise JsonSchemaValueException
             if not (isinstance(data__whenDeleted, str) and data__whenDeleted == 'Delete' or isinstance(data__whenDeleted, str) and data__whenDeleted == 'Retain'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".whenDeleted must be one of ['Delete', 'Retain']")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_successpolicy2(data, custom_formats={}, name_prefix=None):
+def validate____defs_successpolicy2(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['operator']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "operator" in data_keys:
             data_keys.remove("operator")
             data__operator = data["operator"]
             if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operator must be string")
+                raise JsonSchemaValueException
             if not (isinstance(data__operator, str) and data__operator == 'All' or isinstance(data__operator, str) and data__operator == 'Any'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operator must be one of ['All', 'Any']")
+                raise JsonSchemaValueException
         if "targetReplicatedJobs" in data_keys:
             data_keys.remove("targetReplicatedJobs")
             data__targetReplicatedJobs = data["targetReplicatedJobs"]
             if not isinstance(data__targetReplicatedJobs, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetReplicatedJobs must be array")
-            data__targetReplicatedJobs_is_list = isinstance(data__targetReplicatedJobs, (list, tuple))
-            if data__targetReplicatedJobs_is_list:
-                data__targetReplicatedJobs_len = len(data__targetReplicatedJobs)
-                for data__targetReplicatedJobs_x, data__targetReplicatedJobs_item in enumerate(data__targetReplicatedJobs):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__targetReplicatedJobs_item in data__targetReplicatedJobs:
                     if not isinstance(data__targetReplicatedJobs_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetReplicatedJobs[{data__targetReplicatedJobs_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_startuppolicy(data, custom_formats={}, name_prefix=None):
+def validate____defs_startuppolicy(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['startupPolicyOrder']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "startupPolicyOrder" in data_keys:
             data_keys.remove("startupPolicyOrder")
             data__startupPolicyOrder = data["startupPolicyOrder"]
             if not isinstance(data__startupPolicyOrder, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".startupPolicyOrder must be string")
+                raise JsonSchemaValueException
             if not (isinstance(data__startupPolicyOrder, str) and data__startupPolicyOrder == 'AnyOrder' or isinstance(data__startupPolicyOrder, str) and data__startupPolicyOrder == 'InOrder'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".startupPolicyOrder must be one of ['AnyOrder', 'InOrder']")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_replicatedjobs_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_replicatedjobs_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name', 'template']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "dependsOn" in data_keys:
             data_keys.remove("dependsOn")
             data__dependsOn = data["dependsOn"]
             if not isinstance(data__dependsOn, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".dependsOn must be array")
-            data__dependsOn_is_list = isinstance(data__dependsOn, (list, tuple))
-            if data__dependsOn_is_list:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__dependsOn_len = len(data__dependsOn)
                 if data__dependsOn_len > 5:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".dependsOn must contain less than or equal to 5 items")
-                for data__dependsOn_x, data__dependsOn_item in enumerate(data__dependsOn):
-                    validate____defs_dependson_item(data__dependsOn_item, custom_formats, (name_prefix or "data") + ".dependsOn[{data__dependsOn_x}]".format(**locals()))
+                    raise JsonSchemaValueException
+                for data__dependsOn_item in data__dependsOn:
+                    validate____defs_dependson_item(data__dependsOn_item)
         if "groupName" in data_keys:
             data_keys.remove("groupName")
             data__groupName = data["groupName"]
             if not isinstance(data__groupName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".groupName must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "replicas" in data_keys:
             data_keys.remove("replicas")
             data__replicas = data["replicas"]
             if not isinstance(data__replicas, (int)) and not (isinstance(data__replicas, float) and data__replicas.is_integer()) or isinstance(data__replicas, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".replicas must be integer")
+                raise JsonSchemaValueException
         if "template" in data_keys:
             data_keys.remove("template")
             data__template = data["template"]
-            validate____defs_template2(data__template, custom_formats, (name_prefix or "data") + ".template")
+            validate____defs_template2(data__template)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_template2(data, custom_formats={}, name_prefix=None):
+def validate____defs_template2(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
-            validate____defs_metadata(data__metadata, custom_formats, (name_prefix or "data") + ".metadata")
+            validate____defs_metadata(data__metadata)
         if "spec" in data_keys:
             data_keys.remove("spec")
             data__spec = data["spec"]
-            validate____defs_spec3(data__spec, custom_formats, (name_prefix or "data") + ".spec")
+            validate____defs_spec3(data__spec)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_spec3(data, custom_formats={}, name_prefix=None):
+def validate____defs_spec3(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['template']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "activeDeadlineSeconds" in data_keys:
             data_keys.remove("activeDeadlineSeconds")
             data__activeDeadlineSeconds = data["activeDeadlineSeconds"]
             if not isinstance(data__activeDeadlineSeconds, (int)) and not (isinstance(data__activeDeadlineSeconds, float) and data__activeDeadlineSeconds.is_integer()) or isinstance(data__activeDeadlineSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".activeDeadlineSeconds must be integer")
+                raise JsonSchemaValueException
         if "backoffLimit" in data_keys:
             data_keys.remove("backoffLimit")
             data__backoffLimit = data["backoffLimit"]
             if not isinstance(data__backoffLimit, (int)) and not (isinstance(data__backoffLimit, float) and data__backoffLimit.is_integer()) or isinstance(data__backoffLimit, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".backoffLimit must be integer")
+                raise JsonSchemaValueException
         if "backoffLimitPerIndex" in data_keys:
             data_keys.remove("backoffLimitPerIndex")
             data__backoffLimitPerIndex = data["backoffLimitPerIndex"]
             if not isinstance(data__backoffLimitPerIndex, (int)) and not (isinstance(data__backoffLimitPerIndex, float) and data__backoffLimitPerIndex.is_integer()) or isinstance(data__backoffLimitPerIndex, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".backoffLimitPerIndex must be integer")
+                raise JsonSchemaValueException
         if "completionMode" in data_keys:
             data_keys.remove("completionMode")
             data__completionMode = data["completionMode"]
             if not isinstance(data__completionMode, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".completionMode must be string")
+                raise JsonSchemaValueException
         if "completions" in data_keys:
             data_keys.remove("completions")
             data__completions = data["completions"]
             if not isinstance(data__completions, (int)) and not (isinstance(data__completions, float) and data__completions.is_integer()) or isinstance(data__completions, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".completions must be integer")
+                raise JsonSchemaValueException
         if "managedBy" in data_keys:
             data_keys.remove("managedBy")
             data__managedBy = data["managedBy"]
             if not isinstance(data__managedBy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".managedBy must be string")
+                raise JsonSchemaValueException
         if "manualSelector" in data_keys:
             data_keys.remove("manualSelector")
             data__manualSelector = data["manualSelector"]
             if not isinstance(data__manualSelector, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".manualSelector must be boolean")
+                raise JsonSchemaValueException
         if "maxFailedIndexes" in data_keys:
             data_keys.remove("maxFailedIndexes")
             data__maxFailedIndexes = data["maxFailedIndexes"]
             if not isinstance(data__maxFailedIndexes, (int)) and not (isinstance(data__maxFailedIndexes, float) and data__maxFailedIndexes.is_integer()) or isinstance(data__maxFailedIndexes, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".maxFailedIndexes must be integer")
+                raise JsonSchemaValueException
         if "parallelism" in data_keys:
             data_keys.remove("parallelism")
             data__parallelism = data["parallelism"]
             if not isinstance(data__parallelism, (int)) and not (isinstance(data__parallelism, float) and data__parallelism.is_integer()) or isinstance(data__parallelism, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".parallelism must be integer")
+                raise JsonSchemaValueException
         if "podFailurePolicy" in data_keys:
             data_keys.remove("podFailurePolicy")
             data__podFailurePolicy = data["podFailurePolicy"]
-            validate____defs_podfailurepolicy(data__podFailurePolicy, custom_formats, (name_prefix or "data") + ".podFailurePolicy")
+            validate____defs_podfailurepolicy(data__podFailurePolicy)
         if "podReplacementPolicy" in data_keys:
             data_keys.remove("podReplacementPolicy")
             data__podReplacementPolicy = data["podReplacementPolicy"]
             if not isinstance(data__podReplacementPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".podReplacementPolicy must be string")
+                raise JsonSchemaValueException
         if "selector" in data_keys:
             data_keys.remove("selector")
             data__selector = data["selector"]
-            validate____defs_selector(data__selector, custom_formats, (name_prefix or "data") + ".selector")
+            validate____defs_selector(data__selector)
         if "successPolicy" in data_keys:
             data_keys.remove("successPolicy")
             data__successPolicy = data["successPolicy"]
-            validate____defs_successpolicy(data__successPolicy, custom_formats, (name_prefix or "data") + ".successPolicy")
+            validate____defs_successpolicy(data__successPolicy)
         if "suspend" in data_keys:
             data_keys.remove("suspend")
             data__suspend = data["suspend"]
             if not isinstance(data__suspend, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".suspend must be boolean")
+                raise JsonSchemaValueException
         if "template" in data_keys:
             data_keys.remove("template")
             data__template = data["template"]
-            validate____defs_template(data__template, custom_formats, (name_prefix or "data") + ".template")
+            validate____defs_template(data__template)
         if "ttlSecondsAfterFinished" in data_keys:
             data_keys.remove("ttlSecondsAfterFinished")
             data__ttlSecondsAfterFinished = data["ttlSecondsAfterFinished"]
             if not isinstance(data__ttlSecondsAfterFinished, (int)) and not (isinstance(data__ttlSecondsAfterFinished, float) and data__ttlSecondsAfterFinished.is_integer()) or isinstance(data__ttlSecondsAfterFinished, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".ttlSecondsAfterFinished must be integer")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_template(data, custom_formats={}, name_prefix=None):
+def validate____defs_template(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
-            validate____defs_metadata(data__metadata, custom_formats, (name_prefix or "data") + ".metadata")
+            validate____defs_metadata(data__metadata)
         if "spec" in data_keys:
             data_keys.remove("spec")
             data__spec = data["spec"]
-            validate____defs_spec2(data__spec, custom_formats, (name_prefix or "data") + ".spec")
+            validate____defs_spec2(data__spec)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_spec2(data, custom_formats={}, name_prefix=None):
+def validate____defs_spec2(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['containers']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "activeDeadlineSeconds" in data_keys:
             data_keys.remove("activeDeadlineSeconds")
             data__activeDeadlineSeconds = data["activeDeadlineSeconds"]
             if not isinstance(data__activeDeadlineSeconds, (int)) and not (isinstance(data__activeDeadlineSeconds, float) and data__activeDeadlineSeconds.is_integer()) or isinstance(data__activeDeadlineSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".activeDeadlineSeconds must be integer")
+                raise JsonSchemaValueException
         if "affinity" in data_keys:
             data_keys.remove("affinity")
             data__affinity = data["affinity"]
-            validate____defs_affinity(data__affinity, custom_formats, (name_prefix or "data") + ".affinity")
+            validate____defs_affinity(data__affinity)
         if "automountServiceAccountToken" in data_keys:
             data_keys.remove("automountServiceAccountToken")
             data__automountServiceAccountToken = data["automountServiceAccountToken"]
             if not isinstance(data__automountServiceAccountToken, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".automountServiceAccountToken must be boolean")
+                raise JsonSchemaValueException
         if "containers" in data_keys:
             data_keys.remove("containers")
             data__containers = data["containers"]
             if not isinstance(data__containers, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".containers must be array")
-            data__containers_is_list = isinstance(data__containers, (list, tuple))
-            if data__containers_is_list:
-                data__containers_len = len(data__containers)
-                for data__containers_x, data__containers_item in enumerate(data__containers):
-                    validate____defs_containers_item(data__containers_item, custom_formats, (name_prefix or "data") + ".containers[{data__containers_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__containers_item in data__containers:
+                    validate____defs_containers_item(data__containers_item)
         if "dnsConfig" in data_keys:
             data_keys.remove("dnsConfig")
             data__dnsConfig = data["dnsConfig"]
-            validate____defs_dnsconfig(data__dnsConfig, custom_formats, (name_prefix or "data") + ".dnsConfig")
+            validate____defs_dnsconfig(data__dnsConfig)
         if "dnsPolicy" in data_keys:
             data_keys.remove("dnsPolicy")
             data__dnsPolicy = data["dnsPolicy"]
             if not isinstance(data__dnsPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".dnsPolicy must be string")
+                raise JsonSchemaValueException
         if "enableServiceLinks" in data_keys:
             data_keys.remove("enableServiceLinks")
             data__enableServiceLinks = data["enableServiceLinks"]
             if not isinstance(data__enableServiceLinks, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".enableServiceLinks must be boolean")
+                raise JsonSchemaValueException
         if "ephemeralContainers" in data_keys:
             data_keys.remove("ephemeralContainers")
             data__ephemeralContainers = data["ephemeralContainers"]
             if not isinstance(data__ephemeralContainers, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".ephemeralContainers must be array")
-            data__ephemeralContainers_is_list = isinstance(data__ephemeralContainers, (list, tuple))
-            if data__ephemeralContainers_is_list:
-                data__ephemeralContainers_len = len(data__ephemeralContainers)
-                for data__ephemeralContainers_x, data__ephemeralContainers_item in enumerate(data__ephemeralContainers):
-                    validate____defs_ephemeralcontainers_item(data__ephemeralContainers_item, custom_formats, (name_prefix or "data") + ".ephemeralContainers[{data__ephemeralContainers_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__ephemeralContainers_item in data__ephemeralContainers:
+                    validate____defs_ephemeralcontainers_item(data__ephemeralContainers_item)
         if "hostAliases" in data_keys:
             data_keys.remove("hostAliases")
             data__hostAliases = data["hostAliases"]
             if not isinstance(data__hostAliases, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostAliases must be array")
-            data__hostAliases_is_list = isinstance(data__hostAliases, (list, tuple))
-            if data__hostAliases_is_list:
-                data__hostAliases_len = len(data__hostAliases)
-                for data__hostAliases_x, data__hostAliases_item in enumerate(data__hostAliases):
-                    validate____defs_hostaliases_item(data__hostAliases_item, custom_formats, (name_prefix or "data") + ".hostAliases[{data__hostAliases_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__hostAliases_item in data__hostAliases:
+                    validate____defs_hostaliases_item(data__hostAliases_item)
         if "hostIPC" in data_keys:
             data_keys.remove("hostIPC")
             data__hostIPC = data["hostIPC"]
             if not isinstance(data__hostIPC, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostIPC must be boolean")
+                raise JsonSchemaValueException
         if "hostNetwork" in data_keys:
             data_keys.remove("hostNetwork")
             data__hostNetwork = data["hostNetwork"]
             if not isinstance(data__hostNetwork, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostNetwork must be boolean")
+                raise JsonSchemaValueException
         if "hostPID" in data_keys:
             data_keys.remove("hostPID")
             data__hostPID = data["hostPID"]
             if not isinstance(data__hostPID, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostPID must be boolean")
+                raise JsonSchemaValueException
         if "hostUsers" in data_keys:
             data_keys.remove("hostUsers")
             data__hostUsers = data["hostUsers"]
             if not isinstance(data__hostUsers, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostUsers must be boolean")
+                raise JsonSchemaValueException
         if "hostname" in data_keys:
             data_keys.remove("hostname")
             data__hostname = data["hostname"]
             if not isinstance(data__hostname, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostname must be string")
+                raise JsonSchemaValueException
         if "hostnameOverride" in data_keys:
             data_keys.remove("hostnameOverride")
             data__hostnameOverride = data["hostnameOverride"]
             if not isinstance(data__hostnameOverride, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostnameOverride must be string")
+                raise JsonSchemaValueException
         if "imagePullSecrets" in data_keys:
             data_keys.remove("imagePullSecrets")
             data__imagePullSecrets = data["imagePullSecrets"]
             if not isinstance(data__imagePullSecrets, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".imagePullSecrets must be array")
-            data__imagePullSecrets_is_list = isinstance(data__imagePullSecrets, (list, tuple))
-            if data__imagePullSecrets_is_list:
-                data__imagePullSecrets_len = len(data__imagePullSecrets)
-                for data__imagePullSecrets_x, data__imagePullSecrets_item in enumerate(data__imagePullSecrets):
-                    validate____defs_imagepullsecrets_item(data__imagePullSecrets_item, custom_formats, (name_prefix or "data") + ".imagePullSecrets[{data__imagePullSecrets_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__imagePullSecrets_item in data__imagePullSecrets:
+                    validate____defs_imagepullsecrets_item(data__imagePullSecrets_item)
         if "initContainers" in data_keys:
             data_keys.remove("initContainers")
             data__initContainers = data["initContainers"]
             if not isinstance(data__initContainers, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".initContainers must be array")
-            data__initContainers_is_list = isinstance(data__initContainers, (list, tuple))
-            if data__initContainers_is_list:
-                data__initContainers_len = len(data__initContainers)
-                for data__initContainers_x, data__initContainers_item in enumerate(data__initContainers):
-                    validate____defs_containers_item(data__initContainers_item, custom_formats, (name_prefix or "data") + ".initContainers[{data__initContainers_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__initContainers_item in data__initContainers:
+                    validate____defs_containers_item(data__initContainers_item)
         if "nodeName" in data_keys:
             data_keys.remove("nodeName")
             data__nodeName = data["nodeName"]
             if not isinstance(data__nodeName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".nodeName must be string")
+                raise JsonSchemaValueException
         if "nodeSelector" in data_keys:
             data_keys.remove("nodeSelector")
             data__nodeSelector = data["nodeSelector"]
             if not isinstance(data__nodeSelector, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".nodeSelector must be object")
-            data__nodeSelector_is_dict = isinstance(data__nodeSelector, dict)
-            if data__nodeSelector_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__nodeSelector_keys = set(data__nodeSelector.keys())
                 for data__nodeSelector_key in data__nodeSelector_keys:
                     if data__nodeSelector_key not in []:
                         data__nodeSelector_value = data__nodeSelector.get(data__nodeSelector_key)
                         if not isinstance(data__nodeSelector_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".nodeSelector.{data__nodeSelector_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if "os" in data_keys:
             data_keys.remove("os")
             data__os = data["os"]
-            validate____defs_os(data__os, custom_formats, (name_prefix or "data") + ".os")
+            validate____defs_os(data__os)
         if "overhead" in data_keys:
             data_keys.remove("overhead")
             data__overhead = data["overhead"]
             if not isinstance(data__overhead, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".overhead must be object")
-            data__overhead_is_dict = isinstance(data__overhead, dict)
-            if data__overhead_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__overhead_keys = set(data__overhead.keys())
                 for data__overhead_key in data__overhead_keys:
                     if data__overhead_key not in []:
                         data__overhead_value = data__overhead.get(data__overhead_key)
                         if not isinstance(data__overhead_value, (int, str)) and not (isinstance(data__overhead_value, float) and data__overhead_value.is_integer()) or isinstance(data__overhead_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".overhead.{data__overhead_key}".format(**locals()) + " must be integer or string")
+                            raise JsonSchemaValueException
                         if isinstance(data__overhead_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__overhead_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".overhead.{data__overhead_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                            if not _quantity(data__overhead_value):
+                                raise JsonSchemaValueException
         if "preemptionPolicy" in data_keys:
             data_keys.remove("preemptionPolicy")
             data__preemptionPolicy = data["preemptionPolicy"]
             if not isinstance(data__preemptionPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".preemptionPolicy must be string")
+                raise JsonSchemaValueException
         if "priority" in data_keys:
             data_keys.remove("priority")
             data__priority = data["priority"]
             if not isinstance(data__priority, (int)) and not (isinstance(data__priority, float) and data__priority.is_integer()) or isinstance(data__priority, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".priority must be integer")
+                raise JsonSchemaValueException
         if "priorityClassName" in data_keys:
             data_keys.remove("priorityClassName")
             data__priorityClassName = data["priorityClassName"]
             if not isinstance(data__priorityClassName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".priorityClassName must be string")
+                raise JsonSchemaValueException
         if "readinessGates" in data_keys:
             data_keys.remove("readinessGates")
             data__readinessGates = data["readinessGates"]
             if not isinstance(data__readinessGates, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readinessGates must be array")
-            data__readinessGates_is_list = isinstance(data__readinessGates, (list, tuple))
-            if data__readinessGates_is_list:
-                data__readinessGates_len = len(data__readinessGates)
-                for data__readinessGates_x, data__readinessGates_item in enumerate(data__readinessGates):
-                    validate____defs_readinessgates_item(data__readinessGates_item, custom_formats, (name_prefix or "data") + ".readinessGates[{data__readinessGates_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__readinessGates_item in data__readinessGates:
+                    validate____defs_readinessgates_item(data__readinessGates_item)
         if "resourceClaims" in data_keys:
             data_keys.remove("resourceClaims")
             data__resourceClaims = data["resourceClaims"]
             if not isinstance(data__resourceClaims, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".resourceClaims must be array")
-            data__resourceClaims_is_list = isinstance(data__resourceClaims, (list, tuple))
-            if data__resourceClaims_is_list:
-                data__resourceClaims_len = len(data__resourceClaims)
-                for data__resourceClaims_x, data__resourceClaims_item in enumerate(data__resourceClaims):
-                    validate____defs_resourceclaims_item(data__resourceClaims_item, custom_formats, (name_prefix or "data") + ".resourceClaims[{data__resourceClaims_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__resourceClaims_item in data__resourceClaims:
+                    validate____defs_resourceclaims_item(data__resourceClaims_item)
         if "resources" in data_keys:
             data_keys.remove("resources")
             data__resources = data["resources"]
-            validate____defs_resources(data__resources, custom_formats, (name_prefix or "data") + ".resources")
+            validate____defs_resources(data__resources)
         if "restartPolicy" in data_keys:
             data_keys.remove("restartPolicy")
             data__restartPolicy = data["restartPolicy"]
             if not isinstance(data__restartPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".restartPolicy must be string")
+                raise JsonSchemaValueException
         if "runtimeClassName" in data_keys:
             data_keys.remove("runtimeClassName")
             data__runtimeClassName = data["runtimeClassName"]
             if not isinstance(data__runtimeClassName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runtimeClassName must be string")
+                raise JsonSchemaValueException
         if "schedulerName" in data_keys:
             data_keys.remove("schedulerName")
             data__schedulerName = data["schedulerName"]
             if not isinstance(data__schedulerName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".schedulerName must be string")
+                raise JsonSchemaValueException
         if "schedulingGates" in data_keys:
             data_keys.remove("schedulingGates")
             data__schedulingGates = data["schedulingGates"]
             if not isinstance(data__schedulingGates, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".schedulingGates must be array")
-            data__schedulingGates_is_list = isinstance(data__schedulingGates, (list, tuple))
-            if data__schedulingGates_is_list:
-                data__schedulingGates_len = len(data__schedulingGates)
-                for data__schedulingGates_x, data__schedulingGates_item in enumerate(data__schedulingGates):
-                    validate____defs_os(data__schedulingGates_item, custom_formats, (name_prefix or "data") + ".schedulingGates[{data__schedulingGates_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__schedulingGates_item in data__schedulingGates:
+                    validate____defs_os(data__schedulingGates_item)
         if "schedulingGroup" in data_keys:
             data_keys.remove("schedulingGroup")
             data__schedulingGroup = data["schedulingGroup"]
-            validate____defs_schedulinggroup(data__schedulingGroup, custom_formats, (name_prefix or "data") + ".schedulingGroup")
+            validate____defs_schedulinggroup(data__schedulingGroup)
         if "securityContext" in data_keys:
             data_keys.remove("securityContext")
             data__securityContext = data["securityContext"]
-            validate____defs_securitycontext2(data__securityContext, custom_formats, (name_prefix or "data") + ".securityContext")
+            validate____defs_securitycontext2(data__securityContext)
         if "serviceAccount" in data_keys:
             data_keys.remove("serviceAccount")
             data__serviceAccount = data["serviceAccount"]
             if not isinstance(data__serviceAccount, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".serviceAccount must be string")
+                raise JsonSchemaValueException
         if "serviceAccountName" in data_keys:
             data_keys.remove("serviceAccountName")
             data__serviceAccountName = data["serviceAccountName"]
             if not isinstance(data__serviceAccountName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".serviceAccountName must be string")
+                raise JsonSchemaValueException
         if "setHostnameAsFQDN" in data_keys:
             data_keys.remove("setHostnameAsFQDN")
             data__setHostnameAsFQDN = data["setHostnameAsFQDN"]
             if not isinstance(data__setHostnameAsFQDN, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".setHostnameAsFQDN must be boolean")
+                raise JsonSchemaValueException
         if "shareProcessNamespace" in data_keys:
             data_keys.remove("shareProcessNamespace")
             data__shareProcessNamespace = data["shareProcessNamespace"]
             if not isinstance(data__shareProcessNamespace, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".shareProcessNamespace must be boolean")
+                raise JsonSchemaValueException
         if "subdomain" in data_keys:
             data_keys.remove("subdomain")
             data__subdomain = data["subdomain"]
             if not isinstance(data__subdomain, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".subdomain must be string")
+                raise JsonSchemaValueException
         if "terminationGracePeriodSeconds" in data_keys:
             data_keys.remove("terminationGracePeriodSeconds")
             data__terminationGracePeriodSeconds = data["terminationGracePeriodSeconds"]
             if not isinstance(data__terminationGracePeriodSeconds, (int)) and not (isinstance(data__terminationGracePeriodSeconds, float) and data__terminationGracePeriodSeconds.is_integer()) or isinstance(data__terminationGracePeriodSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".terminationGracePeriodSeconds must be integer")
+                raise JsonSchemaValueException
         if "tolerations" in data_keys:
             data_keys.remove("tolerations")
             data__tolerations = data["tolerations"]
             if not isinstance(data__tolerations, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tolerations must be array")
-            data__tolerations_is_list = isinstance(data__tolerations, (list, tuple))
-            if data__tolerations_is_list:
-                data__tolerations_len = len(data__tolerations)
-                for data__tolerations_x, data__tolerations_item in enumerate(data__tolerations):
-                    validate____defs_tolerations_item(data__tolerations_item, custom_formats, (name_prefix or "data") + ".tolerations[{data__tolerations_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__tolerations_item in data__tolerations:
+                    validate____defs_tolerations_item(data__tolerations_item)
         if "topologySpreadConstraints" in data_keys:
             data_keys.remove("topologySpreadConstraints")
             data__topologySpreadConstraints = data["topologySpreadConstraints"]
             if not isinstance(data__topologySpreadConstraints, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".topologySpreadConstraints must be array")
-            data__topologySpreadConstraints_is_list = isinstance(data__topologySpreadConstraints, (list, tuple))
-            if data__topologySpreadConstraints_is_list:
-                data__topologySpreadConstraints_len = len(data__topologySpreadConstraints)
-                for data__topologySpreadConstraints_x, data__topologySpreadConstraints_item in enumerate(data__topologySpreadConstraints):
-                    validate____defs_topologyspreadconstraints_item(data__topologySpreadConstraints_item, custom_formats, (name_prefix or "data") + ".topologySpreadConstraints[{data__topologySpreadConstraints_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__topologySpreadConstraints_item in data__topologySpreadConstraints:
+                    validate____defs_topologyspreadconstraints_item(data__topologySpreadConstraints_item)
         if "volumes" in data_keys:
             data_keys.remove("volumes")
             data__volumes = data["volumes"]
             if not isinstance(data__volumes, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumes must be array")
-            data__volumes_is_list = isinstance(data__volumes, (list, tuple))
-            if data__volumes_is_list:
-                data__volumes_len = len(data__volumes)
-                for data__volumes_x, data__volumes_item in enumerate(data__volumes):
-                    validate____defs_volumes_item(data__volumes_item, custom_formats, (name_prefix or "data") + ".volumes[{data__volumes_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__volumes_item in data__volumes:
+                    validate____defs_volumes_item(data__volumes_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_volumes_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_volumes_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "awsElasticBlockStore" in data_keys:
             data_keys.remove("awsElasticBlockStore")
             data__awsElasticBlockStore = data["awsElasticBlockStore"]
-            validate____defs_awselasticblockstore(data__awsElasticBlockStore, custom_formats, (name_prefix or "data") + ".awsElasticBlockStore")
+            validate____defs_awselasticblockstore(data__awsElasticBlockStore)
         if "azureDisk" in data_keys:
             data_keys.remove("azureDisk")
             data__azureDisk = data["azureDisk"]
-            validate____defs_azuredisk(data__azureDisk, custom_formats, (name_prefix or "data") + ".azureDisk")
+            validate____defs_azuredisk(data__azureDisk)
         if "azureFile" in data_keys:
             data_keys.remove("azureFile")
             data__azureFile = data["azureFile"]
-            validate____defs_azurefile(data__azureFile, custom_formats, (name_prefix or "data") + ".azureFile")
+            validate____defs_azurefile(data__azureFile)
         if "cephfs" in data_keys:
             data_keys.remove("cephfs")
             data__cephfs = data["cephfs"]
-            validate____defs_cephfs(data__cephfs, custom_formats, (name_prefix or "data") + ".cephfs")
+            validate____defs_cephfs(data__cephfs)
         if "cinder" in data_keys:
             data_keys.remove("cinder")
             data__cinder = data["cinder"]
-            validate____defs_cinder(data__cinder, custom_formats, (name_prefix or "data") + ".cinder")
+            validate____defs_cinder(data__cinder)
         if "configMap" in data_keys:
             data_keys.remove("configMap")
             data__configMap = data["configMap"]
-            validate____defs_configmap(data__configMap, custom_formats, (name_prefix or "data") + ".configMap")
+            validate____defs_configmap(data__configMap)
         if "csi" in data_keys:
             data_keys.remove("csi")
             data__csi = data["csi"]
-            validate____defs_csi(data__csi, custom_formats, (name_prefix or "data") + ".csi")
+            validate____defs_csi(data__csi)
         if "downwardAPI" in data_keys:
             data_keys.remove("downwardAPI")
             data__downwardAPI = data["downwardAPI"]
-            validate____defs_downwardapi(data__downwardAPI, custom_formats, (name_prefix or "data") + ".downwardAPI")
+            validate____defs_downwardapi(data__downwardAPI)
         if "emptyDir" in data_keys:
             data_keys.remove("emptyDir")
             data__emptyDir = data["emptyDir"]
-            validate____defs_emptydir(data__emptyDir, custom_formats, (name_prefix or "data") + ".emptyDir")
+            validate____defs_emptydir(data__emptyDir)
         if "ephemeral" in data_keys:
             data_keys.remove("ephemeral")
             data__ephemeral = data["ephemeral"]
-            validate____defs_ephemeral(data__ephemeral, custom_formats, (name_prefix or "data") + ".ephemeral")
+            validate____defs_ephemeral(data__ephemeral)
         if "fc" in data_keys:
             data_keys.remove("fc")
             data__fc = data["fc"]
-            validate____defs_fc(data__fc, custom_formats, (name_prefix or "data") + ".fc")
+            validate____defs_fc(data__fc)
         if "flexVolume" in data_keys:
             data_keys.remove("flexVolume")
             data__flexVolume = data["flexVolume"]
-            validate____defs_flexvolume(data__flexVolume, custom_formats, (name_prefix or "data") + ".flexVolume")
+            validate____defs_flexvolume(data__flexVolume)
         if "flocker" in data_keys:
             data_keys.remove("flocker")
             data__flocker = data["flocker"]
-            validate____defs_flocker(data__flocker, custom_formats, (name_prefix or "data") + ".flocker")
+            validate____defs_flocker(data__flocker)
         if "gcePersistentDisk" in data_keys:
             data_keys.remove("gcePersistentDisk")
             data__gcePersistentDisk = data["gcePersistentDisk"]
-            validate____defs_gcepersistentdisk(data__gcePersistentDisk, custom_formats, (name_prefix or "data") + ".gcePersistentDisk")
+            validate____defs_gcepersistentdisk(data__gcePersistentDisk)
         if "gitRepo" in data_keys:
             data_keys.remove("gitRepo")
             data__gitRepo = data["gitRepo"]
-            validate____defs_gitrepo(data__gitRepo, custom_formats, (name_prefix or "data") + ".gitRepo")
+            validate____defs_gitrepo(data__gitRepo)
         if "glusterfs" in data_keys:
             data_keys.remove("glusterfs")
             data__glusterfs = data["glusterfs"]
-            validate____defs_glusterfs(data__glusterfs, custom_formats, (name_prefix or "data") + ".glusterfs")
+            validate____defs_glusterfs(data__glusterfs)
         if "hostPath" in data_keys:
             data_keys.remove("hostPath")
             data__hostPath = data["hostPath"]
-            validate____defs_hostpath(data__hostPath, custom_formats, (name_prefix or "data") + ".hostPath")
+            validate____defs_hostpath(data__hostPath)
         if "image" in data_keys:
             data_keys.remove("image")
             data__image = data["image"]
-            validate____defs_image(data__image, custom_formats, (name_prefix or "data") + ".image")
+            validate____defs_image(data__image)
         if "iscsi" in data_keys:
             data_keys.remove("iscsi")
             data__iscsi = data["iscsi"]
-            validate____defs_iscsi(data__iscsi, custom_formats, (name_prefix or "data") + ".iscsi")
+            validate____defs_iscsi(data__iscsi)
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "nfs" in data_keys:
             data_keys.remove("nfs")
             data__nfs = data["nfs"]
-            validate____defs_nfs(data__nfs, custom_formats, (name_prefix or "data") + ".nfs")
+            validate____defs_nfs(data__nfs)
         if "persistentVolumeClaim" in data_keys:
             data_keys.remove("persistentVolumeClaim")
             data__persistentVolumeClaim = data["persistentVolumeClaim"]
-            validate____defs_persistentvolumeclaim(data__persistentVolumeClaim, custom_formats, (name_prefix or "data") + ".persistentVolumeClaim")
+            validate____defs_persistentvolumeclaim(data__persistentVolumeClaim)
         if "photonPersistentDisk" in data_keys:
             data_keys.remove("photonPersistentDisk")
             data__photonPersistentDisk = data["photonPersistentDisk"]
-            validate____defs_photonpersistentdisk(data__photonPersistentDisk, custom_formats, (name_prefix or "data") + ".photonPersistentDisk")
+            validate____defs_photonpersistentdisk(data__photonPersistentDisk)
         if "portworxVolume" in data_keys:
             data_keys.remove("portworxVolume")
             data__portworxVolume = data["portworxVolume"]
-            validate____defs_portworxvolume(data__portworxVolume, custom_formats, (name_prefix or "data") + ".portworxVolume")
+            validate____defs_portworxvolume(data__portworxVolume)
         if "projected" in data_keys:
             data_keys.remove("projected")
             data__projected = data["projected"]
-            validate____defs_projected(data__projected, custom_formats, (name_prefix or "data") + ".projected")
+            validate____defs_projected(data__projected)
         if "quobyte" in data_keys:
             data_keys.remove("quobyte")
             data__quobyte = data["quobyte"]
-            validate____defs_quobyte(data__quobyte, custom_formats, (name_prefix or "data") + ".quobyte")
+            validate____defs_quobyte(data__quobyte)
         if "rbd" in data_keys:
             data_keys.remove("rbd")
             data__rbd = data["rbd"]
-            validate____defs_rbd(data__rbd, custom_formats, (name_prefix or "data") + ".rbd")
+            validate____defs_rbd(data__rbd)
         if "scaleIO" in data_keys:
             data_keys.remove("scaleIO")
             data__scaleIO = data["scaleIO"]
-            validate____defs_scaleio(data__scaleIO, custom_formats, (name_prefix or "data") + ".scaleIO")
+            validate____defs_scaleio(data__scaleIO)
         if "secret" in data_keys:
             data_keys.remove("secret")
             data__secret = data["secret"]
-            validate____defs_secret(data__secret, custom_formats, (name_prefix or "data") + ".secret")
+            validate____defs_secret(data__secret)
         if "storageos" in data_keys:
             data_keys.remove("storageos")
             data__storageos = data["storageos"]
-            validate____defs_storageos(data__storageos, custom_formats, (name_prefix or "data") + ".storageos")
+            validate____defs_storageos(data__storageos)
         if "vsphereVolume" in data_keys:
             data_keys.remove("vsphereVolume")
             data__vsphereVolume = data["vsphereVolume"]
-            validate____defs_vspherevolume(data__vsphereVolume, custom_formats, (name_prefix or "data") + ".vsphereVolume")
+            validate____defs_vspherevolume(data__vsphereVolume)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_vspherevolume(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['volumePath']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "storagePolicyID" in data_keys:
-            data_keys.remove("storagePolicyID")
-            data__storagePolicyID = data["storagePolicyID"]
-            if not isinstance(data__storagePolicyID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storagePolicyID must be string")
-        if "storagePolicyName" in data_keys:
-            data_keys.remove("storagePolicyName")
-            data__storagePolicyName = data["storagePolicyName"]
-            if not isinstance(data__storagePolicyName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storagePolicyName must be string")
-        if "volumePath" in data_keys:
-            data_keys.remove("volumePath")
-            data__volumePath = data["volumePath"]
-            if not isinstance(data__volumePath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumePath must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_vspherevolume(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_vspherevolume as rare
 
-def validate____defs_storageos(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeName must be string")
-        if "volumeNamespace" in data_keys:
-            data_keys.remove("volumeNamespace")
-            data__volumeNamespace = data["volumeNamespace"]
-            if not isinstance(data__volumeNamespace, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeNamespace must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_secret(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_storageos(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_storageos as rare
+
+    return rare(data)
+
+
+def validate____defs_secret(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
             data__defaultMode = data["defaultMode"]
             if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".defaultMode must be integer")
+                raise JsonSchemaValueException
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__items_item in data__items:
+                    validate____defs_items_item(data__items_item)
         if "optional" in data_keys:
             data_keys.remove("optional")
             data__optional = data["optional"]
             if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
+                raise JsonSchemaValueException
         if "secretName" in data_keys:
             data_keys.remove("secretName")
             data__secretName = data["secretName"]
             if not isinstance(data__secretName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".secretName must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_items_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_items_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "key" in data_keys:
             data_keys.remove("key")
             data__key = data["key"]
             if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
+                raise JsonSchemaValueException
         if "mode" in data_keys:
             data_keys.remove("mode")
             data__mode = data["mode"]
             if not isinstance(data__mode, (int)) and not (isinstance(data__mode, float) and data__mode.is_integer()) or isinstance(data__mode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mode must be integer")
+                raise JsonSchemaValueException
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_scaleio(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['gateway', 'secretRef', 'system']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "gateway" in data_keys:
-            data_keys.remove("gateway")
-            data__gateway = data["gateway"]
-            if not isinstance(data__gateway, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".gateway must be string")
-        if "protectionDomain" in data_keys:
-            data_keys.remove("protectionDomain")
-            data__protectionDomain = data["protectionDomain"]
-            if not isinstance(data__protectionDomain, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".protectionDomain must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "sslEnabled" in data_keys:
-            data_keys.remove("sslEnabled")
-            data__sslEnabled = data["sslEnabled"]
-            if not isinstance(data__sslEnabled, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sslEnabled must be boolean")
-        if "storageMode" in data_keys:
-            data_keys.remove("storageMode")
-            data__storageMode = data["storageMode"]
-            if not isinstance(data__storageMode, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storageMode must be string")
-        if "storagePool" in data_keys:
-            data_keys.remove("storagePool")
-            data__storagePool = data["storagePool"]
-            if not isinstance(data__storagePool, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storagePool must be string")
-        if "system" in data_keys:
-            data_keys.remove("system")
-            data__system = data["system"]
-            if not isinstance(data__system, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must be string")
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_scaleio(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_scaleio as rare
 
-def validate____defs_rbd(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['image', 'monitors']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "image" in data_keys:
-            data_keys.remove("image")
-            data__image = data["image"]
-            if not isinstance(data__image, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".image must be string")
-        if "keyring" in data_keys:
-            data_keys.remove("keyring")
-            data__keyring = data["keyring"]
-            if not isinstance(data__keyring, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".keyring must be string")
-        if "monitors" in data_keys:
-            data_keys.remove("monitors")
-            data__monitors = data["monitors"]
-            if not isinstance(data__monitors, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".monitors must be array")
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
-                    if not isinstance(data__monitors_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".monitors[{data__monitors_x}]".format(**locals()) + " must be string")
-        if "pool" in data_keys:
-            data_keys.remove("pool")
-            data__pool = data["pool"]
-            if not isinstance(data__pool, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pool must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".user must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_quobyte(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['registry', 'volume']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "group" in data_keys:
-            data_keys.remove("group")
-            data__group = data["group"]
-            if not isinstance(data__group, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".group must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "registry" in data_keys:
-            data_keys.remove("registry")
-            data__registry = data["registry"]
-            if not isinstance(data__registry, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".registry must be string")
-        if "tenant" in data_keys:
-            data_keys.remove("tenant")
-            data__tenant = data["tenant"]
-            if not isinstance(data__tenant, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tenant must be string")
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".user must be string")
-        if "volume" in data_keys:
-            data_keys.remove("volume")
-            data__volume = data["volume"]
-            if not isinstance(data__volume, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volume must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_projected(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "defaultMode" in data_keys:
-            data_keys.remove("defaultMode")
-            data__defaultMode = data["defaultMode"]
-            if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".defaultMode must be integer")
-        if "sources" in data_keys:
-            data_keys.remove("sources")
-            data__sources = data["sources"]
-            if not isinstance(data__sources, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sources must be array")
-            data__sources_is_list = isinstance(data__sources, (list, tuple))
-            if data__sources_is_list:
-                data__sources_len = len(data__sources)
-                for data__sources_x, data__sources_item in enumerate(data__sources):
-                    validate____defs_sources_item(data__sources_item, custom_formats, (name_prefix or "data") + ".sources[{data__sources_x}]".format(**locals()))
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_rbd(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_rbd as rare
 
-def validate____defs_sources_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "clusterTrustBundle" in data_keys:
-            data_keys.remove("clusterTrustBundle")
-            data__clusterTrustBundle = data["clusterTrustBundle"]
-            validate____defs_clustertrustbundle(data__clusterTrustBundle, custom_formats, (name_prefix or "data") + ".clusterTrustBundle")
-        if "configMap" in data_keys:
-            data_keys.remove("configMap")
-            data__configMap = data["configMap"]
-            validate____defs_configmap2(data__configMap, custom_formats, (name_prefix or "data") + ".configMap")
-        if "downwardAPI" in data_keys:
-            data_keys.remove("downwardAPI")
-            data__downwardAPI = data["downwardAPI"]
-            validate____defs_downwardapi2(data__downwardAPI, custom_formats, (name_prefix or "data") + ".downwardAPI")
-        if "podCertificate" in data_keys:
-            data_keys.remove("podCertificate")
-            data__podCertificate = data["podCertificate"]
-            validate____defs_podcertificate(data__podCertificate, custom_formats, (name_prefix or "data") + ".podCertificate")
-        if "secret" in data_keys:
-            data_keys.remove("secret")
-            data__secret = data["secret"]
-            validate____defs_configmap2(data__secret, custom_formats, (name_prefix or "data") + ".secret")
-        if "serviceAccountToken" in data_keys:
-            data_keys.remove("serviceAccountToken")
-            data__serviceAccountToken = data["serviceAccountToken"]
-            validate____defs_serviceaccounttoken(data__serviceAccountToken, custom_formats, (name_prefix or "data") + ".serviceAccountToken")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_serviceaccounttoken(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_quobyte(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_quobyte as rare
+
+    return rare(data)
+
+
+def validate____defs_projected(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_projected as rare
+
+    return rare(data)
+
+
+def validate____defs_items_item2(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "audience" in data_keys:
-            data_keys.remove("audience")
-            data__audience = data["audience"]
-            if not isinstance(data__audience, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience must be string")
-        if "expirationSeconds" in data_keys:
-            data_keys.remove("expirationSeconds")
-            data__expirationSeconds = data["expirationSeconds"]
-            if not isinstance(data__expirationSeconds, (int)) and not (isinstance(data__expirationSeconds, float) and data__expirationSeconds.is_integer()) or isinstance(data__expirationSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".expirationSeconds must be integer")
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_podcertificate(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['keyType', 'signerName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "certificateChainPath" in data_keys:
-            data_keys.remove("certificateChainPath")
-            data__certificateChainPath = data["certificateChainPath"]
-            if not isinstance(data__certificateChainPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".certificateChainPath must be string")
-        if "credentialBundlePath" in data_keys:
-            data_keys.remove("credentialBundlePath")
-            data__credentialBundlePath = data["credentialBundlePath"]
-            if not isinstance(data__credentialBundlePath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".credentialBundlePath must be string")
-        if "keyPath" in data_keys:
-            data_keys.remove("keyPath")
-            data__keyPath = data["keyPath"]
-            if not isinstance(data__keyPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".keyPath must be string")
-        if "keyType" in data_keys:
-            data_keys.remove("keyType")
-            data__keyType = data["keyType"]
-            if not isinstance(data__keyType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".keyType must be string")
-        if "maxExpirationSeconds" in data_keys:
-            data_keys.remove("maxExpirationSeconds")
-            data__maxExpirationSeconds = data["maxExpirationSeconds"]
-            if not isinstance(data__maxExpirationSeconds, (int)) and not (isinstance(data__maxExpirationSeconds, float) and data__maxExpirationSeconds.is_integer()) or isinstance(data__maxExpirationSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".maxExpirationSeconds must be integer")
-        if "signerName" in data_keys:
-            data_keys.remove("signerName")
-            data__signerName = data["signerName"]
-            if not isinstance(data__signerName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".signerName must be string")
-        if "userAnnotations" in data_keys:
-            data_keys.remove("userAnnotations")
-            data__userAnnotations = data["userAnnotations"]
-            if not isinstance(data__userAnnotations, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".userAnnotations must be object")
-            data__userAnnotations_is_dict = isinstance(data__userAnnotations, dict)
-            if data__userAnnotations_is_dict:
-                data__userAnnotations_keys = set(data__userAnnotations.keys())
-                for data__userAnnotations_key in data__userAnnotations_keys:
-                    if data__userAnnotations_key not in []:
-                        data__userAnnotations_value = data__userAnnotations.get(data__userAnnotations_key)
-                        if not isinstance(data__userAnnotations_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".userAnnotations.{data__userAnnotations_key}".format(**locals()) + " must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_downwardapi2(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "items" in data_keys:
-            data_keys.remove("items")
-            data__items = data["items"]
-            if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item2(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_items_item2(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "fieldRef" in data_keys:
             data_keys.remove("fieldRef")
             data__fieldRef = data["fieldRef"]
-            validate____defs_fieldref(data__fieldRef, custom_formats, (name_prefix or "data") + ".fieldRef")
+            validate____defs_fieldref(data__fieldRef)
         if "mode" in data_keys:
             data_keys.remove("mode")
             data__mode = data["mode"]
             if not isinstance(data__mode, (int)) and not (isinstance(data__mode, float) and data__mode.is_integer()) or isinstance(data__mode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mode must be integer")
+                raise JsonSchemaValueException
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if "resourceFieldRef" in data_keys:
             data_keys.remove("resourceFieldRef")
             data__resourceFieldRef = data["resourceFieldRef"]
-            validate____defs_resourcefieldref(data__resourceFieldRef, custom_formats, (name_prefix or "data") + ".resourceFieldRef")
+            validate____defs_resourcefieldref(data__resourceFieldRef)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_resourcefieldref(data, custom_formats={}, name_prefix=None):
+def validate____defs_resourcefieldref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['resource']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "containerName" in data_keys:
             data_keys.remove("containerName")
             data__containerName = data["containerName"]
             if not isinstance(data__containerName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerName must be string")
+                raise JsonSchemaValueException
         if "divisor" in data_keys:
             data_keys.remove("divisor")
             data__divisor = data["divisor"]
             if not isinstance(data__divisor, (int, str)) and not (isinstance(data__divisor, float) and data__divisor.is_integer()) or isinstance(data__divisor, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".divisor must be integer or string")
+                raise JsonSchemaValueException
             if isinstance(data__divisor, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__divisor):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".divisor must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                if not _quantity(data__divisor):
+                    raise JsonSchemaValueException
         if "resource" in data_keys:
             data_keys.remove("resource")
             data__resource = data["resource"]
             if not isinstance(data__resource, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".resource must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_fieldref(data, custom_formats={}, name_prefix=None):
+def validate____defs_fieldref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['fieldPath']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if not isinstance(data__apiVersion, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be string")
+                raise JsonSchemaValueException
         if "fieldPath" in data_keys:
             data_keys.remove("fieldPath")
             data__fieldPath = data["fieldPath"]
             if not isinstance(data__fieldPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fieldPath must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_configmap2(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "items" in data_keys:
-            data_keys.remove("items")
-            data__items = data["items"]
-            if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "optional" in data_keys:
-            data_keys.remove("optional")
-            data__optional = data["optional"]
-            if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_portworxvolume(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_portworxvolume as rare
 
-def validate____defs_clustertrustbundle(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_selector(data__labelSelector, custom_formats, (name_prefix or "data") + ".labelSelector")
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "optional" in data_keys:
-            data_keys.remove("optional")
-            data__optional = data["optional"]
-            if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if "signerName" in data_keys:
-            data_keys.remove("signerName")
-            data__signerName = data["signerName"]
-            if not isinstance(data__signerName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".signerName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_portworxvolume(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_photonpersistentdisk(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['pdID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "pdID" in data_keys:
-            data_keys.remove("pdID")
-            data__pdID = data["pdID"]
-            if not isinstance(data__pdID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pdID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_photonpersistentdisk(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_photonpersistentdisk as rare
 
-def validate____defs_persistentvolumeclaim(data, custom_formats={}, name_prefix=None):
+    return rare(data)
+
+
+def validate____defs_persistentvolumeclaim(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['claimName']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "claimName" in data_keys:
             data_keys.remove("claimName")
             data__claimName = data["claimName"]
             if not isinstance(data__claimName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".claimName must be string")
+                raise JsonSchemaValueException
         if "readOnly" in data_keys:
             data_keys.remove("readOnly")
             data__readOnly = data["readOnly"]
             if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_nfs(data, custom_formats={}, name_prefix=None):
+def validate____defs_nfs(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['path', 'server']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if "readOnly" in data_keys:
             data_keys.remove("readOnly")
             data__readOnly = data["readOnly"]
             if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
+                raise JsonSchemaValueException
         if "server" in data_keys:
             data_keys.remove("server")
             data__server = data["server"]
             if not isinstance(data__server, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".server must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_iscsi(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['iqn', 'lun', 'targetPortal']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "chapAuthDiscovery" in data_keys:
-            data_keys.remove("chapAuthDiscovery")
-            data__chapAuthDiscovery = data["chapAuthDiscovery"]
-            if not isinstance(data__chapAuthDiscovery, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".chapAuthDiscovery must be boolean")
-        if "chapAuthSession" in data_keys:
-            data_keys.remove("chapAuthSession")
-            data__chapAuthSession = data["chapAuthSession"]
-            if not isinstance(data__chapAuthSession, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".chapAuthSession must be boolean")
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "initiatorName" in data_keys:
-            data_keys.remove("initiatorName")
-            data__initiatorName = data["initiatorName"]
-            if not isinstance(data__initiatorName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".initiatorName must be string")
-        if "iqn" in data_keys:
-            data_keys.remove("iqn")
-            data__iqn = data["iqn"]
-            if not isinstance(data__iqn, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".iqn must be string")
-        if "iscsiInterface" in data_keys:
-            data_keys.remove("iscsiInterface")
-            data__iscsiInterface = data["iscsiInterface"]
-            if not isinstance(data__iscsiInterface, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".iscsiInterface must be string")
-        if "lun" in data_keys:
-            data_keys.remove("lun")
-            data__lun = data["lun"]
-            if not isinstance(data__lun, (int)) and not (isinstance(data__lun, float) and data__lun.is_integer()) or isinstance(data__lun, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lun must be integer")
-        if "portals" in data_keys:
-            data_keys.remove("portals")
-            data__portals = data["portals"]
-            if not isinstance(data__portals, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".portals must be array")
-            data__portals_is_list = isinstance(data__portals, (list, tuple))
-            if data__portals_is_list:
-                data__portals_len = len(data__portals)
-                for data__portals_x, data__portals_item in enumerate(data__portals):
-                    if not isinstance(data__portals_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".portals[{data__portals_x}]".format(**locals()) + " must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "targetPortal" in data_keys:
-            data_keys.remove("targetPortal")
-            data__targetPortal = data["targetPortal"]
-            if not isinstance(data__targetPortal, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetPortal must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_iscsi(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_iscsi as rare
 
-def validate____defs_image(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "pullPolicy" in data_keys:
-            data_keys.remove("pullPolicy")
-            data__pullPolicy = data["pullPolicy"]
-            if not isinstance(data__pullPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pullPolicy must be string")
-        if "reference" in data_keys:
-            data_keys.remove("reference")
-            data__reference = data["reference"]
-            if not isinstance(data__reference, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".reference must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_hostpath(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_image(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_image as rare
+
+    return rare(data)
+
+
+def validate____defs_hostpath(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if "type" in data_keys:
             data_keys.remove("type")
             data__type = data["type"]
             if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_glusterfs(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['endpoints', 'path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "endpoints" in data_keys:
-            data_keys.remove("endpoints")
-            data__endpoints = data["endpoints"]
-            if not isinstance(data__endpoints, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".endpoints must be string")
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_glusterfs(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_glusterfs as rare
 
-def validate____defs_gitrepo(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['repository']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "directory" in data_keys:
-            data_keys.remove("directory")
-            data__directory = data["directory"]
-            if not isinstance(data__directory, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".directory must be string")
-        if "repository" in data_keys:
-            data_keys.remove("repository")
-            data__repository = data["repository"]
-            if not isinstance(data__repository, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".repository must be string")
-        if "revision" in data_keys:
-            data_keys.remove("revision")
-            data__revision = data["revision"]
-            if not isinstance(data__revision, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".revision must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_gcepersistentdisk(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['pdName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "partition" in data_keys:
-            data_keys.remove("partition")
-            data__partition = data["partition"]
-            if not isinstance(data__partition, (int)) and not (isinstance(data__partition, float) and data__partition.is_integer()) or isinstance(data__partition, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".partition must be integer")
-        if "pdName" in data_keys:
-            data_keys.remove("pdName")
-            data__pdName = data["pdName"]
-            if not isinstance(data__pdName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pdName must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_flocker(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "datasetName" in data_keys:
-            data_keys.remove("datasetName")
-            data__datasetName = data["datasetName"]
-            if not isinstance(data__datasetName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".datasetName must be string")
-        if "datasetUUID" in data_keys:
-            data_keys.remove("datasetUUID")
-            data__datasetUUID = data["datasetUUID"]
-            if not isinstance(data__datasetUUID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".datasetUUID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_gitrepo(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_gitrepo as rare
 
-def validate____defs_flexvolume(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['driver']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "driver" in data_keys:
-            data_keys.remove("driver")
-            data__driver = data["driver"]
-            if not isinstance(data__driver, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".driver must be string")
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "options" in data_keys:
-            data_keys.remove("options")
-            data__options = data["options"]
-            if not isinstance(data__options, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".options must be object")
-            data__options_is_dict = isinstance(data__options, dict)
-            if data__options_is_dict:
-                data__options_keys = set(data__options.keys())
-                for data__options_key in data__options_keys:
-                    if data__options_key not in []:
-                        data__options_value = data__options.get(data__options_key)
-                        if not isinstance(data__options_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".options.{data__options_key}".format(**locals()) + " must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_fc(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "lun" in data_keys:
-            data_keys.remove("lun")
-            data__lun = data["lun"]
-            if not isinstance(data__lun, (int)) and not (isinstance(data__lun, float) and data__lun.is_integer()) or isinstance(data__lun, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lun must be integer")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "targetWWNs" in data_keys:
-            data_keys.remove("targetWWNs")
-            data__targetWWNs = data["targetWWNs"]
-            if not isinstance(data__targetWWNs, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetWWNs must be array")
-            data__targetWWNs_is_list = isinstance(data__targetWWNs, (list, tuple))
-            if data__targetWWNs_is_list:
-                data__targetWWNs_len = len(data__targetWWNs)
-                for data__targetWWNs_x, data__targetWWNs_item in enumerate(data__targetWWNs):
-                    if not isinstance(data__targetWWNs_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetWWNs[{data__targetWWNs_x}]".format(**locals()) + " must be string")
-        if "wwids" in data_keys:
-            data_keys.remove("wwids")
-            data__wwids = data["wwids"]
-            if not isinstance(data__wwids, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".wwids must be array")
-            data__wwids_is_list = isinstance(data__wwids, (list, tuple))
-            if data__wwids_is_list:
-                data__wwids_len = len(data__wwids)
-                for data__wwids_x, data__wwids_item in enumerate(data__wwids):
-                    if not isinstance(data__wwids_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".wwids[{data__wwids_x}]".format(**locals()) + " must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_ephemeral(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "volumeClaimTemplate" in data_keys:
-            data_keys.remove("volumeClaimTemplate")
-            data__volumeClaimTemplate = data["volumeClaimTemplate"]
-            validate____defs_volumeclaimtemplate(data__volumeClaimTemplate, custom_formats, (name_prefix or "data") + ".volumeClaimTemplate")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_gcepersistentdisk(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_gcepersistentdisk as rare
 
-def validate____defs_volumeclaimtemplate(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['spec']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "metadata" in data_keys:
-            data_keys.remove("metadata")
-            data__metadata = data["metadata"]
-            validate____defs_metadata(data__metadata, custom_formats, (name_prefix or "data") + ".metadata")
-        if "spec" in data_keys:
-            data_keys.remove("spec")
-            data__spec = data["spec"]
-            validate____defs_spec(data__spec, custom_formats, (name_prefix or "data") + ".spec")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_emptydir(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_flocker(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_flocker as rare
+
+    return rare(data)
+
+
+def validate____defs_flexvolume(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_flexvolume as rare
+
+    return rare(data)
+
+
+def validate____defs_fc(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_fc as rare
+
+    return rare(data)
+
+
+def validate____defs_ephemeral(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_ephemeral as rare
+
+    return rare(data)
+
+
+def validate____defs_emptydir(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "medium" in data_keys:
             data_keys.remove("medium")
             data__medium = data["medium"]
             if not isinstance(data__medium, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".medium must be string")
+                raise JsonSchemaValueException
         if "sizeLimit" in data_keys:
             data_keys.remove("sizeLimit")
             data__sizeLimit = data["sizeLimit"]
             if not isinstance(data__sizeLimit, (int, str)) and not (isinstance(data__sizeLimit, float) and data__sizeLimit.is_integer()) or isinstance(data__sizeLimit, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sizeLimit must be integer or string")
+                raise JsonSchemaValueException
             if isinstance(data__sizeLimit, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__sizeLimit):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".sizeLimit must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                if not _quantity(data__sizeLimit):
+                    raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_downwardapi(data, custom_formats={}, name_prefix=None):
+def validate____defs_downwardapi(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
             data__defaultMode = data["defaultMode"]
             if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".defaultMode must be integer")
+                raise JsonSchemaValueException
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item2(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__items_item in data__items:
+                    validate____defs_items_item2(data__items_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_csi(data, custom_formats={}, name_prefix=None):
+def validate____defs_csi(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "driver" in data_keys:
             data_keys.remove("driver")
             data__driver = data["driver"]
             if not isinstance(data__driver, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".driver must be string")
+                raise JsonSchemaValueException
         if "fsType" in data_keys:
             data_keys.remove("fsType")
             data__fsType = data["fsType"]
             if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
+                raise JsonSchemaValueException
         if "nodePublishSecretRef" in data_keys:
             data_keys.remove("nodePublishSecretRef")
             data__nodePublishSecretRef = data["nodePublishSecretRef"]
-            validate____defs_imagepullsecrets_item(data__nodePublishSecretRef, custom_formats, (name_prefix or "data") + ".nodePublishSecretRef")
+            validate____defs_imagepullsecrets_item(data__nodePublishSecretRef)
         if "readOnly" in data_keys:
             data_keys.remove("readOnly")
             data__readOnly = data["readOnly"]
             if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
+                raise JsonSchemaValueException
         if "volumeAttributes" in data_keys:
             data_keys.remove("volumeAttributes")
             data__volumeAttributes = data["volumeAttributes"]
             if not isinstance(data__volumeAttributes, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeAttributes must be object")
-            data__volumeAttributes_is_dict = isinstance(data__volumeAttributes, dict)
-            if data__volumeAttributes_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__volumeAttributes_keys = set(data__volumeAttributes.keys())
                 for data__volumeAttributes_key in data__volumeAttributes_keys:
                     if data__volumeAttributes_key not in []:
                         data__volumeAttributes_value = data__volumeAttributes.get(data__volumeAttributes_key)
                         if not isinstance(data__volumeAttributes_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeAttributes.{data__volumeAttributes_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_configmap(data, custom_formats={}, name_prefix=None):
+def validate____defs_configmap(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
             data__defaultMode = data["defaultMode"]
             if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".defaultMode must be integer")
+                raise JsonSchemaValueException
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__items_item in data__items:
+                    validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "optional" in data_keys:
             data_keys.remove("optional")
             data__optional = data["optional"]
             if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_cinder(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_cinder(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_cinder as rare
 
-def validate____defs_cephfs(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['monitors']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "monitors" in data_keys:
-            data_keys.remove("monitors")
-            data__monitors = data["monitors"]
-            if not isinstance(data__monitors, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".monitors must be array")
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
-                    if not isinstance(data__monitors_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".monitors[{data__monitors_x}]".format(**locals()) + " must be string")
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretFile" in data_keys:
-            data_keys.remove("secretFile")
-            data__secretFile = data["secretFile"]
-            if not isinstance(data__secretFile, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".secretFile must be string")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_imagepullsecrets_item(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".user must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_azurefile(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['secretName', 'shareName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretName" in data_keys:
-            data_keys.remove("secretName")
-            data__secretName = data["secretName"]
-            if not isinstance(data__secretName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".secretName must be string")
-        if "shareName" in data_keys:
-            data_keys.remove("shareName")
-            data__shareName = data["shareName"]
-            if not isinstance(data__shareName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".shareName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_azuredisk(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['diskName', 'diskURI']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "cachingMode" in data_keys:
-            data_keys.remove("cachingMode")
-            data__cachingMode = data["cachingMode"]
-            if not isinstance(data__cachingMode, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cachingMode must be string")
-        if "diskName" in data_keys:
-            data_keys.remove("diskName")
-            data__diskName = data["diskName"]
-            if not isinstance(data__diskName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".diskName must be string")
-        if "diskURI" in data_keys:
-            data_keys.remove("diskURI")
-            data__diskURI = data["diskURI"]
-            if not isinstance(data__diskURI, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".diskURI must be string")
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_cephfs(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_cephfs as rare
 
-def validate____defs_awselasticblockstore(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "partition" in data_keys:
-            data_keys.remove("partition")
-            data__partition = data["partition"]
-            if not isinstance(data__partition, (int)) and not (isinstance(data__partition, float) and data__partition.is_integer()) or isinstance(data__partition, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".partition must be integer")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_topologyspreadconstraints_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['maxSkew', 'topologyKey', 'whenUnsatisfiable']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_selector(data__labelSelector, custom_formats, (name_prefix or "data") + ".labelSelector")
-        if "matchLabelKeys" in data_keys:
-            data_keys.remove("matchLabelKeys")
-            data__matchLabelKeys = data["matchLabelKeys"]
-            if not isinstance(data__matchLabelKeys, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchLabelKeys must be array")
-            data__matchLabelKeys_is_list = isinstance(data__matchLabelKeys, (list, tuple))
-            if data__matchLabelKeys_is_list:
-                data__matchLabelKeys_len = len(data__matchLabelKeys)
-                for data__matchLabelKeys_x, data__matchLabelKeys_item in enumerate(data__matchLabelKeys):
-                    if not isinstance(data__matchLabelKeys_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchLabelKeys[{data__matchLabelKeys_x}]".format(**locals()) + " must be string")
-        if "maxSkew" in data_keys:
-            data_keys.remove("maxSkew")
-            data__maxSkew = data["maxSkew"]
-            if not isinstance(data__maxSkew, (int)) and not (isinstance(data__maxSkew, float) and data__maxSkew.is_integer()) or isinstance(data__maxSkew, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".maxSkew must be integer")
-        if "minDomains" in data_keys:
-            data_keys.remove("minDomains")
-            data__minDomains = data["minDomains"]
-            if not isinstance(data__minDomains, (int)) and not (isinstance(data__minDomains, float) and data__minDomains.is_integer()) or isinstance(data__minDomains, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".minDomains must be integer")
-        if "nodeAffinityPolicy" in data_keys:
-            data_keys.remove("nodeAffinityPolicy")
-            data__nodeAffinityPolicy = data["nodeAffinityPolicy"]
-            if not isinstance(data__nodeAffinityPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".nodeAffinityPolicy must be string")
-        if "nodeTaintsPolicy" in data_keys:
-            data_keys.remove("nodeTaintsPolicy")
-            data__nodeTaintsPolicy = data["nodeTaintsPolicy"]
-            if not isinstance(data__nodeTaintsPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".nodeTaintsPolicy must be string")
-        if "topologyKey" in data_keys:
-            data_keys.remove("topologyKey")
-            data__topologyKey = data["topologyKey"]
-            if not isinstance(data__topologyKey, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".topologyKey must be string")
-        if "whenUnsatisfiable" in data_keys:
-            data_keys.remove("whenUnsatisfiable")
-            data__whenUnsatisfiable = data["whenUnsatisfiable"]
-            if not isinstance(data__whenUnsatisfiable, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".whenUnsatisfiable must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_tolerations_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_azurefile(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_azurefile as rare
+
+    return rare(data)
+
+
+def validate____defs_azuredisk(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_azuredisk as rare
+
+    return rare(data)
+
+
+def validate____defs_awselasticblockstore(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_awselasticblockstore as rare
+
+    return rare(data)
+
+
+def validate____defs_topologyspreadconstraints_item(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_topologyspreadconstraints_item as rare
+
+    return rare(data)
+
+
+def validate____defs_tolerations_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "effect" in data_keys:
             data_keys.remove("effect")
             data__effect = data["effect"]
             if not isinstance(data__effect, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".effect must be string")
+                raise JsonSchemaValueException
         if "key" in data_keys:
             data_keys.remove("key")
             data__key = data["key"]
             if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
+                raise JsonSchemaValueException
         if "operator" in data_keys:
             data_keys.remove("operator")
             data__operator = data["operator"]
             if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operator must be string")
+                raise JsonSchemaValueException
         if "tolerationSeconds" in data_keys:
             data_keys.remove("tolerationSeconds")
             data__tolerationSeconds = data["tolerationSeconds"]
             if not isinstance(data__tolerationSeconds, (int)) and not (isinstance(data__tolerationSeconds, float) and data__tolerationSeconds.is_integer()) or isinstance(data__tolerationSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tolerationSeconds must be integer")
+                raise JsonSchemaValueException
         if "value" in data_keys:
             data_keys.remove("value")
             data__value = data["value"]
             if not isinstance(data__value, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".value must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_securitycontext2(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "appArmorProfile" in data_keys:
-            data_keys.remove("appArmorProfile")
-            data__appArmorProfile = data["appArmorProfile"]
-            validate____defs_apparmorprofile(data__appArmorProfile, custom_formats, (name_prefix or "data") + ".appArmorProfile")
-        if "fsGroup" in data_keys:
-            data_keys.remove("fsGroup")
-            data__fsGroup = data["fsGroup"]
-            if not isinstance(data__fsGroup, (int)) and not (isinstance(data__fsGroup, float) and data__fsGroup.is_integer()) or isinstance(data__fsGroup, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsGroup must be integer")
-        if "fsGroupChangePolicy" in data_keys:
-            data_keys.remove("fsGroupChangePolicy")
-            data__fsGroupChangePolicy = data["fsGroupChangePolicy"]
-            if not isinstance(data__fsGroupChangePolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsGroupChangePolicy must be string")
-        if "runAsGroup" in data_keys:
-            data_keys.remove("runAsGroup")
-            data__runAsGroup = data["runAsGroup"]
-            if not isinstance(data__runAsGroup, (int)) and not (isinstance(data__runAsGroup, float) and data__runAsGroup.is_integer()) or isinstance(data__runAsGroup, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runAsGroup must be integer")
-        if "runAsNonRoot" in data_keys:
-            data_keys.remove("runAsNonRoot")
-            data__runAsNonRoot = data["runAsNonRoot"]
-            if not isinstance(data__runAsNonRoot, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runAsNonRoot must be boolean")
-        if "runAsUser" in data_keys:
-            data_keys.remove("runAsUser")
-            data__runAsUser = data["runAsUser"]
-            if not isinstance(data__runAsUser, (int)) and not (isinstance(data__runAsUser, float) and data__runAsUser.is_integer()) or isinstance(data__runAsUser, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runAsUser must be integer")
-        if "seLinuxChangePolicy" in data_keys:
-            data_keys.remove("seLinuxChangePolicy")
-            data__seLinuxChangePolicy = data["seLinuxChangePolicy"]
-            if not isinstance(data__seLinuxChangePolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".seLinuxChangePolicy must be string")
-        if "seLinuxOptions" in data_keys:
-            data_keys.remove("seLinuxOptions")
-            data__seLinuxOptions = data["seLinuxOptions"]
-            validate____defs_selinuxoptions(data__seLinuxOptions, custom_formats, (name_prefix or "data") + ".seLinuxOptions")
-        if "seccompProfile" in data_keys:
-            data_keys.remove("seccompProfile")
-            data__seccompProfile = data["seccompProfile"]
-            validate____defs_apparmorprofile(data__seccompProfile, custom_formats, (name_prefix or "data") + ".seccompProfile")
-        if "supplementalGroups" in data_keys:
-            data_keys.remove("supplementalGroups")
-            data__supplementalGroups = data["supplementalGroups"]
-            if not isinstance(data__supplementalGroups, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".supplementalGroups must be array")
-            data__supplementalGroups_is_list = isinstance(data__supplementalGroups, (list, tuple))
-            if data__supplementalGroups_is_list:
-                data__supplementalGroups_len = len(data__supplementalGroups)
-                for data__supplementalGroups_x, data__supplementalGroups_item in enumerate(data__supplementalGroups):
-                    if not isinstance(data__supplementalGroups_item, (int)) and not (isinstance(data__supplementalGroups_item, float) and data__supplementalGroups_item.is_integer()) or isinstance(data__supplementalGroups_item, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".supplementalGroups[{data__supplementalGroups_x}]".format(**locals()) + " must be integer")
-        if "supplementalGroupsPolicy" in data_keys:
-            data_keys.remove("supplementalGroupsPolicy")
-            data__supplementalGroupsPolicy = data["supplementalGroupsPolicy"]
-            if not isinstance(data__supplementalGroupsPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".supplementalGroupsPolicy must be string")
-        if "sysctls" in data_keys:
-            data_keys.remove("sysctls")
-            data__sysctls = data["sysctls"]
-            if not isinstance(data__sysctls, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sysctls must be array")
-            data__sysctls_is_list = isinstance(data__sysctls, (list, tuple))
-            if data__sysctls_is_list:
-                data__sysctls_len = len(data__sysctls)
-                for data__sysctls_x, data__sysctls_item in enumerate(data__sysctls):
-                    validate____defs_httpheaders_item(data__sysctls_item, custom_formats, (name_prefix or "data") + ".sysctls[{data__sysctls_x}]".format(**locals()))
-        if "windowsOptions" in data_keys:
-            data_keys.remove("windowsOptions")
-            data__windowsOptions = data["windowsOptions"]
-            validate____defs_windowsoptions(data__windowsOptions, custom_formats, (name_prefix or "data") + ".windowsOptions")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_securitycontext2(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_securitycontext2 as rare
 
-def validate____defs_windowsoptions(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "gmsaCredentialSpec" in data_keys:
-            data_keys.remove("gmsaCredentialSpec")
-            data__gmsaCredentialSpec = data["gmsaCredentialSpec"]
-            if not isinstance(data__gmsaCredentialSpec, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".gmsaCredentialSpec must be string")
-        if "gmsaCredentialSpecName" in data_keys:
-            data_keys.remove("gmsaCredentialSpecName")
-            data__gmsaCredentialSpecName = data["gmsaCredentialSpecName"]
-            if not isinstance(data__gmsaCredentialSpecName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".gmsaCredentialSpecName must be string")
-        if "hostProcess" in data_keys:
-            data_keys.remove("hostProcess")
-            data__hostProcess = data["hostProcess"]
-            if not isinstance(data__hostProcess, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostProcess must be boolean")
-        if "runAsUserName" in data_keys:
-            data_keys.remove("runAsUserName")
-            data__runAsUserName = data["runAsUserName"]
-            if not isinstance(data__runAsUserName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runAsUserName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_httpheaders_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['name', 'value']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "value" in data_keys:
-            data_keys.remove("value")
-            data__value = data["value"]
-            if not isinstance(data__value, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".value must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_selinuxoptions(data, custom_formats={}, name_prefix=None):
+def validate____defs_schedulinggroup(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "level" in data_keys:
-            data_keys.remove("level")
-            data__level = data["level"]
-            if not isinstance(data__level, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".level must be string")
-        if "role" in data_keys:
-            data_keys.remove("role")
-            data__role = data["role"]
-            if not isinstance(data__role, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".role must be string")
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be string")
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".user must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_apparmorprofile(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['type']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "localhostProfile" in data_keys:
-            data_keys.remove("localhostProfile")
-            data__localhostProfile = data["localhostProfile"]
-            if not isinstance(data__localhostProfile, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".localhostProfile must be string")
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_schedulinggroup(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "podGroupName" in data_keys:
             data_keys.remove("podGroupName")
             data__podGroupName = data["podGroupName"]
             if not isinstance(data__podGroupName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".podGroupName must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_resources(data, custom_formats={}, name_prefix=None):
+def validate____defs_resources(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "claims" in data_keys:
             data_keys.remove("claims")
             data__claims = data["claims"]
             if not isinstance(data__claims, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".claims must be array")
-            data__claims_is_list = isinstance(data__claims, (list, tuple))
-            if data__claims_is_list:
-                data__claims_len = len(data__claims)
-                for data__claims_x, data__claims_item in enumerate(data__claims):
-                    validate____defs_claims_item(data__claims_item, custom_formats, (name_prefix or "data") + ".claims[{data__claims_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__claims_item in data__claims:
+                    validate____defs_claims_item(data__claims_item)
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits must be object")
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
                         data__limits_value = data__limits.get(data__limits_key)
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits.{data__limits_key}".format(**locals()) + " must be integer or string")
+                            raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits.{data__limits_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                            if not _quantity(data__limits_value):
+                                raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests must be object")
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
                         data__requests_value = data__requests.get(data__requests_key)
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests.{data__requests_key}".format(**locals()) + " must be integer or string")
+                            raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests.{data__requests_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                            if not _quantity(data__requests_value):
+                                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_claims_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_claims_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "request" in data_keys:
             data_keys.remove("request")
             data__request = data["request"]
             if not isinstance(data__request, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".request must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_resourceclaims_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_resourceclaims_item(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_resourceclaims_item as rare
+
+    return rare(data)
+
+
+def validate____defs_readinessgates_item(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_readinessgates_item as rare
+
+    return rare(data)
+
+
+def validate____defs_os(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "resourceClaimName" in data_keys:
-            data_keys.remove("resourceClaimName")
-            data__resourceClaimName = data["resourceClaimName"]
-            if not isinstance(data__resourceClaimName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".resourceClaimName must be string")
-        if "resourceClaimTemplateName" in data_keys:
-            data_keys.remove("resourceClaimTemplateName")
-            data__resourceClaimTemplateName = data["resourceClaimTemplateName"]
-            if not isinstance(data__resourceClaimTemplateName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".resourceClaimTemplateName must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_readinessgates_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_imagepullsecrets_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['conditionType']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "conditionType" in data_keys:
-            data_keys.remove("conditionType")
-            data__conditionType = data["conditionType"]
-            if not isinstance(data__conditionType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".conditionType must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_os(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_imagepullsecrets_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_hostaliases_item(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_hostaliases_item as rare
 
-def validate____defs_hostaliases_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['ip']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "hostnames" in data_keys:
-            data_keys.remove("hostnames")
-            data__hostnames = data["hostnames"]
-            if not isinstance(data__hostnames, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostnames must be array")
-            data__hostnames_is_list = isinstance(data__hostnames, (list, tuple))
-            if data__hostnames_is_list:
-                data__hostnames_len = len(data__hostnames)
-                for data__hostnames_x, data__hostnames_item in enumerate(data__hostnames):
-                    if not isinstance(data__hostnames_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostnames[{data__hostnames_x}]".format(**locals()) + " must be string")
-        if "ip" in data_keys:
-            data_keys.remove("ip")
-            data__ip = data["ip"]
-            if not isinstance(data__ip, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".ip must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_ephemeralcontainers_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "args" in data_keys:
-            data_keys.remove("args")
-            data__args = data["args"]
-            if not isinstance(data__args, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".args must be array")
-            data__args_is_list = isinstance(data__args, (list, tuple))
-            if data__args_is_list:
-                data__args_len = len(data__args)
-                for data__args_x, data__args_item in enumerate(data__args):
-                    if not isinstance(data__args_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".args[{data__args_x}]".format(**locals()) + " must be string")
-        if "command" in data_keys:
-            data_keys.remove("command")
-            data__command = data["command"]
-            if not isinstance(data__command, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".command must be array")
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
-                    if not isinstance(data__command_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".command[{data__command_x}]".format(**locals()) + " must be string")
-        if "env" in data_keys:
-            data_keys.remove("env")
-            data__env = data["env"]
-            if not isinstance(data__env, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".env must be array")
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
-                    validate____defs_env_item(data__env_item, custom_formats, (name_prefix or "data") + ".env[{data__env_x}]".format(**locals()))
-        if "envFrom" in data_keys:
-            data_keys.remove("envFrom")
-            data__envFrom = data["envFrom"]
-            if not isinstance(data__envFrom, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".envFrom must be array")
-            data__envFrom_is_list = isinstance(data__envFrom, (list, tuple))
-            if data__envFrom_is_list:
-                data__envFrom_len = len(data__envFrom)
-                for data__envFrom_x, data__envFrom_item in enumerate(data__envFrom):
-                    validate____defs_envfrom_item(data__envFrom_item, custom_formats, (name_prefix or "data") + ".envFrom[{data__envFrom_x}]".format(**locals()))
-        if "image" in data_keys:
-            data_keys.remove("image")
-            data__image = data["image"]
-            if not isinstance(data__image, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".image must be string")
-        if "imagePullPolicy" in data_keys:
-            data_keys.remove("imagePullPolicy")
-            data__imagePullPolicy = data["imagePullPolicy"]
-            if not isinstance(data__imagePullPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".imagePullPolicy must be string")
-        if "lifecycle" in data_keys:
-            data_keys.remove("lifecycle")
-            data__lifecycle = data["lifecycle"]
-            validate____defs_lifecycle(data__lifecycle, custom_formats, (name_prefix or "data") + ".lifecycle")
-        if "livenessProbe" in data_keys:
-            data_keys.remove("livenessProbe")
-            data__livenessProbe = data["livenessProbe"]
-            validate____defs_livenessprobe(data__livenessProbe, custom_formats, (name_prefix or "data") + ".livenessProbe")
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "ports" in data_keys:
-            data_keys.remove("ports")
-            data__ports = data["ports"]
-            if not isinstance(data__ports, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".ports must be array")
-            data__ports_is_list = isinstance(data__ports, (list, tuple))
-            if data__ports_is_list:
-                data__ports_len = len(data__ports)
-                for data__ports_x, data__ports_item in enumerate(data__ports):
-                    validate____defs_ports_item(data__ports_item, custom_formats, (name_prefix or "data") + ".ports[{data__ports_x}]".format(**locals()))
-        if "readinessProbe" in data_keys:
-            data_keys.remove("readinessProbe")
-            data__readinessProbe = data["readinessProbe"]
-            validate____defs_livenessprobe(data__readinessProbe, custom_formats, (name_prefix or "data") + ".readinessProbe")
-        if "resizePolicy" in data_keys:
-            data_keys.remove("resizePolicy")
-            data__resizePolicy = data["resizePolicy"]
-            if not isinstance(data__resizePolicy, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".resizePolicy must be array")
-            data__resizePolicy_is_list = isinstance(data__resizePolicy, (list, tuple))
-            if data__resizePolicy_is_list:
-                data__resizePolicy_len = len(data__resizePolicy)
-                for data__resizePolicy_x, data__resizePolicy_item in enumerate(data__resizePolicy):
-                    validate____defs_resizepolicy_item(data__resizePolicy_item, custom_formats, (name_prefix or "data") + ".resizePolicy[{data__resizePolicy_x}]".format(**locals()))
-        if "resources" in data_keys:
-            data_keys.remove("resources")
-            data__resources = data["resources"]
-            validate____defs_resources(data__resources, custom_formats, (name_prefix or "data") + ".resources")
-        if "restartPolicy" in data_keys:
-            data_keys.remove("restartPolicy")
-            data__restartPolicy = data["restartPolicy"]
-            if not isinstance(data__restartPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".restartPolicy must be string")
-        if "restartPolicyRules" in data_keys:
-            data_keys.remove("restartPolicyRules")
-            data__restartPolicyRules = data["restartPolicyRules"]
-            if not isinstance(data__restartPolicyRules, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".restartPolicyRules must be array")
-            data__restartPolicyRules_is_list = isinstance(data__restartPolicyRules, (list, tuple))
-            if data__restartPolicyRules_is_list:
-                data__restartPolicyRules_len = len(data__restartPolicyRules)
-                for data__restartPolicyRules_x, data__restartPolicyRules_item in enumerate(data__restartPolicyRules):
-                    validate____defs_restartpolicyrules_item(data__restartPolicyRules_item, custom_formats, (name_prefix or "data") + ".restartPolicyRules[{data__restartPolicyRules_x}]".format(**locals()))
-        if "securityContext" in data_keys:
-            data_keys.remove("securityContext")
-            data__securityContext = data["securityContext"]
-            validate____defs_securitycontext(data__securityContext, custom_formats, (name_prefix or "data") + ".securityContext")
-        if "startupProbe" in data_keys:
-            data_keys.remove("startupProbe")
-            data__startupProbe = data["startupProbe"]
-            validate____defs_livenessprobe(data__startupProbe, custom_formats, (name_prefix or "data") + ".startupProbe")
-        if "stdin" in data_keys:
-            data_keys.remove("stdin")
-            data__stdin = data["stdin"]
-            if not isinstance(data__stdin, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".stdin must be boolean")
-        if "stdinOnce" in data_keys:
-            data_keys.remove("stdinOnce")
-            data__stdinOnce = data["stdinOnce"]
-            if not isinstance(data__stdinOnce, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".stdinOnce must be boolean")
-        if "targetContainerName" in data_keys:
-            data_keys.remove("targetContainerName")
-            data__targetContainerName = data["targetContainerName"]
-            if not isinstance(data__targetContainerName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetContainerName must be string")
-        if "terminationMessagePath" in data_keys:
-            data_keys.remove("terminationMessagePath")
-            data__terminationMessagePath = data["terminationMessagePath"]
-            if not isinstance(data__terminationMessagePath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".terminationMessagePath must be string")
-        if "terminationMessagePolicy" in data_keys:
-            data_keys.remove("terminationMessagePolicy")
-            data__terminationMessagePolicy = data["terminationMessagePolicy"]
-            if not isinstance(data__terminationMessagePolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".terminationMessagePolicy must be string")
-        if "tty" in data_keys:
-            data_keys.remove("tty")
-            data__tty = data["tty"]
-            if not isinstance(data__tty, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tty must be boolean")
-        if "volumeDevices" in data_keys:
-            data_keys.remove("volumeDevices")
-            data__volumeDevices = data["volumeDevices"]
-            if not isinstance(data__volumeDevices, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeDevices must be array")
-            data__volumeDevices_is_list = isinstance(data__volumeDevices, (list, tuple))
-            if data__volumeDevices_is_list:
-                data__volumeDevices_len = len(data__volumeDevices)
-                for data__volumeDevices_x, data__volumeDevices_item in enumerate(data__volumeDevices):
-                    validate____defs_volumedevices_item(data__volumeDevices_item, custom_formats, (name_prefix or "data") + ".volumeDevices[{data__volumeDevices_x}]".format(**locals()))
-        if "volumeMounts" in data_keys:
-            data_keys.remove("volumeMounts")
-            data__volumeMounts = data["volumeMounts"]
-            if not isinstance(data__volumeMounts, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeMounts must be array")
-            data__volumeMounts_is_list = isinstance(data__volumeMounts, (list, tuple))
-            if data__volumeMounts_is_list:
-                data__volumeMounts_len = len(data__volumeMounts)
-                for data__volumeMounts_x, data__volumeMounts_item in enumerate(data__volumeMounts):
-                    validate____defs_volumemounts_item(data__volumeMounts_item, custom_formats, (name_prefix or "data") + ".volumeMounts[{data__volumeMounts_x}]".format(**locals()))
-        if "workingDir" in data_keys:
-            data_keys.remove("workingDir")
-            data__workingDir = data["workingDir"]
-            if not isinstance(data__workingDir, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".workingDir must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_volumemounts_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_ephemeralcontainers_item(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_ephemeralcontainers_item as rare
+
+    return rare(data)
+
+
+def validate____defs_volumemounts_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['mountPath', 'name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "mountPath" in data_keys:
             data_keys.remove("mountPath")
             data__mountPath = data["mountPath"]
             if not isinstance(data__mountPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mountPath must be string")
+                raise JsonSchemaValueException
         if "mountPropagation" in data_keys:
             data_keys.remove("mountPropagation")
             data__mountPropagation = data["mountPropagation"]
             if not isinstance(data__mountPropagation, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mountPropagation must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "readOnly" in data_keys:
             data_keys.remove("readOnly")
             data__readOnly = data["readOnly"]
             if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
+                raise JsonSchemaValueException
         if "recursiveReadOnly" in data_keys:
             data_keys.remove("recursiveReadOnly")
             data__recursiveReadOnly = data["recursiveReadOnly"]
             if not isinstance(data__recursiveReadOnly, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recursiveReadOnly must be string")
+                raise JsonSchemaValueException
         if "subPath" in data_keys:
             data_keys.remove("subPath")
             data__subPath = data["subPath"]
             if not isinstance(data__subPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".subPath must be string")
+                raise JsonSchemaValueException
         if "subPathExpr" in data_keys:
             data_keys.remove("subPathExpr")
             data__subPathExpr = data["subPathExpr"]
             if not isinstance(data__subPathExpr, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".subPathExpr must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_volumedevices_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_volumedevices_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['devicePath', 'name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "devicePath" in data_keys:
             data_keys.remove("devicePath")
             data__devicePath = data["devicePath"]
             if not isinstance(data__devicePath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".devicePath must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_securitycontext(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "allowPrivilegeEscalation" in data_keys:
-            data_keys.remove("allowPrivilegeEscalation")
-            data__allowPrivilegeEscalation = data["allowPrivilegeEscalation"]
-            if not isinstance(data__allowPrivilegeEscalation, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".allowPrivilegeEscalation must be boolean")
-        if "appArmorProfile" in data_keys:
-            data_keys.remove("appArmorProfile")
-            data__appArmorProfile = data["appArmorProfile"]
-            validate____defs_apparmorprofile(data__appArmorProfile, custom_formats, (name_prefix or "data") + ".appArmorProfile")
-        if "capabilities" in data_keys:
-            data_keys.remove("capabilities")
-            data__capabilities = data["capabilities"]
-            validate____defs_capabilities(data__capabilities, custom_formats, (name_prefix or "data") + ".capabilities")
-        if "privileged" in data_keys:
-            data_keys.remove("privileged")
-            data__privileged = data["privileged"]
-            if not isinstance(data__privileged, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".privileged must be boolean")
-        if "procMount" in data_keys:
-            data_keys.remove("procMount")
-            data__procMount = data["procMount"]
-            if not isinstance(data__procMount, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".procMount must be string")
-        if "readOnlyRootFilesystem" in data_keys:
-            data_keys.remove("readOnlyRootFilesystem")
-            data__readOnlyRootFilesystem = data["readOnlyRootFilesystem"]
-            if not isinstance(data__readOnlyRootFilesystem, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnlyRootFilesystem must be boolean")
-        if "runAsGroup" in data_keys:
-            data_keys.remove("runAsGroup")
-            data__runAsGroup = data["runAsGroup"]
-            if not isinstance(data__runAsGroup, (int)) and not (isinstance(data__runAsGroup, float) and data__runAsGroup.is_integer()) or isinstance(data__runAsGroup, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runAsGroup must be integer")
-        if "runAsNonRoot" in data_keys:
-            data_keys.remove("runAsNonRoot")
-            data__runAsNonRoot = data["runAsNonRoot"]
-            if not isinstance(data__runAsNonRoot, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runAsNonRoot must be boolean")
-        if "runAsUser" in data_keys:
-            data_keys.remove("runAsUser")
-            data__runAsUser = data["runAsUser"]
-            if not isinstance(data__runAsUser, (int)) and not (isinstance(data__runAsUser, float) and data__runAsUser.is_integer()) or isinstance(data__runAsUser, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runAsUser must be integer")
-        if "seLinuxOptions" in data_keys:
-            data_keys.remove("seLinuxOptions")
-            data__seLinuxOptions = data["seLinuxOptions"]
-            validate____defs_selinuxoptions(data__seLinuxOptions, custom_formats, (name_prefix or "data") + ".seLinuxOptions")
-        if "seccompProfile" in data_keys:
-            data_keys.remove("seccompProfile")
-            data__seccompProfile = data["seccompProfile"]
-            validate____defs_apparmorprofile(data__seccompProfile, custom_formats, (name_prefix or "data") + ".seccompProfile")
-        if "windowsOptions" in data_keys:
-            data_keys.remove("windowsOptions")
-            data__windowsOptions = data["windowsOptions"]
-            validate____defs_windowsoptions(data__windowsOptions, custom_formats, (name_prefix or "data") + ".windowsOptions")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_securitycontext(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_securitycontext as rare
 
-def validate____defs_capabilities(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "add" in data_keys:
-            data_keys.remove("add")
-            data__add = data["add"]
-            if not isinstance(data__add, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".add must be array")
-            data__add_is_list = isinstance(data__add, (list, tuple))
-            if data__add_is_list:
-                data__add_len = len(data__add)
-                for data__add_x, data__add_item in enumerate(data__add):
-                    if not isinstance(data__add_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".add[{data__add_x}]".format(**locals()) + " must be string")
-        if "drop" in data_keys:
-            data_keys.remove("drop")
-            data__drop = data["drop"]
-            if not isinstance(data__drop, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".drop must be array")
-            data__drop_is_list = isinstance(data__drop, (list, tuple))
-            if data__drop_is_list:
-                data__drop_len = len(data__drop)
-                for data__drop_x, data__drop_item in enumerate(data__drop):
-                    if not isinstance(data__drop_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".drop[{data__drop_x}]".format(**locals()) + " must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_restartpolicyrules_item(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_restartpolicyrules_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['action']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "action" in data_keys:
             data_keys.remove("action")
             data__action = data["action"]
             if not isinstance(data__action, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".action must be string")
+                raise JsonSchemaValueException
         if "exitCodes" in data_keys:
             data_keys.remove("exitCodes")
             data__exitCodes = data["exitCodes"]
-            validate____defs_exitcodes(data__exitCodes, custom_formats, (name_prefix or "data") + ".exitCodes")
+            validate____defs_exitcodes(data__exitCodes)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_exitcodes(data, custom_formats={}, name_prefix=None):
+def validate____defs_exitcodes(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['operator']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "operator" in data_keys:
             data_keys.remove("operator")
             data__operator = data["operator"]
             if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operator must be string")
+                raise JsonSchemaValueException
         if "values" in data_keys:
             data_keys.remove("values")
             data__values = data["values"]
             if not isinstance(data__values, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".values must be array")
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__values_item in data__values:
                     if not isinstance(data__values_item, (int)) and not (isinstance(data__values_item, float) and data__values_item.is_integer()) or isinstance(data__values_item, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".values[{data__values_x}]".format(**locals()) + " must be integer")
+                        raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_resizepolicy_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['resourceName', 'restartPolicy']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "resourceName" in data_keys:
-            data_keys.remove("resourceName")
-            data__resourceName = data["resourceName"]
-            if not isinstance(data__resourceName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".resourceName must be string")
-        if "restartPolicy" in data_keys:
-            data_keys.remove("restartPolicy")
-            data__restartPolicy = data["restartPolicy"]
-            if not isinstance(data__restartPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".restartPolicy must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_resizepolicy_item(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_resizepolicy_item as rare
 
-def validate____defs_ports_item(data, custom_formats={}, name_prefix=None):
+    return rare(data)
+
+
+def validate____defs_ports_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['containerPort']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "containerPort" in data_keys:
             data_keys.remove("containerPort")
             data__containerPort = data["containerPort"]
             if not isinstance(data__containerPort, (int)) and not (isinstance(data__containerPort, float) and data__containerPort.is_integer()) or isinstance(data__containerPort, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerPort must be integer")
+                raise JsonSchemaValueException
         if "hostIP" in data_keys:
             data_keys.remove("hostIP")
             data__hostIP = data["hostIP"]
             if not isinstance(data__hostIP, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostIP must be string")
+                raise JsonSchemaValueException
         if "hostPort" in data_keys:
             data_keys.remove("hostPort")
             data__hostPort = data["hostPort"]
             if not isinstance(data__hostPort, (int)) and not (isinstance(data__hostPort, float) and data__hostPort.is_integer()) or isinstance(data__hostPort, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".hostPort must be integer")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "protocol" in data_keys:
             data_keys.remove("protocol")
             data__protocol = data["protocol"]
             if not isinstance(data__protocol, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".protocol must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_livenessprobe(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "exec" in data_keys:
-            data_keys.remove("exec")
-            data__exec = data["exec"]
-            validate____defs_exec(data__exec, custom_formats, (name_prefix or "data") + ".exec")
-        if "failureThreshold" in data_keys:
-            data_keys.remove("failureThreshold")
-            data__failureThreshold = data["failureThreshold"]
-            if not isinstance(data__failureThreshold, (int)) and not (isinstance(data__failureThreshold, float) and data__failureThreshold.is_integer()) or isinstance(data__failureThreshold, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".failureThreshold must be integer")
-        if "grpc" in data_keys:
-            data_keys.remove("grpc")
-            data__grpc = data["grpc"]
-            validate____defs_grpc(data__grpc, custom_formats, (name_prefix or "data") + ".grpc")
-        if "httpGet" in data_keys:
-            data_keys.remove("httpGet")
-            data__httpGet = data["httpGet"]
-            validate____defs_httpget(data__httpGet, custom_formats, (name_prefix or "data") + ".httpGet")
-        if "initialDelaySeconds" in data_keys:
-            data_keys.remove("initialDelaySeconds")
-            data__initialDelaySeconds = data["initialDelaySeconds"]
-            if not isinstance(data__initialDelaySeconds, (int)) and not (isinstance(data__initialDelaySeconds, float) and data__initialDelaySeconds.is_integer()) or isinstance(data__initialDelaySeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".initialDelaySeconds must be integer")
-        if "periodSeconds" in data_keys:
-            data_keys.remove("periodSeconds")
-            data__periodSeconds = data["periodSeconds"]
-            if not isinstance(data__periodSeconds, (int)) and not (isinstance(data__periodSeconds, float) and data__periodSeconds.is_integer()) or isinstance(data__periodSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".periodSeconds must be integer")
-        if "successThreshold" in data_keys:
-            data_keys.remove("successThreshold")
-            data__successThreshold = data["successThreshold"]
-            if not isinstance(data__successThreshold, (int)) and not (isinstance(data__successThreshold, float) and data__successThreshold.is_integer()) or isinstance(data__successThreshold, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".successThreshold must be integer")
-        if "tcpSocket" in data_keys:
-            data_keys.remove("tcpSocket")
-            data__tcpSocket = data["tcpSocket"]
-            validate____defs_tcpsocket(data__tcpSocket, custom_formats, (name_prefix or "data") + ".tcpSocket")
-        if "terminationGracePeriodSeconds" in data_keys:
-            data_keys.remove("terminationGracePeriodSeconds")
-            data__terminationGracePeriodSeconds = data["terminationGracePeriodSeconds"]
-            if not isinstance(data__terminationGracePeriodSeconds, (int)) and not (isinstance(data__terminationGracePeriodSeconds, float) and data__terminationGracePeriodSeconds.is_integer()) or isinstance(data__terminationGracePeriodSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".terminationGracePeriodSeconds must be integer")
-        if "timeoutSeconds" in data_keys:
-            data_keys.remove("timeoutSeconds")
-            data__timeoutSeconds = data["timeoutSeconds"]
-            if not isinstance(data__timeoutSeconds, (int)) and not (isinstance(data__timeoutSeconds, float) and data__timeoutSeconds.is_integer()) or isinstance(data__timeoutSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".timeoutSeconds must be integer")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_livenessprobe(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_livenessprobe as rare
 
-def validate____defs_tcpsocket(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['port']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "host" in data_keys:
-            data_keys.remove("host")
-            data__host = data["host"]
-            if not isinstance(data__host, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".host must be string")
-        if "port" in data_keys:
-            data_keys.remove("port")
-            data__port = data["port"]
-            if not isinstance(data__port, (int, str)) and not (isinstance(data__port, float) and data__port.is_integer()) or isinstance(data__port, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".port must be integer or string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_httpget(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['port']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "host" in data_keys:
-            data_keys.remove("host")
-            data__host = data["host"]
-            if not isinstance(data__host, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".host must be string")
-        if "httpHeaders" in data_keys:
-            data_keys.remove("httpHeaders")
-            data__httpHeaders = data["httpHeaders"]
-            if not isinstance(data__httpHeaders, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".httpHeaders must be array")
-            data__httpHeaders_is_list = isinstance(data__httpHeaders, (list, tuple))
-            if data__httpHeaders_is_list:
-                data__httpHeaders_len = len(data__httpHeaders)
-                for data__httpHeaders_x, data__httpHeaders_item in enumerate(data__httpHeaders):
-                    validate____defs_httpheaders_item(data__httpHeaders_item, custom_formats, (name_prefix or "data") + ".httpHeaders[{data__httpHeaders_x}]".format(**locals()))
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if "port" in data_keys:
-            data_keys.remove("port")
-            data__port = data["port"]
-            if not isinstance(data__port, (int, str)) and not (isinstance(data__port, float) and data__port.is_integer()) or isinstance(data__port, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".port must be integer or string")
-        if "scheme" in data_keys:
-            data_keys.remove("scheme")
-            data__scheme = data["scheme"]
-            if not isinstance(data__scheme, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".scheme must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_grpc(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['port']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "port" in data_keys:
-            data_keys.remove("port")
-            data__port = data["port"]
-            if not isinstance(data__port, (int)) and not (isinstance(data__port, float) and data__port.is_integer()) or isinstance(data__port, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".port must be integer")
-        if "service" in data_keys:
-            data_keys.remove("service")
-            data__service = data["service"]
-            if not isinstance(data__service, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".service must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_lifecycle(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_lifecycle as rare
 
-def validate____defs_exec(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "command" in data_keys:
-            data_keys.remove("command")
-            data__command = data["command"]
-            if not isinstance(data__command, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".command must be array")
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
-                    if not isinstance(data__command_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".command[{data__command_x}]".format(**locals()) + " must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_lifecycle(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "postStart" in data_keys:
-            data_keys.remove("postStart")
-            data__postStart = data["postStart"]
-            validate____defs_poststart(data__postStart, custom_formats, (name_prefix or "data") + ".postStart")
-        if "preStop" in data_keys:
-            data_keys.remove("preStop")
-            data__preStop = data["preStop"]
-            validate____defs_poststart(data__preStop, custom_formats, (name_prefix or "data") + ".preStop")
-        if "stopSignal" in data_keys:
-            data_keys.remove("stopSignal")
-            data__stopSignal = data["stopSignal"]
-            if not isinstance(data__stopSignal, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".stopSignal must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_poststart(data, custom_formats={}, name_prefix=None):
+def validate____defs_envfrom_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "exec" in data_keys:
-            data_keys.remove("exec")
-            data__exec = data["exec"]
-            validate____defs_exec(data__exec, custom_formats, (name_prefix or "data") + ".exec")
-        if "httpGet" in data_keys:
-            data_keys.remove("httpGet")
-            data__httpGet = data["httpGet"]
-            validate____defs_httpget(data__httpGet, custom_formats, (name_prefix or "data") + ".httpGet")
-        if "sleep" in data_keys:
-            data_keys.remove("sleep")
-            data__sleep = data["sleep"]
-            validate____defs_sleep(data__sleep, custom_formats, (name_prefix or "data") + ".sleep")
-        if "tcpSocket" in data_keys:
-            data_keys.remove("tcpSocket")
-            data__tcpSocket = data["tcpSocket"]
-            validate____defs_tcpsocket(data__tcpSocket, custom_formats, (name_prefix or "data") + ".tcpSocket")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_sleep(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['seconds']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "seconds" in data_keys:
-            data_keys.remove("seconds")
-            data__seconds = data["seconds"]
-            if not isinstance(data__seconds, (int)) and not (isinstance(data__seconds, float) and data__seconds.is_integer()) or isinstance(data__seconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".seconds must be integer")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_envfrom_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "configMapRef" in data_keys:
             data_keys.remove("configMapRef")
             data__configMapRef = data["configMapRef"]
-            validate____defs_configmapref(data__configMapRef, custom_formats, (name_prefix or "data") + ".configMapRef")
+            validate____defs_configmapref(data__configMapRef)
         if "prefix" in data_keys:
             data_keys.remove("prefix")
             data__prefix = data["prefix"]
             if not isinstance(data__prefix, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prefix must be string")
+                raise JsonSchemaValueException
         if "secretRef" in data_keys:
             data_keys.remove("secretRef")
             data__secretRef = data["secretRef"]
-            validate____defs_configmapref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
+            validate____defs_configmapref(data__secretRef)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_configmapref(data, custom_formats={}, name_prefix=None):
+def validate____defs_configmapref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "optional" in data_keys:
             data_keys.remove("optional")
             data__optional = data["optional"]
             if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_env_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_env_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "value" in data_keys:
             data_keys.remove("value")
             data__value = data["value"]
             if not isinstance(data__value, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".value must be string")
+                raise JsonSchemaValueException
         if "valueFrom" in data_keys:
             data_keys.remove("valueFrom")
             data__valueFrom = data["valueFrom"]
-            validate____defs_valuefrom(data__valueFrom, custom_formats, (name_prefix or "data") + ".valueFrom")
+            validate____defs_valuefrom(data__valueFrom)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_valuefrom(data, custom_formats={}, name_prefix=None):
+def validate____defs_valuefrom(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "configMapKeyRef" in data_keys:
             data_keys.remove("configMapKeyRef")
             data__configMapKeyRef = data["configMapKeyRef"]
-            validate____defs_configmapkeyref(data__configMapKeyRef, custom_formats, (name_prefix or "data") + ".configMapKeyRef")
+            validate____defs_configmapkeyref(data__configMapKeyRef)
         if "fieldRef" in data_keys:
             data_keys.remove("fieldRef")
             data__fieldRef = data["fieldRef"]
-            validate____defs_fieldref(data__fieldRef, custom_formats, (name_prefix or "data") + ".fieldRef")
+            validate____defs_fieldref(data__fieldRef)
         if "fileKeyRef" in data_keys:
             data_keys.remove("fileKeyRef")
             data__fileKeyRef = data["fileKeyRef"]
-            validate____defs_filekeyref(data__fileKeyRef, custom_formats, (name_prefix or "data") + ".fileKeyRef")
+            validate____defs_filekeyref(data__fileKeyRef)
         if "resourceFieldRef" in data_keys:
             data_keys.remove("resourceFieldRef")
             data__resourceFieldRef = data["resourceFieldRef"]
-            validate____defs_resourcefieldref(data__resourceFieldRef, custom_formats, (name_prefix or "data") + ".resourceFieldRef")
+            validate____defs_resourcefieldref(data__resourceFieldRef)
         if "secretKeyRef" in data_keys:
             data_keys.remove("secretKeyRef")
             data__secretKeyRef = data["secretKeyRef"]
-            validate____defs_configmapkeyref(data__secretKeyRef, custom_formats, (name_prefix or "data") + ".secretKeyRef")
+            validate____defs_configmapkeyref(data__secretKeyRef)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_filekeyref(data, custom_formats={}, name_prefix=None):
+def validate____defs_filekeyref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path', 'volumeName']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "key" in data_keys:
             data_keys.remove("key")
             data__key = data["key"]
             if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
+                raise JsonSchemaValueException
         if "optional" in data_keys:
             data_keys.remove("optional")
             data__optional = data["optional"]
             if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
+                raise JsonSchemaValueException
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if "volumeName" in data_keys:
             data_keys.remove("volumeName")
             data__volumeName = data["volumeName"]
             if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeName must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_configmapkeyref(data, custom_formats={}, name_prefix=None):
+def validate____defs_configmapkeyref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['key']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "key" in data_keys:
             data_keys.remove("key")
             data__key = data["key"]
             if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "optional" in data_keys:
             data_keys.remove("optional")
             data__optional = data["optional"]
             if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_dnsconfig(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "nameservers" in data_keys:
-            data_keys.remove("nameservers")
-            data__nameservers = data["nameservers"]
-            if not isinstance(data__nameservers, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".nameservers must be array")
-            data__nameservers_is_list = isinstance(data__nameservers, (list, tuple))
-            if data__nameservers_is_list:
-                data__nameservers_len = len(data__nameservers)
-                for data__nameservers_x, data__nameservers_item in enumerate(data__nameservers):
-                    if not isinstance(data__nameservers_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".nameservers[{data__nameservers_x}]".format(**locals()) + " must be string")
-        if "options" in data_keys:
-            data_keys.remove("options")
-            data__options = data["options"]
-            if not isinstance(data__options, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".options must be array")
-            data__options_is_list = isinstance(data__options, (list, tuple))
-            if data__options_is_list:
-                data__options_len = len(data__options)
-                for data__options_x, data__options_item in enumerate(data__options):
-                    validate____defs_options_item(data__options_item, custom_formats, (name_prefix or "data") + ".options[{data__options_x}]".format(**locals()))
-        if "searches" in data_keys:
-            data_keys.remove("searches")
-            data__searches = data["searches"]
-            if not isinstance(data__searches, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".searches must be array")
-            data__searches_is_list = isinstance(data__searches, (list, tuple))
-            if data__searches_is_list:
-                data__searches_len = len(data__searches)
-                for data__searches_x, data__searches_item in enumerate(data__searches):
-                    if not isinstance(data__searches_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".searches[{data__searches_x}]".format(**locals()) + " must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_dnsconfig(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_dnsconfig as rare
 
-def validate____defs_options_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "value" in data_keys:
-            data_keys.remove("value")
-            data__value = data["value"]
-            if not isinstance(data__value, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".value must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_containers_item(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_containers_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "args" in data_keys:
             data_keys.remove("args")
             data__args = data["args"]
             if not isinstance(data__args, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".args must be array")
-            data__args_is_list = isinstance(data__args, (list, tuple))
-            if data__args_is_list:
-                data__args_len = len(data__args)
-                for data__args_x, data__args_item in enumerate(data__args):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__args_item in data__args:
                     if not isinstance(data__args_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".args[{data__args_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if "command" in data_keys:
             data_keys.remove("command")
             data__command = data["command"]
             if not isinstance(data__command, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".command must be array")
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__command_item in data__command:
                     if not isinstance(data__command_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".command[{data__command_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if "env" in data_keys:
             data_keys.remove("env")
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".env must be array")
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
-                    validate____defs_env_item(data__env_item, custom_formats, (name_prefix or "data") + ".env[{data__env_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__env_item in data__env:
+                    validate____defs_env_item(data__env_item)
         if "envFrom" in data_keys:
             data_keys.remove("envFrom")
             data__envFrom = data["envFrom"]
             if not isinstance(data__envFrom, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".envFrom must be array")
-            data__envFrom_is_list = isinstance(data__envFrom, (list, tuple))
-            if data__envFrom_is_list:
-                data__envFrom_len = len(data__envFrom)
-                for data__envFrom_x, data__envFrom_item in enumerate(data__envFrom):
-                    validate____defs_envfrom_item(data__envFrom_item, custom_formats, (name_prefix or "data") + ".envFrom[{data__envFrom_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__envFrom_item in data__envFrom:
+                    validate____defs_envfrom_item(data__envFrom_item)
         if "image" in data_keys:
             data_keys.remove("image")
             data__image = data["image"]
             if not isinstance(data__image, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".image must be string")
+                raise JsonSchemaValueException
         if "imagePullPolicy" in data_keys:
             data_keys.remove("imagePullPolicy")
             data__imagePullPolicy = data["imagePullPolicy"]
             if not isinstance(data__imagePullPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".imagePullPolicy must be string")
+                raise JsonSchemaValueException
         if "lifecycle" in data_keys:
             data_keys.remove("lifecycle")
             data__lifecycle = data["lifecycle"]
-            validate____defs_lifecycle(data__lifecycle, custom_formats, (name_prefix or "data") + ".lifecycle")
+            validate____defs_lifecycle(data__lifecycle)
         if "livenessProbe" in data_keys:
             data_keys.remove("livenessProbe")
             data__livenessProbe = data["livenessProbe"]
-            validate____defs_livenessprobe(data__livenessProbe, custom_formats, (name_prefix or "data") + ".livenessProbe")
+            validate____defs_livenessprobe(data__livenessProbe)
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "ports" in data_keys:
             data_keys.remove("ports")
             data__ports = data["ports"]
             if not isinstance(data__ports, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".ports must be array")
-            data__ports_is_list = isinstance(data__ports, (list, tuple))
-            if data__ports_is_list:
-                data__ports_len = len(data__ports)
-                for data__ports_x, data__ports_item in enumerate(data__ports):
-                    validate____defs_ports_item(data__ports_item, custom_formats, (name_prefix or "data") + ".ports[{data__ports_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__ports_item in data__ports:
+                    validate____defs_ports_item(data__ports_item)
         if "readinessProbe" in data_keys:
             data_keys.remove("readinessProbe")
             data__readinessProbe = data["readinessProbe"]
-            validate____defs_livenessprobe(data__readinessProbe, custom_formats, (name_prefix or "data") + ".readinessProbe")
+            validate____defs_livenessprobe(data__readinessProbe)
         if "resizePolicy" in data_keys:
             data_keys.remove("resizePolicy")
             data__resizePolicy = data["resizePolicy"]
             if not isinstance(data__resizePolicy, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".resizePolicy must be array")
-            data__resizePolicy_is_list = isinstance(data__resizePolicy, (list, tuple))
-            if data__resizePolicy_is_list:
-                data__resizePolicy_len = len(data__resizePolicy)
-                for data__resizePolicy_x, data__resizePolicy_item in enumerate(data__resizePolicy):
-                    validate____defs_resizepolicy_item(data__resizePolicy_item, custom_formats, (name_prefix or "data") + ".resizePolicy[{data__resizePolicy_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__resizePolicy_item in data__resizePolicy:
+                    validate____defs_resizepolicy_item(data__resizePolicy_item)
         if "resources" in data_keys:
             data_keys.remove("resources")
             data__resources = data["resources"]
-            validate____defs_resources(data__resources, custom_formats, (name_prefix or "data") + ".resources")
+            validate____defs_resources(data__resources)
         if "restartPolicy" in data_keys:
             data_keys.remove("restartPolicy")
             data__restartPolicy = data["restartPolicy"]
             if not isinstance(data__restartPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".restartPolicy must be string")
+                raise JsonSchemaValueException
         if "restartPolicyRules" in data_keys:
             data_keys.remove("restartPolicyRules")
             data__restartPolicyRules = data["restartPolicyRules"]
             if not isinstance(data__restartPolicyRules, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".restartPolicyRules must be array")
-            data__restartPolicyRules_is_list = isinstance(data__restartPolicyRules, (list, tuple))
-            if data__restartPolicyRules_is_list:
-                data__restartPolicyRules_len = len(data__restartPolicyRules)
-                for data__restartPolicyRules_x, data__restartPolicyRules_item in enumerate(data__restartPolicyRules):
-                    validate____defs_restartpolicyrules_item(data__restartPolicyRules_item, custom_formats, (name_prefix or "data") + ".restartPolicyRules[{data__restartPolicyRules_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__restartPolicyRules_item in data__restartPolicyRules:
+                    validate____defs_restartpolicyrules_item(data__restartPolicyRules_item)
         if "securityContext" in data_keys:
             data_keys.remove("securityContext")
             data__securityContext = data["securityContext"]
-            validate____defs_securitycontext(data__securityContext, custom_formats, (name_prefix or "data") + ".securityContext")
+            validate____defs_securitycontext(data__securityContext)
         if "startupProbe" in data_keys:
             data_keys.remove("startupProbe")
             data__startupProbe = data["startupProbe"]
-            validate____defs_livenessprobe(data__startupProbe, custom_formats, (name_prefix or "data") + ".startupProbe")
+            validate____defs_livenessprobe(data__startupProbe)
         if "stdin" in data_keys:
             data_keys.remove("stdin")
             data__stdin = data["stdin"]
             if not isinstance(data__stdin, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".stdin must be boolean")
+                raise JsonSchemaValueException
         if "stdinOnce" in data_keys:
             data_keys.remove("stdinOnce")
             data__stdinOnce = data["stdinOnce"]
             if not isinstance(data__stdinOnce, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".stdinOnce must be boolean")
+                raise JsonSchemaValueException
         if "terminationMessagePath" in data_keys:
             data_keys.remove("terminationMessagePath")
             data__terminationMessagePath = data["terminationMessagePath"]
             if not isinstance(data__terminationMessagePath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".terminationMessagePath must be string")
+                raise JsonSchemaValueException
         if "terminationMessagePolicy" in data_keys:
             data_keys.remove("terminationMessagePolicy")
             data__terminationMessagePolicy = data["terminationMessagePolicy"]
             if not isinstance(data__terminationMessagePolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".terminationMessagePolicy must be string")
+                raise JsonSchemaValueException
         if "tty" in data_keys:
             data_keys.remove("tty")
             data__tty = data["tty"]
             if not isinstance(data__tty, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tty must be boolean")
+                raise JsonSchemaValueException
         if "volumeDevices" in data_keys:
             data_keys.remove("volumeDevices")
             data__volumeDevices = data["volumeDevices"]
             if not isinstance(data__volumeDevices, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeDevices must be array")
-            data__volumeDevices_is_list = isinstance(data__volumeDevices, (list, tuple))
-            if data__volumeDevices_is_list:
-                data__volumeDevices_len = len(data__volumeDevices)
-                for data__volumeDevices_x, data__volumeDevices_item in enumerate(data__volumeDevices):
-                    validate____defs_volumedevices_item(data__volumeDevices_item, custom_formats, (name_prefix or "data") + ".volumeDevices[{data__volumeDevices_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__volumeDevices_item in data__volumeDevices:
+                    validate____defs_volumedevices_item(data__volumeDevices_item)
         if "volumeMounts" in data_keys:
             data_keys.remove("volumeMounts")
             data__volumeMounts = data["volumeMounts"]
             if not isinstance(data__volumeMounts, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeMounts must be array")
-            data__volumeMounts_is_list = isinstance(data__volumeMounts, (list, tuple))
-            if data__volumeMounts_is_list:
-                data__volumeMounts_len = len(data__volumeMounts)
-                for data__volumeMounts_x, data__volumeMounts_item in enumerate(data__volumeMounts):
-                    validate____defs_volumemounts_item(data__volumeMounts_item, custom_formats, (name_prefix or "data") + ".volumeMounts[{data__volumeMounts_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__volumeMounts_item in data__volumeMounts:
+                    validate____defs_volumemounts_item(data__volumeMounts_item)
         if "workingDir" in data_keys:
             data_keys.remove("workingDir")
             data__workingDir = data["workingDir"]
             if not isinstance(data__workingDir, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".workingDir must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_affinity(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "nodeAffinity" in data_keys:
-            data_keys.remove("nodeAffinity")
-            data__nodeAffinity = data["nodeAffinity"]
-            validate____defs_nodeaffinity(data__nodeAffinity, custom_formats, (name_prefix or "data") + ".nodeAffinity")
-        if "podAffinity" in data_keys:
-            data_keys.remove("podAffinity")
-            data__podAffinity = data["podAffinity"]
-            validate____defs_podaffinity(data__podAffinity, custom_formats, (name_prefix or "data") + ".podAffinity")
-        if "podAntiAffinity" in data_keys:
-            data_keys.remove("podAntiAffinity")
-            data__podAntiAffinity = data["podAntiAffinity"]
-            validate____defs_podaffinity(data__podAntiAffinity, custom_formats, (name_prefix or "data") + ".podAntiAffinity")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_affinity(data):
+    from trainjob_migrate._generated.clustertrainingruntime_2_3_rare import validate____defs_affinity as rare
 
-def validate____defs_podaffinity(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
-            data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
-            data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
-            if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".preferredDuringSchedulingIgnoredDuringExecution must be array")
-            data__preferredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__preferredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__preferredDuringSchedulingIgnoredDuringExecution_len = len(data__preferredDuringSchedulingIgnoredDuringExecution)
-                for data__preferredDuringSchedulingIgnoredDuringExecution_x, data__preferredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__preferredDuringSchedulingIgnoredDuringExecution):
-                    validate____defs_preferredduringschedulingignoredduringexecution_item2(data__preferredDuringSchedulingIgnoredDuringExecution_item, custom_formats, (name_prefix or "data") + ".preferredDuringSchedulingIgnoredDuringExecution[{data__preferredDuringSchedulingIgnoredDuringExecution_x}]".format(**locals()))
-        if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
-            data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
-            data__requiredDuringSchedulingIgnoredDuringExecution = data["requiredDuringSchedulingIgnoredDuringExecution"]
-            if not isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requiredDuringSchedulingIgnoredDuringExecution must be array")
-            data__requiredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__requiredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__requiredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__requiredDuringSchedulingIgnoredDuringExecution_len = len(data__requiredDuringSchedulingIgnoredDuringExecution)
-                for data__requiredDuringSchedulingIgnoredDuringExecution_x, data__requiredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__requiredDuringSchedulingIgnoredDuringExecution):
-                    validate____defs_podaffinityterm(data__requiredDuringSchedulingIgnoredDuringExecution_item, custom_formats, (name_prefix or "data") + ".requiredDuringSchedulingIgnoredDuringExecution[{data__requiredDuringSchedulingIgnoredDuringExecution_x}]".format(**locals()))
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_podaffinityterm(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['topologyKey']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_selector(data__labelSelector, custom_formats, (name_prefix or "data") + ".labelSelector")
-        if "matchLabelKeys" in data_keys:
-            data_keys.remove("matchLabelKeys")
-            data__matchLabelKeys = data["matchLabelKeys"]
-            if not isinstance(data__matchLabelKeys, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchLabelKeys must be array")
-            data__matchLabelKeys_is_list = isinstance(data__matchLabelKeys, (list, tuple))
-            if data__matchLabelKeys_is_list:
-                data__matchLabelKeys_len = len(data__matchLabelKeys)
-                for data__matchLabelKeys_x, data__matchLabelKeys_item in enumerate(data__matchLabelKeys):
-                    if not isinstance(data__matchLabelKeys_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchLabelKeys[{data__matchLabelKeys_x}]".format(**locals()) + " must be string")
-        if "mismatchLabelKeys" in data_keys:
-            data_keys.remove("mismatchLabelKeys")
-            data__mismatchLabelKeys = data["mismatchLabelKeys"]
-            if not isinstance(data__mismatchLabelKeys, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mismatchLabelKeys must be array")
-            data__mismatchLabelKeys_is_list = isinstance(data__mismatchLabelKeys, (list, tuple))
-            if data__mismatchLabelKeys_is_list:
-                data__mismatchLabelKeys_len = len(data__mismatchLabelKeys)
-                for data__mismatchLabelKeys_x, data__mismatchLabelKeys_item in enumerate(data__mismatchLabelKeys):
-                    if not isinstance(data__mismatchLabelKeys_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".mismatchLabelKeys[{data__mismatchLabelKeys_x}]".format(**locals()) + " must be string")
-        if "namespaceSelector" in data_keys:
-            data_keys.remove("namespaceSelector")
-            data__namespaceSelector = data["namespaceSelector"]
-            validate____defs_selector(data__namespaceSelector, custom_formats, (name_prefix or "data") + ".namespaceSelector")
-        if "namespaces" in data_keys:
-            data_keys.remove("namespaces")
-            data__namespaces = data["namespaces"]
-            if not isinstance(data__namespaces, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".namespaces must be array")
-            data__namespaces_is_list = isinstance(data__namespaces, (list, tuple))
-            if data__namespaces_is_list:
-                data__namespaces_len = len(data__namespaces)
-                for data__namespaces_x, data__namespaces_item in enumerate(data__namespaces):
-                    if not isinstance(data__namespaces_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".namespaces[{data__namespaces_x}]".format(**locals()) + " must be string")
-        if "topologyKey" in data_keys:
-            data_keys.remove("topologyKey")
-            data__topologyKey = data["topologyKey"]
-            if not isinstance(data__topologyKey, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".topologyKey must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_preferredduringschedulingignoredduringexecution_item2(data, custom_formats={}, name_prefix=None):
+def validate____defs_successpolicy(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['podAffinityTerm', 'weight']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "podAffinityTerm" in data_keys:
-            data_keys.remove("podAffinityTerm")
-            data__podAffinityTerm = data["podAffinityTerm"]
-            validate____defs_podaffinityterm(data__podAffinityTerm, custom_formats, (name_prefix or "data") + ".podAffinityTerm")
-        if "weight" in data_keys:
-            data_keys.remove("weight")
-            data__weight = data["weight"]
-            if not isinstance(data__weight, (int)) and not (isinstance(data__weight, float) and data__weight.is_integer()) or isinstance(data__weight, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".weight must be integer")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_nodeaffinity(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "preferredDuringSchedulingIgnoredDuringExecution" in data_keys:
-            data_keys.remove("preferredDuringSchedulingIgnoredDuringExecution")
-            data__preferredDuringSchedulingIgnoredDuringExecution = data["preferredDuringSchedulingIgnoredDuringExecution"]
-            if not isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".preferredDuringSchedulingIgnoredDuringExecution must be array")
-            data__preferredDuringSchedulingIgnoredDuringExecution_is_list = isinstance(data__preferredDuringSchedulingIgnoredDuringExecution, (list, tuple))
-            if data__preferredDuringSchedulingIgnoredDuringExecution_is_list:
-                data__preferredDuringSchedulingIgnoredDuringExecution_len = len(data__preferredDuringSchedulingIgnoredDuringExecution)
-                for data__preferredDuringSchedulingIgnoredDuringExecution_x, data__preferredDuringSchedulingIgnoredDuringExecution_item in enumerate(data__preferredDuringSchedulingIgnoredDuringExecution):
-                    validate____defs_preferredduringschedulingignoredduringexecution_item(data__preferredDuringSchedulingIgnoredDuringExecution_item, custom_formats, (name_prefix or "data") + ".preferredDuringSchedulingIgnoredDuringExecution[{data__preferredDuringSchedulingIgnoredDuringExecution_x}]".format(**locals()))
-        if "requiredDuringSchedulingIgnoredDuringExecution" in data_keys:
-            data_keys.remove("requiredDuringSchedulingIgnoredDuringExecution")
-            data__requiredDuringSchedulingIgnoredDuringExecution = data["requiredDuringSchedulingIgnoredDuringExecution"]
-            validate____defs_requiredduringschedulingignoredduringexecution(data__requiredDuringSchedulingIgnoredDuringExecution, custom_formats, (name_prefix or "data") + ".requiredDuringSchedulingIgnoredDuringExecution")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_requiredduringschedulingignoredduringexecution(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['nodeSelectorTerms']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "nodeSelectorTerms" in data_keys:
-            data_keys.remove("nodeSelectorTerms")
-            data__nodeSelectorTerms = data["nodeSelectorTerms"]
-            if not isinstance(data__nodeSelectorTerms, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".nodeSelectorTerms must be array")
-            data__nodeSelectorTerms_is_list = isinstance(data__nodeSelectorTerms, (list, tuple))
-            if data__nodeSelectorTerms_is_list:
-                data__nodeSelectorTerms_len = len(data__nodeSelectorTerms)
-                for data__nodeSelectorTerms_x, data__nodeSelectorTerms_item in enumerate(data__nodeSelectorTerms):
-                    validate____defs_preference(data__nodeSelectorTerms_item, custom_formats, (name_prefix or "data") + ".nodeSelectorTerms[{data__nodeSelectorTerms_x}]".format(**locals()))
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_preference(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "matchExpressions" in data_keys:
-            data_keys.remove("matchExpressions")
-            data__matchExpressions = data["matchExpressions"]
-            if not isinstance(data__matchExpressions, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchExpressions must be array")
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
-                    validate____defs_matchexpressions_item(data__matchExpressions_item, custom_formats, (name_prefix or "data") + ".matchExpressions[{data__matchExpressions_x}]".format(**locals()))
-        if "matchFields" in data_keys:
-            data_keys.remove("matchFields")
-            data__matchFields = data["matchFields"]
-            if not isinstance(data__matchFields, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchFields must be array")
-            data__matchFields_is_list = isinstance(data__matchFields, (list, tuple))
-            if data__matchFields_is_list:
-                data__matchFields_len = len(data__matchFields)
-                for data__matchFields_x, data__matchFields_item in enumerate(data__matchFields):
-                    validate____defs_matchexpressions_item(data__matchFields_item, custom_formats, (name_prefix or "data") + ".matchFields[{data__matchFields_x}]".format(**locals()))
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_preferredduringschedulingignoredduringexecution_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['preference', 'weight']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "preference" in data_keys:
-            data_keys.remove("preference")
-            data__preference = data["preference"]
-            validate____defs_preference(data__preference, custom_formats, (name_prefix or "data") + ".preference")
-        if "weight" in data_keys:
-            data_keys.remove("weight")
-            data__weight = data["weight"]
-            if not isinstance(data__weight, (int)) and not (isinstance(data__weight, float) and data__weight.is_integer()) or isinstance(data__weight, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".weight must be integer")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_successpolicy(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['rules']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "rules" in data_keys:
             data_keys.remove("rules")
             data__rules = data["rules"]
             if not isinstance(data__rules, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".rules must be array")
-            data__rules_is_list = isinstance(data__rules, (list, tuple))
-            if data__rules_is_list:
-                data__rules_len = len(data__rules)
-                for data__rules_x, data__rules_item in enumerate(data__rules):
-                    validate____defs_rules_item3(data__rules_item, custom_formats, (name_prefix or "data") + ".rules[{data__rules_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__rules_item in data__rules:
+                    validate____defs_rules_item3(data__rules_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_rules_item3(data, custom_formats={}, name_prefix=None):
+def validate____defs_rules_item3(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "succeededCount" in data_keys:
             data_keys.remove("succeededCount")
             data__succeededCount = data["succeededCount"]
             if not isinstance(data__succeededCount, (int)) and not (isinstance(data__succeededCount, float) and data__succeededCount.is_integer()) or isinstance(data__succeededCount, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".succeededCount must be integer")
+                raise JsonSchemaValueException
         if "succeededIndexes" in data_keys:
             data_keys.remove("succeededIndexes")
             data__succeededIndexes = data["succeededIndexes"]
             if not isinstance(data__succeededIndexes, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".succeededIndexes must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_podfailurepolicy(data, custom_formats={}, name_prefix=None):
+def validate____defs_podfailurepolicy(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['rules']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "rules" in data_keys:
             data_keys.remove("rules")
             data__rules = data["rules"]
             if not isinstance(data__rules, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".rules must be array")
-            data__rules_is_list = isinstance(data__rules, (list, tuple))
-            if data__rules_is_list:
-                data__rules_len = len(data__rules)
-                for data__rules_x, data__rules_item in enumerate(data__rules):
-                    validate____defs_rules_item2(data__rules_item, custom_formats, (name_prefix or "data") + ".rules[{data__rules_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__rules_item in data__rules:
+                    validate____defs_rules_item2(data__rules_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_rules_item2(data, custom_formats={}, name_prefix=None):
+def validate____defs_rules_item2(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['action']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "action" in data_keys:
             data_keys.remove("action")
             data__action = data["action"]
             if not isinstance(data__action, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".action must be string")
+                raise JsonSchemaValueException
         if "onExitCodes" in data_keys:
             data_keys.remove("onExitCodes")
             data__onExitCodes = data["onExitCodes"]
-            validate____defs_onexitcodes(data__onExitCodes, custom_formats, (name_prefix or "data") + ".onExitCodes")
+            validate____defs_onexitcodes(data__onExitCodes)
         if "onPodConditions" in data_keys:
             data_keys.remove("onPodConditions")
             data__onPodConditions = data["onPodConditions"]
             if not isinstance(data__onPodConditions, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".onPodConditions must be array")
-            data__onPodConditions_is_list = isinstance(data__onPodConditions, (list, tuple))
-            if data__onPodConditions_is_list:
-                data__onPodConditions_len = len(data__onPodConditions)
-                for data__onPodConditions_x, data__onPodConditions_item in enumerate(data__onPodConditions):
-                    validate____defs_onpodconditions_item(data__onPodConditions_item, custom_formats, (name_prefix or "data") + ".onPodConditions[{data__onPodConditions_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__onPodConditions_item in data__onPodConditions:
+                    validate____defs_onpodconditions_item(data__onPodConditions_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_onpodconditions_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_onpodconditions_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['type']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "status" in data_keys:
             data_keys.remove("status")
             data__status = data["status"]
             if not isinstance(data__status, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must be string")
+                raise JsonSchemaValueException
         if "type" in data_keys:
             data_keys.remove("type")
             data__type = data["type"]
             if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_onexitcodes(data, custom_formats={}, name_prefix=None):
+def validate____defs_onexitcodes(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['operator', 'values']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "containerName" in data_keys:
             data_keys.remove("containerName")
             data__containerName = data["containerName"]
             if not isinstance(data__containerName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerName must be string")
+                raise JsonSchemaValueException
         if "operator" in data_keys:
             data_keys.remove("operator")
             data__operator = data["operator"]
             if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operator must be string")
+                raise JsonSchemaValueException
         if "values" in data_keys:
             data_keys.remove("values")
             data__values = data["values"]
             if not isinstance(data__values, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".values must be array")
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__values_item in data__values:
                     if not isinstance(data__values_item, (int)) and not (isinstance(data__values_item, float) and data__values_item.is_integer()) or isinstance(data__values_item, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".values[{data__values_x}]".format(**locals()) + " must be integer")
+                        raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_dependson_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_dependson_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name', 'status']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "status" in data_keys:
             data_keys.remove("status")
             data__status = data["status"]
             if not isinstance(data__status, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must be string")
+                raise JsonSchemaValueException
             if not (isinstance(data__status, str) and data__status == 'Ready' or isinstance(data__status, str) and data__status == 'Complete'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must be one of ['Ready', 'Complete']")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_network(data, custom_formats={}, name_prefix=None):
+def validate____defs_network(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "enableDNSHostnames" in data_keys:
             data_keys.remove("enableDNSHostnames")
             data__enableDNSHostnames = data["enableDNSHostnames"]
             if not isinstance(data__enableDNSHostnames, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".enableDNSHostnames must be boolean")
+                raise JsonSchemaValueException
         if "publishNotReadyAddresses" in data_keys:
             data_keys.remove("publishNotReadyAddresses")
             data__publishNotReadyAddresses = data["publishNotReadyAddresses"]
             if not isinstance(data__publishNotReadyAddresses, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".publishNotReadyAddresses must be boolean")
+                raise JsonSchemaValueException
         if "subdomain" in data_keys:
             data_keys.remove("subdomain")
             data__subdomain = data["subdomain"]
             if not isinstance(data__subdomain, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".subdomain must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_failurepolicy(data, custom_formats={}, name_prefix=None):
+def validate____defs_failurepolicy(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "maxRestarts" in data_keys:
             data_keys.remove("maxRestarts")
             data__maxRestarts = data["maxRestarts"]
             if not isinstance(data__maxRestarts, (int)) and not (isinstance(data__maxRestarts, float) and data__maxRestarts.is_integer()) or isinstance(data__maxRestarts, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".maxRestarts must be integer")
+                raise JsonSchemaValueException
         if "restartStrategy" in data_keys:
             data_keys.remove("restartStrategy")
             data__restartStrategy = data["restartStrategy"]
             if not isinstance(data__restartStrategy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".restartStrategy must be string")
+                raise JsonSchemaValueException
             if not (isinstance(data__restartStrategy, str) and data__restartStrategy == 'Recreate' or isinstance(data__restartStrategy, str) and data__restartStrategy == 'BlockingRecreate' or isinstance(data__restartStrategy, str) and data__restartStrategy == 'InPlaceRestart'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".restartStrategy must be one of ['Recreate', 'BlockingRecreate', 'InPlaceRestart']")
+                raise JsonSchemaValueException
         if "rules" in data_keys:
             data_keys.remove("rules")
             data__rules = data["rules"]
             if not isinstance(data__rules, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".rules must be array")
-            data__rules_is_list = isinstance(data__rules, (list, tuple))
-            if data__rules_is_list:
-                data__rules_len = len(data__rules)
-                for data__rules_x, data__rules_item in enumerate(data__rules):
-                    validate____defs_rules_item(data__rules_item, custom_formats, (name_prefix or "data") + ".rules[{data__rules_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__rules_item in data__rules:
+                    validate____defs_rules_item(data__rules_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_rules_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_rules_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['action', 'name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "action" in data_keys:
             data_keys.remove("action")
             data__action = data["action"]
             if not isinstance(data__action, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".action must be string")
+                raise JsonSchemaValueException
             if not (isinstance(data__action, str) and data__action == 'FailJobSet' or isinstance(data__action, str) and data__action == 'RestartJobSet' or isinstance(data__action, str) and data__action == 'RestartJobSetAndIgnoreMaxRestarts' or isinstance(data__action, str) and data__action == 'RestartJob' or isinstance(data__action, str) and data__action == 'RestartJobAndIgnoreMaxRestarts'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".action must be one of ['FailJobSet', 'RestartJobSet', 'RestartJobSetAndIgnoreMaxRestarts', 'RestartJob', 'RestartJobAndIgnoreMaxRestarts']")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "onJobFailureMessagePatterns" in data_keys:
             data_keys.remove("onJobFailureMessagePatterns")
             data__onJobFailureMessagePatterns = data["onJobFailureMessagePatterns"]
             if not isinstance(data__onJobFailureMessagePatterns, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".onJobFailureMessagePatterns must be array")
-            data__onJobFailureMessagePatterns_is_list = isinstance(data__onJobFailureMessagePatterns, (list, tuple))
-            if data__onJobFailureMessagePatterns_is_list:
-                data__onJobFailureMessagePatterns_len = len(data__onJobFailureMessagePatterns)
-                for data__onJobFailureMessagePatterns_x, data__onJobFailureMessagePatterns_item in enumerate(data__onJobFailureMessagePatterns):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__onJobFailureMessagePatterns_item in data__onJobFailureMessagePatterns:
                     if not isinstance(data__onJobFailureMessagePatterns_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".onJobFailureMessagePatterns[{data__onJobFailureMessagePatterns_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if "onJobFailureReasons" in data_keys:
             data_keys.remove("onJobFailureReasons")
             data__onJobFailureReasons = data["onJobFailureReasons"]
             if not isinstance(data__onJobFailureReasons, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".onJobFailureReasons must be array")
-            data__onJobFailureReasons_is_list = isinstance(data__onJobFailureReasons, (list, tuple))
-            if data__onJobFailureReasons_is_list:
-                data__onJobFailureReasons_len = len(data__onJobFailureReasons)
-                for data__onJobFailureReasons_x, data__onJobFailureReasons_item in enumerate(data__onJobFailureReasons):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__onJobFailureReasons_item in data__onJobFailureReasons:
                     if not isinstance(data__onJobFailureReasons_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".onJobFailureReasons[{data__onJobFailureReasons_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if "targetReplicatedJobs" in data_keys:
             data_keys.remove("targetReplicatedJobs")
             data__targetReplicatedJobs = data["targetReplicatedJobs"]
             if not isinstance(data__targetReplicatedJobs, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetReplicatedJobs must be array")
-            data__targetReplicatedJobs_is_list = isinstance(data__targetReplicatedJobs, (list, tuple))
-            if data__targetReplicatedJobs_is_list:
-                data__targetReplicatedJobs_len = len(data__targetReplicatedJobs)
-                for data__targetReplicatedJobs_x, data__targetReplicatedJobs_item in enumerate(data__targetReplicatedJobs):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__targetReplicatedJobs_item in data__targetReplicatedJobs:
                     if not isinstance(data__targetReplicatedJobs_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetReplicatedJobs[{data__targetReplicatedJobs_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_coordinator(data, custom_formats={}, name_prefix=None):
+def validate____defs_coordinator(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['replicatedJob']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "jobIndex" in data_keys:
             data_keys.remove("jobIndex")
             data__jobIndex = data["jobIndex"]
             if not isinstance(data__jobIndex, (int)) and not (isinstance(data__jobIndex, float) and data__jobIndex.is_integer()) or isinstance(data__jobIndex, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".jobIndex must be integer")
+                raise JsonSchemaValueException
         if "podIndex" in data_keys:
             data_keys.remove("podIndex")
             data__podIndex = data["podIndex"]
             if not isinstance(data__podIndex, (int)) and not (isinstance(data__podIndex, float) and data__podIndex.is_integer()) or isinstance(data__podIndex, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".podIndex must be integer")
+                raise JsonSchemaValueException
         if "replicatedJob" in data_keys:
             data_keys.remove("replicatedJob")
             data__replicatedJob = data["replicatedJob"]
             if not isinstance(data__replicatedJob, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".replicatedJob must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_metadata(data, custom_formats={}, name_prefix=None):
+def validate____defs_metadata(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "annotations" in data_keys:
             data_keys.remove("annotations")
             data__annotations = data["annotations"]
             if not isinstance(data__annotations, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".annotations must be object")
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__annotations_keys = set(data__annotations.keys())
                 for data__annotations_key in data__annotations_keys:
                     if data__annotations_key not in []:
                         data__annotations_value = data__annotations.get(data__annotations_key)
                         if not isinstance(data__annotations_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".annotations.{data__annotations_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if "finalizers" in data_keys:
             data_keys.remove("finalizers")
             data__finalizers = data["finalizers"]
             if not isinstance(data__finalizers, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".finalizers must be array")
-            data__finalizers_is_list = isinstance(data__finalizers, (list, tuple))
-            if data__finalizers_is_list:
-                data__finalizers_len = len(data__finalizers)
-                for data__finalizers_x, data__finalizers_item in enumerate(data__finalizers):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__finalizers_item in data__finalizers:
                     if not isinstance(data__finalizers_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".finalizers[{data__finalizers_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if "labels" in data_keys:
             data_keys.remove("labels")
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object")
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__labels_keys = set(data__labels.keys())
                 for data__labels_key in data__labels_keys:
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "namespace" in data_keys:
             data_keys.remove("namespace")
             data__namespace = data["namespace"]
             if not isinstance(data__namespace, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".namespace must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_podgrouppolicy(data, custom_formats={}, name_prefix=None):
+def validate____defs_podgrouppolicy(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "coscheduling" in data_keys:
             data_keys.remove("coscheduling")
             data__coscheduling = data["coscheduling"]
-            validate____defs_coscheduling(data__coscheduling, custom_formats, (name_prefix or "data") + ".coscheduling")
+            validate____defs_coscheduling(data__coscheduling)
         if "volcano" in data_keys:
             data_keys.remove("volcano")
             data__volcano = data["volcano"]
-            validate____defs_volcano(data__volcano, custom_formats, (name_prefix or "data") + ".volcano")
+            validate____defs_volcano(data__volcano)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_volcano(data, custom_formats={}, name_prefix=None):
+def validate____defs_volcano(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "networkTopology" in data_keys:
             data_keys.remove("networkTopology")
             data__networkTopology = data["networkTopology"]
-            validate____defs_networktopology(data__networkTopology, custom_formats, (name_prefix or "data") + ".networkTopology")
+            validate____defs_networktopology(data__networkTopology)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_networktopology(data, custom_formats={}, name_prefix=None):
+def validate____defs_networktopology(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "highestTierAllowed" in data_keys:
             data_keys.remove("highestTierAllowed")
             data__highestTierAllowed = data["highestTierAllowed"]
             if not isinstance(data__highestTierAllowed, (int)) and not (isinstance(data__highestTierAllowed, float) and data__highestTierAllowed.is_integer()) or isinstance(data__highestTierAllowed, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".highestTierAllowed must be integer")
+                raise JsonSchemaValueException
         if "mode" in data_keys:
             data_keys.remove("mode")
             data__mode = data["mode"]
             if not isinstance(data__mode, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mode must be string")
+                raise JsonSchemaValueException
             if not (isinstance(data__mode, str) and data__mode == 'hard' or isinstance(data__mode, str) and data__mode == 'soft'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mode must be one of ['hard', 'soft']")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_coscheduling(data, custom_formats={}, name_prefix=None):
+def validate____defs_coscheduling(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "scheduleTimeoutSeconds" in data_keys:
             data_keys.remove("scheduleTimeoutSeconds")
             data__scheduleTimeoutSeconds = data["scheduleTimeoutSeconds"]
             if not isinstance(data__scheduleTimeoutSeconds, (int)) and not (isinstance(data__scheduleTimeoutSeconds, float) and data__scheduleTimeoutSeconds.is_integer()) or isinstance(data__scheduleTimeoutSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".scheduleTimeoutSeconds must be integer")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_mlpolicy(data, custom_formats={}, name_prefix=None):
+def validate____defs_mlpolicy(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "flux" in data_keys:
             data_keys.remove("flux")
             data__flux = data["flux"]
-            validate____defs_flux(data__flux, custom_formats, (name_prefix or "data") + ".flux")
+            validate____defs_flux(data__flux)
         if "jax" in data_keys:
             data_keys.remove("jax")
             data__jax = data["jax"]
             if not isinstance(data__jax, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".jax must be object")
+                raise JsonSchemaValueException
         if "mpi" in data_keys:
             data_keys.remove("mpi")
             data__mpi = data["mpi"]
-            validate____defs_mpi(data__mpi, custom_formats, (name_prefix or "data") + ".mpi")
+            validate____defs_mpi(data__mpi)
         if "numNodes" in data_keys:
             data_keys.remove("numNodes")
             data__numNodes = data["numNodes"]
             if not isinstance(data__numNodes, (int)) and not (isinstance(data__numNodes, float) and data__numNodes.is_integer()) or isinstance(data__numNodes, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".numNodes must be integer")
+                raise JsonSchemaValueException
         if "torch" in data_keys:
             data_keys.remove("torch")
             data__torch = data["torch"]
-            validate____defs_torch(data__torch, custom_formats, (name_prefix or "data") + ".torch")
+            validate____defs_torch(data__torch)
         if "xgboost" in data_keys:
             data_keys.remove("xgboost")
             data__xgboost = data["xgboost"]
             if not isinstance(data__xgboost, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".xgboost must be object")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_torch(data, custom_formats={}, name_prefix=None):
+def validate____defs_torch(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "envInjection" in data_keys:
             data_keys.remove("envInjection")
             data__envInjection = data["envInjection"]
-            validate____defs_envinjection(data__envInjection, custom_formats, (name_prefix or "data") + ".envInjection")
+            validate____defs_envinjection(data__envInjection)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_envinjection(data, custom_formats={}, name_prefix=None):
+def validate____defs_envinjection(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "targets" in data_keys:
             data_keys.remove("targets")
             data__targets = data["targets"]
             if not isinstance(data__targets, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets must be array")
-            data__targets_is_list = isinstance(data__targets, (list, tuple))
-            if data__targets_is_list:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__targets_len = len(data__targets)
                 if data__targets_len > 16:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".targets must contain less than or equal to 16 items")
-                for data__targets_x, data__targets_item in enumerate(data__targets):
-                    validate____defs_targets_item(data__targets_item, custom_formats, (name_prefix or "data") + ".targets[{data__targets_x}]".format(**locals()))
+                    raise JsonSchemaValueException
+                for data__targets_item in data__targets:
+                    validate____defs_targets_item(data__targets_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_targets_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_targets_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['containerNames', 'jobName']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "containerNames" in data_keys:
             data_keys.remove("containerNames")
             data__containerNames = data["containerNames"]
             if not isinstance(data__containerNames, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerNames must be array")
-            data__containerNames_is_list = isinstance(data__containerNames, (list, tuple))
-            if data__containerNames_is_list:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__containerNames_len = len(data__containerNames)
                 if data__containerNames_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerNames must contain at least 1 items")
+                    raise JsonSchemaValueException
                 if data__containerNames_len > 8:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerNames must contain less than or equal to 8 items")
-                for data__containerNames_x, data__containerNames_item in enumerate(data__containerNames):
+                    raise JsonSchemaValueException
+                for data__containerNames_item in data__containerNames:
                     if not isinstance(data__containerNames_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerNames[{data__containerNames_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
                     if isinstance(data__containerNames_item, str):
                         data__containerNames_item_len = len(data__containerNames_item)
                         if data__containerNames_item_len > 63:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerNames[{data__containerNames_x}]".format(**locals()) + " must be shorter than or equal to 63 characters")
+                            raise JsonSchemaValueException
         if "jobName" in data_keys:
             data_keys.remove("jobName")
             data__jobName = data["jobName"]
             if not isinstance(data__jobName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".jobName must be string")
+                raise JsonSchemaValueException
             if isinstance(data__jobName, str):
                 data__jobName_len = len(data__jobName)
                 if data__jobName_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".jobName must be longer than or equal to 1 characters")
+                    raise JsonSchemaValueException
                 if data__jobName_len > 253:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".jobName must be shorter than or equal to 253 characters")
+                    raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_mpi(data, custom_formats={}, name_prefix=None):
+def validate____defs_mpi(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "mpiImplementation" in data_keys:
             data_keys.remove("mpiImplementation")
             data__mpiImplementation = data["mpiImplementation"]
             if not isinstance(data__mpiImplementation, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mpiImplementation must be string")
+                raise JsonSchemaValueException
             if not (isinstance(data__mpiImplementation, str) and data__mpiImplementation == 'OpenMPI' or isinstance(data__mpiImplementation, str) and data__mpiImplementation == ''):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mpiImplementation must be one of ['OpenMPI', '']")
+                raise JsonSchemaValueException
         if "numProcPerNode" in data_keys:
             data_keys.remove("numProcPerNode")
             data__numProcPerNode = data["numProcPerNode"]
             if not isinstance(data__numProcPerNode, (int)) and not (isinstance(data__numProcPerNode, float) and data__numProcPerNode.is_integer()) or isinstance(data__numProcPerNode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".numProcPerNode must be integer")
+                raise JsonSchemaValueException
         if "runLauncherAsNode" in data_keys:
             data_keys.remove("runLauncherAsNode")
             data__runLauncherAsNode = data["runLauncherAsNode"]
             if not isinstance(data__runLauncherAsNode, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runLauncherAsNode must be boolean")
+                raise JsonSchemaValueException
         if "sshAuthMountPath" in data_keys:
             data_keys.remove("sshAuthMountPath")
             data__sshAuthMountPath = data["sshAuthMountPath"]
             if not isinstance(data__sshAuthMountPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sshAuthMountPath must be string")
+                raise JsonSchemaValueException
             if isinstance(data__sshAuthMountPath, str):
                 data__sshAuthMountPath_len = len(data__sshAuthMountPath)
                 if data__sshAuthMountPath_len > 4096:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".sshAuthMountPath must be shorter than or equal to 4096 characters")
+                    raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_flux(data, custom_formats={}, name_prefix=None):
+def validate____defs_flux(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "numProcPerNode" in data_keys:
             data_keys.remove("numProcPerNode")
             data__numProcPerNode = data["numProcPerNode"]
             if not isinstance(data__numProcPerNode, (int)) and not (isinstance(data__numProcPerNode, float) and data__numProcPerNode.is_integer()) or isinstance(data__numProcPerNode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".numProcPerNode must be integer")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
 

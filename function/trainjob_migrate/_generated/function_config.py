@@ -6,15 +6,9 @@
 SCHEMA_SHA256 = "fc25efb8aec4b33acf47c4d2829a2a0fb68e226bfd0a57ea5a238e5571333ca2"
 
 VERSION = "2.22.3"
-class Decimal:  # stand-in for decimal.Decimal, see tools/generate_validators.py
-    __slots__ = ()
 import re
-class JsonSchemaValueException(ValueError):
-    pass
-
-
-class JsonSchemaValuesException(ValueError):
-    pass
+JsonSchemaValueException = ValueError  # is_valid: any ValueError means not valid
+JsonSchemaValuesException = ValueError  # is_valid: any ValueError means not valid
 
 
 
@@ -30,29 +24,28 @@ class _Patterns(dict):
 
 _PATTERN_SOURCES = {
     '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$': ('^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\Z',),
-    '^[a-z0-9-]{1,20}$': ('^[a-z0-9-]{1,20}\\Z',)
+    '^[a-z0-9-]{1,20}$': ('^[a-z0-9-]{1,20}\\Z',),
 }
 REGEX_PATTERNS = _Patterns()
 
 NoneType = type(None)
 
-def validate(data, custom_formats={}, name_prefix=None):
+def validate(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['kind']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
     try:
-        validate____defs_root_if(data, custom_formats, (name_prefix or "data") + "")
+        validate____defs_root_if(data)
     except (JsonSchemaValueException, JsonSchemaValuesException):
-        validate____defs_root_else(data, custom_formats, (name_prefix or "data") + "")
+        validate____defs_root_else(data)
     else:
-        validate____defs_root_then(data, custom_formats, (name_prefix or "data") + "")
+        validate____defs_root_then(data)
     return data
 
-def validate____defs_root_then(data, custom_formats={}, name_prefix=None):
+def validate____defs_root_then(data):
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -60,16 +53,16 @@ def validate____defs_root_then(data, custom_formats={}, name_prefix=None):
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if not (isinstance(data__apiVersion, str) and data__apiVersion == 'v1'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be one of ['v1']")
+                raise JsonSchemaValueException
         if "data" in data_keys:
             data_keys.remove("data")
             data__data = data["data"]
-            validate____defs_stringoptions(data__data, custom_formats, (name_prefix or "data") + ".data")
+            validate____defs_stringoptions(data__data)
     return data
 
-def validate____defs_stringoptions(data, custom_formats={}, name_prefix=None):
+def validate____defs_stringoptions(data):
     if not isinstance(data, (dict, NoneType)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object or null")
+        raise JsonSchemaValueException
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -77,89 +70,89 @@ def validate____defs_stringoptions(data, custom_formats={}, name_prefix=None):
             data_keys.remove("targetVersion")
             data__targetVersion = data["targetVersion"]
             if not (isinstance(data__targetVersion, str) and data__targetVersion == '2.0' or isinstance(data__targetVersion, str) and data__targetVersion == '2.1' or isinstance(data__targetVersion, str) and data__targetVersion == '2.2' or isinstance(data__targetVersion, str) and data__targetVersion == '2.3'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetVersion must be one of ['2.0', '2.1', '2.2', '2.3']")
+                raise JsonSchemaValueException
         if "mode" in data_keys:
             data_keys.remove("mode")
             data__mode = data["mode"]
             if not (isinstance(data__mode, str) and data__mode == 'replace' or isinstance(data__mode, str) and data__mode == 'side-by-side' or isinstance(data__mode, str) and data__mode == 'report'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mode must be one of ['replace', 'side-by-side', 'report']")
+                raise JsonSchemaValueException
         if "nameSuffix" in data_keys:
             data_keys.remove("nameSuffix")
             data__nameSuffix = data["nameSuffix"]
-            validate____defs_namesuffix(data__nameSuffix, custom_formats, (name_prefix or "data") + ".nameSuffix")
+            validate____defs_namesuffix(data__nameSuffix)
         if "elastic" in data_keys:
             data_keys.remove("elastic")
             data__elastic = data["elastic"]
             if not (isinstance(data__elastic, str) and data__elastic == 'error' or isinstance(data__elastic, str) and data__elastic == 'fixed'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".elastic must be one of ['error', 'fixed']")
+                raise JsonSchemaValueException
         if "runtimeName" in data_keys:
             data_keys.remove("runtimeName")
             data__runtimeName = data["runtimeName"]
-            validate____defs_runtimename(data__runtimeName, custom_formats, (name_prefix or "data") + ".runtimeName")
+            validate____defs_runtimename(data__runtimeName)
         if "runtimeKind" in data_keys:
             data_keys.remove("runtimeKind")
             data__runtimeKind = data["runtimeKind"]
             if not (isinstance(data__runtimeKind, str) and data__runtimeKind == 'ClusterTrainingRuntime' or isinstance(data__runtimeKind, str) and data__runtimeKind == 'TrainingRuntime'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runtimeKind must be one of ['ClusterTrainingRuntime', 'TrainingRuntime']")
+                raise JsonSchemaValueException
         if "launchEnv" in data_keys:
             data_keys.remove("launchEnv")
             data__launchEnv = data["launchEnv"]
             if not (isinstance(data__launchEnv, str) and data__launchEnv == 'v1-compat' or isinstance(data__launchEnv, str) and data__launchEnv == 'torchrun' or isinstance(data__launchEnv, str) and data__launchEnv == 'none'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".launchEnv must be one of ['v1-compat', 'torchrun', 'none']")
+                raise JsonSchemaValueException
         if "templateMismatch" in data_keys:
             data_keys.remove("templateMismatch")
             data__templateMismatch = data["templateMismatch"]
             if not (isinstance(data__templateMismatch, str) and data__templateMismatch == 'error' or isinstance(data__templateMismatch, str) and data__templateMismatch == 'master' or isinstance(data__templateMismatch, str) and data__templateMismatch == 'worker'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".templateMismatch must be one of ['error', 'master', 'worker']")
+                raise JsonSchemaValueException
         if "generateRuntime" in data_keys:
             data_keys.remove("generateRuntime")
             data__generateRuntime = data["generateRuntime"]
             if not (isinstance(data__generateRuntime, str) and data__generateRuntime == 'true' or isinstance(data__generateRuntime, str) and data__generateRuntime == 'false'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".generateRuntime must be one of ['true', 'false']")
+                raise JsonSchemaValueException
         if "strict" in data_keys:
             data_keys.remove("strict")
             data__strict = data["strict"]
             if not (isinstance(data__strict, str) and data__strict == 'true' or isinstance(data__strict, str) and data__strict == 'false'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".strict must be one of ['true', 'false']")
+                raise JsonSchemaValueException
         if "validateV2" in data_keys:
             data_keys.remove("validateV2")
             data__validateV2 = data["validateV2"]
             if not (isinstance(data__validateV2, str) and data__validateV2 == 'true' or isinstance(data__validateV2, str) and data__validateV2 == 'false'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".validateV2 must be one of ['true', 'false']")
+                raise JsonSchemaValueException
         if "gangScheduler" in data_keys:
             data_keys.remove("gangScheduler")
             data__gangScheduler = data["gangScheduler"]
             if not (isinstance(data__gangScheduler, str) and data__gangScheduler == 'none' or isinstance(data__gangScheduler, str) and data__gangScheduler == 'coscheduling' or isinstance(data__gangScheduler, str) and data__gangScheduler == 'volcano'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".gangScheduler must be one of ['none', 'coscheduling', 'volcano']")
+                raise JsonSchemaValueException
         if "retryBudget" in data_keys:
             data_keys.remove("retryBudget")
             data__retryBudget = data["retryBudget"]
             if not (isinstance(data__retryBudget, str) and data__retryBudget == 'v2-default' or isinstance(data__retryBudget, str) and data__retryBudget == 'v1'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".retryBudget must be one of ['v2-default', 'v1']")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_runtimename(data, custom_formats={}, name_prefix=None):
+def validate____defs_runtimename(data):
     if not isinstance(data, (str)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string")
+        raise JsonSchemaValueException
     if isinstance(data, str):
         data_len = len(data)
         if data_len > 253:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be shorter than or equal to 253 characters")
+            raise JsonSchemaValueException
         if not REGEX_PATTERNS['^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'].search(data):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_namesuffix(data, custom_formats={}, name_prefix=None):
+def validate____defs_namesuffix(data):
     if not isinstance(data, (str)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string")
+        raise JsonSchemaValueException
     if isinstance(data, str):
         if not REGEX_PATTERNS['^[a-z0-9-]{1,20}$'].search(data):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^[a-z0-9-]{1,20}$")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_root_else(data, custom_formats={}, name_prefix=None):
+def validate____defs_root_else(data):
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -167,21 +160,21 @@ def validate____defs_root_else(data, custom_formats={}, name_prefix=None):
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if not (isinstance(data__apiVersion, str) and data__apiVersion == 'fn.trainjob-migrate.dev/v1alpha1'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be one of ['fn.trainjob-migrate.dev/v1alpha1']")
+                raise JsonSchemaValueException
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not (isinstance(data__kind, str) and data__kind == 'TrainJobMigration'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be one of ['TrainJobMigration']")
+                raise JsonSchemaValueException
         if "spec" in data_keys:
             data_keys.remove("spec")
             data__spec = data["spec"]
-            validate____defs_typedoptions(data__spec, custom_formats, (name_prefix or "data") + ".spec")
+            validate____defs_typedoptions(data__spec)
     return data
 
-def validate____defs_typedoptions(data, custom_formats={}, name_prefix=None):
+def validate____defs_typedoptions(data):
     if not isinstance(data, (dict, NoneType)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object or null")
+        raise JsonSchemaValueException
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -189,70 +182,70 @@ def validate____defs_typedoptions(data, custom_formats={}, name_prefix=None):
             data_keys.remove("targetVersion")
             data__targetVersion = data["targetVersion"]
             if not (isinstance(data__targetVersion, str) and data__targetVersion == '2.0' or isinstance(data__targetVersion, str) and data__targetVersion == '2.1' or isinstance(data__targetVersion, str) and data__targetVersion == '2.2' or isinstance(data__targetVersion, str) and data__targetVersion == '2.3' or isinstance(data__targetVersion, (int, float)) and not isinstance(data__targetVersion, bool) and data__targetVersion == 2.0 or isinstance(data__targetVersion, (int, float)) and not isinstance(data__targetVersion, bool) and data__targetVersion == 2.1 or isinstance(data__targetVersion, (int, float)) and not isinstance(data__targetVersion, bool) and data__targetVersion == 2.2 or isinstance(data__targetVersion, (int, float)) and not isinstance(data__targetVersion, bool) and data__targetVersion == 2.3):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetVersion must be one of ['2.0', '2.1', '2.2', '2.3', 2.0, 2.1, 2.2, 2.3]")
+                raise JsonSchemaValueException
         if "mode" in data_keys:
             data_keys.remove("mode")
             data__mode = data["mode"]
             if not (isinstance(data__mode, str) and data__mode == 'replace' or isinstance(data__mode, str) and data__mode == 'side-by-side' or isinstance(data__mode, str) and data__mode == 'report'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mode must be one of ['replace', 'side-by-side', 'report']")
+                raise JsonSchemaValueException
         if "nameSuffix" in data_keys:
             data_keys.remove("nameSuffix")
             data__nameSuffix = data["nameSuffix"]
-            validate____defs_namesuffix(data__nameSuffix, custom_formats, (name_prefix or "data") + ".nameSuffix")
+            validate____defs_namesuffix(data__nameSuffix)
         if "elastic" in data_keys:
             data_keys.remove("elastic")
             data__elastic = data["elastic"]
             if not (isinstance(data__elastic, str) and data__elastic == 'error' or isinstance(data__elastic, str) and data__elastic == 'fixed'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".elastic must be one of ['error', 'fixed']")
+                raise JsonSchemaValueException
         if "runtimeName" in data_keys:
             data_keys.remove("runtimeName")
             data__runtimeName = data["runtimeName"]
-            validate____defs_runtimename(data__runtimeName, custom_formats, (name_prefix or "data") + ".runtimeName")
+            validate____defs_runtimename(data__runtimeName)
         if "runtimeKind" in data_keys:
             data_keys.remove("runtimeKind")
             data__runtimeKind = data["runtimeKind"]
             if not (isinstance(data__runtimeKind, str) and data__runtimeKind == 'ClusterTrainingRuntime' or isinstance(data__runtimeKind, str) and data__runtimeKind == 'TrainingRuntime'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".runtimeKind must be one of ['ClusterTrainingRuntime', 'TrainingRuntime']")
+                raise JsonSchemaValueException
         if "launchEnv" in data_keys:
             data_keys.remove("launchEnv")
             data__launchEnv = data["launchEnv"]
             if not (isinstance(data__launchEnv, str) and data__launchEnv == 'v1-compat' or isinstance(data__launchEnv, str) and data__launchEnv == 'torchrun' or isinstance(data__launchEnv, str) and data__launchEnv == 'none'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".launchEnv must be one of ['v1-compat', 'torchrun', 'none']")
+                raise JsonSchemaValueException
         if "templateMismatch" in data_keys:
             data_keys.remove("templateMismatch")
             data__templateMismatch = data["templateMismatch"]
             if not (isinstance(data__templateMismatch, str) and data__templateMismatch == 'error' or isinstance(data__templateMismatch, str) and data__templateMismatch == 'master' or isinstance(data__templateMismatch, str) and data__templateMismatch == 'worker'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".templateMismatch must be one of ['error', 'master', 'worker']")
+                raise JsonSchemaValueException
         if "generateRuntime" in data_keys:
             data_keys.remove("generateRuntime")
             data__generateRuntime = data["generateRuntime"]
             if not isinstance(data__generateRuntime, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".generateRuntime must be boolean")
+                raise JsonSchemaValueException
         if "strict" in data_keys:
             data_keys.remove("strict")
             data__strict = data["strict"]
             if not isinstance(data__strict, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".strict must be boolean")
+                raise JsonSchemaValueException
         if "validateV2" in data_keys:
             data_keys.remove("validateV2")
             data__validateV2 = data["validateV2"]
             if not isinstance(data__validateV2, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".validateV2 must be boolean")
+                raise JsonSchemaValueException
         if "gangScheduler" in data_keys:
             data_keys.remove("gangScheduler")
             data__gangScheduler = data["gangScheduler"]
             if not (isinstance(data__gangScheduler, str) and data__gangScheduler == 'none' or isinstance(data__gangScheduler, str) and data__gangScheduler == 'coscheduling' or isinstance(data__gangScheduler, str) and data__gangScheduler == 'volcano'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".gangScheduler must be one of ['none', 'coscheduling', 'volcano']")
+                raise JsonSchemaValueException
         if "retryBudget" in data_keys:
             data_keys.remove("retryBudget")
             data__retryBudget = data["retryBudget"]
             if not (isinstance(data__retryBudget, str) and data__retryBudget == 'v2-default' or isinstance(data__retryBudget, str) and data__retryBudget == 'v1'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".retryBudget must be one of ['v2-default', 'v1']")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_root_if(data, custom_formats={}, name_prefix=None):
+def validate____defs_root_if(data):
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -260,7 +253,7 @@ def validate____defs_root_if(data, custom_formats={}, name_prefix=None):
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not (isinstance(data__kind, str) and data__kind == 'ConfigMap'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be one of ['ConfigMap']")
+                raise JsonSchemaValueException
     return data
 
 

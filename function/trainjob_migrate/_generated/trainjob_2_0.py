@@ -6,16 +6,42 @@
 SCHEMA_SHA256 = "1f1b308425eced54595a15da95cdfd5565411549a2287d2d52947c882d3001cc"
 
 VERSION = "2.22.3"
-class Decimal:  # stand-in for decimal.Decimal, see tools/generate_validators.py
-    __slots__ = ()
 import re
-class JsonSchemaValueException(ValueError):
-    pass
+JsonSchemaValueException = ValueError  # is_valid: any ValueError means not valid
+JsonSchemaValuesException = ValueError  # is_valid: any ValueError means not valid
 
 
-class JsonSchemaValuesException(ValueError):
-    pass
 
+def _quantity(value):
+    """The Kubernetes quantity pattern, told by str methods (see tools/generate_validators.py)."""
+    at = _number_end(value, 1 if value[:1] in ("+", "-") else 0)
+    if at < 0:
+        return False
+    suffix = value[at:]
+    if suffix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"):
+        return True
+    if suffix[0] not in ("e", "E"):
+        return False
+    at += 2 if value[at + 1:at + 2] in ("+", "-") else 1
+    return _number_end(value, at) == len(value)
+
+
+def _number_end(value, at):
+    """Where the number (digits, dot, digits; either may be missing, not both) that starts
+    at ``at`` ends; -1 when none starts there."""
+    rest = value[at:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    if digits:
+        at += digits
+        if value[at:at + 1] != ".":
+            return at
+        rest = value[at + 1:]
+        return at + 1 + len(rest) - len(rest.lstrip("0123456789"))
+    if value[at:at + 1] != ".":
+        return -1
+    rest = value[at + 1:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    return at + 1 + digits if digits else -1
 
 
 class _Patterns(dict):
@@ -31,2526 +57,1206 @@ class _Patterns(dict):
 _PATTERN_SOURCES = {
     '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$': ('^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?\\Z',),
     '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$': ('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])\\Z',),
-    '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$': ('^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?\\Z',)
 }
 REGEX_PATTERNS = _Patterns()
 
 NoneType = type(None)
 
-def validate(data, custom_formats={}, name_prefix=None):
+def validate(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if not isinstance(data__apiVersion, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be string")
+                raise JsonSchemaValueException
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
+                raise JsonSchemaValueException
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
             if not isinstance(data__metadata, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata must be object")
+                raise JsonSchemaValueException
         if "spec" in data_keys:
             data_keys.remove("spec")
             data__spec = data["spec"]
-            validate____defs_spec2(data__spec, custom_formats, (name_prefix or "data") + ".spec")
+            validate____defs_spec2(data__spec)
         if "status" in data_keys:
             data_keys.remove("status")
             data__status = data["status"]
-            validate____defs_status(data__status, custom_formats, (name_prefix or "data") + ".status")
+            validate____defs_status(data__status)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_status(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "conditions" in data_keys:
-            data_keys.remove("conditions")
-            data__conditions = data["conditions"]
-            if not isinstance(data__conditions, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".conditions must be array")
-            data__conditions_is_list = isinstance(data__conditions, (list, tuple))
-            if data__conditions_is_list:
-                data__conditions_len = len(data__conditions)
-                for data__conditions_x, data__conditions_item in enumerate(data__conditions):
-                    validate____defs_conditions_item(data__conditions_item, custom_formats, (name_prefix or "data") + ".conditions[{data__conditions_x}]".format(**locals()))
-        if "jobsStatus" in data_keys:
-            data_keys.remove("jobsStatus")
-            data__jobsStatus = data["jobsStatus"]
-            if not isinstance(data__jobsStatus, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".jobsStatus must be array")
-            data__jobsStatus_is_list = isinstance(data__jobsStatus, (list, tuple))
-            if data__jobsStatus_is_list:
-                data__jobsStatus_len = len(data__jobsStatus)
-                for data__jobsStatus_x, data__jobsStatus_item in enumerate(data__jobsStatus):
-                    validate____defs_jobsstatus_item(data__jobsStatus_item, custom_formats, (name_prefix or "data") + ".jobsStatus[{data__jobsStatus_x}]".format(**locals()))
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_status(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_status as rare
 
-def validate____defs_jobsstatus_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['active', 'failed', 'name', 'ready', 'succeeded', 'suspended']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "active" in data_keys:
-            data_keys.remove("active")
-            data__active = data["active"]
-            if not isinstance(data__active, (int)) and not (isinstance(data__active, float) and data__active.is_integer()) or isinstance(data__active, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".active must be integer")
-        if "failed" in data_keys:
-            data_keys.remove("failed")
-            data__failed = data["failed"]
-            if not isinstance(data__failed, (int)) and not (isinstance(data__failed, float) and data__failed.is_integer()) or isinstance(data__failed, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".failed must be integer")
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "ready" in data_keys:
-            data_keys.remove("ready")
-            data__ready = data["ready"]
-            if not isinstance(data__ready, (int)) and not (isinstance(data__ready, float) and data__ready.is_integer()) or isinstance(data__ready, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".ready must be integer")
-        if "succeeded" in data_keys:
-            data_keys.remove("succeeded")
-            data__succeeded = data["succeeded"]
-            if not isinstance(data__succeeded, (int)) and not (isinstance(data__succeeded, float) and data__succeeded.is_integer()) or isinstance(data__succeeded, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".succeeded must be integer")
-        if "suspended" in data_keys:
-            data_keys.remove("suspended")
-            data__suspended = data["suspended"]
-            if not isinstance(data__suspended, (int)) and not (isinstance(data__suspended, float) and data__suspended.is_integer()) or isinstance(data__suspended, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".suspended must be integer")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_conditions_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['lastTransitionTime', 'message', 'reason', 'status', 'type']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "lastTransitionTime" in data_keys:
-            data_keys.remove("lastTransitionTime")
-            data__lastTransitionTime = data["lastTransitionTime"]
-            if not isinstance(data__lastTransitionTime, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lastTransitionTime must be string")
-        if "message" in data_keys:
-            data_keys.remove("message")
-            data__message = data["message"]
-            if not isinstance(data__message, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".message must be string")
-            if isinstance(data__message, str):
-                data__message_len = len(data__message)
-                if data__message_len > 32768:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".message must be shorter than or equal to 32768 characters")
-        if "observedGeneration" in data_keys:
-            data_keys.remove("observedGeneration")
-            data__observedGeneration = data["observedGeneration"]
-            if not isinstance(data__observedGeneration, (int)) and not (isinstance(data__observedGeneration, float) and data__observedGeneration.is_integer()) or isinstance(data__observedGeneration, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".observedGeneration must be integer")
-            if isinstance(data__observedGeneration, (int, float, Decimal)) and not isinstance(data__observedGeneration, bool):
-                if data__observedGeneration < 0:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".observedGeneration must be bigger than or equal to 0")
-        if "reason" in data_keys:
-            data_keys.remove("reason")
-            data__reason = data["reason"]
-            if not isinstance(data__reason, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".reason must be string")
-            if isinstance(data__reason, str):
-                data__reason_len = len(data__reason)
-                if data__reason_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".reason must be longer than or equal to 1 characters")
-                if data__reason_len > 1024:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".reason must be shorter than or equal to 1024 characters")
-                if not REGEX_PATTERNS['^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$'].search(data__reason):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".reason must match pattern ^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
-        if "status" in data_keys:
-            data_keys.remove("status")
-            data__status = data["status"]
-            if not isinstance(data__status, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must be string")
-            if not (isinstance(data__status, str) and data__status == 'True' or isinstance(data__status, str) and data__status == 'False' or isinstance(data__status, str) and data__status == 'Unknown'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must be one of ['True', 'False', 'Unknown']")
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be string")
-            if isinstance(data__type, str):
-                data__type_len = len(data__type)
-                if data__type_len > 316:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be shorter than or equal to 316 characters")
-                if not REGEX_PATTERNS['^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$'].search(data__type):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must match pattern ^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_spec2(data, custom_formats={}, name_prefix=None):
+def validate____defs_spec2(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['runtimeRef']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "annotations" in data_keys:
             data_keys.remove("annotations")
             data__annotations = data["annotations"]
             if not isinstance(data__annotations, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".annotations must be object")
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__annotations_keys = set(data__annotations.keys())
                 for data__annotations_key in data__annotations_keys:
                     if data__annotations_key not in []:
                         data__annotations_value = data__annotations.get(data__annotations_key)
                         if not isinstance(data__annotations_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".annotations.{data__annotations_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if "initializer" in data_keys:
             data_keys.remove("initializer")
             data__initializer = data["initializer"]
-            validate____defs_initializer(data__initializer, custom_formats, (name_prefix or "data") + ".initializer")
+            validate____defs_initializer(data__initializer)
         if "labels" in data_keys:
             data_keys.remove("labels")
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object")
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__labels_keys = set(data__labels.keys())
                 for data__labels_key in data__labels_keys:
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if "managedBy" in data_keys:
             data_keys.remove("managedBy")
             data__managedBy = data["managedBy"]
             if not isinstance(data__managedBy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".managedBy must be string")
+                raise JsonSchemaValueException
         if "podSpecOverrides" in data_keys:
             data_keys.remove("podSpecOverrides")
             data__podSpecOverrides = data["podSpecOverrides"]
             if not isinstance(data__podSpecOverrides, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".podSpecOverrides must be array")
-            data__podSpecOverrides_is_list = isinstance(data__podSpecOverrides, (list, tuple))
-            if data__podSpecOverrides_is_list:
-                data__podSpecOverrides_len = len(data__podSpecOverrides)
-                for data__podSpecOverrides_x, data__podSpecOverrides_item in enumerate(data__podSpecOverrides):
-                    validate____defs_podspecoverrides_item(data__podSpecOverrides_item, custom_formats, (name_prefix or "data") + ".podSpecOverrides[{data__podSpecOverrides_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__podSpecOverrides_item in data__podSpecOverrides:
+                    validate____defs_podspecoverrides_item(data__podSpecOverrides_item)
         if "runtimeRef" in data_keys:
             data_keys.remove("runtimeRef")
             data__runtimeRef = data["runtimeRef"]
-            validate____defs_runtimeref(data__runtimeRef, custom_formats, (name_prefix or "data") + ".runtimeRef")
+            validate____defs_runtimeref(data__runtimeRef)
         if "suspend" in data_keys:
             data_keys.remove("suspend")
             data__suspend = data["suspend"]
             if not isinstance(data__suspend, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".suspend must be boolean")
+                raise JsonSchemaValueException
         if "trainer" in data_keys:
             data_keys.remove("trainer")
             data__trainer = data["trainer"]
-            validate____defs_trainer(data__trainer, custom_formats, (name_prefix or "data") + ".trainer")
+            validate____defs_trainer(data__trainer)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_trainer(data, custom_formats={}, name_prefix=None):
+def validate____defs_trainer(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "args" in data_keys:
             data_keys.remove("args")
             data__args = data["args"]
             if not isinstance(data__args, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".args must be array")
-            data__args_is_list = isinstance(data__args, (list, tuple))
-            if data__args_is_list:
-                data__args_len = len(data__args)
-                for data__args_x, data__args_item in enumerate(data__args):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__args_item in data__args:
                     if not isinstance(data__args_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".args[{data__args_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if "command" in data_keys:
             data_keys.remove("command")
             data__command = data["command"]
             if not isinstance(data__command, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".command must be array")
-            data__command_is_list = isinstance(data__command, (list, tuple))
-            if data__command_is_list:
-                data__command_len = len(data__command)
-                for data__command_x, data__command_item in enumerate(data__command):
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__command_item in data__command:
                     if not isinstance(data__command_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".command[{data__command_x}]".format(**locals()) + " must be string")
+                        raise JsonSchemaValueException
         if "env" in data_keys:
             data_keys.remove("env")
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".env must be array")
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
-                    validate____defs_env_item(data__env_item, custom_formats, (name_prefix or "data") + ".env[{data__env_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__env_item in data__env:
+                    validate____defs_env_item(data__env_item)
         if "image" in data_keys:
             data_keys.remove("image")
             data__image = data["image"]
             if not isinstance(data__image, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".image must be string")
+                raise JsonSchemaValueException
         if "numNodes" in data_keys:
             data_keys.remove("numNodes")
             data__numNodes = data["numNodes"]
             if not isinstance(data__numNodes, (int)) and not (isinstance(data__numNodes, float) and data__numNodes.is_integer()) or isinstance(data__numNodes, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".numNodes must be integer")
+                raise JsonSchemaValueException
         if "numProcPerNode" in data_keys:
             data_keys.remove("numProcPerNode")
             data__numProcPerNode = data["numProcPerNode"]
             if not isinstance(data__numProcPerNode, (int, str)) and not (isinstance(data__numProcPerNode, float) and data__numProcPerNode.is_integer()) or isinstance(data__numProcPerNode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".numProcPerNode must be integer or string")
+                raise JsonSchemaValueException
         if "resourcesPerNode" in data_keys:
             data_keys.remove("resourcesPerNode")
             data__resourcesPerNode = data["resourcesPerNode"]
-            validate____defs_resourcespernode(data__resourcesPerNode, custom_formats, (name_prefix or "data") + ".resourcesPerNode")
+            validate____defs_resourcespernode(data__resourcesPerNode)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_resourcespernode(data, custom_formats={}, name_prefix=None):
+def validate____defs_resourcespernode(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "claims" in data_keys:
             data_keys.remove("claims")
             data__claims = data["claims"]
             if not isinstance(data__claims, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".claims must be array")
-            data__claims_is_list = isinstance(data__claims, (list, tuple))
-            if data__claims_is_list:
-                data__claims_len = len(data__claims)
-                for data__claims_x, data__claims_item in enumerate(data__claims):
-                    validate____defs_claims_item(data__claims_item, custom_formats, (name_prefix or "data") + ".claims[{data__claims_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__claims_item in data__claims:
+                    validate____defs_claims_item(data__claims_item)
         if "limits" in data_keys:
             data_keys.remove("limits")
             data__limits = data["limits"]
             if not isinstance(data__limits, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits must be object")
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__limits_keys = set(data__limits.keys())
                 for data__limits_key in data__limits_keys:
                     if data__limits_key not in []:
                         data__limits_value = data__limits.get(data__limits_key)
                         if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits.{data__limits_key}".format(**locals()) + " must be integer or string")
+                            raise JsonSchemaValueException
                         if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits.{data__limits_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                            if not _quantity(data__limits_value):
+                                raise JsonSchemaValueException
         if "requests" in data_keys:
             data_keys.remove("requests")
             data__requests = data["requests"]
             if not isinstance(data__requests, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests must be object")
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__requests_keys = set(data__requests.keys())
                 for data__requests_key in data__requests_keys:
                     if data__requests_key not in []:
                         data__requests_value = data__requests.get(data__requests_key)
                         if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests.{data__requests_key}".format(**locals()) + " must be integer or string")
+                            raise JsonSchemaValueException
                         if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests.{data__requests_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                            if not _quantity(data__requests_value):
+                                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_claims_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_claims_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "request" in data_keys:
             data_keys.remove("request")
             data__request = data["request"]
             if not isinstance(data__request, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".request must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_env_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_env_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "value" in data_keys:
             data_keys.remove("value")
             data__value = data["value"]
             if not isinstance(data__value, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".value must be string")
+                raise JsonSchemaValueException
         if "valueFrom" in data_keys:
             data_keys.remove("valueFrom")
             data__valueFrom = data["valueFrom"]
-            validate____defs_valuefrom(data__valueFrom, custom_formats, (name_prefix or "data") + ".valueFrom")
+            validate____defs_valuefrom(data__valueFrom)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_valuefrom(data, custom_formats={}, name_prefix=None):
+def validate____defs_valuefrom(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "configMapKeyRef" in data_keys:
             data_keys.remove("configMapKeyRef")
             data__configMapKeyRef = data["configMapKeyRef"]
-            validate____defs_configmapkeyref(data__configMapKeyRef, custom_formats, (name_prefix or "data") + ".configMapKeyRef")
+            validate____defs_configmapkeyref(data__configMapKeyRef)
         if "fieldRef" in data_keys:
             data_keys.remove("fieldRef")
             data__fieldRef = data["fieldRef"]
-            validate____defs_fieldref(data__fieldRef, custom_formats, (name_prefix or "data") + ".fieldRef")
+            validate____defs_fieldref(data__fieldRef)
         if "resourceFieldRef" in data_keys:
             data_keys.remove("resourceFieldRef")
             data__resourceFieldRef = data["resourceFieldRef"]
-            validate____defs_resourcefieldref(data__resourceFieldRef, custom_formats, (name_prefix or "data") + ".resourceFieldRef")
+            validate____defs_resourcefieldref(data__resourceFieldRef)
         if "secretKeyRef" in data_keys:
             data_keys.remove("secretKeyRef")
             data__secretKeyRef = data["secretKeyRef"]
-            validate____defs_configmapkeyref(data__secretKeyRef, custom_formats, (name_prefix or "data") + ".secretKeyRef")
+            validate____defs_configmapkeyref(data__secretKeyRef)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_resourcefieldref(data, custom_formats={}, name_prefix=None):
+def validate____defs_resourcefieldref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['resource']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "containerName" in data_keys:
             data_keys.remove("containerName")
             data__containerName = data["containerName"]
             if not isinstance(data__containerName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".containerName must be string")
+                raise JsonSchemaValueException
         if "divisor" in data_keys:
             data_keys.remove("divisor")
             data__divisor = data["divisor"]
             if not isinstance(data__divisor, (int, str)) and not (isinstance(data__divisor, float) and data__divisor.is_integer()) or isinstance(data__divisor, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".divisor must be integer or string")
+                raise JsonSchemaValueException
             if isinstance(data__divisor, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__divisor):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".divisor must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                if not _quantity(data__divisor):
+                    raise JsonSchemaValueException
         if "resource" in data_keys:
             data_keys.remove("resource")
             data__resource = data["resource"]
             if not isinstance(data__resource, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".resource must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_fieldref(data, custom_formats={}, name_prefix=None):
+def validate____defs_fieldref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['fieldPath']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if not isinstance(data__apiVersion, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be string")
+                raise JsonSchemaValueException
         if "fieldPath" in data_keys:
             data_keys.remove("fieldPath")
             data__fieldPath = data["fieldPath"]
             if not isinstance(data__fieldPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fieldPath must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_configmapkeyref(data, custom_formats={}, name_prefix=None):
+def validate____defs_configmapkeyref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['key']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "key" in data_keys:
             data_keys.remove("key")
             data__key = data["key"]
             if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "optional" in data_keys:
             data_keys.remove("optional")
             data__optional = data["optional"]
             if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_runtimeref(data, custom_formats={}, name_prefix=None):
+def validate____defs_runtimeref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "apiGroup" in data_keys:
             data_keys.remove("apiGroup")
             data__apiGroup = data["apiGroup"]
             if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiGroup must be string")
+                raise JsonSchemaValueException
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_podspecoverrides_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_podspecoverrides_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['targetJobs']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "containers" in data_keys:
             data_keys.remove("containers")
             data__containers = data["containers"]
             if not isinstance(data__containers, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".containers must be array")
-            data__containers_is_list = isinstance(data__containers, (list, tuple))
-            if data__containers_is_list:
-                data__containers_len = len(data__containers)
-                for data__containers_x, data__containers_item in enumerate(data__containers):
-                    validate____defs_containers_item(data__containers_item, custom_formats, (name_prefix or "data") + ".containers[{data__containers_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__containers_item in data__containers:
+                    validate____defs_containers_item(data__containers_item)
         if "initContainers" in data_keys:
             data_keys.remove("initContainers")
             data__initContainers = data["initContainers"]
             if not isinstance(data__initContainers, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".initContainers must be array")
-            data__initContainers_is_list = isinstance(data__initContainers, (list, tuple))
-            if data__initContainers_is_list:
-                data__initContainers_len = len(data__initContainers)
-                for data__initContainers_x, data__initContainers_item in enumerate(data__initContainers):
-                    validate____defs_containers_item(data__initContainers_item, custom_formats, (name_prefix or "data") + ".initContainers[{data__initContainers_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__initContainers_item in data__initContainers:
+                    validate____defs_containers_item(data__initContainers_item)
         if "nodeSelector" in data_keys:
             data_keys.remove("nodeSelector")
             data__nodeSelector = data["nodeSelector"]
             if not isinstance(data__nodeSelector, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".nodeSelector must be object")
-            data__nodeSelector_is_dict = isinstance(data__nodeSelector, dict)
-            if data__nodeSelector_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__nodeSelector_keys = set(data__nodeSelector.keys())
                 for data__nodeSelector_key in data__nodeSelector_keys:
                     if data__nodeSelector_key not in []:
                         data__nodeSelector_value = data__nodeSelector.get(data__nodeSelector_key)
                         if not isinstance(data__nodeSelector_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".nodeSelector.{data__nodeSelector_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if "schedulingGates" in data_keys:
             data_keys.remove("schedulingGates")
             data__schedulingGates = data["schedulingGates"]
             if not isinstance(data__schedulingGates, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".schedulingGates must be array")
-            data__schedulingGates_is_list = isinstance(data__schedulingGates, (list, tuple))
-            if data__schedulingGates_is_list:
-                data__schedulingGates_len = len(data__schedulingGates)
-                for data__schedulingGates_x, data__schedulingGates_item in enumerate(data__schedulingGates):
-                    validate____defs_schedulinggates_item(data__schedulingGates_item, custom_formats, (name_prefix or "data") + ".schedulingGates[{data__schedulingGates_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__schedulingGates_item in data__schedulingGates:
+                    validate____defs_schedulinggates_item(data__schedulingGates_item)
         if "serviceAccountName" in data_keys:
             data_keys.remove("serviceAccountName")
             data__serviceAccountName = data["serviceAccountName"]
             if not isinstance(data__serviceAccountName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".serviceAccountName must be string")
+                raise JsonSchemaValueException
         if "targetJobs" in data_keys:
             data_keys.remove("targetJobs")
             data__targetJobs = data["targetJobs"]
             if not isinstance(data__targetJobs, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetJobs must be array")
-            data__targetJobs_is_list = isinstance(data__targetJobs, (list, tuple))
-            if data__targetJobs_is_list:
-                data__targetJobs_len = len(data__targetJobs)
-                for data__targetJobs_x, data__targetJobs_item in enumerate(data__targetJobs):
-                    validate____defs_schedulinggates_item(data__targetJobs_item, custom_formats, (name_prefix or "data") + ".targetJobs[{data__targetJobs_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__targetJobs_item in data__targetJobs:
+                    validate____defs_schedulinggates_item(data__targetJobs_item)
         if "tolerations" in data_keys:
             data_keys.remove("tolerations")
             data__tolerations = data["tolerations"]
             if not isinstance(data__tolerations, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tolerations must be array")
-            data__tolerations_is_list = isinstance(data__tolerations, (list, tuple))
-            if data__tolerations_is_list:
-                data__tolerations_len = len(data__tolerations)
-                for data__tolerations_x, data__tolerations_item in enumerate(data__tolerations):
-                    validate____defs_tolerations_item(data__tolerations_item, custom_formats, (name_prefix or "data") + ".tolerations[{data__tolerations_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__tolerations_item in data__tolerations:
+                    validate____defs_tolerations_item(data__tolerations_item)
         if "volumes" in data_keys:
             data_keys.remove("volumes")
             data__volumes = data["volumes"]
             if not isinstance(data__volumes, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumes must be array")
-            data__volumes_is_list = isinstance(data__volumes, (list, tuple))
-            if data__volumes_is_list:
-                data__volumes_len = len(data__volumes)
-                for data__volumes_x, data__volumes_item in enumerate(data__volumes):
-                    validate____defs_volumes_item(data__volumes_item, custom_formats, (name_prefix or "data") + ".volumes[{data__volumes_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__volumes_item in data__volumes:
+                    validate____defs_volumes_item(data__volumes_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_volumes_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_volumes_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "awsElasticBlockStore" in data_keys:
             data_keys.remove("awsElasticBlockStore")
             data__awsElasticBlockStore = data["awsElasticBlockStore"]
-            validate____defs_awselasticblockstore(data__awsElasticBlockStore, custom_formats, (name_prefix or "data") + ".awsElasticBlockStore")
+            validate____defs_awselasticblockstore(data__awsElasticBlockStore)
         if "azureDisk" in data_keys:
             data_keys.remove("azureDisk")
             data__azureDisk = data["azureDisk"]
-            validate____defs_azuredisk(data__azureDisk, custom_formats, (name_prefix or "data") + ".azureDisk")
+            validate____defs_azuredisk(data__azureDisk)
         if "azureFile" in data_keys:
             data_keys.remove("azureFile")
             data__azureFile = data["azureFile"]
-            validate____defs_azurefile(data__azureFile, custom_formats, (name_prefix or "data") + ".azureFile")
+            validate____defs_azurefile(data__azureFile)
         if "cephfs" in data_keys:
             data_keys.remove("cephfs")
             data__cephfs = data["cephfs"]
-            validate____defs_cephfs(data__cephfs, custom_formats, (name_prefix or "data") + ".cephfs")
+            validate____defs_cephfs(data__cephfs)
         if "cinder" in data_keys:
             data_keys.remove("cinder")
             data__cinder = data["cinder"]
-            validate____defs_cinder(data__cinder, custom_formats, (name_prefix or "data") + ".cinder")
+            validate____defs_cinder(data__cinder)
         if "configMap" in data_keys:
             data_keys.remove("configMap")
             data__configMap = data["configMap"]
-            validate____defs_configmap(data__configMap, custom_formats, (name_prefix or "data") + ".configMap")
+            validate____defs_configmap(data__configMap)
         if "csi" in data_keys:
             data_keys.remove("csi")
             data__csi = data["csi"]
-            validate____defs_csi(data__csi, custom_formats, (name_prefix or "data") + ".csi")
+            validate____defs_csi(data__csi)
         if "downwardAPI" in data_keys:
             data_keys.remove("downwardAPI")
             data__downwardAPI = data["downwardAPI"]
-            validate____defs_downwardapi(data__downwardAPI, custom_formats, (name_prefix or "data") + ".downwardAPI")
+            validate____defs_downwardapi(data__downwardAPI)
         if "emptyDir" in data_keys:
             data_keys.remove("emptyDir")
             data__emptyDir = data["emptyDir"]
-            validate____defs_emptydir(data__emptyDir, custom_formats, (name_prefix or "data") + ".emptyDir")
+            validate____defs_emptydir(data__emptyDir)
         if "ephemeral" in data_keys:
             data_keys.remove("ephemeral")
             data__ephemeral = data["ephemeral"]
-            validate____defs_ephemeral(data__ephemeral, custom_formats, (name_prefix or "data") + ".ephemeral")
+            validate____defs_ephemeral(data__ephemeral)
         if "fc" in data_keys:
             data_keys.remove("fc")
             data__fc = data["fc"]
-            validate____defs_fc(data__fc, custom_formats, (name_prefix or "data") + ".fc")
+            validate____defs_fc(data__fc)
         if "flexVolume" in data_keys:
             data_keys.remove("flexVolume")
             data__flexVolume = data["flexVolume"]
-            validate____defs_flexvolume(data__flexVolume, custom_formats, (name_prefix or "data") + ".flexVolume")
+            validate____defs_flexvolume(data__flexVolume)
         if "flocker" in data_keys:
             data_keys.remove("flocker")
             data__flocker = data["flocker"]
-            validate____defs_flocker(data__flocker, custom_formats, (name_prefix or "data") + ".flocker")
+            validate____defs_flocker(data__flocker)
         if "gcePersistentDisk" in data_keys:
             data_keys.remove("gcePersistentDisk")
             data__gcePersistentDisk = data["gcePersistentDisk"]
-            validate____defs_gcepersistentdisk(data__gcePersistentDisk, custom_formats, (name_prefix or "data") + ".gcePersistentDisk")
+            validate____defs_gcepersistentdisk(data__gcePersistentDisk)
         if "gitRepo" in data_keys:
             data_keys.remove("gitRepo")
             data__gitRepo = data["gitRepo"]
-            validate____defs_gitrepo(data__gitRepo, custom_formats, (name_prefix or "data") + ".gitRepo")
+            validate____defs_gitrepo(data__gitRepo)
         if "glusterfs" in data_keys:
             data_keys.remove("glusterfs")
             data__glusterfs = data["glusterfs"]
-            validate____defs_glusterfs(data__glusterfs, custom_formats, (name_prefix or "data") + ".glusterfs")
+            validate____defs_glusterfs(data__glusterfs)
         if "hostPath" in data_keys:
             data_keys.remove("hostPath")
             data__hostPath = data["hostPath"]
-            validate____defs_hostpath(data__hostPath, custom_formats, (name_prefix or "data") + ".hostPath")
+            validate____defs_hostpath(data__hostPath)
         if "image" in data_keys:
             data_keys.remove("image")
             data__image = data["image"]
-            validate____defs_image(data__image, custom_formats, (name_prefix or "data") + ".image")
+            validate____defs_image(data__image)
         if "iscsi" in data_keys:
             data_keys.remove("iscsi")
             data__iscsi = data["iscsi"]
-            validate____defs_iscsi(data__iscsi, custom_formats, (name_prefix or "data") + ".iscsi")
+            validate____defs_iscsi(data__iscsi)
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "nfs" in data_keys:
             data_keys.remove("nfs")
             data__nfs = data["nfs"]
-            validate____defs_nfs(data__nfs, custom_formats, (name_prefix or "data") + ".nfs")
+            validate____defs_nfs(data__nfs)
         if "persistentVolumeClaim" in data_keys:
             data_keys.remove("persistentVolumeClaim")
             data__persistentVolumeClaim = data["persistentVolumeClaim"]
-            validate____defs_persistentvolumeclaim(data__persistentVolumeClaim, custom_formats, (name_prefix or "data") + ".persistentVolumeClaim")
+            validate____defs_persistentvolumeclaim(data__persistentVolumeClaim)
         if "photonPersistentDisk" in data_keys:
             data_keys.remove("photonPersistentDisk")
             data__photonPersistentDisk = data["photonPersistentDisk"]
-            validate____defs_photonpersistentdisk(data__photonPersistentDisk, custom_formats, (name_prefix or "data") + ".photonPersistentDisk")
+            validate____defs_photonpersistentdisk(data__photonPersistentDisk)
         if "portworxVolume" in data_keys:
             data_keys.remove("portworxVolume")
             data__portworxVolume = data["portworxVolume"]
-            validate____defs_portworxvolume(data__portworxVolume, custom_formats, (name_prefix or "data") + ".portworxVolume")
+            validate____defs_portworxvolume(data__portworxVolume)
         if "projected" in data_keys:
             data_keys.remove("projected")
             data__projected = data["projected"]
-            validate____defs_projected(data__projected, custom_formats, (name_prefix or "data") + ".projected")
+            validate____defs_projected(data__projected)
         if "quobyte" in data_keys:
             data_keys.remove("quobyte")
             data__quobyte = data["quobyte"]
-            validate____defs_quobyte(data__quobyte, custom_formats, (name_prefix or "data") + ".quobyte")
+            validate____defs_quobyte(data__quobyte)
         if "rbd" in data_keys:
             data_keys.remove("rbd")
             data__rbd = data["rbd"]
-            validate____defs_rbd(data__rbd, custom_formats, (name_prefix or "data") + ".rbd")
+            validate____defs_rbd(data__rbd)
         if "scaleIO" in data_keys:
             data_keys.remove("scaleIO")
             data__scaleIO = data["scaleIO"]
-            validate____defs_scaleio(data__scaleIO, custom_formats, (name_prefix or "data") + ".scaleIO")
+            validate____defs_scaleio(data__scaleIO)
         if "secret" in data_keys:
             data_keys.remove("secret")
             data__secret = data["secret"]
-            validate____defs_secret(data__secret, custom_formats, (name_prefix or "data") + ".secret")
+            validate____defs_secret(data__secret)
         if "storageos" in data_keys:
             data_keys.remove("storageos")
             data__storageos = data["storageos"]
-            validate____defs_storageos(data__storageos, custom_formats, (name_prefix or "data") + ".storageos")
+            validate____defs_storageos(data__storageos)
         if "vsphereVolume" in data_keys:
             data_keys.remove("vsphereVolume")
             data__vsphereVolume = data["vsphereVolume"]
-            validate____defs_vspherevolume(data__vsphereVolume, custom_formats, (name_prefix or "data") + ".vsphereVolume")
+            validate____defs_vspherevolume(data__vsphereVolume)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_vspherevolume(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['volumePath']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "storagePolicyID" in data_keys:
-            data_keys.remove("storagePolicyID")
-            data__storagePolicyID = data["storagePolicyID"]
-            if not isinstance(data__storagePolicyID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storagePolicyID must be string")
-        if "storagePolicyName" in data_keys:
-            data_keys.remove("storagePolicyName")
-            data__storagePolicyName = data["storagePolicyName"]
-            if not isinstance(data__storagePolicyName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storagePolicyName must be string")
-        if "volumePath" in data_keys:
-            data_keys.remove("volumePath")
-            data__volumePath = data["volumePath"]
-            if not isinstance(data__volumePath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumePath must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_vspherevolume(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_vspherevolume as rare
 
-def validate____defs_storageos(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeName must be string")
-        if "volumeNamespace" in data_keys:
-            data_keys.remove("volumeNamespace")
-            data__volumeNamespace = data["volumeNamespace"]
-            if not isinstance(data__volumeNamespace, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeNamespace must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_secretref(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_storageos(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_storageos as rare
+
+    return rare(data)
+
+
+def validate____defs_secretref(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_secret(data, custom_formats={}, name_prefix=None):
+def validate____defs_secret(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
             data__defaultMode = data["defaultMode"]
             if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".defaultMode must be integer")
+                raise JsonSchemaValueException
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__items_item in data__items:
+                    validate____defs_items_item(data__items_item)
         if "optional" in data_keys:
             data_keys.remove("optional")
             data__optional = data["optional"]
             if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
+                raise JsonSchemaValueException
         if "secretName" in data_keys:
             data_keys.remove("secretName")
             data__secretName = data["secretName"]
             if not isinstance(data__secretName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".secretName must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_items_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_items_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['key', 'path']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "key" in data_keys:
             data_keys.remove("key")
             data__key = data["key"]
             if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
+                raise JsonSchemaValueException
         if "mode" in data_keys:
             data_keys.remove("mode")
             data__mode = data["mode"]
             if not isinstance(data__mode, (int)) and not (isinstance(data__mode, float) and data__mode.is_integer()) or isinstance(data__mode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mode must be integer")
+                raise JsonSchemaValueException
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_scaleio(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['gateway', 'secretRef', 'system']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "gateway" in data_keys:
-            data_keys.remove("gateway")
-            data__gateway = data["gateway"]
-            if not isinstance(data__gateway, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".gateway must be string")
-        if "protectionDomain" in data_keys:
-            data_keys.remove("protectionDomain")
-            data__protectionDomain = data["protectionDomain"]
-            if not isinstance(data__protectionDomain, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".protectionDomain must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "sslEnabled" in data_keys:
-            data_keys.remove("sslEnabled")
-            data__sslEnabled = data["sslEnabled"]
-            if not isinstance(data__sslEnabled, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sslEnabled must be boolean")
-        if "storageMode" in data_keys:
-            data_keys.remove("storageMode")
-            data__storageMode = data["storageMode"]
-            if not isinstance(data__storageMode, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storageMode must be string")
-        if "storagePool" in data_keys:
-            data_keys.remove("storagePool")
-            data__storagePool = data["storagePool"]
-            if not isinstance(data__storagePool, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storagePool must be string")
-        if "system" in data_keys:
-            data_keys.remove("system")
-            data__system = data["system"]
-            if not isinstance(data__system, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must be string")
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_scaleio(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_scaleio as rare
 
-def validate____defs_rbd(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['image', 'monitors']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "image" in data_keys:
-            data_keys.remove("image")
-            data__image = data["image"]
-            if not isinstance(data__image, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".image must be string")
-        if "keyring" in data_keys:
-            data_keys.remove("keyring")
-            data__keyring = data["keyring"]
-            if not isinstance(data__keyring, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".keyring must be string")
-        if "monitors" in data_keys:
-            data_keys.remove("monitors")
-            data__monitors = data["monitors"]
-            if not isinstance(data__monitors, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".monitors must be array")
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
-                    if not isinstance(data__monitors_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".monitors[{data__monitors_x}]".format(**locals()) + " must be string")
-        if "pool" in data_keys:
-            data_keys.remove("pool")
-            data__pool = data["pool"]
-            if not isinstance(data__pool, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pool must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".user must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_quobyte(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['registry', 'volume']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "group" in data_keys:
-            data_keys.remove("group")
-            data__group = data["group"]
-            if not isinstance(data__group, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".group must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "registry" in data_keys:
-            data_keys.remove("registry")
-            data__registry = data["registry"]
-            if not isinstance(data__registry, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".registry must be string")
-        if "tenant" in data_keys:
-            data_keys.remove("tenant")
-            data__tenant = data["tenant"]
-            if not isinstance(data__tenant, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tenant must be string")
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".user must be string")
-        if "volume" in data_keys:
-            data_keys.remove("volume")
-            data__volume = data["volume"]
-            if not isinstance(data__volume, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volume must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_projected(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "defaultMode" in data_keys:
-            data_keys.remove("defaultMode")
-            data__defaultMode = data["defaultMode"]
-            if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".defaultMode must be integer")
-        if "sources" in data_keys:
-            data_keys.remove("sources")
-            data__sources = data["sources"]
-            if not isinstance(data__sources, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sources must be array")
-            data__sources_is_list = isinstance(data__sources, (list, tuple))
-            if data__sources_is_list:
-                data__sources_len = len(data__sources)
-                for data__sources_x, data__sources_item in enumerate(data__sources):
-                    validate____defs_sources_item(data__sources_item, custom_formats, (name_prefix or "data") + ".sources[{data__sources_x}]".format(**locals()))
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_rbd(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_rbd as rare
 
-def validate____defs_sources_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "clusterTrustBundle" in data_keys:
-            data_keys.remove("clusterTrustBundle")
-            data__clusterTrustBundle = data["clusterTrustBundle"]
-            validate____defs_clustertrustbundle(data__clusterTrustBundle, custom_formats, (name_prefix or "data") + ".clusterTrustBundle")
-        if "configMap" in data_keys:
-            data_keys.remove("configMap")
-            data__configMap = data["configMap"]
-            validate____defs_configmap2(data__configMap, custom_formats, (name_prefix or "data") + ".configMap")
-        if "downwardAPI" in data_keys:
-            data_keys.remove("downwardAPI")
-            data__downwardAPI = data["downwardAPI"]
-            validate____defs_downwardapi2(data__downwardAPI, custom_formats, (name_prefix or "data") + ".downwardAPI")
-        if "secret" in data_keys:
-            data_keys.remove("secret")
-            data__secret = data["secret"]
-            validate____defs_configmap2(data__secret, custom_formats, (name_prefix or "data") + ".secret")
-        if "serviceAccountToken" in data_keys:
-            data_keys.remove("serviceAccountToken")
-            data__serviceAccountToken = data["serviceAccountToken"]
-            validate____defs_serviceaccounttoken(data__serviceAccountToken, custom_formats, (name_prefix or "data") + ".serviceAccountToken")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_serviceaccounttoken(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_quobyte(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_quobyte as rare
+
+    return rare(data)
+
+
+def validate____defs_projected(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_projected as rare
+
+    return rare(data)
+
+
+def validate____defs_items_item2(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "audience" in data_keys:
-            data_keys.remove("audience")
-            data__audience = data["audience"]
-            if not isinstance(data__audience, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience must be string")
-        if "expirationSeconds" in data_keys:
-            data_keys.remove("expirationSeconds")
-            data__expirationSeconds = data["expirationSeconds"]
-            if not isinstance(data__expirationSeconds, (int)) and not (isinstance(data__expirationSeconds, float) and data__expirationSeconds.is_integer()) or isinstance(data__expirationSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".expirationSeconds must be integer")
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_downwardapi2(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "items" in data_keys:
-            data_keys.remove("items")
-            data__items = data["items"]
-            if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item2(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
-
-def validate____defs_items_item2(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "fieldRef" in data_keys:
             data_keys.remove("fieldRef")
             data__fieldRef = data["fieldRef"]
-            validate____defs_fieldref(data__fieldRef, custom_formats, (name_prefix or "data") + ".fieldRef")
+            validate____defs_fieldref(data__fieldRef)
         if "mode" in data_keys:
             data_keys.remove("mode")
             data__mode = data["mode"]
             if not isinstance(data__mode, (int)) and not (isinstance(data__mode, float) and data__mode.is_integer()) or isinstance(data__mode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mode must be integer")
+                raise JsonSchemaValueException
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if "resourceFieldRef" in data_keys:
             data_keys.remove("resourceFieldRef")
             data__resourceFieldRef = data["resourceFieldRef"]
-            validate____defs_resourcefieldref(data__resourceFieldRef, custom_formats, (name_prefix or "data") + ".resourceFieldRef")
+            validate____defs_resourcefieldref(data__resourceFieldRef)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_configmap2(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "items" in data_keys:
-            data_keys.remove("items")
-            data__items = data["items"]
-            if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "optional" in data_keys:
-            data_keys.remove("optional")
-            data__optional = data["optional"]
-            if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_portworxvolume(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_portworxvolume as rare
 
-def validate____defs_clustertrustbundle(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "labelSelector" in data_keys:
-            data_keys.remove("labelSelector")
-            data__labelSelector = data["labelSelector"]
-            validate____defs_selector(data__labelSelector, custom_formats, (name_prefix or "data") + ".labelSelector")
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "optional" in data_keys:
-            data_keys.remove("optional")
-            data__optional = data["optional"]
-            if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if "signerName" in data_keys:
-            data_keys.remove("signerName")
-            data__signerName = data["signerName"]
-            if not isinstance(data__signerName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".signerName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_selector(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "matchExpressions" in data_keys:
-            data_keys.remove("matchExpressions")
-            data__matchExpressions = data["matchExpressions"]
-            if not isinstance(data__matchExpressions, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchExpressions must be array")
-            data__matchExpressions_is_list = isinstance(data__matchExpressions, (list, tuple))
-            if data__matchExpressions_is_list:
-                data__matchExpressions_len = len(data__matchExpressions)
-                for data__matchExpressions_x, data__matchExpressions_item in enumerate(data__matchExpressions):
-                    validate____defs_matchexpressions_item(data__matchExpressions_item, custom_formats, (name_prefix or "data") + ".matchExpressions[{data__matchExpressions_x}]".format(**locals()))
-        if "matchLabels" in data_keys:
-            data_keys.remove("matchLabels")
-            data__matchLabels = data["matchLabels"]
-            if not isinstance(data__matchLabels, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchLabels must be object")
-            data__matchLabels_is_dict = isinstance(data__matchLabels, dict)
-            if data__matchLabels_is_dict:
-                data__matchLabels_keys = set(data__matchLabels.keys())
-                for data__matchLabels_key in data__matchLabels_keys:
-                    if data__matchLabels_key not in []:
-                        data__matchLabels_value = data__matchLabels.get(data__matchLabels_key)
-                        if not isinstance(data__matchLabels_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".matchLabels.{data__matchLabels_key}".format(**locals()) + " must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_matchexpressions_item(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['key', 'operator']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "key" in data_keys:
-            data_keys.remove("key")
-            data__key = data["key"]
-            if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
-        if "operator" in data_keys:
-            data_keys.remove("operator")
-            data__operator = data["operator"]
-            if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operator must be string")
-        if "values" in data_keys:
-            data_keys.remove("values")
-            data__values = data["values"]
-            if not isinstance(data__values, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".values must be array")
-            data__values_is_list = isinstance(data__values, (list, tuple))
-            if data__values_is_list:
-                data__values_len = len(data__values)
-                for data__values_x, data__values_item in enumerate(data__values):
-                    if not isinstance(data__values_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".values[{data__values_x}]".format(**locals()) + " must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_photonpersistentdisk(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_photonpersistentdisk as rare
 
-def validate____defs_portworxvolume(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_photonpersistentdisk(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['pdID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "pdID" in data_keys:
-            data_keys.remove("pdID")
-            data__pdID = data["pdID"]
-            if not isinstance(data__pdID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pdID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_persistentvolumeclaim(data, custom_formats={}, name_prefix=None):
+def validate____defs_persistentvolumeclaim(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['claimName']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "claimName" in data_keys:
             data_keys.remove("claimName")
             data__claimName = data["claimName"]
             if not isinstance(data__claimName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".claimName must be string")
+                raise JsonSchemaValueException
         if "readOnly" in data_keys:
             data_keys.remove("readOnly")
             data__readOnly = data["readOnly"]
             if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_nfs(data, custom_formats={}, name_prefix=None):
+def validate____defs_nfs(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['path', 'server']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if "readOnly" in data_keys:
             data_keys.remove("readOnly")
             data__readOnly = data["readOnly"]
             if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
+                raise JsonSchemaValueException
         if "server" in data_keys:
             data_keys.remove("server")
             data__server = data["server"]
             if not isinstance(data__server, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".server must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_iscsi(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['iqn', 'lun', 'targetPortal']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "chapAuthDiscovery" in data_keys:
-            data_keys.remove("chapAuthDiscovery")
-            data__chapAuthDiscovery = data["chapAuthDiscovery"]
-            if not isinstance(data__chapAuthDiscovery, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".chapAuthDiscovery must be boolean")
-        if "chapAuthSession" in data_keys:
-            data_keys.remove("chapAuthSession")
-            data__chapAuthSession = data["chapAuthSession"]
-            if not isinstance(data__chapAuthSession, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".chapAuthSession must be boolean")
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "initiatorName" in data_keys:
-            data_keys.remove("initiatorName")
-            data__initiatorName = data["initiatorName"]
-            if not isinstance(data__initiatorName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".initiatorName must be string")
-        if "iqn" in data_keys:
-            data_keys.remove("iqn")
-            data__iqn = data["iqn"]
-            if not isinstance(data__iqn, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".iqn must be string")
-        if "iscsiInterface" in data_keys:
-            data_keys.remove("iscsiInterface")
-            data__iscsiInterface = data["iscsiInterface"]
-            if not isinstance(data__iscsiInterface, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".iscsiInterface must be string")
-        if "lun" in data_keys:
-            data_keys.remove("lun")
-            data__lun = data["lun"]
-            if not isinstance(data__lun, (int)) and not (isinstance(data__lun, float) and data__lun.is_integer()) or isinstance(data__lun, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lun must be integer")
-        if "portals" in data_keys:
-            data_keys.remove("portals")
-            data__portals = data["portals"]
-            if not isinstance(data__portals, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".portals must be array")
-            data__portals_is_list = isinstance(data__portals, (list, tuple))
-            if data__portals_is_list:
-                data__portals_len = len(data__portals)
-                for data__portals_x, data__portals_item in enumerate(data__portals):
-                    if not isinstance(data__portals_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".portals[{data__portals_x}]".format(**locals()) + " must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "targetPortal" in data_keys:
-            data_keys.remove("targetPortal")
-            data__targetPortal = data["targetPortal"]
-            if not isinstance(data__targetPortal, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetPortal must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_iscsi(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_iscsi as rare
 
-def validate____defs_image(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "pullPolicy" in data_keys:
-            data_keys.remove("pullPolicy")
-            data__pullPolicy = data["pullPolicy"]
-            if not isinstance(data__pullPolicy, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pullPolicy must be string")
-        if "reference" in data_keys:
-            data_keys.remove("reference")
-            data__reference = data["reference"]
-            if not isinstance(data__reference, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".reference must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_hostpath(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_image(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_image as rare
+
+    return rare(data)
+
+
+def validate____defs_hostpath(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['path']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "path" in data_keys:
             data_keys.remove("path")
             data__path = data["path"]
             if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
+                raise JsonSchemaValueException
         if "type" in data_keys:
             data_keys.remove("type")
             data__type = data["type"]
             if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_glusterfs(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['endpoints', 'path']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "endpoints" in data_keys:
-            data_keys.remove("endpoints")
-            data__endpoints = data["endpoints"]
-            if not isinstance(data__endpoints, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".endpoints must be string")
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_glusterfs(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_glusterfs as rare
 
-def validate____defs_gitrepo(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['repository']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "directory" in data_keys:
-            data_keys.remove("directory")
-            data__directory = data["directory"]
-            if not isinstance(data__directory, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".directory must be string")
-        if "repository" in data_keys:
-            data_keys.remove("repository")
-            data__repository = data["repository"]
-            if not isinstance(data__repository, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".repository must be string")
-        if "revision" in data_keys:
-            data_keys.remove("revision")
-            data__revision = data["revision"]
-            if not isinstance(data__revision, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".revision must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_gcepersistentdisk(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['pdName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "partition" in data_keys:
-            data_keys.remove("partition")
-            data__partition = data["partition"]
-            if not isinstance(data__partition, (int)) and not (isinstance(data__partition, float) and data__partition.is_integer()) or isinstance(data__partition, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".partition must be integer")
-        if "pdName" in data_keys:
-            data_keys.remove("pdName")
-            data__pdName = data["pdName"]
-            if not isinstance(data__pdName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pdName must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_flocker(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "datasetName" in data_keys:
-            data_keys.remove("datasetName")
-            data__datasetName = data["datasetName"]
-            if not isinstance(data__datasetName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".datasetName must be string")
-        if "datasetUUID" in data_keys:
-            data_keys.remove("datasetUUID")
-            data__datasetUUID = data["datasetUUID"]
-            if not isinstance(data__datasetUUID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".datasetUUID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_gitrepo(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_gitrepo as rare
 
-def validate____defs_flexvolume(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['driver']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "driver" in data_keys:
-            data_keys.remove("driver")
-            data__driver = data["driver"]
-            if not isinstance(data__driver, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".driver must be string")
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "options" in data_keys:
-            data_keys.remove("options")
-            data__options = data["options"]
-            if not isinstance(data__options, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".options must be object")
-            data__options_is_dict = isinstance(data__options, dict)
-            if data__options_is_dict:
-                data__options_keys = set(data__options.keys())
-                for data__options_key in data__options_keys:
-                    if data__options_key not in []:
-                        data__options_value = data__options.get(data__options_key)
-                        if not isinstance(data__options_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".options.{data__options_key}".format(**locals()) + " must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_fc(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "lun" in data_keys:
-            data_keys.remove("lun")
-            data__lun = data["lun"]
-            if not isinstance(data__lun, (int)) and not (isinstance(data__lun, float) and data__lun.is_integer()) or isinstance(data__lun, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lun must be integer")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "targetWWNs" in data_keys:
-            data_keys.remove("targetWWNs")
-            data__targetWWNs = data["targetWWNs"]
-            if not isinstance(data__targetWWNs, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetWWNs must be array")
-            data__targetWWNs_is_list = isinstance(data__targetWWNs, (list, tuple))
-            if data__targetWWNs_is_list:
-                data__targetWWNs_len = len(data__targetWWNs)
-                for data__targetWWNs_x, data__targetWWNs_item in enumerate(data__targetWWNs):
-                    if not isinstance(data__targetWWNs_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".targetWWNs[{data__targetWWNs_x}]".format(**locals()) + " must be string")
-        if "wwids" in data_keys:
-            data_keys.remove("wwids")
-            data__wwids = data["wwids"]
-            if not isinstance(data__wwids, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".wwids must be array")
-            data__wwids_is_list = isinstance(data__wwids, (list, tuple))
-            if data__wwids_is_list:
-                data__wwids_len = len(data__wwids)
-                for data__wwids_x, data__wwids_item in enumerate(data__wwids):
-                    if not isinstance(data__wwids_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".wwids[{data__wwids_x}]".format(**locals()) + " must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_ephemeral(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "volumeClaimTemplate" in data_keys:
-            data_keys.remove("volumeClaimTemplate")
-            data__volumeClaimTemplate = data["volumeClaimTemplate"]
-            validate____defs_volumeclaimtemplate(data__volumeClaimTemplate, custom_formats, (name_prefix or "data") + ".volumeClaimTemplate")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_gcepersistentdisk(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_gcepersistentdisk as rare
 
-def validate____defs_volumeclaimtemplate(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['spec']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "metadata" in data_keys:
-            data_keys.remove("metadata")
-            data__metadata = data["metadata"]
-            validate____defs_metadata(data__metadata, custom_formats, (name_prefix or "data") + ".metadata")
-        if "spec" in data_keys:
-            data_keys.remove("spec")
-            data__spec = data["spec"]
-            validate____defs_spec(data__spec, custom_formats, (name_prefix or "data") + ".spec")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_spec(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "accessModes" in data_keys:
-            data_keys.remove("accessModes")
-            data__accessModes = data["accessModes"]
-            if not isinstance(data__accessModes, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".accessModes must be array")
-            data__accessModes_is_list = isinstance(data__accessModes, (list, tuple))
-            if data__accessModes_is_list:
-                data__accessModes_len = len(data__accessModes)
-                for data__accessModes_x, data__accessModes_item in enumerate(data__accessModes):
-                    if not isinstance(data__accessModes_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".accessModes[{data__accessModes_x}]".format(**locals()) + " must be string")
-        if "dataSource" in data_keys:
-            data_keys.remove("dataSource")
-            data__dataSource = data["dataSource"]
-            validate____defs_datasource(data__dataSource, custom_formats, (name_prefix or "data") + ".dataSource")
-        if "dataSourceRef" in data_keys:
-            data_keys.remove("dataSourceRef")
-            data__dataSourceRef = data["dataSourceRef"]
-            validate____defs_datasourceref(data__dataSourceRef, custom_formats, (name_prefix or "data") + ".dataSourceRef")
-        if "resources" in data_keys:
-            data_keys.remove("resources")
-            data__resources = data["resources"]
-            validate____defs_resources(data__resources, custom_formats, (name_prefix or "data") + ".resources")
-        if "selector" in data_keys:
-            data_keys.remove("selector")
-            data__selector = data["selector"]
-            validate____defs_selector(data__selector, custom_formats, (name_prefix or "data") + ".selector")
-        if "storageClassName" in data_keys:
-            data_keys.remove("storageClassName")
-            data__storageClassName = data["storageClassName"]
-            if not isinstance(data__storageClassName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storageClassName must be string")
-        if "volumeAttributesClassName" in data_keys:
-            data_keys.remove("volumeAttributesClassName")
-            data__volumeAttributesClassName = data["volumeAttributesClassName"]
-            if not isinstance(data__volumeAttributesClassName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeAttributesClassName must be string")
-        if "volumeMode" in data_keys:
-            data_keys.remove("volumeMode")
-            data__volumeMode = data["volumeMode"]
-            if not isinstance(data__volumeMode, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeMode must be string")
-        if "volumeName" in data_keys:
-            data_keys.remove("volumeName")
-            data__volumeName = data["volumeName"]
-            if not isinstance(data__volumeName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_resources(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "limits" in data_keys:
-            data_keys.remove("limits")
-            data__limits = data["limits"]
-            if not isinstance(data__limits, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits must be object")
-            data__limits_is_dict = isinstance(data__limits, dict)
-            if data__limits_is_dict:
-                data__limits_keys = set(data__limits.keys())
-                for data__limits_key in data__limits_keys:
-                    if data__limits_key not in []:
-                        data__limits_value = data__limits.get(data__limits_key)
-                        if not isinstance(data__limits_value, (int, str)) and not (isinstance(data__limits_value, float) and data__limits_value.is_integer()) or isinstance(data__limits_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits.{data__limits_key}".format(**locals()) + " must be integer or string")
-                        if isinstance(data__limits_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__limits_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".limits.{data__limits_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
-        if "requests" in data_keys:
-            data_keys.remove("requests")
-            data__requests = data["requests"]
-            if not isinstance(data__requests, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests must be object")
-            data__requests_is_dict = isinstance(data__requests, dict)
-            if data__requests_is_dict:
-                data__requests_keys = set(data__requests.keys())
-                for data__requests_key in data__requests_keys:
-                    if data__requests_key not in []:
-                        data__requests_value = data__requests.get(data__requests_key)
-                        if not isinstance(data__requests_value, (int, str)) and not (isinstance(data__requests_value, float) and data__requests_value.is_integer()) or isinstance(data__requests_value, bool):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests.{data__requests_key}".format(**locals()) + " must be integer or string")
-                        if isinstance(data__requests_value, str):
-                            if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__requests_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requests.{data__requests_key}".format(**locals()) + " must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_flocker(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_flocker as rare
 
-def validate____defs_datasourceref(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['kind', 'name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "apiGroup" in data_keys:
-            data_keys.remove("apiGroup")
-            data__apiGroup = data["apiGroup"]
-            if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiGroup must be string")
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "namespace" in data_keys:
-            data_keys.remove("namespace")
-            data__namespace = data["namespace"]
-            if not isinstance(data__namespace, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".namespace must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_datasource(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['kind', 'name']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "apiGroup" in data_keys:
-            data_keys.remove("apiGroup")
-            data__apiGroup = data["apiGroup"]
-            if not isinstance(data__apiGroup, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiGroup must be string")
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_metadata(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data_keys = set(data.keys())
-        if "annotations" in data_keys:
-            data_keys.remove("annotations")
-            data__annotations = data["annotations"]
-            if not isinstance(data__annotations, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".annotations must be object")
-            data__annotations_is_dict = isinstance(data__annotations, dict)
-            if data__annotations_is_dict:
-                data__annotations_keys = set(data__annotations.keys())
-                for data__annotations_key in data__annotations_keys:
-                    if data__annotations_key not in []:
-                        data__annotations_value = data__annotations.get(data__annotations_key)
-                        if not isinstance(data__annotations_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".annotations.{data__annotations_key}".format(**locals()) + " must be string")
-        if "finalizers" in data_keys:
-            data_keys.remove("finalizers")
-            data__finalizers = data["finalizers"]
-            if not isinstance(data__finalizers, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".finalizers must be array")
-            data__finalizers_is_list = isinstance(data__finalizers, (list, tuple))
-            if data__finalizers_is_list:
-                data__finalizers_len = len(data__finalizers)
-                for data__finalizers_x, data__finalizers_item in enumerate(data__finalizers):
-                    if not isinstance(data__finalizers_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".finalizers[{data__finalizers_x}]".format(**locals()) + " must be string")
-        if "labels" in data_keys:
-            data_keys.remove("labels")
-            data__labels = data["labels"]
-            if not isinstance(data__labels, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object")
-            data__labels_is_dict = isinstance(data__labels, dict)
-            if data__labels_is_dict:
-                data__labels_keys = set(data__labels.keys())
-                for data__labels_key in data__labels_keys:
-                    if data__labels_key not in []:
-                        data__labels_value = data__labels.get(data__labels_key)
-                        if not isinstance(data__labels_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string")
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
-        if "namespace" in data_keys:
-            data_keys.remove("namespace")
-            data__namespace = data["namespace"]
-            if not isinstance(data__namespace, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".namespace must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_flexvolume(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_flexvolume as rare
 
-def validate____defs_emptydir(data, custom_formats={}, name_prefix=None):
+    return rare(data)
+
+
+def validate____defs_fc(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_fc as rare
+
+    return rare(data)
+
+
+def validate____defs_ephemeral(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_ephemeral as rare
+
+    return rare(data)
+
+
+def validate____defs_emptydir(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "medium" in data_keys:
             data_keys.remove("medium")
             data__medium = data["medium"]
             if not isinstance(data__medium, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".medium must be string")
+                raise JsonSchemaValueException
         if "sizeLimit" in data_keys:
             data_keys.remove("sizeLimit")
             data__sizeLimit = data["sizeLimit"]
             if not isinstance(data__sizeLimit, (int, str)) and not (isinstance(data__sizeLimit, float) and data__sizeLimit.is_integer()) or isinstance(data__sizeLimit, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sizeLimit must be integer or string")
+                raise JsonSchemaValueException
             if isinstance(data__sizeLimit, str):
-                if not REGEX_PATTERNS['^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'].search(data__sizeLimit):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".sizeLimit must match pattern ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$")
+                if not _quantity(data__sizeLimit):
+                    raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_downwardapi(data, custom_formats={}, name_prefix=None):
+def validate____defs_downwardapi(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
             data__defaultMode = data["defaultMode"]
             if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".defaultMode must be integer")
+                raise JsonSchemaValueException
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item2(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__items_item in data__items:
+                    validate____defs_items_item2(data__items_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_csi(data, custom_formats={}, name_prefix=None):
+def validate____defs_csi(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['driver']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "driver" in data_keys:
             data_keys.remove("driver")
             data__driver = data["driver"]
             if not isinstance(data__driver, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".driver must be string")
+                raise JsonSchemaValueException
         if "fsType" in data_keys:
             data_keys.remove("fsType")
             data__fsType = data["fsType"]
             if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
+                raise JsonSchemaValueException
         if "nodePublishSecretRef" in data_keys:
             data_keys.remove("nodePublishSecretRef")
             data__nodePublishSecretRef = data["nodePublishSecretRef"]
-            validate____defs_secretref(data__nodePublishSecretRef, custom_formats, (name_prefix or "data") + ".nodePublishSecretRef")
+            validate____defs_secretref(data__nodePublishSecretRef)
         if "readOnly" in data_keys:
             data_keys.remove("readOnly")
             data__readOnly = data["readOnly"]
             if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
+                raise JsonSchemaValueException
         if "volumeAttributes" in data_keys:
             data_keys.remove("volumeAttributes")
             data__volumeAttributes = data["volumeAttributes"]
             if not isinstance(data__volumeAttributes, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeAttributes must be object")
-            data__volumeAttributes_is_dict = isinstance(data__volumeAttributes, dict)
-            if data__volumeAttributes_is_dict:
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
                 data__volumeAttributes_keys = set(data__volumeAttributes.keys())
                 for data__volumeAttributes_key in data__volumeAttributes_keys:
                     if data__volumeAttributes_key not in []:
                         data__volumeAttributes_value = data__volumeAttributes.get(data__volumeAttributes_key)
                         if not isinstance(data__volumeAttributes_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeAttributes.{data__volumeAttributes_key}".format(**locals()) + " must be string")
+                            raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_configmap(data, custom_formats={}, name_prefix=None):
+def validate____defs_configmap(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "defaultMode" in data_keys:
             data_keys.remove("defaultMode")
             data__defaultMode = data["defaultMode"]
             if not isinstance(data__defaultMode, (int)) and not (isinstance(data__defaultMode, float) and data__defaultMode.is_integer()) or isinstance(data__defaultMode, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".defaultMode must be integer")
+                raise JsonSchemaValueException
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array")
-            data__items_is_list = isinstance(data__items, (list, tuple))
-            if data__items_is_list:
-                data__items_len = len(data__items)
-                for data__items_x, data__items_item in enumerate(data__items):
-                    validate____defs_items_item(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__items_item in data__items:
+                    validate____defs_items_item(data__items_item)
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "optional" in data_keys:
             data_keys.remove("optional")
             data__optional = data["optional"]
             if not isinstance(data__optional, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".optional must be boolean")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_cinder(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_cinder(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_cinder as rare
 
-def validate____defs_cephfs(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['monitors']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "monitors" in data_keys:
-            data_keys.remove("monitors")
-            data__monitors = data["monitors"]
-            if not isinstance(data__monitors, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".monitors must be array")
-            data__monitors_is_list = isinstance(data__monitors, (list, tuple))
-            if data__monitors_is_list:
-                data__monitors_len = len(data__monitors)
-                for data__monitors_x, data__monitors_item in enumerate(data__monitors):
-                    if not isinstance(data__monitors_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".monitors[{data__monitors_x}]".format(**locals()) + " must be string")
-        if "path" in data_keys:
-            data_keys.remove("path")
-            data__path = data["path"]
-            if not isinstance(data__path, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".path must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretFile" in data_keys:
-            data_keys.remove("secretFile")
-            data__secretFile = data["secretFile"]
-            if not isinstance(data__secretFile, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".secretFile must be string")
-        if "secretRef" in data_keys:
-            data_keys.remove("secretRef")
-            data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
-        if "user" in data_keys:
-            data_keys.remove("user")
-            data__user = data["user"]
-            if not isinstance(data__user, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".user must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_azurefile(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['secretName', 'shareName']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "secretName" in data_keys:
-            data_keys.remove("secretName")
-            data__secretName = data["secretName"]
-            if not isinstance(data__secretName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".secretName must be string")
-        if "shareName" in data_keys:
-            data_keys.remove("shareName")
-            data__shareName = data["shareName"]
-            if not isinstance(data__shareName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".shareName must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
 
-def validate____defs_azuredisk(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['diskName', 'diskURI']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "cachingMode" in data_keys:
-            data_keys.remove("cachingMode")
-            data__cachingMode = data["cachingMode"]
-            if not isinstance(data__cachingMode, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cachingMode must be string")
-        if "diskName" in data_keys:
-            data_keys.remove("diskName")
-            data__diskName = data["diskName"]
-            if not isinstance(data__diskName, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".diskName must be string")
-        if "diskURI" in data_keys:
-            data_keys.remove("diskURI")
-            data__diskURI = data["diskURI"]
-            if not isinstance(data__diskURI, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".diskURI must be string")
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not isinstance(data__kind, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be string")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+def validate____defs_cephfs(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_cephfs as rare
 
-def validate____defs_awselasticblockstore(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['volumeID']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
-        data_keys = set(data.keys())
-        if "fsType" in data_keys:
-            data_keys.remove("fsType")
-            data__fsType = data["fsType"]
-            if not isinstance(data__fsType, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".fsType must be string")
-        if "partition" in data_keys:
-            data_keys.remove("partition")
-            data__partition = data["partition"]
-            if not isinstance(data__partition, (int)) and not (isinstance(data__partition, float) and data__partition.is_integer()) or isinstance(data__partition, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".partition must be integer")
-        if "readOnly" in data_keys:
-            data_keys.remove("readOnly")
-            data__readOnly = data["readOnly"]
-            if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
-        if "volumeID" in data_keys:
-            data_keys.remove("volumeID")
-            data__volumeID = data["volumeID"]
-            if not isinstance(data__volumeID, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeID must be string")
-        if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
-    return data
+    return rare(data)
 
-def validate____defs_tolerations_item(data, custom_formats={}, name_prefix=None):
+
+def validate____defs_azurefile(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_azurefile as rare
+
+    return rare(data)
+
+
+def validate____defs_azuredisk(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_azuredisk as rare
+
+    return rare(data)
+
+
+def validate____defs_awselasticblockstore(data):
+    from trainjob_migrate._generated.trainjob_2_0_rare import validate____defs_awselasticblockstore as rare
+
+    return rare(data)
+
+
+def validate____defs_tolerations_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "effect" in data_keys:
             data_keys.remove("effect")
             data__effect = data["effect"]
             if not isinstance(data__effect, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".effect must be string")
+                raise JsonSchemaValueException
         if "key" in data_keys:
             data_keys.remove("key")
             data__key = data["key"]
             if not isinstance(data__key, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".key must be string")
+                raise JsonSchemaValueException
         if "operator" in data_keys:
             data_keys.remove("operator")
             data__operator = data["operator"]
             if not isinstance(data__operator, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operator must be string")
+                raise JsonSchemaValueException
         if "tolerationSeconds" in data_keys:
             data_keys.remove("tolerationSeconds")
             data__tolerationSeconds = data["tolerationSeconds"]
             if not isinstance(data__tolerationSeconds, (int)) and not (isinstance(data__tolerationSeconds, float) and data__tolerationSeconds.is_integer()) or isinstance(data__tolerationSeconds, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tolerationSeconds must be integer")
+                raise JsonSchemaValueException
         if "value" in data_keys:
             data_keys.remove("value")
             data__value = data["value"]
             if not isinstance(data__value, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".value must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_schedulinggates_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_schedulinggates_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_containers_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_containers_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "env" in data_keys:
             data_keys.remove("env")
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".env must be array")
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
-                    validate____defs_env_item(data__env_item, custom_formats, (name_prefix or "data") + ".env[{data__env_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__env_item in data__env:
+                    validate____defs_env_item(data__env_item)
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "volumeMounts" in data_keys:
             data_keys.remove("volumeMounts")
             data__volumeMounts = data["volumeMounts"]
             if not isinstance(data__volumeMounts, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".volumeMounts must be array")
-            data__volumeMounts_is_list = isinstance(data__volumeMounts, (list, tuple))
-            if data__volumeMounts_is_list:
-                data__volumeMounts_len = len(data__volumeMounts)
-                for data__volumeMounts_x, data__volumeMounts_item in enumerate(data__volumeMounts):
-                    validate____defs_volumemounts_item(data__volumeMounts_item, custom_formats, (name_prefix or "data") + ".volumeMounts[{data__volumeMounts_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__volumeMounts_item in data__volumeMounts:
+                    validate____defs_volumemounts_item(data__volumeMounts_item)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_volumemounts_item(data, custom_formats={}, name_prefix=None):
+def validate____defs_volumemounts_item(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data__missing_keys = set(['mountPath', 'name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            raise JsonSchemaValueException
         data_keys = set(data.keys())
         if "mountPath" in data_keys:
             data_keys.remove("mountPath")
             data__mountPath = data["mountPath"]
             if not isinstance(data__mountPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mountPath must be string")
+                raise JsonSchemaValueException
         if "mountPropagation" in data_keys:
             data_keys.remove("mountPropagation")
             data__mountPropagation = data["mountPropagation"]
             if not isinstance(data__mountPropagation, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".mountPropagation must be string")
+                raise JsonSchemaValueException
         if "name" in data_keys:
             data_keys.remove("name")
             data__name = data["name"]
             if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string")
+                raise JsonSchemaValueException
         if "readOnly" in data_keys:
             data_keys.remove("readOnly")
             data__readOnly = data["readOnly"]
             if not isinstance(data__readOnly, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".readOnly must be boolean")
+                raise JsonSchemaValueException
         if "recursiveReadOnly" in data_keys:
             data_keys.remove("recursiveReadOnly")
             data__recursiveReadOnly = data["recursiveReadOnly"]
             if not isinstance(data__recursiveReadOnly, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recursiveReadOnly must be string")
+                raise JsonSchemaValueException
         if "subPath" in data_keys:
             data_keys.remove("subPath")
             data__subPath = data["subPath"]
             if not isinstance(data__subPath, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".subPath must be string")
+                raise JsonSchemaValueException
         if "subPathExpr" in data_keys:
             data_keys.remove("subPathExpr")
             data__subPathExpr = data["subPathExpr"]
             if not isinstance(data__subPathExpr, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".subPathExpr must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_initializer(data, custom_formats={}, name_prefix=None):
+def validate____defs_initializer(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "dataset" in data_keys:
             data_keys.remove("dataset")
             data__dataset = data["dataset"]
-            validate____defs_dataset(data__dataset, custom_formats, (name_prefix or "data") + ".dataset")
+            validate____defs_dataset(data__dataset)
         if "model" in data_keys:
             data_keys.remove("model")
             data__model = data["model"]
-            validate____defs_dataset(data__model, custom_formats, (name_prefix or "data") + ".model")
+            validate____defs_dataset(data__model)
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
-def validate____defs_dataset(data, custom_formats={}, name_prefix=None):
+def validate____defs_dataset(data):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
+        raise JsonSchemaValueException
+    if True:  # the type is checked above
         data_keys = set(data.keys())
         if "env" in data_keys:
             data_keys.remove("env")
             data__env = data["env"]
             if not isinstance(data__env, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".env must be array")
-            data__env_is_list = isinstance(data__env, (list, tuple))
-            if data__env_is_list:
-                data__env_len = len(data__env)
-                for data__env_x, data__env_item in enumerate(data__env):
-                    validate____defs_env_item(data__env_item, custom_formats, (name_prefix or "data") + ".env[{data__env_x}]".format(**locals()))
+                raise JsonSchemaValueException
+            if True:  # the type is checked above
+                for data__env_item in data__env:
+                    validate____defs_env_item(data__env_item)
         if "secretRef" in data_keys:
             data_keys.remove("secretRef")
             data__secretRef = data["secretRef"]
-            validate____defs_secretref(data__secretRef, custom_formats, (name_prefix or "data") + ".secretRef")
+            validate____defs_secretref(data__secretRef)
         if "storageUri" in data_keys:
             data_keys.remove("storageUri")
             data__storageUri = data["storageUri"]
             if not isinstance(data__storageUri, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".storageUri must be string")
+                raise JsonSchemaValueException
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+            raise JsonSchemaValueException
     return data
 
 

@@ -74,7 +74,7 @@ def _load_config(path: str) -> Mapping[str, Any]:
 
 def _load_stream(data: bytes) -> list[Any]:
     try:
-        text = data.decode("utf-8-sig")
+        text = yamlio.decode(data)
     except UnicodeDecodeError as exc:
         raise InputError(f"input is not UTF-8 (byte {exc.start})") from exc
     items: list[Any] = []

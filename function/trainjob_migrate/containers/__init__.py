@@ -20,6 +20,7 @@ from trainjob_migrate.containers import placeholders, strings, walk
 from trainjob_migrate.containers.model import Embedded, Rewrite, join
 from trainjob_migrate.convert import Conversion, convert
 from trainjob_migrate.errors import InputError
+from trainjob_migrate.holders import name_of
 from trainjob_migrate.paths import Path, format_path, get
 from trainjob_migrate.records import Record
 from trainjob_migrate.results import ResourceRef, Result, Severity, ref_of
@@ -36,16 +37,6 @@ if TYPE_CHECKING:
     from trainjob_migrate.results import FileRef
     from trainjob_migrate.targets import Target
 
-#: the resource a container kind is served as (``<plural>.<group>``, a CRD's name) -> plug-in
-_BY_RESOURCE: Final = {
-    "experiments.kubeflow.org": "katib",
-    "appwrappers.workload.codeflare.dev": "appwrapper",
-    "workflows.argoproj.io": "argo",
-    "workflowtemplates.argoproj.io": "argo",
-    "clusterworkflowtemplates.argoproj.io": "argo",
-    "cronworkflows.argoproj.io": "argo",
-    "configmaps": "configmap",
-}
 #: every plug-in, for the rule catalogue and the docs
 NAMES: Final = ("katib", "appwrapper", "argo", "kfp", "configmap")
 #: the rule of findings about jobs no plug-in handles
@@ -112,18 +103,6 @@ def plugin(name: str) -> Plugin:
 
     module: Plugin = importlib.import_module(f"trainjob_migrate.containers.{name}")
     return module
-
-
-def name_of(obj: Mapping[str, Any]) -> str | None:
-    """The plug-in of a container kind (None: not a known container)."""
-    api_version = obj.get("apiVersion")
-    if isinstance(api_version, str) and isinstance(obj.get("kind"), str):
-        group = api_version.rpartition("/")[0]
-        resource = f"{obj['kind'].lower()}s"
-        return _BY_RESOURCE.get(f"{resource}.{group}" if group else resource)
-    if "pipelineInfo" in obj and ("root" in obj or "deploymentSpec" in obj):
-        return "kfp"  # a compiled pipeline (IR YAML) has no apiVersion and kind
-    return None
 
 
 class Outcome(Record):

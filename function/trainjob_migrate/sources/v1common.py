@@ -24,7 +24,6 @@ order of the source's roles (the Master is node 0). So:
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 
@@ -44,7 +43,7 @@ JOB_NAME: Final = LABEL_PREFIX + "job-name"
 REPLICA_INDEX: Final = LABEL_PREFIX + "replica-index"
 JOBSET_NAME: Final = "jobset.sigs.k8s.io/jobset-name"
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
-_LABEL_REF: Final = re.compile(r"metadata\.labels\['(training\.kubeflow\.org/[^']*)'\]")
+_LABEL_REF: Final = r"metadata\.labels\['(training\.kubeflow\.org/[^']*)'\]"
 
 
 def host_pattern(job: str, roles: tuple[str, ...]) -> re.Pattern[str]:
@@ -205,11 +204,16 @@ def _env(names: _Names, entry: Any, path: Path) -> Any:
 
 def _field_label(entry: Mapping[str, Any]) -> str | None:
     ref = ((entry.get("valueFrom") or {}).get("fieldRef") or {}).get("fieldPath")
-    match = _LABEL_REF.fullmatch(str(ref)) if ref is not None else None
+    if ref is None or LABEL_PREFIX not in str(ref):
+        return None
+    # re's cache: compiled by the first fieldRef to a v1 label, not at every start
+    match = re.fullmatch(_LABEL_REF, str(ref))
     return match.group(1) if match else None
 
 
 def _with_field(entry: Mapping[str, Any], field_path: str) -> dict[str, Any]:
+    import copy  # (and weakref): for a fieldRef rewritten, not at every start (start-up time)
+
     out = copy.deepcopy(dict(entry))
     out["valueFrom"]["fieldRef"]["fieldPath"] = field_path
     return out
@@ -230,6 +234,8 @@ def _selectors(names: _Names, value: Any, path: Path) -> Any:
 def _selector(names: _Names, selector: Any, path: Path) -> Any:
     if not isinstance(selector, Mapping):
         return selector
+    import copy  # (and weakref): for a selector found, not at every start (start-up time)
+
     ctx = names.ctx
     out = copy.deepcopy(dict(selector))
     labels = out.get("matchLabels")
