@@ -82,6 +82,9 @@ class _Doc:
     obj: Any
     item: Any  # what went into the stream: obj with path/index annotations
     holds: bool = False  # it holds jobs inside it (a container of jobs)
+    #: the body's field lines and lines inside multi-line scalars, from the one compose of
+    #: the document (kept for jobs and Lists: their results and comments need them)
+    place: Placed | None = None
 
 
 Progress = Callable[[int, int], None]
@@ -199,8 +202,10 @@ class _Parsed:
     source: SourceText | None
     status: str | None = None  # the file's new status, if reading changed it
     reason: str = ""
-    #: file results, and documents read: (document, object)
-    entries: list[Result | tuple[Document, Obj]] = dataclasses.field(default_factory=list)
+    #: file results, and documents read: (document, object, where its fields are)
+    entries: list[Result | tuple[Document, Obj, Placed | None]] = dataclasses.field(
+        default_factory=list
+    )
 
 
 def _read_all(
@@ -259,14 +264,14 @@ def _read_all(
             if isinstance(entry, Result):
                 results.append(entry)
                 continue
-            doc, obj = entry
+            doc, obj, place = entry
             item = _tagged(obj, outcome.found.display, doc.index)
             broken = structure.problems(obj) if sources.is_job(obj) else []
             if broken:  # reported here, where its file is known; kept out of conversion
                 held.add(id(item))
                 file = FileRef(outcome.found.display, doc.index)
                 results.extend(structure.results(obj, broken, file))
-            docs.append(_Doc(number, doc, obj, item))
+            docs.append(_Doc(number, doc, obj, item, place=place))
     return kustomizations, texts, docs, held
 
 
@@ -280,7 +285,7 @@ def _pack(parsed: list[_Parsed]) -> bytes:
                 p.status,
                 p.reason,
                 [
-                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1])
+                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), *e[1:])
                     for e in p.entries
                 ],
             )
@@ -295,8 +300,8 @@ def _unpack(data: bytes) -> list[_Parsed]:
             None if source is None else SourceText(*source),
             status,
             reason,
-            # a packed result has six parts, a packed document two
-            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1]) for e in entries],
+            # a packed result has six parts, a packed document three
+            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), *e[1:]) for e in entries],
         )
         for source, status, reason, entries in marshal.loads(data)
     ]
@@ -378,7 +383,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             continue
         written = text[doc.start : doc.end]
         try:
-            obj = yamlio.load(written)
+            obj, node = yamlio.load_node(written)
         except InputError as exc:
             offset = yamlio.error_line(exc)
             line = doc.first_line + offset if offset is not None else doc.body_line
@@ -392,7 +397,10 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             continue
         if not isinstance(obj, dict):
             continue
-        parsed.entries.append((doc, obj))
+        place = None
+        if sources.is_job(obj) or sources.is_list(obj):  # composed once: keep where fields are
+            place = _placed(node, doc.body_line - doc.first_line)
+        parsed.entries.append((doc, obj, place))
     if mention is not None and not any(
         _jobs_in(e[1]) for e in parsed.entries if not isinstance(e, Result)
     ):  # e.g. `apiVersion: {{ .Values.apiVersion }}`: no job to convert, but one is meant
@@ -407,6 +415,22 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             parsed.source, "template", reason, [_file_result(entry, Severity.ERROR, message, line)]
         )
     return parsed
+
+
+#: a document body's field lines (path -> 0-based line) and the lines inside its multi-line
+#: scalars (what ``comments.extract`` skips)
+Placed = tuple[dict[Path, int], set[int]]
+
+
+def _placed(node: Any, shift: int) -> Placed:
+    """Where the fields of a document composed from its first line are, in its body's lines
+    (the body starts ``shift`` lines below)."""
+    found = positions.lines(node)
+    inside = positions.scalar_continuations(node)
+    if shift:
+        found = {path: line - shift for path, line in found.items()}
+        inside = {line - shift for line in inside}
+    return found, inside
 
 
 def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomization], set[str]]:
@@ -677,8 +701,8 @@ def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:
         text, node = render.dump(clean, indent_lists=wide)
         text = text.rstrip("\n")
         if "#" in original_body and clean.get("kind") == "TrainJob":  # no "#": no comments
-            original, lines = locator.node(doc)
-            found = comments.extract(original_body, original, lines)
+            lines, inside = locator.placed(doc)
+            found = comments.extract(original_body, lines=lines, inside=inside)
             if found:
                 new_lines = positions.lines(node if node is not None else render.compose_read(text))
                 text, _ = comments.transplant(found, doc.obj, clean, text, new_lines)
@@ -783,19 +807,19 @@ class _Locator:
             line += containers.line_in_string(doc.obj, path)
         return doc.doc.body_line + line if line is not None else doc.doc.body_line
 
-    def node(self, doc: _Doc) -> tuple[Any, dict[Path, int]]:
-        """The node tree of a document's body and its lines (kept for its results)."""
-        node = render.compose_read(self.body(doc))
-        lines = positions.lines(node)
-        key = (self.display(doc), doc.doc.index)
-        if self._docs.get(key) is doc:
-            self._lines[key] = lines
-        return node, lines
+    def placed(self, doc: _Doc) -> Placed:
+        """Where the fields of a document's body are (composed now if reading kept none)."""
+        if doc.place is None:
+            node = render.compose_read(self.body(doc))
+            doc.place = positions.lines(node), positions.scalar_continuations(node)
+        return doc.place
 
     def _found(self, key: tuple[str, int], doc: _Doc) -> dict[Path, int]:
+        if doc.place is not None:
+            return doc.place[0]
         if key not in self._lines:
             try:
-                self.node(doc)
+                self._lines[key] = positions.lines(render.compose_read(self.body(doc)))
             except InputError:
                 self._lines[key] = {}
         return self._lines[key]
