@@ -698,13 +698,23 @@ def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:
         if spliced is not None:
             parts.append(spliced.rstrip("\n"))
             continue
-        text, node = render.dump(clean, indent_lists=wide)
+        written = render.write(clean, indent_lists=wide)  # its lines too, in the same pass
+        node = None
+        if written is None:
+            text, node = render.dump(clean, indent_lists=wide)
+        else:
+            text = written[0]
         text = text.rstrip("\n")
         if "#" in original_body and clean.get("kind") == "TrainJob":  # no "#": no comments
             lines, inside = locator.placed(doc)
             found = comments.extract(original_body, lines=lines, inside=inside)
             if found:
-                new_lines = positions.lines(node if node is not None else render.compose_read(text))
+                if written is not None:
+                    new_lines = written[1]
+                else:
+                    new_lines = positions.lines(
+                        node if node is not None else render.compose_read(text)
+                    )
                 text, _ = comments.transplant(found, doc.obj, clean, text, new_lines)
         parts.append(text)
     return "\n---\n".join(parts) + "\n"
