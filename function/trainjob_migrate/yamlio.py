@@ -482,11 +482,55 @@ def load_node(text: str) -> tuple[Any, Any]:
     loader = (_FastLoader if _below_limits(text) else _Loader)(text)
     try:
         node = loader.get_single_node()
-        return (None if node is None else loader.construct_document(node)), node
+        if node is None:
+            return None, None
+        if not loader.anchored:  # a tree, no node shared: built here, twice as fast
+            try:
+                return _build(loader, node), node
+            except _Unusual:
+                pass  # the loader's constructor says what is wrong, in its words
+        return loader.construct_document(node), node
     except yaml.YAMLError as exc:
         raise _input_error(exc, "input is not valid YAML") from exc
     finally:
         loader.dispose()
+
+
+class _Unusual(Exception):
+    """A node :func:`_build` leaves to the loader's constructor."""
+
+
+_STR_TAG: Final = _CORE + "str"
+
+
+def _build(loader: Any, node: Any) -> Any:
+    """``loader.construct_document(node)`` for a node tree in which no node is shared (no
+    alias): maps, lists and strings built directly, other scalars by the loader's own
+    constructors; a merge key, a duplicate key or a collection as a key raises
+    :class:`_Unusual`. The tree is within :data:`MAX_DEPTH`, so recursion is safe."""
+    kind = type(node)
+    if kind is ScalarNode:
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        construct = loader.yaml_constructors.get(tag)
+        if construct is None:
+            raise _Unusual
+        return construct(loader, node)
+    if kind is SequenceNode:
+        return [_build(loader, item) for item in node.value]
+    out = {}
+    for key_node, value_node in node.value:
+        if type(key_node) is not ScalarNode or key_node.tag == _MERGE_TAG:
+            raise _Unusual
+        key = key_node.value if key_node.tag == _STR_TAG else _build(loader, key_node)
+        out[key] = _build(loader, value_node)
+    if len(out) != len(node.value):
+        raise _Unusual  # a duplicate key
+    return out
+
+
+_MERGE_TAG: Final = _CORE + "merge"
 
 
 def load_all(text: str | bytes) -> Iterator[Any]:

@@ -83,3 +83,48 @@ def test_the_node_tree_is_the_documents() -> None:
     assert obj == {"a": {"b": [1, 2]}, "c": "x"}
     assert [key.value for key, _ in node.value] == ["a", "c"]
     assert node.value[1][0].start_mark.line == 2
+
+
+def _typed(value: object) -> object:
+    """``value`` with the type of every scalar (True == 1, but a bool is no int here)."""
+    if isinstance(value, dict):
+        return {_typed(k): _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+def test_the_same_objects_as_load_on_every_test_document() -> None:
+    from trainjob_migrate.repo.documents import split
+
+    root = Path(__file__).resolve().parents[1]
+    compared = 0
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for doc in split(text):
+            written = text[doc.start : doc.end]
+            expected = _outcome(yamlio.load, written)
+            got = _outcome(lambda t: yamlio.load_node(t)[0], written)
+            assert _typed(got) == _typed(expected), (path, doc.index)
+            compared += 1
+    assert compared > 500
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: 1.5\nc: true\nd: null\ne: ~\nf: '1'\ng: 0x1F\nh: .inf\n1: x\nnull: y\n",
+        "a: &x {b: 1}\nc: *x\n",
+        "<<: {a: 1}\nb: 2\n",
+        "a: !!int x\n",
+        "? [a]\n: 1\n",
+        "a: 1\nb: 2\na: 3\n",
+    ],
+    ids=["scalars", "alias", "merge", "bad-int", "list-key", "duplicate"],
+)
+def test_the_same_objects_and_errors_as_load(text: str) -> None:
+    expected = _outcome(yamlio.load, text)
+    assert _typed(_outcome(lambda t: yamlio.load_node(t)[0], text)) == _typed(expected)

@@ -399,7 +399,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             continue
         place = None
         if sources.is_job(obj) or sources.is_list(obj):  # composed once: keep where fields are
-            place = _placed(node, doc.body_line - doc.first_line)
+            place = _placed(node, doc.body_line - doc.first_line, "#" in written)
         parsed.entries.append((doc, obj, place))
     if mention is not None and not any(
         _jobs_in(e[1]) for e in parsed.entries if not isinstance(e, Result)
@@ -422,11 +422,12 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
 Placed = tuple[dict[Path, int], set[int]]
 
 
-def _placed(node: Any, shift: int) -> Placed:
+def _placed(node: Any, shift: int, commented: bool) -> Placed:
     """Where the fields of a document composed from its first line are, in its body's lines
-    (the body starts ``shift`` lines below)."""
+    (the body starts ``shift`` lines below); the lines inside its multi-line scalars only
+    when it has a ``#`` (no comment to look for, else)."""
     found = positions.lines(node)
-    inside = positions.scalar_continuations(node)
+    inside = positions.scalar_continuations(node) if commented else set()
     if shift:
         found = {path: line - shift for path, line in found.items()}
         inside = {line - shift for line in inside}
