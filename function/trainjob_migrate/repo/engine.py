@@ -24,6 +24,7 @@ from typing import Any, Final, TypeVar
 from trainjob_migrate import containers, sources, structure, yamlio
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
+from trainjob_migrate.convert import Conversion
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, parse_path
@@ -118,7 +119,10 @@ def convert(
         files.append(FileOutcome(entry, raw))
     kustomizations, texts, docs, held = _read_all(files, results, progress)
     items = [d.item for d in docs]
-    held |= _held_by_overlays(kustomizations, files, texts, docs, held, select, config, results)
+    convert_one = _converter(config)  # shared: the overlay pass and the plan convert alike
+    held |= _held_by_overlays(
+        kustomizations, files, texts, docs, held, select, convert_one, results
+    )
 
     def selected(job: Mapping[str, Any]) -> bool:
         return id(job) not in held and (select is None or select(job))
@@ -135,7 +139,9 @@ def convert(
         stream,
         results,
         select,
-        alongside=lambda: _plan_kustomizations(kustomizations, files, texts, docs, stream, config),
+        alongside=lambda: _plan_kustomizations(
+            kustomizations, files, texts, docs, stream, convert_one
+        ),
         alongside_weight=_patch_count(kustomizations),
     )
     masks = _masks(files, texts)
@@ -456,7 +462,7 @@ def _held_by_overlays(
     docs: list[_Doc],
     held: set[int],
     select: Selector | None,
-    config: FunctionConfig,
+    convert_one: kustomize.ConvertOne,
     results: list[Result],
 ) -> set[int]:
     """Items of the jobs that some overlay patches beyond what a TrainJob can carry: a job
@@ -474,14 +480,11 @@ def _held_by_overlays(
     file_texts = {
         f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None
     }
-    target = get(config.target_version)
 
     def wanted(job: Mapping[str, Any]) -> bool:
         return item_of.get(id(job)) not in held and (select is None or select(job))
 
-    found = kustomize.blocked(
-        kustomizations, file_texts, jobs, wanted, lambda job: convert_job(job, config, target)
-    )
+    found = kustomize.blocked(kustomizations, file_texts, jobs, wanted, convert_one)
     for found_results in found.values():
         results.extend(found_results)
     return {item_of[key] for key in found}
@@ -493,20 +496,21 @@ def _plan_kustomizations(
     texts: list[SourceText | None],
     docs: list[_Doc],
     stream: Outcome,
-    config: FunctionConfig,
+    convert_one: kustomize.ConvertOne,
 ) -> kustomize.Rewrite:
     """What the kustomizations need (read-only: applied by :func:`_apply_kustomizations`)."""
     if not kustomizations:
         return kustomize.Rewrite()
-    target = get(config.target_version)
     jobs: dict[str, list[Obj]] = {}
     converted: dict[int, Obj] = {}  # id of a converted job -> the TrainJob written for it
     for doc, group in zip(docs, stream.groups, strict=True):
-        if structure.envelope(doc.obj):
+        trainjob_read = doc.obj.get("kind") == "TrainJob"
+        job = not trainjob_read and sources.is_job(doc.obj)
+        if not (trainjob_read or job) or structure.envelope(doc.obj):
             continue  # reported (a job), or not read (anything else)
-        if doc.obj.get("kind") == "TrainJob":
+        if trainjob_read:
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
-        if sources.is_job(doc.obj):
+        if job:
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
             trainjob = next(
                 (o for o in group if isinstance(o, dict) and o.get("kind") == "TrainJob"), None
@@ -516,9 +520,25 @@ def _plan_kustomizations(
     file_texts = {
         f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None
     }
-    return kustomize.rewrite(
-        kustomizations, file_texts, jobs, converted, lambda job: convert_job(job, config, target)
-    )
+    return kustomize.rewrite(kustomizations, file_texts, jobs, converted, convert_one)
+
+
+def _converter(config: FunctionConfig) -> kustomize.ConvertOne:
+    """``convert_job`` for the kustomize passes, each job (as patched) converted once: the
+    overlay pass converts the jobs its patches target, and the plan the same jobs again."""
+    target = get(config.target_version)
+    done: dict[bytes, Conversion] = {}
+
+    def convert_one(job: Mapping[str, Any]) -> Conversion:
+        try:  # the same content gives the same bytes (a miss otherwise, never a false hit)
+            key = marshal.dumps(job)  # type: ignore[arg-type]  # plain data, else ValueError
+        except ValueError:  # a value marshal does not write (a str subclass): not kept
+            return convert_job(job, config, target)
+        if key not in done:
+            done[key] = convert_job(job, config, target)
+        return done[key]
+
+    return convert_one
 
 
 def _apply_kustomizations(
@@ -647,13 +667,15 @@ def _rebuild(
     results: list[Result],
 ) -> None:
     changed: dict[int, dict[int, str]] = {}  # file number -> document index -> new body
-    for n, body in bodies.items():
-        changed.setdefault(docs[n].file, {})[docs[n].doc.index] = body
+    where: dict[int, list[Document]] = {}  # file number -> its documents that change
+    for n in sorted(bodies):  # in the order of the file (documents are read in order)
+        changed.setdefault(docs[n].file, {})[docs[n].doc.index] = bodies[n]
+        where.setdefault(docs[n].file, []).append(docs[n].doc)
     for number, new_bodies in changed.items():
         source = texts[number]
         if source is None:
             continue
-        new_text = replace_bodies(source.text, split(source.text), new_bodies)
+        new_text = replace_bodies(source.text, where[number], new_bodies)
         if number in masks:
             restored = jinja.restore(new_text, masks[number])
             if isinstance(restored, jinja.Unsafe):
