@@ -21,9 +21,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
-from trainjob_migrate import containers, sources, structure, yamlio
+from trainjob_migrate import containers, release, sources, structure, yamlio
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
+from trainjob_migrate.containers import walk as inside
 from trainjob_migrate.convert import Conversion
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
@@ -85,7 +86,7 @@ class _Doc:
     holds: bool = False  # it holds jobs inside it (a container of jobs)
     #: the body's field lines and lines inside multi-line scalars, from the one compose of
     #: the document (kept for jobs and Lists: their results and comments need them)
-    place: Placed | None = None
+    place: bytes | None = None
 
 
 Progress = Callable[[int, int], None]
@@ -209,7 +210,7 @@ class _Parsed:
     status: str | None = None  # the file's new status, if reading changed it
     reason: str = ""
     #: file results, and documents read: (document, object, where its fields are)
-    entries: list[Result | tuple[Document, Obj, Placed | None]] = dataclasses.field(
+    entries: list[Result | tuple[Document, Obj, bytes | None]] = dataclasses.field(
         default_factory=list
     )
 
@@ -401,12 +402,14 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
                 )
             )
             continue
-        if not isinstance(obj, dict):
-            continue
+        if not isinstance(obj, dict) or _inert(obj):
+            continue  # released at once: its bytes stay as they are
         place = None
         if sources.is_job(obj) or sources.is_list(obj):  # composed once: keep where fields are
             place = _placed(node, doc.body_line - doc.first_line, "#" in written)
         parsed.entries.append((doc, obj, place))
+    if not parsed.entries and not kustomize.is_kustomization(entry.display):
+        parsed.source = None  # nothing in it changes: its text is not kept (its bytes are)
     if mention is not None and not any(
         _jobs_in(e[1]) for e in parsed.entries if not isinstance(e, Result)
     ):  # e.g. `apiVersion: {{ .Values.apiVersion }}`: no job to convert, but one is meant
@@ -423,17 +426,50 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
     return parsed
 
 
+#: kinds of Trainer v2 objects (read by the pipeline: name collisions, validation; and by the
+#: kustomize passes)
+_V2_KINDS: Final = frozenset({"TrainJob", "TrainingRuntime", "ClusterTrainingRuntime"})
+
+
+#: container plug-ins that do nothing to an object holding no job (``adjust`` leaves a
+#: ConfigMap as it is, and only a ConfigMap with a job in a string is a peer), and no plug-in
+_PASSIVE: Final = frozenset({None, "configmap"})
+
+
+def _inert(obj: Obj) -> bool:
+    """Whether a document is nothing to a conversion: no job (none in it, as a List's item, an
+    object or a string inside it; no container plug-in for its kind), no Trainer release
+    named (``release.sightings``), no Trainer v2 object. The pipeline passes such an object
+    through with no result whatever else the stream holds, and no kustomize pass reads it,
+    so it is not kept at all (most documents of a repository: the memory of a run is its
+    jobs')."""
+    return not (
+        obj.get("kind") in _V2_KINDS
+        or sources.is_job(obj)
+        or sources.is_list(obj)
+        or containers.name_of(obj) not in _PASSIVE
+        or release.sightings(obj)
+        or inside.find(obj)
+    )
+
+
 #: a document body's field lines (path -> 0-based line) and the lines inside its multi-line
 #: scalars (what ``comments.extract`` skips)
 Placed = tuple[dict[Path, int], set[int]]
 
 
-def _placed(node: Any, shift: int, commented: bool) -> Placed:
-    """Where the fields of a document composed from its first line are, in its body's lines
-    (the body starts ``shift`` lines below); the lines inside its multi-line scalars only
-    when it has a ``#`` (no comment to look for, else)."""
-    found = positions.lines(node)
+def _placed(node: Any, shift: int, commented: bool) -> bytes:
+    """Where the fields of a document composed from its first line are (the body starts
+    ``shift`` lines below); the lines inside its multi-line scalars only when it has a ``#``
+    (no comment to look for, else). Packed: a fifth of the memory of the dict and set, and
+    what another process sends back (see :func:`_unplaced`)."""
     inside = positions.scalar_continuations(node) if commented else set()
+    return marshal.dumps((positions.lines(node), inside, shift))
+
+
+def _unplaced(packed: bytes) -> Placed:
+    """What :func:`_placed` packed, in the lines of the document's body."""
+    found, inside, shift = marshal.loads(packed)
     if shift:
         found = {path: line - shift for path, line in found.items()}
         inside = {line - shift for line in inside}
@@ -801,6 +837,7 @@ class _Locator:
         self._docs = {(files[d.file].found.display, d.doc.index): d for d in docs}
         self._numbers = {id(d): n for n, d in enumerate(docs)}
         self._lines: dict[tuple[str, int], dict[Path, int]] = {}
+        self._last: tuple[_Doc, Placed] | None = None
 
     def display(self, doc: _Doc) -> str:
         return self._files[doc.file].found.display
@@ -841,15 +878,20 @@ class _Locator:
         return doc.doc.body_line + line if line is not None else doc.doc.body_line
 
     def placed(self, doc: _Doc) -> Placed:
-        """Where the fields of a document's body are (composed now if reading kept none)."""
+        """Where the fields of a document's body are (composed now if reading kept none);
+        the last document's unpacked (its results, jobs and comments are asked one after
+        the other)."""
+        if self._last is not None and self._last[0] is doc:
+            return self._last[1]
         if doc.place is None:
             node = render.compose_read(self.body(doc))
-            doc.place = positions.lines(node), positions.scalar_continuations(node)
-        return doc.place
+            doc.place = _placed(node, 0, commented=True)
+        self._last = doc, _unplaced(doc.place)
+        return self._last[1]
 
     def _found(self, key: tuple[str, int], doc: _Doc) -> dict[Path, int]:
         if doc.place is not None:
-            return doc.place[0]
+            return self.placed(doc)[0]
         if key not in self._lines:
             try:
                 self._lines[key] = positions.lines(render.compose_read(self.body(doc)))
