@@ -18,7 +18,8 @@ import dataclasses
 import marshal
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 from trainjob_migrate import containers, release, sources, structure, yamlio
@@ -213,13 +214,15 @@ class _Parsed:
     entries: list[Result | tuple[Document, Obj, bytes | None]] = dataclasses.field(
         default_factory=list
     )
+    #: ``source`` is the file's bytes decoded, nothing more: not kept (see :class:`_Texts`)
+    again: bool = False
 
 
 def _read_all(
     files: list[FileOutcome],
     results: list[Result],
     progress: Progress | None,
-) -> tuple[list[kustomize.Kustomization], list[SourceText | None], list[_Doc], set[int]]:
+) -> tuple[list[kustomize.Kustomization], _Texts, list[_Doc], set[int]]:
     """Read the kustomizations, and every file's documents (two processes at once on a large
     repository: the other one starts at once, and reads its files without knowing which are
     kustomize patches; those are read again here, as patches)."""
@@ -259,14 +262,14 @@ def _read_all(
         _parse(files[n], True) if files[n].found.display in patch_files else parsed
         for n, parsed in zip(second, parsed_second, strict=True)
     ]
-    texts: list[SourceText | None] = []
+    texts = _Texts(files)
     docs: list[_Doc] = []
     held: set[int] = set()  # ids of items kept out of conversion (a broken structure)
     for number, parsed in enumerate([*parsed_first, *parsed_second]):
         outcome = files[number]
         if parsed.status is not None:
             outcome.status, outcome.reason = parsed.status, parsed.reason
-        texts.append(parsed.source)
+        texts.append(parsed.source, again=parsed.again)
         for entry in parsed.entries:
             if isinstance(entry, Result):
                 results.append(entry)
@@ -288,7 +291,10 @@ def _pack(parsed: list[_Parsed]) -> bytes:
     return marshal.dumps(
         [
             (
-                None if p.source is None else (p.source.text, p.source.bom, p.source.crlf),
+                None
+                if p.source is None or p.again
+                else (p.source.text, p.source.bom, p.source.crlf),
+                p.again,
                 p.status,
                 p.reason,
                 [
@@ -309,8 +315,9 @@ def _unpack(data: bytes) -> list[_Parsed]:
             reason,
             # a packed result has six parts, a packed document three
             [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), *e[1:]) for e in entries],
+            again,
         )
-        for source, status, reason, entries in marshal.loads(data)
+        for source, again, status, reason, entries in marshal.loads(data)
     ]
 
 
@@ -405,11 +412,16 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
         if not isinstance(obj, dict) or _inert(obj):
             continue  # released at once: its bytes stay as they are
         place = None
-        if sources.is_job(obj) or sources.is_list(obj):  # composed once: keep where fields are
+        # composed once: keep where its fields are (but a merge key: constructing the object
+        # merged its node tree too; the lines are those of the text, composed when asked)
+        if (sources.is_job(obj) or sources.is_list(obj)) and "<<" not in written:
             place = _placed(node, doc.body_line - doc.first_line, "#" in written)
         parsed.entries.append((doc, obj, place))
-    if not parsed.entries and not kustomize.is_kustomization(entry.display):
-        parsed.source = None  # nothing in it changes: its text is not kept (its bytes are)
+    if not kustomize.is_kustomization(entry.display):
+        if not parsed.entries:
+            parsed.source = None  # nothing in it changes: its text is not kept (its bytes are)
+        elif mention is None:  # decoded as it is (no template masked): decoded again if needed
+            parsed.again = True
     if mention is not None and not any(
         _jobs_in(e[1]) for e in parsed.entries if not isinstance(e, Result)
     ):  # e.g. `apiVersion: {{ .Values.apiVersion }}`: no job to convert, but one is meant
@@ -461,19 +473,57 @@ Placed = tuple[dict[Path, int], set[int]]
 def _placed(node: Any, shift: int, commented: bool) -> bytes:
     """Where the fields of a document composed from its first line are (the body starts
     ``shift`` lines below); the lines inside its multi-line scalars only when it has a ``#``
-    (no comment to look for, else). Packed: a fifth of the memory of the dict and set, and
-    what another process sends back (see :func:`_unplaced`)."""
+    (no comment to look for, else). Packed: the lines alone, in the order of the paths of
+    the object (``positions.line_list``), as 4-byte numbers: a twentieth of the memory of
+    the dict; what another process sends back (see :func:`_unplaced`)."""
     inside = positions.scalar_continuations(node) if commented else set()
-    return marshal.dumps((positions.lines(node), inside, shift))
+    in_order = positions.line_list(node)
+    found = positions.lines(node) if in_order is None else array("I", in_order).tobytes()
+    return marshal.dumps((found, inside, shift))
 
 
-def _unplaced(packed: bytes) -> Placed:
-    """What :func:`_placed` packed, in the lines of the document's body."""
+def _unplaced(packed: bytes, obj: Obj) -> Placed | None:
+    """What :func:`_placed` packed, in the lines of the document's body (``obj``: the
+    document's object); None if ``obj`` no longer has the paths it was read with."""
     found, inside, shift = marshal.loads(packed)
+    if isinstance(found, bytes):
+        in_order = array("I")
+        in_order.frombytes(found)
+        paths = positions.paths(obj)
+        if len(paths) != len(in_order):
+            return None
+        found = dict(zip(paths, in_order, strict=True))
     if shift:
         found = {path: line - shift for path, line in found.items()}
         inside = {line - shift for line in inside}
     return found, inside
+
+
+class _Texts:
+    """Each file's text (None: not read, or nothing in it can change). A file decoded as it
+    is (no template masked) keeps none: it is decoded again from its bytes when asked (kept,
+    a second copy of every file with a job is most of what a run holds beside its jobs)."""
+
+    def __init__(self, files: list[FileOutcome]) -> None:
+        self._files = files
+        self._kept: list[SourceText | None] = []
+        self._again: set[int] = set()
+
+    def append(self, source: SourceText | None, *, again: bool) -> None:
+        if again:
+            self._again.add(len(self._kept))
+            source = None
+        self._kept.append(source)
+
+    def __getitem__(self, number: int) -> SourceText | None:
+        if number in self._again:
+            return SourceText.decode(self._files[number].raw)
+        return self._kept[number]
+
+    def kept(self) -> Iterator[tuple[int, SourceText]]:
+        """The texts kept (kustomizations, patches, templates): all the kustomize passes
+        and the template masks read."""
+        return ((n, source) for n, source in enumerate(self._kept) if source is not None)
 
 
 def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomization], set[str]]:
@@ -494,7 +544,7 @@ def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomizat
 def _held_by_overlays(
     kustomizations: list[kustomize.Kustomization],
     files: list[FileOutcome],
-    texts: list[SourceText | None],
+    texts: _Texts,
     docs: list[_Doc],
     held: set[int],
     select: Selector | None,
@@ -513,9 +563,7 @@ def _held_by_overlays(
             item_of[id(doc.obj)] = id(doc.item)
     if not jobs:
         return set()
-    file_texts = {
-        f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None
-    }
+    file_texts = {files[n].found.display: t.text for n, t in texts.kept()}
 
     def wanted(job: Mapping[str, Any]) -> bool:
         return item_of.get(id(job)) not in held and (select is None or select(job))
@@ -529,7 +577,7 @@ def _held_by_overlays(
 def _plan_kustomizations(
     kustomizations: list[kustomize.Kustomization],
     files: list[FileOutcome],
-    texts: list[SourceText | None],
+    texts: _Texts,
     docs: list[_Doc],
     stream: Outcome,
     convert_one: kustomize.ConvertOne,
@@ -553,9 +601,7 @@ def _plan_kustomizations(
             )
             if trainjob is not None:
                 converted[id(doc.obj)] = trainjob
-    file_texts = {
-        f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None
-    }
+    file_texts = {files[n].found.display: t.text for n, t in texts.kept()}
     return kustomize.rewrite(kustomizations, file_texts, jobs, converted, convert_one)
 
 
@@ -578,7 +624,7 @@ def _converter(config: FunctionConfig) -> kustomize.ConvertOne:
 
 
 def _apply_kustomizations(
-    plan: kustomize.Rewrite, files: list[FileOutcome], texts: list[SourceText | None]
+    plan: kustomize.Rewrite, files: list[FileOutcome], texts: _Texts
 ) -> list[Result]:
     by_display = {f.found.display: (n, f) for n, f in enumerate(files)}
     for display, new_text in plan.texts.items():
@@ -696,7 +742,7 @@ def _render_all(
 
 def _rebuild(
     files: list[FileOutcome],
-    texts: list[SourceText | None],
+    texts: _Texts,
     docs: list[_Doc],
     bodies: dict[int, str],
     masks: Mapping[int, jinja.Masked],
@@ -723,11 +769,11 @@ def _rebuild(
             files[number].new, files[number].status = new, "changed"
 
 
-def _masks(files: list[FileOutcome], texts: list[SourceText | None]) -> dict[int, jinja.Masked]:
+def _masks(files: list[FileOutcome], texts: _Texts) -> dict[int, jinja.Masked]:
     """The templates read with their expressions masked (by file number), masked again."""
     out: dict[int, jinja.Masked] = {}
-    for number, source in enumerate(texts):
-        if source is not None and MASK_PREFIX in source.text:
+    for number, source in texts.kept():  # (a text decoded again is no template masked)
+        if MASK_PREFIX in source.text:
             masked = jinja.mask(SourceText.decode(files[number].raw).text)
             if isinstance(masked, jinja.Masked) and masked.text == source.text:
                 out[number] = masked
@@ -831,7 +877,7 @@ def _file_result(entry: Found, severity: Severity, message: str, line: int | Non
 class _Locator:
     """Lines of results and jobs; each document is composed at most once."""
 
-    def __init__(self, files: list[FileOutcome], texts: list[SourceText | None], docs: list[_Doc]):
+    def __init__(self, files: list[FileOutcome], texts: _Texts, docs: list[_Doc]):
         self._files = files
         self._texts = texts
         self._docs = {(files[d.file].found.display, d.doc.index): d for d in docs}
@@ -883,11 +929,12 @@ class _Locator:
         the other)."""
         if self._last is not None and self._last[0] is doc:
             return self._last[1]
-        if doc.place is None:
+        found = None if doc.place is None else _unplaced(doc.place, doc.obj)
+        if found is None:
             node = render.compose_read(self.body(doc))
-            doc.place = _placed(node, 0, commented=True)
-        self._last = doc, _unplaced(doc.place)
-        return self._last[1]
+            found = positions.lines(node), positions.scalar_continuations(node)
+        self._last = doc, found
+        return found
 
     def _found(self, key: tuple[str, int], doc: _Doc) -> dict[Path, int]:
         if doc.place is not None:
