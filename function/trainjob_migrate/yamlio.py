@@ -25,6 +25,7 @@ import bisect
 import os
 import re
 from collections.abc import Iterator
+from sys import intern
 
 import yaml
 from yaml.events import (
@@ -512,7 +513,8 @@ def _build(loader: Any, node: Any) -> Any:
     if kind is ScalarNode:
         tag = node.tag
         if tag == _STR_TAG:
-            return node.value
+            value = node.value
+            return intern(value) if len(value) <= _SHORT else value
         construct = loader.yaml_constructors.get(tag)
         if construct is None:
             raise _Unusual
@@ -523,7 +525,8 @@ def _build(loader: Any, node: Any) -> Any:
     for key_node, value_node in node.value:
         if type(key_node) is not ScalarNode or key_node.tag == _MERGE_TAG:
             raise _Unusual
-        key = key_node.value if key_node.tag == _STR_TAG else _build(loader, key_node)
+        # a key is interned: the same few names recur in every document kept (memory)
+        key = intern(key_node.value) if key_node.tag == _STR_TAG else _build(loader, key_node)
         out[key] = _build(loader, value_node)
     if len(out) != len(node.value):
         raise _Unusual  # a duplicate key
@@ -531,6 +534,8 @@ def _build(loader: Any, node: Any) -> Any:
 
 
 _MERGE_TAG: Final = _CORE + "merge"
+#: strings this long or shorter are interned (enum values, images, names recur)
+_SHORT: Final = 40
 
 
 def load_all(text: str | bytes) -> Iterator[Any]:
