@@ -485,11 +485,10 @@ def load_node(text: str) -> tuple[Any, Any]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        if not loader.anchored:  # a tree, no node shared: built here, twice as fast
-            try:
-                return _build(loader, node), node
-            except _Unusual:
-                pass  # the loader's constructor says what is wrong, in its words
+        try:  # built here, twice as fast (an aliased node once, shared, as PyYAML does)
+            return _build(loader, node, {} if loader.anchored else None), node
+        except _Unusual:
+            pass  # the loader's constructor says what is wrong, in its words
         return loader.construct_document(node), node
     except yaml.YAMLError as exc:
         raise _input_error(exc, "input is not valid YAML") from exc
@@ -504,11 +503,13 @@ class _Unusual(Exception):
 _STR_TAG: Final = _CORE + "str"
 
 
-def _build(loader: Any, node: Any) -> Any:
-    """``loader.construct_document(node)`` for a node tree in which no node is shared (no
-    alias): maps, lists and strings built directly, other scalars by the loader's own
-    constructors; a merge key, a duplicate key or a collection as a key raises
-    :class:`_Unusual`. The tree is within :data:`MAX_DEPTH`, so recursion is safe."""
+def _build(loader: Any, node: Any, shared: dict[int, Any] | None) -> Any:
+    """``loader.construct_document(node)``: maps, lists and strings built directly, other
+    scalars by the loader's own constructors; a merge key, a duplicate key or a collection as
+    a key raises :class:`_Unusual`. ``shared``: the map or list built for each node, by id,
+    when aliases may share nodes (one object for them, as PyYAML builds; None: a tree). The
+    node graph is within :data:`MAX_DEPTH` and has no cycle (the composer refuses both), so
+    recursion is safe."""
     kind = type(node)
     if kind is ScalarNode:
         tag = node.tag
@@ -519,18 +520,28 @@ def _build(loader: Any, node: Any) -> Any:
         if construct is None:
             raise _Unusual
         return construct(loader, node)
+    if shared is not None and id(node) in shared:
+        return shared[id(node)]
+    built: Any
     if kind is SequenceNode:
-        return [_build(loader, item) for item in node.value]
-    out = {}
-    for key_node, value_node in node.value:
-        if type(key_node) is not ScalarNode or key_node.tag == _MERGE_TAG:
-            raise _Unusual
-        # a key is interned: the same few names recur in every document kept (memory)
-        key = intern(key_node.value) if key_node.tag == _STR_TAG else _build(loader, key_node)
-        out[key] = _build(loader, value_node)
-    if len(out) != len(node.value):
-        raise _Unusual  # a duplicate key
-    return out
+        built = [_build(loader, item, shared) for item in node.value]
+    else:
+        built = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode or key_node.tag == _MERGE_TAG:
+                raise _Unusual
+            # a key is interned: the same few names recur in every document kept (memory)
+            key = (
+                intern(key_node.value)
+                if key_node.tag == _STR_TAG
+                else _build(loader, key_node, shared)
+            )
+            built[key] = _build(loader, value_node, shared)
+        if len(built) != len(node.value):
+            raise _Unusual  # a duplicate key
+    if shared is not None:
+        shared[id(node)] = built
+    return built
 
 
 _MERGE_TAG: Final = _CORE + "merge"

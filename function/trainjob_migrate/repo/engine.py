@@ -130,6 +130,8 @@ def convert(
         return id(job) not in held and (select is None or select(job))
 
     stream = process(items, config, selected, detect_release=detect_release)
+    del items
+    stream.items = []  # what the stream became is in its groups (released as each is written)
     results.extend(stream.results)
     holders = {id(item) for item in stream.holders}
     for d in docs:
@@ -151,14 +153,9 @@ def convert(
     located = [_at(r, rendered.lines.get(n)) for n, r in enumerate(results)]
     located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
-        JobRef(
-            containers.ref(job) if d.holds else ref_of(job),
-            FileRef(files[d.file].found.display, d.doc.index, line),
-            holder=d.holds,
-        )
+        JobRef(ref, FileRef(files[d.file].found.display, d.doc.index, line), holder=d.holds)
         for n, d in enumerate(docs)
-        if n in rendered.jobs
-        for job, line in zip(_selected_jobs(d, select), rendered.jobs[n], strict=True)
+        for ref, line in rendered.jobs.get(n, ())
     ]
     by_file = {files[n].found.display: m for n, m in masks.items()}
     if by_file:  # a template's expressions, not their placeholders, in results and jobs
@@ -674,7 +671,7 @@ class _Rendered:
 
     bodies: dict[int, str] = dataclasses.field(default_factory=dict)
     lines: dict[int, int] = dataclasses.field(default_factory=dict)
-    jobs: dict[int, list[int | None]] = dataclasses.field(default_factory=dict)
+    jobs: dict[int, list[tuple[ResourceRef, int | None]]] = dataclasses.field(default_factory=dict)
 
     def update(self, other: _Rendered) -> _Rendered:
         self.bodies.update(other.bodies)
@@ -715,11 +712,17 @@ def _render_all(
                 if line is not None:
                     out.lines[r] = line
             jobs = [
-                locator.line(_probe(job, locator.display(doc), doc.doc.index))
+                (
+                    containers.ref(job) if doc.holds else ref_of(job),
+                    locator.line(_probe(job, locator.display(doc), doc.doc.index)),
+                )
                 for job in _selected_jobs(doc, select)
             ]
             if jobs:
                 out.jobs[n] = jobs
+            if doc.obj is not None and sources.is_job(doc.obj):  # written: nothing reads it again
+                doc.obj = doc.item = None
+                stream.groups[n] = []
         return out
 
     def weight(n: int) -> int:  # the documents that are written again or have results
@@ -734,7 +737,8 @@ def _render_all(
     fork = parallel.available(sum(weights))
 
     def here() -> tuple[_Rendered, _T]:
-        return render(first), alongside()
+        plan = alongside()  # first: it reads the jobs, which rendering releases
+        return render(first), plan
 
     (mine, plan), (theirs, _) = parallel.both(here, lambda: (render(second), None), fork=fork)
     return mine.update(theirs), plan
