@@ -610,7 +610,8 @@ def _converter(config: FunctionConfig) -> kustomize.ConvertOne:
 
     def convert_one(job: Mapping[str, Any]) -> Conversion:
         try:  # the same content gives the same bytes (a miss otherwise, never a false hit)
-            key = marshal.dumps(job)  # type: ignore[arg-type]  # plain data, else ValueError
+            # version 2: no references, so equal content gives equal bytes whatever is shared
+            key = marshal.dumps(job, 2)  # type: ignore[arg-type]  # plain data, else ValueError
         except ValueError:  # a value marshal does not write (a str subclass): not kept
             return convert_job(job, config, target)
         if key not in done:
