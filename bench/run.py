@@ -8,34 +8,57 @@
 
 Each case runs a *subject* (trainjob-migrate) and its *floor* (the least any
 implementation must do, with the same interpreter) as separate processes,
-alternating, after one warm-up run of each, and prints the median wall time and
-the peak resident memory (max RSS) of each, and their ratios against the targets.
-Cases (see ``CASES``):
+alternating, after one warm-up run of each, and prints for each command the median
+wall time, CPU time (user + system, of its children too: ``wait4``) and peak resident
+memory (max RSS, of its largest process), then the ratios subject/floor of each *pair*
+it compares, judged against the targets of issue 15 ("Speed, second round") where it
+gives one (``CASES``). Cases, each with its floor:
 
 - ``cold-start``: ``trainjob-migrate fn`` on a one-job ResourceList vs
-  ``python -c 'import yaml'``;
+  ``python -c 'import yaml'``; wall time <= 1.3x;
 - ``cold-start-v2``: ``trainjob-migrate fn`` on a ResourceList of one TrainJob and the
   TrainingRuntime it references (both validated: schema, CEL, webhook rules) vs the same
   floor; the cost of validation, reported, with no target;
 - ``plugin-start``: ``trainjob-migrate kustomize-plugin CONFIG`` (what ``kubectl kustomize
   --enable-alpha-plugins`` runs) on the same job as a YAML stream vs ``fn`` on the one-job
-  ResourceList: the plugin shares ``fn``'s lean start;
+  ResourceList: the plugin shares ``fn``'s lean start; wall time <= 1.2x;
 - ``check-start``: ``trainjob-migrate check FILE`` on a file of one PyTorchJob (what every
-  pre-commit run pays) vs ``python -c 'import yaml'``;
+  pre-commit run pays) vs ``python -c 'import yaml'``; wall time <= 1.6x;
+- ``kustomize-plugin-build``: ``kubectl kustomize --enable-alpha-plugins`` of a
+  kustomization of one PyTorchJob and the TrainJobMigration transformer, run by a legacy
+  exec plugin that execs this interpreter's ``trainjob-migrate kustomize-plugin``, vs the
+  same build with a plugin that is ``cat`` (stdin to stdout: the protocol's least), and for
+  reference the build with a plugin that starts this interpreter, imports PyYAML and copies
+  stdin (the least a plugin in Python on PyYAML pays) and the build without the
+  transformer; wall time <= 1.5x. ``kustomize build`` when
+  there is no ``kubectl``; skipped, saying so, when there is neither;
 - ``fn-100`` and ``fn-10000``: ``trainjob-migrate fn`` on 100 / 10,000 PyTorchJobs
   (mixed with as many other objects) vs a bare libyaml load (``CSafeLoader``) and
-  dump (``CSafeDumper``) of the same ResourceList;
+  dump (``CSafeDumper``) of the same ResourceList with the cyclic garbage collector off
+  (as the function runs; GC on for reference); fn-10000: wall time <= 1.25x (and the
+  older peak RSS <= 3x);
 - ``convert-repo``: ``trainjob-migrate convert --out DIR TREE`` on a manifest repository of
   5,000 files holding 2,000 PyTorchJobs (``inputs.repository``) vs reading every file of
-  the tree and parsing every document with ``CSafeLoader``;
+  the tree and parsing every document with ``CSafeLoader``, three pairs side by side:
+  ``[1 CPU]``, both pinned to one CPU (``sched_setaffinity`` before ``exec``: what a
+  shared CI runner's core gives; ``convert`` forks no second half), CPU time <= 3x;
+  ``[free CPU]``, both unpinned with a second CPU ``convert`` may use, wall time <= 2.5x
+  (not measured on a one-CPU machine); ``[keep-all]``, the pinned ``convert`` (one
+  process: its peak RSS is all its memory) vs a loader that keeps every parsed document
+  to the end, peak RSS <= 2x;
+- ``convert-repo-20000``: the pinned ``convert --out`` of a 20,000-file tree with the
+  same share of jobs (8,000), generated once into ``--work``, vs the keeping loader on
+  one CPU; peak RSS <= 200 MiB, an absolute target (the ratio is shown); two runs;
 - ``dry-run-file``: the dry run (``trainjob-migrate convert FILE``, a diff on stdout) of one
   file of 4,000 PyTorchJobs and 4,000 other objects vs ``convert --out DIR FILE`` on the same
   file: the diff is aligned document by document (``repo/unidiff.py``), not by difflib over
-  the file, which is quadratic.
+  the file, which is quadratic; wall time <= 3x (an older target).
 
 A case is a name, a function that writes its inputs (``inputs.py``) into a work
-directory and returns its commands (subject, floor, then references shown without
-a ratio), and its targets: a new benchmark is one more entry in ``CASES``.
+directory and returns its plan (every command, the pairs it compares; ``pair()`` for
+one subject, its floor, then references shown without a ratio), and its targets: a new
+benchmark is one more entry in ``CASES``. ``--quick`` runs every case once on small
+inputs (the 20,000-file tree is then 400 files) and judges nothing.
 
 Timings are noisy on a shared machine: medians over several runs, never asserted
 by tests. The package is byte-compiled first (as ``pip install`` of a wheel does)
@@ -48,11 +71,13 @@ from __future__ import annotations
 import argparse
 import compileall
 import dataclasses
+import enum
 import hashlib
 import importlib.util
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -99,6 +124,51 @@ READ_PARSE_TREE = (
     "                for _ in yaml.load_all(f.read(), Loader=yaml.CSafeLoader):\n"
     "                    pass\n"
 )
+#: The memory floor of a repository conversion: the same, keeping every parsed document
+#: until the end (the least a tool holding the whole repository in memory needs).
+READ_PARSE_KEEP_TREE = (
+    "import os, sys, yaml\n"
+    "kept = []\n"
+    "for top, dirs, names in os.walk(sys.argv[1]):\n"
+    "    dirs[:] = sorted(d for d in dirs if not d.startswith('.'))\n"
+    "    for name in sorted(names):\n"
+    "        if name.endswith(('.yaml', '.yml')) and not name.startswith('.'):\n"
+    "            with open(os.path.join(top, name), 'rb') as f:\n"
+    "                kept.extend(yaml.load_all(f.read(), Loader=yaml.CSafeLoader))\n"
+)
+
+
+class Metric(enum.Enum):
+    """What a target bounds, measured by the spawner for each run of a command."""
+
+    WALL = "wall time"
+    CPU = "CPU time"  # user + system, its reaped children's included (wait4)
+    RSS = "peak RSS"  # of its largest process (a forked child's pages are its own)
+
+
+class Pair(enum.Enum):
+    """Which subject and floor of a case a ratio and its targets compare (its label)."""
+
+    MAIN = ""  # the case's one subject and its floor
+    ONE_CPU = "1 CPU"  # both pinned to one CPU: what a shared runner's core gives
+    FREE_CPU = "free CPU"  # both unpinned, with a second CPU the subject may use
+    KEEP_ALL = "keep-all"  # against a loader that keeps every parsed document (memory)
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A bound on one measure of a pair: a ratio subject/floor, or (``absolute``) the
+    subject's own figure, in MiB for memory and seconds for times."""
+
+    metric: Metric
+    bound: float
+    pair: Pair = Pair.MAIN
+    absolute: bool = False
+
+    def describe(self) -> str:
+        if not self.absolute:
+            return f"<= {self.bound:g}x"
+        return f"<= {self.bound:g} {'MiB' if self.metric is Metric.RSS else 's'}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,11 +184,42 @@ class Command:
     out_dir: Path | None = None
     #: the output is a YAML stream of objects (the kustomize plugin), not a ResourceList
     stream: bool = False
+    #: the CPUs it may run on (set before exec), None: any
+    cpus: tuple[int, ...] | None = None
+    #: variables added to its environment
+    env: dict[str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    pair: Pair
+    subject: Command
+    floor: Command
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What a case runs (every command, in the order shown) and which of them it compares."""
+
+    commands: tuple[Command, ...]
+    comparisons: tuple[Comparison, ...]
+    #: printed with the case (a pair that could not be measured here, and why)
+    notes: tuple[str, ...] = ()
+
+
+def pair(subject: Command, floor: Command, *references: Command) -> Plan:
+    """The plan of most cases: one subject, its floor, references shown without a ratio."""
+    return Plan((subject, floor, *references), (Comparison(Pair.MAIN, subject, floor),))
+
+
+class Skip(Exception):
+    """Raised by a case's ``prepare``: the case is not measured, for the reason given."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Sample:
     seconds: float
+    cpu_seconds: float
     max_rss_kib: int
 
 
@@ -126,11 +227,10 @@ class Sample:
 class Case:
     name: str
     title: str
-    #: writes inputs into the directory; returns (subject, floor, references...)
-    prepare: Callable[[Path, argparse.Namespace], tuple[Command, ...]]
+    #: writes inputs into the directory; returns what to run and compare
+    prepare: Callable[[Path, argparse.Namespace], Plan]
     runs: int  # default number of measured runs of each command
-    time_target: float | None = None  # subject/floor time ratio to stay under
-    memory_target: float | None = None  # subject/floor peak memory ratio to stay under
+    targets: tuple[Target, ...] = ()
 
 
 def cli_command(*args: str) -> list[str]:
@@ -154,9 +254,9 @@ def _write_resource_list(work: Path, jobs: int) -> Path:
     return path
 
 
-def _cold_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  # noqa: ARG001
+def _cold_start(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
     stdin = _write_resource_list(work, 1)
-    return (
+    return pair(
         Command("trainjob-migrate fn (1 PyTorchJob)", fn_command(), stdin, (0, 1), 1),
         Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
         Command("(reference) python -c pass", [sys.executable, "-c", "pass"]),
@@ -168,19 +268,25 @@ def _cold_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  #
     )
 
 
-def _plugin_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  # noqa: ARG001
+def _job_stream(work: Path) -> Path:
+    """The one-job ResourceList's items alone, as kustomize passes them to a legacy plugin."""
     resource_list = _write_resource_list(work, 1)
     stream = resource_list.with_name(resource_list.stem + "-stream.yaml")
-    if not stream.exists():  # the items alone, as kustomize passes them to a legacy plugin
+    if not stream.exists():
         items = yaml.load(resource_list.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         stream.write_text(yaml.safe_dump_all(items["items"], sort_keys=False), encoding="utf-8")
+    return stream
+
+
+def _plugin_start(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
     config = work / "plugin-config.yaml"
     config.write_text(
         "apiVersion: fn.trainjob-migrate.dev/v1alpha1\nkind: TrainJobMigration\n"
         "metadata:\n  name: migrate\n",
         encoding="utf-8",
     )
-    return (
+    stream = _job_stream(work)
+    return pair(
         Command(
             "trainjob-migrate kustomize-plugin (1 PyTorchJob)",
             cli_command("kustomize-plugin", str(config)),
@@ -189,19 +295,31 @@ def _plugin_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]: 
             1,
             stream=True,
         ),
-        Command("trainjob-migrate fn (1 PyTorchJob)", fn_command(), resource_list, (0, 1), 1),
+        Command(
+            "trainjob-migrate fn (1 PyTorchJob)",
+            fn_command(),
+            _write_resource_list(work, 1),
+            (0, 1),
+            1,
+        ),
         Command("(reference) python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
     )
 
 
-def _check_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  # noqa: ARG001
+def _one_job_manifest(work: Path) -> Path:
+    """The one PyTorchJob of the one-job ResourceList, as a file of its own."""
     resource_list = _write_resource_list(work, 1)
     manifest = resource_list.with_name(resource_list.stem + "-job.yaml")
     if not manifest.exists():
         items = yaml.load(resource_list.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         job = next(i for i in items["items"] if i["kind"] == "PyTorchJob")
         manifest.write_text(yaml.safe_dump(job, sort_keys=False), encoding="utf-8")
-    return (
+    return manifest
+
+
+def _check_start(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
+    manifest = _one_job_manifest(work)
+    return pair(
         # exit 3: a Training Operator job remains (check's finding)
         Command(
             "trainjob-migrate check FILE (1 PyTorchJob)",
@@ -211,7 +329,93 @@ def _check_start(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  
         ),
         Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
         Command(
-            "(reference) trainjob-migrate fn (1 PyTorchJob)", fn_command(), resource_list, (0, 1)
+            "(reference) trainjob-migrate fn (1 PyTorchJob)",
+            fn_command(),
+            _write_resource_list(work, 1),
+            (0, 1),
+        ),
+    )
+
+
+#: where kustomize looks for the legacy exec plugin of the transformer's kind, under
+#: KUSTOMIZE_PLUGIN_HOME: <group>/<version>/<lowercase kind>/<Kind>
+_PLUGIN_PATH = Path("fn.trainjob-migrate.dev/v1alpha1/trainjobmigration/TrainJobMigration")
+
+
+def _kustomize_build(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
+    """``kubectl kustomize --enable-alpha-plugins`` of one PyTorchJob with the transformer,
+    run once by the plugin (this interpreter's console script) and once by ``cat``."""
+    kubectl, kustomize = shutil.which("kubectl"), shutil.which("kustomize")
+    if kubectl:
+        build = [kubectl, "kustomize", "--enable-alpha-plugins"]
+    elif kustomize:
+        build = [kustomize, "build", "--enable-alpha-plugins"]
+    else:
+        raise Skip("neither kubectl nor kustomize is on PATH")
+    job = yaml.safe_load(_one_job_manifest(work).read_text(encoding="utf-8"))
+    job["metadata"].pop("annotations", None)  # kpt's placement: not in a kustomize source
+    root = work / "kustomize-build"
+    shutil.rmtree(root, ignore_errors=True)
+    homes = {
+        "migrate": root / "plugin-migrate",
+        "cat": root / "plugin-cat",
+        "pyyaml": root / "plugin-pyyaml",
+    }
+    scripts = {
+        "migrate": shlex.join(cli_command("kustomize-plugin")) + ' "$@"',
+        "cat": "cat",  # the resources on stdin back unchanged: the legacy protocol's least
+        # the least any plugin in Python on PyYAML pays: start, import yaml, copy stdin
+        "pyyaml": shlex.join(
+            [sys.executable, "-c", "import sys, yaml; sys.stdout.write(sys.stdin.read())"]
+        ),
+    }
+    for name, home in homes.items():
+        plugin = home / _PLUGIN_PATH
+        plugin.parent.mkdir(parents=True)
+        plugin.write_text(f"#!/bin/sh\nexec {scripts[name]}\n", encoding="utf-8")
+        plugin.chmod(0o755)
+    with_plugin, without = root / "with-transformer", root / "without-transformer"
+    for folder, transformers in ((with_plugin, ["migration.yaml"]), (without, [])):
+        folder.mkdir()
+        (folder / "job.yaml").write_text(yaml.safe_dump(job, sort_keys=False), encoding="utf-8")
+        (folder / "migration.yaml").write_text(
+            "apiVersion: fn.trainjob-migrate.dev/v1alpha1\nkind: TrainJobMigration\n"
+            "metadata:\n  name: migrate\nspec:\n  targetVersion: '2.3'\n",
+            encoding="utf-8",
+        )
+        kustomization = {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": ["job.yaml"],
+            **({"transformers": transformers} if transformers else {}),
+        }
+        (folder / "kustomization.yaml").write_text(
+            yaml.safe_dump(kustomization, sort_keys=False), encoding="utf-8"
+        )
+    return pair(
+        Command(
+            f"{Path(build[0]).name} {build[1]}, plugin: trainjob-migrate kustomize-plugin",
+            [*build, str(with_plugin)],
+            min_trainjobs=1,
+            stream=True,
+            env={"KUSTOMIZE_PLUGIN_HOME": str(homes["migrate"])},
+        ),
+        Command(
+            f"{Path(build[0]).name} {build[1]}, plugin: cat",
+            [*build, str(with_plugin)],
+            env={"KUSTOMIZE_PLUGIN_HOME": str(homes["cat"])},
+        ),
+        Command(
+            f"(reference) {Path(build[0]).name} {build[1]}, plugin: python + import yaml",
+            [*build, str(with_plugin)],
+            env={"KUSTOMIZE_PLUGIN_HOME": str(homes["pyyaml"])},
+        ),
+        Command(
+            f"(reference) {Path(build[0]).name} {build[1]}, no transformer",
+            [
+                *build,
+                str(without),
+            ],
         ),
     )
 
@@ -226,9 +430,9 @@ def _write_v2_resource_list(work: Path) -> Path:
     return path
 
 
-def _cold_start_v2(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:  # noqa: ARG001
+def _cold_start_v2(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
     stdin = _write_v2_resource_list(work)
-    return (
+    return pair(
         Command("trainjob-migrate fn (1 TrainJob + runtime, validated)", fn_command(), stdin),
         Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
         Command(
@@ -241,22 +445,22 @@ def _cold_start_v2(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
     )
 
 
-def _throughput(jobs: int) -> Callable[[Path, argparse.Namespace], tuple[Command, ...]]:
-    def prepare(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
+def _throughput(jobs: int) -> Callable[[Path, argparse.Namespace], Plan]:
+    def prepare(work: Path, args: argparse.Namespace) -> Plan:
         n = args.jobs if args.jobs is not None else (min(jobs, 20) if args.quick else jobs)
         stdin = _write_resource_list(work, n)
-        return (
+        return pair(
             Command(
                 f"trainjob-migrate fn ({n} PyTorchJobs)", fn_command(), stdin, (0, 1), int(n * 0.9)
             ),  # a few generated jobs are elastic: refused, left as they are
             Command(
-                "libyaml load + dump (CSafeLoader/CSafeDumper)",
-                [sys.executable, "-c", LOAD_DUMP],
+                "libyaml load + dump (CSafeLoader/CSafeDumper), cyclic GC off",
+                [sys.executable, "-c", LOAD_DUMP_NO_GC],
                 stdin,
             ),
             Command(
-                "(reference) the same, cyclic GC off",
-                [sys.executable, "-c", LOAD_DUMP_NO_GC],
+                "(reference) the same, cyclic GC on",
+                [sys.executable, "-c", LOAD_DUMP],
                 stdin,
             ),
         )
@@ -264,50 +468,122 @@ def _throughput(jobs: int) -> Callable[[Path, argparse.Namespace], tuple[Command
     return prepare
 
 
-def _convert_repo(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
-    if args.quick:
-        files, jobs = 100, 40
-    else:
-        files, jobs = inputs.REPO_FILES, inputs.REPO_JOBS
-    if args.jobs is not None:  # the same share of files as the full tree
-        files, jobs = max(10, args.jobs * files // jobs), args.jobs
+def _tree(work: Path, files: int, jobs: int) -> Path:
+    """The manifest repository of ``files`` files and ``jobs`` PyTorchJobs, written once
+    into the work directory (named after the generator's source: never stale)."""
     version = hashlib.sha256(Path(inputs.__file__).read_bytes()).hexdigest()[:12]
     tree = work / f"repo-{files}-{jobs}-{version}"
     if not tree.exists():
+        print(f"\n(writing {tree}: {files} files, {jobs} PyTorchJobs)", flush=True)
         partial = tree.with_name(tree.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         inputs.repository(partial, files=files, jobs=jobs)
         partial.rename(tree)
+    return tree
+
+
+def _repo_size(args: argparse.Namespace, files: int, quick_files: int) -> tuple[int, int]:
+    """(files, jobs) of a repository case: ``files`` with the full tree's share of jobs;
+    ``quick_files`` with --quick; --jobs jobs in as many files as that share gives."""
+    share = inputs.REPO_JOBS / inputs.REPO_FILES
+    if args.jobs is not None:
+        return max(10, round(args.jobs / share)), args.jobs
+    if args.quick:
+        files = quick_files
+    return files, round(files * share)
+
+
+def _one_cpu() -> tuple[tuple[int, ...], bool]:
+    """(the CPU a pinned command runs on, whether another CPU is free for an unpinned one)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return (cpus[0],), len(cpus) > 1
+
+
+def _convert(label: str, tree: Path, out: Path, jobs: int, cpus: tuple[int, ...] | None) -> Command:
+    # every file is written (copied or converted) into the mirror tree, empty at each run
+    return Command(
+        label,
+        cli_command("convert", "--out", str(out), str(tree)),
+        None,
+        (0, 1),
+        int(jobs * 0.9),
+        out,
+        cpus=cpus,
+    )
+
+
+def _convert_repo(work: Path, args: argparse.Namespace) -> Plan:
+    files, jobs = _repo_size(args, inputs.REPO_FILES, 100)
+    tree = _tree(work, files, jobs)
     scratch = _memory_dir(work)
     print(f"\n(convert-repo: the tree is {tree}; output goes to {scratch})")
-    out, copy = scratch / "convert-out", scratch / "copy-out"
-    return (
-        # every file is written (copied or converted) into the mirror tree, empty at each run
+    cpu, free = _one_cpu()
+    title = f"convert --out ({files} files, {jobs} PyTorchJobs)"
+    one = _convert(f"[1 CPU] trainjob-migrate {title}", tree, scratch / "out-1", jobs, cpu)
+    one_floor = Command(
+        "[1 CPU] read + parse every file (CSafeLoader)",
+        [sys.executable, "-c", READ_PARSE_TREE, str(tree)],
+        cpus=cpu,
+    )
+    keep_all = Command(
+        "read + parse, keeping every document (the memory floor)",
+        [sys.executable, "-c", READ_PARSE_KEEP_TREE, str(tree)],
+    )
+    references = (
         Command(
-            f"trainjob-migrate convert --out ({files} files, {jobs} PyTorchJobs)",
-            cli_command("convert", "--out", str(out), str(tree)),
-            None,
-            (0, 1),
-            int(jobs * 0.9),
-            out,
-        ),
-        Command(
-            "read + parse every file (CSafeLoader)",
-            [sys.executable, "-c", READ_PARSE_TREE, str(tree)],
-        ),
-        Command(
-            "(reference) the same, cyclic GC off",
+            "(reference) read + parse, cyclic GC off",
             [sys.executable, "-c", "import gc; gc.disable()\n" + READ_PARSE_TREE, str(tree)],
         ),
         Command(
             "(reference) read + write every file (a copy)",
-            [sys.executable, "-c", COPY_TREE, str(tree), str(copy)],
-            out_dir=copy,
+            [sys.executable, "-c", COPY_TREE, str(tree), str(scratch / "copy-out")],
+            out_dir=scratch / "copy-out",
+        ),
+    )
+    if not free:
+        return Plan(
+            (one, one_floor, keep_all, *references),
+            (Comparison(Pair.ONE_CPU, one, one_floor), Comparison(Pair.KEEP_ALL, one, keep_all)),
+            ("this process may run on one CPU only: the free-CPU pair is not measured",),
+        )
+    both = _convert(f"trainjob-migrate {title}", tree, scratch / "out-free", jobs, None)
+    both_floor = Command(
+        "read + parse every file (CSafeLoader)",
+        [sys.executable, "-c", READ_PARSE_TREE, str(tree)],
+    )
+    return Plan(
+        (one, one_floor, both, both_floor, keep_all, *references),
+        (
+            Comparison(Pair.ONE_CPU, one, one_floor),
+            Comparison(Pair.FREE_CPU, both, both_floor),
+            # one process on one CPU: its peak RSS is all of its memory (see spawner.py)
+            Comparison(Pair.KEEP_ALL, one, keep_all),
         ),
     )
 
 
-def _dry_run_file(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
+#: the monorepo of issue 15's memory target: four times the repository case's files
+MONOREPO_FILES = 20_000
+
+
+def _convert_monorepo(work: Path, args: argparse.Namespace) -> Plan:
+    files, jobs = _repo_size(args, MONOREPO_FILES, 400)
+    tree = _tree(work, files, jobs)
+    scratch = _memory_dir(work)
+    print(f"\n(convert-repo-20000: the tree is {tree}; output goes to {scratch})")
+    cpu, _ = _one_cpu()
+    # Pinned: one process (no forked half), so its peak RSS is all of its memory.
+    title = f"convert --out ({files} files, {jobs} PyTorchJobs)"
+    subject = _convert(f"[1 CPU] trainjob-migrate {title}", tree, scratch / "out", jobs, cpu)
+    keep_all = Command(
+        "[1 CPU] read + parse, keeping every document",
+        [sys.executable, "-c", READ_PARSE_KEEP_TREE, str(tree)],
+        cpus=cpu,
+    )
+    return Plan((subject, keep_all), (Comparison(Pair.KEEP_ALL, subject, keep_all),))
+
+
+def _dry_run_file(work: Path, args: argparse.Namespace) -> Plan:
     jobs = args.jobs if args.jobs is not None else (20 if args.quick else 4000)
     version = hashlib.sha256(Path(inputs.__file__).read_bytes()).hexdigest()[:12]
     stream = work / f"stream-{jobs}-{version}.yaml"
@@ -319,7 +595,7 @@ def _dry_run_file(work: Path, args: argparse.Namespace) -> tuple[Command, ...]:
             yaml.dump_all(items, Dumper=yaml.CSafeDumper, sort_keys=False), encoding="utf-8"
         )
     out = _memory_dir(work) / "dry-run-out"
-    return (
+    return pair(
         Command(
             f"trainjob-migrate convert FILE (dry run, {jobs} PyTorchJobs)",
             cli_command("convert", str(stream)),
@@ -356,13 +632,15 @@ def _memory_dir(work: Path) -> Path:
     return work
 
 
+#: The cases and their targets: issue 15's ("Speed, second round") where it gives one; the
+#: fn-10000 memory and dry-run-file targets are older ones, kept.
 CASES: tuple[Case, ...] = (
     Case(
         "cold-start",
         "cold start: one PyTorchJob vs importing PyYAML",
         _cold_start,
         runs=21,
-        time_target=1.5,
+        targets=(Target(Metric.WALL, 1.3),),
     ),
     Case(
         "cold-start-v2",
@@ -376,37 +654,54 @@ CASES: tuple[Case, ...] = (
         "cold start of the kustomize legacy plugin vs fn, one PyTorchJob",
         _plugin_start,
         runs=21,
-        time_target=1.2,
+        targets=(Target(Metric.WALL, 1.2),),
     ),
     Case(
         "check-start",
         "check of one file (a pre-commit run) vs importing PyYAML",
         _check_start,
         runs=21,
-        time_target=1.6,
+        targets=(Target(Metric.WALL, 1.6),),
+    ),
+    Case(
+        "kustomize-plugin-build",
+        "kubectl kustomize of one PyTorchJob through the legacy plugin vs a `cat` plugin",
+        _kustomize_build,
+        runs=21,
+        targets=(Target(Metric.WALL, 1.5),),
     ),
     Case("fn-100", "throughput: 100 PyTorchJobs (+100 other objects)", _throughput(100), runs=7),
     Case(
         "fn-10000",
-        "throughput: 10,000 PyTorchJobs (+10,000 other objects)",
+        "throughput: 10,000 PyTorchJobs (+10,000 other objects) vs libyaml, GC off",
         _throughput(10_000),
         runs=3,
-        time_target=2.5,
-        memory_target=3.0,
+        targets=(Target(Metric.WALL, 1.25), Target(Metric.RSS, 3.0)),
     ),
     Case(
         "convert-repo",
-        "repository conversion: 5,000 files, 2,000 PyTorchJobs",
+        "repository conversion: 5,000 files, 2,000 PyTorchJobs, on one CPU and with a free one",
         _convert_repo,
         runs=5,
-        time_target=3.0,
+        targets=(
+            Target(Metric.CPU, 3.0, Pair.ONE_CPU),
+            Target(Metric.WALL, 2.5, Pair.FREE_CPU),
+            Target(Metric.RSS, 2.0, Pair.KEEP_ALL),
+        ),
+    ),
+    Case(
+        "convert-repo-20000",
+        "repository conversion's memory at 20,000 files, 8,000 PyTorchJobs (one CPU)",
+        _convert_monorepo,
+        runs=2,
+        targets=(Target(Metric.RSS, 200, Pair.KEEP_ALL, absolute=True),),
     ),
     Case(
         "dry-run-file",
         "dry run of one file of 4,000 PyTorchJobs vs --out of the same file",
         _dry_run_file,
         runs=3,
-        time_target=3.0,
+        targets=(Target(Metric.WALL, 3.0),),
     ),
 )
 
@@ -430,6 +725,8 @@ class Spawner:
             "argv": command.argv,
             "stdin": str(command.stdin) if command.stdin else None,
             "stdout": str(out),
+            "cpus": list(command.cpus) if command.cpus else None,
+            "env": command.env,
         }
         self._process.stdin.write(json.dumps(request) + "\n")
         self._process.stdin.flush()
@@ -440,7 +737,8 @@ class Spawner:
                 file=sys.stderr,
             )
             raise SystemExit(2)
-        return Sample(reply["seconds"], reply["max_rss_kib"])  # KiB on Linux
+        # KiB on Linux
+        return Sample(reply["seconds"], reply["cpu_seconds"], reply["max_rss_kib"])
 
     def close(self) -> None:
         assert self._process.stdin is not None
@@ -495,44 +793,108 @@ def _check_output(command: Command, out: Path) -> None:
         raise SystemExit(2)
 
 
-def _median(samples: Sequence[Sample]) -> tuple[float, float]:
-    return (
-        statistics.median(s.seconds for s in samples),
-        statistics.median(s.max_rss_kib for s in samples) / 1024,
-    )
+def _medians(samples: Sequence[Sample]) -> dict[Metric, float]:
+    """The median of each measure: seconds for times, MiB for memory."""
+    return {
+        Metric.WALL: statistics.median(s.seconds for s in samples),
+        Metric.CPU: statistics.median(s.cpu_seconds for s in samples),
+        Metric.RSS: statistics.median(s.max_rss_kib for s in samples) / 1024,
+    }
 
 
 def _seconds(value: float) -> str:
     return f"{value * 1000:8.1f} ms" if value < 10 else f"{value:8.2f} s "
 
 
-def _verdict(ratio: float, target: float | None) -> str:
-    if target is None or not _JUDGE:
-        return ""
-    return f"  (target <= {target:g}x: {'met' if ratio <= target else 'MISSED'})"
+def _figure(metric: Metric, value: float) -> str:
+    return f"{value:8.1f} MiB" if metric is Metric.RSS else _seconds(value)
 
+
+#: A floor is one single-threaded process: wall time above this many times its CPU time
+#: means it waited for a CPU (other work on the machine), which inflates wall-time ratios.
+BUSY = 1.25
 
 #: False with --quick or --jobs: the sizes are not the targets' sizes, nothing is judged
 _JUDGE = True
 
 
-def report(
-    case: Case, commands: Sequence[Command], samples: Sequence[list[Sample]]
-) -> tuple[float, float]:
-    medians = [_median(s) for s in samples]
-    (t_ours, m_ours), (t_base, m_base) = medians[0], medians[1]
-    t_ratio, m_ratio = t_ours / t_base, m_ours / m_base
-    width = max(20, *(len(c.label) for c in commands))
-    print(f"\n{case.name}: {case.title}  (median of {len(samples[0])})")
-    print(f"  {'':{width}}  {'wall time':>11}  {'peak RSS':>12}")
-    for command, (seconds, mib) in zip(commands, medians, strict=True):
-        print(f"  {command.label:{width}}  {_seconds(seconds)}  {mib:8.1f} MiB")
-    print(f"  {'ratio':{width}}  {t_ratio:9.2f}x  {m_ratio:10.2f}x")
-    print(
-        f"  time ratio {t_ratio:.2f}x{_verdict(t_ratio, case.time_target)}; "
-        f"memory ratio {m_ratio:.2f}x{_verdict(m_ratio, case.memory_target)}"
-    )
-    return t_ratio, m_ratio
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """One pair of a case, measured: its ratios (subject/floor) and the subject's figures."""
+
+    case: Case
+    pair: Pair
+    ratios: dict[Metric, float]
+    subject: dict[Metric, float]
+
+    @property
+    def name(self) -> str:
+        return f"{self.case.name} [{self.pair.value}]" if self.pair.value else self.case.name
+
+    def verdicts(self, metric: Metric) -> str:
+        """``(target <= 3x: met)`` for each target of this pair's ``metric``, judged."""
+        parts = []
+        for target in self.case.targets:
+            if target.pair is not self.pair or target.metric is not metric:
+                continue
+            value = self.subject[metric] if target.absolute else self.ratios[metric]
+            shown = f"{_figure(metric, value).strip()} " if target.absolute else ""
+            if not _JUDGE:  # the header says why
+                parts.append(f"{shown}(target {target.describe()})")
+                continue
+            met = "met" if value <= target.bound else "MISSED"
+            parts.append(f"{shown}(target {target.describe()}: {met})")
+        return " ".join(parts)
+
+
+def report(case: Case, plan: Plan, samples: Sequence[list[Sample]]) -> list[Result]:
+    medians = [_medians(s) for s in samples]
+    index = {id(command): i for i, command in enumerate(plan.commands)}
+    width = max(24, *(len(c.label) + 3 for c in plan.commands))
+    load = os.getloadavg()[0]
+    print(f"\n{case.name}: {case.title}  (median of {len(samples[0])}; load average {load:.2f})")
+    for note in plan.notes:
+        print(f"  ({note})")
+    print(f"  {'':{width}}  {'wall time':>11}  {'CPU time':>11}  {'peak RSS':>12}")
+    for i, (command, figures) in enumerate(zip(plan.commands, medians, strict=True), 1):
+        cells = "  ".join(_figure(m, figures[m]) for m in Metric)
+        print(f"  {f'{i}. {command.label}':{width}}  {cells}")
+    results = []
+    for comparison in plan.comparisons:
+        s, f = index[id(comparison.subject)], index[id(comparison.floor)]
+        ratios = {m: medians[s][m] / medians[f][m] for m in Metric}
+        results.append(Result(case, comparison.pair, ratios, medians[s]))
+        label = f"ratio {s + 1}/{f + 1}"
+        if comparison.pair.value:
+            label += f" ({comparison.pair.value})"
+        cells = f"{ratios[Metric.WALL]:10.2f}x  {ratios[Metric.CPU]:10.2f}x"
+        print(f"  {label:{width}}  {cells}  {ratios[Metric.RSS]:11.2f}x")
+    for result in results:
+        judged = [f"{m.value} {result.verdicts(m)}" for m in Metric if result.verdicts(m)]
+        if judged:
+            print(f"  {result.name}: " + "; ".join(judged))
+    floors = {index[id(c.floor)] for c in plan.comparisons}
+    waited = max(medians[i][Metric.WALL] / max(medians[i][Metric.CPU], 1e-9) for i in floors)
+    if waited > BUSY:
+        print(
+            f"  (busy machine: a floor's wall time is {waited:.1f}x its CPU time, so its "
+            "commands waited for a CPU: compare CPU times, or rerun)"
+        )
+    return results
+
+
+def summary(results: Sequence[Result]) -> list[str]:
+    """One line a pair: its three ratios, each with the verdicts of its targets, in columns."""
+    widths = {m: max((len(r.verdicts(m)) for r in results), default=0) for m in Metric}
+    name_width = max((len(r.name) for r in results), default=0)
+    lines = []
+    for result in results:
+        cells = [
+            f"{short} {result.ratios[metric]:5.2f}x {result.verdicts(metric):{widths[metric]}}"
+            for metric, short in ((Metric.WALL, "wall"), (Metric.CPU, "CPU"), (Metric.RSS, "RSS"))
+        ]
+        lines.append(f"  {result.name:{name_width}}  " + "  ".join(cells).rstrip())
+    return lines
 
 
 def _environment() -> str:
@@ -590,26 +952,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     selected = [c for c in CASES if not args.case or c.name in args.case]
     work = args.work or Path(tempfile.mkdtemp(prefix="trainjob-migrate-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    summary: list[tuple[Case, float, float]] = []
+    results: list[Result] = []
+    skipped: list[tuple[Case, str]] = []
     spawner = Spawner(env)
     try:
         for case in selected:
-            commands = case.prepare(work, args)
+            try:
+                plan = case.prepare(work, args)
+            except Skip as skip:
+                print(f"\n{case.name}: skipped: {skip}")
+                skipped.append((case, str(skip)))
+                continue
             runs = args.runs or (1 if args.quick else case.runs)
-            samples = measure(spawner, commands, runs, work)
-            summary.append((case, *report(case, commands, samples)))
+            samples = measure(spawner, plan.commands, runs, work)
+            results.extend(report(case, plan, samples))
     finally:
         spawner.close()
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
         for scratch in _SCRATCH:
             shutil.rmtree(scratch, ignore_errors=True)
-    print("\nsummary (subject / floor, medians)")
-    for case, t_ratio, m_ratio in summary:
-        print(
-            f"  {case.name:12} time {t_ratio:5.2f}x{_verdict(t_ratio, case.time_target):28}"
-            f"  memory {m_ratio:5.2f}x{_verdict(m_ratio, case.memory_target)}"
-        )
+    print("\nsummary (subject / floor, medians; absolute figures are the subject's own)")
+    print("\n".join(summary(results)))
+    for case, reason in skipped:
+        print(f"  {case.name}: skipped: {reason}")
     return 0
 
 

@@ -8,8 +8,17 @@ spawner runs as ``python -S`` with nothing imported but ``os``, ``sys``, ``time`
 ``json``, and starts each command with a real ``fork`` + ``exec``; a command's peak
 RSS is then its own (or the spawner's few MiB, below any Python process's).
 
+``wait4`` also gives the command's CPU time (user + system, its reaped children's
+included: a forked half of ``convert``, a plugin run by ``kubectl kustomize``): what a
+shared runner pays, whatever the wall time a free core buys. Its peak RSS is that of its
+largest process, not their sum: a command that forks is measured exactly only when it
+runs on one CPU (the repository conversion forks only when it has two).
+
 Protocol: one JSON request per line on stdin, ``{"argv": [...], "stdin": path|null,
-"stdout": path}``; one JSON reply per line, ``{"seconds", "max_rss_kib", "exit"}``.
+"stdout": path, "cpus": [cpu, ...]|null, "env": {name: value}|null}`` (``cpus``: the CPUs
+the command may run on, set in the child before ``exec``; ``env``: variables added to
+the spawner's environment); one JSON reply per line, ``{"seconds", "cpu_seconds",
+"max_rss_kib", "exit"}``.
 """
 
 import json
@@ -18,17 +27,21 @@ import sys
 import time
 
 
-def run(argv, stdin, stdout):
+def run(argv, stdin, stdout, cpus=None, env=None):
     start = time.perf_counter()
     pid = os.fork()
-    if pid == 0:  # the child: redirect, then become the command
+    if pid == 0:  # the child: pin, redirect, then become the command
         try:
+            if cpus:
+                os.sched_setaffinity(0, cpus)
             fd_in = os.open(stdin or os.devnull, os.O_RDONLY)
             fd_out = os.open(stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             fd_err = os.open(os.devnull, os.O_WRONLY)
             os.dup2(fd_in, 0)
             os.dup2(fd_out, 1)
             os.dup2(fd_err, 2)
+            if env:
+                os.execve(argv[0], argv, {**os.environ, **env})
             os.execv(argv[0], argv)
         finally:
             os._exit(127)
@@ -36,6 +49,7 @@ def run(argv, stdin, stdout):
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "max_rss_kib": usage.ru_maxrss,
         "exit": os.waitstatus_to_exitcode(status),
     }
@@ -44,7 +58,13 @@ def run(argv, stdin, stdout):
 def main():
     for line in sys.stdin:
         request = json.loads(line)
-        reply = run(request["argv"], request.get("stdin"), request["stdout"])
+        reply = run(
+            request["argv"],
+            request.get("stdin"),
+            request["stdout"],
+            request.get("cpus"),
+            request.get("env"),
+        )
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 

@@ -62,13 +62,18 @@ def test_bench_runs_and_prints_every_ratio(tmp_path):
         "cold-start-v2",
         "plugin-start",
         "check-start",
+        "kustomize-plugin-build",  # "kustomize-plugin-build: skipped: ..." without kubectl
         "fn-100",
         "fn-10000",
         "convert-repo",
+        "convert-repo-20000",
         "dry-run-file",
     ):
         assert f"\n{case}: " in out, out
-    assert out.count("time ratio") == 8 and "summary" in out, out
+    summary = out[out.index("\nsummary") :]
+    for pair in ("cold-start ", "convert-repo [1 CPU]", "convert-repo-20000 [keep-all]"):
+        assert f"\n  {pair}" in summary and "wall" in summary and "CPU" in summary, out
+    assert "CPU time" in out and "(target <= 200 MiB)" in out, out
     assert "python -c 'import yaml'" in out and "CSafeLoader" in out
     assert "trainjob-migrate convert --out" in out and "read + parse every file" in out
 

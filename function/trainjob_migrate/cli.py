@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Sequence
 
 from trainjob_migrate import __version__
 from trainjob_migrate.errors import MigrateError
@@ -19,6 +18,7 @@ from trainjob_migrate.results import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_USAGE
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `fn` does without the typing module
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable, Sequence
 
 
 #: the subcommands; each one's module is imported only when it runs or its parser is built
@@ -29,11 +29,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; ``only``: build that subcommand's parser alone (a run of one command
     imports no other command's modules: start-up time), None: all of them (help, mistakes)."""
     # not at module level: `fn` never parses (start-up time)
-    import importlib
+    from trainjob_migrate.commands import common, usage
 
-    from trainjob_migrate.commands import common
-
-    parser: argparse.ArgumentParser = common.Parser(
+    parser: argparse.ArgumentParser = usage.Parser(
         prog="trainjob-migrate",
         description="Convert Kubeflow Training Operator v1 jobs into Trainer v2 TrainJobs.",
     )
@@ -63,7 +61,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             )
             common.add_verbosity(plugin, "also show info findings on stderr")
         else:
-            importlib.import_module(f"trainjob_migrate.commands.{name}").add_parser(sub)
+            module = f"trainjob_migrate.commands.{name}"
+            __import__(module)  # not importlib (warnings...): the start of every command
+            sys.modules[module].add_parser(sub)
     return parser
 
 
@@ -95,6 +95,10 @@ def _main(args_list: list[str]) -> int:
             # what kustomize runs at every build (`kubectl kustomize --enable-alpha-plugins`):
             # as lean as `fn`, no parser built
             return _plugin(args_list[1])
+        paths = _plain_check(args_list)
+        if paths is not None:
+            # what a pre-commit hook runs on every commit: no parser built either
+            return _check(paths)
         return _parse_and_run(args_list)
     except MigrateError as exc:
         sys.stderr.write(_error_line(str(exc)))
@@ -120,22 +124,59 @@ def _error_line(message: str) -> str:
 
 
 def _parse_and_run(args_list: list[str]) -> int:
-    from trainjob_migrate.commands import common
+    # Imports (the command's modules) and the parser make thousands of objects and no
+    # garbage: without the cyclic garbage collector, as `fn` starts (a millisecond).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        from trainjob_migrate.commands import usage
 
-    parser = build_parser(_command_of(args_list))
-    try:
-        args, extra = parser.parse_known_args(common.join_dash_values(args_list))
-    except SystemExit as exc:  # --help and --version
-        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+        parser = build_parser(_command_of(args_list))
+        try:
+            args, extra = parser.parse_known_args(usage.join_dash_values(args_list))
+        except SystemExit as exc:  # --help and --version
+            return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    finally:
+        if enabled:
+            gc.enable()
     if extra:
-        command = common.subparser(parser, args.command) if args.command else None
-        raise common.unknown_arguments(command or parser, extra)
+        command = usage.subparser(parser, args.command) if args.command else None
+        raise usage.unknown_arguments(command or parser, extra)
+    return _named(args.command, lambda: _dispatch(parser, args))
+
+
+def _named(command: str | None, run: Callable[[], int]) -> int:
+    """``run()``; an error it raises names ``command`` (``trainjob-migrate check: ...``)."""
     try:
-        return _dispatch(parser, args)
+        return run()
     except MigrateError as exc:
-        if args.command and not str(exc).startswith("trainjob-migrate"):
-            exc.args = (f"trainjob-migrate {args.command}: {exc}",)
+        if command and not str(exc).startswith("trainjob-migrate"):
+            exc.args = (f"trainjob-migrate {command}: {exc}",)
         raise
+
+
+def _plain_check(args_list: list[str]) -> list[str] | None:
+    """The paths of ``check PATH...`` with no option (as a pre-commit hook runs it: the staged
+    files); anything else goes through the parser, which says what is wrong."""
+    if len(args_list) > 1 and args_list[0] == "check":
+        paths = args_list[1:]
+        if not any(p.startswith("-") for p in paths):
+            return paths
+    return None
+
+
+def _check(paths: list[str]) -> int:
+    """``check PATH...``: the arguments the parser would give (commands/check.py, plain_args),
+    without argparse, gettext and locale (a sixth of such a check's start); imported without
+    the cyclic garbage collector, as `fn` is (see _fn)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        from trainjob_migrate.commands import check
+    finally:
+        if enabled:
+            gc.enable()
+    return _named("check", lambda: check.run(check.plain_args(paths)))
 
 
 def _fn() -> int:

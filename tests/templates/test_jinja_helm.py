@@ -154,7 +154,7 @@ def test_helpers_and_values_are_not_touched(tmp_path: Path) -> None:
     shutil.copytree(CHART, work)
     config = FunctionConfig().replace(target_version="2.3", target_given=True)
     outcome = engine.convert(list(walk.files([work])), config)
-    new = {f.found.path.name: f.new for f in outcome.files}
+    new = {Path(f.found.path).name: f.new for f in outcome.files}
     assert new["values.yaml"] is None and new["Chart.yaml"] is None
     assert "_helpers.tpl" not in new  # not YAML: never read
     assert all(new[name] is not None for name in SAFE)

@@ -8,16 +8,20 @@ ClusterTrainingRuntime) the target release would reject (:mod:`trainjob_migrate.
 
 from __future__ import annotations
 
-import argparse
+import gc
 import sys
-from pathlib import Path
-from typing import Final
+import types
 
 from trainjob_migrate.commands import common, options
-from trainjob_migrate.repo import engine, kustomize, plan, transaction
+from trainjob_migrate.repo import engine, journal, kustomize
 from trainjob_migrate.repo.engine import READ_RULE
 from trainjob_migrate.report import FORMATS, Report, is_v2_rule, job_key, reporters
 from trainjob_migrate.results import Result, Severity
+
+TYPE_CHECKING = False  # no typing, no pathlib at the start of check (a pre-commit run)
+if TYPE_CHECKING:
+    import argparse
+    from typing import Final
 
 EXIT_NOTHING: Final = 0
 EXIT_CONVERTIBLE: Final = 2
@@ -41,7 +45,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Paths, output format, the ignore flags and the conversion options: shared with doctor."""
     common.add_paths(parser, "- for a stream on stdin")
-    parser.add_argument("-o", "--output", choices=FORMATS, default="text", help="report format")
+    parser.add_argument(
+        "-o", "--output", choices=FORMATS, default=DEFAULT_FORMAT, help="report format"
+    )
     common.add_verbosity(parser, "text: also show info findings")
     parser.add_argument(
         "--ignore-convertible",
@@ -66,16 +72,50 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+#: ``--output`` when none is given
+DEFAULT_FORMAT: Final = "text"
+
+
+def plain_args(paths: list[str]) -> types.SimpleNamespace:
+    """The arguments of ``check PATH...`` (paths, no option: what a pre-commit hook runs) as
+    the parser gives them, without one: argparse, gettext and locale are a sixth of such a
+    check's start (cli.py). tests/test_startup_cli.py holds them to the parser's."""
+    return types.SimpleNamespace(
+        command="check",
+        paths=paths,
+        output=DEFAULT_FORMAT,
+        verbose=False,
+        quiet=False,
+        ignore_convertible=False,
+        ignore_attention=False,
+        ignore_unreadable=False,
+        ignore_invalid_v2=False,
+        **options.defaults(),
+    )
+
+
+def run(args: common.Args) -> int:
+    # Without the cyclic garbage collector, as `fn` and `convert` run (see there): the
+    # modules a run imports, and every file's documents (kept to the end), are no garbage.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(args: common.Args) -> int:
     paths = common.check_paths(args.paths, stdin=True)
     config = options.build_config(args)
     select = options.build_selector(args)
     with common.inputs(paths) as found, options.spelled_for_cli():
         outcome = engine.convert(found, config, select)
     # a tree in the middle of an interrupted `convert --write` is half converted: never clean
-    files = [Path(p) for p in paths if p != "-"]
+    files = [p for p in paths if p != "-"]
     if files:
-        outcome.results[:0] = transaction.pending(plan.write_root(files))
+        outcome.results[:0] = journal.pending(journal.write_root(files))
         if any(kustomize.is_kustomization(f.display) for f in found):
             from trainjob_migrate.repo import build  # subprocess, threads: only when needed
 
@@ -85,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def build_report(outcome: engine.RepoOutcome, files: int, args: argparse.Namespace) -> Report:
+def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> Report:
     outcome = engine.RepoOutcome(
         outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted,
         outcome.embedded,

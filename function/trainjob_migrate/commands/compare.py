@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any, Final
 
 from trainjob_migrate import pipeline, runtimes, sources, targets, yamlio
 from trainjob_migrate.commands import common, options
@@ -19,6 +17,10 @@ from trainjob_migrate.compare.pairing import flatten, pair, target_of
 from trainjob_migrate.convert import convert
 from trainjob_migrate.errors import InputError, NoInputError, UsageError
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, ResourceRef, Severity, ref_of
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 FORMATS: Final = ("text", "json")
 
@@ -145,7 +147,11 @@ def _no_jobs(args: argparse.Namespace, loaded: list[list[Any]], selected: bool) 
 
 def _load(path: str) -> list[Any]:
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as stream:  # noqa: PTH123 - no pathlib at start-up
+                data = stream.read()
     except OSError as exc:
         raise NoInputError(f"{path}: {common.reason(exc)}") from exc
     try:

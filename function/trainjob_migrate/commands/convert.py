@@ -9,23 +9,24 @@ Findings go to stderr, then a summary.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import os
 import sys
-import tempfile
 from collections import Counter
-from pathlib import Path
-from typing import IO
 
 from trainjob_migrate import containers, krm
 from trainjob_migrate.commands import common, options
-from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.errors import InputError, OutputError, UsageError
-from trainjob_migrate.pipeline import Selector
-from trainjob_migrate.repo import engine, kustomize, plan, transaction, unidiff
+from trainjob_migrate.repo import engine, journal, kustomize, walk
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
+
+TYPE_CHECKING = False  # no typing, pathlib or dataclasses at start-up (a command on one file)
+if TYPE_CHECKING:
+    from typing import IO
+
+    from trainjob_migrate.config import FunctionConfig
+    from trainjob_migrate.pipeline import Selector
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +39,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     common.add_paths(parser, "- alone: a stream on stdin, converted to stdout")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
-    where.add_argument("--out", type=Path, metavar="DIR", help="write converted copies under DIR")
+    where.add_argument(
+        "--out", type=common.as_path, metavar="DIR", help="write converted copies under DIR"
+    )
     parser.add_argument(
         "--rollback",
         action="store_true",
@@ -78,17 +81,18 @@ def _run(args: argparse.Namespace) -> int:
     if paths == ["-"]:
         return _stdin(config, select, args)
     exclude = _out_tree(args.out, paths) if args.out is not None else []
-    given = [Path(p) for p in paths]
-    root = str(args.out) if args.out is not None else plan.write_root(given)
+    root = args.out if args.out is not None else journal.write_root(paths)
     if args.write or args.out is not None:  # an interrupted run is completed before anything
-        scope = plan.sweep_scope(root, given) if args.out is None else (((), True),)
+        from trainjob_migrate.repo import plan, transaction  # writing: not for a dry run
+
+        scope = plan.sweep_scope(root, paths) if args.out is None else (((), True),)
         recovered = transaction.recover(root, rollback=args.rollback, scope=scope)
         failed = any(r.severity == Severity.ERROR for r in recovered)
         if args.rollback or failed:
             sys.stderr.writelines(_line(r) + "\n" for r in recovered)
             return EXIT_ERROR if failed else EXIT_OK
     else:
-        recovered = transaction.pending(root)
+        recovered = journal.pending(root)
     with common.inputs(paths, exclude) as found:
         if args.out is not None:
             _refuse_collisions(found, args.out, paths)
@@ -106,6 +110,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     outcome.results[:0] = recovered
     if args.write or args.out is not None:  # one transaction: all or nothing (repo/plan.py)
+        from trainjob_migrate.repo import plan
+
         outcome.results.extend(plan.write(root, outcome.files, mirror=args.out is not None))
         if args.write and _rewrote_kustomize(outcome.files, found):
             from trainjob_migrate.repo import build  # subprocess, threads: only when needed
@@ -126,46 +132,52 @@ def _rewrote_kustomize(files: list[engine.FileOutcome], found: list[Found]) -> b
     )
 
 
-def _out_tree(out: Path, paths: list[str]) -> list[Path]:
+def _parent(path: str) -> str:
+    return os.path.dirname(path) or "."  # noqa: PTH120
+
+
+def _out_tree(out: str, paths: list[str]) -> list[str]:
     """Check ``--out DIR`` before anything is read: a directory (or a place one can be made)
     that is not an input. Returns the directories the walk must skip: DIR itself when it lies
     inside an input directory (``convert --out converted/ .`` must not read its own output)."""
-    if out.exists() and not out.is_dir():
+    if os.path.exists(out) and not os.path.isdir(out):  # noqa: PTH110, PTH112
         raise OutputError(f"--out {out}: exists and is not a directory")
     existing = out
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    while not os.path.exists(existing) and existing != _parent(existing):  # noqa: PTH110
+        existing = _parent(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):  # noqa: PTH112
         raise OutputError(f"--out {out}: cannot create or write {existing}: permission denied")
-    real_out = out.resolve()
-    exclude: list[Path] = []
+    real_out = os.path.realpath(out)
+    exclude: list[str] = []
     for path in paths:
-        real = Path(path).resolve()
+        real = os.path.realpath(path)
         if real == real_out:
             raise UsageError(
                 f"--out {out} is the input {path} itself: use --write to convert in place"
             )
-        if real.is_dir() and real_out.is_relative_to(real):
+        if os.path.isdir(real) and walk.inside(real_out, real):  # noqa: PTH112
             exclude.append(out)
     return exclude
 
 
-def _refuse_collisions(found: list[Found], out: Path, paths: list[str]) -> None:
+def _refuse_collisions(found: list[Found], out: str, paths: list[str]) -> None:
     """Two inputs mirrored to one path of ``--out`` would overwrite each other; an input
     mirrored onto itself would be rewritten."""
     seen: dict[str, Found] = {}
-    real_out = out.resolve()
+    real_out = os.path.realpath(out)
     for file in found:
         other = seen.setdefault(file.rel, file)
         if other is not file:
             raise UsageError(
                 f"--out {out}: {other.display} and {file.display} would both be written to "
-                f"{out / file.rel}; convert them in separate runs, or give their common directory"
+                f"{common.as_path(os.path.join(out, file.rel))}; convert them in separate runs, or "  # noqa: PTH118
+                "give their common directory"
             )
-    if not any(Path(p).resolve().is_relative_to(real_out) for p in paths):
+    if not any(walk.inside(os.path.realpath(p), real_out) for p in paths):
         return  # no input below DIR: no copy can land on an input (and no file is resolved)
     for file in found:
-        if file.path.resolve() == (real_out / file.rel).resolve():
+        mirrored = os.path.realpath(os.path.join(real_out, file.rel))  # noqa: PTH118
+        if os.path.realpath(file.path) == mirrored:
             raise UsageError(
                 f"--out {out}: {file.display} would be overwritten by its own copy; "
                 "use --write to convert in place, or another --out"
@@ -182,7 +194,7 @@ def _as_json(file: engine.FileOutcome) -> engine.FileOutcome:
 
     docs = [d for d in yamlio.load_all(file.new.decode("utf-8")) if d is not None]
     text = "".join(json.dumps(d, indent=2, ensure_ascii=False) + "\n" for d in docs)
-    return dataclasses.replace(file, new=text.encode())
+    return file.replace(new=text.encode())
 
 
 class _ProgressBar:
@@ -211,9 +223,12 @@ def _stdin(config: FunctionConfig, select: Selector | None, args: argparse.Names
     except InputError as exc:
         sys.stderr.write(f"-: error: {exc} [{engine.READ_RULE}]\n")
         return EXIT_ERROR
+    import tempfile  # only for a stream (shutil, random: start-up time)
+
     with tempfile.TemporaryDirectory() as scratch, options.spelled_for_cli():
-        path = Path(scratch, "stdin.yaml")
-        path.write_bytes(data)
+        path = os.path.join(scratch, "stdin.yaml")  # noqa: PTH118
+        with open(path, "wb") as stream:  # noqa: PTH123
+            stream.write(data)
         outcome = engine.convert([Found(path, "-", "stdin.yaml")], config, select)
     outcome = engine.RepoOutcome(
         outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted,
@@ -227,6 +242,8 @@ def _stdin(config: FunctionConfig, select: Selector | None, args: argparse.Names
 
 
 def _diff(found: Found, old: bytes, new: bytes) -> str:
+    from trainjob_migrate.repo import unidiff  # a dry run's (difflib: start-up time of --out)
+
     before = old.decode("utf-8", "replace").splitlines(keepends=True)
     after = new.decode("utf-8", "replace").splitlines(keepends=True)
     # aligned document by document (near-linear): difflib over the file is quadratic

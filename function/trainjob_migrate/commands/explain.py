@@ -8,14 +8,16 @@ rule is a usage error (exit 64, EX_USAGE) that suggests the closest ids.
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
 import textwrap
-from typing import IO
 
 from trainjob_migrate import catalogue
 from trainjob_migrate.results import EXIT_OK, EXIT_USAGE
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import IO
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,6 +86,8 @@ def _wrap(text: str, width: int = 88) -> str:
 
 
 def _hint(word: str) -> str:
+    import difflib  # only for an unknown rule
+
     ids = list(catalogue.entries())
     close = [i for i in ids if i.startswith(word.lower())] or difflib.get_close_matches(
         word.lower(), ids, n=3

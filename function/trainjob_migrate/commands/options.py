@@ -7,18 +7,21 @@ builds from its functionConfig, so ``fn``, ``convert`` and ``check`` cannot drif
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import re
-from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import Any, Final
+from collections.abc import Mapping
 
 from trainjob_migrate import config, yamlio
 from trainjob_migrate.commands import common
 from trainjob_migrate.errors import ConfigError, InputError, NoInputError
-from trainjob_migrate.pipeline import Selector
-from trainjob_migrate.results import Result
+
+TYPE_CHECKING = False  # no typing, contextlib, pathlib or argparse at the start of a command
+if TYPE_CHECKING:
+    import argparse
+    from types import TracebackType
+    from typing import Any, Final
+
+    from trainjob_migrate.pipeline import Selector
+    from trainjob_migrate.results import Result
 
 #: flag -> functionConfig option, with the choices the schema allows
 FLAGS: Final = {
@@ -41,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--config",
         metavar="FILE",
-        type=Path,
+        type=common.as_path,
         help="a functionConfig file (ConfigMap or TrainJobMigration); flags override it",
     )
     for flag, (option, choices) in FLAGS.items():
@@ -67,7 +70,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_config(args: argparse.Namespace) -> config.FunctionConfig:
+def defaults() -> dict[str, Any]:
+    """What the parser gives for these options when none is given (commands/check.py,
+    plain_args: the arguments of ``check PATH...`` without a parser)."""
+    return {
+        "config": None,
+        **{option: None for option, _ in FLAGS.values()},
+        **dict.fromkeys(SWITCHES.values()),  # store_true, default None
+        "name": [],
+        "namespace": None,
+        "selector": None,
+    }
+
+
+def build_config(args: common.Args) -> config.FunctionConfig:
     """The options of ``--config FILE`` and of the flags (which win), each validated by the
     functionConfig schema: a flag's value is refused with the message a config file's gets,
     naming the flag."""
@@ -81,18 +97,20 @@ def build_config(args: argparse.Namespace) -> config.FunctionConfig:
     for option in SWITCHES.values():
         if getattr(args, option):
             flags[option] = True
-    with spelled_for_cli():
-        config.from_function_config(
-            {"apiVersion": config.CONFIG_API_VERSION, "kind": config.CONFIG_KIND, "spec": flags}
-        )
+    if flags:  # (no flag: nothing to check, and no schema to run at every check's start)
+        with spelled_for_cli():
+            config.from_function_config(
+                {"apiVersion": config.CONFIG_API_VERSION, "kind": config.CONFIG_KIND, "spec": flags}
+            )
     options.update(flags)
     return config.from_options(options)
 
 
-def _config_file(path: Path) -> dict[str, Any]:
+def _config_file(path: str) -> dict[str, Any]:
     common.require(path, "--config ")
     try:
-        obj = yamlio.load(path.read_bytes())
+        with open(path, "rb") as stream:  # noqa: PTH123
+            obj = yamlio.load(stream.read())
     except OSError as exc:
         raise NoInputError(f"--config {path}: {common.reason(exc)}") from exc
     except InputError as exc:
@@ -112,9 +130,14 @@ OPTION_FLAGS: Final = {
     **{option: flag for flag, (option, _) in FLAGS.items()},
     **{option: flag for flag, option in SWITCHES.items()},
 }
-_SPELLED: Final = re.compile(
-    r"\boption (" + "|".join(OPTION_FLAGS) + r")\b|\b(" + "|".join(OPTION_FLAGS) + r")=([^\s,;:)]+)"
-)
+
+
+def _spelled(names: tuple[str, ...]) -> str:
+    """The pattern of ``option NAME`` and ``NAME=VALUE`` for these option names. Built for the
+    names a message holds (the others cannot match in it: the matches are those of all the
+    names), it compiles in a fraction of the time (re caches it): a check of one file pays it."""
+    alternatives = "|".join(names)
+    return rf"\boption ({alternatives})\b|\b({alternatives})=([^\s,;:)]+)"
 
 
 def spell_for_cli(text: str) -> str:
@@ -130,7 +153,8 @@ def spell_for_cli(text: str) -> str:
             return OPTION_FLAGS[name] if value == "true" else f"no {OPTION_FLAGS[name]}"
         return f"{OPTION_FLAGS[name]} {value}"
 
-    return _SPELLED.sub(flag, text)
+    names = tuple(option for option in OPTION_FLAGS if option in text)
+    return re.sub(_spelled(names), flag, text) if names else text
 
 
 def results_for_cli(results: list[Result]) -> list[Result]:
@@ -140,21 +164,30 @@ def results_for_cli(results: list[Result]) -> list[Result]:
     ]
 
 
-@contextlib.contextmanager
-def spelled_for_cli() -> Iterator[None]:
+class spelled_for_cli:  # a class, not @contextlib.contextmanager: start-up time
     """A :class:`ConfigError` raised inside names the options as flags."""
-    try:
-        yield
-    except ConfigError as exc:
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not isinstance(exc, ConfigError):
+            return
         if str(exc).startswith("--config "):  # about the file: named as the file names them
-            raise
+            return
         raise ConfigError(spell_for_cli(str(exc))) from exc
 
 
-_REQUIREMENT: Final = re.compile(r"^\s*(!?)\s*([^=!\s]+)\s*(?:(==|=|!=)\s*(\S*))?\s*$")
+#: compiled when a selector is given (re caches it)
+_REQUIREMENT: Final = r"^\s*(!?)\s*([^=!\s]+)\s*(?:(==|=|!=)\s*(\S*))?\s*$"
 
 
-def build_selector(args: argparse.Namespace) -> Selector | None:
+def build_selector(args: common.Args) -> Selector | None:
     names = set(args.name)
     namespace = args.namespace
     requirements = _parse_selector(args.selector) if args.selector else []
@@ -176,7 +209,7 @@ def build_selector(args: argparse.Namespace) -> Selector | None:
 def _parse_selector(text: str) -> list[tuple[str, str, str | None]]:
     out: list[tuple[str, str, str | None]] = []
     for part in text.split(","):
-        match = _REQUIREMENT.match(part)
+        match = re.match(_REQUIREMENT, part)
         if not match:
             raise ConfigError(
                 f"label selector {text!r}: cannot read {part!r} (use k=v, k!=v, k or !k)"

@@ -10,11 +10,9 @@ conversion's results.
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import re
+import sys
 from collections.abc import Mapping
-from typing import Any, Final, Protocol
 
 from trainjob_migrate import runtimes, sources
 from trainjob_migrate.compare import v2pods
@@ -22,17 +20,38 @@ from trainjob_migrate.compare.classify import Facts, Kind, classify
 from trainjob_migrate.compare.diff import Change, changes, normalize, origin
 from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.paths import Path, format_path, parse_path
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.results import ResourceRef, ref_of
 from trainjob_migrate.targets import Target
 from trainjob_migrate.templates import dollar_strings
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, Protocol
+
+    class V1Pods(Protocol):
+        """What a source's pod model (``Source.pods``) offers: the pods the v1 operator built.
+
+        Each pod pairs with the v2 pod of the same ``group`` (replicatedJob) and index.
+        Optionally ``groups(job) -> {group: pods}`` when the pods are not all ``node`` pods
+        (a launcher apart from the nodes): which indexes are compared in each.
+
+        Optionally ``success(job) -> (rule, path)``: when v1 marked the job Succeeded (``node 0
+        succeeded``, ``any node succeeded``; without it ``every node succeeded``) and the job
+        path that decides it."""
+
+        def count(self, job: Mapping[str, Any]) -> int: ...
+
+        def render(self, job: Mapping[str, Any], indexes: set[int] | None = None) -> list[Pod]: ...
+
 
 __all__ = ["Comparison", "Difference", "Kind", "compare"]
 
 _TORCHRUN: Final = re.compile(r"(^|[\s/])torchrun(\s|$)|torch\.distributed\.(run|launch)")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Difference:
+class Difference(Frozen):
+    __slots__ = ("field", "change", "kind", "why", "v1", "v2", "sources", "pods")
     field: str  # pod field (``spec.containers[node].env[RANK]``) or ``job.<behaviour>``
     change: str  # missing | added | changed | same
     kind: Kind
@@ -43,6 +62,19 @@ class Difference:
     sources: tuple[str, ...]
     #: the v1 pods (names) where it shows
     pods: tuple[str, ...]
+
+    def __init__(
+        self,
+        field: str,
+        change: str,
+        kind: Kind,
+        why: str,
+        v1: Any,
+        v2: Any,
+        sources: tuple[str, ...],
+        pods: tuple[str, ...],
+    ) -> None:
+        init(self, field, change, kind, why, v1, v2, sources, pods)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,8 +89,8 @@ class Difference:
         }
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(Frozen):
+    __slots__ = ("pytorchjob", "trainjob", "target", "runtime", "differences", "problems")
     pytorchjob: ResourceRef
     trainjob: ResourceRef
     target: str
@@ -66,6 +98,17 @@ class Comparison:
     differences: list[Difference]
     #: why nothing could be rendered (then everything counts as lost)
     problems: list[str]
+
+    def __init__(
+        self,
+        pytorchjob: ResourceRef,
+        trainjob: ResourceRef,
+        target: str,
+        runtime: str,
+        differences: list[Difference],
+        problems: list[str],
+    ) -> None:
+        init(self, pytorchjob, trainjob, target, runtime, differences, problems)
 
     @property
     def lost(self) -> list[Difference]:
@@ -79,27 +122,12 @@ class Comparison:
         return {str(k): sum(d.kind is k for d in self.differences) for k in Kind}
 
 
-class V1Pods(Protocol):
-    """What a source's pod model (``Source.pods``) offers: the pods the v1 operator built.
-
-    Each pod pairs with the v2 pod of the same ``group`` (replicatedJob) and index.
-    Optionally ``groups(job) -> {group: pods}`` when the pods are not all ``node`` pods
-    (a launcher apart from the nodes): which indexes are compared in each.
-
-    Optionally ``success(job) -> (rule, path)``: when v1 marked the job Succeeded (``node 0
-    succeeded``, ``any node succeeded``; without it ``every node succeeded``) and the job
-    path that decides it."""
-
-    def count(self, job: Mapping[str, Any]) -> int: ...
-
-    def render(self, job: Mapping[str, Any], indexes: set[int] | None = None) -> list[Pod]: ...
-
-
 def _v1_model(job: Mapping[str, Any]) -> V1Pods | None:
     source = sources.identify(job)
     if source is None or source.pods is None:
         return None
-    module: V1Pods = importlib.import_module(source.pods)
+    __import__(source.pods)  # not importlib (warnings...): start-up time
+    module: V1Pods = sys.modules[source.pods]
     return module
 
 
@@ -208,7 +236,7 @@ def _add(found: dict[tuple[str, str], Difference], diff: Difference) -> None:
     if key in found:
         before = found[key]
         sources = (*before.sources, *(s for s in diff.sources if s not in before.sources))
-        found[key] = dataclasses.replace(before, pods=(*before.pods, *diff.pods), sources=sources)
+        found[key] = before.replace(pods=(*before.pods, *diff.pods), sources=sources)
     else:
         found[key] = diff
 

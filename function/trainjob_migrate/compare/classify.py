@@ -6,14 +6,17 @@ decides. Without one: missing on the v2 side is **lost**, anything else is a **r
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Any, Final
 
 from trainjob_migrate import sources
 from trainjob_migrate.compare.diff import Change
+from trainjob_migrate.records import Frozen, init
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
 
 
 class Kind(StrEnum):
@@ -23,24 +26,37 @@ class Kind(StrEnum):
     LOST = "lost"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(Frozen):
     """What a rule may ask about the pair of jobs."""
 
+    __slots__ = ("torchrun", "command_text")
     torchrun: bool  # the training command is a torchrun launcher
     command_text: str  # command and args of the training container, joined
 
+    def __init__(self, torchrun: bool, command_text: str) -> None:
+        init(self, torchrun, command_text)
 
-Condition = Callable[[Change, Facts], bool]
+
+Condition: TypeAlias = "Callable[[Change, Facts], bool]"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Frozen):
+    __slots__ = ("pattern", "kinds", "verdict", "why", "when")
     pattern: re.Pattern[str]
     kinds: frozenset[str]
     verdict: Kind
     why: str
-    when: Condition | None = None
+    when: Condition | None
+
+    def __init__(
+        self,
+        pattern: re.Pattern[str],
+        kinds: frozenset[str],
+        verdict: Kind,
+        why: str,
+        when: Condition | None = None,
+    ) -> None:
+        init(self, pattern, kinds, verdict, why, when)
 
 
 def _r(pattern: str, kinds: str, verdict: Kind, why: str, when: Condition | None = None) -> Rule:

@@ -10,16 +10,19 @@ whole subtree missing on one side is one difference, not one per leaf.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
 
 from trainjob_migrate.compare.merge import MERGE_KEYS
 from trainjob_migrate.compare.pods import Pod
 from trainjob_migrate.paths import Path, get
+from trainjob_migrate.records import Frozen, init
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 TRAINING: Final = "node"
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 _KEYED: Final = {k: v for k, v in MERGE_KEYS.items() if k != "replicatedJobs"}
@@ -27,12 +30,15 @@ _KEYED: Final = {k: v for k, v in MERGE_KEYS.items() if k != "replicatedJobs"}
 _EXPAND: Final = frozenset({*_KEYED, "tolerations", "labels", "annotations", "nodeSelector"})
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Change:
+class Change(Frozen):
+    __slots__ = ("path", "kind", "old", "new")
     path: tuple[str, ...]
     kind: str  # missing (on v2) | added (on v2) | changed
-    old: Any = None
-    new: Any = None
+    old: Any
+    new: Any
+
+    def __init__(self, path: tuple[str, ...], kind: str, old: Any = None, new: Any = None) -> None:
+        init(self, path, kind, old, new)
 
     @property
     def display(self) -> str:

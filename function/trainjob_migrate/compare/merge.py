@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, Final
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 #: field name -> merge key (core/v1 PodSpec/Container and JobSet ``replicatedJobs``)
 MERGE_KEYS: Final = {

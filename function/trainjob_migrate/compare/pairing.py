@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from trainjob_migrate import sources, targets
 from trainjob_migrate.rules.metadata import CONVERTED_FROM, TARGET_VERSION
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 
 def flatten(objects: Iterable[Any]) -> list[Obj]:

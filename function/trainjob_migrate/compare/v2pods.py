@@ -17,17 +17,20 @@ and OpenMPI env on the launcher (``T@v2.x:pkg/runtime/framework/plugins/mpi/mpi.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any, Final
 
 from trainjob_migrate import runtimes
 from trainjob_migrate.compare.merge import merge
 from trainjob_migrate.compare.pods import Pod
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.targets import Target
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 NODE: Final = "node"
 PORT: Final = 29500
@@ -35,13 +38,18 @@ MPI_DIR: Final = "/etc/mpi"  # constants.MPIHostfileDir
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Rendered:
+class Rendered(Frozen):
+    __slots__ = ("pods", "problems", "runtime_origin", "num_nodes")
     pods: list[Pod]
     #: what went wrong before any pod could be rendered (unresolved runtime...)
     problems: list[str]
-    runtime_origin: str = ""
-    num_nodes: int = 0
+    runtime_origin: str
+    num_nodes: int
+
+    def __init__(
+        self, pods: list[Pod], problems: list[str], runtime_origin: str = "", num_nodes: int = 0
+    ) -> None:
+        init(self, pods, problems, runtime_origin, num_nodes)
 
 
 def render(

@@ -7,27 +7,43 @@ line. The module docstring is the check's user documentation.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from typing import Protocol
-
-from trainjob_migrate import runtimes
 from trainjob_migrate.doctor.manifests import Manifest
-from trainjob_migrate.results import Result
+from trainjob_migrate.records import Frozen, init
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Protocol
+
+    from trainjob_migrate import runtimes
+    from trainjob_migrate.results import Result
+
+    class Check(Protocol):
+        """A check module (for mypy: a module is no class)."""
+
+        @property
+        def ID(self) -> str: ...
+
+        def check(self, ctx: DoctorContext) -> Iterator[Result]: ...
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Detection:
+class Detection(Frozen):
     """A Trainer (or Kueue) release read from the repository, and where."""
 
+    __slots__ = ("version", "source", "field", "how")
     version: str  # vX.Y.Z, or X.Y when only the shape tells
     source: Manifest
     field: tuple[str | int, ...]
     how: str
 
+    def __init__(
+        self, version: str, source: Manifest, field: tuple[str | int, ...], how: str
+    ) -> None:
+        init(self, version, source, field, how)
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class DoctorContext:
+
+class DoctorContext(Frozen):
+    __slots__ = ("manifests", "target", "explicit", "trainer", "catalog")
     manifests: list[Manifest]
     #: Trainer release every check assumes (``--target-version``, else detected, else 2.3)
     target: str
@@ -36,15 +52,18 @@ class DoctorContext:
     trainer: list[Detection]
     catalog: runtimes.Catalog
 
+    def __init__(
+        self,
+        manifests: list[Manifest],
+        target: str,
+        explicit: bool,
+        trainer: list[Detection],
+        catalog: runtimes.Catalog,
+    ) -> None:
+        init(self, manifests, target, explicit, trainer, catalog)
+
     def of_kind(self, *kinds: str) -> list[Manifest]:
         return [m for m in self.manifests if m.kind in kinds]
-
-
-class Check(Protocol):
-    @property
-    def ID(self) -> str: ...
-
-    def check(self, ctx: DoctorContext) -> Iterator[Result]: ...
 
 
 def checks() -> tuple[Check, ...]:

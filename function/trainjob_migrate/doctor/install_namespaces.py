@@ -8,11 +8,14 @@ Service in one namespace; the controller Deployment (image
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.release import CONTROLLER_IMAGE
 from trainjob_migrate.results import Result, Severity
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "install-namespace"
 _KINDS: Final = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")

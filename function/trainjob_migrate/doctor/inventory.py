@@ -8,12 +8,15 @@ about it. A v1 job whose TrainJob is already in the repository is counted as con
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from trainjob_migrate import sources
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.results import FileRef, Result, Severity
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "inventory"
 V2_KINDS: Final = ("TrainJob", "TrainingRuntime", "ClusterTrainingRuntime")

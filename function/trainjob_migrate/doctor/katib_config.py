@@ -12,13 +12,16 @@ list, watch, delete), as Katib's own `manifests/v1beta1/components/controller/rb
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Final
 
 from trainjob_migrate import sources, yamlio
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.doctor.manifests import Manifest
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.results import Result, Severity
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 ID: Final = "katib-config"
 TRIAL_RESOURCE: Final = "TrainJob.v1alpha1.trainer.kubeflow.org"

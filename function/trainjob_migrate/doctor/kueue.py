@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Final
 
 from trainjob_migrate import targets
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.results import Result, Severity
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "kueue-admission"
 _IMAGE: Final = re.compile(r"/kueue(?:/kueue)?:v?(\d+)\.(\d+)(?:\.\d+)?")

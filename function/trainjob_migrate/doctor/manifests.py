@@ -10,33 +10,47 @@ it is skipped.
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 from collections.abc import Iterable
-from typing import Any, Final
 
 from trainjob_migrate import paths, sources, yamlio
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, format_path
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.repo import kustomize, positions
 from trainjob_migrate.repo.documents import SourceText, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.templates.placeholders import TEMPLATE_MARK, template_line
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
+Obj: TypeAlias = "dict[str, Any]"
 
 _KUSTOMIZATIONS: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Manifest:
+class Manifest(Frozen):
+    __slots__ = ("obj", "path", "index", "body_line", "lines", "namespace")
     obj: Obj
     path: str  # the file, as displayed
     index: int  # document index in the file
     body_line: int  # 1-based line where the document's body starts
     lines: dict[Path, int]  # 0-based line of each field, relative to the body
     namespace: str | None  # effective namespace (kustomization's when the object has none)
+
+    def __init__(
+        self,
+        obj: Obj,
+        path: str,
+        index: int,
+        body_line: int,
+        lines: dict[Path, int],
+        namespace: str | None,
+    ) -> None:
+        init(self, obj, path, index, body_line, lines, namespace)
 
     @property
     def kind(self) -> str:
@@ -63,7 +77,8 @@ def load(found: Iterable[Found]) -> list[Manifest]:
     raw: list[tuple[Found, str]] = []
     for entry in found:
         try:
-            text = SourceText.decode(entry.path.read_bytes()).text
+            with open(entry.path, "rb") as stream:  # noqa: PTH123 - Found.path is a str
+                text = SourceText.decode(stream.read()).text
         except (OSError, UnicodeDecodeError):
             continue
         if not (TEMPLATE_MARK.search(text) and template_line(text) is not None):

@@ -11,12 +11,15 @@ TrainJobs would be rejected or pruned. Sources that disagree are a warning.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from trainjob_migrate import release
 from trainjob_migrate.doctor import Detection, DoctorContext
 from trainjob_migrate.doctor.manifests import Manifest
 from trainjob_migrate.results import Result, Severity
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "trainer-release"
 CRD_NAME: Final = release.CRD_NAME

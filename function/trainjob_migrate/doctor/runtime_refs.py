@@ -13,12 +13,15 @@ container is ``node``). Passes: ``containers: [{name: node}]``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from trainjob_migrate import runtimes, targets
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.results import Result, Severity
 from trainjob_migrate.runtimes import references
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "runtime-ref"
 SHAPES: Final = ("podSpecOverrides", "podTemplateOverrides", "runtimePatches")

@@ -11,13 +11,16 @@ too: an info for each pair, and the risk of training twice one warning for all o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from trainjob_migrate import DOMAIN, sources
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.doctor.manifests import Manifest
 from trainjob_migrate.results import Result, Severity
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "side-by-side"
 INTENDED: Final = f"{DOMAIN}/both-active"

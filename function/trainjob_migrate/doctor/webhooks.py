@@ -9,10 +9,13 @@ API server calls nothing and every admission of the kinds it covers fails.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from trainjob_migrate.doctor import DoctorContext
 from trainjob_migrate.results import Result, Severity
+
+TYPE_CHECKING = False  # no typing at the start of a command
+if TYPE_CHECKING:
+    from typing import Final
 
 ID: Final = "webhook-service"
 KINDS: Final = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")

@@ -47,7 +47,8 @@ def check(found: Iterable[Found]) -> list[Result]:
         if not kustomize.is_kustomization(entry.display):
             continue
         try:
-            text = SourceText.decode(entry.path.read_bytes()).text
+            with open(entry.path, "rb") as stream:  # noqa: PTH123
+                text = SourceText.decode(stream.read()).text
         except (OSError, UnicodeDecodeError):
             continue  # reported where the file is read
         k = kustomize.read(entry.display, text)
@@ -87,10 +88,10 @@ def _remote(k: kustomize.Kustomization) -> bool:
 
 
 def _build(base: list[str], entry: Found, k: kustomize.Kustomization) -> Result | None:
-    folder = entry.path.parent
+    folder = os.path.dirname(entry.path) or os.curdir  # noqa: PTH120
     try:
         run = subprocess.run(
-            [*base, str(folder)],
+            [*base, folder],
             capture_output=True,
             text=True,
             timeout=TIMEOUT,

@@ -9,21 +9,28 @@ field has no place in the replacement are returned, so the caller can report the
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-from typing import Any, Final
-
 from trainjob_migrate import yamlio
-from trainjob_migrate.paths import Path, get
+from trainjob_migrate.paths import get
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.repo import positions
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Final
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Comment:
+    from trainjob_migrate.paths import Path
+
+
+class Comment(Frozen):
+    __slots__ = ("lines", "anchor", "trailing", "line")
     lines: tuple[str, ...]  # without indentation, each starting with '#'
     anchor: Path
     trailing: bool
     line: int  # 0-based line in the body where it was
+
+    def __init__(self, lines: tuple[str, ...], anchor: Path, trailing: bool, line: int) -> None:
+        init(self, lines, anchor, trailing, line)
 
 
 def extract(

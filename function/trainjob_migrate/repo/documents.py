@@ -9,17 +9,22 @@ trailing ``...`` stay.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import re
-from typing import Final
 
+from trainjob_migrate.records import Frozen
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
+_set = object.__setattr__  # a Frozen record's fields are set in its __init__ (one a document)
 _MARKER: Final = re.compile(r"^(---|\.\.\.)(\s|$)")
 _BOM: Final = "\ufeff"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Document:
+class Document(Frozen):
+    __slots__ = ("index", "start", "end", "body_start", "body_end", "first_line", "body_line")
     index: int
     #: offsets into the file's normalised text: the whole document, markers included
     start: int
@@ -32,17 +37,40 @@ class Document:
     #: 1-based line of ``body_start`` in the file
     body_line: int
 
+    def __init__(
+        self,
+        index: int,
+        start: int,
+        end: int,
+        body_start: int,
+        body_end: int,
+        first_line: int,
+        body_line: int,
+    ) -> None:
+        _set(self, "index", index)
+        _set(self, "start", start)
+        _set(self, "end", end)
+        _set(self, "body_start", body_start)
+        _set(self, "body_end", body_end)
+        _set(self, "first_line", first_line)
+        _set(self, "body_line", body_line)
+
     def has_body(self) -> bool:
         return self.body_end > self.body_start
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class SourceText:
+class SourceText(Frozen):
     """A file's text with ``\\n`` line endings and no BOM, and how to restore both."""
 
+    __slots__ = ("text", "bom", "crlf")
     text: str
     bom: bool
     crlf: bool
+
+    def __init__(self, text: str, bom: bool, crlf: bool) -> None:
+        _set(self, "text", text)
+        _set(self, "bom", bom)
+        _set(self, "crlf", crlf)
 
     @classmethod
     def decode(cls, raw: bytes) -> SourceText:

@@ -14,15 +14,13 @@ at once on a large repository (``parallel``); the conversion between them is one
 
 from __future__ import annotations
 
-import dataclasses
 import marshal
+import os
 import posixpath
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final, TypeVar
 
-from trainjob_migrate import containers, release, sources, structure, yamlio
+from trainjob_migrate import containers, lazy, release, sources, structure, yamlio
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
 from trainjob_migrate.containers import walk as inside
@@ -30,68 +28,132 @@ from trainjob_migrate.convert import Conversion
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, parse_path
-from trainjob_migrate.pipeline import Outcome, Selector, process
-from trainjob_migrate.repo import comments, fsio, kustomize, parallel, positions, render, splice
+from trainjob_migrate.pipeline import process
+from trainjob_migrate.records import Frozen, Record, init
+from trainjob_migrate.repo import fsio, kustomize, parallel, positions, render
 from trainjob_migrate.repo.documents import Document, SourceText, replace_bodies, split
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.targets import get
-from trainjob_migrate.templates import jinja
 from trainjob_migrate.templates.placeholders import MASK_PREFIX, TEMPLATE_MARK, template_line
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing, no dataclasses at start-up (records.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from typing import Any, Final, TypeAlias, TypeVar
+
+    from trainjob_migrate.pipeline import Outcome, Selector
+    from trainjob_migrate.repo import comments, splice
+    from trainjob_migrate.templates import jinja
+
+    _T = TypeVar("_T")
+else:  # imported when a run needs them: a template, a comment to move, a container of jobs
+    comments = lazy.module("trainjob_migrate.repo.comments")
+    splice = lazy.module("trainjob_migrate.repo.splice")
+    jinja = lazy.module("trainjob_migrate.templates.jinja")
+
+Obj: TypeAlias = "dict[str, Any]"
 
 _PATH: Final = "config.kubernetes.io/path"
 _INDEX: Final = "config.kubernetes.io/index"
-_POSITION: Final = re.compile(r" at line \d+, column \d+")
-_MENTIONS_JOB: Final = re.compile(rf"^\s*kind:\s*[\"']?({'|'.join(sources.KINDS)})\b", re.MULTILINE)
+# compiled when used (lazy.pattern): only a YAML error, only a template
+_POSITION: Final = lazy.pattern(r" at line \d+, column \d+")
+_MENTIONS_JOB: Final = lazy.pattern(
+    rf"^\s*kind:\s*[\"']?({'|'.join(sources.KINDS)})\b", re.MULTILINE
+)
 
 
-@dataclasses.dataclass(slots=True)
-class FileOutcome:
+class FileOutcome(Record):
+    __slots__ = ("found", "raw", "new", "status", "reason")
     found: Found
     raw: bytes
-    new: bytes | None = None  # None: unchanged (or not readable)
+    new: bytes | None  # None: unchanged (or not readable)
     #: unchanged | changed | created | template | unreadable (read, but not as YAML) |
     #: fault (not read at all: raw is empty, and the file is never written)
-    status: str = "unchanged"
-    reason: str = ""
+    status: str
+    reason: str
+
+    def __init__(
+        self,
+        found: Found,
+        raw: bytes,
+        new: bytes | None = None,
+        status: str = "unchanged",
+        reason: str = "",
+    ) -> None:
+        self.found = found
+        self.raw = raw
+        self.new = new
+        self.status = status
+        self.reason = reason
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class JobRef:
+class JobRef(Frozen):
     """A v1 job found in the repository, where it stands."""
 
+    __slots__ = ("resource", "file", "holder")
     resource: ResourceRef
     file: FileRef
     #: an object that holds jobs inside it (a container of jobs), not a job
-    holder: bool = False
+    holder: bool
+
+    def __init__(self, resource: ResourceRef, file: FileRef, holder: bool = False) -> None:
+        init(self, resource, file, holder)
 
 
-@dataclasses.dataclass(slots=True)
-class RepoOutcome:
+class RepoOutcome(Record):
+    __slots__ = ("files", "results", "jobs", "converted", "embedded")
     files: list[FileOutcome]
     results: list[Result]
     jobs: list[JobRef]
-    converted: int = 0
+    converted: int
     #: jobs inside other objects, by container plug-in: [found, converted, findings]
-    embedded: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    embedded: dict[str, list[int]]
+
+    def __init__(
+        self,
+        files: list[FileOutcome],
+        results: list[Result],
+        jobs: list[JobRef],
+        converted: int = 0,
+        embedded: dict[str, list[int]] | None = None,
+    ) -> None:
+        self.files = files
+        self.results = results
+        self.jobs = jobs
+        self.converted = converted
+        self.embedded = {} if embedded is None else embedded
 
 
-@dataclasses.dataclass(slots=True)
-class _Doc:
+class _Doc(Record):
+    __slots__ = ("file", "doc", "obj", "item", "holds", "place")
     file: int
     doc: Document
     obj: Any
     item: Any  # what went into the stream: obj with path/index annotations
-    holds: bool = False  # it holds jobs inside it (a container of jobs)
+    holds: bool  # it holds jobs inside it (a container of jobs)
     #: the body's field lines and lines inside multi-line scalars, from the one compose of
     #: the document (kept for jobs and Lists: their results and comments need them)
-    place: bytes | None = None
+    place: bytes | None
+
+    def __init__(
+        self,
+        file: int,
+        doc: Document,
+        obj: Any,
+        item: Any,
+        holds: bool = False,
+        place: bytes | None = None,
+    ) -> None:
+        self.file = file
+        self.doc = doc
+        self.obj = obj
+        self.item = item
+        self.holds = holds
+        self.place = place
 
 
-Progress = Callable[[int, int], None]
-_T = TypeVar("_T")
+Progress: TypeAlias = "Callable[[int, int], None]"
 
 
 def convert(
@@ -161,9 +223,7 @@ def convert(
     if by_file:  # a template's expressions, not their placeholders, in results and jobs
         located = [jinja.unmasked(r, by_file.get(r.file.path if r.file else "")) for r in located]
         jobs = [
-            dataclasses.replace(
-                j, resource=jinja.unmasked_ref(j.resource, by_file.get(j.file.path))
-            )
+            j.replace(resource=jinja.unmasked_ref(j.resource, by_file.get(j.file.path)))
             for j in jobs
         ]
     return RepoOutcome(files, located, jobs, stream.converted, stream.embedded)
@@ -200,19 +260,31 @@ def _jobs_in(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [obj] if sources.is_job(obj) else []
 
 
-@dataclasses.dataclass(slots=True)
-class _Parsed:
+class _Parsed(Record):
     """What reading one file gives, in the order it was found (a pure function of the file)."""
 
+    __slots__ = ("source", "status", "reason", "entries", "again")
     source: SourceText | None
-    status: str | None = None  # the file's new status, if reading changed it
-    reason: str = ""
+    status: str | None  # the file's new status, if reading changed it
+    reason: str
     #: file results, and documents read: (document, object, where its fields are)
-    entries: list[Result | tuple[Document, Obj, bytes | None]] = dataclasses.field(
-        default_factory=list
-    )
+    entries: list[Result | tuple[Document, Obj, bytes | None]]
     #: ``source`` is the file's bytes decoded, nothing more: not kept (see :class:`_Texts`)
-    again: bool = False
+    again: bool
+
+    def __init__(
+        self,
+        source: SourceText | None,
+        status: str | None = None,
+        reason: str = "",
+        entries: list[Result | tuple[Document, Obj, bytes | None]] | None = None,
+        again: bool = False,
+    ) -> None:
+        self.source = source
+        self.status = status
+        self.reason = reason
+        self.entries = [] if entries is None else entries
+        self.again = again
 
 
 def _read_all(
@@ -640,7 +712,7 @@ def _apply_kustomizations(
         if display in by_display:
             continue  # a file of that name exists: the result says what to add
         parent = kustomization_in[posixpath.dirname(display)]
-        path = parent.found.path.parent / posixpath.basename(display)
+        path = os.path.join(os.path.dirname(parent.found.path), posixpath.basename(display))  # noqa: PTH118, PTH120
         rel = posixpath.join(posixpath.dirname(parent.found.rel), posixpath.basename(display))
         files.append(FileOutcome(Found(path, display, rel), b"", new_text.encode(), "created"))
     return plan.results
@@ -664,15 +736,25 @@ def _tagged(obj: Obj, path: str, index: int) -> Obj:
     return {**obj, "metadata": tagged_meta}
 
 
-@dataclasses.dataclass(slots=True)
-class _Rendered:
+class _Rendered(Record):
     """What rendering gives (numbers, lines and text: little to send from another process):
     new bodies, and the lines of the (selected) jobs, by document number; the lines of
     results, by result number."""
 
-    bodies: dict[int, str] = dataclasses.field(default_factory=dict)
-    lines: dict[int, int] = dataclasses.field(default_factory=dict)
-    jobs: dict[int, list[tuple[ResourceRef, int | None]]] = dataclasses.field(default_factory=dict)
+    __slots__ = ("bodies", "lines", "jobs")
+    bodies: dict[int, str]
+    lines: dict[int, int]
+    jobs: dict[int, list[tuple[ResourceRef, int | None]]]
+
+    def __init__(
+        self,
+        bodies: dict[int, str] | None = None,
+        lines: dict[int, int] | None = None,
+        jobs: dict[int, list[tuple[ResourceRef, int | None]]] | None = None,
+    ) -> None:
+        self.bodies = {} if bodies is None else bodies
+        self.lines = {} if lines is None else lines
+        self.jobs = {} if jobs is None else jobs
 
     def update(self, other: _Rendered) -> _Rendered:
         self.bodies.update(other.bodies)

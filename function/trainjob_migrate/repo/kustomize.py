@@ -15,22 +15,30 @@ written beside the kustomization.
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final
+from collections.abc import Mapping
 
 import yaml
 
-from trainjob_migrate import sources, yamlio
+from trainjob_migrate import lazy, sources, yamlio
 from trainjob_migrate.catalogue import RuleId
-from trainjob_migrate.convert import Conversion
 from trainjob_migrate.errors import InputError
-from trainjob_migrate.repo import documents, patching
+from trainjob_migrate.records import Record
+from trainjob_migrate.repo import documents
 from trainjob_migrate.results import FileRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # no typing, no dataclasses at start-up (records.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any, Final, TypeAlias
+
+    from trainjob_migrate.convert import Conversion
+    from trainjob_migrate.repo import patching
+else:  # only a kustomization with patches needs it (copy: start-up time of check)
+    patching = lazy.module("trainjob_migrate.repo.patching")
+
+Obj: TypeAlias = "dict[str, Any]"
 
 NAMES: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 IMAGES_CONFIG: Final = "trainjob-images.yaml"
@@ -44,12 +52,18 @@ def is_kustomization(display: str) -> bool:
     return posixpath.basename(display) in NAMES
 
 
-@dataclasses.dataclass(slots=True)
-class Kustomization:
+class Kustomization(Record):
+    __slots__ = ("display", "text", "data", "node")
     display: str
     text: str
     data: Obj
     node: Any
+
+    def __init__(self, display: str, text: str, data: Obj, node: Any) -> None:
+        self.display = display
+        self.text = text
+        self.data = data
+        self.node = node
 
     @property
     def folder(self) -> str:
@@ -82,13 +96,27 @@ def patch_files(kustomization: Kustomization) -> set[str]:
     return out
 
 
-@dataclasses.dataclass(slots=True)
-class _Entry:
+class _Entry(Record):
+    __slots__ = ("key", "index", "target", "inline", "file")
     key: str  # patches | patchesStrategicMerge | patchesJson6902
     index: int
     target: Mapping[str, Any] | None
     inline: str | None
     file: str | None  # display path
+
+    def __init__(
+        self,
+        key: str,
+        index: int,
+        target: Mapping[str, Any] | None,
+        inline: str | None,
+        file: str | None,
+    ) -> None:
+        self.key = key
+        self.index = index
+        self.target = target
+        self.inline = inline
+        self.file = file
 
 
 def _entries(k: Kustomization) -> list[_Entry]:
@@ -120,7 +148,7 @@ def _entries(k: Kustomization) -> list[_Entry]:
     return out
 
 
-class _Converted(Mapping[int, Obj]):
+class _Converted(Mapping[int, "Obj"]):
     """id of a converted job -> its TrainJob, converted on first use (only patched jobs are)."""
 
     def __init__(self, ids: set[int], convert_one: ConvertOne) -> None:
@@ -153,16 +181,26 @@ class _Converted(Mapping[int, Obj]):
         return len(self._ids)
 
 
-@dataclasses.dataclass(slots=True)
-class Rewrite:
+class Rewrite(Record):
     """What the kustomization step changes: file texts by display path, and results."""
 
-    texts: dict[str, str] = dataclasses.field(default_factory=dict)
-    created: dict[str, str] = dataclasses.field(default_factory=dict)
-    results: list[Result] = dataclasses.field(default_factory=list)
+    __slots__ = ("texts", "created", "results")
+    texts: dict[str, str]
+    created: dict[str, str]
+    results: list[Result]
+
+    def __init__(
+        self,
+        texts: dict[str, str] | None = None,
+        created: dict[str, str] | None = None,
+        results: list[Result] | None = None,
+    ) -> None:
+        self.texts = {} if texts is None else texts
+        self.created = {} if created is None else created
+        self.results = [] if results is None else results
 
 
-ConvertOne = Callable[[Mapping[str, Any]], Conversion]
+ConvertOne: TypeAlias = "Callable[[Mapping[str, Any]], Conversion]"
 
 
 def rewrite(

@@ -14,11 +14,14 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TypeVar
 
-T = TypeVar("T")
-R = TypeVar("R")
+TYPE_CHECKING = False  # no typing at start-up (tests/test_startup_cli.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import TypeVar
+
+    T = TypeVar("T")
+    R = TypeVar("R")
 
 #: below this much work (bytes of YAML), a child costs more than it saves
 MIN_WORK = 2 * 1024 * 1024

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
 
 from trainjob_migrate.errors import MigrateError
+
+TYPE_CHECKING = False  # no typing at start-up (tests/test_startup_cli.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class PatchError(MigrateError):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from trainjob_migrate.repo import engine, fsio, transaction
 from trainjob_migrate.repo.transaction import WRITE_RULE, Change
 from trainjob_migrate.results import FileRef, Result, Severity
+
+TYPE_CHECKING = False  # no typing, no pathlib at start-up
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 
 def write(root: str, files: list[engine.FileOutcome], *, mirror: bool) -> list[Result]:
@@ -40,7 +42,7 @@ def write(root: str, files: list[engine.FileOutcome], *, mirror: bool) -> list[R
     return results
 
 
-def sweep_scope(root: str, paths: Iterable[Path]) -> transaction.Scope:
+def sweep_scope(root: str, paths: Iterable[str]) -> transaction.Scope:
     """Where ``convert --write`` looks for temporary files of earlier runs: the directories
     given (and below them), the folders of the files given (only them)."""
     scope: list[tuple[tuple[str, ...], bool]] = []
@@ -49,19 +51,10 @@ def sweep_scope(root: str, paths: Iterable[Path]) -> transaction.Scope:
         deep = os.path.isdir(real)  # noqa: PTH112
         folder = real if deep else os.path.dirname(real)  # noqa: PTH120
         rel = os.path.relpath(folder, root)
-        parts = () if rel == os.curdir else Path(rel).parts
+        parts = () if rel == os.curdir else tuple(rel.split(os.sep))  # noqa: PTH206
         if os.pardir not in parts:
             scope.append((tuple(parts), deep))
     return scope
-
-
-def write_root(paths: Iterable[Path]) -> str:
-    """The real directory that holds every path given (a file's folder, for a file)."""
-    bases = []
-    for given in paths:
-        real = os.path.realpath(given)
-        bases.append(real if os.path.isdir(real) else os.path.dirname(real))  # noqa: PTH112, PTH120
-    return os.path.commonpath(bases)
 
 
 def in_place(root: str, files: Sequence[engine.FileOutcome]) -> tuple[list[Change], list[Result]]:
@@ -73,7 +66,7 @@ def in_place(root: str, files: Sequence[engine.FileOutcome]) -> tuple[list[Chang
             continue
         real = os.path.realpath(file.found.path)
         rel = os.path.relpath(real, root)
-        parts = Path(rel).parts
+        parts = rel.split(os.sep)  # noqa: PTH206 - no pathlib at start-up
         if rel == os.curdir or parts[0] == os.pardir:
             results.append(
                 Result(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 
-from trainjob_migrate.paths import Path
+TYPE_CHECKING = False  # no typing at start-up (tests/test_startup_cli.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from trainjob_migrate.paths import Path
 
 
 def lines(node: Any) -> dict[Path, int]:

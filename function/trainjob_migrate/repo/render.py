@@ -13,13 +13,16 @@ a text with a line break YAML counts but ``\\n`` splitting does not is left to i
 from __future__ import annotations
 
 import re
-from typing import Any, Final
 
 import yaml
 
 from trainjob_migrate import yamlio
 from trainjob_migrate.paths import Path
 from trainjob_migrate.templates import Quoted
+
+TYPE_CHECKING = False  # no typing at start-up (tests/test_startup_cli.py)
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
 _STR: Final = "tag:yaml.org,2002:str"

@@ -12,16 +12,19 @@ YAML at the node's column. The edits are spliced in from the end backwards, as p
 from __future__ import annotations
 
 import re
-from typing import Any, Final
 
 import yaml
 
 from trainjob_migrate import yamlio
 from trainjob_migrate.errors import InputError
 
+TYPE_CHECKING = False  # no typing at start-up (tests/test_startup_cli.py)
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeAlias
+
 _HEADER: Final = re.compile(r"[|>][0-9+-]*")
 
-Edit = tuple[int, int, str]
+Edit: TypeAlias = "tuple[int, int, str]"
 
 
 def splice(text: str, old: Any, new: Any) -> str | None:

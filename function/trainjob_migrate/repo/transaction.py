@@ -19,32 +19,32 @@ write stops the run (nothing written), it never redirects a write out of the roo
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import errno
 import itertools
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
 
 from trainjob_migrate.catalogue import RuleId
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.repo import fsio
+from trainjob_migrate.repo.journal import JOURNAL
 from trainjob_migrate.results import FileRef, Result, Severity
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Final
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import Final, TypeAlias
 
-JOURNAL: Final = ".trainjob-migrate-journal"
+__all__ = ["JOURNAL"]  # named here too: where the journal is (repo/journal.py)
+
 #: the rule of results about writing
 WRITE_RULE: Final = RuleId.WRITE.value
-#: the rule of results about input that cannot be read (engine.READ_RULE: check's exit 4)
-READ_RULE: Final = RuleId.READ.value
-#: temporary files and kept originals of a transaction
-_OURS: Final = re.compile(r"^\.(?:.+\.)?tjm-[0-9a-f]{12}(?:-[0-9]+)?\.(?:tmp|orig)$")
+#: temporary files and kept originals of a transaction (compiled when a run writes or
+#: recovers: re caches them; a dry run never compiles them)
+_OURS: Final = r"^\.(?:.+\.)?tjm-[0-9a-f]{12}(?:-[0-9]+)?\.(?:tmp|orig)$"
 #: temporary files of versions before transactions (``tempfile.mkstemp`` beside the file)
-_OLD: Final = re.compile(r"^\..+\.(?:yaml|yml|json)\.[A-Za-z0-9_]{8}\.tmp$")
+_OLD: Final = r"^\..+\.(?:yaml|yml|json)\.[A-Za-z0-9_]{8}\.tmp$"
 _DIR_FLAGS: Final = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _JOURNAL_MAX: Final = 64 * 1024 * 1024
@@ -56,24 +56,34 @@ _JOURNAL_MAX: Final = 64 * 1024 * 1024
 hook: Callable[[str, int], None] | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Change:
+class Change(Frozen):
     """One file to write: ``folder``/``name`` below the root."""
 
+    __slots__ = ("folder", "name", "data", "display", "mode")
     folder: tuple[str, ...]
     name: str
     data: bytes
     display: str  # the file as findings name it
-    mode: int | None = None  # None: the mode of the file it replaces (0644 for a new one)
+    mode: int | None  # None: the mode of the file it replaces (0644 for a new one)
+
+    def __init__(
+        self, folder: tuple[str, ...], name: str, data: bytes, display: str, mode: int | None = None
+    ) -> None:
+        init(self, folder, name, data, display, mode)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Staged:
+class _Staged(Frozen):
+    __slots__ = ("folder", "name", "temp", "backup", "display")
     folder: tuple[str, ...]
     name: str
     temp: str
     backup: str | None  # None: a new file
     display: str
+
+    def __init__(
+        self, folder: tuple[str, ...], name: str, temp: str, backup: str | None, display: str
+    ) -> None:
+        init(self, folder, name, temp, backup, display)
 
 
 class _Changed(Exception):
@@ -298,8 +308,10 @@ def _undo(root_fd: int, staged: list[_Staged], made: list[tuple[str, ...]]) -> N
 
 
 def _unlink(name: str, dir_fd: int) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    try:  # noqa: SIM105 - not contextlib.suppress: contextlib is no import of check's start
         os.unlink(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        pass
 
 
 def _write_journal(root_fd: int, token: str, staged: list[_Staged]) -> None:
@@ -366,27 +378,8 @@ def _exists(name: str, dir_fd: int) -> bool:
     return True
 
 
-def pending(root: str) -> list[Result]:
-    """An error when an interrupted transaction waits at ``root`` (for a dry run or check:
-    the tree is half converted until it is completed)."""
-    journal = os.path.join(root, JOURNAL)  # noqa: PTH118
-    if not os.path.lexists(journal):
-        return []
-    return [
-        Result(
-            "an interrupted conversion waits here: run convert --write (or --out) again to "
-            "complete it, or add --rollback to undo it",
-            Severity.ERROR,
-            READ_RULE,
-            None,
-            None,
-            FileRef(journal),
-        )
-    ]
-
-
 #: where to look for temporary files of earlier runs: (folder below the root, and below it?)
-Scope = Sequence[tuple[tuple[str, ...], bool]]
+Scope: TypeAlias = "Sequence[tuple[tuple[str, ...], bool]]"
 
 
 def recover(root: str, *, rollback: bool = False, scope: Scope = (((), True),)) -> list[Result]:
@@ -470,11 +463,12 @@ def _read_journal(fd: int) -> list[_Staged]:
     if not isinstance(data, dict) or data.get("trainjob-migrate-journal") != 1:
         raise ValueError("not a journal of this version")
     out = []
+    ours = re.compile(_OURS)
     for folder, name, temp, backup in data["renames"]:
         parts = tuple(str(p) for p in folder)
         for part in (*parts, name, temp, *([backup] if backup is not None else [])):
             _check_name(str(part))
-        if not _OURS.match(temp) or (backup is not None and not _OURS.match(backup)):
+        if not ours.match(temp) or (backup is not None and not ours.match(backup)):
             raise ValueError(f"unexpected file names {temp!r}, {backup!r}")
         out.append(_Staged(parts, str(name), str(temp), backup, "/".join((*parts, str(name)))))
     return out
@@ -500,10 +494,11 @@ def _sweep(root: str, root_fd: int, scope: Scope) -> list[Result]:
     a run stopped before its commit point, or after its end); name older temporary files."""
     removed: list[str] = []
     results: list[Result] = []
+    ours, old = re.compile(_OURS), re.compile(_OLD)
     for folder, dir_fd, names in _tree(root_fd, scope):
         for name in names:
             shown = "/".join((root.rstrip("/"), *folder, name))
-            if _OURS.match(name):
+            if ours.match(name):
                 try:
                     os.unlink(name, dir_fd=dir_fd)
                     removed.append(shown)
@@ -511,7 +506,7 @@ def _sweep(root: str, root_fd: int, scope: Scope) -> list[Result]:
                     results.append(
                         _result(shown, Severity.WARNING, f"cannot remove: {fsio.cause(exc)}")
                     )
-            elif _OLD.match(name):
+            elif old.match(name):
                 results.append(
                     _result(
                         shown,

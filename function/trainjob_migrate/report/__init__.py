@@ -5,21 +5,36 @@ A reporter is a pure function ``render(report) -> str``; the command writes it.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
-from collections.abc import Callable
-from typing import Any, Final
-from urllib.parse import quote
+import sys
 
-from trainjob_migrate import containers
 from trainjob_migrate.catalogue import RuleId
-from trainjob_migrate.repo.engine import JobRef
-from trainjob_migrate.results import Result
+from trainjob_migrate.records import Frozen, init
+
+TYPE_CHECKING = False  # no typing, dataclasses or urllib at the start of check
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Final
+
+    from trainjob_migrate.repo.engine import JobRef
+    from trainjob_migrate.results import Result
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Report:
+class Report(Frozen):
+    __slots__ = (
+        "results",
+        "jobs",
+        "verdicts",
+        "unreadable",
+        "files",
+        "exit_code",
+        "convertible_fails",
+        "verbosity",
+        "other_attention",
+        "embedded",
+        "invalid_v2",
+    )
     results: list[Result]
     jobs: list[JobRef]
     #: per job (by index in ``jobs``): convertible | attention
@@ -28,15 +43,44 @@ class Report:
     files: int
     exit_code: int
     #: whether a job that converts cleanly fails the run (no --ignore-convertible)
-    convertible_fails: bool = True
+    convertible_fails: bool
     #: -1 (-q): text shows the summary only; 1 (-v): info findings too
-    verbosity: int = 0
+    verbosity: int
     #: findings that need attention but concern no remaining job (a kustomize patch, say)
-    other_attention: int = 0
+    other_attention: int
     #: jobs inside other objects, by container plug-in: [found, converted, findings]
-    embedded: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    embedded: dict[str, list[int]]
     #: results of the v2 validation: TrainJobs and runtimes the target release would reject
-    invalid_v2: list[Result] = dataclasses.field(default_factory=list)
+    invalid_v2: list[Result]
+
+    def __init__(
+        self,
+        results: list[Result],
+        jobs: list[JobRef],
+        verdicts: list[str],
+        unreadable: list[Result],
+        files: int,
+        exit_code: int,
+        convertible_fails: bool = True,
+        verbosity: int = 0,
+        other_attention: int = 0,
+        embedded: dict[str, list[int]] | None = None,
+        invalid_v2: list[Result] | None = None,
+    ) -> None:
+        init(
+            self,
+            results,
+            jobs,
+            verdicts,
+            unreadable,
+            files,
+            exit_code,
+            convertible_fails,
+            verbosity,
+            other_attention,
+            {} if embedded is None else embedded,
+            [] if invalid_v2 is None else invalid_v2,
+        )
 
 
 #: format -> the module of its renderer
@@ -58,11 +102,9 @@ def reporters() -> dict[str, Callable[[Report], str]]:
 
 def _renderer(module: str) -> Callable[[Report], str]:
     def render(report: Report) -> str:
-        import importlib
-
-        renderer: Callable[[Report], str] = importlib.import_module(
-            f"trainjob_migrate.report.{module}"
-        ).render
+        name = f"trainjob_migrate.report.{module}"
+        __import__(name)  # not importlib (warnings...): the start of every check
+        renderer: Callable[[Report], str] = sys.modules[name].render
         return renderer(report)
 
     return render
@@ -91,10 +133,10 @@ def invalid_objects(report: Report) -> list[tuple[str, str, int | None]]:
     return sorted(seen.values(), key=lambda o: (o[1], o[2] or 0))
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Frozen):
     """One line of any format: a remaining job's verdict, or a result about it or a file."""
 
+    __slots__ = ("path", "line", "level", "rule", "rule_text", "subject", "message", "job", "uri")
     path: str
     line: int | None
     level: str  # error | warning | info
@@ -103,7 +145,21 @@ class Finding:
     subject: str  # "<Kind> ns/name: " or ""
     message: str
     job: int | None  # index into Report.jobs
-    uri: str = ""  # the path as a URI reference (SARIF), percent-encoded where it must be
+    uri: str  # the path as a URI reference (SARIF), percent-encoded where it must be
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        level: str,
+        rule: str,
+        rule_text: str,
+        subject: str,
+        message: str,
+        job: int | None,
+        uri: str = "",
+    ) -> None:
+        init(self, path, line, level, rule, rule_text, subject, message, job, uri)
 
     @property
     def location(self) -> str:
@@ -156,6 +212,8 @@ def uri(path: str) -> str:
     """A file path as a URI reference: as it is when printable, else percent-encoded bytes."""
     if path.isprintable():
         return path
+    from urllib.parse import quote  # only for a path that is not printable (start-up time)
+
     return quote(os.fsencode(path) if _escaped_bytes(path) else path.encode("utf-8", "replace"))
 
 
@@ -171,14 +229,15 @@ def job_key(path: str, index: int, subject: str) -> tuple[str, int, str]:
     return (path, index, subject)
 
 
-_NEED: Final = re.compile(r"^template (?:variable (\S+) \(|expression (.+?) is carried into)")
+#: compiled when a run has a placeholder result (re caches it)
+_NEED: Final = r"^template (?:variable (\S+) \(|expression (.+?) is carried into)"
 
 
 def _template_needs(results: list[Result]) -> dict[tuple[str, int, str], list[str]]:
     """The template variables (expressions) each job's TrainJob carries, by job."""
     needs: dict[tuple[str, int, str], list[str]] = {}
     for r in results:
-        match = _NEED.match(r.message) if r.rule == RuleId.PLACEHOLDER else None
+        match = re.match(_NEED, r.message) if r.rule == RuleId.PLACEHOLDER else None
         if match is not None and r.resource is not None and r.file is not None:
             key = job_key(r.file.path, r.file.index, r.resource.display())
             needs.setdefault(key, []).append(match.group(1) or match.group(2))
@@ -291,5 +350,11 @@ def summary(report: Report) -> str:
         f"{c['files']} file(s): {c['convertible']} convert "
         f"cleanly, {c['needAttention']} need attention{detail}{other}; "
         f"{c['unreadable']} input problem(s)"
-        f"{invalid}" + (f"; {containers.summary(report.embedded)}" if report.embedded else "")
+        f"{invalid}" + (f"; {_embedded(report.embedded)}" if report.embedded else "")
     )
+
+
+def _embedded(embedded: dict[str, list[int]]) -> str:
+    from trainjob_migrate import containers  # only when jobs were found inside other objects
+
+    return containers.summary(embedded)

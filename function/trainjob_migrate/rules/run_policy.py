@@ -130,8 +130,12 @@ def _retry_budget(ctx: Context, policy: Any) -> None:
         "runPolicy.backoffLimit), the TrainJob's Job gives up after 6 restarts (the Job default) "
         "and the whole TrainJob then fails (its JobSet has no failurePolicy); set "
         "runPolicy.backoffLimit"
-        + (" with generateRuntime=true" if ctx.target.runtime_schema is not None else "")
-        + " to choose the limit",
+        + (
+            " with generateRuntime=true to choose the limit, or retryBudget=v1 (with "
+            "generateRuntime=true) to keep v1's unlimited retries"
+            if ctx.target.runtime_schema is not None
+            else " to choose the limit"
+        ),
     )
 
 

@@ -292,8 +292,6 @@ def compare(
 ) -> Comparison:
     """``inner(job, trainjob, ...)`` for a pair holding placeholders: both sides get the
     same sentinels, and the differences their placeholders back."""
-    import dataclasses
-
     in_job, in_trainjob = placeholders(job), placeholders(trainjob)
     exprs = list(
         dict.fromkeys(
@@ -311,13 +309,11 @@ def compare(
         target,
         catalog,
     )
-    return dataclasses.replace(
-        result,
+    return result.replace(
         pytorchjob=_ref(result.pytorchjob, sentinels),
         trainjob=_ref(result.trainjob, sentinels),
         differences=[
-            dataclasses.replace(
-                d,
+            d.replace(
                 field=sentinels.unmap_text(d.field),
                 why=sentinels.unmap_text(d.why),
                 v1=sentinels.unmap(d.v1),

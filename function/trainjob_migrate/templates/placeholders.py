@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from trainjob_migrate import lazy
 from trainjob_migrate.templates import Quoted, dollar_strings
 
 __all__ = ["Quoted", "dollar_strings"]  # defined in the package: no regex to compile at start
@@ -31,22 +32,23 @@ if TYPE_CHECKING:
 
 #: ``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}`` (a ``$$`` before it escapes
 #: nothing for envsubst; ``$(`` is Kubernetes and never matches)
-PLACEHOLDER: Final = re.compile(
+PLACEHOLDER: Final = lazy.pattern(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}"
     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
 )
 #: ``$(VAR)``: expanded by the kubelet from the container's env (``$$(VAR)`` is a literal)
-DEPENDENT: Final = re.compile(r"(?<!\$)\$\((?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\)")
+DEPENDENT: Final = lazy.pattern(r"(?<!\$)\$\((?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\)")
 #: the names of the placeholders :mod:`jinja` masks a template's expressions with
 MASK_PREFIX: Final = "TJM_TEMPLATE_"
 #: … and its blocks (``{{- toYaml .Values.x | nindent N }}`` as all of a key's value)
 BLOCK_PREFIX: Final = "TJM_TEMPLATE_BLOCK_"
-#: where template syntax may stand; a file without it is plain YAML
+#: where template syntax may stand; a file without it is plain YAML (the only pattern every
+#: run uses: the others are compiled at first use, lazy.pattern)
 TEMPLATE_MARK: Final = re.compile(r"\{\{|\{%")
 #: a line that is template syntax only: control lines and whole-line expressions
-_TEMPLATE_LINE: Final = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:\{\{.*\}\}|\{%.*%\}|\{#.*#\})[ \t]*$")
+_TEMPLATE_LINE: Final = lazy.pattern(r"^[ \t]*(?:-[ \t]+)?(?:\{\{.*\}\}|\{%.*%\}|\{#.*#\})[ \t]*$")
 #: a scalar that is one expression, or names what only Helm's templates know
-_TEMPLATE_SCALAR: Final = re.compile(
+_TEMPLATE_SCALAR: Final = lazy.pattern(
     r"^\s*\{\{.*\}\}\s*$|^\s*\{%.*%\}\s*$"
     r"|\{\{-?\s*(?:\.(?:Values|Release|Chart|Capabilities|Files|Template)\b|include\s|template\s"
     r"|\$\.)"
