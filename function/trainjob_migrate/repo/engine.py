@@ -183,7 +183,8 @@ def convert(
         files.append(FileOutcome(entry, raw))
     kustomizations, texts, docs, held = _read_all(files, results, progress)
     items = [d.item for d in docs]
-    convert_one = _converter(config)  # shared: the overlay pass and the plan convert alike
+    conversions: dict[bytes, Conversion] = {}  # of patched jobs: the overlay pass and the plan
+    convert_one = _converter(config, conversions)
     held |= _held_by_overlays(
         kustomizations, files, texts, docs, held, select, convert_one, results
     )
@@ -206,7 +207,7 @@ def convert(
         results,
         select,
         alongside=lambda: _plan_kustomizations(
-            kustomizations, files, texts, docs, stream, convert_one
+            kustomizations, files, texts, docs, stream, convert_one, conversions
         ),
         alongside_weight=_patch_count(kustomizations),
     )
@@ -650,8 +651,25 @@ def _plan_kustomizations(
     docs: list[_Doc],
     stream: Outcome,
     convert_one: kustomize.ConvertOne,
+    conversions: dict[bytes, Conversion],
 ) -> kustomize.Rewrite:
-    """What the kustomizations need (read-only: applied by :func:`_apply_kustomizations`)."""
+    """What the kustomizations need (read-only: applied by :func:`_apply_kustomizations`);
+    ``conversions``, what ``convert_one`` remembers, is forgotten after (the plan is its
+    last user, and rendering is when a run holds most)."""
+    try:
+        return _plan(kustomizations, files, texts, docs, stream, convert_one)
+    finally:
+        conversions.clear()
+
+
+def _plan(
+    kustomizations: list[kustomize.Kustomization],
+    files: list[FileOutcome],
+    texts: _Texts,
+    docs: list[_Doc],
+    stream: Outcome,
+    convert_one: kustomize.ConvertOne,
+) -> kustomize.Rewrite:
     if not kustomizations:
         return kustomize.Rewrite()
     jobs: dict[str, list[Obj]] = {}
@@ -674,11 +692,11 @@ def _plan_kustomizations(
     return kustomize.rewrite(kustomizations, file_texts, jobs, converted, convert_one)
 
 
-def _converter(config: FunctionConfig) -> kustomize.ConvertOne:
-    """``convert_job`` for the kustomize passes, each job (as patched) converted once: the
-    overlay pass converts the jobs its patches target, and the plan the same jobs again."""
+def _converter(config: FunctionConfig, done: dict[bytes, Conversion]) -> kustomize.ConvertOne:
+    """``convert_job`` for the kustomize passes, each job (as patched) converted once (kept
+    in ``done``): the overlay pass converts the jobs its patches target, and the plan the
+    same jobs again."""
     target = get(config.target_version)
-    done: dict[bytes, Conversion] = {}
 
     def convert_one(job: Mapping[str, Any]) -> Conversion:
         try:  # the same content gives the same bytes (a miss otherwise, never a false hit)
