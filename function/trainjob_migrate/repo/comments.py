@@ -33,19 +33,31 @@ class Comment(Frozen):
         init(self, lines, anchor, trailing, line)
 
 
-def extract(body: str, node: Any = None, found: dict[Path, int] | None = None) -> list[Comment]:
+def extract(
+    body: str,
+    node: Any = None,
+    found: dict[Path, int] | None = None,
+    *,
+    lines: dict[Path, int] | None = None,
+    inside: set[int] | None = None,
+) -> list[Comment]:
     """The comments inside a document body (the header above it is kept by position).
 
-    ``node``: the body's node tree, when the caller has it; ``found``: its lines.
+    ``node``: the body's node tree, when the caller has it; ``found``: its lines. Or, with
+    no node at all, ``lines`` and ``inside``: the lines of its fields and the lines inside
+    its multi-line scalars (:func:`positions.scalar_continuations`).
     """
-    if node is None:
-        node = yamlio.compose(body)
-    if found is None:
-        found = positions.lines(node)
+    if lines is not None and inside is not None:
+        found = lines
+    else:
+        if node is None:
+            node = yamlio.compose(body)
+        if found is None:
+            found = positions.lines(node)
+        inside = positions.scalar_continuations(node)
     by_line: dict[int, Path] = {}
     for path, line in sorted(found.items(), key=lambda item: len(item[0])):
         by_line.setdefault(line, path)  # the outermost field starting on the line
-    inside = positions.scalar_continuations(node)
     text_lines = body.split("\n")
     comments: list[Comment] = []
     pending: list[str] = []

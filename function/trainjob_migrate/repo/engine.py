@@ -18,10 +18,13 @@ import marshal
 import os
 import posixpath
 import re
+from array import array
 
-from trainjob_migrate import containers, lazy, sources, structure, yamlio
+from trainjob_migrate import containers, lazy, release, sources, structure, yamlio
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
+from trainjob_migrate.containers import walk as inside
+from trainjob_migrate.convert import Conversion
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.paths import Path, parse_path
@@ -36,7 +39,7 @@ from trainjob_migrate.templates.placeholders import MASK_PREFIX, TEMPLATE_MARK, 
 
 TYPE_CHECKING = False  # no typing, no dataclasses at start-up (records.py)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from typing import Any, Final, TypeAlias, TypeVar
 
     from trainjob_migrate.pipeline import Outcome, Selector
@@ -123,19 +126,31 @@ class RepoOutcome(Record):
 
 
 class _Doc(Record):
-    __slots__ = ("file", "doc", "obj", "item", "holds")
+    __slots__ = ("file", "doc", "obj", "item", "holds", "place")
     file: int
     doc: Document
     obj: Any
     item: Any  # what went into the stream: obj with path/index annotations
     holds: bool  # it holds jobs inside it (a container of jobs)
+    #: the body's field lines and lines inside multi-line scalars, from the one compose of
+    #: the document (kept for jobs and Lists: their results and comments need them)
+    place: bytes | None
 
-    def __init__(self, file: int, doc: Document, obj: Any, item: Any, holds: bool = False) -> None:
+    def __init__(
+        self,
+        file: int,
+        doc: Document,
+        obj: Any,
+        item: Any,
+        holds: bool = False,
+        place: bytes | None = None,
+    ) -> None:
         self.file = file
         self.doc = doc
         self.obj = obj
         self.item = item
         self.holds = holds
+        self.place = place
 
 
 Progress: TypeAlias = "Callable[[int, int], None]"
@@ -168,12 +183,18 @@ def convert(
         files.append(FileOutcome(entry, raw))
     kustomizations, texts, docs, held = _read_all(files, results, progress)
     items = [d.item for d in docs]
-    held |= _held_by_overlays(kustomizations, files, texts, docs, held, select, config, results)
+    conversions: dict[bytes, Conversion] = {}  # of patched jobs: the overlay pass and the plan
+    convert_one = _converter(config, conversions)
+    held |= _held_by_overlays(
+        kustomizations, files, texts, docs, held, select, convert_one, results
+    )
 
     def selected(job: Mapping[str, Any]) -> bool:
         return id(job) not in held and (select is None or select(job))
 
     stream = process(items, config, selected, detect_release=detect_release)
+    del items
+    stream.items = []  # what the stream became is in its groups (released as each is written)
     results.extend(stream.results)
     holders = {id(item) for item in stream.holders}
     for d in docs:
@@ -185,7 +206,9 @@ def convert(
         stream,
         results,
         select,
-        alongside=lambda: _plan_kustomizations(kustomizations, files, texts, docs, stream, config),
+        alongside=lambda: _plan_kustomizations(
+            kustomizations, files, texts, docs, stream, convert_one, conversions
+        ),
         alongside_weight=_patch_count(kustomizations),
     )
     masks = _masks(files, texts)
@@ -193,14 +216,9 @@ def convert(
     located = [_at(r, rendered.lines.get(n)) for n, r in enumerate(results)]
     located.extend(locator.result(r) for r in _apply_kustomizations(plan, files, texts))
     jobs = [
-        JobRef(
-            containers.ref(job) if d.holds else ref_of(job),
-            FileRef(files[d.file].found.display, d.doc.index, line),
-            holder=d.holds,
-        )
+        JobRef(ref, FileRef(files[d.file].found.display, d.doc.index, line), holder=d.holds)
         for n, d in enumerate(docs)
-        if n in rendered.jobs
-        for job, line in zip(_selected_jobs(d, select), rendered.jobs[n], strict=True)
+        for ref, line in rendered.jobs.get(n, ())
     ]
     by_file = {files[n].found.display: m for n, m in masks.items()}
     if by_file:  # a template's expressions, not their placeholders, in results and jobs
@@ -246,31 +264,35 @@ def _jobs_in(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 class _Parsed(Record):
     """What reading one file gives, in the order it was found (a pure function of the file)."""
 
-    __slots__ = ("source", "status", "reason", "entries")
+    __slots__ = ("source", "status", "reason", "entries", "again")
     source: SourceText | None
     status: str | None  # the file's new status, if reading changed it
     reason: str
-    #: file results, and documents read: (document, object)
-    entries: list[Result | tuple[Document, Obj]]
+    #: file results, and documents read: (document, object, where its fields are)
+    entries: list[Result | tuple[Document, Obj, bytes | None]]
+    #: ``source`` is the file's bytes decoded, nothing more: not kept (see :class:`_Texts`)
+    again: bool
 
     def __init__(
         self,
         source: SourceText | None,
         status: str | None = None,
         reason: str = "",
-        entries: list[Result | tuple[Document, Obj]] | None = None,
+        entries: list[Result | tuple[Document, Obj, bytes | None]] | None = None,
+        again: bool = False,
     ) -> None:
         self.source = source
         self.status = status
         self.reason = reason
         self.entries = [] if entries is None else entries
+        self.again = again
 
 
 def _read_all(
     files: list[FileOutcome],
     results: list[Result],
     progress: Progress | None,
-) -> tuple[list[kustomize.Kustomization], list[SourceText | None], list[_Doc], set[int]]:
+) -> tuple[list[kustomize.Kustomization], _Texts, list[_Doc], set[int]]:
     """Read the kustomizations, and every file's documents (two processes at once on a large
     repository: the other one starts at once, and reads its files without knowing which are
     kustomize patches; those are read again here, as patches)."""
@@ -310,26 +332,26 @@ def _read_all(
         _parse(files[n], True) if files[n].found.display in patch_files else parsed
         for n, parsed in zip(second, parsed_second, strict=True)
     ]
-    texts: list[SourceText | None] = []
+    texts = _Texts(files)
     docs: list[_Doc] = []
     held: set[int] = set()  # ids of items kept out of conversion (a broken structure)
     for number, parsed in enumerate([*parsed_first, *parsed_second]):
         outcome = files[number]
         if parsed.status is not None:
             outcome.status, outcome.reason = parsed.status, parsed.reason
-        texts.append(parsed.source)
+        texts.append(parsed.source, again=parsed.again)
         for entry in parsed.entries:
             if isinstance(entry, Result):
                 results.append(entry)
                 continue
-            doc, obj = entry
+            doc, obj, place = entry
             item = _tagged(obj, outcome.found.display, doc.index)
             broken = structure.problems(obj) if sources.is_job(obj) else []
             if broken:  # reported here, where its file is known; kept out of conversion
                 held.add(id(item))
                 file = FileRef(outcome.found.display, doc.index)
                 results.extend(structure.results(obj, broken, file))
-            docs.append(_Doc(number, doc, obj, item))
+            docs.append(_Doc(number, doc, obj, item, place=place))
     return kustomizations, texts, docs, held
 
 
@@ -339,11 +361,14 @@ def _pack(parsed: list[_Parsed]) -> bytes:
     return marshal.dumps(
         [
             (
-                None if p.source is None else (p.source.text, p.source.bom, p.source.crlf),
+                None
+                if p.source is None or p.again
+                else (p.source.text, p.source.bom, p.source.crlf),
+                p.again,
                 p.status,
                 p.reason,
                 [
-                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), e[1])
+                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), *e[1:])
                     for e in p.entries
                 ],
             )
@@ -358,10 +383,11 @@ def _unpack(data: bytes) -> list[_Parsed]:
             None if source is None else SourceText(*source),
             status,
             reason,
-            # a packed result has six parts, a packed document two
-            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), e[1]) for e in entries],
+            # a packed result has six parts, a packed document three
+            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), *e[1:]) for e in entries],
+            again,
         )
-        for source, status, reason, entries in marshal.loads(data)
+        for source, again, status, reason, entries in marshal.loads(data)
     ]
 
 
@@ -441,7 +467,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             continue
         written = text[doc.start : doc.end]
         try:
-            obj = yamlio.load(written)
+            obj, node = yamlio.load_node(written)
         except InputError as exc:
             offset = yamlio.error_line(exc)
             line = doc.first_line + offset if offset is not None else doc.body_line
@@ -453,9 +479,19 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
                 )
             )
             continue
-        if not isinstance(obj, dict):
-            continue
-        parsed.entries.append((doc, obj))
+        if not isinstance(obj, dict) or _inert(obj):
+            continue  # released at once: its bytes stay as they are
+        place = None
+        # composed once: keep where its fields are (but a merge key: constructing the object
+        # merged its node tree too; the lines are those of the text, composed when asked)
+        if (sources.is_job(obj) or sources.is_list(obj)) and "<<" not in written:
+            place = _placed(node, doc.body_line - doc.first_line, "#" in written)
+        parsed.entries.append((doc, obj, place))
+    if not kustomize.is_kustomization(entry.display):
+        if not parsed.entries:
+            parsed.source = None  # nothing in it changes: its text is not kept (its bytes are)
+        elif mention is None:  # decoded as it is (no template masked): decoded again if needed
+            parsed.again = True
     if mention is not None and not any(
         _jobs_in(e[1]) for e in parsed.entries if not isinstance(e, Result)
     ):  # e.g. `apiVersion: {{ .Values.apiVersion }}`: no job to convert, but one is meant
@@ -470,6 +506,94 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             parsed.source, "template", reason, [_file_result(entry, Severity.ERROR, message, line)]
         )
     return parsed
+
+
+#: kinds of Trainer v2 objects (read by the pipeline: name collisions, validation; and by the
+#: kustomize passes)
+_V2_KINDS: Final = frozenset({"TrainJob", "TrainingRuntime", "ClusterTrainingRuntime"})
+
+
+#: container plug-ins that do nothing to an object holding no job (``adjust`` leaves a
+#: ConfigMap as it is, and only a ConfigMap with a job in a string is a peer), and no plug-in
+_PASSIVE: Final = frozenset({None, "configmap"})
+
+
+def _inert(obj: Obj) -> bool:
+    """Whether a document is nothing to a conversion: no job (none in it, as a List's item, an
+    object or a string inside it; no container plug-in for its kind), no Trainer release
+    named (``release.sightings``), no Trainer v2 object. The pipeline passes such an object
+    through with no result whatever else the stream holds, and no kustomize pass reads it,
+    so it is not kept at all (most documents of a repository: the memory of a run is its
+    jobs')."""
+    return not (
+        obj.get("kind") in _V2_KINDS
+        or sources.is_job(obj)
+        or sources.is_list(obj)
+        or containers.name_of(obj) not in _PASSIVE
+        or release.sightings(obj)
+        or inside.find(obj)
+    )
+
+
+#: a document body's field lines (path -> 0-based line) and the lines inside its multi-line
+#: scalars (what ``comments.extract`` skips)
+Placed = tuple[dict[Path, int], set[int]]
+
+
+def _placed(node: Any, shift: int, commented: bool) -> bytes:
+    """Where the fields of a document composed from its first line are (the body starts
+    ``shift`` lines below); the lines inside its multi-line scalars only when it has a ``#``
+    (no comment to look for, else). Packed: the lines alone, in the order of the paths of
+    the object (``positions.line_list``), as 4-byte numbers: a twentieth of the memory of
+    the dict; what another process sends back (see :func:`_unplaced`)."""
+    inside = positions.scalar_continuations(node) if commented else set()
+    in_order = positions.line_list(node)
+    found = positions.lines(node) if in_order is None else array("I", in_order).tobytes()
+    return marshal.dumps((found, inside, shift))
+
+
+def _unplaced(packed: bytes, obj: Obj) -> Placed | None:
+    """What :func:`_placed` packed, in the lines of the document's body (``obj``: the
+    document's object); None if ``obj`` no longer has the paths it was read with."""
+    found, inside, shift = marshal.loads(packed)
+    if isinstance(found, bytes):
+        in_order = array("I")
+        in_order.frombytes(found)
+        paths = positions.paths(obj)
+        if len(paths) != len(in_order):
+            return None
+        found = dict(zip(paths, in_order, strict=True))
+    if shift:
+        found = {path: line - shift for path, line in found.items()}
+        inside = {line - shift for line in inside}
+    return found, inside
+
+
+class _Texts:
+    """Each file's text (None: not read, or nothing in it can change). A file decoded as it
+    is (no template masked) keeps none: it is decoded again from its bytes when asked (kept,
+    a second copy of every file with a job is most of what a run holds beside its jobs)."""
+
+    def __init__(self, files: list[FileOutcome]) -> None:
+        self._files = files
+        self._kept: list[SourceText | None] = []
+        self._again: set[int] = set()
+
+    def append(self, source: SourceText | None, *, again: bool) -> None:
+        if again:
+            self._again.add(len(self._kept))
+            source = None
+        self._kept.append(source)
+
+    def __getitem__(self, number: int) -> SourceText | None:
+        if number in self._again:
+            return SourceText.decode(self._files[number].raw)
+        return self._kept[number]
+
+    def kept(self) -> Iterator[tuple[int, SourceText]]:
+        """The texts kept (kustomizations, patches, templates): all the kustomize passes
+        and the template masks read."""
+        return ((n, source) for n, source in enumerate(self._kept) if source is not None)
 
 
 def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomization], set[str]]:
@@ -490,11 +614,11 @@ def _kustomizations(files: list[FileOutcome]) -> tuple[list[kustomize.Kustomizat
 def _held_by_overlays(
     kustomizations: list[kustomize.Kustomization],
     files: list[FileOutcome],
-    texts: list[SourceText | None],
+    texts: _Texts,
     docs: list[_Doc],
     held: set[int],
     select: Selector | None,
-    config: FunctionConfig,
+    convert_one: kustomize.ConvertOne,
     results: list[Result],
 ) -> set[int]:
     """Items of the jobs that some overlay patches beyond what a TrainJob can carry: a job
@@ -509,17 +633,12 @@ def _held_by_overlays(
             item_of[id(doc.obj)] = id(doc.item)
     if not jobs:
         return set()
-    file_texts = {
-        f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None
-    }
-    target = get(config.target_version)
+    file_texts = {files[n].found.display: t.text for n, t in texts.kept()}
 
     def wanted(job: Mapping[str, Any]) -> bool:
         return item_of.get(id(job)) not in held and (select is None or select(job))
 
-    found = kustomize.blocked(
-        kustomizations, file_texts, jobs, wanted, lambda job: convert_job(job, config, target)
-    )
+    found = kustomize.blocked(kustomizations, file_texts, jobs, wanted, convert_one)
     for found_results in found.values():
         results.extend(found_results)
     return {item_of[key] for key in found}
@@ -528,39 +647,72 @@ def _held_by_overlays(
 def _plan_kustomizations(
     kustomizations: list[kustomize.Kustomization],
     files: list[FileOutcome],
-    texts: list[SourceText | None],
+    texts: _Texts,
     docs: list[_Doc],
     stream: Outcome,
-    config: FunctionConfig,
+    convert_one: kustomize.ConvertOne,
+    conversions: dict[bytes, Conversion],
 ) -> kustomize.Rewrite:
-    """What the kustomizations need (read-only: applied by :func:`_apply_kustomizations`)."""
+    """What the kustomizations need (read-only: applied by :func:`_apply_kustomizations`);
+    ``conversions``, what ``convert_one`` remembers, is forgotten after (the plan is its
+    last user, and rendering is when a run holds most)."""
+    try:
+        return _plan(kustomizations, files, texts, docs, stream, convert_one)
+    finally:
+        conversions.clear()
+
+
+def _plan(
+    kustomizations: list[kustomize.Kustomization],
+    files: list[FileOutcome],
+    texts: _Texts,
+    docs: list[_Doc],
+    stream: Outcome,
+    convert_one: kustomize.ConvertOne,
+) -> kustomize.Rewrite:
     if not kustomizations:
         return kustomize.Rewrite()
-    target = get(config.target_version)
     jobs: dict[str, list[Obj]] = {}
     converted: dict[int, Obj] = {}  # id of a converted job -> the TrainJob written for it
     for doc, group in zip(docs, stream.groups, strict=True):
-        if structure.envelope(doc.obj):
+        trainjob_read = doc.obj.get("kind") == "TrainJob"
+        job = not trainjob_read and sources.is_job(doc.obj)
+        if not (trainjob_read or job) or structure.envelope(doc.obj):
             continue  # reported (a job), or not read (anything else)
-        if doc.obj.get("kind") == "TrainJob":
+        if trainjob_read:
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
-        if sources.is_job(doc.obj):
+        if job:
             jobs.setdefault(files[doc.file].found.display, []).append(doc.obj)
             trainjob = next(
                 (o for o in group if isinstance(o, dict) and o.get("kind") == "TrainJob"), None
             )
             if trainjob is not None:
                 converted[id(doc.obj)] = trainjob
-    file_texts = {
-        f.found.display: t.text for f, t in zip(files, texts, strict=True) if t is not None
-    }
-    return kustomize.rewrite(
-        kustomizations, file_texts, jobs, converted, lambda job: convert_job(job, config, target)
-    )
+    file_texts = {files[n].found.display: t.text for n, t in texts.kept()}
+    return kustomize.rewrite(kustomizations, file_texts, jobs, converted, convert_one)
+
+
+def _converter(config: FunctionConfig, done: dict[bytes, Conversion]) -> kustomize.ConvertOne:
+    """``convert_job`` for the kustomize passes, each job (as patched) converted once (kept
+    in ``done``): the overlay pass converts the jobs its patches target, and the plan the
+    same jobs again."""
+    target = get(config.target_version)
+
+    def convert_one(job: Mapping[str, Any]) -> Conversion:
+        try:  # the same content gives the same bytes (a miss otherwise, never a false hit)
+            # version 2: no references, so equal content gives equal bytes whatever is shared
+            key = marshal.dumps(job, 2)  # type: ignore[arg-type]  # plain data, else ValueError
+        except ValueError:  # a value marshal does not write (a str subclass): not kept
+            return convert_job(job, config, target)
+        if key not in done:
+            done[key] = convert_job(job, config, target)
+        return done[key]
+
+    return convert_one
 
 
 def _apply_kustomizations(
-    plan: kustomize.Rewrite, files: list[FileOutcome], texts: list[SourceText | None]
+    plan: kustomize.Rewrite, files: list[FileOutcome], texts: _Texts
 ) -> list[Result]:
     by_display = {f.found.display: (n, f) for n, f in enumerate(files)}
     for display, new_text in plan.texts.items():
@@ -610,13 +762,13 @@ class _Rendered(Record):
     __slots__ = ("bodies", "lines", "jobs")
     bodies: dict[int, str]
     lines: dict[int, int]
-    jobs: dict[int, list[int | None]]
+    jobs: dict[int, list[tuple[ResourceRef, int | None]]]
 
     def __init__(
         self,
         bodies: dict[int, str] | None = None,
         lines: dict[int, int] | None = None,
-        jobs: dict[int, list[int | None]] | None = None,
+        jobs: dict[int, list[tuple[ResourceRef, int | None]]] | None = None,
     ) -> None:
         self.bodies = {} if bodies is None else bodies
         self.lines = {} if lines is None else lines
@@ -661,11 +813,17 @@ def _render_all(
                 if line is not None:
                     out.lines[r] = line
             jobs = [
-                locator.line(_probe(job, locator.display(doc), doc.doc.index))
+                (
+                    containers.ref(job) if doc.holds else ref_of(job),
+                    locator.line(_probe(job, locator.display(doc), doc.doc.index)),
+                )
                 for job in _selected_jobs(doc, select)
             ]
             if jobs:
                 out.jobs[n] = jobs
+            if doc.obj is not None and sources.is_job(doc.obj):  # written: nothing reads it again
+                doc.obj = doc.item = None
+                stream.groups[n] = []
         return out
 
     def weight(n: int) -> int:  # the documents that are written again or have results
@@ -680,7 +838,8 @@ def _render_all(
     fork = parallel.available(sum(weights))
 
     def here() -> tuple[_Rendered, _T]:
-        return render(first), alongside()
+        plan = alongside()  # first: it reads the jobs, which rendering releases
+        return render(first), plan
 
     (mine, plan), (theirs, _) = parallel.both(here, lambda: (render(second), None), fork=fork)
     return mine.update(theirs), plan
@@ -688,20 +847,22 @@ def _render_all(
 
 def _rebuild(
     files: list[FileOutcome],
-    texts: list[SourceText | None],
+    texts: _Texts,
     docs: list[_Doc],
     bodies: dict[int, str],
     masks: Mapping[int, jinja.Masked],
     results: list[Result],
 ) -> None:
     changed: dict[int, dict[int, str]] = {}  # file number -> document index -> new body
-    for n, body in bodies.items():
-        changed.setdefault(docs[n].file, {})[docs[n].doc.index] = body
+    where: dict[int, list[Document]] = {}  # file number -> its documents that change
+    for n in sorted(bodies):  # in the order of the file (documents are read in order)
+        changed.setdefault(docs[n].file, {})[docs[n].doc.index] = bodies[n]
+        where.setdefault(docs[n].file, []).append(docs[n].doc)
     for number, new_bodies in changed.items():
         source = texts[number]
         if source is None:
             continue
-        new_text = replace_bodies(source.text, split(source.text), new_bodies)
+        new_text = replace_bodies(source.text, where[number], new_bodies)
         if number in masks:
             restored = jinja.restore(new_text, masks[number])
             if isinstance(restored, jinja.Unsafe):
@@ -713,11 +874,11 @@ def _rebuild(
             files[number].new, files[number].status = new, "changed"
 
 
-def _masks(files: list[FileOutcome], texts: list[SourceText | None]) -> dict[int, jinja.Masked]:
+def _masks(files: list[FileOutcome], texts: _Texts) -> dict[int, jinja.Masked]:
     """The templates read with their expressions masked (by file number), masked again."""
     out: dict[int, jinja.Masked] = {}
-    for number, source in enumerate(texts):
-        if source is not None and MASK_PREFIX in source.text:
+    for number, source in texts.kept():  # (a text decoded again is no template masked)
+        if MASK_PREFIX in source.text:
             masked = jinja.mask(SourceText.decode(files[number].raw).text)
             if isinstance(masked, jinja.Masked) and masked.text == source.text:
                 out[number] = masked
@@ -747,13 +908,23 @@ def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:
         if spliced is not None:
             parts.append(spliced.rstrip("\n"))
             continue
-        text, node = render.dump(clean, indent_lists=wide)
+        written = render.write(clean, indent_lists=wide)  # its lines too, in the same pass
+        node = None
+        if written is None:
+            text, node = render.dump(clean, indent_lists=wide)
+        else:
+            text = written[0]
         text = text.rstrip("\n")
         if "#" in original_body and clean.get("kind") == "TrainJob":  # no "#": no comments
-            original, lines = locator.node(doc)
-            found = comments.extract(original_body, original, lines)
+            lines, inside = locator.placed(doc)
+            found = comments.extract(original_body, lines=lines, inside=inside)
             if found:
-                new_lines = positions.lines(node if node is not None else render.compose_read(text))
+                if written is not None:
+                    new_lines = written[1]
+                else:
+                    new_lines = positions.lines(
+                        node if node is not None else render.compose_read(text)
+                    )
                 text, _ = comments.transplant(found, doc.obj, clean, text, new_lines)
         parts.append(text)
     return "\n---\n".join(parts) + "\n"
@@ -811,12 +982,13 @@ def _file_result(entry: Found, severity: Severity, message: str, line: int | Non
 class _Locator:
     """Lines of results and jobs; each document is composed at most once."""
 
-    def __init__(self, files: list[FileOutcome], texts: list[SourceText | None], docs: list[_Doc]):
+    def __init__(self, files: list[FileOutcome], texts: _Texts, docs: list[_Doc]):
         self._files = files
         self._texts = texts
         self._docs = {(files[d.file].found.display, d.doc.index): d for d in docs}
         self._numbers = {id(d): n for n, d in enumerate(docs)}
         self._lines: dict[tuple[str, int], dict[Path, int]] = {}
+        self._last: tuple[_Doc, Placed] | None = None
 
     def display(self, doc: _Doc) -> str:
         return self._files[doc.file].found.display
@@ -856,19 +1028,25 @@ class _Locator:
             line += containers.line_in_string(doc.obj, path)
         return doc.doc.body_line + line if line is not None else doc.doc.body_line
 
-    def node(self, doc: _Doc) -> tuple[Any, dict[Path, int]]:
-        """The node tree of a document's body and its lines (kept for its results)."""
-        node = render.compose_read(self.body(doc))
-        lines = positions.lines(node)
-        key = (self.display(doc), doc.doc.index)
-        if self._docs.get(key) is doc:
-            self._lines[key] = lines
-        return node, lines
+    def placed(self, doc: _Doc) -> Placed:
+        """Where the fields of a document's body are (composed now if reading kept none);
+        the last document's unpacked (its results, jobs and comments are asked one after
+        the other)."""
+        if self._last is not None and self._last[0] is doc:
+            return self._last[1]
+        found = None if doc.place is None else _unplaced(doc.place, doc.obj)
+        if found is None:
+            node = render.compose_read(self.body(doc))
+            found = positions.lines(node), positions.scalar_continuations(node)
+        self._last = doc, found
+        return found
 
     def _found(self, key: tuple[str, int], doc: _Doc) -> dict[Path, int]:
+        if doc.place is not None:
+            return self.placed(doc)[0]
         if key not in self._lines:
             try:
-                self.node(doc)
+                self._lines[key] = positions.lines(render.compose_read(self.body(doc)))
             except InputError:
                 self._lines[key] = {}
         return self._lines[key]
