@@ -234,7 +234,7 @@ def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds(others: bool):
 
 #: the only pattern a run of one job (with a Service and a ConfigMap) compiles: quantity.parse's
 #: (the job's GPUs are counted); the validators tell the quantity pattern by str methods, and
-#: every other pattern is compiled on first use (lazyre)
+#: every other pattern is compiled on first use (lazy.pattern)
 _COMPILED_BY_ONE_JOB = "[KMGTPE]i"
 
 

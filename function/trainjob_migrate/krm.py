@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import lazyre, results_yaml, yamlio
+from trainjob_migrate import lazy, results_yaml, yamlio
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.records import Record
 from trainjob_migrate.results import FileRef, Result
@@ -157,7 +157,7 @@ def _load(text: str) -> tuple[Any, list[str | None]]:
     return yamlio.load_with_sources(text, "items")
 
 
-_SURROGATE_ESCAPE: Final = lazyre.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE_ESCAPE: Final = lazy.pattern(r"\\u[dD][89abcdefABCDEF]")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

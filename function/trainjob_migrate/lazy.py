@@ -10,8 +10,9 @@ importer names it with :func:`module` at module level, and imports it for real u
     else:
         jinja = lazy.module("trainjob_migrate.templates.jinja")
 
-A regular expression that only some runs use (an error's, a template's) is a
-:func:`pattern`: compiling one costs tens of microseconds, at every start otherwise.
+A regular expression that only some runs use (an error's, a template's, a launch script's) is
+a :func:`pattern`: compiling one costs 40 to 400 microseconds, at every start otherwise (the
+module-level patterns of ``fn``'s path cost it about two milliseconds before they were lazy).
 """
 
 from __future__ import annotations
@@ -51,22 +52,25 @@ def module(name: str) -> ModuleType:
 
 
 class _Pattern:
-    """Stands for a compiled regular expression; the first method used compiles it."""
-
-    __slots__ = ("_text", "_flags", "_compiled")
+    """Stands for a compiled regular expression; the first attribute used compiles it. Each
+    attribute is then set on the instance (a bound method of the compiled pattern), so a
+    pattern used in a loop pays the lookup here once, not at every call."""
 
     def __init__(self, text: str, flags: int) -> None:
-        self._text = text
-        self._flags = flags
-        self._compiled: re.Pattern[str] | None = None
+        self._source = (text, flags)
 
     def __getattr__(self, attribute: str) -> object:
-        compiled = self._compiled
-        if compiled is None:
-            compiled = self._compiled = re.compile(self._text, self._flags)
-        return getattr(compiled, attribute)
+        # only for what the instance does not hold yet
+        value = getattr(re.compile(*self._source), attribute)
+        setattr(self, attribute, value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"lazy.pattern({self._source[0]!r}, {self._source[1]!r})"
 
 
 def pattern(text: str, flags: int = 0) -> re.Pattern[str]:
-    """``re.compile(text, flags)``, compiled when one of its methods is first used."""
+    """``re.compile(text, flags)``, compiled when one of its attributes is first used. Only
+    for a pattern used through its methods and attributes: ``re.sub(X, ...)`` and
+    ``isinstance(X, re.Pattern)`` want a real one."""
     return _Pattern(text, flags)  # type: ignore[return-value]  # typed as what it stands for

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterator, Mapping
 
-from trainjob_migrate import lazyre
+from trainjob_migrate import lazy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def get(value: Any, path: Path, default: Any = None) -> Any:
     return value
 
 
-_TOKEN = lazyre.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+_TOKEN = lazy.pattern(r"\[([^\]]*)\]|([^.\[\]]+)")
 
 
 def parse_path(text: str) -> Path:

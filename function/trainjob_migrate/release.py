@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from trainjob_migrate import lazyre
+from trainjob_migrate import lazy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Final
 
 CRD_NAME: Final = "trainjobs.trainer.kubeflow.org"
-CONTROLLER_IMAGE: Final = lazyre.compile(
+CONTROLLER_IMAGE: Final = lazy.pattern(
     r"kubeflow/trainer/trainer-controller-manager:v?(\d+\.\d+(?:\.\d+)?)"
 )
 _WORKLOADS: Final = ("Deployment", "StatefulSet")

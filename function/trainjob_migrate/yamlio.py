@@ -37,7 +37,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from trainjob_migrate import lazyre
+from trainjob_migrate import lazy
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.templates import Quoted
 
@@ -423,7 +423,7 @@ class _Dumper(_BaseDumper):  # type: ignore[misc]  # libyaml's classes are untyp
 #: integers (0o17, 0x1F, 1_000), floats with or without a dot (1e3, -.5), dates. PyYAML's
 #: own resolver misses some of them, so such strings are always written quoted. Compiled
 #: only for a string that :func:`ambiguous` cannot tell by itself (start-up time).
-_AMBIGUOUS = lazyre.compile(
+_AMBIGUOUS = lazy.pattern(
     r"^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|~|null|Null|NULL"
     r"|[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)"
@@ -511,7 +511,7 @@ class _FastLoader(_Loader):
     get_single_node = _BaseLoader.get_single_node
 
 
-_INDICATORS: Final = lazyre.compile(r"^[ \t?:-]*", re.MULTILINE)  # repository runs only
+_INDICATORS: Final = lazy.pattern(r"^[ \t?:-]*", re.MULTILINE)  # repository runs only
 
 
 def _below_limits(text: str) -> bool:
@@ -703,7 +703,7 @@ def _tail_kept(node: Any, text: str) -> bool:
     return value == stripped and bool(_STRIP_CHOMPING.match(text, at, at + 4))
 
 
-_STRIP_CHOMPING: Final = lazyre.compile(r"[|>](?:[1-9]?-|-[1-9])")
+_STRIP_CHOMPING: Final = lazy.pattern(r"[|>](?:[1-9]?-|-[1-9])")
 
 
 def dump_element(data: Any, source: str | None = None) -> str:
@@ -741,8 +741,8 @@ class _IndentedDumper(yaml.SafeDumper):
 _IndentedDumper.add_representer(str, _represent_str)
 _IndentedDumper.add_representer(Quoted, _represent_quoted)
 
-_INDENTED_LIST = lazyre.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1 +- ", re.MULTILINE)
-_INDENTLESS_LIST = lazyre.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1- ", re.MULTILINE)
+_INDENTED_LIST = lazy.pattern(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1 +- ", re.MULTILINE)
+_INDENTLESS_LIST = lazy.pattern(r"^( *)[^\s#-][^\n]*:[ \t]*\n\1- ", re.MULTILINE)
 
 
 def indents_lists(text: str) -> bool:

@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from yaml.nodes import ScalarNode
 
-from trainjob_migrate import lazyre, results_yaml, validation, yamlio
+from trainjob_migrate import results_yaml, validation, yamlio
 from trainjob_migrate.rules import replicas
 
 #: characters numbers, dates, booleans and nulls are made of, and a few that end them
@@ -146,13 +146,3 @@ def test_decode_is_utf_8_sig(data: bytes) -> None:
     except UnicodeDecodeError as exc:
         got = (exc.start, exc.reason)
     assert got == expected
-
-
-def test_a_lazy_pattern_is_compiled_on_first_use_and_then_is_the_pattern() -> None:
-    source = r"(?P<word>l[a-z]+) \d+"
-    lazy = lazyre.compile(source, re.IGNORECASE)
-    assert "search" not in vars(lazy)  # nothing compiled yet
-    assert lazy.search("a Lazy 42").group("word") == "Lazy"
-    assert lazy.search == re.compile(source, re.IGNORECASE).search  # the pattern's own, now
-    assert lazy.pattern == source and lazy.flags & re.IGNORECASE
-    assert [m.group(1) for m in lazy.finditer("lazy 1 late 2")] == ["lazy", "late"]

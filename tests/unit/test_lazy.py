@@ -31,3 +31,13 @@ def test_a_lazy_pattern_matches_as_the_compiled_one():
     assert lazy_one.search(sample).group(1) == compiled.search(sample).group(1) == "PyTorchJob"
     assert lazy_one.sub("-", sample) == compiled.sub("-", sample)
     assert lazy_one.pattern == text and lazy_one.flags == compiled.flags
+
+
+def test_a_lazy_pattern_is_compiled_on_first_use_and_then_is_the_pattern() -> None:
+    source = r"(?P<word>l[a-z]+) \d+"
+    lazy_one = lazy.pattern(source, re.IGNORECASE)
+    assert "search" not in vars(lazy_one)  # nothing compiled yet
+    assert lazy_one.search("a Lazy 42").group("word") == "Lazy"
+    assert lazy_one.search == re.compile(source, re.IGNORECASE).search  # the pattern's own, now
+    assert lazy_one.pattern == source and lazy_one.flags & re.IGNORECASE
+    assert [m.group(1) for m in lazy_one.finditer("lazy 1 late 2")] == ["lazy", "late"]

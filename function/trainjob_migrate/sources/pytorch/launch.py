@@ -29,7 +29,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 
-from trainjob_migrate import lazyre
+from trainjob_migrate import lazy
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import Path
 from trainjob_migrate.results import Severity
@@ -71,13 +71,13 @@ _REMOVED_FLAGS: Final = {
 _EQUIVALENT_FLAGS: Final = frozenset(
     {"nnodes", "nproc-per-node", "node-rank", "master-addr", "master-port"}
 )
-_TORCHRUN_TEXT: Final = lazyre.compile(r"\btorchrun\b|torch\.distributed\.(run|launch)\b")
-_KUBELET_REF: Final = lazyre.compile(r"(?<!\$)\$\((MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)\)")
-_SHELL_REF: Final = lazyre.compile(
+_TORCHRUN_TEXT: Final = lazy.pattern(r"\btorchrun\b|torch\.distributed\.(run|launch)\b")
+_KUBELET_REF: Final = lazy.pattern(r"(?<!\$)\$\((MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)\)")
+_SHELL_REF: Final = lazy.pattern(
     r"\$(?:(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)(?![A-Za-z0-9_])|"
     r"\{(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK)[}:#%/-])"
 )
-_SHELL_RDZV: Final = lazyre.compile(
+_SHELL_RDZV: Final = lazy.pattern(
     r"--(nnodes|nproc[-_]per[-_]node|node[-_]rank|master[-_]addr|master[-_]port|rdzv[-_]\w+|standalone)\b"
 )
 
