@@ -578,6 +578,9 @@ class _Texts:
         self._files = files
         self._kept: list[SourceText | None] = []
         self._again: set[int] = set()
+        # the file decoded last: its documents are asked for one after another (rendering
+        # goes file by file), and decoding it for each would be quadratic in its length
+        self._last: tuple[int, SourceText] | None = None
 
     def append(self, source: SourceText | None, *, again: bool) -> None:
         if again:
@@ -587,7 +590,10 @@ class _Texts:
 
     def __getitem__(self, number: int) -> SourceText | None:
         if number in self._again:
-            return SourceText.decode(self._files[number].raw)
+            last = self._last
+            if last is None or last[0] != number:
+                last = self._last = (number, SourceText.decode(self._files[number].raw))
+            return last[1]
         return self._kept[number]
 
     def kept(self) -> Iterator[tuple[int, SourceText]]:
