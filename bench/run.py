@@ -52,7 +52,9 @@ gives one (``CASES``). Cases, each with its floor:
 - ``dry-run-file``: the dry run (``trainjob-migrate convert FILE``, a diff on stdout) of one
   file of 4,000 PyTorchJobs and 4,000 other objects vs ``convert --out DIR FILE`` on the same
   file: the diff is aligned document by document (``repo/unidiff.py``), not by difflib over
-  the file, which is quadratic; wall time <= 3x (an older target).
+  the file, which is quadratic; wall time <= 3x (an older target). Both share any cost per
+  document that grows with the file, which their ratio cannot show: a libyaml load + dump of
+  the file is printed beside them for reference.
 
 A case is a name, a function that writes its inputs (``inputs.py``) into a work
 directory and returns its plan (every command, the pairs it compares; ``pair()`` for
@@ -100,7 +102,14 @@ LOAD_DUMP = (
     "sys.stdout.write(yaml.dump(data, Dumper=yaml.CSafeDumper, default_flow_style=False,"
     " sort_keys=False, allow_unicode=True, width=1 << 20))\n"
 )
-#: The same without the cyclic garbage collector (as the function runs): shown for reference.
+#: The same for a stream of documents (a multi-document file)
+LOAD_DUMP_ALL = (
+    "import sys, yaml\n"
+    "docs = list(yaml.load_all(sys.stdin.buffer, Loader=yaml.CSafeLoader))\n"
+    "sys.stdout.write(yaml.dump_all(docs, Dumper=yaml.CSafeDumper, default_flow_style=False,"
+    " sort_keys=False, allow_unicode=True, width=1 << 20))\n"
+)
+#: LOAD_DUMP without the cyclic garbage collector (as the function runs): fn-10000's floor.
 LOAD_DUMP_NO_GC = "import gc; gc.disable()\n" + LOAD_DUMP
 #: A copy of the tree, file by file (what writing a mirror tree costs at the least).
 COPY_TREE = (
@@ -610,6 +619,13 @@ def _dry_run_file(work: Path, args: argparse.Namespace) -> Plan:
             (0, 1),
             int(jobs * 0.8),
             out,
+        ),
+        # the file's size, not the pair's ratio, shows a cost per document that grows with
+        # the file (both commands share it: a decode per document once made them 27 s)
+        Command(
+            "(reference) libyaml load + dump of the file (CSafeLoader/CSafeDumper)",
+            [sys.executable, "-c", LOAD_DUMP_ALL],
+            stream,
         ),
     )
 
