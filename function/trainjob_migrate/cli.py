@@ -12,7 +12,7 @@ import gc
 import os
 import sys
 
-from trainjob_migrate import __version__
+from trainjob_migrate import __version__, nogc
 from trainjob_migrate.errors import MigrateError
 from trainjob_migrate.results import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_USAGE
 
@@ -154,9 +154,7 @@ def _error_line(message: str) -> str:
 def _parse_and_run(args_list: list[str]) -> int:
     # Imports (the command's modules) and the parser make thousands of objects and no
     # garbage: without the cyclic garbage collector, as `fn` starts (a millisecond).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with nogc.paused():
         from trainjob_migrate.commands import usage
 
         parser = build_parser(_command_of(args_list))
@@ -164,9 +162,6 @@ def _parse_and_run(args_list: list[str]) -> int:
             args, extra = parser.parse_known_args(usage.join_dash_values(args_list))
         except SystemExit as exc:  # --help and --version
             return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
-    finally:
-        if enabled:
-            gc.enable()
     if extra:
         command = usage.subparser(parser, args.command) if args.command else None
         raise usage.unknown_arguments(command or parser, extra)
@@ -197,28 +192,18 @@ def _check(paths: list[str]) -> int:
     """``check PATH...``: the arguments the parser would give (commands/check.py, plain_args),
     without argparse, gettext and locale (a sixth of such a check's start); imported without
     the cyclic garbage collector, as `fn` is (see _fn)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with nogc.paused():
         from trainjob_migrate.commands import check
-    finally:
-        if enabled:
-            gc.enable()
     return _named("check", lambda: check.run(check.plain_args(paths)))
 
 
 def _fn() -> int:
     """``fn``: its imports too run without the cyclic garbage collector (as the run does, see
     commands/fn.py): they make thousands of objects and no garbage (a millisecond of a start)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with nogc.paused():
         from trainjob_migrate.commands import fn
 
         return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _plugin_config(args_list: list[str]) -> str | None:
@@ -234,15 +219,10 @@ def _plugin_config(args_list: list[str]) -> str | None:
 def _plugin(config: str) -> int:
     """``kustomize-plugin CONFIG``: imported and run without the cyclic garbage collector, as
     `fn` is (see _fn)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with nogc.paused():
         from trainjob_migrate.commands import legacy_plugin
 
         return legacy_plugin.run(config, sys.stdin.buffer, sys.stdout, sys.stderr)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

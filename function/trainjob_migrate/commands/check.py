@@ -8,10 +8,10 @@ ClusterTrainingRuntime) the target release would reject (:mod:`trainjob_migrate.
 
 from __future__ import annotations
 
-import gc
 import sys
 import types
 
+from trainjob_migrate import nogc
 from trainjob_migrate.commands import common, options
 from trainjob_migrate.repo import engine, journal, kustomize
 from trainjob_migrate.repo.engine import READ_RULE
@@ -97,13 +97,8 @@ def plain_args(paths: list[str]) -> types.SimpleNamespace:
 def run(args: common.Args) -> int:
     # Without the cyclic garbage collector, as `fn` and `convert` run (see there): the
     # modules a run imports, and every file's documents (kept to the end), are no garbage.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with nogc.paused():
         return _run(args)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _run(args: common.Args) -> int:

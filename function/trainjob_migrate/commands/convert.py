@@ -9,12 +9,11 @@ Findings go to stderr, then a summary.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from collections import Counter
 
-from trainjob_migrate import containers, krm
+from trainjob_migrate import containers, krm, nogc
 from trainjob_migrate.commands import common, options
 from trainjob_migrate.errors import InputError, OutputError, UsageError
 from trainjob_migrate.repo import engine, journal, kustomize, walk
@@ -54,13 +53,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     # Without the cyclic garbage collector, as `fn` runs (see there): every file's documents
     # are kept to the end, and the collector would walk them again and again.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with nogc.paused():
         return _run(args)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -7,9 +7,7 @@ error: kustomize and Argo CD show only stderr.
 
 from __future__ import annotations
 
-import gc
-
-from trainjob_migrate import config, krm
+from trainjob_migrate import config, krm, nogc
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.errors import ConfigError, InputError
 from trainjob_migrate.pipeline import process
@@ -27,13 +25,8 @@ def run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str], verbosity: int = 0) 
     # Without the cyclic garbage collector: it would walk the growing input graph again and
     # again while the loader builds it (a third of a large run), and a run makes no cycles
     # to collect (reference counting frees everything). Restored for in-process callers.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with nogc.paused():
         return _run(stdin, stdout, stderr, verbosity)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _run(stdin: IO[bytes], stdout: IO[str], stderr: IO[str], verbosity: int) -> int:
