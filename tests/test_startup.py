@@ -6,13 +6,14 @@ start (jsonschema alone is three times `import yaml`), and each has a reason to 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+import bare_python
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "examples" / "quickstart" / "resource-list.yaml"
@@ -58,14 +59,7 @@ def test_a_valid_run_imports_no_heavy_module(one_job: bool):
     )
     # -S: no site, so no .pth file of the environment imports anything (typing, say) first;
     # PyYAML is found where this interpreter has it.
-    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        capture_output=True,
-        check=False,
-        input=_one_job() if one_job else QUICKSTART.read_bytes(),
-        env={"PYTHONPATH": path},
-    )
+    result = bare_python.run(code, _one_job() if one_job else QUICKSTART.read_bytes())
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.count(b"\n  kind: TrainJob\n") == (1 if one_job else 2)
     imported = result.stderr.decode().splitlines()[-1]
@@ -89,15 +83,7 @@ def _imports(argv: list[str], stdin: bytes, cwd: Path) -> tuple[int, set[str], b
         "sys.stderr.write('\\n' + repr(sorted(set(sys.modules) - before)))\n"
         "sys.exit(code)\n"
     )
-    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        capture_output=True,
-        check=False,
-        input=stdin,
-        env={"PYTHONPATH": path},
-        cwd=cwd,
-    )
+    result = bare_python.run(code, stdin, cwd=cwd)
     return result.returncode, set(eval(result.stderr.decode().splitlines()[-1])), result.stdout
 
 
@@ -218,14 +204,7 @@ def test_a_one_job_run_imports_nothing_of_other_objects_or_kinds(others: bool):
         "sys.stderr.write('\\n' + repr(sorted(m for m in unneeded if m in sys.modules)))\n"
         "sys.exit(code)\n"
     )
-    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        capture_output=True,
-        check=False,
-        input=stdin,
-        env={"PYTHONPATH": path},
-    )
+    result = bare_python.run(code, stdin)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.count(b"\n  kind: TrainJob\n") == 1
     assert result.stdout.count(b"\n  kind: Service\n") == (1 if others else 0)
@@ -256,14 +235,7 @@ def test_a_one_job_run_compiles_no_pattern_it_does_not_use():
         "sys.stderr.write('\\n' + repr(sorted(set(map(str, compiled)))))\n"
         "sys.exit(code)\n"
     )
-    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        capture_output=True,
-        check=False,
-        input=yaml.safe_dump(rl, sort_keys=False).encode(),
-        env={"PYTHONPATH": path},
-    )
+    result = bare_python.run(code, yaml.safe_dump(rl, sort_keys=False).encode())
     assert result.returncode == 0, result.stderr.decode()
     compiled = eval(result.stderr.decode().splitlines()[-1])
     assert "(probe)" in compiled

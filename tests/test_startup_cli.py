@@ -6,14 +6,12 @@ module listed here costs every start of the command, and each has a reason to be
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+import bare_python
 from trainjob_migrate import cli
 from trainjob_migrate.commands import check
 
@@ -138,14 +136,7 @@ def _run(argv: tuple[str, ...], cwd: Path) -> tuple[int, set[str], bytes]:
         "sys.stderr.write('\\n' + repr(sorted(set(sys.modules) - before)))\n"
         "sys.exit(code)\n"
     )
-    path = os.pathsep.join([str(REPO / "function"), str(Path(yaml.__file__).parents[1])])
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        capture_output=True,
-        check=False,
-        env={"PYTHONPATH": path},
-        cwd=cwd,
-    )
+    result = bare_python.run(code, cwd=cwd)
     imported = set(eval(result.stderr.decode().splitlines()[-1]))
     return result.returncode, imported, result.stdout
 
