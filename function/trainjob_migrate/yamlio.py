@@ -540,15 +540,21 @@ def load_node(text: str) -> tuple[Any, Any]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        try:  # built here, twice as fast (an aliased node once, shared, as PyYAML does)
-            return _build(loader, node, {} if loader.anchored else None), node
-        except _Unusual:
-            pass  # the loader's constructor says what is wrong, in its words
-        return loader.construct_document(node), node
+        return _construct(loader, node), node
     except yaml.YAMLError as exc:
         raise _input_error(exc, "input is not valid YAML") from exc
     finally:
         loader.dispose()
+
+
+def _construct(loader: Any, node: Any) -> Any:
+    """``loader.construct_document(node)``, built by :func:`_build` (twice as fast; an
+    aliased node once, shared, as PyYAML does) unless the document is unusual: then the
+    loader's constructor builds it, and says what is wrong in its words."""
+    try:
+        return _build(loader, node, {} if loader.anchored else None)
+    except _Unusual:
+        return loader.construct_document(node)
 
 
 class _Unusual(Exception):
@@ -639,7 +645,7 @@ def load_with_sources(text: str, key: str) -> tuple[Any, list[str | None]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(loader, node) if node is not None else None
     except yaml.YAMLError as exc:
         raise _input_error(exc, "input is not valid YAML") from exc
     finally:

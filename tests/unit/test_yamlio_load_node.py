@@ -35,7 +35,9 @@ def test_same_objects_and_errors_as_load_on_hostile_input(
         text = case.build().decode("utf-8")
     except UnicodeDecodeError:
         pytest.skip("not UTF-8: refused before any YAML is read")
-    assert _outcome(lambda t: yamlio.load_node(t)[0], text) == _outcome(yamlio.load, text)
+    expected = _outcome(yamlio.load, text)
+    assert _outcome(lambda t: yamlio.load_node(t)[0], text) == expected
+    assert _outcome(lambda t: yamlio.load_with_sources(t, "items")[0], text) == expected
 
 
 @pytest.mark.parametrize(
@@ -128,3 +130,6 @@ def test_the_same_objects_as_load_on_every_test_document() -> None:
 def test_the_same_objects_and_errors_as_load(text: str) -> None:
     expected = _outcome(yamlio.load, text)
     assert _typed(_outcome(lambda t: yamlio.load_node(t)[0], text)) == _typed(expected)
+    # the function's reader builds its ResourceList the same way
+    got = _outcome(lambda t: yamlio.load_with_sources(t, "items")[0], text)
+    assert _typed(got) == _typed(expected)
