@@ -166,3 +166,25 @@ def test_a_file_gone_before_it_is_copied_is_a_read_finding(
     ) in err
     assert not (tmp_path / "out" / "apps" / "config.yaml").exists()
     assert (tmp_path / "out" / "apps" / "job.yaml").exists()
+
+
+def test_equal_messages_and_fields_of_results_are_one_string(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for n in range(6):  # six jobs alike: the same findings, in as many strings as differ
+        (repo / f"job-{n}.yaml").write_text(JOB.replace("name: a", f"name: a{n}"))
+    outcome = engine.convert(walk.files([str(repo)]), FunctionConfig(), keep_bytes=False)
+    messages = [r.message for r in outcome.results]
+    fields = [r.field for r in outcome.results if r.field is not None]
+    assert len(messages) - len(set(messages)) >= 5 and len(fields) - len(set(fields)) >= 5
+    assert len({id(m) for m in messages}) == len(set(messages))  # one string each
+    assert len({id(f) for f in fields}) == len(set(fields))
+
+
+def test_a_file_found_names_its_path_and_display_with_one_string(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "job.yaml").write_text(JOB)
+    (found,) = walk.files([str(tmp_path)])
+    assert found.display == found.path and found.display is found.path
+    (other,) = walk.files([f"{tmp_path}/./a/"])  # not normalised: two strings
+    assert other.display == f"{tmp_path}/a/job.yaml" != other.path
