@@ -92,7 +92,10 @@ def _run(args: argparse.Namespace) -> int:
             _refuse_collisions(found, args.out, paths)
         bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
         with options.spelled_for_cli():
-            outcome = engine.convert(found, config, select, bar)
+            # a run that writes keeps no bytes it read once nothing needs them (--out copies
+            # an unchanged file from its source, if it is still what was read)
+            keep_bytes = not (args.write or args.out is not None)
+            outcome = engine.convert(found, config, select, bar, keep_bytes=keep_bytes)
         if bar is not None:
             bar.close()
     outcome = engine.RepoOutcome(

@@ -118,6 +118,14 @@ def read(path: str | os.PathLike[str], limit: int) -> bytes:
         os.close(fd)
 
 
+def digest(data: bytes) -> bytes:
+    """What a file read is known by once its bytes are released (SHA-256): a copy made from
+    the source later must have the same (``transaction.Copy``)."""
+    import hashlib  # only a run that writes (secrets imports it then anyway)
+
+    return hashlib.sha256(data).digest()
+
+
 def _too_large(size: int, limit: int) -> str:
     return (
         f"not read: {size / _MIB:.1f} MiB, over the limit of {limit / _MIB:g} MiB per file; "

@@ -57,20 +57,29 @@ class Kustomization(Record):
     display: str
     text: str
     data: Obj
+    #: the node tree of ``text`` (positions), composed when first asked (:meth:`tree`): kept
+    #: for every kustomization, node trees and their marks were a tenth of what a repository
+    #: conversion held, and most kustomizations have no line to give and nothing to rewrite
     node: Any
 
-    def __init__(self, display: str, text: str, data: Obj, node: Any) -> None:
+    def __init__(self, display: str, text: str, data: Obj, node: Any = None) -> None:
         self.display = display
         self.text = text
         self.data = data
         self.node = node
+
+    def tree(self) -> Any:
+        """The node tree of the kustomization (composed once, when first asked)."""
+        if self.node is None:
+            self.node = yamlio.compose(self.text)  # read once already: no InputError
+        return self.node
 
     @property
     def folder(self) -> str:
         return posixpath.dirname(self.display)
 
     def line(self, *path: str | int) -> int:
-        node = self.node
+        node = self.tree()
         for part in path:
             node = _child(node, part)
             if node is None:
@@ -79,12 +88,11 @@ class Kustomization(Record):
 
 
 def read(display: str, text: str) -> Kustomization | None:
-    try:
-        node = yamlio.compose(text)
-        data = yamlio.load(text)
+    try:  # composed once: its node tree is composed again if a line or a rewrite asks
+        data, _ = yamlio.load_node(text)
     except InputError:
         return None
-    return Kustomization(display, text, data, node) if isinstance(data, dict) else None
+    return Kustomization(display, text, data) if isinstance(data, dict) else None
 
 
 def patch_files(kustomization: Kustomization) -> set[str]:
@@ -396,7 +404,7 @@ def _retarget(
     ops_form = isinstance(patch, list)
     body = yamlio.dump(new_patch)
     if entry.inline is not None:
-        node = _child(_child(k.node, entry.key), entry.index)
+        node = _child(_child(k.tree(), entry.key), entry.index)
         value = _child(node, "patch") if entry.key != "patchesStrategicMerge" else node
         edits.append((value, _block_scalar(body, value, k.text)))
     else:  # the patch file: its body replaced, the comments above it kept
@@ -412,7 +420,7 @@ def _retarget(
             **_TARGET,
             **{key: entry.target[key] for key in _SELECTS if entry.target.get(key)},
         }
-        target_node = _child(_child(_child(k.node, entry.key), entry.index), "target")
+        target_node = _child(_child(_child(k.tree(), entry.key), entry.index), "target")
         edits.append((target_node, _mapping(new_target, target_node)))
     out.results.extend(_overwrites(new_patch, mine, converted, where))
     form = "JSON 6902 ops" if ops_form else "a merge patch"
@@ -588,7 +596,7 @@ def _images(
     if known:
         return
     out.created[posixpath.join(k.folder, IMAGES_CONFIG)] = IMAGES_FIELD_SPEC
-    node = _child(k.node, "configurations")
+    node = _child(k.tree(), "configurations")
     if node is None:
         dash = "  - " if yamlio.indents_lists(k.text) else "- "
         edits.append((None, f"configurations:\n{dash}{IMAGES_CONFIG}\n"))

@@ -12,7 +12,7 @@ import os
 import stat
 
 from trainjob_migrate.repo import engine, fsio, transaction
-from trainjob_migrate.repo.transaction import WRITE_RULE, Change
+from trainjob_migrate.repo.transaction import WRITE_RULE, Change, Copy
 from trainjob_migrate.results import FileRef, Result, Severity
 
 TYPE_CHECKING = False  # no typing, no pathlib at start-up
@@ -85,21 +85,19 @@ def in_place(root: str, files: Sequence[engine.FileOutcome]) -> tuple[list[Chang
 
 
 def mirror_of(files: Sequence[engine.FileOutcome]) -> list[Change]:
-    """Every file read (``--out``): converted, or as it was; with the source's mode."""
+    """Every file read (``--out``): converted, or as it was (copied from the source when its
+    bytes were released: checked to be those read); with the source's mode."""
     changes = []
     for file in files:
         if file.status == engine.FAULT:
             continue  # never an empty file in place of one that could not be read
         *folder, name = file.found.rel.split("/")
-        changes.append(
-            Change(
-                tuple(folder),
-                name,
-                file.new if file.new is not None else file.raw,
-                file.found.display,
-                _mode(file),
-            )
-        )
+        data: bytes | Copy = file.raw
+        if file.new is not None:
+            data = file.new
+        elif file.sign is not None:
+            data = Copy(file.found.path, file.sign)
+        changes.append(Change(tuple(folder), name, data, file.found.display, _mode(file)))
     return changes
 
 

@@ -40,6 +40,8 @@ __all__ = ["JOURNAL"]  # named here too: where the journal is (repo/journal.py)
 
 #: the rule of results about writing
 WRITE_RULE: Final = RuleId.WRITE.value
+#: the rule of results about reading (a file to copy that is no longer what was read)
+_READ_RULE: Final = RuleId.READ.value
 #: temporary files and kept originals of a transaction (compiled when a run writes or
 #: recovers: re caches them; a dry run never compiles them)
 _OURS: Final = r"^\.(?:.+\.)?tjm-[0-9a-f]{12}(?:-[0-9]+)?\.(?:tmp|orig)$"
@@ -56,20 +58,42 @@ _JOURNAL_MAX: Final = 64 * 1024 * 1024
 hook: Callable[[str, int], None] | None = None
 
 
+class Copy(Frozen):
+    """The bytes of a file as it was read, no longer held: read again when staged, and
+    written only if they are still what was read (their :func:`fsio.digest`); else the file
+    is not written, and a read finding names it (never a copy of something not converted)."""
+
+    __slots__ = ("path", "sign")
+    path: str  # to open
+    sign: bytes  # fsio.digest of the bytes read
+
+    def __init__(self, path: str, sign: bytes) -> None:
+        init(self, path, sign)
+
+
 class Change(Frozen):
     """One file to write: ``folder``/``name`` below the root."""
 
     __slots__ = ("folder", "name", "data", "display", "mode")
     folder: tuple[str, ...]
     name: str
-    data: bytes
+    data: bytes | Copy
     display: str  # the file as findings name it
     mode: int | None  # None: the mode of the file it replaces (0644 for a new one)
 
     def __init__(
-        self, folder: tuple[str, ...], name: str, data: bytes, display: str, mode: int | None = None
+        self,
+        folder: tuple[str, ...],
+        name: str,
+        data: bytes | Copy,
+        display: str,
+        mode: int | None = None,
     ) -> None:
         init(self, folder, name, data, display, mode)
+
+
+class _Unread(Exception):
+    """A :class:`Copy` whose source is no longer what was read (or cannot be read again)."""
 
 
 class _Staged(Frozen):
@@ -127,9 +151,15 @@ def _apply(
                 for change in group:
                     if hook is not None:
                         hook("stage", len(staged))
-                    entry, warning = _stage(
-                        dir_fd, change, f"tjm-{token}-{len(staged)}", warn_read_only
-                    )
+                    try:
+                        entry, warning = _stage(
+                            dir_fd, change, f"tjm-{token}-{len(staged)}", warn_read_only
+                        )
+                    except _Unread as exc:  # that file is not written (as a read fault)
+                        results.append(
+                            _result(change.display, Severity.ERROR, str(exc), _READ_RULE)
+                        )
+                        continue
                     staged.append(entry)
                     if warning:
                         results.append(_result(change.display, Severity.WARNING, warning))
@@ -190,10 +220,11 @@ def _stage(dir_fd: int, change: Change, stem: str, warn_read_only: bool) -> tupl
             f"the file is read-only (mode {stat.S_IMODE(info.st_mode):04o}): it is replaced "
             "all the same, and keeps its mode"
         )
+    data = change.data if isinstance(change.data, bytes) else _read_again(change.data)
     fd = os.open(temp, _NEW_FLAGS, 0o600, dir_fd=dir_fd)
     try:
         try:
-            view = memoryview(change.data)
+            view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
             os.fchmod(fd, mode)  # durable by the one sync() before the journal (_apply)
@@ -205,6 +236,20 @@ def _stage(dir_fd: int, change: Change, stem: str, warn_read_only: bool) -> tupl
         _unlink(temp, dir_fd)
         raise
     return _Staged(change.folder, change.name, temp, backup, change.display), warning
+
+
+def _read_again(copy: Copy) -> bytes:
+    """The bytes of a file to copy, if they are still those read; else :class:`_Unread`."""
+    try:
+        data = fsio.read(copy.path, fsio.file_limit())
+    except fsio.Fault as exc:
+        raise _Unread(f"{exc} (to copy it); it is not copied") from None
+    if fsio.digest(data) != copy.sign:
+        raise _Unread(
+            "the file changed while it was converted (its bytes are no longer those read): "
+            "it is not copied; run the conversion again"
+        )
+    return data
 
 
 def _keep(dir_fd: int, name: str, backup: str) -> None:
@@ -560,5 +605,5 @@ def _error(where: str, message: str) -> Result:
     return _result(where, Severity.ERROR, message)
 
 
-def _result(where: str, severity: Severity, message: str) -> Result:
-    return Result(message, severity, WRITE_RULE, None, None, FileRef(where))
+def _result(where: str, severity: Severity, message: str, rule: str = WRITE_RULE) -> Result:
+    return Result(message, severity, rule, None, None, FileRef(where))

@@ -103,6 +103,8 @@ def _walk_dir(
         if name.endswith(SUFFIXES) and not name.startswith("."):
             path = os.path.join(directory, name)  # noqa: PTH118
             display = os.path.normpath(path).replace(os.sep, "/")
+            if display == path:  # one string for both (a repository's files are many)
+                display = path
             found = Found(path, display, "/".join((*rel, name)))
             if link and not inside(os.path.realpath(path), root):
                 continue  # a symlink out of the tree is never followed
