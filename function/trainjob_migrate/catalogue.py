@@ -194,7 +194,9 @@ _ADHOC: Final[dict[RuleId, tuple[Kind, str, str, Severity | None]]] = {
             "control lines only around whole documents, is converted and its expressions "
             "restored. That file or document is left untouched and the others are converted; "
             "`check` exits 4 (`--ignore-unreadable`). Fix the YAML, or render the template and "
-            "convert its output."
+            "convert its output. With `--out`, a file that changed on disk while the run "
+            "converted the others (its bytes are no longer those read) is not copied into the "
+            "output tree: run again once nothing else writes to the repository."
         ),
         _E,
     ),
