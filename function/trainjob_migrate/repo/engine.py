@@ -23,10 +23,10 @@ from array import array
 from trainjob_migrate import containers, lazy, release, sources, structure, yamlio
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.config import FunctionConfig
-from trainjob_migrate.containers import walk as inside
 from trainjob_migrate.convert import Conversion
 from trainjob_migrate.convert import convert as convert_job
 from trainjob_migrate.errors import InputError
+from trainjob_migrate.holders import may_hold_jobs
 from trainjob_migrate.paths import Path, parse_path
 from trainjob_migrate.pipeline import process
 from trainjob_migrate.records import Frozen, Record, init
@@ -554,11 +554,6 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
 _V2_KINDS: Final = frozenset({"TrainJob", "TrainingRuntime", "ClusterTrainingRuntime"})
 
 
-#: container plug-ins that do nothing to an object holding no job (``adjust`` leaves a
-#: ConfigMap as it is, and only a ConfigMap with a job in a string is a peer), and no plug-in
-_PASSIVE: Final = frozenset({None, "configmap"})
-
-
 def _inert(obj: Obj) -> bool:
     """Whether a document is nothing to a conversion: no job (none in it, as a List's item, an
     object or a string inside it; no container plug-in for its kind), no Trainer release
@@ -570,9 +565,8 @@ def _inert(obj: Obj) -> bool:
         obj.get("kind") in _V2_KINDS
         or sources.is_job(obj)
         or sources.is_list(obj)
-        or containers.name_of(obj) not in _PASSIVE
+        or may_hold_jobs(obj)  # the pipeline's own test before it asks containers
         or release.sightings(obj)
-        or inside.find(obj)
     )
 
 
