@@ -14,7 +14,9 @@ when :func:`entries` is first called.
 
 from __future__ import annotations
 
-from trainjob_migrate.records import Frozen, StrEnum, init
+from enum import StrEnum
+
+from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.results import Severity
 
 TYPE_CHECKING = False

@@ -8,8 +8,9 @@ that produced it, as ``tags.rule``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 
-from trainjob_migrate.records import Frozen, StrEnum
+from trainjob_migrate.records import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
