@@ -43,12 +43,12 @@ def adjust(rewrite: Rewrite) -> None:  # noqa: ARG001 - nothing else refers to t
 def name_placeholder(rewrite: Rewrite) -> str | None:
     """A trial template whose TrainJob needs the trial's name: the Experiments that use it
     must declare the parameter (this ConfigMap cannot)."""
-    placeholder = "${trialParameters.trialName}"
+    placeholder = katib.TRIAL_NAME
     rewrite.report(
         Severity.WARNING,
         None,
         f"the TrainJob needs the trial's name (a host name is computed from it): it is "
         f"written as {placeholder}; every Experiment that uses this template must declare "
-        "the trial parameter trialName with reference ${trialSpec.Name}",
+        f"the trial parameter trialName with reference {katib.NAME_REFERENCE}",
     )
     return placeholder

@@ -51,8 +51,8 @@ _V1_PRIMARY: Final = (
 )
 TRIAL_RESOURCE: Final = "TrainJob.v1alpha1.trainer.kubeflow.org"
 #: kubeflow/katib examples/v1beta1/trial-template/trial-metadata-substitution.yaml
-_NAME_REFERENCE: Final = "${trialSpec.Name}"
-_TRIAL_NAME: Final = "${trialParameters.trialName}"
+NAME_REFERENCE: Final = "${trialSpec.Name}"
+TRIAL_NAME: Final = "${trialParameters.trialName}"
 
 
 def claims(obj: Mapping[str, Any], path: Path) -> bool:  # noqa: ARG001 - the protocol's
@@ -75,7 +75,7 @@ def kinds(obj: Mapping[str, Any], path: Path) -> dict[str, str]:  # noqa: ARG001
         kind = {"int": "int", "double": "float", "discrete": "float"}.get(
             str(types.get(reference)), "str"
         )
-        if reference == "${trialSpec.Name}":
+        if reference == NAME_REFERENCE:
             kind = "name"
         out[f"${{trialParameters.{parameter.get('name')}}}"] = kind
     return out
@@ -204,7 +204,7 @@ def _config_map_job(rewrite: Rewrite, template: Mapping[str, Any]) -> Embedded |
     if text is None:
         return None
     found = containers.template_job(rewrite, text)
-    if found is not None and found.swap is not None and _TRIAL_NAME in found.swap.samples:
+    if found is not None and found.swap is not None and TRIAL_NAME in found.swap.samples:
         _declare_trial_name(rewrite)  # the ConfigMap's TrainJob needs the trial's name
     return found
 
@@ -217,7 +217,7 @@ def _declare_trial_name(rewrite: Rewrite) -> None:
     ))  # fmt: skip
     for parameter in parameters:
         if isinstance(parameter, dict) and parameter.get("name") == "trialName":
-            if parameter.get("reference") != _NAME_REFERENCE:
+            if parameter.get("reference") != NAME_REFERENCE:
                 rewrite.error(
                     path,
                     "the converted trial template uses ${trialParameters.trialName} for the "
@@ -227,10 +227,10 @@ def _declare_trial_name(rewrite: Rewrite) -> None:
             return
     parameters.append(
         {"name": "trialName", "description": "the trial's name (TrainJob host names)",
-         "reference": _NAME_REFERENCE}
+         "reference": NAME_REFERENCE}
     )  # fmt: skip
     rewrite.set(path, parameters)
-    rewrite.report(Severity.INFO, path, f"added trial parameter trialName ({_NAME_REFERENCE})")
+    rewrite.report(Severity.INFO, path, f"added trial parameter trialName ({NAME_REFERENCE})")
 
 
 def _config_map_source(rewrite: Rewrite, template: Mapping[str, Any]) -> None:
@@ -275,7 +275,7 @@ def name_placeholder(rewrite: Rewrite) -> str | None:
     template = _map(_map(rewrite.out.get("spec")).get("trialTemplate"))
     parameters = _list(template.get("trialParameters"))
     for parameter in parameters:
-        if isinstance(parameter, dict) and parameter.get("reference") == _NAME_REFERENCE:
+        if isinstance(parameter, dict) and parameter.get("reference") == NAME_REFERENCE:
             return f"${{trialParameters.{parameter.get('name')}}}"
     taken = {p.get("name") for p in parameters if isinstance(p, dict)}
     name = next(
@@ -285,7 +285,7 @@ def name_placeholder(rewrite: Rewrite) -> str | None:
         {
             "name": name,
             "description": "the trial's name (TrainJob host names)",
-            "reference": _NAME_REFERENCE,
+            "reference": NAME_REFERENCE,
         }
     )
     path = (*_TEMPLATE, "trialParameters")
@@ -293,7 +293,7 @@ def name_placeholder(rewrite: Rewrite) -> str | None:
     rewrite.report(
         Severity.INFO,
         path,
-        f"added trial parameter {name} (reference {_NAME_REFERENCE}): the TrainJob computes "
+        f"added trial parameter {name} (reference {NAME_REFERENCE}): the TrainJob computes "
         "host names from the trial's name, which Katib gives each trial",
     )
     return f"${{trialParameters.{name}}}"
