@@ -147,3 +147,27 @@ def test_a_job_string_in_an_unknown_object_is_an_error() -> None:
     obj = {"apiVersion": "example.com/v1", "kind": "Box", "metadata": {"name": "b"}, "x": embedded}
     outcome = _run(obj)
     assert [(r.severity, r.rule) for r in outcome.results] == [("error", "embedded-job")]
+
+
+TRIAL_TEMPLATE = GOLDEN / "fn" / "container-katib-trial-template" / "resources.yaml"
+
+
+def test_a_trial_template_configmap_of_another_namespace_is_not_the_experiments() -> None:
+    """Katib reads the ConfigMap in configMapNamespace: one of the same name elsewhere in the
+    input is converted, but the Experiment keeps facing the v1 job, with a warning."""
+    config_map, experiment = yamlio.load_all(TRIAL_TEMPLATE.read_text())
+    config_map["metadata"]["namespace"] = "other"
+    outcome = pipeline.process([config_map, experiment], FunctionConfig(), detect_release=False)
+    template = outcome.items[-1]["spec"]["trialTemplate"]
+    assert template["primaryContainerName"] == "pytorch"
+    assert any(
+        r.rule == "katib" and r.severity == "warning" and r.field == "spec.trialTemplate"
+        for r in outcome.results
+    )
+
+
+def test_a_trial_template_configmap_without_a_namespace_is_the_experiments() -> None:
+    config_map, experiment = yamlio.load_all(TRIAL_TEMPLATE.read_text())
+    del config_map["metadata"]["namespace"]
+    outcome = pipeline.process([config_map, experiment], FunctionConfig(), detect_release=False)
+    assert outcome.items[-1]["spec"]["trialTemplate"]["primaryContainerName"] == "node"

@@ -198,8 +198,15 @@ def _config_map_job(rewrite: Rewrite, template: Mapping[str, Any]) -> Embedded |
         return None
     name, key = str(source.get("configMapName")), str(source.get("templatePath"))
     namespace = str(source.get("configMapNamespace") or rewrite.ref.namespace or "")
+    # a ConfigMap of another namespace is not the one Katib reads: only one written without a
+    # namespace (given when applied), or any when the Experiment names no namespace either
     text = rewrite.peers.get((namespace, name, key)) or next(
-        (t for (_, n, k), t in rewrite.peers.items() if (n, k) == (name, key)), None
+        (
+            t
+            for (ns, n, k), t in rewrite.peers.items()
+            if (n, k) == (name, key) and (not ns or not namespace)
+        ),
+        None,
     )
     if text is None:
         return None
