@@ -124,6 +124,7 @@ def test_doctor_checks_the_katib_config(tmp_path: Path, capsys: pytest.CaptureFi
     body = json.loads(capsys.readouterr().out)
     found = [r for r in body["results"] if r["tags"]["rule"] == "katib-config"]
     assert len(found) == 1 and found[0]["field"]["path"] == "data[katib-config.yaml]"
+    assert "lacks TrainJob.v1alpha1.trainer.kubeflow.org:" in found[0]["message"]
     assert body["summary"]["embeddedJobs"]["katib"] == {"jobs": 2, "converted": 1, "findings": 3}
 
 

@@ -22,6 +22,7 @@ the same rewrites once the template there is converted; until then, a warning.
 
 from __future__ import annotations
 
+from trainjob_migrate.assemble import TRAINER_API_VERSION
 from trainjob_migrate.containers import trainer
 from trainjob_migrate.results import Severity
 
@@ -49,7 +50,8 @@ _V1_PRIMARY: Final = (
     {"training.kubeflow.org/job-role": "master"},
     {"training.kubeflow.org/replica-type": "master"},
 )
-TRIAL_RESOURCE: Final = "TrainJob.v1alpha1.trainer.kubeflow.org"
+#: how katib-config's trialResources names a TrainJob (``<Kind>.<version>.<group>``)
+TRIAL_RESOURCE: Final = "TrainJob.{1}.{0}".format(*TRAINER_API_VERSION.split("/"))
 #: kubeflow/katib examples/v1beta1/trial-template/trial-metadata-substitution.yaml
 NAME_REFERENCE: Final = "${trialSpec.Name}"
 TRIAL_NAME: Final = "${trialParameters.trialName}"

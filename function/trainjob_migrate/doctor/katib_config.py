@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from typing import Any, Final
 
 ID: Final = "katib-config"
-TRIAL_RESOURCE: Final = "TrainJob.v1alpha1.trainer.kubeflow.org"
 _RESOURCES: Final = ("init", "controller", "trialResources")
 _DATA_KEY: Final = "katib-config.yaml"
 
@@ -32,6 +31,8 @@ _DATA_KEY: Final = "katib-config.yaml"
 def check(ctx: DoctorContext) -> Iterator[Result]:
     if not any(_runs_trainjob_trials(m) for m in ctx.of_kind("Experiment")):
         return
+    from trainjob_migrate.containers.katib import TRIAL_RESOURCE  # the one fn warns about
+
     for manifest in ctx.manifests:
         found = _config(manifest)
         if found is None:
