@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from trainjob_migrate import validation
+from trainjob_migrate.assemble import TRAINER_API_VERSION
 from trainjob_migrate.paths import Path, format_path, parse_path
 from trainjob_migrate.v2check import SCHEMA_PREFIX, Issue, Subject, placeholders
 from trainjob_migrate.v2check.walk import matches
@@ -41,8 +42,8 @@ def schema_name(kind: str, version: str) -> str | None:
     return name if os.path.isfile(path) else None  # noqa: PTH113
 
 
-#: the only version the Trainer CRDs of 2.0-2.3 serve
-API_VERSION: Final = "trainer.kubeflow.org/v1alpha1"
+#: the only version the Trainer CRDs serve: the one the converter writes
+API_VERSION: Final = TRAINER_API_VERSION
 #: metadata.name of any object: a DNS-1123 subdomain (apimachinery NameIsDNSSubdomain)
 _SUBDOMAIN: Final = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
