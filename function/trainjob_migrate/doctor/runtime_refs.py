@@ -23,7 +23,7 @@ TYPE_CHECKING = False  # no typing at the start of a command
 if TYPE_CHECKING:
     from typing import Final
 
-ID: Final = "runtime-ref"
+ID: Final = references.ID  # the rule its findings carry
 SHAPES: Final = ("podSpecOverrides", "podTemplateOverrides", "runtimePatches")
 
 
