@@ -33,6 +33,7 @@ from trainjob_migrate import lazy
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import Path
 from trainjob_migrate.results import Severity
+from trainjob_migrate.sources import v1_env
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ RESERVED_ENV: Final = frozenset(
 #: reserved names the v1 operator set in every pod, Master or not (envvar.go setPodEnv)
 _ALWAYS_SET: Final = frozenset({"PET_NNODES", "PET_NPROC_PER_NODE"})
 V1_INJECTED_ENV: Final = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
-COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 #: flags the Trainer's PET_* variables replace; a hard-coded one would override them
 _REMOVED_FLAGS: Final = {
@@ -596,12 +596,11 @@ def _env(ctx: Context, shim: bool, refs: Sequence[str] = ()) -> None:
 def _shim(
     ctx: Context, seen: set[str], only: Sequence[str] = V1_INJECTED_ENV
 ) -> list[dict[str, Any]]:
-    name = ctx.draft.name
     values: dict[str, dict[str, Any]] = {
-        "MASTER_ADDR": {"value": f"{name}-node-0-0.{name}"},
+        "MASTER_ADDR": {"value": v1_env.first_node(ctx)},
         "MASTER_PORT": {"value": str(_v1_port(ctx))},
         "WORLD_SIZE": {"value": str(ctx.num_nodes * _v1_nproc_int(ctx))},
-        "RANK": {"valueFrom": {"fieldRef": {"fieldPath": COMPLETION_INDEX}}},
+        "RANK": v1_env.index_ref(),
     }
     path = (*ctx.container_path, "command") if ctx.container.get("command") else None
     if tuple(only) == V1_INJECTED_ENV:
