@@ -234,3 +234,33 @@ def test_a_kind_that_is_not_a_string_is_passed_through():
     outcome = process([copy.deepcopy(item)], FunctionConfig())
     assert outcome.items == [item]
     assert outcome.results == []
+
+
+@pytest.mark.parametrize(
+    ("target", "options"),
+    [("2.0", {}), ("2.1", {"runtime_name": "mine"}), ("2.3", {"runtime_name": "mine"})],
+)
+def test_a_sidecar_without_a_generated_runtime_gets_the_targets_advice(
+    target: str, options: dict[str, Any]
+) -> None:
+    """The same advice as the pod rule of the other kinds: generateRuntime only where the
+    target has a runtime schema (not ``Trainer 2.2+`` written into the plug-in)."""
+    from trainjob_migrate.targets import get
+
+    job = _mpijob()
+    pod = job["spec"]["mpiReplicaSpecs"]["Worker"]["template"]["spec"]
+    pod["containers"].append({"name": "logger", "image": "fluent-bit"})
+    outcome = process(
+        [copy.deepcopy(job)], FunctionConfig(target_given=True, target_version=target, **options)
+    )
+    [message] = [
+        r.message
+        for r in outcome.results
+        if r.severity is Severity.ERROR and (r.field or "").endswith("containers[1]")
+    ]
+    assert "runtime patches cannot add containers" in message
+    if get(target).runtime_schema is None:
+        assert "generateRuntime=true" not in message
+        assert f"generateRuntime is not available for Trainer {target}" in message
+    else:
+        assert message.endswith("set generateRuntime=true")

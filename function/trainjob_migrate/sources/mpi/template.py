@@ -186,8 +186,8 @@ def _no_containers(ctx: Context, rule: str, path: tuple[Any, ...], what: str) ->
     ctx.error(
         rule,
         path,
-        f"{what}: runtime patches cannot add containers; set generateRuntime=true (Trainer "
-        "2.2+) to carry it in a generated TrainingRuntime",
+        f"{what}: runtime patches cannot add containers (upstream accepts the patch and the "
+        f"pod then fails); {ctx.runtime_advice}",
     )
 
 
