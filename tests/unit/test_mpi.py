@@ -264,3 +264,21 @@ def test_a_sidecar_without_a_generated_runtime_gets_the_targets_advice(
         assert f"generateRuntime is not available for Trainer {target}" in message
     else:
         assert message.endswith("set generateRuntime=true")
+
+
+@pytest.mark.parametrize(("account", "lossy"), [(None, False), ("trainer", False), ("other", True)])
+def test_a_patched_pods_service_account_as_the_pod_rule_has_it(
+    account: str | None, lossy: bool
+) -> None:
+    """serviceAccount equal to serviceAccountName loses nothing; a different one is lost."""
+    job = _mpijob()
+    pod = job["spec"]["mpiReplicaSpecs"]["Worker"]["template"]["spec"]
+    pod["serviceAccount"] = "trainer"
+    if account is not None:
+        pod["serviceAccountName"] = account
+    outcome = process([copy.deepcopy(job)], FunctionConfig(target_given=True, target_version="2.0"))
+    found = [r for r in outcome.results if (r.field or "").endswith("spec.serviceAccount")]
+    assert any(r.severity is Severity.WARNING for r in found) is lossy
+    overrides = outcome.items[-1]["spec"]["podSpecOverrides"]
+    [worker] = [o for o in overrides if "serviceAccountName" in o]
+    assert worker["serviceAccountName"] == (account or "trainer")
