@@ -29,7 +29,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 
-from trainjob_migrate import lazy
+from trainjob_migrate import lazy, quantity
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import Path
 from trainjob_migrate.results import Severity
@@ -518,11 +518,10 @@ def _cpus(
 
 
 def _quantity(value: Any) -> float | None:
-    text = str(value).strip()
-    try:
-        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
-    except ValueError:
-        return None
+    """A resource quantity (``500m``, ``2``, ``4k``, ``1e3``) as the API server reads it: the
+    project's one parser (a YAML float such as ``1.5`` is a quantity too)."""
+    amount = quantity.parse(str(value) if isinstance(value, float) else value)
+    return None if amount is None else amount[0] / amount[1]
 
 
 # --- env -------------------------------------------------------------------------
