@@ -234,3 +234,51 @@ def test_a_kind_that_is_not_a_string_is_passed_through():
     outcome = process([copy.deepcopy(item)], FunctionConfig())
     assert outcome.items == [item]
     assert outcome.results == []
+
+
+@pytest.mark.parametrize(
+    ("target", "options"),
+    [("2.0", {}), ("2.1", {"runtime_name": "mine"}), ("2.3", {"runtime_name": "mine"})],
+)
+def test_a_sidecar_without_a_generated_runtime_gets_the_targets_advice(
+    target: str, options: dict[str, Any]
+) -> None:
+    """The same advice as the pod rule of the other kinds: generateRuntime only where the
+    target has a runtime schema (not ``Trainer 2.2+`` written into the plug-in)."""
+    from trainjob_migrate.targets import get
+
+    job = _mpijob()
+    pod = job["spec"]["mpiReplicaSpecs"]["Worker"]["template"]["spec"]
+    pod["containers"].append({"name": "logger", "image": "fluent-bit"})
+    outcome = process(
+        [copy.deepcopy(job)], FunctionConfig(target_given=True, target_version=target, **options)
+    )
+    [message] = [
+        r.message
+        for r in outcome.results
+        if r.severity is Severity.ERROR and (r.field or "").endswith("containers[1]")
+    ]
+    assert "runtime patches cannot add containers" in message
+    if get(target).runtime_schema is None:
+        assert "generateRuntime=true" not in message
+        assert f"generateRuntime is not available for Trainer {target}" in message
+    else:
+        assert message.endswith("set generateRuntime=true")
+
+
+@pytest.mark.parametrize(("account", "lossy"), [(None, False), ("trainer", False), ("other", True)])
+def test_a_patched_pods_service_account_as_the_pod_rule_has_it(
+    account: str | None, lossy: bool
+) -> None:
+    """serviceAccount equal to serviceAccountName loses nothing; a different one is lost."""
+    job = _mpijob()
+    pod = job["spec"]["mpiReplicaSpecs"]["Worker"]["template"]["spec"]
+    pod["serviceAccount"] = "trainer"
+    if account is not None:
+        pod["serviceAccountName"] = account
+    outcome = process([copy.deepcopy(job)], FunctionConfig(target_given=True, target_version="2.0"))
+    found = [r for r in outcome.results if (r.field or "").endswith("spec.serviceAccount")]
+    assert any(r.severity is Severity.WARNING for r in found) is lossy
+    overrides = outcome.items[-1]["spec"]["podSpecOverrides"]
+    [worker] = [o for o in overrides if "serviceAccountName" in o]
+    assert worker["serviceAccountName"] == (account or "trainer")

@@ -229,3 +229,29 @@ def test_retry_budget_in_the_generated_runtime(
     assert spec.get("backoffLimit") == expected.get("backoffLimit")
     rules = (spec.get("podFailurePolicy") or {}).get("rules") or [{}]
     assert (rules[0].get("onExitCodes") or {}).get("values") == expected.get("codes")
+
+
+@pytest.mark.parametrize(("cpu", "nproc"), [("3500m", 4), ("2k", 2000), (3, 3)])
+def test_nproc_cpu_reads_the_cpu_request_as_a_quantity(cpu: Any, nproc: int) -> None:
+    """``2k`` is a CPU request (the API server's quantity), not 'no CPU request'."""
+    container = {
+        "name": "pytorch",
+        "image": "i",
+        "command": ["torchrun", "train.py"],
+        "resources": {"limits": {"nvidia.com/gpu": 1}, "requests": {"cpu": cpu}},
+    }
+    job = {
+        "apiVersion": "kubeflow.org/v1",
+        "kind": "PyTorchJob",
+        "metadata": {"name": "j"},
+        "spec": {
+            "nprocPerNode": "cpu",
+            "pytorchReplicaSpecs": {
+                "Worker": {"replicas": 2, "template": {"spec": {"containers": [container]}}}
+            },
+        },
+    }
+    conversion = convert(job, FunctionConfig(), get("2.3"))
+    assert conversion.converted
+    assert conversion.trainjob is not None
+    assert conversion.trainjob["spec"]["trainer"]["numProcPerNode"] == nproc

@@ -109,3 +109,34 @@ def test_config_schema_enums_and_options_are_the_target_list() -> None:
     assert [f"{v:.1f}" for v in typed if isinstance(v, float)] == list(targets.VERSIONS)
     assert config.TARGET_VERSIONS == targets.VERSIONS
     assert [t.version for t in targets.all_targets()] == list(targets.VERSIONS)
+
+
+def _plug_in_comparison() -> re.Pattern[str]:
+    words = {w for s in SOURCES for w in (s.name, s.framework)}
+    alternatives = "|".join(sorted(words, key=len, reverse=True))
+    quoted = rf"""["']({alternatives})["']"""
+    # equality only: ``"mpi" in policy`` reads a v2 runtime's mlPolicy, a target's word
+    return re.compile(rf"[!=]=\s*{quoted}|{quoted}\s*[!=]=")
+
+
+def test_no_module_outside_sources_tests_for_a_plug_in_by_name() -> None:
+    """A kind's behaviour is a field of its Source, not ``source.framework == "mpi"``."""
+    pattern = _plug_in_comparison()
+    assert pattern.search('if ctx.source.framework == "mpi":')
+    assert pattern.search("and ctx.source.name != 'pytorch'")
+    assert not pattern.search('framework = "mpi"')
+    assert not pattern.search('if "mpi" in policy:')
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.startswith(("sources/", *_GENERATED)):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{rel}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_only_mpi_fails_on_any_failed_pod() -> None:
+    # v1.9 mpijob_controller.go UpdateJobStatus; pkg/core for the others
+    assert {s.name for s in SOURCES if s.fails_on_pod_failure} == {"mpi"}

@@ -165,8 +165,7 @@ def _v1_retries(ctx: Context) -> None:
         "without runPolicy.backoffLimit; the JobSet gets no failurePolicy (maxRestarts would "
         "recreate all pods of the job, which v1 never did)",
     )
-    if ctx.source.framework == "mpi":
-        # v1.9 mpijob_controller.go UpdateJobStatus: failed > 0 and not ExitCode -> JobFailed
+    if ctx.source.fails_on_pod_failure:
         ctx.lossy(
             ID,
             path,
@@ -178,12 +177,12 @@ def _v1_retries(ctx: Context) -> None:
 
 def carries_exit_codes(ctx: Context) -> bool:
     """``restartPolicy: ExitCode`` is reproduced (``retryBudget: v1`` in a generated runtime;
-    not for MPI, whose v1 controller, mpijob_controller.go UpdateJobStatus, marked the job
-    Restarting after any failed pod of an ExitCode replica without reading the exit code)."""
+    not for a kind whose v1 controller failed or restarted the job on any failed pod without
+    reading the exit code: ``Source.fails_on_pod_failure``)."""
     return (
         ctx.config.retry_budget == "v1"
         and ctx.config.generate_runtime
-        and ctx.source.framework != "mpi"
+        and not ctx.source.fails_on_pod_failure
     )
 
 

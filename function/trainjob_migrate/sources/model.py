@@ -55,6 +55,7 @@ class Source(Frozen):
         "restart_policy",
         "v1_port_default",
         "other_operator_versions",
+        "fails_on_pod_failure",
     )  # fmt: skip
     #: the plug-in's id (``pytorch``): what ``--explain`` and the docs call it
     name: str
@@ -95,6 +96,10 @@ class Source(Frozen):
     #: API versions served by another operator than the Training Operator (mpi-operator's
     #: ``v2beta1``), whose retry and success rules are its own, not ``pkg/core``'s
     other_operator_versions: tuple[str, ...]
+    #: the v1 controller failed the job on any failed pod of a replica that was not
+    #: ``ExitCode`` and never read an ``ExitCode`` replica's exit codes (MPI's
+    #: ``UpdateJobStatus``): the Job's retry policy cannot reproduce either
+    fails_on_pod_failure: bool
 
     def __init__(
         self, name: str, kind: str, list_kind: str, groups: tuple[str, ...],
@@ -105,10 +110,12 @@ class Source(Frozen):
         restart_policy: str = "OnFailure",
         v1_port_default: int | None = None,
         other_operator_versions: tuple[str, ...] = (),
+        fails_on_pod_failure: bool = False,
     ) -> None:  # fmt: skip
         init(self, name, kind, list_kind, groups, versions, replica_specs, roles, single_roles,
              container, v1_port, runtime, framework, rules, pods, unsupported,
-             restart_policy, v1_port_default, other_operator_versions)  # fmt: skip
+             restart_policy, v1_port_default, other_operator_versions,
+             fails_on_pod_failure)  # fmt: skip
 
     def __hash__(self) -> int:  # versions is a dict: a source is identified by its name
         return hash(self.name)

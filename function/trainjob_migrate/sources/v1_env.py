@@ -14,15 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from trainjob_migrate.context import Context
+from trainjob_migrate.sources.v1common import COMPLETION_INDEX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Final, TypeAlias
+    from typing import Any, TypeAlias
 
 Obj: TypeAlias = "dict[str, Any]"
-
-#: the Job completion index: the node's index in v2 (what the Trainer plugins use as rank)
-COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 
 def index_ref() -> Obj:

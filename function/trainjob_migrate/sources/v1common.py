@@ -42,6 +42,7 @@ LABEL_PREFIX: Final = "training.kubeflow.org/"
 JOB_NAME: Final = LABEL_PREFIX + "job-name"
 REPLICA_INDEX: Final = LABEL_PREFIX + "replica-index"
 JOBSET_NAME: Final = "jobset.sigs.k8s.io/jobset-name"
+#: the Job completion index: the node's index in v2 (what the Trainer plugins use as rank)
 COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 _LABEL_REF: Final = r"metadata\.labels\['(training\.kubeflow\.org/[^']*)'\]"
 

@@ -34,4 +34,6 @@ SOURCE: Final = Source(
     pods="trainjob_migrate.sources.mpi.pods",
     # mpi-operator ran the launcher as a batch Job (default backoffLimit 6): its own rules
     other_operator_versions=("v2beta1",),
+    # v1.9 mpijob_controller.go UpdateJobStatus: failed > 0 and not ExitCode -> JobFailed
+    fails_on_pod_failure=True,
 )

@@ -29,10 +29,11 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 
-from trainjob_migrate import lazy
+from trainjob_migrate import lazy, quantity
 from trainjob_migrate.context import Context
 from trainjob_migrate.paths import Path
 from trainjob_migrate.results import Severity
+from trainjob_migrate.sources import v1_env
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ RESERVED_ENV: Final = frozenset(
 #: reserved names the v1 operator set in every pod, Master or not (envvar.go setPodEnv)
 _ALWAYS_SET: Final = frozenset({"PET_NNODES", "PET_NPROC_PER_NODE"})
 V1_INJECTED_ENV: Final = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK")
-COMPLETION_INDEX: Final = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
 #: flags the Trainer's PET_* variables replace; a hard-coded one would override them
 _REMOVED_FLAGS: Final = {
@@ -518,11 +518,10 @@ def _cpus(
 
 
 def _quantity(value: Any) -> float | None:
-    text = str(value).strip()
-    try:
-        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
-    except ValueError:
-        return None
+    """A resource quantity (``500m``, ``2``, ``4k``, ``1e3``) as the API server reads it: the
+    project's one parser (a YAML float such as ``1.5`` is a quantity too)."""
+    amount = quantity.parse(str(value) if isinstance(value, float) else value)
+    return None if amount is None else amount[0] / amount[1]
 
 
 # --- env -------------------------------------------------------------------------
@@ -596,12 +595,11 @@ def _env(ctx: Context, shim: bool, refs: Sequence[str] = ()) -> None:
 def _shim(
     ctx: Context, seen: set[str], only: Sequence[str] = V1_INJECTED_ENV
 ) -> list[dict[str, Any]]:
-    name = ctx.draft.name
     values: dict[str, dict[str, Any]] = {
-        "MASTER_ADDR": {"value": f"{name}-node-0-0.{name}"},
+        "MASTER_ADDR": {"value": v1_env.first_node(ctx)},
         "MASTER_PORT": {"value": str(_v1_port(ctx))},
         "WORLD_SIZE": {"value": str(ctx.num_nodes * _v1_nproc_int(ctx))},
-        "RANK": {"valueFrom": {"fieldRef": {"fieldPath": COMPLETION_INDEX}}},
+        "RANK": v1_env.index_ref(),
     }
     path = (*ctx.container_path, "command") if ctx.container.get("command") else None
     if tuple(only) == V1_INJECTED_ENV:
