@@ -334,7 +334,7 @@ def by_design(case: Case, path: Path, value: Any) -> str | None:
     if path == (*case.container_path, "name"):
         return "the training container is the runtime's container node"
     never = all(r.get("restartPolicy", "Never") == "Never" for r in case.roles.values())
-    if path == ("spec", "runPolicy", "backoffLimit") and never:
+    if path == ("spec", "runPolicy", "backoffLimit") and never and case.names(path):
         return "v1 ignored backoffLimit for Never replicas (pkg/core PastBackoffLimit): an info"
     if "ports" in path and _port_name(case, path) == case.kind.port:
         return "the v1 port: only the v1 env read it (re-derived, or named as lost)"

@@ -56,6 +56,14 @@ def old_versions(draw: st.DrawFn) -> dict[str, Any]:
 _OTHER = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}}
 
 
+def test_the_refused_and_converted_kinds_are_the_product_rule() -> None:
+    """REFUSED and CONVERTED above come from the registry under test: pinned here to the
+    product rule, so that a kind dropped from the registry (or turned from refused into
+    converted) cannot silently shrink the property below to the kinds that are left."""
+    assert sorted(s.kind for s in REFUSED) == ["MXJob", "PaddleJob", "TFJob"]
+    assert sorted(s.kind for s in CONVERTED) == ["JAXJob", "MPIJob", "PyTorchJob", "XGBoostJob"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(jobs=st.lists(st.one_of(refused_jobs(), old_versions()), min_size=1, max_size=3))
 def test_refused_jobs_stay_unchanged_and_each_gets_one_error(jobs: list[dict[str, Any]]) -> None:

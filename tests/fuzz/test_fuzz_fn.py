@@ -641,3 +641,20 @@ def test_the_process_gives_the_same_bytes_as_in_process(index: int) -> None:
         assert proc.returncode == expected.code
         assert proc.stdout.decode() == expected.stdout
         assert proc.stderr.decode() == expected.stderr
+
+
+def test_the_oracle_kinds_agree_with_the_registry() -> None:
+    """The fuzz oracle's per-kind facts are written from upstream; the registry must agree
+    (a wrong port or container name there would otherwise be accepted as by design)."""
+    from fuzz_invariants import UPSTREAM
+
+    from trainjob_migrate import sources
+
+    converted = {s.kind: s for s in sources.SOURCES if s.unsupported is None}
+    assert sorted(converted) == sorted(UPSTREAM)
+    for kind, facts in UPSTREAM.items():
+        source = converted[kind]
+        assert source.replica_specs == facts.replica_specs, kind
+        assert source.v1_port == facts.v1_port, kind
+        if facts.container is not None:
+            assert source.container == facts.container, kind

@@ -142,3 +142,31 @@ def test_every_mapping_row_is_exercised() -> None:
 def test_emitted_trainjobs_exist() -> None:
     """Guards the schema test above against an empty parametrisation."""
     assert len([o for _, _, o in _emitted() if o["kind"] == "TrainJob"]) > 40
+
+
+def _mapping_rules() -> list[str]:
+    """The rule sections of docs/mapping.md ("## Mapping rules", one "### <rule id>" each)."""
+    text = (Path(__file__).parents[2] / "docs" / "mapping.md").read_text()
+    section = text.split("\n## Mapping rules\n", 1)[1].split("\n## ", 1)[0]
+    return [line[4:].strip() for line in section.splitlines() if line.startswith("### ")]
+
+
+def test_every_mapping_rule_is_exercised_by_a_golden_case() -> None:
+    """The ``rows`` of the cases number a table mapping.md no longer has, so the row check
+    above cannot see a rule no case reaches: each rule section of mapping.md is named by a
+    result of some expectation, or (a rule that reports nothing) its output is there."""
+    rules = _mapping_rules()
+    assert len(rules) > 15, rules  # the split above found the section
+    named: set[str] = set()
+    mpi_policies = 0
+    for case, target in _runs():
+        expected = yaml.safe_load((case / f"_expected.{target}.yaml").read_text())
+        named |= {r["tags"]["rule"] for r in expected.get("results") or [] if "tags" in r}
+        mpi_policies += sum(
+            "mpi" in (item.get("spec", {}).get("mlPolicy") or {})
+            for item in expected["items"]
+            if item.get("kind") == "TrainingRuntime"
+        )
+    # mpi-generated-runtime reports nothing of its own: its output is the TrainingRuntime
+    assert mpi_policies > 0, "no golden case emits a TrainingRuntime with mlPolicy.mpi"
+    assert set(rules) - named - {"mpi-generated-runtime"} == set()
