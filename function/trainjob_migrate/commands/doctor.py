@@ -54,6 +54,9 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     # the release was decided above (and a contradicting --target-version reported)
     outcome = engine.convert(found, fn_config, options.build_selector(args), detect_release=False)
     findings = _without_repeats(findings, outcome.results)
+    # what check says of the tree too: an interrupted convert --write, a kustomization that
+    # does not build (same exit codes as check)
+    check.add_tree_results(outcome.results, list(args.paths), found)
     combined = engine.RepoOutcome(
         outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted,
         outcome.embedded,
