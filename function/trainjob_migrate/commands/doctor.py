@@ -16,7 +16,7 @@ from trainjob_migrate.commands import check, common, options
 from trainjob_migrate.doctor import DoctorContext, inventory, manifests, release, runtime_refs
 from trainjob_migrate.repo import engine
 from trainjob_migrate.repo.walk import Found
-from trainjob_migrate.report import reporters
+from trainjob_migrate.report import is_v2_rule, reporters
 from trainjob_migrate.results import Result
 
 
@@ -88,7 +88,7 @@ def _overview(ctx: DoctorContext, verbose: bool) -> str:
 
 def _without_repeats(findings: list[Result], validated: list[Result]) -> list[Result]:
     """The v2 validation (the same engine as check and fn) reports what runtime-ref would."""
-    v2 = {(r.file.path, r.field) for r in validated if r.rule.startswith("v2-") and r.file}
+    v2 = {(r.file.path, r.field) for r in validated if is_v2_rule(r.rule) and r.file}
     return [
         f
         for f in findings
