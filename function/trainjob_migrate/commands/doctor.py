@@ -40,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, found: list[Found]) -> int:
     objects = manifests.load(found)
     detected = release.detect(objects)
-    explicit = args.targetVersion is not None
     fn_config = options.build_config(args)
+    # given: by --target-version or by the --config file (as convert and check take it)
+    explicit = fn_config.target_given
     target = fn_config.target_version
     if not explicit and detected:
         # the decision convert and check make (one release, supported, or a config error)
