@@ -107,3 +107,25 @@ def test_the_plugin_as_a_process_writes_the_stream(tmp_path: Path):
     assert code == 0, err
     assert out.count("\nkind: TrainJob\n") > 100
     assert (code, out, err) == _in_process(["kustomize-plugin", str(config)], stream)
+
+
+def test_the_plugin_reads_stdin_bounded(tmp_path: Path):
+    """As fn and `convert -` (krm.read_input): /dev/zero on stdin stops at the input limit."""
+    config = tmp_path / "migration.yaml"
+    config.write_text(
+        "apiVersion: fn.trainjob-migrate.dev/v1alpha1\nkind: TrainJobMigration\n"
+        "metadata:\n  name: migrate\n",
+        encoding="utf-8",
+    )
+    with Path("/dev/zero").open("rb") as zero:
+        run = subprocess.run(
+            [sys.executable, "-m", "trainjob_migrate", "kustomize-plugin", str(config)],
+            stdin=zero,
+            capture_output=True,
+            timeout=60,
+            env={**os.environ, "TRAINJOB_MIGRATE_MAX_INPUT_MB": "1"},
+            check=False,
+        )
+    assert run.returncode == 1
+    assert b"over the limit of 1 MiB" in run.stderr
+    assert run.stdout == b""

@@ -92,6 +92,17 @@ def test_target_version_that_does_not_match_the_installation(capsys):
     assert "runtime-ref" not in rules
 
 
+def test_target_version_of_a_config_file_is_given_as_the_flag_is(tmp_path, capsys):
+    """--config's targetVersion is a given target (as convert and check take it): the same
+    findings and exit code as --target-version, not a configuration error."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  targetVersion: '2.1'\n"
+    )
+    flag = _doctor(capsys, "--target-version", "2.1", str(CLEAN))
+    assert _doctor(capsys, "--config", str(config), str(CLEAN)) == flag
+
+
 def test_matching_target_version_is_fine(capsys):
     assert _doctor(capsys, "--target-version", "2.3", str(CLEAN)) == (0, [])
 

@@ -85,3 +85,29 @@ def test_convert_write_builds_what_it_wrote(capsys, tmp_path: Path) -> None:
     err = capsys.readouterr().err
     assert "kustomization.yaml:3: error: this kustomization does not build" in err  # gone.yaml
     assert "[kustomize-build]" in err
+
+
+def test_doctor_reports_the_builds_as_check_does(
+    capsys, converted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """doctor says everything check says (commands/doctor.py): the kustomize builds too."""
+    monkeypatch.setattr(build.shutil, "which", lambda name: None)
+    capsys.readouterr()
+    check_code = cli.main(["check", "-v", str(converted)])
+    checked = [line for line in capsys.readouterr().out.splitlines() if "kustomize-build" in line]
+    doctor_code = cli.main(["doctor", "-v", str(converted)])
+    doctored = [line for line in capsys.readouterr().out.splitlines() if "kustomize-build" in line]
+    assert doctor_code == check_code
+    assert len(checked) == 1
+    assert doctored == checked
+
+
+@pytest.mark.skipif(build.command() is None, reason="no kubectl or kustomize on PATH")
+def test_a_kustomization_that_no_longer_builds_fails_doctor_too(capsys, converted: Path) -> None:
+    patch = converted / "overlays/staging/replicas.yaml"
+    patch.write_text(patch.read_text().replace("  namespace: ml\n", ""))
+    capsys.readouterr()
+    assert cli.main(["doctor", str(converted)]) == 3
+    out = capsys.readouterr().out
+    assert "this kustomization does not build" in out
+    assert out.count("[kustomize-build]") == 1

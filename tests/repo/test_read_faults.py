@@ -202,3 +202,19 @@ def test_json_files_are_scanned(tmp_path: Path, cli) -> None:
     code, out, _ = cli("check", str(root))
     assert code == 2
     assert "job.json" in out
+
+
+@pytest.mark.parametrize("command", ["check", "doctor"])
+def test_stdin_is_bounded_in_check_and_doctor_too(command: str) -> None:
+    """As `convert -` (above) and `fn`: `check -` stops at the limit, and says so (exit 4)."""
+    with Path("/dev/zero").open("rb") as zero:
+        run = subprocess.run(
+            [sys.executable, "-m", "trainjob_migrate", command, "-"],
+            stdin=zero,
+            capture_output=True,
+            timeout=60,
+            env={**os.environ, "TRAINJOB_MIGRATE_MAX_INPUT_MB": "1"},
+            check=False,
+        )
+    assert run.returncode == 4
+    assert b"over the limit of 1 MiB" in run.stdout

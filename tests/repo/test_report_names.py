@@ -70,3 +70,13 @@ def test_every_format_parses(odd_tree: Path, cli, fmt: str, tmp_path: Path) -> N
     else:
         assert "\\xff\\xfejob.yaml" in out
         assert "bad\\x01\\x1b[31m.yaml" in out
+
+
+def test_convert_shows_the_names_escaped_as_check_does(odd_tree: Path, cli) -> None:
+    """convert's findings on stderr carry the same escaped names as check's report."""
+    code, _, err = cli("convert", str(odd_tree))
+    assert code == 1
+    _strict(err)
+    assert "\\xff\\xfejob.yaml" in err
+    assert "bad\\x01\\x1b[31m.yaml" in err
+    assert "odd\\x01name" in err

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import argparse
     from typing import Final
 
+    from trainjob_migrate.repo.walk import Found
+
 EXIT_NOTHING: Final = 0
 EXIT_CONVERTIBLE: Final = 2
 EXIT_ATTENTION: Final = 3
@@ -107,17 +109,23 @@ def _run(args: common.Args) -> int:
     select = options.build_selector(args)
     with common.inputs(paths) as found, options.spelled_for_cli():
         outcome = engine.convert(found, config, select)
-    # a tree in the middle of an interrupted `convert --write` is half converted: never clean
-    files = [p for p in paths if p != "-"]
-    if files:
-        outcome.results[:0] = journal.pending(journal.write_root(files))
-        if any(kustomize.is_kustomization(f.display) for f in found):
-            from trainjob_migrate.repo import build  # subprocess, threads: only when needed
-
-            outcome.results.extend(build.check(found))  # a tree that does not build never passes
+    add_tree_results(outcome.results, paths, found)
     report = build_report(outcome, len(found), args)
     sys.stdout.write(reporters()[args.output](report))
     return report.exit_code
+
+
+def add_tree_results(results: list[Result], paths: list[str], found: list[Found]) -> None:
+    """What a tree of files is, beyond its jobs (check and doctor alike): an interrupted
+    ``convert --write`` (its journal, first) and a kustomization that does not build (last)."""
+    # a tree in the middle of an interrupted `convert --write` is half converted: never clean
+    files = [p for p in paths if p != "-"]
+    if files:
+        results[:0] = journal.pending(journal.write_root(files))
+        if any(kustomize.is_kustomization(f.display) for f in found):
+            from trainjob_migrate.repo import build  # subprocess, threads: only when needed
+
+            results.extend(build.check(found))  # a tree that does not build never passes
 
 
 def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> Report:

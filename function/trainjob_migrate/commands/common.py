@@ -16,7 +16,7 @@ import os
 import sys
 
 from trainjob_migrate.errors import InputError, NoInputError, UsageError
-from trainjob_migrate.repo import walk
+from trainjob_migrate.repo import fsio, walk
 from trainjob_migrate.repo.walk import Found
 
 TYPE_CHECKING = False  # no typing, contextlib, pathlib or argparse at the start of a command
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import types
     from collections.abc import Sequence
     from types import TracebackType
-    from typing import TypeAlias
+    from typing import IO, TypeAlias
 
 #: a command's arguments: the parser's, or the same without one (commands/check.py, plain_args)
 Args: TypeAlias = "argparse.Namespace | types.SimpleNamespace"
@@ -105,6 +105,16 @@ def _manifest_like(found: Found) -> bool:
         return True  # the engine reports it
 
 
+def _spool(source: IO[bytes], sink: IO[bytes], limit: int) -> None:
+    """Copy ``source`` in chunks, at most ``limit`` + 1 bytes: a stream over the limit is
+    reported as any file over it is (the engine's read), never held whole (``check -
+    </dev/zero`` stops, as ``convert -`` and ``fn`` do: krm.read_input)."""
+    left = limit + 1
+    while left > 0 and (chunk := source.read(min(left, 1 << 20))):
+        sink.write(chunk)
+        left -= len(chunk)
+
+
 class inputs:  # a class, not @contextlib.contextmanager: start-up time
     """The files to read, in order; ``-`` is stdin, kept in a scratch file while in use
     (shown as ``-``). ``exclude``: directories not to walk into."""
@@ -131,7 +141,7 @@ class inputs:  # a class, not @contextlib.contextmanager: start-up time
             if path == "-" and self._scratch is not None:
                 spooled = os.path.join(self._scratch.name, "stdin.yaml")  # noqa: PTH118
                 with open(spooled, "wb") as stream:  # noqa: PTH123
-                    stream.write(sys.stdin.buffer.read())
+                    _spool(sys.stdin.buffer, stream, fsio.file_limit())
                 found.append(Found(spooled, "-", "stdin.yaml"))
             elif os.path.isdir(path):  # noqa: PTH112
                 found.extend(f for f in walk.files([path], self._exclude) if _manifest_like(f))

@@ -18,6 +18,7 @@ from trainjob_migrate.commands import common, options
 from trainjob_migrate.errors import InputError, OutputError, UsageError
 from trainjob_migrate.repo import engine, journal, kustomize, walk
 from trainjob_migrate.repo.walk import Found
+from trainjob_migrate.report import shown
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 
 TYPE_CHECKING = False  # no typing, pathlib or dataclasses at start-up (a command on one file)
@@ -257,7 +258,9 @@ def _line(result: Result) -> str:
     subject = f"{result.resource.display()}: " if result.resource else ""
     field = f"{result.field}: " if result.field else ""
     line = f"{where}: {result.severity}: {subject}{field}{result.message} [{result.rule}]"
-    return " ".join(line.split())  # one line a finding, whatever the message holds
+    # one line a finding, whatever the message holds; names escaped as check's report and
+    # fn show them (no terminal escape, no byte that is not UTF-8, reaches stderr raw)
+    return shown(" ".join(line.split()))
 
 
 def _report(

@@ -16,7 +16,7 @@ from trainjob_migrate.commands import check, common, options
 from trainjob_migrate.doctor import DoctorContext, inventory, manifests, release, runtime_refs
 from trainjob_migrate.repo import engine
 from trainjob_migrate.repo.walk import Found
-from trainjob_migrate.report import reporters
+from trainjob_migrate.report import is_v2_rule, reporters
 from trainjob_migrate.results import Result
 
 
@@ -40,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, found: list[Found]) -> int:
     objects = manifests.load(found)
     detected = release.detect(objects)
-    explicit = args.targetVersion is not None
     fn_config = options.build_config(args)
+    # given: by --target-version or by the --config file (as convert and check take it)
+    explicit = fn_config.target_given
     target = fn_config.target_version
     if not explicit and detected:
         # the decision convert and check make (one release, supported, or a config error)
@@ -54,6 +55,9 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     # the release was decided above (and a contradicting --target-version reported)
     outcome = engine.convert(found, fn_config, options.build_selector(args), detect_release=False)
     findings = _without_repeats(findings, outcome.results)
+    # what check says of the tree too: an interrupted convert --write, a kustomization that
+    # does not build (same exit codes as check)
+    check.add_tree_results(outcome.results, list(args.paths), found)
     combined = engine.RepoOutcome(
         outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted,
         outcome.embedded,
@@ -85,7 +89,7 @@ def _overview(ctx: DoctorContext, verbose: bool) -> str:
 
 def _without_repeats(findings: list[Result], validated: list[Result]) -> list[Result]:
     """The v2 validation (the same engine as check and fn) reports what runtime-ref would."""
-    v2 = {(r.file.path, r.field) for r in validated if r.rule.startswith("v2-") and r.file}
+    v2 = {(r.file.path, r.field) for r in validated if is_v2_rule(r.rule) and r.file}
     return [
         f
         for f in findings

@@ -78,7 +78,9 @@ def _summarise(results: list[Result], stderr: IO[str], verbosity: int = 0) -> No
     if errors:
         warnings = sum(r.severity is Severity.WARNING for r in results)
         # the v2 validation (v2check): objects of the input, passed through; one line still
-        invalid = {r.resource for r in errors if r.rule.startswith("v2-") and r.resource}
+        from trainjob_migrate.report import is_v2_rule  # only when a run has errors
+
+        invalid = {r.resource for r in errors if is_v2_rule(r.rule) and r.resource}
         rejected = (
             f"; {len(invalid)} Trainer v2 object(s) the target release would reject "
             "(functionConfig validateV2: false skips this check)"

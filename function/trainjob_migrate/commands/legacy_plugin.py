@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainjob_migrate import config, yamlio
+from trainjob_migrate import config, krm, yamlio
 from trainjob_migrate.errors import ConfigError, InputError, MigrateError, NoInputError
 from trainjob_migrate.pipeline import process
 from trainjob_migrate.results import EXIT_OK, Result, Severity, exit_code
@@ -40,7 +40,7 @@ def run(
     only the count."""
     try:
         options = config.from_function_config(_load_config(config_path))
-        items = _load_stream(stdin.read())
+        items = _load_stream(krm.read_input(stdin))  # bounded, as fn and convert - read
         outcome = process(items, options)
     except MigrateError as exc:
         stderr.write(f"{PROG} kustomize-plugin: error: {exc}\n")
