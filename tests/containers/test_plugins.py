@@ -172,3 +172,21 @@ def test_a_trial_template_configmap_without_a_namespace_is_the_experiments() -> 
     del config_map["metadata"]["namespace"]
     outcome = pipeline.process([config_map, experiment], FunctionConfig(), detect_release=False)
     assert outcome.items[-1]["spec"]["trialTemplate"]["primaryContainerName"] == "node"
+
+
+def test_a_generated_runtime_that_would_hold_the_trials_name_is_an_error() -> None:
+    """Katib names each trial's job and substitutes ``${trialParameters.x}`` in the trial spec
+    only: a runtime generated beside the Experiment was named by the sample name (``tjm...``)
+    while the TrainJob referred to ``${trialParameters.trialName}``, a runtime that never
+    exists (real shape: kubeflow/katib examples/v1beta1/kubeflow-training-operator/
+    mpijob-horovod.yaml, which needs a generated runtime on Trainer 2.3)."""
+    obj = _experiment()
+    pod = obj["spec"]["trialTemplate"]["trialSpec"]["spec"]["pytorchReplicaSpecs"]
+    for role in pod.values():
+        role["template"]["spec"]["containers"][0]["workingDir"] = "/app"  # runtime-only field
+    outcome = _run(obj, generate_runtime=True)
+    assert outcome.items == [obj]  # left as it is, nothing emitted beside it
+    errors = [r for r in outcome.results if r.severity == "error"]
+    assert [r.rule for r in errors] == ["katib"]
+    assert "${trialParameters.trialName}" in errors[0].message
+    assert errors[0].field == "spec.trialTemplate.trialSpec"

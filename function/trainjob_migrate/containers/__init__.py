@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from trainjob_migrate.config import FunctionConfig
     from trainjob_migrate.containers import appwrapper, argo, configmap, katib, kfp
     from trainjob_migrate.containers.model import Plugin
+    from trainjob_migrate.containers.placeholders import Swap
     from trainjob_migrate.results import FileRef
     from trainjob_migrate.targets import Target
 
@@ -358,6 +359,9 @@ def _convert_one(rewrite: Rewrite, module: Plugin, path: Path) -> list[Any]:
         )
     if lost:
         return []
+    generated = [obj for obj in conversion.objects if obj is not conversion.trainjob]
+    if _placeholder_in_generated(rewrite, module, path, swap, generated):
+        return []
     found.trainjob = trainjob
     rewrite.jobs.append(found)
     if found.text is None:
@@ -365,11 +369,35 @@ def _convert_one(rewrite: Rewrite, module: Plugin, path: Path) -> list[Any]:
     else:
         written = strings.write(swap.object_back(trainjob, ints=False), found.text)
         rewrite.set(path, swap.back_ints(written))
-    return [
-        _with_file(obj, rewrite.original)
-        for obj in conversion.objects
-        if obj is not conversion.trainjob
-    ]
+    return [_with_file(obj, rewrite.original) for obj in generated]
+
+
+def _placeholder_in_generated(
+    rewrite: Rewrite, module: Plugin, path: Path, swap: Swap, generated: list[Any]
+) -> bool:
+    """Report (an error) a generated object that would hold a placeholder of the container:
+    the container substitutes its placeholders (Katib's trial name and parameters, Argo's
+    variables) only in the job it creates, never in an object beside it, so a generated
+    TrainingRuntime named after a trial would be named by the sample and the TrainJob, whose
+    ``runtimeRef`` gets the placeholder back, would refer to a runtime that never exists."""
+    samples = {s: p for p, s in swap.samples.items()}
+    samples.setdefault(swap.name, "the job's name, which the container gives each job")
+    held: list[str] = []
+    for obj in generated:
+        text = yamlio.dump(obj)
+        held += [p for s, p in samples.items() if s in text and p not in held]
+    if not held:
+        return False
+    kinds = ", ".join(sorted({str(obj.get("kind")) for obj in generated}))
+    rewrite.error(
+        path,
+        f"the {kinds} generated for this job would hold {'; '.join(held)}: the "
+        f"{module.WHAT} substitutes its placeholders only in the job it creates, not in an "
+        "object beside it, so the TrainJob would refer to a runtime that does not exist; the "
+        f"{module.WHAT} is left as it is: give the job fixed values there, or write the "
+        "runtime by hand and name it with --runtime-name",
+    )
+    return True
 
 
 def _placed(
