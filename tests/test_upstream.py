@@ -129,7 +129,7 @@ def test_every_release_with_default_runtimes_is_vendored():
         assert (trainer / tag / "manifests/overlays/runtimes/kustomization.yaml").is_file()
 
 
-@pytest.mark.parametrize("folder", ["upstream-examples", "seeds"])
+@pytest.mark.parametrize("folder", ["upstream-examples", "seeds", "real-world"])
 def test_vendored_test_inputs_name_their_origin(folder):
     directory = VENDORED / folder
     readme = (directory / "README.md").read_text()
