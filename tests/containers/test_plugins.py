@@ -190,3 +190,38 @@ def test_a_generated_runtime_that_would_hold_the_trials_name_is_an_error() -> No
     assert [r.rule for r in errors] == ["katib"]
     assert "${trialParameters.trialName}" in errors[0].message
     assert errors[0].field == "spec.trialTemplate.trialSpec"
+
+
+KATIB_MPI = (
+    Path(__file__).parents[1]
+    / "vendored/real-world/kubeflow-katib/examples/v1beta1/kubeflow-training-operator"
+    / "mpijob-horovod.yaml"
+)
+
+
+def test_an_mpijob_trials_launcher_labels_and_container_face_the_trainjob() -> None:
+    """Katib's MPIJob example selects its primary pod with the Training Operator MPI
+    controller's ``mpi-job-role: launcher`` and names the launcher's first container (the
+    kind names none: the operator took ``containers[0]``): both were kept as they were, the
+    label silently (no TrainJob pod has it: Katib never finds the trial's metrics), the
+    container refused as "not the training container ('0')"."""
+    obj = yamlio.load(KATIB_MPI.read_text())
+    outcome = _run(obj, target_version="2.0", runtime_name="mpi-distributed")
+    template = outcome.items[0]["spec"]["trialTemplate"]
+    assert template["trialSpec"]["kind"] == "TrainJob"
+    assert template["primaryContainerName"] == "node"
+    assert template["primaryPodLabels"] == {
+        "jobset.sigs.k8s.io/replicatedjob-name": "launcher",
+        "batch.kubernetes.io/job-completion-index": "0",
+    }
+
+
+def test_an_mpi_job_role_label_naming_a_worker_is_an_error() -> None:
+    obj = yamlio.load(KATIB_MPI.read_text())
+    obj["spec"]["trialTemplate"]["primaryPodLabels"] = {"mpi-job-role": "worker"}
+    outcome = _run(obj, target_version="2.0", runtime_name="mpi-distributed")
+    assert outcome.items == [obj]
+    assert any(
+        r.rule == "katib" and r.severity == "error" and r.field.endswith("primaryPodLabels")
+        for r in outcome.results
+    )

@@ -10,8 +10,11 @@ way Katib itself defaults it for a TrainJob (kubeflow/katib
 training container becomes the runtime's trainer container (`node`); the v1 default
 `successCondition` (`Succeeded`) becomes the TrainJob's (`Complete`); `primaryPodLabels`
 `training.kubeflow.org/job-role: master` become `jobset.sigs.k8s.io/replicatedjob-name: node`
-and `batch.kubernetes.io/job-completion-index: "0"` (the first node's pod). Conditions or
-labels of other shapes are errors to rewrite by hand.
+and `batch.kubernetes.io/job-completion-index: "0"` (the first node's pod). An MPIJob's trainer
+is its launcher: the launcher's first container (the MPI operators took `containers[0]`,
+whatever its name) and the labels that selected the launcher (`mpi-job-role: launcher` of the
+Training Operator, `training.kubeflow.org/replica-type: launcher`) face the runtime's trainer
+job (`launcher`). Conditions or labels of other shapes are errors to rewrite by hand.
 
 Katib runs a TrainJob trial only when the katib-config lists `TrainJob.v1alpha1.trainer.kubeflow.org`
 in `controller.trialResources` and the katib-controller ClusterRole may create, get, list,
@@ -46,9 +49,16 @@ _TRIAL_SPEC: Final = (*_TEMPLATE, "trialSpec")
 V1_SUCCESS: Final = 'status.conditions.#(type=="Succeeded")#|#(status=="True")#'
 TRAINJOB_SUCCESS: Final = 'status.conditions.#(type=="Complete")#|#(status=="True")#'
 FAILURE: Final = 'status.conditions.#(type=="Failed")#|#(status=="True")#'
-_V1_PRIMARY: Final = (
-    {"training.kubeflow.org/job-role": "master"},
-    {"training.kubeflow.org/replica-type": "master"},
+#: label keys the v1 operators put on the pods they made: ``training.kubeflow.org/*``, and
+#: the Training Operator's MPI controller's own ``mpi-job-role`` (launcher, worker), which
+#: Katib's MPIJob examples select the launcher with
+_V1_LABEL_KEYS: Final = ("training.kubeflow.org/", "mpi-job-role")
+#: keys whose value names the role of a pod: ``job-role`` is ``master`` on the primary role's
+#: pods; ``replica-type``, ``mpi-job-role`` name the replica type (lowercase)
+_ROLE_KEYS: Final = (
+    "training.kubeflow.org/job-role",
+    "training.kubeflow.org/replica-type",
+    "mpi-job-role",
 )
 #: how katib-config's trialResources names a TrainJob (``<Kind>.<version>.<group>``)
 TRIAL_RESOURCE: Final = "TrainJob.{1}.{0}".format(*TRAINER_API_VERSION.split("/"))
@@ -104,9 +114,10 @@ def adjust(rewrite: Rewrite) -> None:
     node = trainer.of(found.trainjob, rewrite.target.version)
     container = node.container if node is not None else "node"
     job_name = node.job if node is not None else "node"
-    _primary_container(rewrite, template, found.source.container, container)
+    role = _primary_role(found)
+    _primary_container(rewrite, template, _v1_container(found, role), container)
     _conditions(rewrite, template)
-    _primary_pods(rewrite, template, job_name)
+    _primary_pods(rewrite, template, job_name, role)
     rewrite.report(
         Severity.WARNING,
         None,
@@ -115,6 +126,26 @@ def adjust(rewrite: Rewrite) -> None:
         "list, watch and delete trainjobs (apiGroup trainer.kubeflow.org): add both where "
         "Katib is installed (Katib's own manifests have them since TrainJob support)",
     )
+
+
+def _primary_role(found: Embedded) -> str:
+    """The replica type whose pods the TrainJob's trainer runs (Master, MPI's Launcher): the
+    first of the source's roles the job has."""
+    assert found.source is not None
+    specs = _map(_map(_map(found.job).get("spec")).get(found.source.replica_specs))
+    return next((r for r in found.source.roles if r in specs), found.source.roles[0])
+
+
+def _v1_container(found: Embedded, role: str) -> str:
+    """The name of the v1 training container: the kind's, or (a kind whose operator took the
+    first container, whatever its name: MPIJob) the first container of the primary role."""
+    assert found.source is not None
+    if found.source.container != "0":
+        return found.source.container
+    specs = _map(_map(_map(found.job).get("spec")).get(found.source.replica_specs))
+    pod = _map(_map(_map(specs.get(role)).get("template")).get("spec"))
+    first = next(iter(_list(pod.get("containers"))), None)
+    return str(_map(first).get("name") or "")
 
 
 def _primary_container(rewrite: Rewrite, template: Mapping[str, Any], v1: str, new: str) -> None:
@@ -162,7 +193,7 @@ def _conditions(rewrite: Rewrite, template: Mapping[str, Any]) -> None:
         )
 
 
-def _primary_pods(rewrite: Rewrite, template: Mapping[str, Any], job: str) -> None:
+def _primary_pods(rewrite: Rewrite, template: Mapping[str, Any], job: str, role: str) -> None:
     path = (*_TEMPLATE, "primaryPodLabels")
     labels = template.get("primaryPodLabels")
     if not isinstance(labels, dict) or not labels:
@@ -171,7 +202,7 @@ def _primary_pods(rewrite: Rewrite, template: Mapping[str, Any], job: str) -> No
         "jobset.sigs.k8s.io/replicatedjob-name": job,
         "batch.kubernetes.io/job-completion-index": "0",
     }
-    if {str(k): str(v).lower() for k, v in labels.items()} in _V1_PRIMARY:
+    if _selects_primary({str(k): str(v).lower() for k, v in labels.items()}, role):
         rewrite.set(path, first_pod)
         rewrite.report(
             Severity.INFO,
@@ -180,7 +211,7 @@ def _primary_pods(rewrite: Rewrite, template: Mapping[str, Any], job: str) -> No
             "Job's completion index, as Katib selects a TrainJob's primary pod)",
         )
         return
-    v1_keys = sorted(k for k in labels if str(k).startswith("training.kubeflow.org/"))
+    v1_keys = sorted(str(k) for k in labels if str(k).startswith(_V1_LABEL_KEYS))
     if v1_keys:
         rewrite.error(
             path,
@@ -188,6 +219,14 @@ def _primary_pods(rewrite: Rewrite, template: Mapping[str, Any], job: str) -> No
             f"pods carry JobSet's (select the first node's pod with {first_pod}); rewrite the "
             "labels by hand",
         )
+
+
+def _selects_primary(labels: Mapping[str, str], role: str) -> bool:
+    """Whether ``labels`` (values lowercased) are one v1 label selecting the primary role's pods."""
+    if len(labels) != 1:
+        return False
+    [(key, value)] = labels.items()
+    return key in _ROLE_KEYS and value in {"master", role.lower()}
 
 
 def _config_map_job(rewrite: Rewrite, template: Mapping[str, Any]) -> Embedded | None:
@@ -273,9 +312,7 @@ def _v1_facing(key: str, value: Any) -> bool:
         return any(value == s.container for s in sources.SOURCES)
     if key == "successCondition":
         return "".join(str(value).split()) == V1_SUCCESS
-    return isinstance(value, dict) and any(
-        str(k).startswith("training.kubeflow.org/") for k in value
-    )
+    return isinstance(value, dict) and any(str(k).startswith(_V1_LABEL_KEYS) for k in value)
 
 
 def name_placeholder(rewrite: Rewrite) -> str | None:
