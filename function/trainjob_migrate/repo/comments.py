@@ -127,14 +127,20 @@ def transplant(
             lost.append(comment)
         elif comment.trailing:
             after.setdefault(at, comment.lines[0])
-        else:
-            above.setdefault(at, []).extend(comment.lines)
+        elif not _holds(above.setdefault(at, []), comment.lines):
+            # Master and Worker templates become one: the same comment on both is written once
+            above[at].extend(comment.lines)
     out: list[str] = []
     for number, text_line in enumerate(lines):
         indent = text_line[: len(text_line) - len(text_line.lstrip(" "))]  # a list item: its dash
         out.extend(f"{indent}{c}" for c in above.get(number, []))
         out.append(f"{text_line}  {after[number]}" if number in after else text_line)
     return "\n".join(out), lost
+
+
+def _holds(placed: list[str], lines: tuple[str, ...]) -> bool:
+    n = len(lines)
+    return any(tuple(placed[i : i + n]) == lines for i in range(len(placed) - n + 1))
 
 
 class _Moved:
@@ -145,11 +151,19 @@ class _Moved:
         self._target = target
         self._containers: dict[int, Path] | None = None
         self._strings: list[tuple[Path, str]] | None = None
+        self._values: list[tuple[Path, Any]] | None = None
 
     def container(self, value: Any) -> Path | None:
         if self._containers is None:
             self._containers = _containers(self._target)
         return self._containers.get(id(value))
+
+    def equal(self, value: Any) -> Path | None:
+        """The one map or list of the target equal to ``value`` (None: none, or several)."""
+        if self._values is None:
+            self._values = _values(self._target)
+        places = [p for p, v in self._values if type(v) is type(value) and v == value]
+        return places[0] if len(places) == 1 else None
 
     def strings(self) -> list[tuple[Path, str]]:
         if self._strings is None:
@@ -168,7 +182,9 @@ def _place(
         return anchor
     value = get(source, anchor)
     if isinstance(value, dict | list) and value:
-        return moved.container(value)
+        # the very same map or list, else the one equal to it: a converter that copies (an
+        # envsubst template's job is converted with samples and written back as a new tree)
+        return moved.container(value) or moved.equal(value)
     if isinstance(value, str) and len(value) >= _DISTINCT:
         # a distinctive string that moved (the image into spec.trainer.image)
         places = [p for p, leaf in moved.strings() if leaf == value]
@@ -185,6 +201,21 @@ def _strings(obj: Any, prefix: Path = ()) -> list[tuple[Path, str]]:
     if isinstance(obj, list):
         return [pair for i, v in enumerate(obj) for pair in _strings(v, (*prefix, i))]
     return [(prefix, obj)] if isinstance(obj, str) else []
+
+
+def _values(obj: Any, prefix: Path = ()) -> list[tuple[Path, Any]]:
+    """Every non-empty map and list inside ``obj``, with its path."""
+    found: list[tuple[Path, Any]] = []
+    stack: list[tuple[Any, Path]] = [(obj, prefix)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict) and value:
+            found.append((path, value))
+            stack.extend((v, (*path, str(k))) for k, v in value.items())
+        elif isinstance(value, list) and value:
+            found.append((path, value))
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    return found
 
 
 def _containers(obj: Any, prefix: Path = ()) -> dict[int, Path]:

@@ -1,0 +1,55 @@
+"""Comments inside a converted job follow their field when the converter copies it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+#: an envsubst template in the shape of aws-samples/awsome-distributed-training's
+#: 3.test_cases/pytorch/FSDP/kubernetes/fsdp.yaml-template: commented-out settings among the env
+TEMPLATE = """\
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: fsdp
+spec:
+  pytorchReplicaSpecs:
+    Worker:
+      replicas: $NUM_NODES
+      template:
+        spec:
+          containers:
+            - name: pytorch
+              image: ${IMAGE_URI}
+              env:
+              # for P5 FI_* should be uncommented
+              - name: LOGLEVEL
+                value: "DEBUG"
+              #- name: FI_PROVIDER
+              #  value: $FI_PROVIDER
+              - name: HF_TOKEN
+                value: "${HF_TOKEN}"
+              command: ["python", "/fsdp/train.py"]
+"""
+
+
+def test_comments_on_env_entries_of_an_envsubst_template_move_with_them(tmp_path: Path) -> None:
+    """The template's job is converted with samples and written back as a new tree: the
+    comments were matched to their env entries by identity only, and all four were dropped
+    without a word."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "fsdp.yaml-template").write_text(TEMPLATE)
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--out", "out", "in"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in run.stderr
+    out = (tmp_path / "out" / "fsdp.yaml-template").read_text()
+    assert "kind: TrainJob" in out
+    lines = [line.strip() for line in out.splitlines()]
+    # each comment above the env entry it was above, now in spec.trainer.env
+    at = lines.index("# for P5 FI_* should be uncommented")
+    assert lines[at + 1] == "- name: LOGLEVEL"
+    at = lines.index("#- name: FI_PROVIDER")
+    assert lines[at + 1 : at + 3] == ["#  value: $FI_PROVIDER", "- name: HF_TOKEN"]
