@@ -268,3 +268,36 @@ def test_a_job_whose_kind_or_api_version_is_an_expression_is_reported(tmp_path: 
     (error,) = [r for r in results if r.severity == Severity.ERROR]
     assert "apiVersion or kind is an expression" in error.message
     assert error.file is not None and error.file.line == 4  # its kind line
+
+
+def test_a_helm_variable_set_on_its_own_line_is_a_control_line(tmp_path: Path) -> None:
+    """``{{- $gpus := .Values.gpus -}}`` emits nothing (Helm's ``{% set %}``), as the top of
+    kubeflow/arena's charts/pytorchjob/templates/pytorchjob.yaml sets four: it was refused as
+    a line that "generates YAML", and every chart that starts so was left unconverted."""
+    text = (
+        "{{- $gpuCount := .Values.gpuCount -}}\n"
+        "{{- $name = .Release.Name }}\n"
+        "apiVersion: kubeflow.org/v1\n"
+        "kind: PyTorchJob\n"
+        "metadata:\n"
+        "  name: {{ .Release.Name }}\n"
+        "spec:\n"
+        "  pytorchReplicaSpecs:\n"
+        "    Master:\n"
+        "      replicas: 1\n"
+        "      template:\n"
+        "        spec:\n"
+        "          containers:\n"
+        "            - name: pytorch\n"
+        "              image: {{ .Values.image }}\n"
+        "              command: [torchrun, train.py]\n"
+    )
+    masked = jinja.mask(text)
+    assert isinstance(masked, jinja.Masked)
+    assert jinja.restore(masked.text, masked) == text
+    converted, results = _convert(text, tmp_path)
+    assert not [r for r in results if r.severity == Severity.ERROR], results
+    assert converted.startswith(
+        "{{- $gpuCount := .Values.gpuCount -}}\n{{- $name = .Release.Name }}\n"
+    )
+    assert "kind: TrainJob" in converted and "image: {{ .Values.image }}" in converted

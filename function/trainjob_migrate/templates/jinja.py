@@ -11,7 +11,8 @@ A template is converted only when that is safe:
   ``{{- toYaml .Values.nodeSelector | nindent 12 }}``) becomes a placeholder on the key's
   line, carried whole as a map, and is written back under the key where it lands, its
   ``nindent`` set to the new depth;
-- a control line (``{{- if … }}``/``{{- end }}``, ``{% if %}``/``{% endif %}``, a comment)
+- a control line (``{{- if … }}``/``{{- end }}``, ``{% if %}``/``{% endif %}``, a variable set
+  with ``{{- $x := … }}`` or ``{% set %}``, a comment)
   becomes a YAML comment of the same line, and is kept where it stands: before or after a
   document's fields, never inside a job (the fields it guards could not be told apart).
 
@@ -35,8 +36,11 @@ if TYPE_CHECKING:
 
 _LINE: Final = re.compile(r"^(?P<indent>[ \t]*)(?P<body>\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})[ \t]*$")
 _INLINE: Final = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+#: a control line: emits no YAML of its own (``{{- $gpus := .Values.gpus -}}``, a Helm variable
+#: set at the top of a chart's template, is Jinja's ``{% set %}``)
 _CONTROL: Final = re.compile(
     r"^(?:\{\{-?\s*(?:if|else|else\s+if|end|with)\b.*\}\}|\{\{-?\s*/\*.*\*/\s*-?\}\}"
+    r"|\{\{-?\s*\$\w+\s*:?=[^=].*\}\}"
     r"|\{%-?\s*(?:if|elif|else|endif|set|with|endwith)\b.*%\}|\{#.*#\})$"
 )
 _LOOP: Final = re.compile(r"^(?:\{\{-?\s*range\b|\{%-?\s*(?:for|endfor|macro|call|block)\b)")
