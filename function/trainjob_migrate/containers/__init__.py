@@ -394,8 +394,9 @@ def _placeholder_in_generated(
         f"the {kinds} generated for this job would hold {'; '.join(held)}: the "
         f"{module.WHAT} substitutes its placeholders only in the job it creates, not in an "
         "object beside it, so the TrainJob would refer to a runtime that does not exist; the "
-        f"{module.WHAT} is left as it is: give the job fixed values there, or write the "
-        "runtime by hand and name it with --runtime-name",
+        f"{module.WHAT} is left as it is: convert it with generateRuntime=false (what only a "
+        "runtime carries is then reported), or write the runtime by hand and name it with "
+        "option runtimeName",
     )
     return True
 
