@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
     StrPath = str | os.PathLike[str]
 
-#: YAML, JSON, and envsubst templates of YAML (``job.yaml-template``; ``job.tpl.yaml`` ends in .yaml)
-SUFFIXES: Final = (".yaml", ".yml", ".json", ".yaml-template", ".yml-template")
+#: YAML, JSON, and envsubst templates of YAML (``job.yaml-template``, ``job.yaml.template`` as
+#: aws-samples/aws-do-eks names them; ``job.tpl.yaml`` ends in .yaml)
+SUFFIXES: Final = (
+    ".yaml", ".yml", ".json", ".yaml-template", ".yml-template", ".yaml.template", ".yml.template",
+)  # fmt: skip
 #: bytes of a scanned JSON file looked at for ``"kind"`` (commands.common): a manifest says it
 JSON_PEEK: Final = 1 << 20
 
