@@ -10,7 +10,7 @@ way Katib itself defaults it for a TrainJob (kubeflow/katib
 training container becomes the runtime's trainer container (`node`); the v1 default
 `successCondition` (`Succeeded`) becomes the TrainJob's (`Complete`); `primaryPodLabels`
 `training.kubeflow.org/job-role: master` become `jobset.sigs.k8s.io/replicatedjob-name: node`
-and `batch.kubernetes.io/job-completion-index: "0"` (the first node's pod). An MPIJob's trainer
+and `batch.kubernetes.io/job-completion-index: "0"` (the first node's pod). An MPI job's trainer
 is its launcher: the launcher's first container (the MPI operators took `containers[0]`,
 whatever its name) and the labels that selected the launcher (`mpi-job-role: launcher` of the
 Training Operator, `training.kubeflow.org/replica-type: launcher`) face the runtime's trainer
@@ -51,7 +51,7 @@ TRAINJOB_SUCCESS: Final = 'status.conditions.#(type=="Complete")#|#(status=="Tru
 FAILURE: Final = 'status.conditions.#(type=="Failed")#|#(status=="True")#'
 #: label keys the v1 operators put on the pods they made: ``training.kubeflow.org/*``, and
 #: the Training Operator's MPI controller's own ``mpi-job-role`` (launcher, worker), which
-#: Katib's MPIJob examples select the launcher with
+#: Katib's MPI examples select the launcher with
 _V1_LABEL_KEYS: Final = ("training.kubeflow.org/", "mpi-job-role")
 #: keys whose value names the role of a pod: ``job-role`` is ``master`` on the primary role's
 #: pods; ``replica-type``, ``mpi-job-role`` name the replica type (lowercase)
@@ -138,7 +138,7 @@ def _primary_role(found: Embedded) -> str:
 
 def _v1_container(found: Embedded, role: str) -> str:
     """The name of the v1 training container: the kind's, or (a kind whose operator took the
-    first container, whatever its name: MPIJob) the first container of the primary role."""
+    first container, whatever its name: MPI) the first container of the primary role."""
     assert found.source is not None
     if found.source.container != "0":
         return found.source.container
