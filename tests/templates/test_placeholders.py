@@ -104,3 +104,40 @@ def test_template_files_are_told_by_structure(text: str, line: int | None) -> No
 )
 def test_the_cheap_test_sees_every_dollar(obj: object, has: bool) -> None:
     assert dollar_strings(obj) is has
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["${REGISTRY}${IMAGE}", "${REGISTRY}${IMAGE}:${TAG}", "${REGISTRY}${IMAGE}${TAG}-${ext}"],
+)
+def test_adjacent_placeholders_are_carried_not_computed(image: str) -> None:
+    """aws-samples/aws-do-eks writes ``image: ${REGISTRY}${IMAGE}${TAG}-${ext}``: the sentinels
+    ``x7001x7013`` were read back as one, so the value looked computed and the job was refused
+    ("spec.trainer.image would be computed from ${IMAGE}")."""
+    from trainjob_migrate import targets
+    from trainjob_migrate.config import FunctionConfig
+    from trainjob_migrate.convert import convert
+
+    job = {
+        "apiVersion": "kubeflow.org/v1",
+        "kind": "PyTorchJob",
+        "metadata": {"name": "adjacent"},
+        "spec": {
+            "pytorchReplicaSpecs": {
+                "Worker": {
+                    "replicas": 2,
+                    "template": {
+                        "spec": {
+                            "containers": [
+                                {"name": "pytorch", "image": image, "command": ["python", "t.py"]}
+                            ]
+                        }
+                    },
+                }
+            }
+        },
+    }
+    conversion = convert(job, FunctionConfig(), targets.get("2.3"))
+    assert conversion.converted, [r.message for r in conversion.results]
+    assert conversion.trainjob is not None
+    assert conversion.trainjob["spec"]["trainer"]["image"] == image

@@ -45,7 +45,9 @@ if TYPE_CHECKING:
     Comparer = Callable[[Mapping[str, Any], Mapping[str, Any], Target, Catalog], Comparison]
 
 RULE: Final = RuleId.PLACEHOLDER.value
-_TOKEN: Final = re.compile(r"(?<![0-9])(?:x(?P<letter>[0-9]+)|(?P<digits>[0-9]+))(?![0-9])")
+#: a sentinel in output text: ``x7001`` (its ``x`` delimits it, even right after another:
+#: ``${REGISTRY}${IMAGE}`` is ``x7001x7013``) or digits standing alone
+_TOKEN: Final = re.compile(r"(?:x(?P<letter>[0-9]+)|(?<![0-9])(?P<digits>[0-9]+))(?![0-9])")
 _PARSED: Final = frozenset({"command", "args"})  # where a value may be parsed as a number
 _SHOWN: Final = 3  # output fields named per placeholder
 _INTEGER: Final = "integer"  # sentinel forms of a whole placeholder (a string by default)
