@@ -225,3 +225,25 @@ def test_an_mpi_job_role_label_naming_a_worker_is_an_error() -> None:
         r.rule == "katib" and r.severity == "error" and r.field.endswith("primaryPodLabels")
         for r in outcome.results
     )
+
+
+ARGO = (GOLDEN / "fn" / "container-argo-resource" / "resources.yaml").read_text()
+
+
+def test_an_argo_placeholder_alone_where_a_string_goes_is_sampled_as_one() -> None:
+    """argoproj/argo-workflows examples/k8s-resource-log-selector.yaml labels the job's pods
+    ``workflows.argoproj.io/workflow: {{workflow.name}}``: a placeholder alone as a value was
+    sampled as an integer, and the job refused as invalid ("expected string, got integer")."""
+    label = "      template:\n        metadata:\n          labels:\n"
+    label += "            workflows.argoproj.io/workflow: {{workflow.name}}\n"
+    obj = yamlio.load(ARGO)
+    manifest = obj["spec"]["templates"][0]["resource"]["manifest"]
+    assert manifest.count("      template:\n") == 2  # Master, Worker
+    obj["spec"]["templates"][0]["resource"]["manifest"] = manifest.replace(
+        "      template:\n", label
+    )
+    outcome = _run(obj)
+    assert not [r for r in outcome.results if r.severity == "error"], outcome.results
+    written = outcome.items[0]["spec"]["templates"][0]["resource"]["manifest"]
+    assert "kind: TrainJob" in written
+    assert "workflows.argoproj.io/workflow: '{{workflow.name}}'" in written

@@ -292,6 +292,10 @@ def _convert_one(rewrite: Rewrite, module: Plugin, path: Path) -> list[Any]:
         swap = placeholders.swap(value, pattern or r"(?!x)x", kinds)
         try:
             job = strings.parse(swap.to_samples(value))
+            words = _words_where_strings_go(job, swap)
+            if words:  # guessed integers where the schema wants a string: words there
+                swap = placeholders.swap(value, pattern or r"(?!x)x", {**words, **kinds})
+                job = strings.parse(swap.to_samples(value))
         except InputError as exc:
             rewrite.report(
                 Severity.WARNING,
@@ -399,6 +403,32 @@ def _placeholder_in_generated(
         "option runtimeName",
     )
     return True
+
+
+def _words_where_strings_go(job: Any, swap: Swap) -> dict[str, str]:
+    """Placeholders sampled as integers (one standing alone as a YAML value, type unknown)
+    that stand where the job's schema wants a string (``workflows.argoproj.io/workflow:
+    {{workflow.name}}``, a label): placeholder -> ``str``. Argo substitutes text, and its
+    value there is a string; an integer sample made a valid job invalid."""
+    numbers = {int(s): p for p, s in swap.samples.items() if s.isdigit()}
+    source = sources.identify(job) if numbers and isinstance(job, dict) else None
+    schema = source.schema_for(job.get("apiVersion")) if source is not None else None
+    if schema is None:
+        return {}
+    from trainjob_migrate import validation  # only for a job string with such a placeholder
+
+    wrong = {i.path for i in validation.validate(job, schema)}
+    out: dict[str, str] = {}
+    stack: list[tuple[Any, Path]] = [(job, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, (*path, str(k))) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(node))
+        elif type(node) is int and node in numbers and format_path(path) in wrong:
+            out[numbers[node]] = "str"
+    return out
 
 
 def _placed(

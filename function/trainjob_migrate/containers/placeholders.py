@@ -3,8 +3,8 @@ embedded job: swapped for sample values while the job is converted, and back aft
 
 Katib and Argo substitute their placeholders as text before the job is created, so the
 conversion sees what they will create: each placeholder becomes a sample value of its type
-(an integer where it stands alone as a YAML value or its parameter is an integer, a word
-otherwise), the job is converted and validated with the samples, and every sample in the
+(an integer where it stands alone as a YAML value or its parameter is an integer, unless the
+job's schema wants a string there; a word otherwise), the job is converted and validated with the samples, and every sample in the
 TrainJob becomes its placeholder again, in whatever field its value now goes to. A sample
 that does not reach the TrainJob was computed with (``replicas`` added up into
 ``numNodes``): the placeholder cannot be carried, and the job is reported instead.
