@@ -247,3 +247,35 @@ def test_an_argo_placeholder_alone_where_a_string_goes_is_sampled_as_one() -> No
     written = outcome.items[0]["spec"]["templates"][0]["resource"]["manifest"]
     assert "kind: TrainJob" in written
     assert "workflows.argoproj.io/workflow: '{{workflow.name}}'" in written
+
+
+@pytest.mark.parametrize(
+    ("v1", "v2"),
+    [
+        ("status.replicaStatuses.Master.succeeded > 0", "status.jobsStatus.0.succeeded > 0"),
+        # every Worker pod (replicas 2): the Job, which succeeds when every node does
+        ("status.replicaStatuses.Worker.succeeded = 2", "status.jobsStatus.0.succeeded = 1"),
+        ("status.replicaStatuses.Worker.succeeded == 1", None),  # one pod of two: no Job count
+        ("status.replicaStatuses.Worker.succeeded > 1", None),
+    ],
+)
+def test_an_argo_condition_on_a_count_of_pods(v1: str, v2: str | None) -> None:
+    """argo-workflows' log-selector example waits for ``status.replicaStatuses.Worker.succeeded
+    = 2``: rewritten to ``status.jobsStatus.0.succeeded = 2``, a count of Jobs (0 or 1) that
+    never reaches 2, the step never ended (a warning said "check that the numbers still mean
+    what they did")."""
+    obj = yamlio.load(ARGO)
+    resource = obj["spec"]["templates"][0]["resource"]
+    resource["manifest"] = resource["manifest"].replace(
+        "    Worker:\n      replicas: 1\n", "    Worker:\n      replicas: 2\n"
+    )
+    assert "replicas: 2" in resource["manifest"]
+    resource["successCondition"] = v1
+    outcome = _run(obj)
+    errors = [r for r in outcome.results if r.severity == "error"]
+    if v2 is None:
+        assert outcome.items == [obj]
+        assert [r.field for r in errors] == ["spec.templates[0].resource.successCondition"]
+        return
+    assert not errors, errors
+    assert outcome.items[0]["spec"]["templates"][0]["resource"]["successCondition"] == v2

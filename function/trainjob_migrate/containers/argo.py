@@ -7,8 +7,9 @@ whose keys are GJSON paths into the created object's JSON (argoproj/argo-workflo
 `workflow/executor/resource.go` `matchConditions`); a requirement on
 `status.replicaStatuses.<type>.succeeded` or `.failed` becomes one on the TrainJob's
 `status.jobsStatus.<i>` of the runtime's trainer replicated job (`node`), a warning: JobSet
-counts the Jobs of a replicated job, not its pods, so a count other than "more than 0" may
-need changing. Any other requirement on the v1 job's `status` is an error (a label selector
+counts the Jobs of a replicated job (one Job runs all the nodes: 0 or 1), not its pods. So
+"more than 0" stays; "succeeded = N", N the replicas of that type (every pod), becomes
+"succeeded = 1"; any other count of pods is an error (the step would never end as before). Any other requirement on the v1 job's `status` is an error (a label selector
 cannot hold the GJSON query `#(type=="Complete")` that TrainJob conditions need): rewrite it
 by hand.
 """
@@ -36,6 +37,8 @@ NAMES_JOBS: Final = False
 
 _REQUIREMENT: Final = re.compile(r"^(\s*!?)([^\s!=<>(),]+)(.*)$", re.DOTALL)
 _REPLICA_STATUS: Final = re.compile(r"^status\.replicaStatuses\.[^.]+\.(succeeded|failed|active)$")
+#: the rest of a requirement that compares with a number (label selector operators)
+_COMPARED: Final = re.compile(r"^\s*(==|=|!=|>|<)\s*([0-9]+)\s*$")
 
 
 def claims(obj: Mapping[str, Any], path: Path) -> bool:  # noqa: ARG001 - the protocol's
@@ -88,7 +91,10 @@ def _condition(rewrite: Rewrite, found: Embedded, path: Path) -> None:
             return
         assert match is not None
         new_key = f"status.jobsStatus.{node.index}.{status.group(1)}"
-        out.append(f"{match.group(1)}{new_key}{match.group(3)}")
+        rest = _count(rewrite, found, path, key, status.group(1), match.group(3))
+        if rest is None:
+            return
+        out.append(f"{match.group(1)}{new_key}{rest}")
         changed = True
     if not changed:
         return
@@ -101,6 +107,49 @@ def _condition(rewrite: Rewrite, found: Embedded, path: Path) -> None:
         f"trainer job {node.job if node else ''!r}, and counts its Jobs (one for all its "
         "nodes), not pods: check that the numbers still mean what they did",
     )
+
+
+def _count(
+    rewrite: Rewrite, found: Embedded, path: Path, key: str, counter: str, rest: str
+) -> str | None:
+    """The requirement's operator and number for the trainer job's Jobs, which JobSet counts
+    (0 or 1: one Job runs all the nodes), where v1 counted the pods of one replica type; None
+    (an error reported) for a count of pods no count of Jobs can stand for."""
+    compared = _COMPARED.match(rest)
+    if compared is None:  # a placeholder, in (...), a requirement of no number: as it was
+        return rest
+    operator, number = compared.group(1), int(compared.group(2))
+    if operator == ">" and number == 0:
+        return rest  # any pod -> the Job: the same test
+    role = key.split(".")[2]
+    replicas = _replicas(found, role)
+    if counter == "succeeded" and operator in ("=", "==") and number == replicas and number:
+        rewrite.report(
+            Severity.INFO,
+            format_path(path),
+            f"{key} {operator} {number} (every {role} pod succeeded) -> the trainer job's "
+            "Job succeeded (1): it succeeds when all its nodes do",
+        )
+        return rest.replace(compared.group(2), "1", 1)
+    rewrite.error(
+        path,
+        f"{key}{rest.rstrip()} counts the v1 job's {role} pods; the TrainJob's status counts "
+        "the Jobs of its trainer job (one for all nodes: 0 or 1), so the step would never "
+        f"{'succeed' if path[-1] == 'successCondition' else 'fail'} as before: rewrite it by "
+        "hand (status.jobsStatus.<i>.succeeded = 1 when every node succeeded, .failed > 0)",
+    )
+    return None
+
+
+def _replicas(found: Embedded, role: str) -> int | None:
+    if found.job is None or found.source is None:
+        return None
+    specs = (found.job.get("spec") or {}).get(found.source.replica_specs) or {}
+    spec = specs.get(role) if isinstance(specs, dict) else None
+    if not isinstance(spec, dict):
+        return None
+    replicas = spec.get("replicas", 1)
+    return replicas if type(replicas) is int else None
 
 
 def _split(condition: str) -> list[str]:
