@@ -279,3 +279,20 @@ def test_an_argo_condition_on_a_count_of_pods(v1: str, v2: str | None) -> None:
         return
     assert not errors, errors
     assert outcome.items[0]["spec"]["templates"][0]["resource"]["successCondition"] == v2
+
+
+def test_comments_in_a_job_string_move_with_their_fields() -> None:
+    """argo-workflows' log-selector example explains its pod label in a nine-line comment
+    inside the manifest string: the TrainJob string was written without any comment."""
+    obj = yamlio.load(ARGO)
+    resource = obj["spec"]["templates"][0]["resource"]
+    manifest = resource["manifest"]
+    image = "              image: docker.io/kubeflowkatib/pytorch-mnist:v1beta1-45c5727\n"
+    assert manifest.count(image) == 2
+    resource["manifest"] = manifest.replace(image, "              # pinned: see #42\n" + image)
+    outcome = _run(obj)
+    written = outcome.items[0]["spec"]["templates"][0]["resource"]["manifest"]
+    lines = [line.strip() for line in written.splitlines()]
+    at = lines.index("# pinned: see #42")  # once: Master and Worker become one template
+    assert lines[at + 1] == "image: docker.io/kubeflowkatib/pytorch-mnist:v1beta1-45c5727"
+    assert lines.count("# pinned: see #42") == 1

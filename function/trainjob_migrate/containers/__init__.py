@@ -371,7 +371,10 @@ def _convert_one(rewrite: Rewrite, module: Plugin, path: Path) -> list[Any]:
     if found.text is None:
         rewrite.set(path, swap.object_back(trainjob))
     else:
-        written = strings.write(swap.object_back(trainjob, ints=False), found.text)
+        back = swap.object_back(trainjob, ints=False)
+        written = strings.write(back, found.text)
+        if found.encoding == "yaml" and "#" in found.text:
+            written = _comments_moved(found.text, swap, job, back, written)
         rewrite.set(path, swap.back_ints(written))
     return [_with_file(obj, rewrite.original) for obj in generated]
 
@@ -403,6 +406,19 @@ def _placeholder_in_generated(
         "option runtimeName",
     )
     return True
+
+
+def _comments_moved(text: str, swap: Swap, job: Any, back: Any, written: str) -> str:
+    """``written`` (the TrainJob of the job string ``text``) with the string's comments moved
+    to their fields, as the repository writer moves a document's (``repo/comments``)."""
+    from trainjob_migrate.repo import comments  # only for a job string with comments
+
+    try:  # the samples: the string as the conversion read it, line for line
+        found = comments.extract(swap.to_samples(text))
+        moved, _ = comments.transplant(found, swap.object_back(job, ints=False), back, written)
+    except InputError:
+        return written
+    return moved
 
 
 def _words_where_strings_go(job: Any, swap: Swap) -> dict[str, str]:
