@@ -8,14 +8,16 @@ next: ``--elastic fixed --generate-runtime --template-mismatch master``):
    half-converted (a converted file holds no v1 job any more);
 3. ``fn`` keeps its own invariants on the file as a ResourceList (the fuzz oracle:
    no item lost, lossless at the wire, deterministic, idempotent);
-4. ``fn``, ``convert`` and ``check`` agree on the jobs found and on which of them convert;
+4. ``fn``, ``convert``, ``check`` and ``doctor`` agree on the jobs found and on which of them
+   convert;
 5. ``compare`` (the pods each side runs) finds nothing lost that a result does not name;
 6. what each file converts to and what is reported is the golden record under
    ``tests/real_world/golden/<options>/`` (``UPDATE_GOLDEN=1`` rewrites it), so a change of
    behaviour shows in review.
 
 The expensive runs (one ``convert --out`` and one ``check -o json`` process over the whole
-folder per set of options) are shared by every parametrized case.
+folder per set of options, and one ``doctor -o json``, all started together) are shared by
+every parametrized case.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class Runs(NamedTuple):
     convert: subprocess.CompletedProcess[str]
     check: subprocess.CompletedProcess[str]
     report: dict[str, Any]  # check -o json
+    doctor: subprocess.CompletedProcess[str] | None  # default options only
+    diagnosis: dict[str, Any] | None  # doctor -o json
 
 
 def _start(*args: str) -> subprocess.Popen[str]:
@@ -95,13 +99,20 @@ def _all_runs() -> dict[str, Runs]:
             out,
             _start("convert", "-v", "--out", str(out), *flags, str(CORPUS)),
             _start("check", "-o", "json", *flags, str(CORPUS)),
+            # doctor reads as check does: once (its own checks do not depend on the options)
+            _start("doctor", "-o", "json", str(CORPUS)) if not flags else None,
         )
     runs = {}
-    for options, (out, converting, checking) in started.items():
+    for options, (out, converting, checking, diagnosing) in started.items():
         converted, checked = _finish(converting), _finish(checking)
-        report = json.loads(checked.stdout) if checked.stdout.startswith("{") else {}
-        runs[options] = Runs(out, converted, checked, report)
+        doctor = _finish(diagnosing) if diagnosing is not None else None
+        diagnosis = _json(doctor) if doctor is not None else None
+        runs[options] = Runs(out, converted, checked, _json(checked), doctor, diagnosis)
     return runs
+
+
+def _json(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    return json.loads(run.stdout) if run.stdout.startswith("{") else {}
 
 
 def _runs(options: str) -> Runs:
@@ -188,13 +199,22 @@ def test_a_directory_walk_reads_every_yaml_manifest_of_the_corpus() -> None:
 @params
 def test_nothing_crashes(options: str, name: str) -> None:
     runs = _runs(options)
-    for run, codes in ((runs.convert, CONVERT_CODES), (runs.check, CHECK_CODES)):
+    for run, codes in (
+        (runs.convert, CONVERT_CODES),
+        (runs.check, CHECK_CODES),
+        (runs.doctor, CHECK_CODES),
+    ):
+        if run is None:
+            continue
         assert run.returncode in codes, run.stderr[-2000:]
         assert "Traceback" not in run.stderr
     lines = _lines(runs.convert.stdout + runs.convert.stderr, name)
     assert not [line for line in lines if "internal error" in line or "[internal]" in line]
     results = _results(runs, name)
     assert not [r for r in results if (r.get("tags") or {}).get("rule") == "internal"]
+    if runs.diagnosis is not None:  # doctor finds the jobs check finds, the same verdicts
+        diagnosed = [j for j in runs.diagnosis["jobs"] if j["file"] == f"{CORPUS}/{name}"]
+        assert diagnosed == _jobs(runs, name)
     for r in results:  # every finding names its place
         assert r["file"].get("line"), r
         assert r.get("resourceRef") or (r.get("tags") or {}).get("rule") == "read", r
