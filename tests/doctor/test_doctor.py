@@ -82,7 +82,9 @@ def test_target_version_that_does_not_match_the_installation(capsys):
     code, findings = _doctor(capsys, "--target-version", "2.1", str(CLEAN))
     assert code == 5  # the repository's TrainJob is invalid for 2.1 (and needs attention: 3)
     rules = {f["tags"]["rule"]: f for f in findings}
-    assert "--target-version 2.1" in rules["trainer-release"]["message"]
+    message = rules["trainer-release"]["message"]
+    assert message.startswith("--target-version is 2.1, but the repository installs Trainer")
+    assert message.endswith("make it 2.3")
     # Kueue 0.17 admits only runtimePatches (kueue#14722): a 2.1 target is never admitted
     kueue = rules["kueue-admission"]
     assert kueue["file"]["line"] == _line(CLEAN / "kueue.yaml", "image:")
@@ -100,7 +102,17 @@ def test_target_version_of_a_config_file_is_given_as_the_flag_is(tmp_path, capsy
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  targetVersion: '2.1'\n"
     )
     flag = _doctor(capsys, "--target-version", "2.1", str(CLEAN))
-    assert _doctor(capsys, "--config", str(config), str(CLEAN)) == flag
+    given = _doctor(capsys, "--config", str(config), str(CLEAN))
+    # the same findings, but the release finding names where the target was given
+    named = f"targetVersion in --config {config}"
+    for finding in given[1]:
+        if finding["tags"]["rule"] == "trainer-release":
+            assert finding["message"].startswith(f"{named} is 2.1, but the repository")
+            finding["message"] = finding["message"].replace(named, "--target-version")
+    assert given == flag
+    # and the text overview says where the target came from
+    assert cli.main(["doctor", "--config", str(config), str(CLEAN)]) == 5
+    assert f"target 2.1 ({named})" in capsys.readouterr().out
 
 
 def test_matching_target_version_is_fine(capsys):
