@@ -82,7 +82,9 @@ def test_target_version_that_does_not_match_the_installation(capsys):
     code, findings = _doctor(capsys, "--target-version", "2.1", str(CLEAN))
     assert code == 5  # the repository's TrainJob is invalid for 2.1 (and needs attention: 3)
     rules = {f["tags"]["rule"]: f for f in findings}
-    assert "--target-version 2.1" in rules["trainer-release"]["message"]
+    message = rules["trainer-release"]["message"]
+    assert message.startswith("--target-version is 2.1, but the repository installs Trainer")
+    assert message.endswith("make it 2.3")
     # Kueue 0.17 admits only runtimePatches (kueue#14722): a 2.1 target is never admitted
     kueue = rules["kueue-admission"]
     assert kueue["file"]["line"] == _line(CLEAN / "kueue.yaml", "image:")
@@ -100,7 +102,17 @@ def test_target_version_of_a_config_file_is_given_as_the_flag_is(tmp_path, capsy
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  targetVersion: '2.1'\n"
     )
     flag = _doctor(capsys, "--target-version", "2.1", str(CLEAN))
-    assert _doctor(capsys, "--config", str(config), str(CLEAN)) == flag
+    given = _doctor(capsys, "--config", str(config), str(CLEAN))
+    # the same findings, but the release finding names where the target was given
+    named = f"targetVersion in --config {config}"
+    for finding in given[1]:
+        if finding["tags"]["rule"] == "trainer-release":
+            assert finding["message"].startswith(f"{named} is 2.1, but the repository")
+            finding["message"] = finding["message"].replace(named, "--target-version")
+    assert given == flag
+    # and the text overview says where the target came from
+    assert cli.main(["doctor", "--config", str(config), str(CLEAN)]) == 5
+    assert f"target 2.1 ({named})" in capsys.readouterr().out
 
 
 def test_matching_target_version_is_fine(capsys):
@@ -327,3 +339,72 @@ def test_side_by_side_pairs_the_tool_made_are_intended_with_one_warning(tmp_path
     assert "2 side-by-side pair(s) both active" in warning["message"]
     infos = [r["message"] for r in pairs if r["severity"] == "info"]
     assert all("as trainjob-migrate's side-by-side mode made them" in m for m in infos)
+
+
+_TEMPLATE_EXPERIMENT = """\
+apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata:
+  name: tune
+  namespace: team-a
+spec:
+  objective: {type: minimize, objectiveMetricName: loss}
+  algorithm: {algorithmName: random}
+  parameters:
+    - name: lr
+      parameterType: double
+      feasibleSpace: {min: "0.01", max: "0.1"}
+  trialTemplate:
+    primaryContainerName: pytorch
+    trialParameters:
+      - {name: learningRate, reference: lr}
+    configMap:
+      configMapName: trial-templates
+      templatePath: pytorch.yaml
+"""
+
+_TEMPLATE_CONFIG_MAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: trial-templates
+  namespace: {namespace}
+data:
+  pytorch.yaml: |
+    apiVersion: kubeflow.org/v1
+    kind: PyTorchJob
+    spec:
+      pytorchReplicaSpecs:
+        Master:
+          replicas: 1
+          template:
+            spec:
+              containers:
+                - name: pytorch
+                  image: example.com/train:1
+                  args: ["--lr=${{trialParameters.learningRate}}"]
+"""
+
+_KATIB_CONFIG = """\
+apiVersion: config.kubeflow.org/v1beta1
+kind: KatibConfig
+init:
+  controller:
+    trialResources: [Job.v1.batch, PyTorchJob.v1.kubeflow.org]
+"""
+
+
+@pytest.mark.parametrize(("namespace", "warned"), [("team-a", True), ("team-b", False)])
+def test_katib_config_follows_a_trial_template_in_a_config_map(tmp_path, capsys, namespace, warned):
+    """An Experiment whose trial template is a v1 job in a ConfigMap (converted to a
+    TrainJob) needs TrainJob in Katib's trialResources as one with a trialSpec does; a
+    ConfigMap of another namespace is not the one Katib reads."""
+    (tmp_path / "experiment.yaml").write_text(_TEMPLATE_EXPERIMENT)
+    (tmp_path / "templates.yaml").write_text(_TEMPLATE_CONFIG_MAP.format(namespace=namespace))
+    (tmp_path / "katib-config.yaml").write_text(_KATIB_CONFIG)
+    _, findings = _doctor(capsys, str(tmp_path))
+    found = [f for f in findings if f["tags"]["rule"] == "katib-config"]
+    assert len(found) == int(warned), found
+    if warned:
+        assert found[0]["file"]["path"] == (tmp_path / "katib-config.yaml").as_posix()
+        assert "lacks TrainJob.v1alpha1.trainer.kubeflow.org" in found[0]["message"]

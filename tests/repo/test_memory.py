@@ -161,7 +161,7 @@ def test_a_file_gone_before_it_is_copied_is_a_read_finding(
     code, _, err = cli("convert", "--out", str(tmp_path / "out"), str(repo))
     assert code == 1
     assert (
-        f"{repo.as_posix()}/apps/config.yaml: error: cannot read the file: No such file or "
+        f"{repo.as_posix()}/apps/config.yaml: error: cannot read the file: no such file or "
         "directory (to copy it); it is not copied [read]"
     ) in err
     assert not (tmp_path / "out" / "apps" / "config.yaml").exists()

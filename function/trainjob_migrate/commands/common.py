@@ -76,12 +76,7 @@ def require(path: str, what: str = "") -> None:
     try:
         os.stat(path)  # noqa: PTH116
     except OSError as exc:
-        raise NoInputError(f"{what}{path}: {reason(exc)}") from exc
-
-
-def reason(exc: OSError) -> str:
-    """The cause of an OSError in words, without Python's ``[Errno N]``."""
-    return (exc.strerror or "cannot be opened").lower() if exc.errno else "cannot be opened"
+        raise NoInputError(f"{what}{path}: {fsio.cause(exc)}") from exc
 
 
 def decode(data: bytes, what: str) -> str:

@@ -16,6 +16,7 @@ from trainjob_migrate.compare import Comparison, compare, render
 from trainjob_migrate.compare.pairing import flatten, pair, target_of
 from trainjob_migrate.convert import convert
 from trainjob_migrate.errors import InputError, NoInputError, UsageError
+from trainjob_migrate.repo import fsio
 from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, ResourceRef, Severity, ref_of
 
 TYPE_CHECKING = False  # no typing at the start of a command
@@ -153,7 +154,7 @@ def _load(path: str) -> list[Any]:
             with open(path, "rb") as stream:  # noqa: PTH123 - no pathlib at start-up
                 data = stream.read()
     except OSError as exc:
-        raise NoInputError(f"{path}: {common.reason(exc)}") from exc
+        raise NoInputError(f"{path}: {fsio.cause(exc)}") from exc
     try:
         return [d for d in yamlio.load_all(common.decode(data, path)) if d is not None]
     except InputError as exc:

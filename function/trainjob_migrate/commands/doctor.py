@@ -42,14 +42,14 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     detected = release.detect(objects)
     fn_config = options.build_config(args)
     # given: by --target-version or by the --config file (as convert and check take it)
-    explicit = fn_config.target_given
+    given = _given_as(args) if fn_config.target_given else None
     target = fn_config.target_version
-    if not explicit and detected:
+    if not given and detected:
         # the decision convert and check make (one release, supported, or a config error)
         fn_config, _ = pipeline.target_release([m.obj for m in objects], fn_config)
         target = fn_config.target_version
     ctx = DoctorContext(
-        objects, target, explicit, detected, runtimes.Catalog.of(target, [m.obj for m in objects])
+        objects, target, given, detected, runtimes.Catalog.of(target, [m.obj for m in objects])
     )
     findings: list[Result] = doctor.run(ctx)
     # the release was decided above (and a contradicting --target-version reported)
@@ -69,6 +69,13 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
     return report.exit_code
 
 
+def _given_as(args: argparse.Namespace) -> str:
+    """Where the target release was given, as a finding names it (the flag wins)."""
+    if args.targetVersion is not None:
+        return "--target-version"
+    return f"targetVersion in --config {args.config}"
+
+
 def _overview(ctx: DoctorContext, verbose: bool) -> str:
     """The text report's last lines: the Trainer release and the inventory (JSON has both as
     results)."""
@@ -79,7 +86,7 @@ def _overview(ctx: DoctorContext, verbose: bool) -> str:
         found = f"{seen}{more}"
     else:
         found = "no Trainer installation in the repository"
-    given = "--target-version" if ctx.explicit else "detected" if ctx.trainer else "default"
+    given = ctx.given or ("detected" if ctx.trainer else "default")
     details = "" if verbose else " (-v lists them by namespace and file)"
     return (
         f"release: {found}; target {ctx.target} ({given})\n"

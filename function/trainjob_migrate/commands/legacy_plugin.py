@@ -57,9 +57,9 @@ def _load_config(path: str) -> Mapping[str, Any]:
         with open(path, "rb") as file:  # noqa: PTH123 - pathlib is off the start-up path
             text = file.read()
     except OSError as exc:
-        from trainjob_migrate.commands.common import reason  # only for this error
+        from trainjob_migrate.repo.fsio import cause  # only for this error
 
-        raise NoInputError(f"cannot read the plugin config {path}: {reason(exc)}") from exc
+        raise NoInputError(f"cannot read the plugin config {path}: {cause(exc)}") from exc
     try:
         data = yamlio.load(text)
     except InputError as exc:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from trainjob_migrate import config, yamlio
 from trainjob_migrate.commands import common
 from trainjob_migrate.errors import ConfigError, InputError, NoInputError
+from trainjob_migrate.repo import fsio
 
 TYPE_CHECKING = False  # no typing, contextlib, pathlib or argparse at the start of a command
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def _config_file(path: str) -> dict[str, Any]:
         with open(path, "rb") as stream:  # noqa: PTH123
             obj = yamlio.load(stream.read())
     except OSError as exc:
-        raise NoInputError(f"--config {path}: {common.reason(exc)}") from exc
+        raise NoInputError(f"--config {path}: {fsio.cause(exc)}") from exc
     except InputError as exc:
         raise ConfigError(f"--config {path}: {exc}") from exc
     if not isinstance(obj, Mapping):

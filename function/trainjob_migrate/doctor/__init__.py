@@ -43,12 +43,13 @@ class Detection(Frozen):
 
 
 class DoctorContext(Frozen):
-    __slots__ = ("manifests", "target", "explicit", "trainer", "catalog")
+    __slots__ = ("manifests", "target", "given", "trainer", "catalog")
     manifests: list[Manifest]
     #: Trainer release every check assumes (``--target-version``, else detected, else 2.3)
     target: str
-    #: whether ``target`` was given on the command line
-    explicit: bool
+    #: where ``target`` was given, in the words a finding names it (``--target-version``,
+    #: ``targetVersion in --config FILE``); None: detected or the default
+    given: str | None
     trainer: list[Detection]
     catalog: runtimes.Catalog
 
@@ -56,11 +57,11 @@ class DoctorContext(Frozen):
         self,
         manifests: list[Manifest],
         target: str,
-        explicit: bool,
+        given: str | None,
         trainer: list[Detection],
         catalog: runtimes.Catalog,
     ) -> None:
-        init(self, manifests, target, explicit, trainer, catalog)
+        init(self, manifests, target, given, trainer, catalog)
 
     def of_kind(self, *kinds: str) -> list[Manifest]:
         return [m for m in self.manifests if m.kind in kinds]

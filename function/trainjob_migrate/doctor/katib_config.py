@@ -1,6 +1,7 @@
 """``katib-config``: the repository's Katib configuration lets Katib run TrainJob trials.
 
-When the repository holds a Katib Experiment whose trial is (or is converted to) a TrainJob and
+When the repository holds a Katib Experiment whose trial is (or is converted to) a TrainJob (in
+its `trialSpec`, or in the trial-template ConfigMap it names, when that is in the repository) and
 also Katib's configuration (a `KatibConfig`, or the `katib-config` ConfigMap holding one in
 `katib-config.yaml`), `init.controller.trialResources` must list
 `TrainJob.v1alpha1.trainer.kubeflow.org` (kubeflow/katib `pkg/apis/config/v1beta1/types.go`;
@@ -29,7 +30,8 @@ _DATA_KEY: Final = "katib-config.yaml"
 
 
 def check(ctx: DoctorContext) -> Iterator[Result]:
-    if not any(_runs_trainjob_trials(m) for m in ctx.of_kind("Experiment")):
+    config_maps = ctx.of_kind("ConfigMap")
+    if not any(_runs_trainjob_trials(m, config_maps) for m in ctx.of_kind("Experiment")):
         return
     from trainjob_migrate.containers.katib import TRIAL_RESOURCE  # the one fn warns about
 
@@ -55,9 +57,35 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
         )
 
 
-def _runs_trainjob_trials(experiment: Manifest) -> bool:
+def _runs_trainjob_trials(experiment: Manifest, config_maps: list[Manifest]) -> bool:
+    """Whether the Experiment's trials are TrainJobs, or v1 jobs convert turns into TrainJobs:
+    its own trialSpec, or the trial-template ConfigMap it names when the repository holds it
+    (Katib reads it from the Experiment's namespace unless configMapNamespace says another)."""
     spec = experiment.get("spec", "trialTemplate", "trialSpec")
+    if not isinstance(spec, dict):
+        spec = _config_map_template(experiment, config_maps)
     return isinstance(spec, dict) and (spec.get("kind") == "TrainJob" or sources.is_job(spec))
+
+
+def _config_map_template(experiment: Manifest, config_maps: list[Manifest]) -> Any:
+    source = experiment.get("spec", "trialTemplate", "configMap")
+    if not isinstance(source, dict):
+        return None
+    name, key = source.get("configMapName"), source.get("templatePath")
+    namespace = source.get("configMapNamespace") or experiment.namespace
+    for config_map in config_maps:
+        # as convert matches them (containers/katib): the same namespace, or one side unnamed
+        if config_map.name != name or (
+            namespace and config_map.namespace and config_map.namespace != namespace
+        ):
+            continue
+        text = config_map.get("data", key) if isinstance(key, str) else None
+        if isinstance(text, str):
+            try:
+                return yamlio.load(text)
+            except InputError:
+                return None  # convert reports a template it cannot read
+    return None
 
 
 def _config(manifest: Manifest) -> tuple[Any, tuple[str, ...]] | None:

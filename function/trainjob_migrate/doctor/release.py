@@ -4,7 +4,7 @@ The TrainJob CRD's shape tells the minor release (``podSpecOverrides`` 2.0,
 ``podTemplateOverrides`` 2.1, ``runtimePatches`` 2.2, plus ``terminationGracePeriodSeconds``
 2.3); the controller image tag (``ghcr.io/kubeflow/trainer/trainer-controller-manager:v2.1.0``)
 or the CRD's ``app.kubernetes.io/version`` label tells the patch release. A
-``--target-version`` that differs from the detected release is an error: the converted
+target given (``--target-version``, or ``targetVersion`` in ``--config``) that differs from the detected release is an error: the converted
 TrainJobs would be rejected or pruned. Sources that disagree are a warning.
 """
 
@@ -49,12 +49,12 @@ def check(ctx: DoctorContext) -> Iterator[Result]:
             first.field,
             f"the repository names several Trainer releases: {listed}",
         )
-    if ctx.explicit and minor(ctx.target) not in minors:
+    if ctx.given and minor(ctx.target) not in minors:
         yield first.source.result(
             Severity.ERROR,
             ID,
             first.field,
-            f"--target-version {ctx.target}, but the repository installs Trainer {first.version} "
+            f"{ctx.given} is {ctx.target}, but the repository installs Trainer {first.version} "
             f"({first.how}): TrainJobs of the {ctx.target} shape would be rejected or pruned; "
-            f"use --target-version {minor(first.version)}",
+            f"make it {minor(first.version)}",
         )

@@ -54,12 +54,16 @@ _CAUSES: Final = {
 
 
 def cause(exc: BaseException) -> str:
-    """The cause of an OSError in words (``permission denied``), else its message."""
+    """The cause of an OSError in words (``permission denied``), without Python's
+    ``[Errno N]``, else the exception's message: the one wording of every command's file
+    errors (a missing path, an unreadable config, a failed write)."""
     if isinstance(exc, Fault):
         return str(exc)
     if isinstance(exc, OSError):
         known = _CAUSES.get(exc.errno or -1)
-        return known or exc.strerror or str(exc)
+        if known:
+            return known
+        return exc.strerror.lower() if exc.errno and exc.strerror else "cannot be opened"
     if isinstance(exc, RuntimeError):  # pathlib's symlink loop before Python 3.13
         return _CAUSES[errno.ELOOP]
     return str(exc)

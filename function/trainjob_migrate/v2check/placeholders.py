@@ -3,6 +3,11 @@
 ``$VAR`` and ``${VAR}`` (envsubst, Flux post-build substitution), ``$(VAR)`` (Kubernetes
 dependent env), ``{{ ... }}`` (Helm, Jinja, Argo CD). The validators report nothing about a
 value that holds one, nor (CEL) about a rule whose subject holds one.
+
+Broader than :mod:`trainjob_migrate.templates.placeholders` on purpose: that module finds
+what envsubst substitutes (and renders), this one anything a later tool may substitute, so
+Katib's ``${trialParameters.lr}`` (a dot: no envsubst name) and Argo's ``{{inputs.x}}`` also
+stand for a value here; a narrower pattern would report their values as invalid.
 """
 
 from __future__ import annotations
