@@ -27,19 +27,29 @@ class Severity(StrEnum):
 
 
 class ResourceRef(Frozen):
-    __slots__ = ("api_version", "kind", "name", "namespace")
+    __slots__ = ("api_version", "kind", "name", "namespace", "generate_name")
     api_version: str
     kind: str
     name: str
     namespace: str | None
+    #: ``metadata.generateName`` of an object without a name (an Argo Workflow, a Job a
+    #: pipeline creates): shown to people, never on the wire (``resourceRef`` has no field for
+    #: it, and a name that is not the object's would mislead tools)
+    generate_name: str | None
 
     def __init__(
-        self, api_version: str, kind: str, name: str, namespace: str | None = None
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        generate_name: str | None = None,
     ) -> None:
         _set(self, "api_version", api_version)  # (not init(): made for every result)
         _set(self, "kind", kind)
         _set(self, "name", name)
         _set(self, "namespace", namespace)
+        _set(self, "generate_name", generate_name)
 
     def to_dict(self) -> dict[str, str]:
         out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
@@ -49,7 +59,10 @@ class ResourceRef(Frozen):
 
     def display(self) -> str:
         scope = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind} {scope}{self.name}"
+        name = self.name
+        if not name and self.generate_name:
+            name = f"(generateName {self.generate_name})"
+        return f"{self.kind} {scope}{name}"
 
 
 class FileRef(Frozen):
@@ -157,9 +170,12 @@ def ref_of(obj: Mapping[str, Any]) -> ResourceRef:
     meta = obj.get("metadata")
     meta = meta if isinstance(meta, Mapping) else {}
     namespace = meta.get("namespace")
+    name = str(meta.get("name", ""))
+    generate_name = None if name else meta.get("generateName")
     return ResourceRef(
         api_version=str(obj.get("apiVersion", "")),
         kind=str(obj.get("kind", "")),
-        name=str(meta.get("name", "")),
+        name=name,
         namespace=str(namespace) if namespace else None,
+        generate_name=str(generate_name) if generate_name else None,
     )

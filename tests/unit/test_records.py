@@ -68,3 +68,24 @@ def test_mutable_records_are_unhashable_and_truthy_by_content() -> None:
         hash(draft)
     assert not RuntimeParts() and RuntimeParts(sidecars=[{"name": "s"}])
     assert Draft().metadata is not Draft().metadata  # each its own default
+
+
+def test_an_object_named_by_generate_name_is_shown_by_it_and_has_no_name_on_the_wire():
+    from trainjob_migrate.results import ref_of
+
+    workflow = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": "train-", "namespace": "ml"},
+    }
+    ref = ref_of(workflow)
+    assert ref.display() == "Workflow ml/(generateName train-)"
+    assert ref.to_dict() == {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "name": "",
+        "namespace": "ml",
+    }
+    # a name wins: generateName is ignored by the API server when a name is given
+    named = ref_of({**workflow, "metadata": {"name": "w", "generateName": "train-"}})
+    assert named.display() == "Workflow w"

@@ -444,7 +444,13 @@ def _pack_result(r: Result) -> tuple[Any, ...]:
         r.rule,
         None
         if resource is None
-        else (resource.api_version, resource.kind, resource.name, resource.namespace),
+        else (
+            resource.api_version,
+            resource.kind,
+            resource.name,
+            resource.namespace,
+            resource.generate_name,
+        ),
         r.field,
         None if r.file is None else (r.file.path, r.file.index, r.file.line),
     )

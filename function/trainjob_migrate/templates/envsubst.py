@@ -375,7 +375,8 @@ def _unmapped(conversion: Conversion, sentinels: _Sentinels) -> Conversion:
 
 def _ref(ref: ResourceRef, sentinels: _Sentinels) -> ResourceRef:
     namespace = None if ref.namespace is None else sentinels.unmap_text(ref.namespace)
-    return ResourceRef(ref.api_version, ref.kind, _text(ref.name, sentinels), namespace)
+    generate = None if ref.generate_name is None else _text(ref.generate_name, sentinels)
+    return ResourceRef(ref.api_version, ref.kind, _text(ref.name, sentinels), namespace, generate)
 
 
 def _text(value: str, sentinels: _Sentinels) -> str:

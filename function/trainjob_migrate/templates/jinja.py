@@ -105,7 +105,9 @@ def unmasked_ref(ref: ResourceRef, masked: Masked | None) -> ResourceRef:
     if masked is None or MASK_PREFIX not in ref.display():
         return ref
     namespace = None if ref.namespace is None else masked.restore_text(ref.namespace)
-    return ResourceRef(ref.api_version, ref.kind, masked.restore_text(ref.name), namespace)
+    generate = None if ref.generate_name is None else masked.restore_text(ref.generate_name)
+    name = masked.restore_text(ref.name)
+    return ResourceRef(ref.api_version, ref.kind, name, namespace, generate)
 
 
 def mask(text: str) -> Masked | Unsafe:
