@@ -647,3 +647,14 @@ def test_importing_the_module_does_not_import_jsonschema():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_quantity_written_as_a_yaml_number_is_told_to_be_quoted():
+    """`cpu: 0.5` (kueue's XGBoostJob sample): a CRD's int-or-string quantity refuses a
+    number; the message says to quote it. A port written 80.5 gets no such advice (above)."""
+    job = _pytorchjob()
+    container = job["spec"]["pytorchReplicaSpecs"]["Master"]["template"]["spec"]["containers"][0]
+    container["resources"] = {"requests": {"cpu": 0.5, "memory": 1024}}
+    [issue] = validate(job, "pytorchjob-v1")
+    assert issue.path.endswith("resources.requests.cpu")
+    assert issue.message == 'expected integer or string, got number 0.5; quote it: "0.5"'

@@ -211,7 +211,15 @@ def _issues(error: Any) -> Iterator[_Located]:
         yield at, SchemaIssue(format_path(at), message, keyword)
         return
     message = _message(keyword, value, instance, error.message)
+    if keyword == "type" and _unquoted_quantity(error.schema, instance):
+        # `cpu: 0.5` is a YAML number, which a CRD's int-or-string quantity refuses (a Pod's
+        # own field would take it): the same text quoted is the quantity meant
+        message = f'{message}; quote it: "{instance!r}"'
     yield at, SchemaIssue(format_path(at), message, keyword)
+
+
+def _unquoted_quantity(schema: Mapping[str, Any], instance: Any) -> bool:
+    return isinstance(instance, float) and schema.get("pattern") == _QUANTITY
 
 
 def _message(keyword: str, value: Any, instance: Any, fallback: str) -> str:
