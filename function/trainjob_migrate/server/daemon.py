@@ -109,11 +109,15 @@ class Files:
     editable install, makes the server refuse (its client runs the command itself) and
     stop. Byte code caches are left out. One ``stat`` a file: half a millisecond."""
 
-    def __init__(self) -> None:
+    def __init__(self, folders: list[str] | None = None) -> None:
+        """``folders``: the package's and PyYAML's by default."""
         import yaml
 
         names: list[str] = []
-        stack = [paths.installation_key().split("\n")[0], str(Path(yaml.__file__).parent)]
+        stack = folders or [
+            paths.installation_key().split("\n")[0],
+            str(Path(yaml.__file__).parent),
+        ]
         while stack:
             folder = stack.pop()
             names.append(folder)  # its mtime: a file added or removed
@@ -470,6 +474,11 @@ def _send(conn: socket.socket, fields: list[bytes]) -> None:
 def _refuse(conn: socket.socket, reason: str) -> Outcome:
     with contextlib.suppress(OSError):  # gone: it runs the command itself, or nobody waits
         _send(conn, [protocol.ANSWER_REFUSED, reason.encode("utf-8", "replace")])
+        # what is left of the request, as far as it came: closing a Unix socket with unread
+        # bytes resets the connection, and the client would not read the refusal (it would
+        # run the command itself all the same)
+        while conn.recv(1 << 16, socket.MSG_DONTWAIT):
+            pass
     return Outcome.REFUSED
 
 

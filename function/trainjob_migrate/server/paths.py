@@ -35,7 +35,9 @@ def installation_key() -> str:
     and the interpreter running it (another virtualenv, another Python: another key)."""
     # os.path, not pathlib, on the client path (pathlib imports urllib.parse, ipaddress...)
     package = os.path.dirname(os.path.realpath(os.path.dirname(__file__)))  # noqa: PTH120
-    return f"{package}\n{__version__}\n{sys.executable}\n{sys.prefix}"
+    # the interpreter's path names a virtualenv too (its own bin/python); not sys.prefix,
+    # which only site sets to the virtualenv's (python -S would be another installation)
+    return f"{package}\n{__version__}\n{sys.executable}"
 
 
 def socket_path() -> str:
