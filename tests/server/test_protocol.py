@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -172,3 +173,21 @@ def test_files_notice_an_edit_an_addition_a_removal_but_not_byte_code(tmp_path: 
         time.sleep(0.01)  # a later mtime, even on a coarse clock
         change()
         assert files.changed()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_the_watch_tells_of_an_edit_but_not_of_a_byte_code_cache(tmp_path: Path):
+    (tmp_path / "pkg").mkdir()
+    module = tmp_path / "pkg" / "module.py"
+    module.write_text("x = 1\n")
+    files = daemon.Files([str(tmp_path / "pkg")])
+    fd = files.watch()
+    assert fd is not None
+    try:
+        (tmp_path / "pkg" / "__pycache__").mkdir()
+        assert not daemon.changed_in(fd)
+        module.write_text("x = 2\n")
+        assert daemon.changed_in(fd)
+        assert not daemon.changed_in(fd)  # read: nothing new
+    finally:
+        os.close(fd)

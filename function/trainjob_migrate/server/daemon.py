@@ -105,15 +105,18 @@ class Log:
 
 class Files:
     """The package's files and PyYAML's as they were at the start (mtime, size, inode of
-    each file and directory), checked before every request: an upgrade, or an edit of an
-    editable install, makes the server refuse (its client runs the command itself) and
-    stop. Byte code caches are left out. One ``stat`` a file: half a millisecond."""
+    each file and directory): an upgrade, or an edit of an editable install, makes the
+    server refuse (its client runs the command itself) and stop. Byte code caches are left
+    out. Where Linux's inotify is there, the kernel tells the server of a change
+    (:meth:`watch`, a flag its children read: nothing on a request's path); elsewhere each
+    request checks, one ``stat`` a file (a millisecond)."""
 
     def __init__(self, folders: list[str] | None = None) -> None:
         """``folders``: the package's and PyYAML's by default."""
         import yaml
 
         names: list[str] = []
+        self.folders: list[str] = []
         stack = folders or [
             paths.installation_key().split("\n")[0],
             str(Path(yaml.__file__).parent),
@@ -121,6 +124,7 @@ class Files:
         while stack:
             folder = stack.pop()
             names.append(folder)  # its mtime: a file added or removed
+            self.folders.append(folder)
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if not entry.is_dir():
@@ -139,6 +143,47 @@ class Files:
     def changed(self) -> bool:
         return self._now() != self._state
 
+    def watch(self) -> int | None:
+        """A non-blocking inotify descriptor that becomes readable on a change in a folder
+        (read it with :func:`changed_in`), or None where there is no inotify."""
+        try:
+            import ctypes  # the server's only: not on any command's path
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd: int = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        except (OSError, AttributeError):  # not Linux
+            return None
+        if fd < 0:
+            return None
+        for folder in self.folders:
+            if libc.inotify_add_watch(fd, os.fsencode(folder), _INOTIFY_MASK) < 0:
+                os.close(fd)  # out of watches: each request checks instead
+                return None
+        return fd
+
+
+#: IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE,
+#: IN_DELETE_SELF, IN_MOVE_SELF (linux/inotify.h)
+_INOTIFY_MASK: Final = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
+_IN_Q_OVERFLOW: Final = 0x4000
+
+
+def changed_in(fd: int) -> bool:
+    """Whether the events waiting on an inotify descriptor tell of a change (a byte code
+    cache's directory made does not; a lost event, an overflow, does)."""
+    data = b""
+    with contextlib.suppress(BlockingIOError):
+        while chunk := os.read(fd, 65536):
+            data += chunk
+    at, changed = 0, False
+    while at + 16 <= len(data):  # struct inotify_event: wd, mask, cookie, len; name
+        mask = int.from_bytes(data[at + 4 : at + 8], sys.byteorder)
+        size = int.from_bytes(data[at + 12 : at + 16], sys.byteorder)
+        name = data[at + 16 : at + 16 + size].rstrip(b"\0")
+        changed |= bool(mask & _IN_Q_OVERFLOW) or name != b"__pycache__"
+        at += 16 + size
+    return changed
+
 
 class Server:
     """The parent: keeps ``SPARE`` warm children waiting in ``accept`` (forked ahead, so a
@@ -153,14 +198,23 @@ class Server:
         self.started = time.time()
         self.children: dict[int, bool] = {}  # pid -> it took a connection (idle otherwise)
         self.stopping: str | None = None
-        self._served = mmap.mmap(-1, 8)  # the count, shared: a child answers status
+        # shared with the children: the count (a child answers status), and a flag the parent
+        # raises when the files changed (the children check it before a run)
+        self._shared = mmap.mmap(-1, 9)
+        self._watch: int | None = None
         self._listener: socket.socket | None = None
         self._inode = 0
         self._wake_r = self._wake_w = self._notes_r = self._notes_w = -1
 
     @property
     def served(self) -> int:
-        return int.from_bytes(self._served[:8], "little")
+        return int.from_bytes(self._shared[:8], "little")
+
+    def _stale(self) -> bool:
+        """For a child, before a run: the files changed since the start."""
+        if self._watch is None:
+            return self.files.changed()
+        return self._shared[8] != 0
 
     # -- start -----------------------------------------------------------------------------
 
@@ -208,6 +262,9 @@ class Server:
         self._notes_r, self._notes_w = os.pipe()  # children -> parent: "took a connection"
         for fd in (self._wake_r, self._wake_w, self._notes_r):
             os.set_blocking(fd, False)
+        self._watch = self.files.watch()
+        if self.files.changed():  # before the watch began (the warm-up took a while)
+            self.stopping = "the package's files changed since the start"
         signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(number, self._on_signal)
@@ -236,7 +293,13 @@ class Server:
                     break
                 timeout = CHECK_EVERY if not idle else min(CHECK_EVERY, activity + idle - now)
                 watched = [self._wake_r, self._notes_r]
+                if self._watch is not None:
+                    watched.append(self._watch)
                 readable, _, _ = select.select(watched, [], [], max(timeout, 0.01))
+                if self._watch in readable and changed_in(self._watch):
+                    self._shared[8] = 1  # a child that took a request refuses it
+                    self.stopping = "the package's files changed since the start"
+                    break
                 if self._wake_r in readable:
                     _drain(self._wake_r)
                 if self._notes_r in readable:
@@ -252,9 +315,12 @@ class Server:
         self.stopping = f"signal {signal.Signals(number).name}"
 
     def _spawn(self) -> None:
-        """Fork children until ``SPARE`` wait idle (``jobs`` in all, at most)."""
+        """Fork children until ``SPARE`` wait idle (``jobs`` in all, at most); while requests
+        run, until one does: a child's fork and warm-up take a CPU a running request (and
+        its client, and kustomize) may want, and the others are forked once they end."""
+        busy = any(self.children.values())
         while (
-            sum(not took for took in self.children.values()) < SPARE
+            sum(not took for took in self.children.values()) < (1 if busy else SPARE)
             and len(self.children) < self.settings.jobs
         ):
             pid = os.fork()
@@ -276,7 +342,7 @@ class Server:
             took = self.children.pop(pid, False)
             code = os.waitstatus_to_exitcode(status)
             if code == Outcome.RAN:
-                self._served[:8] = (self.served + 1).to_bytes(8, "little")
+                self._shared[:8] = (self.served + 1).to_bytes(8, "little")
             elif code == Outcome.STOP:
                 stop = "asked to stop"
             elif code == Outcome.STALE:
@@ -308,6 +374,8 @@ class Server:
                 os.waitpid(pid, 0)
         self.children.clear()
         signal.set_wakeup_fd(-1)
+        if self._watch is not None:
+            os.close(self._watch)
 
     # -- a child ---------------------------------------------------------------------------
 
@@ -318,6 +386,8 @@ class Server:
             signal.set_wakeup_fd(-1)
             for fd in (self._wake_r, self._wake_w, self._notes_r):
                 os.close(fd)
+            if self._watch is not None:
+                os.close(self._watch)
             for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
                 signal.signal(number, signal.SIG_DFL)
             for argv, stdin, config in _WARM_UP:  # its own copy of the pages a run writes
@@ -408,7 +478,7 @@ class Server:
             return _refuse(conn, str(exc))
         config = reader.field(limit)
         stdin = reader.field(limit)
-        if self.files.changed():
+        if self._stale():
             self.log("the package's files changed since the start: refusing, stopping")
             _refuse(conn, "the installed package changed since the server started")
             return Outcome.STALE
