@@ -202,6 +202,7 @@ class Server:
         # raises when the files changed (the children check it before a run)
         self._shared = mmap.mmap(-1, 9)
         self._watch: int | None = None
+        self._warm_up: tuple[tuple[list[str], bytes, bytes | None], ...] = ()
         self._listener: socket.socket | None = None
         self._inode = 0
         self._wake_r = self._wake_w = self._notes_r = self._notes_w = -1
@@ -225,7 +226,8 @@ class Server:
         from trainjob_migrate import sources
 
         sources.SOURCES  # noqa: B018 - imports every kind's plug-in package
-        for argv, stdin, config in _WARM_UP:
+        self._warm_up = warm_up()
+        for argv, stdin, config in self._warm_up:
             code, out, _ = run(argv, stdin, config, _UTF8)
             if code != 0 or b"kind: TrainJob" not in out:
                 self.log(f"warm-up of {argv[0]} did not convert its sample (exit {code})")
@@ -390,7 +392,7 @@ class Server:
                 os.close(self._watch)
             for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
                 signal.signal(number, signal.SIG_DFL)
-            for argv, stdin, config in _WARM_UP:  # its own copy of the pages a run writes
+            for argv, stdin, config in self._warm_up:  # its own copy of the pages a run writes
                 run(argv, stdin, config, _UTF8)
             conn = self._accept(parent)
             if conn is None:
@@ -584,60 +586,56 @@ def _bytes(stream: io.TextIOWrapper) -> bytes:
     return buffer.getvalue()
 
 
-_SAMPLE_JOB: Final = """\
-- apiVersion: kubeflow.org/v1
-  kind: PyTorchJob
-  metadata:
-    name: warm-up
-    namespace: default
-  spec:
-    pytorchReplicaSpecs:
-      Master:
-        replicas: 1
-        restartPolicy: OnFailure
-        template:
-          spec:
-            containers:
-            - name: pytorch
-              image: example.com/train:1
-              command: [python3, train.py]
-              resources:
-                limits: {cpu: "1", memory: 1Gi}
-      Worker:
-        replicas: 2
-        restartPolicy: OnFailure
-        template:
-          spec:
-            containers:
-            - name: pytorch
-              image: example.com/train:1
-              command: [python3, train.py]
-              resources:
-                limits: {cpu: "1", memory: 1Gi}
-- apiVersion: v1
-  kind: ConfigMap
-  metadata:
-    name: settings
-    namespace: default
-  data:
-    EPOCHS: "3"
-"""
+def warm_up() -> tuple[tuple[list[str], bytes, bytes | None], ...]:
+    """What the parent runs before serving, and each child before it waits (argv, stdin,
+    config): a job of the first kind the registry converts, with a ConfigMap, as ``fn`` and
+    as the plugin."""
+    import yaml
 
-#: what the parent runs before serving: a job as fn and as the plugin (argv, stdin, config)
-_WARM_UP: Final = (
-    (
-        ["fn"],
+    from trainjob_migrate import sources
+
+    source = next(s for s in sources.SOURCES if s.unsupported is None and s.runtime)
+    container = {
+        "name": source.container,
+        "image": "example.com/train:1",
+        "command": ["python3", "train.py"],
+        "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
+    }
+    job = {
+        "apiVersion": source.api_version,
+        "kind": source.kind,
+        "metadata": {"name": "warm-up", "namespace": "default"},
+        "spec": {
+            source.replica_specs: {
+                role: {
+                    "replicas": 1 if role in source.single_roles else 2,
+                    "restartPolicy": "OnFailure",
+                    "template": {"spec": {"containers": [container]}},
+                }
+                for role in source.roles
+            }
+        },
+    }
+    settings = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "settings", "namespace": "default"},
+        "data": {"EPOCHS": "3"},
+    }
+    resource_list = {
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": [job, settings],
+    }
+    config = (
+        b"apiVersion: fn.trainjob-migrate.dev/v1alpha1\nkind: TrainJobMigration\n"
+        b"metadata:\n  name: warm-up\n"
+    )
+    return (
+        (["fn"], yaml.safe_dump(resource_list, sort_keys=False).encode(), None),
         (
-            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + _SAMPLE_JOB
-        ).encode(),
-        None,
-    ),
-    (
-        ["kustomize-plugin", "warm-up.yaml"],
-        _SAMPLE_JOB.replace("\n  ", "\n").replace("- apiVersion", "---\napiVersion").encode(),
-        (
-            b"apiVersion: fn.trainjob-migrate.dev/v1alpha1\nkind: TrainJobMigration\n"
-            b"metadata:\n  name: warm-up\n"
+            ["kustomize-plugin", "warm-up.yaml"],
+            yaml.safe_dump_all([job, settings], sort_keys=False).encode(),
+            config,
         ),
-    ),
-)
+    )
