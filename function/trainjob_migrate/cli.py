@@ -93,13 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and _servable(args_list):
         # kustomize and kpt start `fn` / the plugin at every build: a resident server, when
         # one runs, saves this process importing and warming everything (server/client.py)
-        from trainjob_migrate.server import client
+        from trainjob_migrate.server import paths
 
-        attempt = client.attempt(args_list)
-        if attempt.code is not None:  # served: its output is written
-            _exit_now(attempt.code)
-            return attempt.code
-        stdin, config = attempt.stdin, attempt.config  # what it read, run here instead
+        socket = paths.existing_socket()  # without a server: one failed lstat
+        if socket is not None:
+            from trainjob_migrate.server import client
+
+            attempt = client.attempt(args_list, socket)
+            if attempt.code is not None:  # served: its output is written
+                _exit_now(attempt.code)
+                return attempt.code
+            stdin, config = attempt.stdin, attempt.config  # what it read, run here instead
     try:
         code = _main(args_list, stdin, config)
     finally:

@@ -1,7 +1,8 @@
 """The client path of ``fn`` and ``kustomize-plugin CONFIG``: ask a resident server, if any.
 
-cli.main calls :func:`attempt` before importing anything of a run (results, errors, PyYAML):
-with no server, the cost is one failed ``lstat`` of the socket's path. With one, this process
+cli.main calls :func:`attempt` before importing anything of a run (results, errors, PyYAML),
+when a file is where the socket would be (paths.existing_socket: without a server, one failed
+``lstat`` is all the lookup costs, and this module is not imported). With one, this process
 sends its command line, the plugin config's bytes, the variables a run reads and its input
 (read within the same limit ``krm.read_input`` applies) and writes the server's stdout and
 stderr bytes back as they came, with its exit code. Whenever the server does not answer
@@ -58,10 +59,10 @@ class Attempt:
 _NOT_ASKED: Final = Attempt(None)
 
 
-def attempt(args_list: list[str]) -> Attempt:
-    """Ask the server to run ``args_list`` (``["fn"]`` or ``["kustomize-plugin", CONFIG]``)."""
-    path = paths.socket_path()
-    if paths.unsafe_socket(path) is not None:  # absent (the common case), or not to be trusted
+def attempt(args_list: list[str], path: str) -> Attempt:
+    """Ask the server at ``path`` to run ``args_list`` (``["fn"]`` or ``["kustomize-plugin",
+    CONFIG]``)."""
+    if paths.unsafe_socket(path) is not None:  # gone meanwhile, or not to be trusted
         return _NOT_ASKED
     if sys.stdin is None or not _has_buffers():
         return _NOT_ASKED  # a closed standard stream: the run here says what it says

@@ -53,6 +53,17 @@ def socket_path() -> str:
     return os.path.join(folder, f"server-{_digest(installation_key())}.sock")  # noqa: PTH118
 
 
+def existing_socket() -> str | None:
+    """The socket's path when something is there (a server, or a stale or untrusted file:
+    the client checks), else None: the entry points' only cost without a server."""
+    path = socket_path()
+    try:
+        os.lstat(path)
+    except OSError:
+        return None
+    return path
+
+
 def _digest(text: str) -> str:
     """16 hex digits of FNV-1a (64 bits) of ``text``: names the socket only (the whole key is
     compared on every request), without importing hashlib on the client path."""
