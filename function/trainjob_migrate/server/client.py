@@ -111,10 +111,10 @@ def _ask(sock: _socket.socket, args_list: list[str]) -> Attempt:
     data = stdin.read(limit + 1)
     if len(data) > limit:  # refused as too large: by the run here, which reads the rest
         return Attempt(None, io.BufferedReader(_Prefixed(data, stdin)), config)
-    request = protocol.encode(protocol.REQUEST_MAGIC, _fields(args_list, config, data))
     try:
-        code, out, err = _answer(sock, request)
-    except (OSError, protocol.FrameError, ValueError):
+        request = protocol.encode(protocol.REQUEST_MAGIC, _fields(args_list, config, data))
+        code, out, err = _answer(sock, request, limit)
+    except Exception:  # noqa: BLE001 - whatever went wrong, nothing is written yet: run here
         return Attempt(None, io.BytesIO(data), config)
     return Attempt(_write(out, err, code))
 
@@ -144,14 +144,16 @@ def _fields(args_list: list[str], config: bytes | None, data: bytes) -> list[byt
     ]
 
 
-def _answer(sock: _socket.socket, request: list[bytes]) -> tuple[int, bytes, bytes]:
+def _answer(sock: _socket.socket, request: list[bytes], limit: int) -> tuple[int, bytes, bytes]:
     """The server's exit code, stdout and stderr, or an exception for any other answer."""
     sock.sendall(b"".join(request))
     reader = protocol.Reader(sock, protocol.ANSWER_MAGIC)
     if reader.count != 4 or reader.field(protocol.SMALL_FIELD) != protocol.ANSWER_RAN:
         raise protocol.FrameError("refused")
     code = int(reader.field(protocol.SMALL_FIELD))
-    bound = 1 << 40  # the server is this user's own process; bound a broken length anyway
+    # the output of an input within the limit is a few times its size at most; a length past
+    # this bound is a broken frame, not something to allocate
+    bound = 64 * limit + (1 << 20)
     return code, reader.field(bound), reader.field(bound)
 
 

@@ -44,6 +44,8 @@ IDLE_TIMEOUT: Final = 1800.0  # seconds
 REQUEST_TIMEOUT: Final = 120  # seconds; client.ANSWER_TIMEOUT waits a little longer
 #: how often an idle server looks at the package's files (and at its idle time)
 CHECK_EVERY: Final = 5.0
+#: the signals that stop the server (a child dies of them)
+_STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 #: children kept waiting in accept, forked and warmed ahead of the requests
 SPARE: Final = 2
 #: how often a waiting child looks whether its parent is still there
@@ -268,7 +270,7 @@ class Server:
         if self.files.changed():  # before the watch began (the warm-up took a while)
             self.stopping = "the package's files changed since the start"
         signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
-        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        for number in _STOP_SIGNALS:
             signal.signal(number, self._on_signal)
         signal.signal(signal.SIGCHLD, _ignore)  # its byte on the wakeup pipe wakes select: reap
         self.log(
@@ -325,9 +327,13 @@ class Server:
             sum(not took for took in self.children.values()) < (1 if busy else SPARE)
             and len(self.children) < self.settings.jobs
         ):
+            # the stop signals wait until the child has its own (default) handlers: one that
+            # came in between would meet the parent's, and leave the child waiting in accept
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
             pid = os.fork()
             if pid == 0:
                 self._child()  # never returns
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
             self.children[pid] = False
 
     def _reap(self) -> str | None:
@@ -390,8 +396,9 @@ class Server:
                 os.close(fd)
             if self._watch is not None:
                 os.close(self._watch)
-            for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
+            for number in (*_STOP_SIGNALS, signal.SIGCHLD):
                 signal.signal(number, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by _spawn
             for argv, stdin, config in self._warm_up:  # its own copy of the pages a run writes
                 run(argv, stdin, config, _UTF8)
             conn = self._accept(parent)
