@@ -82,7 +82,10 @@ def _has_buffers() -> bool:
 def _connect(path: str) -> _socket.socket | None:
     import _socket  # only when there is a socket to connect to: not without a server
 
-    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except OSError:  # out of file descriptors
+        return None
     try:
         sock.settimeout(CONNECT_TIMEOUT)
         sock.connect(path)

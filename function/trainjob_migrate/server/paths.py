@@ -55,7 +55,10 @@ def socket_path() -> str:
 
 def existing_socket() -> str | None:
     """The socket's path when something is there (a server, or a stale or untrusted file:
-    the client checks), else None: the entry points' only cost without a server."""
+    the client checks), else None: the entry points' only cost without a server. None too
+    where there are no Unix users (no uid to own the socket: Windows)."""
+    if not hasattr(os, "getuid"):
+        return None
     path = socket_path()
     try:
         os.lstat(path)
