@@ -71,6 +71,8 @@ def attempt(args_list: list[str], path: str) -> Attempt:
         return _NOT_ASKED
     try:
         return _ask(sock, args_list)
+    except KeyboardInterrupt:  # Ctrl-C while waiting: as a run here ends on it (cli._main)
+        return Attempt(130)  # results.EXIT_INTERRUPTED, without importing results
     finally:
         sock.close()
 
