@@ -1,13 +1,14 @@
-"""The resident server: a warm parent that forks one child a connection.
+"""The resident server: a warm parent, and one child process a connection.
 
 The parent imports and warms what a conversion needs (it converts a sample job, as ``fn``
 and as the plugin), freezes its objects out of the garbage collector's reach
-(``gc.freeze``: the children's pages stay shared), then listens. Each connection is
-answered by a child forked ahead (a few wait in accept, each warmed by a run of its own) that
-runs cli's own dispatch (``cli._main``, as the entry points
-run in their own process) on in-memory streams and exits: no state of one request reaches
-another, and a request that crashes, hangs (``request_timeout``: the child is ended) or
-exhausts memory takes its child down, not the server. At most ``jobs`` children run at once;
+(``gc.freeze``: the children's pages stay shared), then listens. Children are forked ahead
+(``SPARE`` of them wait in ``accept``, each warmed by a run of its own, so that a request
+pays neither a fork nor the first writes to the pages it touches); the child that takes a
+connection runs cli's own dispatch (``cli._main``, as the entry points run in their own
+process) on in-memory streams, answers and exits: no state of one request reaches another,
+and a request that crashes, hangs (``request_timeout``: the child is ended) or exhausts
+memory takes its child down, not the server. At most ``jobs`` children run at once;
 further connections wait in the listen backlog.
 
 Requests are refused (the client then runs the command itself) when they come from another
