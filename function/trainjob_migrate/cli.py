@@ -93,9 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and _servable(args_list):
         # kustomize and kpt start `fn` / the plugin at every build: a resident server, when
         # one runs, saves this process importing and warming everything (server/client.py)
-        from trainjob_migrate.server import paths
+        from trainjob_migrate import server
 
-        socket = paths.existing_socket()  # without a server: one failed lstat
+        socket = server.existing_socket()  # without a server: one failed lstat
         if socket is not None:
             from trainjob_migrate.server import client
 

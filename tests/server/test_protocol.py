@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from serverkit import Server, command
 
+from trainjob_migrate import server as server_package
 from trainjob_migrate import yamlio
 from trainjob_migrate.server import client, daemon, paths, protocol
 
@@ -150,7 +151,7 @@ def test_the_default_socket_is_private_and_per_installation(monkeypatch: pytest.
     assert path.startswith("/run/user/1000/trainjob-migrate/server-") and path.endswith(".sock")
     monkeypatch.delenv("XDG_RUNTIME_DIR")
     assert paths.socket_path().startswith(f"/tmp/trainjob-migrate-{os.getuid()}/server-")
-    monkeypatch.setattr(paths, "installation_key", lambda: "/another/venv\n0.1.0")
+    monkeypatch.setattr(server_package, "installation_key", lambda: "/another/venv\n0.1.0")
     assert paths.socket_path() != path.replace(
         "/run/user/1000/trainjob-migrate", f"/tmp/trainjob-migrate-{os.getuid()}"
     )

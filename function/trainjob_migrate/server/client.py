@@ -1,7 +1,7 @@
 """The client path of ``fn`` and ``kustomize-plugin CONFIG``: ask a resident server, if any.
 
 cli.main calls :func:`attempt` before importing anything of a run (results, errors, PyYAML),
-when a file is where the socket would be (paths.existing_socket: without a server, one failed
+when a file is where the socket would be (server.existing_socket: without a server, one failed
 ``lstat`` is all the lookup costs, and this module is not imported). With one, this process
 sends its command line, the plugin config's bytes, the variables a run reads and its input
 (read within the same limit ``krm.read_input`` applies) and writes the server's stdout and

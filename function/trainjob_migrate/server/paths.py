@@ -1,6 +1,7 @@
-"""Where the server's socket is, and whether it may be trusted (client and server alike).
+"""Whether the server's socket may be trusted (client and server alike); where it is.
 
-``TRAINJOB_MIGRATE_SOCKET`` names the socket; by default it is
+Where it is (the package's ``__init__``, re-exported here): ``TRAINJOB_MIGRATE_SOCKET`` names
+the socket; by default it is
 ``$XDG_RUNTIME_DIR/trainjob-migrate/server-<key>.sock``, else
 ``/tmp/trainjob-migrate-<uid>/server-<key>.sock``, where ``<key>`` is a hash of the
 installation (:func:`installation_key`: the package directory, its version, the interpreter),
@@ -19,61 +20,25 @@ import os
 import stat
 import sys
 
-from trainjob_migrate import __version__
+# where the socket is: the package's (cli.main looks it up importing nothing more)
+from trainjob_migrate.server import SOCKET_ENV, installation_key, socket_path
+
+__all__ = [
+    "MAX_SOCKET_PATH",
+    "SOCKET_ENV",
+    "installation_key",
+    "peer_uid",
+    "socket_path",
+    "unsafe_folder",
+    "unsafe_socket",
+]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
 
-SOCKET_ENV: Final = "TRAINJOB_MIGRATE_SOCKET"
 #: a socket path must fit ``struct sockaddr_un`` (108 bytes on Linux, 104 on macOS)
 MAX_SOCKET_PATH: Final = 100
-
-
-def installation_key() -> str:
-    """What two processes must share to talk: the package's directory (resolved), its version
-    and the interpreter running it (another virtualenv, another Python: another key)."""
-    # os.path, not pathlib, on the client path (pathlib imports urllib.parse, ipaddress...)
-    package = os.path.dirname(os.path.realpath(os.path.dirname(__file__)))  # noqa: PTH120
-    # the interpreter's path names a virtualenv too (its own bin/python); not sys.prefix,
-    # which only site sets to the virtualenv's (python -S would be another installation)
-    return f"{package}\n{__version__}\n{sys.executable}"
-
-
-def socket_path() -> str:
-    """The socket's path: the environment's (made absolute), else the default location."""
-    given = os.environ.get(SOCKET_ENV, "")
-    if given:
-        return os.path.abspath(given)  # noqa: PTH100
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    if runtime and os.path.isabs(runtime):  # noqa: PTH117
-        folder = os.path.join(runtime, "trainjob-migrate")  # noqa: PTH118
-    else:
-        folder = f"/tmp/trainjob-migrate-{os.getuid()}"  # checked as any: 0700, owned
-    return os.path.join(folder, f"server-{_digest(installation_key())}.sock")  # noqa: PTH118
-
-
-def existing_socket() -> str | None:
-    """The socket's path when something is there (a server, or a stale or untrusted file:
-    the client checks), else None: the entry points' only cost without a server. None too
-    where there are no Unix users (no uid to own the socket: Windows)."""
-    if not hasattr(os, "getuid"):
-        return None
-    path = socket_path()
-    try:
-        os.lstat(path)
-    except OSError:
-        return None
-    return path
-
-
-def _digest(text: str) -> str:
-    """16 hex digits of FNV-1a (64 bits) of ``text``: names the socket only (the whole key is
-    compared on every request), without importing hashlib on the client path."""
-    value = 0xCBF29CE484222325
-    for byte in text.encode("utf-8", "surrogateescape"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return f"{value:016x}"
 
 
 def unsafe_folder(folder: str) -> str | None:
