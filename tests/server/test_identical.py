@@ -5,6 +5,9 @@ is not YAML, empty or over the size limit (the last ones run in the client's own
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,23 @@ def _many() -> bytes:
     return _resource_list([*items, _refused()])
 
 
+def _trainer_v2(valid: bool) -> bytes:
+    """A repository after the migration: fn's own output, whose TrainJobs a run validates
+    (schema, CEL rules); ``valid`` False: one of them breaks its schema."""
+    result = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "fn"],
+        input=QUICKSTART.read_bytes(),
+        capture_output=True,
+        env={**os.environ, "TRAINJOB_MIGRATE_SERVER": "off"},
+        check=True,
+    )
+    rl = yaml.safe_load(result.stdout)
+    if not valid:
+        trainjob = next(i for i in rl["items"] if i["kind"] == "TrainJob")
+        trainjob["spec"]["trainer"]["numNodes"] = "many"
+    return yaml.safe_dump(rl, sort_keys=False).encode()
+
+
 #: name -> (stdin, extra environment, whether the server answers it)
 FN_INPUTS: dict[str, tuple[bytes, dict[str, str], bool]] = {
     "quickstart (warnings)": (QUICKSTART.read_bytes(), {}, True),
@@ -67,6 +87,8 @@ FN_INPUTS: dict[str, tuple[bytes, dict[str, str], bool]] = {
         True,
     ),
     "many jobs": (_many(), {}, True),
+    "Trainer v2 objects": (_trainer_v2(valid=True), {}, True),
+    "an invalid TrainJob": (_trainer_v2(valid=False), {}, True),
     "not YAML": (b"{[: this is: not yaml\n", {}, True),
     "not UTF-8": (b"kind: ResourceList\nitems: [\xff\xfe]\n", {}, True),
     "empty": (b"", {}, True),

@@ -230,10 +230,17 @@ class Server:
 
         sources.SOURCES  # noqa: B018 - imports every kind's plug-in package
         self._warm_up = warm_up()
+        converted = b""
         for argv, stdin, config in self._warm_up:
             code, out, _ = run(argv, stdin, config, _UTF8)
             if code != 0 or b"kind: TrainJob" not in out:
                 self.log(f"warm-up of {argv[0]} did not convert its sample (exit {code})")
+            converted = converted or out
+        # fn's output as input: a Trainer v2 object, which a run validates (schema, CEL
+        # rules): the validators and the CEL runtime are loaded and compiled once, here, not
+        # by every request that holds one (a v1 run never loads them: not in the children's
+        # own warm-up)
+        run(["fn"], converted, None, _UTF8)
         gc.collect()
         gc.freeze()  # what the warm-up left is shared with every child, never collected
 
