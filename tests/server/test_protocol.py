@@ -144,17 +144,21 @@ def test_an_unsafe_folder_or_socket_is_named(tmp_path: Path, monkeypatch: pytest
     assert "owned by uid" in (paths.unsafe_folder(str(tmp_path)) or "")
 
 
-def test_the_default_socket_is_private_and_per_installation(monkeypatch: pytest.MonkeyPatch):
+def test_the_default_socket_is_private_and_per_installation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
     monkeypatch.delenv(paths.SOCKET_ENV, raising=False)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/1000")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     path = paths.socket_path()
-    assert path.startswith("/run/user/1000/trainjob-migrate/server-") and path.endswith(".sock")
+    assert path.startswith(f"{tmp_path}/trainjob-migrate/server-") and path.endswith(".sock")
+    tmp = f"/tmp/trainjob-migrate-{os.getuid()}/server-"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "not-there"))  # a container's, say
+    assert paths.socket_path().startswith(tmp)
     monkeypatch.delenv("XDG_RUNTIME_DIR")
-    assert paths.socket_path().startswith(f"/tmp/trainjob-migrate-{os.getuid()}/server-")
+    assert paths.socket_path().startswith(tmp)
+    ours = paths.socket_path()
     monkeypatch.setattr(server_package, "installation_key", lambda: "/another/venv\n0.1.0")
-    assert paths.socket_path() != path.replace(
-        "/run/user/1000/trainjob-migrate", f"/tmp/trainjob-migrate-{os.getuid()}"
-    )
+    assert paths.socket_path() != ours and paths.socket_path().startswith(tmp)
 
 
 def test_files_notice_an_edit_an_addition_a_removal_but_not_byte_code(tmp_path: Path):

@@ -46,7 +46,8 @@ def socket_path() -> str:
     if given:
         return os.path.abspath(given)  # noqa: PTH100
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    if runtime and os.path.isabs(runtime):  # noqa: PTH117
+    # a runtime directory that is not there (a container, su) is no place for it: /tmp is
+    if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):  # noqa: PTH112, PTH117
         folder = os.path.join(runtime, "trainjob-migrate")  # noqa: PTH118
     else:
         folder = f"/tmp/trainjob-migrate-{os.getuid()}"  # checked as any: 0700, owned
