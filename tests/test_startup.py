@@ -6,6 +6,7 @@ start (jsonschema alone is three times `import yaml`), and each has a reason to 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -240,3 +241,70 @@ def test_a_one_job_run_compiles_no_pattern_it_does_not_use():
     compiled = eval(result.stderr.decode().splitlines()[-1])
     assert "(probe)" in compiled
     assert [p for p in compiled if p != "(probe)" and _COMPILED_BY_ONE_JOB not in p] == []
+
+
+#: everything a run answered by a resident server imports (server/client.py): no PyYAML, no
+#: results or errors, nothing of a conversion
+SERVED_RUN_IMPORTS = {
+    "__future__",
+    "_socket",  # not socket: its module imports selectors and enum's socket classes
+    "gc",
+    "trainjob_migrate",
+    "trainjob_migrate.cli",
+    "trainjob_migrate.nogc",
+    "trainjob_migrate.server",
+    "trainjob_migrate.server.client",
+    "trainjob_migrate.server.paths",
+    "trainjob_migrate.server.protocol",
+}
+
+
+def _whole_process(
+    argv: list[str], socket: Path, stdin: bytes, cwd: Path
+) -> tuple[set[str], bytes]:
+    """The modules ``main()`` imports as the whole process (the console script's call, which
+    asks a server), and its stdout."""
+    code = (
+        "import os, sys\n"
+        f"os.environ['TRAINJOB_MIGRATE_SOCKET'] = {str(socket)!r}\n"
+        "before = set(sys.modules)\n"
+        f"sys.argv = ['trainjob-migrate', *{argv!r}]\n"
+        "from trainjob_migrate import cli\n"
+        "cli._exit_now = lambda code: None  # os._exit would end it before the report\n"
+        "code = cli.main()\n"
+        "sys.stdout.flush()\n"
+        "sys.stderr.write('\\n' + repr(sorted(set(sys.modules) - before)))\n"
+        "sys.exit(code)\n"
+    )
+    result = bare_python.run(code, stdin, cwd=cwd)
+    assert result.returncode == 0, result.stderr.decode()
+    return set(eval(result.stderr.decode().splitlines()[-1])), result.stdout
+
+
+def test_a_run_the_server_answers_imports_only_the_client(tmp_path: Path):
+    """`fn` and `kustomize-plugin CONFIG` ask a resident server before importing anything of a
+    run; without one (no socket), the client costs them no import beyond its own modules."""
+    tmp_path.chmod(0o700)
+    socket = tmp_path / "s.sock"
+    env = {**os.environ, "TRAINJOB_MIGRATE_SOCKET": str(socket)}
+    command = [sys.executable, "-m", "trainjob_migrate", "server"]
+    started = subprocess.run([*command, "start"], env=env, capture_output=True, check=False)
+    assert started.returncode == 0, started.stderr.decode()
+    try:
+        (tmp_path / "config.yaml").write_text(_PLUGIN_CONFIG, encoding="utf-8")
+        rl = yaml.safe_load(_one_job())
+        stream = yaml.safe_dump_all(rl["items"], sort_keys=False).encode()
+        for argv, stdin, kind in (
+            (["fn"], _one_job(), b"\n  kind: TrainJob\n"),
+            (["kustomize-plugin", "config.yaml"], stream, b"\nkind: TrainJob\n"),
+        ):
+            imported, out = _whole_process(argv, socket, stdin, tmp_path)
+            assert out.count(kind) == 1, out
+            assert imported == SERVED_RUN_IMPORTS, argv
+        imported, out = _whole_process(["fn"], tmp_path / "none.sock", _one_job(), tmp_path)
+        assert out.count(b"\n  kind: TrainJob\n") == 1
+        # no server: one failed lstat, and the client's modules are not imported
+        client = {m for m in SERVED_RUN_IMPORTS if m.startswith("trainjob_migrate.server")}
+        assert imported & (client | {"_socket"}) == {"trainjob_migrate.server"}
+    finally:
+        subprocess.run([*command, "stop"], env=env, capture_output=True, check=False)

@@ -13,17 +13,27 @@ import os
 import sys
 
 from trainjob_migrate import __version__, nogc
-from trainjob_migrate.errors import MigrateError
-from trainjob_migrate.results import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_USAGE
 
+# Nothing heavier at the top: `fn` and `kustomize-plugin CONFIG` first ask a resident server
+# (server/client.py), and a run it serves imports neither errors, results nor PyYAML.
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `fn` does without the typing module
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
+    from typing import IO
 
 
 #: the subcommands; each one's module is imported only when it runs or its parser is built
-COMMANDS = ("fn", "convert", "check", "compare", "doctor", "explain", "kustomize-plugin")
+COMMANDS = (
+    "fn",
+    "convert",
+    "check",
+    "compare",
+    "doctor",
+    "explain",
+    "kustomize-plugin",
+    "server",
+)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -78,8 +88,24 @@ def _command_of(args_list: list[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; ``argv`` None: the command line's, and this run is the whole process."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    stdin: IO[bytes] | None = None
+    config: bytes | None = None
+    if argv is None and _servable(args_list):
+        # kustomize and kpt start `fn` / the plugin at every build: a resident server, when
+        # one runs, saves this process importing and warming everything (server/client.py)
+        from trainjob_migrate import server
+
+        socket = server.existing_socket()  # without a server: one failed lstat
+        if socket is not None:
+            from trainjob_migrate.server import client
+
+            attempt = client.attempt(args_list, socket)
+            if attempt.code is not None:  # served: its output is written
+                _exit_now(attempt.code)
+                return attempt.code
+            stdin, config = attempt.stdin, attempt.config  # what it read, run here instead
     try:
-        code = _main(args_list)
+        code = _main(args_list, stdin, config)
     finally:
         if argv is None:
             # What is left is freed by the exit: the collection the interpreter runs as it
@@ -89,6 +115,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and _lean(args_list):
         _exit_now(code)
     return code
+
+
+def _servable(args_list: list[str]) -> bool:
+    """The runs a resident server may answer: what kustomize and kpt start at every build
+    (``fn``, ``kustomize-plugin CONFIG``), unless TRAINJOB_MIGRATE_SERVER turns it off."""
+    if args_list != ["fn"] and _plugin_config(args_list) is None:
+        return False
+    return os.environ.get("TRAINJOB_MIGRATE_SERVER", "").lower() not in _OFF
+
+
+#: values of TRAINJOB_MIGRATE_SERVER that keep every run in its own process
+_OFF = ("off", "0", "false", "no")
 
 
 def _lean(args_list: list[str]) -> bool:
@@ -114,15 +152,21 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-def _main(args_list: list[str]) -> int:
+def _main(args_list: list[str], stdin: IO[bytes] | None = None, config: bytes | None = None) -> int:
+    """The run of a command line; ``stdin``: the input when it was read already (by the
+    server's client, or in the server: else sys.stdin's), ``config``: the plugin config's
+    bytes, likewise (else its file is read)."""
+    from trainjob_migrate.errors import MigrateError
+    from trainjob_migrate.results import EXIT_CRASH, EXIT_INTERRUPTED
+
     try:
         if args_list == ["fn"]:
             # the hot path of every kustomize build: skip building the other commands' parsers
-            return _fn()
+            return _fn(stdin)
         if _plugin_config(args_list) is not None:
             # what kustomize runs at every build (`kubectl kustomize --enable-alpha-plugins`):
             # as lean as `fn`, no parser built
-            return _plugin(args_list[1])
+            return _plugin(args_list[1], stdin, config)
         paths = _plain_check(args_list)
         if paths is not None:
             # what a pre-commit hook runs on every commit: no parser built either
@@ -152,6 +196,8 @@ def _error_line(message: str) -> str:
 
 
 def _parse_and_run(args_list: list[str]) -> int:
+    from trainjob_migrate.results import EXIT_USAGE
+
     # Imports (the command's modules) and the parser make thousands of objects and no
     # garbage: without the cyclic garbage collector, as `fn` starts (a millisecond).
     with nogc.paused():
@@ -170,6 +216,8 @@ def _parse_and_run(args_list: list[str]) -> int:
 
 def _named(command: str | None, run: Callable[[], int]) -> int:
     """``run()``; an error it raises names ``command`` (``trainjob-migrate check: ...``)."""
+    from trainjob_migrate.errors import MigrateError
+
     try:
         return run()
     except MigrateError as exc:
@@ -197,13 +245,13 @@ def _check(paths: list[str]) -> int:
     return _named("check", lambda: check.run(check.plain_args(paths)))
 
 
-def _fn() -> int:
+def _fn(stdin: IO[bytes] | None = None) -> int:
     """``fn``: its imports too run without the cyclic garbage collector (as the run does, see
     commands/fn.py): they make thousands of objects and no garbage (a millisecond of a start)."""
     with nogc.paused():
         from trainjob_migrate.commands import fn
 
-        return fn.run(sys.stdin.buffer, sys.stdout, sys.stderr)
+        return fn.run(sys.stdin.buffer if stdin is None else stdin, sys.stdout, sys.stderr)
 
 
 def _plugin_config(args_list: list[str]) -> str | None:
@@ -216,13 +264,19 @@ def _plugin_config(args_list: list[str]) -> str | None:
     return None
 
 
-def _plugin(config: str) -> int:
+def _plugin(config: str, stdin: IO[bytes] | None = None, text: bytes | None = None) -> int:
     """``kustomize-plugin CONFIG``: imported and run without the cyclic garbage collector, as
-    `fn` is (see _fn)."""
+    `fn` is (see _fn). ``text``: the config file's bytes, when read already."""
     with nogc.paused():
         from trainjob_migrate.commands import legacy_plugin
 
-        return legacy_plugin.run(config, sys.stdin.buffer, sys.stdout, sys.stderr)
+        return legacy_plugin.run(
+            config,
+            sys.stdin.buffer if stdin is None else stdin,
+            sys.stdout,
+            sys.stderr,
+            config_bytes=text,
+        )
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -256,6 +310,12 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return legacy_plugin.run(
             args.config, sys.stdin.buffer, sys.stdout, sys.stderr, _verbosity(args)
         )
+    if args.command == "server":
+        from trainjob_migrate.commands import server
+
+        return server.run(args)
+    from trainjob_migrate.results import EXIT_USAGE
+
     parser.print_help(sys.stderr)
     return EXIT_USAGE
 

@@ -31,15 +31,22 @@ PROG: Final = "trainjob-migrate"
 
 
 def run(
-    config_path: str, stdin: IO[bytes], stdout: IO[str], stderr: IO[str], verbosity: int = 0
+    config_path: str,
+    stdin: IO[bytes],
+    stdout: IO[str],
+    stderr: IO[str],
+    verbosity: int = 0,
+    *,
+    config_bytes: bytes | None = None,
 ) -> int:
     """Transform the YAML stream on ``stdin`` with the options of the file ``config_path``.
 
     Exit codes as every command's: 1 for errors in the input, 66 for a config file that
     cannot be read, 78 for an invalid config. ``verbosity``: 1 adds info lines, -1 leaves
-    only the count."""
+    only the count. ``config_bytes``: the file's content when it was read already (by the
+    resident server's client, which sends it: the server may not see the client's files)."""
     try:
-        options = config.from_function_config(_load_config(config_path))
+        options = config.from_function_config(_load_config(config_path, config_bytes))
         items = _load_stream(krm.read_input(stdin))  # bounded, as fn and convert - read
         outcome = process(items, options)
     except MigrateError as exc:
@@ -52,10 +59,11 @@ def run(
     return status
 
 
-def _load_config(path: str) -> Mapping[str, Any]:
+def _load_config(path: str, text: bytes | None = None) -> Mapping[str, Any]:
     try:
-        with open(path, "rb") as file:  # noqa: PTH123 - pathlib is off the start-up path
-            text = file.read()
+        if text is None:
+            with open(path, "rb") as file:  # noqa: PTH123 - pathlib is off the start-up path
+                text = file.read()
     except OSError as exc:
         from trainjob_migrate.repo.fsio import cause  # only for this error
 
