@@ -261,12 +261,55 @@ def test_convert_schema_refuses_what_it_cannot_translate(node):
         tool.convert_schema(node)
 
 
+# The 2020-12 meta-schema checks a schema's own keywords in place, and every subschema (the
+# value of an applicator keyword) against itself again ($dynamicRef "#meta"): a schema is
+# valid when each of its subschemas is, taken with its own subschemas replaced by `true` (a
+# valid schema). The generated schemas share most of theirs (29,157 in all, 270 distinct), so
+# each distinct one is checked once: 0.2 s instead of 6 s of check_schema on every file.
+# A keyword missing from these lists only makes the check slower (its subschemas are then
+# checked whole, inside their parent), never weaker.
+_ONE_SCHEMA = ("items", "additionalProperties", "contains", "propertyNames", "if", "then", "else",
+               "not", "unevaluatedItems", "unevaluatedProperties")  # fmt: skip
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_VALID_PARTS: set[str] = set()  # the parts checked already in this process
+
+
+def _check_schema(schema: object) -> None:
+    """``Draft202012Validator.check_schema(schema)``, one distinct part at a time."""
+    from jsonschema import Draft202012Validator, SchemaError
+
+    todo = [("#", schema)]
+    while todo:
+        where, part = todo.pop()
+        flat = dict(part) if isinstance(part, dict) else part
+        if isinstance(flat, dict):
+            for key in _ONE_SCHEMA:
+                if key in flat:
+                    todo.append((f"{where}/{key}", flat[key]))
+                    flat[key] = True
+            for key in _SCHEMA_LISTS:
+                if isinstance(flat.get(key), list):
+                    todo.extend((f"{where}/{key}/{i}", v) for i, v in enumerate(flat[key]))
+                    flat[key] = [True] * len(flat[key])
+            for key in _SCHEMA_MAPS:
+                if isinstance(flat.get(key), dict):
+                    todo.extend((f"{where}/{key}/{k}", v) for k, v in flat[key].items())
+                    flat[key] = dict.fromkeys(flat[key], True)
+        text = json.dumps(flat, sort_keys=True)
+        if text in _VALID_PARTS:
+            continue
+        try:
+            Draft202012Validator.check_schema(flat)
+        except SchemaError as exc:
+            raise AssertionError(f"{where} is not a valid schema: {exc.message}") from exc
+        _VALID_PARTS.add(text)
+
+
 @pytest.mark.parametrize("name", GENERATED)
 def test_generated_schema_is_valid_draft_2020_12(name):
-    from jsonschema import Draft202012Validator
-
     schema = json.loads((SCHEMAS / f"{name}.json").read_text())
-    Draft202012Validator.check_schema(schema)
+    _check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == f"https://trainjob-migrate.dev/schemas/{name}.json"
     assert "Do not edit" in schema["$comment"]
