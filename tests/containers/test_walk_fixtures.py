@@ -3,6 +3,8 @@ a finding: every fixture of the repository is walked and run through the pipelin
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,13 @@ ROOTS = ("tests", "examples", "upstream")
 
 
 def _documents() -> list[tuple[str, dict[str, Any]]]:
+    """Every mapping document of the fixtures, a fresh copy each call (a test may change what
+    it is given): reading them (1.2 s, the vendored CRDs mostly) is done once per process."""
+    return copy.deepcopy(_read())
+
+
+@functools.cache
+def _read() -> list[tuple[str, dict[str, Any]]]:
     found = []
     for root in ROOTS:
         for path in sorted((REPO / root).rglob("*.y*ml")):

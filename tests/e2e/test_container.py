@@ -13,6 +13,7 @@ and ``examples/kpt`` run exactly as a user runs them.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import os
 import shutil
@@ -125,7 +126,7 @@ def _version() -> str:
 
 
 @pytest.fixture(scope="session")
-def image(engine: Engine) -> str:
+def image(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The image of this tree, also tagged with the examples' image name."""
     ready = os.environ.get("TRAINJOB_MIGRATE_IMAGE")
     if ready:
@@ -135,36 +136,52 @@ def image(engine: Engine) -> str:
     else:
         if engine.run("image", "exists", BASE_IMAGE).returncode != 0:
             pytest.skip(f"no base image {BASE_IMAGE} to build the function's image from; {SETUP}")
-        secrets = (
-            # this machine reaches the package registries through a TLS proxy whose CA only
-            # the host's bundle has: lend it to the build's pip (a build secret, not kept)
-            ["--secret", f"id=pip-cert,src={HOST_CA}"] if HOST_CA.is_file() else []
-        )
-        started = time.monotonic()
-        build = engine.run(
-            "build",
-            "--network=host",
-            "--layers",
-            *secrets,
-            "--build-arg",
-            f"BASE_IMAGE={BASE_IMAGE}",
-            "--build-arg",
-            f"VERSION={_version()}",
-            "-t",
-            TEST_TAG,
-            str(ROOT),
-            timeout=1200,
-        )
-        assert build.returncode == 0, (
-            "podman build of the Dockerfile failed:\n"
-            + build.stdout.decode()[-4000:]
-            + build.stderr.decode()[-4000:]
-        )
-        sys.stderr.write(f"\nimage {TEST_TAG} built in {time.monotonic() - started:.0f} s\n")
+        # Under pytest-xdist each worker has its own session: the first one here builds, the
+        # others wait on the lock and take its image. One build per run, not one per worker,
+        # and never two builds of the same tag into the same podman storage at once.
+        shared = tmp_path_factory.getbasetemp()
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            shared = shared.parent  # this run's temporary root, common to its workers
+        with (shared / "image.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            done = shared / "image.built"
+            if not done.exists() or engine.run("image", "exists", TEST_TAG).returncode != 0:
+                _build(engine)
+                done.write_text(TEST_TAG)
         name = TEST_TAG
     tag = engine.run("tag", name, _example_image())
     assert tag.returncode == 0, tag.stderr.decode()
     return name
+
+
+def _build(engine: Engine) -> None:
+    """Build this tree's image as ``TEST_TAG``."""
+    secrets = (
+        # this machine reaches the package registries through a TLS proxy whose CA only
+        # the host's bundle has: lend it to the build's pip (a build secret, not kept)
+        ["--secret", f"id=pip-cert,src={HOST_CA}"] if HOST_CA.is_file() else []
+    )
+    started = time.monotonic()
+    build = engine.run(
+        "build",
+        "--network=host",
+        "--layers",
+        *secrets,
+        "--build-arg",
+        f"BASE_IMAGE={BASE_IMAGE}",
+        "--build-arg",
+        f"VERSION={_version()}",
+        "-t",
+        TEST_TAG,
+        str(ROOT),
+        timeout=1200,
+    )
+    assert build.returncode == 0, (
+        "podman build of the Dockerfile failed:\n"
+        + build.stdout.decode()[-4000:]
+        + build.stderr.decode()[-4000:]
+    )
+    sys.stderr.write(f"\nimage {TEST_TAG} built in {time.monotonic() - started:.0f} s\n")
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ def _outputs() -> list[tuple[str, Target, list[Obj]]]:
     out = []
     for path in sorted(GOLDEN.glob("*/_expected.*.yaml")):
         version = path.name.removeprefix("_expected.").removesuffix(".yaml")
-        items = yaml.safe_load(path.read_text())["items"]
+        # libyaml: safe_load's objects, nine times as fast (this runs at every collection)
+        items = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)["items"]
         v2 = [i for i in items if v2check.is_v2(i)]
         if not v2 or _own_runtime(path.parent):
             continue
@@ -49,7 +50,7 @@ def _own_runtime(case: Path) -> bool:
     config = case / "_fnconfig.yaml"
     if not config.is_file():
         return False
-    data = yaml.safe_load(config.read_text()) or {}
+    data = yaml.load(config.read_text(), Loader=yaml.CSafeLoader) or {}
     options = data.get("data") or data.get("spec") or {}
     return bool(options.get("runtimeName"))
 
