@@ -9,7 +9,15 @@ suite runs in-process, serially, as before.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# A resident server the developer runs (`trainjob-migrate server start`) would answer the
+# suite's `fn` and plugin processes: their output is the same, but not their imports or their
+# timing. Every test runs without it; tests/server starts its own servers and sets the
+# variables they need (serverkit.environment drops this one).
+os.environ["TRAINJOB_MIGRATE_SERVER"] = "off"
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
