@@ -32,7 +32,7 @@ Obj: TypeAlias = "dict[str, Any]"
 class Outcome(Record):
     __slots__ = (
         "items", "results", "jobs", "converted", "groups", "embedded", "holders", "peers",
-        "scope",
+        "scope", "config",
     )  # fmt: skip
     items: list[Any]
     results: list[Result]
@@ -48,6 +48,8 @@ class Outcome(Record):
     #: None until a container is met (they are looked for in ``scope``, the input's items)
     peers: dict[tuple[str, str, str], str] | None
     scope: list[Any]
+    #: the options the items were converted with: the target release detected, if any
+    config: FunctionConfig | None
 
     def __init__(
         self,
@@ -66,6 +68,7 @@ class Outcome(Record):
         self.holders = []
         self.peers = None
         self.scope = []
+        self.config = None
 
 
 #: which jobs to convert (the CLI's --name, --namespace, -l); None: all
@@ -90,6 +93,7 @@ def process(
     existing = _trainjobs(items)
     outcome = Outcome(items=[], results=detected)
     outcome.scope = items
+    outcome.config = config
     groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):

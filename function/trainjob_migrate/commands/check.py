@@ -13,16 +13,29 @@ import types
 
 from trainjob_migrate import nogc
 from trainjob_migrate.commands import common, options
-from trainjob_migrate.repo import engine, journal, kustomize
+from trainjob_migrate.repo import engine, groups, journal, kustomize
 from trainjob_migrate.repo.engine import READ_RULE
-from trainjob_migrate.report import FORMATS, Report, is_v2_rule, job_key, reporters
+from trainjob_migrate.report import (
+    FORMATS,
+    Report,
+    Totals,
+    findings,
+    is_v2_rule,
+    job_key,
+    reporters,
+    shown,
+    stream,
+    summary_of,
+)
 from trainjob_migrate.results import Result, Severity
 
 TYPE_CHECKING = False  # no typing, no pathlib at the start of check (a pre-commit run)
 if TYPE_CHECKING:
     import argparse
-    from typing import Final
+    from typing import IO, Final
 
+    from trainjob_migrate.config import FunctionConfig
+    from trainjob_migrate.pipeline import Selector
     from trainjob_migrate.repo.walk import Found
 
 EXIT_NOTHING: Final = 0
@@ -103,29 +116,118 @@ def run(args: common.Args) -> int:
         return _run(args)
 
 
+#: the formats written finding by finding, as groups of files are read (the others need the
+#: whole set: a JSON document, SARIF's runs, JUnit's counts first, Markdown's sections)
+STREAMED: Final = ("text", "github")
+
+
 def _run(args: common.Args) -> int:
     paths = common.check_paths(args.paths, stdin=True)
     config = options.build_config(args)
     select = options.build_selector(args)
     with common.inputs(paths) as found, options.spelled_for_cli():
+        if args.output in STREAMED:
+            return streamed(found, paths, config, select, args, sys.stdout)
         outcome = engine.convert(found, config, select)
+    return collected(outcome, paths, found, args, sys.stdout)
+
+
+def collected(
+    outcome: engine.RepoOutcome,
+    paths: list[str],
+    found: list[Found],
+    args: common.Args,
+    out: IO[str],
+) -> int:
+    """Every file's results at once, rendered as one string (any format)."""
     add_tree_results(outcome.results, paths, found)
     report = build_report(outcome, len(found), args)
-    sys.stdout.write(reporters()[args.output](report))
+    out.write(reporters()[args.output](report))
     return report.exit_code
 
 
-def add_tree_results(results: list[Result], paths: list[str], found: list[Found]) -> None:
-    """What a tree of files is, beyond its jobs (check and doctor alike): an interrupted
-    ``convert --write`` (its journal, first) and a kustomization that does not build (last)."""
-    # a tree in the middle of an interrupted `convert --write` is half converted: never clean
-    files = [p for p in paths if p != "-"]
-    if files:
-        results[:0] = journal.pending(journal.write_root(files))
-        if any(kustomize.is_kustomization(f.display) for f in found):
-            from trainjob_migrate.repo import build  # subprocess, threads: only when needed
+def streamed(
+    found: list[Found],
+    paths: list[str],
+    config: FunctionConfig,
+    select: Selector | None,
+    args: common.Args,
+    out: IO[str],
+) -> int:
+    """``check`` one group of files that depend on each other at a time (``repo/groups.py``),
+    writing the findings each gives as soon as no later group can give one before them:
+    memory grows with the largest group, and the first findings of a large tree show while
+    later files are still read. The same bytes as :func:`collected` (findings are sorted by
+    path and line: the groups come in the order of their first file), but for "a result about
+    a job found elsewhere by name" (:func:`build_report`), looked for in its group only."""
+    shown_paths = [shown(f.display) for f in found]
+    plan = groups.plan(found, shown_paths)
+    front, back = tree_results(paths, found)
+    back_of: dict[str, list[Result]] = {}
+    for r in back:  # a kustomization that does not build: in its group, after its results
+        back_of.setdefault(r.file.path if r.file else "", []).append(r)
+    sink = stream.Sink(out, args.output, quiet=args.quiet)
+    totals = Totals(len(found))
 
-            results.extend(build.check(found))  # a tree that does not build never passes
+    def add(report: Report) -> None:
+        totals.add(report)
+        sink.add(findings(report))
+
+    if front:  # an interrupted conversion's journal: results of no file read
+        add(build_report(engine.RepoOutcome([], front, []), 0, args))
+    detect = True
+    for n, group in enumerate(plan.groups):
+        entries = [found[i] for i in group]
+        outcome = engine.convert(
+            entries,
+            config,
+            select,
+            detect_release=detect,
+            totals=[plan.totals[i] for i in group],
+        )
+        if n == 0 and outcome.config is not None:  # the group of release sightings, if any
+            config, detect = outcome.config, False
+        for entry in entries:
+            outcome.results.extend(back_of.pop(entry.display, ()))
+        add(build_report(outcome, len(entries), args))
+        del outcome
+        after = plan.groups[n + 1] if n + 1 < len(plan.groups) else None
+        # no later group writes a finding before its first file's
+        sink.flush(None if after is None else min(shown_paths[i] for i in after))
+    for rest in back_of.values():
+        add(build_report(engine.RepoOutcome([], rest, []), 0, args))
+    sink.flush(None)
+    sink.write(summary_of(totals.counts(), totals.embedded))
+    return exit_code(
+        args,
+        convertible=totals.convertible > 0,
+        attention=totals.attention + totals.warnings + totals.other > 0,
+        unreadable=totals.unreadable > 0,
+        invalid=totals.invalid_findings > 0,
+    )
+
+
+def tree_results(paths: list[str], found: list[Found]) -> tuple[list[Result], list[Result]]:
+    """What a tree of files is, beyond its jobs: (the results before every file's: an
+    interrupted ``convert --write``'s journal; those after: a kustomization that does not
+    build)."""
+    files = [p for p in paths if p != "-"]
+    if not files:
+        return [], []
+    # a tree in the middle of an interrupted `convert --write` is half converted: never clean
+    front = journal.pending(journal.write_root(files))
+    if not any(kustomize.is_kustomization(f.display) for f in found):
+        return front, []
+    from trainjob_migrate.repo import build  # subprocess, threads: only when needed
+
+    return front, build.check(found)  # a tree that does not build never passes
+
+
+def add_tree_results(results: list[Result], paths: list[str], found: list[Found]) -> None:
+    """:func:`tree_results` around ``results`` (check and doctor alike)."""
+    front, back = tree_results(paths, found)
+    results[:0] = front
+    results.extend(back)
 
 
 def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> Report:
@@ -177,15 +279,13 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> 
             )
         )
     ]
-    code = EXIT_NOTHING
-    if "convertible" in verdicts and not args.ignore_convertible:
-        code = EXIT_CONVERTIBLE
-    if ({"attention", "warnings"} & set(verdicts) or loose) and not args.ignore_attention:
-        code = EXIT_ATTENTION
-    if unreadable and not args.ignore_unreadable:
-        code = EXIT_UNREADABLE
-    if invalid and not getattr(args, "ignore_invalid_v2", False):
-        code = EXIT_INVALID_V2
+    code = exit_code(
+        args,
+        convertible="convertible" in verdicts,
+        attention=bool({"attention", "warnings"} & set(verdicts) or loose),
+        unreadable=bool(unreadable),
+        invalid=bool(invalid),
+    )
     return Report(
         outcome.results,
         outcome.jobs,
@@ -199,6 +299,22 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> 
         embedded=outcome.embedded,
         invalid_v2=invalid,
     )
+
+
+def exit_code(
+    args: common.Args, *, convertible: bool, attention: bool, unreadable: bool, invalid: bool
+) -> int:
+    """The highest exit code that applies and is not ignored."""
+    code = EXIT_NOTHING
+    if convertible and not args.ignore_convertible:
+        code = EXIT_CONVERTIBLE
+    if attention and not args.ignore_attention:
+        code = EXIT_ATTENTION
+    if unreadable and not args.ignore_unreadable:
+        code = EXIT_UNREADABLE
+    if invalid and not getattr(args, "ignore_invalid_v2", False):
+        code = EXIT_INVALID_V2
+    return code
 
 
 _VERDICT: Final = {str(Severity.ERROR): "attention", str(Severity.WARNING): "warnings"}
