@@ -1,0 +1,254 @@
+"""``check`` streamed (text and github, group by group: ``repo/groups.py``) writes the bytes,
+and exits with the code, of ``check`` collected (every file at once, one string): over the
+repository's trees, and over trees whose related files (kustomize overlays, Katib trial
+templates in ConfigMaps, Trainer v2 objects and runtimes, the Trainer release, TrainJob
+names of a folder) lie between unrelated ones, in every order a walk and a sort disagree on."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from trainjob_migrate import report
+from trainjob_migrate.commands import check, common, options
+from trainjob_migrate.repo import build, engine, groups
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden" / "repo"
+DOCTOR = ROOT / "tests" / "doctor" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _no_kubectl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kustomization that does not build is a result of the tree either way: whether kubectl
+    runs (seconds) tells nothing about streaming."""
+    monkeypatch.setattr(build, "command", lambda: None)
+
+
+def _args(paths: list[str], output: str, flags: tuple[str, ...]) -> common.Args:
+    args = check.plain_args(paths)
+    args.output = output
+    args.verbose = "-v" in flags
+    args.quiet = "-q" in flags
+    args.ignore_convertible = "--ignore-convertible" in flags
+    return args
+
+
+def _streamed(paths: list[str], output: str, flags: tuple[str, ...] = ()) -> tuple[str, int]:
+    args = _args(paths, output, flags)
+    out = io.StringIO()
+    with common.inputs(paths) as found, options.spelled_for_cli():
+        code = check.streamed(
+            found,
+            paths,
+            options.build_config(args),
+            options.build_selector(args),
+            args,
+            out,
+        )
+    return out.getvalue(), code
+
+
+def _collected(paths: list[str], output: str, flags: tuple[str, ...] = ()) -> tuple[str, int]:
+    args = _args(paths, output, flags)
+    out = io.StringIO()
+    with common.inputs(paths) as found, options.spelled_for_cli():
+        outcome = engine.convert(found, options.build_config(args), options.build_selector(args))
+        code = check.collected(outcome, paths, found, args, out)
+    return out.getvalue(), code
+
+
+def _same(paths: list[str], flags: tuple[str, ...] = ()) -> str:
+    for output in check.STREAMED:
+        streamed = _streamed(paths, output, flags)
+        assert streamed == _collected(paths, output, flags), (output, flags)
+    return streamed[0]
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        GOLDEN / "containers" / "before",
+        GOLDEN / "overlays" / "before",
+        GOLDEN / "realistic" / "before",
+        ROOT / "examples",
+        DOCTOR / "clean",
+    ],
+    ids=lambda p: str(Path(p).relative_to(ROOT)),
+)
+def test_the_repositorys_trees_stream_as_they_collect(tree: Path) -> None:
+    text = _same([str(tree)], ("-v",))
+    assert text.count("\n") > 1  # findings, then the summary
+
+
+# --- trees whose related files lie apart ---------------------------------------------------
+
+JOB = """\
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: {name}
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template:
+        spec:
+          containers:
+          - name: pytorch
+            image: pytorch:2
+"""
+BROKEN = """\
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: {name}
+spec:
+  pytorchReplicaSpecs: [not, a, map]
+"""
+TRAINJOB = """\
+apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainJob
+metadata:
+  name: {name}
+spec:
+  runtimeRef:
+    name: {runtime}
+"""
+SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n"
+
+
+def _unrelated(root: Path) -> None:
+    """Files of no group, between and around the related ones (names a walk visits in
+    another order than a sort: ``a/b.yaml``, ``a/b/c.yaml``, ``a/b-c.yaml``, ``a/c.yaml``)."""
+    for rel, text in {
+        "a/b.yaml": JOB.format(name="ab"),
+        "a/b/c.yaml": BROKEN.format(name="abc"),
+        "a/b-c.yaml": SERVICE.format(name="s"),
+        "a/c.yaml": JOB.format(name="ac") + "---\n" + SERVICE.format(name="t"),
+        "m/n.yaml": "key: [unclosed\n",
+        "m/o.yml": JOB.format(name="mo").replace("pytorch:2", "pytorch:3"),
+        "zz/last.yaml": BROKEN.format(name="last"),
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def _overlays(root: Path) -> None:
+    shutil.copytree(GOLDEN / "overlays" / "before", root / "k")
+
+
+def _katib(root: Path) -> None:
+    before = GOLDEN / "containers" / "before"
+    (root / "b-exp").mkdir()
+    (root / "y-templates").mkdir()
+    shutil.copy(before / "katib-experiments.yaml", root / "b-exp")
+    shutil.copy(before / "trial-templates.yaml", root / "y-templates")
+
+
+RUNTIME = """\
+apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainingRuntime
+metadata:
+  name: torch
+spec:
+  mlPolicy:
+    numNodes: 1
+    torch: {}
+  template:
+    spec:
+      replicatedJobs:
+      - name: node
+        template:
+          spec:
+            template:
+              spec:
+                containers:
+                - name: node
+                  image: pytorch:2
+"""
+
+
+def _runtimes(root: Path) -> None:
+    """A TrainJob in one folder, the runtime it names in another (v2check's catalog), a
+    TrainJob beside a job of the same name."""
+    (root / "a/jobs").mkdir(parents=True)
+    (root / "a/jobs/trainjob.yaml").write_text(
+        TRAINJOB.format(name="tj", runtime="torch") + "---\n" + JOB.format(name="tj")
+    )
+    (root / "a/jobs/missing.yaml").write_text(TRAINJOB.format(name="m", runtime="nowhere"))
+    (root / "z").mkdir()
+    (root / "z/runtime.yaml").write_text(RUNTIME)
+
+
+def _release(root: Path) -> None:
+    shutil.copytree(DOCTOR / "clean" / "trainer", root / "zz" / "trainer")
+
+
+def _collision(root: Path) -> None:
+    (root / "same").mkdir()
+    (root / "same/a.yaml").write_text(JOB.format(name="twin"))
+    (root / "same/b").mkdir()
+    (root / "same/b/x.yaml").write_text(JOB.format(name="twin"))
+    (root / "same/c.yaml").write_text(JOB.format(name="twin"))
+    (root / "same/d.yaml").write_text(TRAINJOB.format(name="other", runtime="torch"))
+
+
+RELATIONS = {
+    "overlays": _overlays,
+    "katib": _katib,
+    "runtimes": _runtimes,
+    "release": _release,
+    "collision": _collision,
+}
+
+
+def _combinations() -> Iterator[tuple[str, ...]]:
+    names = tuple(RELATIONS)
+    yield from ((name,) for name in names)
+    yield names
+
+
+@pytest.mark.parametrize("relations", list(_combinations()), ids="+".join)
+def test_related_files_between_unrelated_ones_stream_as_they_collect(
+    tmp_path: Path, relations: tuple[str, ...]
+) -> None:
+    root = tmp_path / "tree"
+    root.mkdir()
+    _unrelated(root)
+    for name in relations:
+        RELATIONS[name](root)
+    text = _same([str(root)], ("-v",))
+    assert "a/b/c.yaml" in text and "zz/last.yaml" in text
+    _same([str(root)], ("-q",))
+    # the tree is read in groups: the related files together, each unrelated one alone
+    with common.inputs([str(root)]) as found:
+        shown = [report.shown(f.display) for f in found]
+        plan = groups.plan(found, shown)
+    apart = [g for g in plan.groups if len({Path(shown[n]).parent for n in g}) > 1]
+    assert apart or relations in {("collision",), ("release",)}  # those lie in one folder
+    assert any(len(g) > 1 for g in plan.groups)
+    assert sum(len(g) == 1 for g in plan.groups) >= 5  # the unrelated files
+
+
+def test_several_paths_and_stdin_stream_as_they_collect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "tree"
+    root.mkdir()
+    _unrelated(root)
+    _overlays(root)
+    stdin = JOB.format(name="piped") + "---\n" + BROKEN.format(name="piped-broken")
+    paths = [str(root / "zz"), "-", str(root / "a" / "c.yaml"), str(root)]
+    for output in check.STREAMED:
+        got = []
+        for run in (_streamed, _collected):
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+            got.append(run(paths, output, ("-v",)))
+        assert got[0] == got[1]
+        assert got[0][0].count("-:" if output == "text" else "file=-,") >= 2  # stdin's
