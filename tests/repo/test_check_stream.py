@@ -7,6 +7,7 @@ names of a folder) lie between unrelated ones, in every order a walk and a sort 
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import sys
@@ -344,3 +345,25 @@ def test_findings_are_written_before_the_last_file_is_read(
     assert events.count(last) == 2  # the scan of the tree, then the group's conversion
     final_read = len(events) - 1 - events[::-1].index(last)
     assert "write" in events[:final_read]  # the first findings came out before
+
+
+def test_a_result_about_a_job_elsewhere_is_matched_in_its_group(tmp_path: Path) -> None:
+    """Two copies of one application (dev/ and prod/ trees): an overlay that keeps its base's
+    job is about that job, not made ambiguous by the other copy's job of the same name (which
+    showed both blocked jobs as converting cleanly, and their errors as about no job)."""
+    for copy in ("dev", "prod"):
+        _overlays(tmp_path / copy)
+    paths = [str(tmp_path)]
+    _same(paths)
+    text = _streamed(paths, "text")[0]
+    for copy in ("dev", "prod"):
+        assert f"{copy}/k/tune/job.yaml:" in text
+        verdict = next(line for line in text.splitlines() if f"{copy}/k/tune/job.yaml:" in line)
+        assert (
+            "error: PyTorchJob ml/tune: a Training Operator v1 job remains that cannot" in verdict
+        )
+    alone = _streamed([str(tmp_path / "dev")], "text")[0].splitlines()[-1]
+    assert "0 convert cleanly, 4 need attention" in text.splitlines()[-1]
+    assert alone.startswith("2 Training Operator job(s)") and "0 convert cleanly" in alone
+    summary = json.loads(_collected(paths, "json")[0])["summary"]
+    assert (summary["convertible"], summary["needAttention"]) == (0, 4)

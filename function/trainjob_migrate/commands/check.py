@@ -32,6 +32,7 @@ from trainjob_migrate.results import Result, Severity
 TYPE_CHECKING = False  # no typing, no pathlib at the start of check (a pre-commit run)
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
     from typing import IO, Final
 
     from trainjob_migrate.config import FunctionConfig
@@ -139,9 +140,11 @@ def collected(
     args: common.Args,
     out: IO[str],
 ) -> int:
-    """Every file's results at once, rendered as one string (any format)."""
+    """Every file's results at once, rendered as one string (any format); a result about a
+    job found elsewhere is matched to the jobs of its group, as :func:`streamed` does."""
     add_tree_results(outcome.results, paths, found)
-    report = build_report(outcome, len(found), args)
+    plan = groups.plan(found, [f.display for f in found])
+    report = build_report(outcome, len(found), args, plan.group_of(found))
     out.write(reporters()[args.output](report))
     return report.exit_code
 
@@ -230,7 +233,15 @@ def add_tree_results(results: list[Result], paths: list[str], found: list[Found]
     results.extend(back)
 
 
-def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> Report:
+def build_report(
+    outcome: engine.RepoOutcome,
+    files: int,
+    args: common.Args,
+    group_of: Callable[[str], int] | None = None,
+) -> Report:
+    """``group_of``: the group of related files (``repo/groups.py``) a path is in: a result
+    about a job found elsewhere is matched by name to the jobs of its group only (None: of
+    every file: doctor, and each group of a streamed check)."""
     outcome = engine.RepoOutcome(
         outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted,
         outcome.embedded,
@@ -242,15 +253,16 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> 
     }  # per job: error when it has one, else warning
     # a result about a job found elsewhere (a kustomization's patch that keeps the job): the
     # job's, when its name is the name of one job only
-    by_name: dict[str, list[tuple[str, int, str]]] = {}
+    scope = group_of if group_of is not None else _everywhere
+    by_name: dict[tuple[int, str], list[tuple[str, int, str]]] = {}
     for j in outcome.jobs:
-        by_name.setdefault(j.resource.display(), []).append(
+        by_name.setdefault((scope(j.file.path), j.resource.display()), []).append(
             job_key(j.file.path, j.file.index, j.resource.display())
         )
     for r in sorted(outcome.results, key=lambda r: r.severity == Severity.ERROR):
         if r.resource is None or r.severity == Severity.INFO or r.file is None:
             continue
-        keys = by_name.get(r.resource.display(), [])
+        keys = by_name.get((scope(r.file.path), r.resource.display()), [])
         if len(keys) != 1 or job_key(r.file.path, r.file.index, r.resource.display()) == keys[0]:
             continue
         if flagged.get(keys[0]) != str(Severity.ERROR):
@@ -275,7 +287,7 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> 
             and r.file is not None
             and (
                 job_key(r.file.path, r.file.index, r.resource.display()) in jobs
-                or len(by_name.get(r.resource.display(), [])) == 1
+                or len(by_name.get((scope(r.file.path), r.resource.display()), [])) == 1
             )
         )
     ]
@@ -299,6 +311,10 @@ def build_report(outcome: engine.RepoOutcome, files: int, args: common.Args) -> 
         embedded=outcome.embedded,
         invalid_v2=invalid,
     )
+
+
+def _everywhere(path: str) -> int:  # noqa: ARG001 - one group: every file
+    return 0
 
 
 def exit_code(

@@ -37,7 +37,7 @@ from trainjob_migrate.repo.documents import SourceText
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Final
 
     from trainjob_migrate.repo.walk import Found
@@ -66,6 +66,24 @@ class Plan(Record):
     def __init__(self, groups: list[list[int]], totals: list[int]) -> None:
         self.groups = groups
         self.totals = totals
+
+    def group_of(self, found: Sequence[Found]) -> Callable[[str], int]:
+        """The number of the group of a path: of the file read there, else of the files of
+        its folder (a file a kustomization's rewrite creates beside it); -1 for none."""
+        by_display: dict[str, int] = {}
+        by_folder: dict[str, int] = {}
+        for number, group in enumerate(self.groups):
+            for n in group:
+                by_display.setdefault(found[n].display, number)
+                by_folder.setdefault(posixpath.dirname(found[n].display), number)
+
+        def group_of(path: str) -> int:
+            number = by_display.get(path)
+            if number is None:
+                number = by_folder.get(posixpath.dirname(path), -1)
+            return number
+
+        return group_of
 
 
 def plan(found: Sequence[Found], shown: Sequence[str]) -> Plan:
