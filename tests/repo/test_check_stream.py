@@ -71,9 +71,15 @@ def _collected(
 
 
 def _same(paths: list[str], flags: tuple[str, ...] = ()) -> str:
+    """The streamed output (github's), checked against the collected one, with the groups
+    converted one at a time and (by default) in runs of a few together."""
     for output in check.STREAMED:
+        collected = _collected(paths, output, flags)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(check, "BATCH_BYTES", 0)
+            assert _streamed(paths, output, flags) == collected, (output, flags, "one")
         streamed = _streamed(paths, output, flags)
-        assert streamed == _collected(paths, output, flags), (output, flags)
+        assert streamed == collected, (output, flags)
     return streamed[0]
 
 
@@ -302,6 +308,8 @@ def test_a_streamed_checks_memory_does_not_grow_with_independent_files(
     # the writer's memo of scalar texts is bounded (render._CACHED), and at this size it
     # would be most of what grows: not what streaming holds
     monkeypatch.setattr(render, "_CACHED", 0)
+    # one group converted at a time (by default, groups of fewer than 256 KiB together)
+    monkeypatch.setattr(check, "BATCH_BYTES", 0)
     small = _independent(tmp_path / "small", 10)
     large = _independent(tmp_path / "large", 90)
 

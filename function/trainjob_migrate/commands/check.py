@@ -117,6 +117,9 @@ def run(args: common.Args) -> int:
         return _run(args)
 
 
+#: the bytes of the groups a streamed check converts at once (``groups.Plan.batches``): what
+#: it holds at a time beside its largest group (their documents: about ten times their bytes)
+BATCH_BYTES: Final = 256 << 10
 #: the formats written finding by finding, as groups of files are read (the others need the
 #: whole set: a JSON document, SARIF's runs, JUnit's counts first, Markdown's sections)
 STREAMED: Final = ("text", "github")
@@ -179,24 +182,27 @@ def streamed(
     if front:  # an interrupted conversion's journal: results of no file read
         add(build_report(engine.RepoOutcome([], front, []), 0, args))
     detect = True
-    for n, group in enumerate(plan.groups):
-        entries = [found[i] for i in group]
+    group_of = plan.group_of(found)
+    batches = plan.batches(BATCH_BYTES)
+    for n, batch in enumerate(batches):
+        numbers = sorted(i for g in batch for i in plan.groups[g])  # in the walk's order
+        entries = [found[i] for i in numbers]
         outcome = engine.convert(
             entries,
             config,
             select,
             detect_release=detect,
-            totals=[plan.totals[i] for i in group],
+            totals=[plan.totals[i] for i in numbers],
         )
         if n == 0 and outcome.config is not None:  # the group of release sightings, if any
             config, detect = outcome.config, False
         for entry in entries:
             outcome.results.extend(back_of.pop(entry.display, ()))
-        add(build_report(outcome, len(entries), args))
+        add(build_report(outcome, len(entries), args, group_of))
         del outcome
-        after = plan.groups[n + 1] if n + 1 < len(plan.groups) else None
-        # no later group writes a finding before its first file's
-        sink.flush(None if after is None else min(shown_paths[i] for i in after))
+        after = batches[n + 1] if n + 1 < len(batches) else None
+        # no later group writes a finding before the first file of the next
+        sink.flush(None if after is None else min(shown_paths[i] for i in plan.groups[after[0]]))
     for rest in back_of.values():
         add(build_report(engine.RepoOutcome([], rest, []), 0, args))
     sink.flush(None)
