@@ -308,7 +308,7 @@ def test_a_streamed_checks_memory_does_not_grow_with_independent_files(
     # the writer's memo of scalar texts is bounded (render._CACHED), and at this size it
     # would be most of what grows: not what streaming holds
     monkeypatch.setattr(render, "_CACHED", 0)
-    # one group converted at a time (by default, groups of fewer than 256 KiB together)
+    # one group converted at a time (by default, groups of less than 1 MiB together)
     monkeypatch.setattr(check, "BATCH_BYTES", 0)
     small = _independent(tmp_path / "small", 10)
     large = _independent(tmp_path / "large", 90)
