@@ -2,13 +2,13 @@
 
 The findings of one group come sorted by (path, line); a group's files may lie apart in that
 order (a kustomization's base and overlays, the group of Trainer v2 objects converted first),
-so each group's findings wait in one merge (a heap) until no group still to come can write
-one before them: the command tells, after each group, the first path of the next.
+so each group's findings wait, merged with those held, until no group still to come can
+write one before them: the command tells, after each run of groups, the first path of the
+next. (A list sorted when written, not heapq: most runs' findings are written at once, and
+a one-file check imports nothing more.)
 """
 
 from __future__ import annotations
-
-import heapq
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,27 +25,33 @@ class Sink:
         self._out = out
         self._line = _line_of(output)
         self._quiet = quiet and output == "text"  # -q: text shows the summary only
-        self._held: list[tuple[str, int, int, Finding]] = []
-        self._seq = 0
+        self._held: list[Finding] = []
 
     def add(self, findings: Iterable[Finding]) -> None:
-        if self._quiet:
-            return
-        for f in findings:
-            heapq.heappush(self._held, (f.path, f.line or 0, self._seq, f))
-            self._seq += 1
+        if not self._quiet:
+            self._held.extend(findings)
 
     def flush(self, before: str | None) -> None:
         """Write the findings held whose path comes before ``before`` (None: all of them)."""
-        held, lines = self._held, []
-        while held and (before is None or held[0][0] < before):
-            lines.append(self._line(heapq.heappop(held)[3]))
-        if lines:
-            self._out.write("\n".join(lines) + "\n")
+        held = self._held
+        if not held:
+            return
+        held.sort(key=_order)  # stable: a group's own order for equal places
+        cut = len(held)
+        if before is not None:
+            while cut and held[cut - 1].path >= before:
+                cut -= 1
+        if cut:
+            self._out.write("\n".join(map(self._line, held[:cut])) + "\n")
             self._out.flush()  # a CI log shows them now, not when the tree is done
+            del held[:cut]
 
     def write(self, line: str) -> None:
         self._out.write(line + "\n")
+
+
+def _order(f: Finding) -> tuple[str, int]:
+    return (f.path, f.line or 0)  # the order of ``report.findings``
 
 
 def _line_of(output: str) -> Callable[[Finding], str]:
