@@ -33,7 +33,7 @@ TYPE_CHECKING = False  # no typing, no pathlib at the start of check (a pre-comm
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
-    from typing import IO, Final
+    from typing import IO, Any, Final
 
     from trainjob_migrate.config import FunctionConfig
     from trainjob_migrate.pipeline import Selector
@@ -165,9 +165,8 @@ def streamed(
     """``check`` one group of files that depend on each other at a time (``repo/groups.py``),
     writing the findings each gives as soon as no later group can give one before them:
     memory grows with the largest group, and the first findings of a large tree show while
-    later files are still read. The same bytes as :func:`collected` (findings are sorted by
-    path and line: the groups come in the order of their first file), but for "a result about
-    a job found elsewhere by name" (:func:`build_report`), looked for in its group only."""
+    later files are still read. The same bytes and exit code as :func:`collected` (findings
+    are sorted by path and line: the groups come in the order of their first file)."""
     shown_paths = [shown(f.display) for f in found]
     plan = groups.plan(found, shown_paths)
     front, back = tree_results(paths, found)
@@ -184,8 +183,8 @@ def streamed(
     if front:  # an interrupted conversion's journal: results of no file read
         add(build_report(engine.RepoOutcome([], front, []), 0, args))
     detect = True
-    group_of = plan.group_of(found)
     batches = plan.batches(BATCH_BYTES)
+    folders = _OpenFolders(found)
     for n, batch in enumerate(batches):
         numbers = sorted(i for g in batch for i in plan.groups[g])  # in the walk's order
         entries = [found[i] for i in numbers]
@@ -195,12 +194,14 @@ def streamed(
             select,
             detect_release=detect,
             totals=[plan.totals[i] for i in numbers],
+            existing=folders.trainjobs,
         )
+        folders.converted(entries)
         if n == 0 and outcome.config is not None:  # the group of release sightings, if any
             config, detect = outcome.config, False
         for entry in entries:
             outcome.results.extend(back_of.pop(entry.display, ()))
-        add(build_report(outcome, len(entries), args, group_of))
+        add(build_report(outcome, len(entries), args, plan.group_of(found, batch)))
         del outcome
         after = batches[n + 1] if n + 1 < len(batches) else None
         # no later group writes a finding before the first file of the next
@@ -216,6 +217,33 @@ def streamed(
         unreadable=totals.unreadable > 0,
         invalid=totals.invalid_findings > 0,
     )
+
+
+class _OpenFolders:
+    """The TrainJobs of the folders a streamed check has not finished (``existing`` of
+    ``pipeline.process``, by folder, namespace and name): a job converted later in the
+    folder must not take a name of theirs; let go of once every file of the folder is."""
+
+    def __init__(self, found: list[Found]) -> None:
+        self.trainjobs: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._left: dict[str, int] = {}  # folder -> its files not converted yet
+        for f in found:
+            folder = _folder(f.display)
+            self._left[folder] = self._left.get(folder, 0) + 1
+
+    def converted(self, entries: list[Found]) -> None:
+        done = set()
+        for entry in entries:
+            folder = _folder(entry.display)
+            self._left[folder] -= 1
+            if not self._left[folder]:
+                done.add(folder)
+        if done and self.trainjobs:
+            self.trainjobs = {k: v for k, v in self.trainjobs.items() if k[0] not in done}
+
+
+def _folder(display: str) -> str:
+    return display.rpartition("/")[0]  # as pipeline._key names it
 
 
 def tree_results(paths: list[str], found: list[Found]) -> tuple[list[Result], list[Result]]:

@@ -186,6 +186,7 @@ def convert(
     detect_release: bool = True,
     keep_bytes: bool = True,
     totals: Sequence[int] | None = None,
+    existing: dict[tuple[str, str, str], Obj] | None = None,
 ) -> RepoOutcome:
     """``keep_bytes=False`` (a run that writes, and never shows the bytes it read): each file's
     bytes are released as soon as nothing needs them (:meth:`FileOutcome.release`): a file
@@ -193,7 +194,8 @@ def convert(
     at the end. Kept, they were a tenth of what a large repository's run held.
 
     ``totals``: per file of ``found``, the bytes the files before it in the whole walk hold
-    (the per-tree limit), when ``found`` is one group of a larger walk (``repo/groups.py``)."""
+    (the per-tree limit), when ``found`` is one group of a larger walk (``repo/groups.py``);
+    ``existing``: the TrainJobs of the groups before (``pipeline.process``)."""
     files: list[FileOutcome] = []
     results: list[Result] = []
     per_file, per_tree, total = fsio.file_limit(), fsio.tree_limit(), 0
@@ -224,7 +226,7 @@ def convert(
     def selected(job: Mapping[str, Any]) -> bool:
         return id(job) not in held and (select is None or select(job))
 
-    stream = process(items, config, selected, detect_release=detect_release)
+    stream = process(items, config, selected, detect_release=detect_release, existing=existing)
     del items
     # what the stream became is in its groups (released as each is written); the items read
     # are no longer needed: an item that came through as it was is :data:`_AS_READ` there

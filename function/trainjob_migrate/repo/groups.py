@@ -10,8 +10,12 @@ test) and joins into one group the files that a conversion looks at together:
   plan read the jobs it reaches and the patches aimed at them; the plan may create a file
   there) — ``repo/kustomize.py``;
 - **TrainJob names** (``pipeline._check_collision``): a converted job's TrainJob clashes with
-  a TrainJob, or another converted job's, of the same folder: the files of a folder that
-  name a job kind or ``TrainJob`` are read together, in the order of the walk;
+  a TrainJob, or another converted job's, of the same folder, the later in the walk getting
+  the error. Files of plain jobs stay groups of their own, converted in that order with the
+  TrainJobs of the folder's files before (``check.streamed`` carries them until the folder
+  is done); but when one job file of a folder is in a larger group (converted where its
+  first file falls, the v2 group first), every file of the folder that names a job kind or
+  ``TrainJob`` joins it (:func:`_join_clashing`);
 - **Trainer v2 objects and release detection** (``pipeline.target_release``, ``v2check``'s
   catalog of runtimes): every file that names ``trainer.kubeflow.org`` or the controller's
   image is in one group, converted first: the release it installs is every other group's
@@ -37,7 +41,7 @@ from trainjob_migrate.repo.documents import SourceText
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Final
 
     from trainjob_migrate.repo.walk import Found
@@ -86,13 +90,16 @@ class Plan(Record):
             size += sum(self.sizes[n] for n in group)
         return out
 
-    def group_of(self, found: Sequence[Found]) -> Callable[[str], int]:
-        """The number of the group of a path: of the file read there, else of the files of
-        its folder (a file a kustomization's rewrite creates beside it); -1 for none."""
+    def group_of(
+        self, found: Sequence[Found], numbers: Iterable[int] | None = None
+    ) -> Callable[[str], int]:
+        """The number of the group (of those numbered, or any) of a path: of the file read
+        there, else of the files of its folder (a file a kustomization's rewrite creates
+        beside it); -1 for none."""
         by_display: dict[str, int] = {}
         by_folder: dict[str, int] = {}
-        for number, group in enumerate(self.groups):
-            for n in group:
+        for number in range(len(self.groups)) if numbers is None else numbers:
+            for n in self.groups[number]:
                 by_display.setdefault(found[n].display, number)
                 by_folder.setdefault(posixpath.dirname(found[n].display), number)
 
@@ -126,7 +133,7 @@ def plan(found: Sequence[Found], shown: Sequence[str]) -> Plan:
     per_file, per_tree, total = fsio.file_limit(), fsio.tree_limit(), 0
     by_display: dict[str, int] = {}
     by_folder: dict[str, list[int]] = {}
-    jobs_in: dict[str, int] = {}  # folder -> its first file that names a job kind
+    jobs_in: dict[str, list[int]] = {}  # folder (as pipeline._key) -> files naming a job kind
     v2: int | None = None
     katib: list[int] = []
     config_maps: list[int] = []
@@ -148,10 +155,8 @@ def plan(found: Sequence[Found], shown: Sequence[str]) -> Plan:
             if v2 is None:
                 v2 = number
             join(v2, number)
-        jobs = any(mark in raw for mark in _JOB_MARKS)
-        if jobs:
-            first = jobs_in.setdefault(folder, number)
-            join(first, number)
+        if any(mark in raw for mark in _JOB_MARKS):
+            jobs_in.setdefault(entry.display.rpartition("/")[0], []).append(number)
             if _CONFIG_MAP in raw:
                 config_maps.append(number)
         if _KATIB in raw:
@@ -181,6 +186,7 @@ def plan(found: Sequence[Found], shown: Sequence[str]) -> Plan:
                 join(number, by_display[path])
             if path in folders_of_kustomizations:
                 join(number, folders_of_kustomizations[path])
+    _join_clashing(n, jobs_in, root, join, v2)
     members: dict[int, list[int]] = {}
     for number in range(n):
         members.setdefault(root(number), []).append(number)
@@ -191,3 +197,32 @@ def plan(found: Sequence[Found], shown: Sequence[str]) -> Plan:
         key=lambda g: (root(g[0]) != first_v2, min(rank[m] for m in g)),
     )
     return Plan(groups, totals, sizes)
+
+
+def _join_clashing(
+    n: int,
+    jobs_in: dict[str, list[int]],
+    root: Callable[[int], int],
+    join: Callable[[int, int], None],
+    v2: int | None,
+) -> None:
+    """TrainJob names clash per folder, the later job in the walk's order getting the error
+    (``pipeline._check_collision``). A folder's job files that are each a group of their own
+    are converted in that order (the walk's and the findings' within a folder), each with
+    the TrainJobs of those before (``check.streamed`` carries them over); but a group of
+    several files is converted where its first file falls, and the group of v2 objects first
+    of all: a folder with a job file in such a group has all its job files joined to it."""
+    while True:
+        size: dict[int, int] = {}
+        for number in range(n):
+            size[root(number)] = size.get(root(number), 0) + 1
+        first = root(v2) if v2 is not None else -1
+        joined = False
+        for files in jobs_in.values():
+            roots = {root(number) for number in files}
+            if len(roots) > 1 and any(r == first or size[r] > 1 for r in roots):
+                for number in files[1:]:
+                    join(files[0], number)
+                joined = True
+        if not joined:
+            return
