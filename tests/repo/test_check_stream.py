@@ -215,6 +215,12 @@ def _collision(root: Path) -> None:
     (root / "solo/b").mkdir(parents=True)
     for rel in ("solo/a.yaml", "solo/b/x.yaml", "solo/c.yaml"):
         (root / rel).write_text(JOB.format(name="solo"))
+    # a TrainJob of another group (apiVersion), after the job of its name: a clash all the same
+    (root / "odd").mkdir()
+    (root / "odd/a.yaml").write_text(JOB.format(name="odd"))
+    (root / "odd/z.yaml").write_text(
+        TRAINJOB.format(name="odd", runtime="x").replace("trainer.kubeflow.org", "example.com")
+    )
 
 
 RELATIONS = {
@@ -256,6 +262,7 @@ def test_related_files_between_unrelated_ones_stream_as_they_collect(
         assert all([n] in plan.groups for n in solo)  # each alone
         clash = [line for line in text.splitlines() if "would be named 'solo'" in line]
         assert len(clash) == 1 and "/solo/c.yaml," in clash[0]  # (github's format)
+        assert "would be named 'odd'" in text
     assert sum(len(g) == 1 for g in plan.groups) >= 5  # the unrelated files
 
 

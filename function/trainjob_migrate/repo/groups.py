@@ -17,9 +17,10 @@ test) and joins into one group the files that a conversion looks at together:
   first file falls, the v2 group first), every file of the folder that names a job kind or
   ``TrainJob`` joins it (:func:`_join_clashing`);
 - **Trainer v2 objects and release detection** (``pipeline.target_release``, ``v2check``'s
-  catalog of runtimes): every file that names ``trainer.kubeflow.org`` or the controller's
-  image is in one group, converted first: the release it installs is every other group's
-  target (``FunctionConfig.target_version``);
+  catalog of runtimes, the TrainJobs a converted job's must not clash with): every file
+  that names ``trainer.kubeflow.org``, ``TrainJob`` or the controller's image is in one
+  group, converted first: the release it installs is every other group's target
+  (``FunctionConfig.target_version``);
 - **Katib trial templates** (``containers.peers``): when a file names an ``Experiment``,
   it and every file that names a ConfigMap and a job kind are one group.
 
@@ -46,10 +47,13 @@ if TYPE_CHECKING:
 
     from trainjob_migrate.repo.walk import Found
 
-#: what joins a file to the group of Trainer v2 objects and release sightings
+#: what joins a file to the group of Trainer v2 objects and release sightings (converted
+#: first: a TrainJob of any apiVersion is one a converted job's must not clash with, wherever
+#: in its folder it stands: ``pipeline._trainjobs``)
 _V2_MARKS: Final = (
     CRD_NAME.partition(".")[2].encode(),  # trainer.kubeflow.org: v2 objects, the CRD
     b"kubeflow/trainer/trainer-controller-manager",  # release.CONTROLLER_IMAGE
+    b"TrainJob",
 )
 _JOB_MARKS: Final = (*(k.encode() for k in sources.KINDS), b"TrainJob")
 _KATIB: Final = b"Experiment"
