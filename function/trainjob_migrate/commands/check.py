@@ -122,8 +122,11 @@ def run(args: common.Args) -> int:
 #: bytes). Measured on the bench's 20,000-file tree, one CPU: 256 KiB cost 6% more CPU than
 #: one conversion of the whole tree, 1 MiB about nothing, for 7 MiB more peak RSS (43 MiB)
 BATCH_BYTES: Final = 1 << 20
-#: the formats written finding by finding, as groups of files are read (the others need the
-#: whole set: a JSON document, SARIF's runs, JUnit's counts first, Markdown's sections)
+#: the formats written finding by finding, as groups of files are read. The others are one
+#: document (a JSON object, SARIF's run, JUnit's counts before its cases, Markdown's
+#: sections) that lists jobs and results in the order a conversion of the whole tree gives
+#: them, not the order of the findings: they collect (documents are let go of as each is
+#: rendered, as ``convert`` does), and their bytes stay what they were
 STREAMED: Final = ("text", "github")
 
 
