@@ -53,6 +53,11 @@ gives one (``CASES``). Cases, each with its floor:
 - ``convert-repo-20000``: the pinned ``convert --out`` of a 20,000-file tree with the
   same share of jobs (8,000), generated once into ``--work``, vs the keeping loader on
   one CPU; peak RSS <= 200 MiB, an absolute target (the ratio is shown); two runs;
+- ``check-repo-20000``: ``trainjob-migrate check TREE`` (text output) of the 20,000-file
+  tree, pinned to one CPU, with no kubectl or kustomize on PATH (its 3,000 kustomizations
+  are not built: that is kubectl's time, not the tool's), vs a streaming read + parse
+  (``[1 CPU]``) and the keeping loader (``[keep-all]``): how check's memory and time grow
+  with a monorepo; no target (shown);
 - ``dry-run-file``: the dry run (``trainjob-migrate convert FILE``, a diff on stdout) of one
   file of 4,000 PyTorchJobs and 4,000 other objects vs ``convert --out DIR FILE`` on the same
   file: the diff is aligned document by document (``repo/unidiff.py``), not by difflib over
@@ -660,6 +665,47 @@ def _convert_monorepo(work: Path, args: argparse.Namespace) -> Plan:
     return Plan((subject, keep_all), (Comparison(Pair.KEEP_ALL, subject, keep_all),))
 
 
+def _check_monorepo(work: Path, args: argparse.Namespace) -> Plan:
+    """``check`` of the 20,000-file tree (text output), pinned to one CPU, beside a loader
+    that keeps every document (KEEP_ALL) and a streaming read + parse (ONE_CPU): a linter
+    in CI that streams file by file holds about what the streaming reader holds."""
+    files, jobs = _repo_size(args, MONOREPO_FILES, 400)
+    tree = _tree(work, files, jobs)
+    cpu, _ = _one_cpu()
+    title = f"check ({files} files, {jobs} PyTorchJobs)"
+    # exit 2: v1 jobs remain that convert cleanly; 3: some need attention. Without kubectl
+    # and kustomize on PATH: building each of the tree's 3,000 kustomizations (a kubectl
+    # process each) is most of a check's time here (208 s of CPU), and none of the memory of
+    # its own process (the peak RSS measured)
+    nowhere = work / "empty-path"
+    nowhere.mkdir(exist_ok=True)
+    subject = Command(
+        f"[1 CPU] trainjob-migrate {title}, no kubectl",
+        cli_command("check", str(tree)),
+        None,
+        (2, 3),
+        cpus=cpu,
+        env={"PATH": str(nowhere)},
+    )
+    streaming = Command(
+        "[1 CPU] read + parse every file (CSafeLoader)",
+        [sys.executable, "-c", READ_PARSE_TREE, str(tree)],
+        cpus=cpu,
+    )
+    keep_all = Command(
+        "[1 CPU] read + parse, keeping every document",
+        [sys.executable, "-c", READ_PARSE_KEEP_TREE, str(tree)],
+        cpus=cpu,
+    )
+    return Plan(
+        (subject, streaming, keep_all),
+        (
+            Comparison(Pair.ONE_CPU, subject, streaming),
+            Comparison(Pair.KEEP_ALL, subject, keep_all),
+        ),
+    )
+
+
 def _dry_run_file(work: Path, args: argparse.Namespace) -> Plan:
     jobs = args.jobs if args.jobs is not None else (20 if args.quick else 4000)
     version = hashlib.sha256(Path(inputs.__file__).read_bytes()).hexdigest()[:12]
@@ -779,6 +825,12 @@ CASES: tuple[Case, ...] = (
         _convert_monorepo,
         runs=2,
         targets=(Target(Metric.RSS, 200, Pair.KEEP_ALL, absolute=True),),
+    ),
+    Case(
+        "check-repo-20000",
+        "check of the 20,000-file tree: memory and time vs streaming and keeping loaders",
+        _check_monorepo,
+        runs=2,
     ),
     Case(
         "dry-run-file",

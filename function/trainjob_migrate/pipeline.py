@@ -32,7 +32,7 @@ Obj: TypeAlias = "dict[str, Any]"
 class Outcome(Record):
     __slots__ = (
         "items", "results", "jobs", "converted", "groups", "embedded", "holders", "peers",
-        "scope",
+        "scope", "config",
     )  # fmt: skip
     items: list[Any]
     results: list[Result]
@@ -48,6 +48,8 @@ class Outcome(Record):
     #: None until a container is met (they are looked for in ``scope``, the input's items)
     peers: dict[tuple[str, str, str], str] | None
     scope: list[Any]
+    #: the options the items were converted with: the target release detected, if any
+    config: FunctionConfig | None
 
     def __init__(
         self,
@@ -66,6 +68,7 @@ class Outcome(Record):
         self.holders = []
         self.peers = None
         self.scope = []
+        self.config = None
 
 
 #: which jobs to convert (the CLI's --name, --namespace, -l); None: all
@@ -78,18 +81,25 @@ def process(
     select: Selector | None = None,
     *,
     detect_release: bool = True,
+    existing: dict[_Key, Obj] | None = None,
 ) -> Outcome:
     """Convert what can be converted; raise :class:`ConfigError` for options that cannot work.
 
     ``detect_release``: target the Trainer release the items install when no targetVersion
     was given, and refuse one that contradicts it (``doctor`` does this itself).
+    ``existing``: the TrainJobs (by folder, namespace and name) of items converted before,
+    which a TrainJob of these items must not clash with; the TrainJobs of these items are
+    added to it (a check that streams a tree part by part: ``commands/check.py``).
     """
     config, detected = target_release(items, config) if detect_release else (config, [])
     target = get(config.target_version)
     check_options(config, target)
-    existing = _trainjobs(items)
+    if existing is None:
+        existing = {}
+    existing.update(_trainjobs(items))
     outcome = Outcome(items=[], results=detected)
     outcome.scope = items
+    outcome.config = config
     groups: list[list[Any]] = []
     for item in items:
         if _is_list(item):
@@ -242,7 +252,7 @@ def _process_item(
         return [item]
     outcome.converted += 1
     if conversion.trainjob is not None:
-        existing[_key(conversion.trainjob, file)] = conversion.trainjob
+        existing[_key(conversion.trainjob, file)] = _clash_stub(conversion.trainjob)
     if config.mode == "side-by-side":
         kept = _without_server_fields(item) if conversion.objects else item
         return [kept, *conversion.objects] if conversion.objects else [item]
@@ -390,8 +400,25 @@ def _trainjobs(items: list[Any]) -> dict[_Key, Obj]:
                 and child.get("kind") == "TrainJob"
                 and not structure.envelope(child)
             ):
-                found[_key(child, file)] = dict(child)
+                found[_key(child, file)] = _clash_stub(child)
     return found
+
+
+def _clash_stub(trainjob: Mapping[str, Any]) -> Obj:
+    """What :func:`_check_collision` reads of a TrainJob (its kind, name, namespace and
+    annotations), kept instead of the object: a check that streams a tree keeps those of the
+    folders it has not finished (``commands/check.py``)."""
+    meta = trainjob.get("metadata")
+    if not isinstance(meta, Mapping):
+        return dict(trainjob)
+    annotations = meta.get("annotations")
+    stub = {k: trainjob[k] for k in ("apiVersion", "kind") if k in trainjob}
+    stub["metadata"] = {k: meta[k] for k in ("name", "namespace") if k in meta}
+    if annotations is not None:
+        stub["metadata"]["annotations"] = (
+            dict(annotations) if isinstance(annotations, Mapping) else annotations
+        )
+    return stub
 
 
 def _validate_v2(located: list[tuple[Obj, FileRef | None]], target: Target) -> list[Result]:

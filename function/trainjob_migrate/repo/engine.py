@@ -117,13 +117,15 @@ class JobRef(Frozen):
 
 
 class RepoOutcome(Record):
-    __slots__ = ("files", "results", "jobs", "converted", "embedded")
+    __slots__ = ("files", "results", "jobs", "converted", "embedded", "config")
     files: list[FileOutcome]
     results: list[Result]
     jobs: list[JobRef]
     converted: int
     #: jobs inside other objects, by container plug-in: [found, converted, findings]
     embedded: dict[str, list[int]]
+    #: the options the stream was converted with (the target release it detected)
+    config: FunctionConfig | None
 
     def __init__(
         self,
@@ -132,12 +134,14 @@ class RepoOutcome(Record):
         jobs: list[JobRef],
         converted: int = 0,
         embedded: dict[str, list[int]] | None = None,
+        config: FunctionConfig | None = None,
     ) -> None:
         self.files = files
         self.results = results
         self.jobs = jobs
         self.converted = converted
         self.embedded = {} if embedded is None else embedded
+        self.config = config
 
 
 class _Doc(Record):
@@ -181,15 +185,23 @@ def convert(
     *,
     detect_release: bool = True,
     keep_bytes: bool = True,
+    totals: Sequence[int] | None = None,
+    existing: dict[tuple[str, str, str], Obj] | None = None,
 ) -> RepoOutcome:
     """``keep_bytes=False`` (a run that writes, and never shows the bytes it read): each file's
     bytes are released as soon as nothing needs them (:meth:`FileOutcome.release`): a file
     with nothing to convert once read, a changed one once its new bytes are made, the rest
-    at the end. Kept, they were a tenth of what a large repository's run held."""
+    at the end. Kept, they were a tenth of what a large repository's run held.
+
+    ``totals``: per file of ``found``, the bytes the files before it in the whole walk hold
+    (the per-tree limit), when ``found`` is one group of a larger walk (``repo/groups.py``);
+    ``existing``: the TrainJobs of the groups before (``pipeline.process``)."""
     files: list[FileOutcome] = []
     results: list[Result] = []
     per_file, per_tree, total = fsio.file_limit(), fsio.tree_limit(), 0
-    for entry in found:
+    for number, entry in enumerate(found):
+        if totals is not None:
+            total = totals[number]
         limit = min(per_file, per_tree - total)
         try:  # only regular files, within the limits; a fault is reported, never a crash
             if entry.fault:
@@ -214,7 +226,7 @@ def convert(
     def selected(job: Mapping[str, Any]) -> bool:
         return id(job) not in held and (select is None or select(job))
 
-    stream = process(items, config, selected, detect_release=detect_release)
+    stream = process(items, config, selected, detect_release=detect_release, existing=existing)
     del items
     # what the stream became is in its groups (released as each is written); the items read
     # are no longer needed: an item that came through as it was is :data:`_AS_READ` there
@@ -262,7 +274,7 @@ def convert(
     if not keep_bytes:
         for f in files:
             f.release()
-    return RepoOutcome(files, located, jobs, stream.converted, stream.embedded)
+    return RepoOutcome(files, located, jobs, stream.converted, stream.embedded, stream.config)
 
 
 def _selected_jobs(doc: _Doc, select: Selector | None) -> list[Mapping[str, Any]]:

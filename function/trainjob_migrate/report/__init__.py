@@ -10,7 +10,7 @@ import re
 import sys
 
 from trainjob_migrate.catalogue import RuleId
-from trainjob_migrate.records import Frozen, init
+from trainjob_migrate.records import Frozen, Record, init
 
 TYPE_CHECKING = False  # no typing, dataclasses or urllib at the start of check
 if TYPE_CHECKING:
@@ -305,36 +305,89 @@ def findings(report: Report) -> list[Finding]:
     return sorted(out, key=lambda f: (f.path, f.line or 0))  # stable: verdicts first
 
 
-def counts(report: Report) -> dict[str, Any]:
-    by_kind: dict[str, int] = {}
-    for job in report.jobs:
-        by_kind[job.resource.kind] = by_kind.get(job.resource.kind, 0) + 1
-    return {
-        "files": report.files,
-        "jobs": len(report.jobs),
-        "jobsByKind": dict(sorted(by_kind.items())),
-        "convertible": report.verdicts.count("convertible"),
-        "needAttention": report.verdicts.count("attention") + report.verdicts.count("warnings"),
-        "convertWithWarnings": report.verdicts.count("warnings"),
-        "otherFindings": report.other_attention,
-        "unreadable": len(report.unreadable),
-        **(
-            {
-                "embeddedJobs": {
-                    name: {"jobs": found, "converted": converted, "findings": findings}
-                    for name, (found, converted, findings) in sorted(report.embedded.items())
+class Totals(Record):
+    """What the summary and the exit code of a report need, summed over the reports of the
+    groups of a streamed check (counters, not the results and jobs: those are let go of as
+    each group's findings are written)."""
+
+    __slots__ = (
+        "files", "by_kind", "jobs", "convertible", "attention", "warnings", "other",
+        "unreadable", "embedded", "invalid_objects", "invalid_findings",
+    )  # fmt: skip
+    files: int
+    by_kind: dict[str, int]
+    jobs: int
+    convertible: int
+    attention: int
+    warnings: int
+    other: int
+    unreadable: int
+    embedded: dict[str, list[int]]
+    invalid_objects: int
+    invalid_findings: int
+
+    def __init__(self, files: int) -> None:
+        self.files = files
+        self.by_kind = {}
+        self.jobs = self.convertible = self.attention = self.warnings = self.other = 0
+        self.unreadable = self.invalid_objects = self.invalid_findings = 0
+        self.embedded = {}
+
+    def add(self, report: Report) -> None:
+        """Count a report of some of the files (its ``files`` is not counted: the whole's)."""
+        for job in report.jobs:
+            self.by_kind[job.resource.kind] = self.by_kind.get(job.resource.kind, 0) + 1
+        self.jobs += len(report.jobs)
+        self.convertible += report.verdicts.count("convertible")
+        self.attention += report.verdicts.count("attention")
+        self.warnings += report.verdicts.count("warnings")
+        self.other += report.other_attention
+        self.unreadable += len(report.unreadable)
+        for name, numbers in report.embedded.items():
+            mine = self.embedded.setdefault(name, [0, 0, 0])
+            for i, number in enumerate(numbers):
+                mine[i] += number
+        self.invalid_objects += len(invalid_objects(report))
+        self.invalid_findings += len(report.invalid_v2)
+
+    def counts(self) -> dict[str, Any]:
+        """:func:`counts` of the whole."""
+        return {
+            "files": self.files,
+            "jobs": self.jobs,
+            "jobsByKind": dict(sorted(self.by_kind.items())),
+            "convertible": self.convertible,
+            "needAttention": self.attention + self.warnings,
+            "convertWithWarnings": self.warnings,
+            "otherFindings": self.other,
+            "unreadable": self.unreadable,
+            **(
+                {
+                    "embeddedJobs": {
+                        name: {"jobs": found, "converted": converted, "findings": findings}
+                        for name, (found, converted, findings) in sorted(self.embedded.items())
+                    }
                 }
-            }
-            if report.embedded
-            else {}
-        ),
-        "invalidV2Objects": len(invalid_objects(report)),
-        "invalidV2Findings": len(report.invalid_v2),
-    }
+                if self.embedded
+                else {}
+            ),
+            "invalidV2Objects": self.invalid_objects,
+            "invalidV2Findings": self.invalid_findings,
+        }
+
+
+def counts(report: Report) -> dict[str, Any]:
+    totals = Totals(report.files)
+    totals.add(report)
+    return totals.counts()
 
 
 def summary(report: Report) -> str:
-    c = counts(report)
+    return summary_of(counts(report), report.embedded)
+
+
+def summary_of(c: dict[str, Any], embedded: dict[str, list[int]]) -> str:
+    """The summary line of :func:`counts` (``embedded``: :attr:`Report.embedded`)."""
     kinds = ", ".join(f"{n} {kind}" for kind, n in c["jobsByKind"].items())
     detail = (
         f" ({c['convertWithWarnings']} convert with warnings)" if c["convertWithWarnings"] else ""
@@ -350,7 +403,7 @@ def summary(report: Report) -> str:
         f"{c['files']} file(s): {c['convertible']} convert "
         f"cleanly, {c['needAttention']} need attention{detail}{other}; "
         f"{c['unreadable']} input problem(s)"
-        f"{invalid}" + (f"; {_embedded(report.embedded)}" if report.embedded else "")
+        f"{invalid}" + (f"; {_embedded(embedded)}" if embedded else "")
     )
 
 
