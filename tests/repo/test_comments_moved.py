@@ -53,3 +53,65 @@ def test_comments_on_env_entries_of_an_envsubst_template_move_with_them(tmp_path
     assert lines[at + 1] == "- name: LOGLEVEL"
     at = lines.index("#- name: FI_PROVIDER")
     assert lines[at + 1 : at + 3] == ["#  value: $FI_PROVIDER", "- name: HF_TOKEN"]
+
+
+#: a commented-out nodeSelector above `containers:` (aws-samples' llama3 and FSDP manifests),
+#: the same comment on Master and Worker, and one on a field that stays
+COMMENTED_OUT = """\
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: ft
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template:
+        spec:
+          #nodeSelector:
+          #  pool: a100
+          containers:
+            - name: pytorch
+              image: example.com/ft:1
+              # a 22GB image
+              imagePullPolicy: Always
+    Worker:
+      replicas: 2
+      template:
+        spec:
+          containers:
+            - name: pytorch
+              image: example.com/ft:1  # pinned
+              # a 22GB image
+              imagePullPolicy: Always
+"""
+
+
+def test_comments_whose_field_has_no_place_are_kept_above_the_trainjob(tmp_path: Path) -> None:
+    """They were dropped without a word: a commented-out setting is what a reviewer must see."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "job.yaml").write_text(COMMENTED_OUT)
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--out", "out", "in"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in run.stderr
+    out = (tmp_path / "out" / "job.yaml").read_text()
+    head, body = out.split("apiVersion: trainer.kubeflow.org/v1alpha1\n")
+    assert head.splitlines() == [
+        (
+            "# (trainjob-migrate: this comment was at "
+            "spec.pytorchReplicaSpecs.Master.template.spec.containers of the v1 job, which has no "
+            "place of its own in the TrainJob)"
+        ),
+        "#nodeSelector:",
+        "#  pool: a100",
+        (
+            "# (trainjob-migrate: this comment was at "
+            "spec.pytorchReplicaSpecs.Master.template.spec.containers[0].imagePullPolicy and "
+            "spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].imagePullPolicy of the v1 "
+            "job, which has no place of its own in the TrainJob)"
+        ),
+        "# a 22GB image",
+    ]
+    assert "image: example.com/ft:1  # pinned" in body  # a comment whose field stays: in place

@@ -10,7 +10,7 @@ field has no place in the replacement are returned, so the caller can report the
 from __future__ import annotations
 
 from trainjob_migrate import yamlio
-from trainjob_migrate.paths import get
+from trainjob_migrate.paths import format_path, get
 from trainjob_migrate.records import Frozen, init
 from trainjob_migrate.repo import positions
 
@@ -136,6 +136,30 @@ def transplant(
         out.extend(f"{indent}{c}" for c in above.get(number, []))
         out.append(f"{text_line}  {after[number]}" if number in after else text_line)
     return "\n".join(out), lost
+
+
+#: the line above comments whose field the converted object no longer has
+KEPT_NOTE: Final = (
+    "# (trainjob-migrate: this comment was at {where} of the v1 job, which has no place of its "
+    "own in the TrainJob)"
+)
+
+
+def keep_above(text: str, lost: list[Comment]) -> str:
+    """``text`` with the comments that found no place in it (:func:`transplant`) above it,
+    each after a note naming the field(s) it was on (the same comment on Master and Worker,
+    whose templates became one, once): a commented-out setting is data a reviewer must see,
+    not something to drop without a word."""
+    if not lost:
+        return text
+    places: dict[tuple[str, ...], list[str]] = {}  # in the order of the file
+    for comment in sorted(lost, key=lambda c: c.line):
+        places.setdefault(comment.lines, []).append(format_path(comment.anchor) or "the top")
+    out: list[str] = []
+    for lines, where in places.items():
+        out.append(KEPT_NOTE.format(where=" and ".join(dict.fromkeys(where))))
+        out.extend(lines)
+    return "\n".join([*out, text])
 
 
 def _holds(placed: list[str], lines: tuple[str, ...]) -> bool:

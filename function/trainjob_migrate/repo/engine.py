@@ -1019,7 +1019,8 @@ def _body(locator: _Locator, doc: _Doc, group: list[Any]) -> str:
                     new_lines = positions.lines(
                         node if node is not None else render.compose_read(text)
                     )
-                text, _ = comments.transplant(found, doc.obj, clean, text, new_lines)
+                text, lost = comments.transplant(found, doc.obj, clean, text, new_lines)
+                text = comments.keep_above(text, lost)
         parts.append(text)
     return "\n---\n".join(parts) + "\n"
 
