@@ -147,6 +147,14 @@ def test_a_job_with_only_warnings_converts_with_warnings(
     assert result.code == 3
     assert "it converts, with 1 warning(s): review them" in result.out
     assert "cannot be converted as it is" not in result.out
+    # it fails the check (3): annotated as an error, as a clean job failing it (2) is; with
+    # --ignore-attention it passes and is a warning
+    [verdict] = [line for line in result.out.splitlines() if "it converts, with" in line]
+    assert ": error: PyTorchJob " in verdict
+    ignored = run("check", "--ignore-attention", "warned.yaml")
+    assert ignored.code == 0
+    [verdict] = [line for line in ignored.out.splitlines() if "it converts, with" in line]
+    assert ": warning: PyTorchJob " in verdict
     assert result.out.splitlines()[-1] == (
         "1 Training Operator job(s) (1 PyTorchJob) in 1 file(s): 0 convert cleanly, 1 need attention "
         "(1 convert with warnings); 0 input problem(s)"

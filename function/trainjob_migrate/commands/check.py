@@ -345,6 +345,7 @@ def build_report(
         files,
         code,
         convertible_fails=not args.ignore_convertible,
+        attention_fails=not args.ignore_attention,
         verbosity=1 if args.verbose else -1 if args.quiet else 0,
         other_attention=len(loose),
         embedded=outcome.embedded,

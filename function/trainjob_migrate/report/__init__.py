@@ -30,6 +30,7 @@ class Report(Frozen):
         "files",
         "exit_code",
         "convertible_fails",
+        "attention_fails",
         "verbosity",
         "other_attention",
         "embedded",
@@ -44,6 +45,9 @@ class Report(Frozen):
     exit_code: int
     #: whether a job that converts cleanly fails the run (no --ignore-convertible)
     convertible_fails: bool
+    #: whether a job that needs attention (errors, or warnings to review) fails the run (no
+    #: --ignore-attention)
+    attention_fails: bool
     #: -1 (-q): text shows the summary only; 1 (-v): info findings too
     verbosity: int
     #: findings that need attention but concern no remaining job (a kustomize patch, say)
@@ -63,6 +67,7 @@ class Report(Frozen):
         exit_code: int,
         convertible_fails: bool = True,
         verbosity: int = 0,
+        attention_fails: bool = True,
         other_attention: int = 0,
         embedded: dict[str, list[int]] | None = None,
         invalid_v2: list[Result] | None = None,
@@ -76,6 +81,7 @@ class Report(Frozen):
             files,
             exit_code,
             convertible_fails,
+            attention_fails,
             verbosity,
             other_attention,
             {} if embedded is None else embedded,
@@ -261,7 +267,9 @@ def findings(report: Report) -> list[Finding]:
         need = needs.get(job_key(job.file.path, job.file.index, job.resource.display()))
         if need:
             message = f"{message} (the converted template needs {', '.join(need)})"
-        if verdict == "convertible" and report.convertible_fails:
+        if (verdict == "convertible" and report.convertible_fails) or (
+            verdict == "warnings" and report.attention_fails
+        ):
             level = "error"  # it fails the check: annotate it as what it is
         if verdict == "warnings":
             at = job_key(job.file.path, job.file.index, job.resource.display())
