@@ -640,7 +640,10 @@ def _block_scalar(body: str, node: Any, text: str) -> str:
     else:
         line_start = text.rfind("\n", 0, node.start_mark.index) + 1
         own = text[line_start : node.start_mark.index]
-        column = len(own) - len(own.lstrip(" ")) + 2
+        key = own.lstrip(" ")
+        while key.startswith("- ") and key[2:].strip():  # `- patch: '...'`: the key's column
+            key = key[2:].lstrip(" ")
+        column = len(own) - len(key) + 2
     pad = " " * column
     return "|-\n" + "\n".join(
         f"{pad}{line}" if line else "" for line in body.rstrip("\n").split("\n")
