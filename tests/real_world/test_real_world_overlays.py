@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from trainjob_migrate.config import FunctionConfig
+from trainjob_migrate.pipeline import process
 from trainjob_migrate.rules.metadata import CONVERTED_FROM
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,9 +108,27 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[Any
     return {name: (before[name], _build(root / f"{i}" / "overlay")) for i, name in enumerate(BASES)}
 
 
+@pytest.mark.parametrize("name", [pytest.param(b, marks=NEEDS_KUBECTL) for b in BASES])
+def test_the_overlay_builds_after_conversion_as_the_conversion_of_its_build(
+    builds: dict[str, tuple[list[Any], list[Any]]], name: str
+) -> None:
+    before, after = builds[name]
+    assert [o["kind"] for o in after] == ["TrainJob"]
+    expected = process(before, FunctionConfig()).items
+    assert [_provenance(o) for o in after] == [_provenance(o) for o in expected]
+    trainjob = after[0]
+    assert trainjob["spec"]["trainer"]["numNodes"] == 4  # the patched Worker count, + Master
+    assert trainjob["spec"]["trainer"]["image"].endswith(":migrated")
+    assert trainjob["metadata"]["labels"]["team"] == "research"
+
+
 #: the same base under kustomizations written as people write them (no apiVersion, no kind)
 BASE = CORPUS / BASES[2]
 BY_HAND = {
+    # an inline strategic-merge patch: it names kind PyTorchJob in a string
+    "smp": "resources:\n- ../base\npatches:\n- patch: |-\n    apiVersion: kubeflow.org/v1\n"
+    "    kind: PyTorchJob\n    metadata:\n      name: sample-pytorchjob\n      labels:\n"
+    "        team: research\n",
     # JSON 6902 ops as a one-line JSON string, the patch the first key of its entry
     "ops": 'resources:\n- ../base\npatches:\n- patch: \'[{"op": "replace", "path": '
     '"/spec/pytorchReplicaSpecs/Worker/replicas", "value": 3}]\'\n'
@@ -136,6 +156,20 @@ def by_hand(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     )
     assert "Traceback" not in run.stderr
     return root, run.stderr
+
+
+def test_an_inline_merge_patch_is_the_kustomizations_not_a_job_inside_an_object(
+    by_hand: tuple[Path, str],
+) -> None:
+    """``- patch: |-`` holding ``kind: PyTorchJob``: it was reported as a job string inside an
+    unknown object (``error: : patches[0].patch: ... [embedded-job]``) and the run failed,
+    while the kustomize pass re-targets it at the TrainJob."""
+    root, stderr = by_hand
+    assert "embedded-job" not in stderr
+    patch = yaml.safe_load(
+        yaml.safe_load((root / "smp/kustomization.yaml").read_text())["patches"][0]["patch"]
+    )
+    assert (patch["kind"], patch["metadata"]["labels"]) == ("TrainJob", {"team": "research"})
 
 
 def test_a_patch_rewritten_as_the_first_key_of_its_entry_stays_yaml(
