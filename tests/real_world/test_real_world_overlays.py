@@ -129,6 +129,8 @@ BY_HAND = {
     "smp": "resources:\n- ../base\npatches:\n- patch: |-\n    apiVersion: kubeflow.org/v1\n"
     "    kind: PyTorchJob\n    metadata:\n      name: sample-pytorchjob\n      labels:\n"
     "        team: research\n",
+    # one environment of several: the same base under another name
+    "prefix": "resources:\n- ../base\nnamePrefix: prod-\n",
     # JSON 6902 ops as a one-line JSON string, the patch the first key of its entry
     "ops": 'resources:\n- ../base\npatches:\n- patch: \'[{"op": "replace", "path": '
     '"/spec/pytorchReplicaSpecs/Worker/replicas", "value": 3}]\'\n'
@@ -183,6 +185,22 @@ def test_a_patch_rewritten_as_the_first_key_of_its_entry_stays_yaml(
     assert entry["target"]["kind"] == "TrainJob"
     ops = yaml.safe_load(entry["patch"])
     assert ops[0] == {"op": "replace", "path": "/spec/trainer/numNodes", "value": 4}
+
+
+def test_a_name_prefix_over_a_converted_job_whose_values_name_its_pods_is_told(
+    by_hand: tuple[Path, str],
+) -> None:
+    """v1 derived MASTER_ADDR from the job's final name at run time; the conversion writes
+    ``sample-pytorchjob-node-0-0.sample-pytorchjob`` into spec.trainer.env, which ``namePrefix``
+    does not rename: the TrainJob prod-sample-pytorchjob's nodes looked for a host that does not
+    exist, and nothing said so."""
+    _, stderr = by_hand
+    (line,) = [x for x in stderr.splitlines() if x.startswith("prefix/kustomization.yaml")]
+    assert line.startswith(
+        "prefix/kustomization.yaml:3: warning: PyTorchJob sample-pytorchjob: namePrefix 'prod-' "
+        "renames TrainJob sample-pytorchjob to prod-sample-pytorchjob"
+    )
+    assert "spec.trainer.env[0].value" in line
 
 
 def _provenance(obj: Any) -> Any:

@@ -234,6 +234,7 @@ def rewrite(
         for entry in _entries(k):
             _retarget(k, entry, reachable, converted, convert_one, file_texts, edits, out)
         _images(k, reachable, trainjobs, edits, out)
+        _renames(k, reachable, trainjobs, out)
         if edits:
             out.texts[k.display] = _splice(k.text, edits)
     return out
@@ -602,6 +603,52 @@ def _images(
         edits.append((None, f"configurations:\n{dash}{IMAGES_CONFIG}\n"))
     else:
         edits.append((node, _sequence([*configs, IMAGES_CONFIG], node)))
+
+
+def _renames(
+    k: Kustomization, reachable: list[Obj], trainjobs: Mapping[int, Obj], out: Rewrite
+) -> None:
+    """``namePrefix``/``nameSuffix`` rename a TrainJob and so its pods and their host names,
+    but not the host names the conversion wrote into it from the base name (MASTER_ADDR of the
+    v1 env, rewritten v1 hosts): the v1 operator derived those from the final name at run time."""
+    for key in ("namePrefix", "nameSuffix"):
+        affix = k.data.get(key)
+        if not isinstance(affix, str) or not affix:
+            continue
+        for job in reachable:
+            trainjob = trainjobs.get(id(job))
+            name = str(((trainjob or {}).get("metadata") or {}).get("name") or "")
+            fields = _naming(trainjob.get("spec"), f"{name}-node-", "spec") if trainjob else []
+            if not fields:
+                continue
+            renamed = f"{affix}{name}" if key == "namePrefix" else f"{name}{affix}"
+            out.results.append(
+                Result(
+                    f"{key} {affix!r} renames TrainJob {name} to {renamed} (its pods "
+                    f"{renamed}-node-0-<i>.{renamed}), but {', '.join(fields[:3])}"
+                    f"{' and more' if len(fields) > 3 else ''} of the converted job name the "
+                    f"pods of the base name ({name}-node-...), which kustomize does not rename "
+                    "(the v1 operator derived them from the final name): the nodes cannot reach "
+                    "each other. Patch those values in this overlay, or give the base its final "
+                    "name",
+                    Severity.WARNING,
+                    _RULE,
+                    ref_of(job),
+                    None,
+                    FileRef(k.display, 0, k.line(key)),
+                )
+            )
+
+
+def _naming(value: Any, host: str, path: str) -> list[str]:
+    """The fields under ``value`` whose string holds ``host``."""
+    if isinstance(value, str):
+        return [path] if host in value else []
+    if isinstance(value, Mapping):
+        return [f for key, v in value.items() for f in _naming(v, host, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [f for i, v in enumerate(value) for f in _naming(v, host, f"{path}[{i}]")]
+    return []
 
 
 def _image_name(image: str) -> str:
