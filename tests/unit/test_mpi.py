@@ -313,3 +313,25 @@ def test_a_launcher_using_the_hostfile_is_not_told():
     launcher["args"] = ["--hostfile", "/etc/mpi/hostfile", "python", "t.py"]
     outcome = process([job], FunctionConfig(target_given=True, generate_runtime=True))
     assert not [r for r in outcome.results if "/etc/mpi/" in r.message]
+
+
+@pytest.mark.parametrize(
+    ("api_version", "before"),
+    [
+        ("kubeflow.org/v1", "the Training Operator mounted no key"),
+        ("kubeflow.org/v2beta1", "mpi-operator mounted the private key with mode 0600"),
+    ],
+)
+def test_keys_at_root_ssh_are_told_as_the_operator_of_the_job_had_them(api_version, before):
+    """The Training Operator's MPIJob (kubeflow.org/v1: NVIDIA/deepops, mpi-operator v0.3.0's
+    v1 examples) ran the ranks with kubectl exec and mounted no key: the warning said
+    'mpi-operator mounted the private key with mode 0600 there', of an operator it never ran on."""
+    job = _mpijob()
+    job["apiVersion"] = api_version
+    job["spec"]["sshAuthMountPath"] = "/root/.ssh"
+    if api_version == "kubeflow.org/v1":
+        del job["spec"]["sshAuthMountPath"]
+    outcome = process([job], FunctionConfig(target_given=True, generate_runtime=True))
+    (told,) = [r for r in outcome.results if r.field == "spec.sshAuthMountPath"]
+    assert told.severity is Severity.WARNING
+    assert told.message.startswith(f"keys at /root/.ssh: {before}")
