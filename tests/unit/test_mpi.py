@@ -282,3 +282,56 @@ def test_a_patched_pods_service_account_as_the_pod_rule_has_it(
     overrides = outcome.items[-1]["spec"]["podSpecOverrides"]
     [worker] = [o for o in overrides if "serviceAccountName" in o]
     assert worker["serviceAccountName"] == (account or "trainer")
+
+
+@pytest.mark.parametrize("key", ["command", "args"])
+def test_a_launcher_running_the_operators_discover_hosts_script_is_told(key):
+    """mpi-operator's elastic Horovod example (examples/horovod/tensorflow-mnist-elastic.yaml)
+    runs ``horovodrun --host-discovery-script /etc/mpi/discover_hosts.sh``: the operator wrote
+    that script, the Trainer writes only the hostfile, so the converted launcher fails at start;
+    it converted without a word."""
+    job = _mpijob()
+    launcher = job["spec"]["mpiReplicaSpecs"]["Launcher"]["template"]["spec"]["containers"][0]
+    words = ["-np", "2", "--host-discovery-script", "/etc/mpi/discover_hosts.sh", "python", "t.py"]
+    launcher.update({"command": ["horovodrun"], "args": words} if key == "args" else {})
+    if key == "command":
+        launcher["command"] = ["sh", "-c", "horovodrun " + " ".join(words)]
+    outcome = process([job], FunctionConfig(target_given=True, generate_runtime=True))
+    told = [r for r in outcome.results if "discover_hosts.sh" in r.message]
+    assert [(r.severity, r.rule) for r in told] == [(Severity.WARNING, "mpi-launcher")]
+    index = 3 if key == "args" else 2
+    assert (
+        told[0].field == f"spec.mpiReplicaSpecs.Launcher.template.spec.containers[0].{key}[{index}]"
+    )
+    assert "fixed-size job" in told[0].message
+
+
+def test_a_launcher_using_the_hostfile_is_not_told():
+    """/etc/mpi/hostfile is where the Trainer mounts its own hostfile: nothing to say."""
+    job = _mpijob()
+    launcher = job["spec"]["mpiReplicaSpecs"]["Launcher"]["template"]["spec"]["containers"][0]
+    launcher["args"] = ["--hostfile", "/etc/mpi/hostfile", "python", "t.py"]
+    outcome = process([job], FunctionConfig(target_given=True, generate_runtime=True))
+    assert not [r for r in outcome.results if "/etc/mpi/" in r.message]
+
+
+@pytest.mark.parametrize(
+    ("api_version", "before"),
+    [
+        ("kubeflow.org/v1", "the Training Operator mounted no key"),
+        ("kubeflow.org/v2beta1", "mpi-operator mounted the private key with mode 0600"),
+    ],
+)
+def test_keys_at_root_ssh_are_told_as_the_operator_of_the_job_had_them(api_version, before):
+    """The Training Operator's MPIJob (kubeflow.org/v1: NVIDIA/deepops, mpi-operator v0.3.0's
+    v1 examples) ran the ranks with kubectl exec and mounted no key: the warning said
+    'mpi-operator mounted the private key with mode 0600 there', of an operator it never ran on."""
+    job = _mpijob()
+    job["apiVersion"] = api_version
+    job["spec"]["sshAuthMountPath"] = "/root/.ssh"
+    if api_version == "kubeflow.org/v1":
+        del job["spec"]["sshAuthMountPath"]
+    outcome = process([job], FunctionConfig(target_given=True, generate_runtime=True))
+    (told,) = [r for r in outcome.results if r.field == "spec.sshAuthMountPath"]
+    assert told.severity is Severity.WARNING
+    assert told.message.startswith(f"keys at /root/.ssh: {before}")

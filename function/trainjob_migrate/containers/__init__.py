@@ -99,6 +99,19 @@ def line_in_string(obj: Mapping[str, Any], path: Path) -> int:
     return 0
 
 
+#: the file names kustomize reads a kustomization from (repo/kustomize.py NAMES)
+_KUSTOMIZATION_FILES: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _is_kustomization(item: Mapping[str, Any], file: FileRef | None) -> bool:
+    """A kustomization (most write neither apiVersion nor kind): an inline patch of its
+    ``patches:`` names the job kind it patches, and is no job inside an object."""
+    api_version = item.get("apiVersion")
+    if isinstance(api_version, str) and api_version.startswith("kustomize.config.k8s.io/"):
+        return True
+    return file is not None and file.path.rpartition("/")[2] in _KUSTOMIZATION_FILES
+
+
 def plugin(name: str) -> Plugin:
     import importlib  # only when a container is in the input
 
@@ -166,6 +179,8 @@ def process(
     """Convert the jobs inside ``item``; None when it holds none (nor refers to one).
 
     ``peers``: job templates of other objects of the input (:func:`peers`)."""
+    if _is_kustomization(item, krm.file_of(item) or file):
+        return None  # its patches are repo/kustomize's: re-targeted at the TrainJob, or refused
     name = name_of(item)
     paths = walk.find(item)
     module = plugin(name) if name is not None else None

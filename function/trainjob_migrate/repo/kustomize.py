@@ -234,6 +234,7 @@ def rewrite(
         for entry in _entries(k):
             _retarget(k, entry, reachable, converted, convert_one, file_texts, edits, out)
         _images(k, reachable, trainjobs, edits, out)
+        _renames(k, reachable, trainjobs, out)
         if edits:
             out.texts[k.display] = _splice(k.text, edits)
     return out
@@ -604,6 +605,52 @@ def _images(
         edits.append((node, _sequence([*configs, IMAGES_CONFIG], node)))
 
 
+def _renames(
+    k: Kustomization, reachable: list[Obj], trainjobs: Mapping[int, Obj], out: Rewrite
+) -> None:
+    """``namePrefix``/``nameSuffix`` rename a TrainJob and so its pods and their host names,
+    but not the host names the conversion wrote into it from the base name (MASTER_ADDR of the
+    v1 env, rewritten v1 hosts): the v1 operator derived those from the final name at run time."""
+    for key in ("namePrefix", "nameSuffix"):
+        affix = k.data.get(key)
+        if not isinstance(affix, str) or not affix:
+            continue
+        for job in reachable:
+            trainjob = trainjobs.get(id(job))
+            name = str(((trainjob or {}).get("metadata") or {}).get("name") or "")
+            fields = _naming(trainjob.get("spec"), f"{name}-node-", "spec") if trainjob else []
+            if not fields:
+                continue
+            renamed = f"{affix}{name}" if key == "namePrefix" else f"{name}{affix}"
+            out.results.append(
+                Result(
+                    f"{key} {affix!r} renames TrainJob {name} to {renamed} (its pods "
+                    f"{renamed}-node-0-<i>.{renamed}), but {', '.join(fields[:3])}"
+                    f"{' and more' if len(fields) > 3 else ''} of the converted job name the "
+                    f"pods of the base name ({name}-node-...), which kustomize does not rename "
+                    "(the v1 operator derived them from the final name): the nodes cannot reach "
+                    "each other. Patch those values in this overlay, or give the base its final "
+                    "name",
+                    Severity.WARNING,
+                    _RULE,
+                    ref_of(job),
+                    None,
+                    FileRef(k.display, 0, k.line(key)),
+                )
+            )
+
+
+def _naming(value: Any, host: str, path: str) -> list[str]:
+    """The fields under ``value`` whose string holds ``host``."""
+    if isinstance(value, str):
+        return [path] if host in value else []
+    if isinstance(value, Mapping):
+        return [f for key, v in value.items() for f in _naming(v, host, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [f for i, v in enumerate(value) for f in _naming(v, host, f"{path}[{i}]")]
+    return []
+
+
 def _image_name(image: str) -> str:
     name = image.split("@", 1)[0]
     head, _, tail = name.rpartition(":")
@@ -640,7 +687,10 @@ def _block_scalar(body: str, node: Any, text: str) -> str:
     else:
         line_start = text.rfind("\n", 0, node.start_mark.index) + 1
         own = text[line_start : node.start_mark.index]
-        column = len(own) - len(own.lstrip(" ")) + 2
+        key = own.lstrip(" ")
+        while key.startswith("- ") and key[2:].strip():  # `- patch: '...'`: the key's column
+            key = key[2:].lstrip(" ")
+        column = len(own) - len(key) + 2
     pad = " " * column
     return "|-\n" + "\n".join(
         f"{pad}{line}" if line else "" for line in body.rstrip("\n").split("\n")

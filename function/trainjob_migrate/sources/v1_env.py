@@ -131,7 +131,7 @@ def carry_env(
         if mode == "torchrun":
             ctx.info(
                 rule,
-                None,
+                ctx.container_path,
                 "launchEnv=torchrun applies to torchrun jobs only; this job gets the v1 "
                 "variables (v1-compat)",
             )
@@ -139,7 +139,7 @@ def carry_env(
         shown = ", ".join(n for n, _ in others)
         ctx.info(
             rule,
-            None,
+            ctx.container_path,  # the container that gets them: a finding names its field
             f"added {shown} to trainer.env with the values the v1 operator gave each pod, "
             f"addressed to the v2 nodes ({first_node(ctx)} is node 0); {v2_note}",
         )

@@ -29,6 +29,25 @@ ID: Final = "mpi-launcher"
 CONSUMES: Final = ("{roles}.template", "{roles}.restartPolicy")
 
 _TRAINER: Final = ("image", "command", "args")
+#: files the operators wrote next to the hostfile in /etc/mpi (their job ConfigMap) that the
+#: Trainer's MPI plugin does not write: it mounts only /etc/mpi/hostfile (kubeflow/trainer
+#: pkg/constants MPIHostfilePath, MPIHostfileName)
+_OPERATOR_FILES: Final = {
+    "/etc/mpi/discover_hosts.sh": (
+        (
+            "the operator's host list for elastic Horovod (horovodrun --host-discovery-script), "
+            "rewritten as workers came and went"
+        ),
+        (
+            "run a fixed-size job (horovodrun -np <n> --hostfile /etc/mpi/hostfile), or keep the "
+            "elastic job on the v1 operator"
+        ),
+    ),
+    "/etc/mpi/kubexec.sh": (
+        "the Training Operator's kubectl exec agent",
+        "drop it: the Trainer starts the ranks over SSH",
+    ),
+}
 _PATCHED_BY_TRAINER: Final = frozenset({"image", "command", "args", "env", "resources"})
 
 
@@ -52,6 +71,7 @@ def apply(ctx: Context) -> None:
             ctx.consume((*path, key))
             ctx.draft.trainer[key] = main[key]
     _v1_hosts(ctx, main, path)
+    _operator_files(ctx, main, path)
     policy = template.restart_policy(ctx, ID, launcher, _default_restart(ctx))
     if job.route(ctx) == "generated":
         pod = template.for_runtime(ctx, ID, launcher, frozenset({"command", "args"}))
@@ -125,3 +145,19 @@ def _v1_hosts(ctx: Context, main: Mapping[str, Any], path: Path) -> None:
                     "(nodes are <name>-node-0-<i>.<name>); mpirun's hosts come from the "
                     "hostfile the Trainer writes: drop the host list, or rename the hosts",
                 )
+
+
+def _operator_files(ctx: Context, main: Mapping[str, Any], path: Path) -> None:
+    """A launcher command that runs a file only the operators wrote (elastic Horovod's
+    ``--host-discovery-script /etc/mpi/discover_hosts.sh``) fails at start under the Trainer:
+    a warning naming the item, since nothing else in the job tells."""
+    for key in ("command", "args"):
+        for i, item in enumerate(main.get(key) or []):
+            for file, (what, advice) in _OPERATOR_FILES.items():
+                if file in str(item):
+                    ctx.lossy(
+                        ID,
+                        (*path, key, i),
+                        f"{file} is {what}; the Trainer's MPI plugin writes only "
+                        f"/etc/mpi/hostfile, so the launcher fails to run it: {advice}",
+                    )

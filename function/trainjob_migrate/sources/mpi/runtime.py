@@ -20,8 +20,9 @@ in ``plugins/mpi/mpi.go``). The TrainJob's pods are named ``<name>-launcher-0-0-
 ``<name>-node-0-<index>-<5>``: the name must leave room for them.
 
 SSH keys at ``/root/.ssh`` (the default) are a warning: mpi-operator mounted the private key
-0600 there (``setupSSHOnPod``); the Trainer's MPI plugin mounts it readable by group or others
-(``EnforceMLPolicy``), which ssh refuses for the key's owner, root.
+0600 there (``setupSSHOnPod``; the Training Operator's MPIJob mounted none, it used kubectl
+exec); the Trainer's MPI plugin mounts it readable by group or others (``EnforceMLPolicy``),
+which ssh refuses for the key's owner, root.
 """
 
 from __future__ import annotations
@@ -159,13 +160,19 @@ def _compare(ctx: Context, as_node: bool) -> None:
     known = job.known_runtime(ctx)
     workers = job.workers(ctx)
     if known is None and job.ssh_path(ctx) == _ROOT_SSH:
+        # the Training Operator's MPIJob used no SSH (kubectl exec): no key was mounted at all
+        before = (
+            "the Training Operator mounted no key (it started the ranks with kubectl exec)"
+            if job.training_operator(ctx)
+            else "mpi-operator mounted the private key with mode 0600 there (setupSSHOnPod)"
+        )
         ctx.lossy(
             ID,
             ("spec", "sshAuthMountPath"),
-            f"keys at {_ROOT_SSH}: mpi-operator mounted the private key with mode 0600 there "
-            "(setupSSHOnPod), the Trainer's MPI plugin mounts it readable by its group or "
-            "others; ssh run as root refuses such a key. Run the pods as a non-root user with "
-            "an fsGroup and keys under its home, as the Trainer's MPI runtimes do",
+            f"keys at {_ROOT_SSH}: {before}; the Trainer's MPI plugin mounts the private key "
+            "there readable by its group or others, and ssh run as root refuses such a key. Run "
+            "the pods as a non-root user with an fsGroup and keys under its home, as the "
+            "Trainer's MPI runtimes do",
         )
     if as_node != job.launcher_as_worker(ctx):
         path = ("spec", "runLauncherAsWorker")

@@ -601,7 +601,10 @@ def _shim(
         "WORLD_SIZE": {"value": str(ctx.num_nodes * _v1_nproc_int(ctx))},
         "RANK": v1_env.index_ref(),
     }
-    path = (*ctx.container_path, "command") if ctx.container.get("command") else None
+    # the field that starts the process: the command, or the args the image's entrypoint gets
+    # (a job that only sets args is as common), or the container itself
+    start = next((key for key in ("command", "args") if ctx.container.get(key)), None)
+    path = (*ctx.container_path, start) if start else ctx.container_path
     if tuple(only) == V1_INJECTED_ENV:
         ctx.info(
             ID,
