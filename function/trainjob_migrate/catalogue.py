@@ -139,10 +139,12 @@ _ADHOC: Final[dict[RuleId, tuple[Kind, str, str, Severity | None]]] = {
         "The TrainJob's name is taken by another object of the input",
         (
             "Two objects of one kind and namespace cannot share a name: the v1 job is left "
-            "unchanged. Rename one of them, or keep both with `mode: side-by-side` and another "
-            "`nameSuffix`."
+            "unchanged (an error). Rename one of them, or keep both with `mode: side-by-side` "
+            "and another `nameSuffix`. Two documents of one v1 job in a folder (variants of it, "
+            "one applied at a time) were one object to the API server already: both are "
+            "converted, their TrainJobs sharing the name as the v1 jobs did (a warning)."
         ),
-        _E,
+        None,
     ),
     RuleId.TARGET_VERSION: (
         Kind.CONVERSION,

@@ -17,7 +17,7 @@ from trainjob_migrate.convert import Conversion, convert
 from trainjob_migrate.errors import ConfigError
 from trainjob_migrate.paths import format_path
 from trainjob_migrate.records import Record
-from trainjob_migrate.results import FileRef, Result, Severity, ref_of
+from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.rules.metadata import CONVERTED_FROM, LAST_APPLIED, SERVER_SET
 from trainjob_migrate.targets import VERSIONS, Target, get
 
@@ -252,7 +252,10 @@ def _process_item(
         return [item]
     outcome.converted += 1
     if conversion.trainjob is not None:
-        existing[_key(conversion.trainjob, file)] = _clash_stub(conversion.trainjob)
+        existing[_key(conversion.trainjob, file)] = {
+            **_clash_stub(conversion.trainjob),
+            _CONVERTED_HERE: True,
+        }
     if config.mode == "side-by-side":
         kept = _without_server_fields(item) if conversion.objects else item
         return [kept, *conversion.objects] if conversion.objects else [item]
@@ -364,6 +367,11 @@ def _check_collision(
             file,
         )
         return Conversion([], [note], converted=True)
+    if ours == theirs and other.get(_CONVERTED_HERE):
+        # two documents of one v1 job in a folder (variants of it: nccl-tests.yaml and
+        # nccl-tests-gb200.yaml): they already were one object to the API server, only one of
+        # which exists at a time; their TrainJobs are so too, as the v1 jobs were
+        return _same_job(conversion, ref, file, other)
     name = conversion.trainjob["metadata"].get("name")
     other_file = krm.file_of(other)
     other_is = (
@@ -382,6 +390,30 @@ def _check_collision(
         file,
     )
     return Conversion([dict(job)], [clash], converted=False)
+
+
+def _same_job(
+    conversion: Conversion, ref: ResourceRef, file: FileRef | None, other: Mapping[str, Any]
+) -> Conversion:
+    other_file = krm.file_of(other)
+    note = Result(
+        "another document in this folder is the same v1 job"
+        + (f" ({other_file.path})" if other_file is not None else "")
+        + ": both are converted to one TrainJob name; as with the v1 jobs, applying both "
+        "leaves only the one applied last",
+        Severity.WARNING,
+        RuleId.NAME_COLLISION.value,
+        ref,
+        "metadata.name",
+        file,
+    )
+    return Conversion(
+        conversion.objects, [*conversion.results, note], conversion.converted, conversion.trainjob
+    )
+
+
+#: marks a TrainJob :func:`_process_job` converted in this run (not one of the input's)
+_CONVERTED_HERE: Final = "trainjob-migrate.dev/converted-in-this-run"
 
 
 def _where(file: FileRef | None) -> str:

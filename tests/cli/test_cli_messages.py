@@ -197,14 +197,48 @@ def test_text_output_is_one_line_per_finding(run: Callable[..., Run], tmp_path: 
             assert line.startswith(("repo/", "-")) or "file(s)" in line, line
 
 
+#: a JAXJob named as JOB: another v1 object (another kind), whose TrainJob would take JOB's name
+JAX_CLEAN = """\
+apiVersion: kubeflow.org/v1
+kind: JAXJob
+metadata:
+  name: clean
+spec:
+  jaxReplicaSpecs:
+    Worker:
+      replicas: 2
+      template:
+        spec:
+          containers:
+            - name: jax
+              image: example.com/jax:1
+"""
+
+
 def test_collisions_name_both_objects_and_files(run: Callable[..., Run], tmp_path: Path) -> None:
-    _tree(tmp_path, {"a.yaml": JOB, "b.yaml": JOB})
+    _tree(tmp_path, {"a.yaml": JOB, "b.yaml": JAX_CLEAN})
     result = run("convert", "a.yaml", "b.yaml")
     assert result.code == 1
     (line,) = [x for x in result.err.splitlines() if "[name-collision]" in x]
-    assert line.startswith("b.yaml:4: error: PyTorchJob clean: metadata.name: ")
+    assert line.startswith("b.yaml:4: error: JAXJob clean: metadata.name: ")
     assert "as the TrainJob converted from PyTorchJob clean already is (a.yaml)" in line
     assert "(or use --mode side-by-side with another option --name-suffix)" in line
+
+
+def test_two_documents_of_one_v1_job_both_convert(run: Callable[..., Run], tmp_path: Path) -> None:
+    """Variants of one job in a folder (aws-samples' nccl-tests.yaml and nccl-tests-gb200.yaml):
+    one object to the API server already, so their TrainJobs may share its name; a warning."""
+    _tree(tmp_path, {"a.yaml": JOB, "b.yaml": JOB.replace("train:1", "train:2")})
+    result = run("convert", "--write", "a.yaml", "b.yaml")
+    assert result.code == 0, result.err
+    (line,) = [x for x in result.err.splitlines() if "[name-collision]" in x]
+    assert line.startswith("b.yaml:4: warning: PyTorchJob clean: metadata.name: another document")
+    assert "(a.yaml)" in line
+    for name, image in (("a.yaml", "train:1"), ("b.yaml", "train:2")):
+        text = (tmp_path / name).read_text()
+        assert "kind: TrainJob" in text
+        assert f"image: example.com/{image}" in text
+    assert run("check", "a.yaml", "b.yaml").code == 0  # no v1 job left, both TrainJobs valid
 
 
 def test_elastic_error_names_the_flag_on_the_cli_and_the_key_in_fn(

@@ -211,7 +211,7 @@ def _collision(root: Path) -> None:
     (root / "same/c.yaml").write_text(JOB.format(name="twin"))
     (root / "same/d.yaml").write_text(TRAINJOB.format(name="other", runtime="torch"))
     # no TrainJob beside them: each file a group, the TrainJob names carried from one to the
-    # next (the second "solo" clashes with the first, across the subfolder between them)
+    # next (the second "solo" meets the first, across the subfolder between them)
     (root / "solo/b").mkdir(parents=True)
     for rel in ("solo/a.yaml", "solo/b/x.yaml", "solo/c.yaml"):
         (root / rel).write_text(JOB.format(name="solo"))
@@ -260,8 +260,11 @@ def test_related_files_between_unrelated_ones_stream_as_they_collect(
     if "collision" in relations:
         solo = [n for n, path in enumerate(shown) if "/solo/" in path]
         assert all([n] in plan.groups for n in solo)  # each alone
-        clash = [line for line in text.splitlines() if "would be named 'solo'" in line]
+        # the same v1 job twice in a folder: both convert, a warning on the later one
+        same = [line for line in text.splitlines() if "is the same v1 job" in line]
+        clash = [line for line in same if "/solo/" in line]
         assert len(clash) == 1 and "/solo/c.yaml," in clash[0]  # (github's format)
+        assert [line for line in same if "/same/" in line]  # twin: a.yaml and c.yaml
         assert "would be named 'odd'" in text
     assert sum(len(g) == 1 for g in plan.groups) >= 5  # the unrelated files
 
