@@ -252,6 +252,7 @@ SERVED_RUN_IMPORTS = {
     "trainjob_migrate",
     "trainjob_migrate.cli",
     "trainjob_migrate.nogc",
+    "trainjob_migrate.limits",  # the input limit, shared with yamlio (os only)
     "trainjob_migrate.server",
     "trainjob_migrate.server.client",
     "trainjob_migrate.server.paths",

@@ -37,7 +37,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from trainjob_migrate import lazy
+from trainjob_migrate import lazy, limits
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.templates import Quoted
 
@@ -57,28 +57,22 @@ MAX_DEPTH: Final = 200
 #: Most nodes that aliases may add to a document once expanded (every alias is written
 #: out in full: kustomize rejects aliases). Real uses (a shared env list) add hundreds.
 MAX_ALIAS_NODES: Final = 100_000
-#: Input size limit in MiB, unless the environment variable below says otherwise. It also
-#: bounds the nodes (maps, lists, scalars) of a stream to one per 16 bytes of the limit:
-#: memory grows with nodes (about 0.7 KiB each while read and converted), not bytes, and
-#: real manifests take 11 to 40 bytes per node. 32 MiB: 2 097 152 nodes, under 1.5 GiB.
-DEFAULT_MAX_INPUT_MB: Final = 32
-MAX_INPUT_ENV: Final = "TRAINJOB_MIGRATE_MAX_INPUT_MB"
+#: The input size limit (:mod:`trainjob_migrate.limits`) also bounds the nodes (maps, lists,
+#: scalars) of a stream to one per 16 bytes of the limit: memory grows with nodes (about
+#: 0.7 KiB each while read and converted), not bytes, and real manifests take 11 to 40 bytes
+#: per node. 32 MiB: 2 097 152 nodes, under 1.5 GiB.
+DEFAULT_MAX_INPUT_MB: Final = limits.DEFAULT_MAX_INPUT_MB
+MAX_INPUT_ENV: Final = limits.MAX_INPUT_ENV
 _BYTES_PER_NODE: Final = 16
-_MIB: Final = 1024 * 1024
 
 
 def max_input_bytes() -> int:
     """The input size limit in bytes (:data:`DEFAULT_MAX_INPUT_MB`, or the environment's)."""
-    raw = os.environ.get(MAX_INPUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_INPUT_MB * _MIB
-    try:
-        mib = float(raw)
-    except ValueError:
-        mib = 0.0
-    if not 0 < mib < 1024 * 1024:
+    limit = limits.input_limit()
+    if limit is None:
+        raw = os.environ.get(MAX_INPUT_ENV, "").strip()
         raise InputError(f"{MAX_INPUT_ENV}={raw!r}: expected a positive number of MiB")
-    return max(1, int(mib * _MIB))
+    return limit
 
 
 def max_nodes() -> int:
@@ -90,7 +84,7 @@ def limit_hint() -> str:
     """What to do about a size limit: said by every message about one."""
     return (
         "run on fewer files at a time (one package or directory), or raise the limit with "
-        f"{MAX_INPUT_ENV}=<MiB> (now {max_input_bytes() / _MIB:g}; memory use is up to 50 "
+        f"{MAX_INPUT_ENV}=<MiB> (now {max_input_bytes() / limits.MIB:g}; memory use is up to 50 "
         "times the limit)"
     )
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from serverkit import Server, command
 
+from trainjob_migrate import limits, yamlio
 from trainjob_migrate import server as server_package
-from trainjob_migrate import yamlio
-from trainjob_migrate.server import client, daemon, paths, protocol
+from trainjob_migrate.server import daemon, paths, protocol
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart" / "resource-list.yaml"
@@ -122,13 +122,13 @@ def test_a_request_over_its_time_bound_is_ended(tmp_path: Path):
     "value", ["", "1", "0.5", "32", " 7 ", "1e3", "0", "-1", "lots", "nan", "2e6"]
 )
 def test_the_client_limit_is_yamlio_s(monkeypatch: pytest.MonkeyPatch, value: str):
-    monkeypatch.setenv(client.MAX_INPUT_ENV, value)
-    assert client.MAX_INPUT_ENV == yamlio.MAX_INPUT_ENV
+    monkeypatch.setenv(limits.MAX_INPUT_ENV, value)
+    assert limits.MAX_INPUT_ENV == yamlio.MAX_INPUT_ENV
     try:
         expected: int | None = yamlio.max_input_bytes()
     except Exception:  # noqa: BLE001 - invalid: the run in the client's process says so
         expected = None
-    assert client.input_limit() == expected
+    assert limits.input_limit() == expected
 
 
 def test_an_unsafe_folder_or_socket_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

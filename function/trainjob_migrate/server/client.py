@@ -10,8 +10,9 @@ with a run (no socket, an unsafe one, nobody listening, another installation or 
 version, a refusal, a timeout, a server that dies mid-request), the command runs in this
 process with what was read already: the user never sees an error because of the server.
 
-Imports: os, sys, io (all loaded at the interpreter's start) and _socket (a third of a
-millisecond; not socket, whose module imports selectors, enum's socket classes and more: six).
+Imports: os, sys, io (all loaded at the interpreter's start), limits (os only) and _socket
+(a third of a millisecond; not socket, whose module imports selectors, enum's socket classes
+and more: six).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import io
 import os
 import sys
 
+from trainjob_migrate import limits
 from trainjob_migrate.server import paths, protocol
 
 TYPE_CHECKING = False
@@ -33,12 +35,6 @@ CONNECT_TIMEOUT: Final = 1.0
 #: margin; a server that takes longer (stopped, or a larger bound) is not waited for: the
 #: command then runs here
 ANSWER_TIMEOUT: Final = 130.0
-
-#: yamlio's input limit, computed as yamlio.max_input_bytes does without importing yamlio
-#: (and PyYAML with it); tests/server assert both agree
-MAX_INPUT_ENV: Final = "TRAINJOB_MIGRATE_MAX_INPUT_MB"
-DEFAULT_MAX_INPUT_MB: Final = 32
-_MIB: Final = 1024 * 1024
 
 
 class Attempt:
@@ -109,7 +105,7 @@ def _ask(sock: _socket.socket, args_list: list[str]) -> Attempt:
                 config = file.read()
         except OSError:
             return _NOT_ASKED  # the run here says it cannot read it, as without a server
-    limit = input_limit()
+    limit = limits.input_limit()  # yamlio's, without importing it (and PyYAML)
     if limit is None:
         return Attempt(None, None, config)  # an invalid limit: the run here says so
     stdin = sys.stdin.buffer
@@ -175,21 +171,6 @@ def _write(out: bytes, err: bytes, code: int) -> int:
         )
         return 70  # results.EXIT_CRASH, without importing results
     return code
-
-
-def input_limit() -> int | None:
-    """The input limit in bytes, as yamlio.max_input_bytes; None when the variable is invalid
-    (then the run here reports it)."""
-    raw = os.environ.get(MAX_INPUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_INPUT_MB * _MIB
-    try:
-        mib = float(raw)
-    except ValueError:
-        return None
-    if not 0 < mib < 1024 * 1024:
-        return None
-    return max(1, int(mib * _MIB))
 
 
 class _Prefixed(io.RawIOBase):

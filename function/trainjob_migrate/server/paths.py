@@ -35,6 +35,7 @@ __all__ = [
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Final
 
 #: a socket path must fit ``struct sockaddr_un`` (108 bytes on Linux, 104 on macOS)
@@ -44,32 +45,30 @@ MAX_SOCKET_PATH: Final = 100
 def unsafe_folder(folder: str) -> str | None:
     """Why the socket's directory may not be trusted, or None: a real directory (lstat: no
     symbolic link), owned by this user, with no permission for group or others."""
-    try:
-        info = os.lstat(folder)
-    except OSError as exc:
-        return f"{folder}: {exc.strerror}"
-    if not stat.S_ISDIR(info.st_mode):
-        return f"{folder} is not a directory (a symbolic link is refused)"
-    if info.st_uid != os.getuid():
-        return f"{folder} is owned by uid {info.st_uid}, not by this user ({os.getuid()})"
-    if info.st_mode & 0o077:
-        return f"{folder} is open to group or others (mode {info.st_mode & 0o777:o}, need 700)"
-    return None
+    return _unsafe(folder, stat.S_ISDIR, "a directory (a symbolic link is refused)", "700")
 
 
 def unsafe_socket(path: str) -> str | None:
     """Why the socket file may not be trusted (or does not exist), or None."""
+    return _unsafe(path, stat.S_ISSOCK, "a socket", "600") or unsafe_folder(
+        os.path.dirname(path)  # noqa: PTH120
+    )
+
+
+def _unsafe(path: str, is_type: Callable[[int], bool], what: str, mode: str) -> str | None:
+    """Why ``path`` may not be trusted: not ``what`` (lstat: a symbolic link is not), not
+    owned by this user, or open to group or others; else None."""
     try:
         info = os.lstat(path)
     except OSError as exc:
         return f"{path}: {exc.strerror}"
-    if not stat.S_ISSOCK(info.st_mode):
-        return f"{path} is not a socket"
+    if not is_type(info.st_mode):
+        return f"{path} is not {what}"
     if info.st_uid != os.getuid():
         return f"{path} is owned by uid {info.st_uid}, not by this user ({os.getuid()})"
     if info.st_mode & 0o077:
-        return f"{path} is open to group or others (mode {info.st_mode & 0o777:o}, need 600)"
-    return unsafe_folder(os.path.dirname(path))  # noqa: PTH120
+        return f"{path} is open to group or others (mode {info.st_mode & 0o777:o}, need {mode})"
+    return None
 
 
 def peer_uid(sock: object) -> int | None:

@@ -43,7 +43,7 @@ COMMAND_STOP: Final = b"stop"
 ANSWER_RAN: Final = b"ran"  # then the exit code (ASCII digits), stdout, stderr
 ANSWER_REFUSED: Final = b"refused"  # then the reason (UTF-8): the client runs it itself
 
-#: the variables a run of fn or the plugin reads (yamlio.MAX_INPUT_ENV), sent with a request;
+#: the variables a run of fn or the plugin reads (limits.MAX_INPUT_ENV), sent with a request;
 #: the server's own (the socket's, the switch) are not a run's
 ENV_PREFIX: Final = "TRAINJOB_MIGRATE_"
 NOT_SENT: Final = ("TRAINJOB_MIGRATE_SOCKET", "TRAINJOB_MIGRATE_SERVER")
