@@ -340,3 +340,23 @@ def test_a_directory_scan_skips_json_that_is_no_manifest(
         "1 Training Operator job(s) (1 PyTorchJob) in 1 file(s)"
     )
     assert run("check", "repo/tsconfig.json").code == 4  # named: read, and not readable
+
+
+def test_check_counts_objects_holding_jobs_apart_from_jobs(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """As convert's summary does ("inside other objects"): a ConfigMap holding a job is no
+    Training Operator job itself."""
+    held = "  " + JOB.replace("\n", "\n    ").rstrip() + "\n"
+    config_map = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: templates\ndata:\n"
+        f"  job.yaml: |\n  {held}"
+    )
+    _tree(tmp_path, {"job.yaml": JOB, "templates.yaml": config_map})
+    summary = run("check", "job.yaml", "templates.yaml").out.splitlines()[-1]
+    assert summary.startswith(
+        "1 Training Operator job(s) (1 PyTorchJob) and 1 object(s) holding jobs (1 ConfigMap) "
+        "in 2 file(s): "
+    ), summary
+    alone = run("check", "templates.yaml").out.splitlines()[-1]
+    assert alone.startswith("1 object(s) holding jobs (1 ConfigMap) in 1 file(s): "), alone

@@ -396,7 +396,13 @@ def summary(report: Report) -> str:
 
 def summary_of(c: dict[str, Any], embedded: dict[str, list[int]]) -> str:
     """The summary line of :func:`counts` (``embedded``: :attr:`Report.embedded`)."""
-    kinds = ", ".join(f"{n} {kind}" for kind, n in c["jobsByKind"].items())
+    from trainjob_migrate.sources import KINDS  # (a tuple: no kind's package is imported)
+
+    # a job inside another object (a Katib Experiment, a ConfigMap, an AppWrapper) is counted
+    # by the object that holds it, as convert's summary names it: "inside other objects"
+    own = {k: n for k, n in c["jobsByKind"].items() if k in KINDS}
+    held = {k: n for k, n in c["jobsByKind"].items() if k not in KINDS}
+    kinds = ", ".join(f"{n} {kind}" for kind, n in own.items())
     detail = (
         f" ({c['convertWithWarnings']} convert with warnings)" if c["convertWithWarnings"] else ""
     )
@@ -406,9 +412,13 @@ def summary_of(c: dict[str, Any], embedded: dict[str, list[int]]) -> str:
         if c["invalidV2Objects"]
         else ""
     )
+    counted = f"{sum(own.values())} Training Operator job(s){f' ({kinds})' if kinds else ''}"
+    if held:
+        holders = ", ".join(f"{n} {kind}" for kind, n in held.items())
+        holding = f"{sum(held.values())} object(s) holding jobs ({holders})"
+        counted = f"{counted} and {holding}" if own else holding
     return (
-        f"{c['jobs']} Training Operator job(s){f' ({kinds})' if kinds else ''} in "
-        f"{c['files']} file(s): {c['convertible']} convert "
+        f"{counted} in {c['files']} file(s): {c['convertible']} convert "
         f"cleanly, {c['needAttention']} need attention{detail}{other}; "
         f"{c['unreadable']} input problem(s)"
         f"{invalid}" + (f"; {_embedded(embedded)}" if embedded else "")
