@@ -212,3 +212,97 @@ def _provenance(obj: Any) -> Any:
     api, kind, job = str(annotations[CONVERTED_FROM]).split(" ")
     bare = {**annotations, CONVERTED_FROM: f"{api} {kind} {job.rpartition('/')[2]}"}
     return {**obj, "metadata": {**obj["metadata"], "annotations": bare}}
+
+
+#: two vendored jobs of the Training Operator v1.9.4 examples (a JAXJob in its namespace, a
+#: PyTorchJob with nprocPerNode) under an overlay of the kustomize fields older GitOps
+#: repositories still use: patchesStrategicMerge and patchesJson6902 from files, commonLabels,
+#: a configMapGenerator
+LEGACY_BASES = (
+    "kubeflow-trainer/examples/jax/cpu-demo/demo.yaml",
+    "kubeflow-trainer/examples/pytorch/cpu-demo/demo.yaml",
+)
+LEGACY_OVERLAY = {
+    "kustomization.yaml": """\
+resources:
+- ../base
+commonLabels:
+  team: research
+configMapGenerator:
+- name: train-config
+  literals:
+  - EPOCHS=3
+patchesStrategicMerge:
+- jax-workers.yaml
+patchesJson6902:
+- target:
+    group: kubeflow.org
+    version: v1
+    kind: PyTorchJob
+    name: torchrun-cpu
+  path: pytorch-ops.yaml
+""",
+    "jax-workers.yaml": """\
+apiVersion: kubeflow.org/v1
+kind: JAXJob
+metadata:
+  name: jaxjob-simple
+  namespace: kubeflow
+spec:
+  jaxReplicaSpecs:
+    Worker:
+      replicas: 4
+""",
+    "pytorch-ops.yaml": """\
+- op: replace
+  path: /spec/pytorchReplicaSpecs/Worker/replicas
+  value: 3
+- op: add
+  path: /spec/nprocPerNode
+  value: "4"
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], list[Any]]:
+    """The legacy overlay's build before and after one ``convert --write``."""
+    root = tmp_path_factory.mktemp("real-world-legacy")
+    (root / "base").mkdir()
+    (root / "overlay").mkdir()
+    for i, name in enumerate(LEGACY_BASES):
+        (root / "base" / f"{i}.yaml").write_bytes((CORPUS / name).read_bytes())
+    (root / "base/kustomization.yaml").write_text("resources:\n- 0.yaml\n- 1.yaml\n")
+    for name, text in LEGACY_OVERLAY.items():
+        (root / "overlay" / name).write_text(text)
+    before = _build(root / "overlay")
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--write", "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(REPO / "function"), "PATH": ""},
+    )
+    assert "Traceback" not in run.stderr
+    assert run.returncode == 0, run.stderr
+    return before, _build(root / "overlay")
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH (builds with kustomize)")
+def test_a_legacy_overlay_builds_after_conversion_as_the_conversion_of_its_build(
+    legacy: tuple[list[Any], list[Any]],
+) -> None:
+    before, after = legacy
+    expected = process(before, FunctionConfig()).items
+    assert after == expected
+    jax, torch = (o for o in after if o["kind"] == "TrainJob")
+    assert (jax["spec"]["trainer"]["numNodes"], jax["metadata"]["labels"]) == (
+        4,
+        {"team": "research"},
+    )
+    assert (torch["spec"]["trainer"]["numNodes"], torch["spec"]["trainer"]["numProcPerNode"]) == (
+        4,
+        4,
+    )
