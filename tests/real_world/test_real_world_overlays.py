@@ -306,3 +306,51 @@ def test_a_legacy_overlay_builds_after_conversion_as_the_conversion_of_its_build
         4,
         4,
     )
+
+
+#: the shape of public GitOps overlays (gnosia93/training-on-eks ``kustomize/overlays/fsdp``)
+#: that add a node affinity to the Master only: the patched job's templates differ
+MASTER_ONLY = """\
+resources:
+- ../base
+patches:
+- patch: |-
+    - op: add
+      path: /spec/pytorchReplicaSpecs/Master/template/spec/affinity
+      value:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions:
+              - key: node.kubernetes.io/instance-type
+                operator: In
+                values: [g5.12xlarge]
+  target:
+    kind: PyTorchJob
+    name: sample-pytorchjob
+"""
+
+
+def test_a_job_an_overlay_keeps_unchanged_is_counted_as_left_with_errors(tmp_path: Path) -> None:
+    """The overlay's error is placed at its kustomization, not at the job's file: the summary
+    said ``1 Training Operator job(s): 0 converted, 0 left unchanged with errors``."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "base" / BASE.name).write_bytes(BASE.read_bytes())
+    (tmp_path / "base/kustomization.yaml").write_text(f"resources:\n- {BASE.name}\n")
+    (tmp_path / "overlay/kustomization.yaml").write_text(MASTER_ONLY)
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--write", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(REPO / "function"), "PATH": ""},
+    )
+    assert "Traceback" not in run.stderr
+    assert run.returncode == 1
+    assert (tmp_path / "base" / BASE.name).read_bytes() == BASE.read_bytes()
+    assert "overlay/kustomization.yaml:4: error: PyTorchJob sample-pytorchjob" in run.stderr
+    assert run.stderr.rstrip().endswith(
+        "1 Training Operator job(s): 0 converted, 1 left unchanged with errors"
+    )
