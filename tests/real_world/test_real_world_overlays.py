@@ -331,26 +331,52 @@ patches:
 """
 
 
-def test_a_job_an_overlay_keeps_unchanged_is_counted_as_left_with_errors(tmp_path: Path) -> None:
-    """The overlay's error is placed at its kustomization, not at the job's file: the summary
-    said ``1 Training Operator job(s): 0 converted, 0 left unchanged with errors``."""
-    (tmp_path / "base").mkdir()
-    (tmp_path / "overlay").mkdir()
-    (tmp_path / "base" / BASE.name).write_bytes(BASE.read_bytes())
-    (tmp_path / "base/kustomization.yaml").write_text(f"resources:\n- {BASE.name}\n")
-    (tmp_path / "overlay/kustomization.yaml").write_text(MASTER_ONLY)
+def _master_only(root: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """``convert --write`` over the vendored base under the :data:`MASTER_ONLY` overlay."""
+    (root / "base").mkdir()
+    (root / "overlay").mkdir()
+    (root / "base" / BASE.name).write_bytes(BASE.read_bytes())
+    (root / "base/kustomization.yaml").write_text(f"resources:\n- {BASE.name}\n")
+    (root / "overlay/kustomization.yaml").write_text(MASTER_ONLY)
     run = subprocess.run(
-        [sys.executable, "-m", "trainjob_migrate", "convert", "--write", "."],
-        cwd=tmp_path,
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--write", *flags, "."],
+        cwd=root,
         capture_output=True,
         text=True,
         check=False,
         env={"PYTHONPATH": str(REPO / "function"), "PATH": ""},
     )
     assert "Traceback" not in run.stderr
+    return run
+
+
+def test_a_job_an_overlay_keeps_unchanged_is_counted_as_left_with_errors(tmp_path: Path) -> None:
+    """The overlay's error is placed at its kustomization, not at the job's file: the summary
+    said ``1 Training Operator job(s): 0 converted, 0 left unchanged with errors``."""
+    run = _master_only(tmp_path)
     assert run.returncode == 1
     assert (tmp_path / "base" / BASE.name).read_bytes() == BASE.read_bytes()
     assert "overlay/kustomization.yaml:4: error: PyTorchJob sample-pytorchjob" in run.stderr
     assert run.stderr.rstrip().endswith(
         "1 Training Operator job(s): 0 converted, 1 left unchanged with errors"
     )
+
+
+def test_what_a_retargeted_patch_changes_in_the_conversion_is_told_at_the_patch(
+    tmp_path: Path,
+) -> None:
+    """With ``--template-mismatch master`` the Master-only affinity converts into the runtime
+    patch of every node: the Worker pods now get it, and the run said nothing (the warnings of
+    the patched job's conversion were dropped, the base's own have none)."""
+    run = _master_only(tmp_path, "--template-mismatch", "master")
+    assert run.returncode == 0, run.stderr
+    told = [
+        line
+        for line in run.stderr.splitlines()
+        if line.startswith("overlay/kustomization.yaml:4: warning: PyTorchJob sample-pytorchjob")
+    ]
+    assert told, run.stderr
+    assert all("Worker.template.spec.affinity" in line for line in told)
+    assert all("[role-templates]" in line for line in told)
+    data = yaml.safe_load((tmp_path / "overlay/kustomization.yaml").read_text())
+    assert data["patches"][0]["target"]["kind"] == "TrainJob"
