@@ -212,3 +212,171 @@ def _provenance(obj: Any) -> Any:
     api, kind, job = str(annotations[CONVERTED_FROM]).split(" ")
     bare = {**annotations, CONVERTED_FROM: f"{api} {kind} {job.rpartition('/')[2]}"}
     return {**obj, "metadata": {**obj["metadata"], "annotations": bare}}
+
+
+#: two vendored jobs of the Training Operator v1.9.4 examples (a JAXJob in its namespace, a
+#: PyTorchJob with nprocPerNode) under an overlay of the kustomize fields older GitOps
+#: repositories still use: patchesStrategicMerge and patchesJson6902 from files, commonLabels,
+#: a configMapGenerator
+LEGACY_BASES = (
+    "kubeflow-trainer/examples/jax/cpu-demo/demo.yaml",
+    "kubeflow-trainer/examples/pytorch/cpu-demo/demo.yaml",
+)
+LEGACY_OVERLAY = {
+    "kustomization.yaml": """\
+resources:
+- ../base
+commonLabels:
+  team: research
+configMapGenerator:
+- name: train-config
+  literals:
+  - EPOCHS=3
+patchesStrategicMerge:
+- jax-workers.yaml
+patchesJson6902:
+- target:
+    group: kubeflow.org
+    version: v1
+    kind: PyTorchJob
+    name: torchrun-cpu
+  path: pytorch-ops.yaml
+""",
+    "jax-workers.yaml": """\
+apiVersion: kubeflow.org/v1
+kind: JAXJob
+metadata:
+  name: jaxjob-simple
+  namespace: kubeflow
+spec:
+  jaxReplicaSpecs:
+    Worker:
+      replicas: 4
+""",
+    "pytorch-ops.yaml": """\
+- op: replace
+  path: /spec/pytorchReplicaSpecs/Worker/replicas
+  value: 3
+- op: add
+  path: /spec/nprocPerNode
+  value: "4"
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], list[Any]]:
+    """The legacy overlay's build before and after one ``convert --write``."""
+    root = tmp_path_factory.mktemp("real-world-legacy")
+    (root / "base").mkdir()
+    (root / "overlay").mkdir()
+    for i, name in enumerate(LEGACY_BASES):
+        (root / "base" / f"{i}.yaml").write_bytes((CORPUS / name).read_bytes())
+    (root / "base/kustomization.yaml").write_text("resources:\n- 0.yaml\n- 1.yaml\n")
+    for name, text in LEGACY_OVERLAY.items():
+        (root / "overlay" / name).write_text(text)
+    before = _build(root / "overlay")
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--write", "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(REPO / "function"), "PATH": ""},
+    )
+    assert "Traceback" not in run.stderr
+    assert run.returncode == 0, run.stderr
+    return before, _build(root / "overlay")
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH (builds with kustomize)")
+def test_a_legacy_overlay_builds_after_conversion_as_the_conversion_of_its_build(
+    legacy: tuple[list[Any], list[Any]],
+) -> None:
+    before, after = legacy
+    expected = process(before, FunctionConfig()).items
+    assert after == expected
+    jax, torch = (o for o in after if o["kind"] == "TrainJob")
+    assert (jax["spec"]["trainer"]["numNodes"], jax["metadata"]["labels"]) == (
+        4,
+        {"team": "research"},
+    )
+    assert (torch["spec"]["trainer"]["numNodes"], torch["spec"]["trainer"]["numProcPerNode"]) == (
+        4,
+        4,
+    )
+
+
+#: the shape of public GitOps overlays (gnosia93/training-on-eks ``kustomize/overlays/fsdp``)
+#: that add a node affinity to the Master only: the patched job's templates differ
+MASTER_ONLY = """\
+resources:
+- ../base
+patches:
+- patch: |-
+    - op: add
+      path: /spec/pytorchReplicaSpecs/Master/template/spec/affinity
+      value:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions:
+              - key: node.kubernetes.io/instance-type
+                operator: In
+                values: [g5.12xlarge]
+  target:
+    kind: PyTorchJob
+    name: sample-pytorchjob
+"""
+
+
+def _master_only(root: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """``convert --write`` over the vendored base under the :data:`MASTER_ONLY` overlay."""
+    (root / "base").mkdir()
+    (root / "overlay").mkdir()
+    (root / "base" / BASE.name).write_bytes(BASE.read_bytes())
+    (root / "base/kustomization.yaml").write_text(f"resources:\n- {BASE.name}\n")
+    (root / "overlay/kustomization.yaml").write_text(MASTER_ONLY)
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--write", *flags, "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(REPO / "function"), "PATH": ""},
+    )
+    assert "Traceback" not in run.stderr
+    return run
+
+
+def test_a_job_an_overlay_keeps_unchanged_is_counted_as_left_with_errors(tmp_path: Path) -> None:
+    """The overlay's error is placed at its kustomization, not at the job's file: the summary
+    said ``1 Training Operator job(s): 0 converted, 0 left unchanged with errors``."""
+    run = _master_only(tmp_path)
+    assert run.returncode == 1
+    assert (tmp_path / "base" / BASE.name).read_bytes() == BASE.read_bytes()
+    assert "overlay/kustomization.yaml:4: error: PyTorchJob sample-pytorchjob" in run.stderr
+    assert run.stderr.rstrip().endswith(
+        "1 Training Operator job(s): 0 converted, 1 left unchanged with errors"
+    )
+
+
+def test_what_a_retargeted_patch_changes_in_the_conversion_is_told_at_the_patch(
+    tmp_path: Path,
+) -> None:
+    """With ``--template-mismatch master`` the Master-only affinity converts into the runtime
+    patch of every node: the Worker pods now get it, and the run said nothing (the warnings of
+    the patched job's conversion were dropped, the base's own have none)."""
+    run = _master_only(tmp_path, "--template-mismatch", "master")
+    assert run.returncode == 0, run.stderr
+    told = [
+        line
+        for line in run.stderr.splitlines()
+        if line.startswith("overlay/kustomization.yaml:4: warning: PyTorchJob sample-pytorchjob")
+    ]
+    assert told, run.stderr
+    assert all("Worker.template.spec.affinity" in line for line in told)
+    assert all("[role-templates]" in line for line in told)
+    data = yaml.safe_load((tmp_path / "overlay/kustomization.yaml").read_text())
+    assert data["patches"][0]["target"]["kind"] == "TrainJob"

@@ -115,3 +115,45 @@ def test_comments_whose_field_has_no_place_are_kept_above_the_trainjob(tmp_path:
         "# a 22GB image",
     ]
     assert "image: example.com/ft:1  # pinned" in body  # a comment whose field stays: in place
+
+
+#: the shape of GoogleCloudPlatform/kubernetes-engine-samples' hpc/mpi/hpl-demo.tpl.yaml (and of
+#: many hand-written jobs): a trailing comment on the first key of a container
+FIRST_KEY = """\
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: p
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template:
+        spec:
+          containers:
+          - image: docker.io/org/train:1.2 # pinned for reproducibility
+            name: pytorch # the container v1 looks for
+            command: [torchrun, train.py]
+"""
+
+
+def test_a_trailing_comment_on_a_list_items_first_key_follows_that_key(tmp_path: Path) -> None:
+    """``- image: x  # c`` was taken as a comment on the whole container (the outermost field
+    starting on the line), which the TrainJob has no place for: the comment went above the
+    TrainJob under a note, while the image it follows is spec.trainer.image."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "job.yaml").write_text(FIRST_KEY)
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--out", "out", "in"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in run.stderr
+    out = (tmp_path / "out" / "job.yaml").read_text()
+    lines = [line.strip() for line in out.splitlines()]
+    assert "image: docker.io/org/train:1.2  # pinned for reproducibility" in lines
+    # a key whose value has no place keeps the note, naming that key
+    note = (
+        "# (trainjob-migrate: this comment was at spec.pytorchReplicaSpecs.Master.template.spec"
+        ".containers[0].name of the v1 job, which has no place of its own in the TrainJob)"
+    )
+    assert lines[:2] == [note, "# the container v1 looks for"]

@@ -284,11 +284,22 @@ def summary(
     counted = {
         (j.file.path, j.file.index, j.resource.display()) for j in outcome.jobs if not j.holder
     }
+    errors = [r for r in outcome.results if r.resource is not None and r.severity == Severity.ERROR]
     failed = counted & {
         (r.file.path if r.file else "", r.file.index if r.file else 0, r.resource.display())
-        for r in outcome.results
-        if r.resource is not None and r.severity == Severity.ERROR
+        for r in errors
+        if r.resource is not None
     }
+    # an error placed elsewhere (an overlay's kustomization whose patch keeps the job as it
+    # is) names the job it leaves unchanged: "1 job(s): 0 converted, 0 left unchanged" else
+    places = {(path, index) for path, index, _ in counted}
+    elsewhere = {
+        r.resource.display()
+        for r in errors
+        if r.resource is not None
+        and (r.file.path if r.file else "", r.file.index if r.file else 0) not in places
+    }
+    failed |= {job for job in counted if job[2] in elsewhere}
     warned = counted & {
         (r.file.path if r.file else "", r.file.index if r.file else 0, r.resource.display())
         for r in outcome.results

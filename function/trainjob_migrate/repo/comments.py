@@ -23,14 +23,24 @@ if TYPE_CHECKING:
 
 
 class Comment(Frozen):
-    __slots__ = ("lines", "anchor", "trailing", "line")
+    __slots__ = ("lines", "anchor", "trailing", "line", "outer")
     lines: tuple[str, ...]  # without indentation, each starting with '#'
     anchor: Path
     trailing: bool
     line: int  # 0-based line in the body where it was
+    #: a trailing comment: the outermost field starting on its line (``containers[0]`` of
+    #: ``- image: x  # c``), its place when the value it follows (``anchor``) has none
+    outer: Path | None
 
-    def __init__(self, lines: tuple[str, ...], anchor: Path, trailing: bool, line: int) -> None:
-        init(self, lines, anchor, trailing, line)
+    def __init__(
+        self,
+        lines: tuple[str, ...],
+        anchor: Path,
+        trailing: bool,
+        line: int,
+        outer: Path | None = None,
+    ) -> None:
+        init(self, lines, anchor, trailing, line, outer)
 
 
 def extract(
@@ -56,8 +66,10 @@ def extract(
             found = positions.lines(node)
         inside = positions.scalar_continuations(node)
     by_line: dict[int, Path] = {}
+    on_line: dict[int, list[Path]] = {}
     for path, line in sorted(found.items(), key=lambda item: len(item[0])):
         by_line.setdefault(line, path)  # the outermost field starting on the line
+        on_line.setdefault(line, []).append(path)
     text_lines = body.split("\n")
     comments: list[Comment] = []
     pending: list[str] = []
@@ -79,8 +91,29 @@ def extract(
         pending = []
         trailing = _trailing_comment(text_line)
         if trailing and anchor is not None:
-            comments.append(Comment((trailing,), anchor, trailing=True, line=number))
+            inner = _item_key(on_line[number])
+            comments.append(
+                Comment(
+                    (trailing,),
+                    inner or anchor,
+                    trailing=True,
+                    line=number,
+                    outer=anchor if inner else None,
+                )
+            )
     return comments
+
+
+def _item_key(paths: list[Path]) -> Path | None:
+    """``x[0].image`` of a line ``- image: $IMAGE  # c`` (the paths starting on it: the list
+    item and its first key, a scalar): a trailing comment follows the value it ends, which may
+    move (to spec.trainer.image) while the item does not (None: any other line)."""
+    if len(paths) != 2:
+        return None
+    item, key = paths
+    if item and isinstance(item[-1], int) and key[:-1] == item and isinstance(key[-1], str):
+        return key
+    return None
 
 
 def _trailing_comment(line: str) -> str | None:
@@ -123,6 +156,9 @@ def transplant(
     for comment in comments:
         path = _place(comment.anchor, source, target, found, moved)
         at = found.get(path) if path is not None else None
+        if at is None and comment.outer is not None:
+            path = _place(comment.outer, source, target, found, moved)
+            at = found.get(path) if path is not None else None
         if at is None:
             lost.append(comment)
         elif comment.trailing:

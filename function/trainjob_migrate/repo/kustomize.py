@@ -389,8 +389,9 @@ def _retarget(
     mine = [job for job in targets if id(job) in converted]
     if not mine:
         return  # its jobs stay v1 jobs in this run: the patch keeps working
+    told: list[tuple[Obj, Result]] = []
     try:
-        new_patch = _translate(patch, mine, converted, convert_one)
+        new_patch = _translate(patch, mine, converted, convert_one, told)
     except patching.PatchError as exc:
         out.results.append(
             _result(
@@ -424,6 +425,12 @@ def _retarget(
         target_node = _child(_child(_child(k.tree(), entry.key), entry.index), "target")
         edits.append((target_node, _mapping(new_target, target_node)))
     out.results.extend(_overwrites(new_patch, mine, converted, where))
+    # what the patched job's conversion warns of and the base's does not (a Master-only
+    # affinity that --template-mismatch master gives every node): the patch's doing, told here
+    out.results.extend(
+        Result(f"with this patch: {r.message}", r.severity, r.rule, ref_of(job), r.field, where)
+        for job, r in told
+    )
     form = "JSON 6902 ops" if ops_form else "a merge patch"
     out.results.append(
         _result(
@@ -435,9 +442,14 @@ def _retarget(
 
 
 def _translate(
-    patch: Any, jobs: list[Obj], converted: Mapping[int, Obj], convert_one: ConvertOne
+    patch: Any,
+    jobs: list[Obj],
+    converted: Mapping[int, Obj],
+    convert_one: ConvertOne,
+    told: list[tuple[Obj, Result]] | None = None,
 ) -> Any:
-    """The patch, re-expressed on the TrainJob(s) its job(s) became."""
+    """The patch, re-expressed on the TrainJob(s) its job(s) became. ``told``: gets the
+    warnings of each patched job's conversion that its base's conversion does not have."""
     outputs: list[Any] = []
     for job in jobs:
         patched = _apply(patch, job)
@@ -446,6 +458,13 @@ def _translate(
             errors = [r.message for r in result.results if r.severity == Severity.ERROR]
             raise patching.PatchError(
                 f"the patched job would not convert ({errors[0] if errors else 'see its results'})"
+            )
+        if told is not None:
+            base = {(r.field, r.message) for r in convert_one(job).results}
+            told.extend(
+                (job, r)
+                for r in result.results
+                if r.severity == Severity.WARNING and (r.field, r.message) not in base
             )
         before = converted[id(job)]
         if isinstance(patch, list):
