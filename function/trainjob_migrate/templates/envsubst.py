@@ -480,7 +480,8 @@ def _computed(
             )
         message = (
             f"{'; '.join(parts)}: a template cannot compute it. Introduce a variable holding "
-            f"that value where {name} is set (e.g. in the script that renders the template) and "
+            f"that value where {name} is set (the script that renders the template, or a Flux "
+            "Kustomization's postBuild.substitute) and "
             "write it in the TrainJob by hand, or render the template and convert the output; "
             "the job is left untouched"
         )
