@@ -119,6 +119,17 @@ def test_mpi_implementations_other_than_openmpi_are_errors(implementation):
     assert "mpi-policy" in _errors(job, target_version="2.3", generate_runtime=True)
 
 
+@pytest.mark.parametrize(("implementation", "told"), [("Intel", True), ("OpenMPI", False)])
+def test_generating_a_runtime_is_offered_after_openmpi(implementation, told):
+    """Without a default runtime, generateRuntime is the way out, but not for an Intel MPI
+    job, which mpi-policy refuses on any runtime: it is told to move to OpenMPI first."""
+    job = _mpijob(mpiImplementation=implementation)
+    outcome = process([job], FunctionConfig(target_given=True, target_version="2.3"))
+    [message] = [r.message for r in outcome.results if r.rule == "mpi-runtime"]
+    assert "set generateRuntime=true" in message
+    assert ("once the job runs OpenMPI (see mpi-policy), set" in message) is told
+
+
 def test_the_generated_runtime_carries_the_mpi_policy_and_both_templates():
     job = _mpijob(slotsPerWorker=4, runLauncherAsWorker=True)
     job["spec"]["launcherCreationPolicy"] = "WaitForWorkersReady"
