@@ -16,7 +16,7 @@ from serverkit import Server, command
 
 from trainjob_migrate import limits, yamlio
 from trainjob_migrate import server as server_package
-from trainjob_migrate.server import daemon, paths, protocol
+from trainjob_migrate.server import paths, protocol, staleness
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart" / "resource-list.yaml"
@@ -165,17 +165,17 @@ def test_files_notice_an_edit_an_addition_a_removal_but_not_byte_code(tmp_path: 
     (tmp_path / "pkg" / "sub").mkdir(parents=True)
     module = tmp_path / "pkg" / "sub" / "module.py"
     module.write_text("x = 1\n")
-    files = daemon.Files([str(tmp_path / "pkg")])
+    files = staleness.Files([str(tmp_path / "pkg")])
     assert not files.changed()
     (tmp_path / "pkg" / "sub" / "__pycache__").mkdir()
     (tmp_path / "pkg" / "sub" / "__pycache__" / "module.pyc").write_bytes(b"")
-    assert daemon.Files([str(tmp_path / "pkg")]).changed() is False
+    assert staleness.Files([str(tmp_path / "pkg")]).changed() is False
     for change in (
         lambda: module.write_text("x = 2\n"),  # the same size, in place
         lambda: (tmp_path / "pkg" / "new.py").write_text(""),
         module.unlink,
     ):
-        files = daemon.Files([str(tmp_path / "pkg")])
+        files = staleness.Files([str(tmp_path / "pkg")])
         time.sleep(0.01)  # a later mtime, even on a coarse clock
         change()
         assert files.changed()
@@ -186,14 +186,14 @@ def test_the_watch_tells_of_an_edit_but_not_of_a_byte_code_cache(tmp_path: Path)
     (tmp_path / "pkg").mkdir()
     module = tmp_path / "pkg" / "module.py"
     module.write_text("x = 1\n")
-    files = daemon.Files([str(tmp_path / "pkg")])
+    files = staleness.Files([str(tmp_path / "pkg")])
     fd = files.watch()
     assert fd is not None
     try:
         (tmp_path / "pkg" / "__pycache__").mkdir()
-        assert not daemon.changed_in(fd)
+        assert not staleness.changed_in(fd)
         module.write_text("x = 2\n")
-        assert daemon.changed_in(fd)
-        assert not daemon.changed_in(fd)  # read: nothing new
+        assert staleness.changed_in(fd)
+        assert not staleness.changed_in(fd)  # read: nothing new
     finally:
         os.close(fd)

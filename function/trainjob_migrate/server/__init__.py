@@ -12,6 +12,7 @@ cannot answer. Opt-in; ``TRAINJOB_MIGRATE_SERVER=off`` turns the lookup off.
 - protocol.py: the frames (both sides);
 - client.py: the client path of the entry points (nothing heavier than os, sys, _socket);
 - daemon.py: the server (one forked child a request);
+- staleness.py: whether the installed package changed since the start (then it stops);
 - control.py: start (daemonize), stop, status.
 
 """

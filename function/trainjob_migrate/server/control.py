@@ -25,7 +25,7 @@ from pathlib import Path
 
 from trainjob_migrate.errors import OutputError
 from trainjob_migrate.results import EXIT_CRASH, EXIT_ERROR, EXIT_OK
-from trainjob_migrate.server import daemon, paths, protocol
+from trainjob_migrate.server import daemon, paths, protocol, staleness
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def stop(stdout: IO[str]) -> int:
 
 def start(settings: daemon.Settings, foreground: bool, stdout: IO[str], stderr: IO[str]) -> int:
     path = settings.socket
-    files = daemon.Files()  # as early as can be: a change after this is noticed
+    files = staleness.Files()  # as early as can be: a change after this is noticed
     _prepare(path)
     info, _ = ask(path, protocol.COMMAND_STATUS)
     if info is not None:
@@ -153,7 +153,7 @@ def _lock_free(path: str) -> bool:
     return True
 
 
-def _daemonize(settings: daemon.Settings, files: daemon.Files, lock: int, ready: int) -> None:
+def _daemonize(settings: daemon.Settings, files: staleness.Files, lock: int, ready: int) -> None:
     code = 1
     try:
         os.setsid()  # no controlling terminal: a terminal's hangup does not reach it
@@ -177,7 +177,7 @@ def _daemonize(settings: daemon.Settings, files: daemon.Files, lock: int, ready:
 
 def _serve(
     settings: daemon.Settings,
-    files: daemon.Files,
+    files: staleness.Files,
     log: daemon.Log,
     lock: int,
     ready: int | None,
