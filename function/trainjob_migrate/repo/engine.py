@@ -31,7 +31,9 @@ from trainjob_migrate.paths import Path, parse_path
 from trainjob_migrate.pipeline import process
 from trainjob_migrate.records import Frozen, Record, init
 from trainjob_migrate.repo import fsio, kustomize, parallel, positions, render
+from trainjob_migrate.repo import parsed as parsed_wire
 from trainjob_migrate.repo.documents import Document, SourceText, replace_bodies, split
+from trainjob_migrate.repo.parsed import Parsed
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.results import FileRef, ResourceRef, Result, Severity, ref_of
 from trainjob_migrate.targets import get
@@ -308,33 +310,6 @@ def _jobs_in(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [obj] if sources.is_job(obj) else []
 
 
-class _Parsed(Record):
-    """What reading one file gives, in the order it was found (a pure function of the file)."""
-
-    __slots__ = ("source", "status", "reason", "entries", "again")
-    source: SourceText | None
-    status: str | None  # the file's new status, if reading changed it
-    reason: str
-    #: file results, and documents read: (document, object, where its fields are)
-    entries: list[Result | tuple[Document, Obj, bytes | None]]
-    #: ``source`` is the file's bytes decoded, nothing more: not kept (see :class:`_Texts`)
-    again: bool
-
-    def __init__(
-        self,
-        source: SourceText | None,
-        status: str | None = None,
-        reason: str = "",
-        entries: list[Result | tuple[Document, Obj, bytes | None]] | None = None,
-        again: bool = False,
-    ) -> None:
-        self.source = source
-        self.status = status
-        self.reason = reason
-        self.entries = [] if entries is None else entries
-        self.again = again
-
-
 def _read_all(
     files: list[FileOutcome],
     results: list[Result],
@@ -349,7 +324,7 @@ def _read_all(
 
     def read(
         numbers: Sequence[int], patch_files: set[str], report: Progress | None
-    ) -> list[_Parsed]:
+    ) -> list[Parsed]:
         out = []
         for number in numbers:
             outcome = files[number]
@@ -364,7 +339,7 @@ def _read_all(
     extra = 2 * sum(len(f.raw) for f in files if kustomize.is_kustomization(f.found.display))
     first, second = parallel.halves(range(total), lambda n: len(files[n].raw), extra - size // 40)
 
-    def here() -> tuple[list[kustomize.Kustomization], set[str], list[_Parsed]]:
+    def here() -> tuple[list[kustomize.Kustomization], set[str], list[Parsed]]:
         kustomizations, patch_files = _kustomizations(files)
         return kustomizations, patch_files, read(first, patch_files, progress)
 
@@ -372,8 +347,8 @@ def _read_all(
         here,
         lambda: read(second, set(), None if fork else progress),
         fork=fork,
-        encode=_pack,
-        decode=_unpack,
+        encode=parsed_wire.pack,
+        decode=parsed_wire.unpack,
     )
     if fork and progress is not None and second:
         progress(total, total)  # the other process's files (it draws nothing itself)
@@ -408,87 +383,15 @@ def _read_all(
     return kustomizations, texts, docs, held
 
 
-def _pack(parsed: list[_Parsed]) -> bytes:
-    """What reading gives, for another process: marshal (several times faster than pickle;
-    it keeps shared parts shared, as an alias made them) of plain values."""
-    return marshal.dumps(
-        [
-            (
-                None
-                if p.source is None or p.again
-                else (p.source.text, p.source.bom, p.source.crlf),
-                p.again,
-                p.status,
-                p.reason,
-                [
-                    _pack_result(e) if isinstance(e, Result) else (_pack_document(e[0]), *e[1:])
-                    for e in p.entries
-                ],
-            )
-            for p in parsed
-        ]
-    )
-
-
-def _unpack(data: bytes) -> list[_Parsed]:
-    return [
-        _Parsed(
-            None if source is None else SourceText(*source),
-            status,
-            reason,
-            # a packed result has six parts, a packed document three
-            [_unpack_result(e) if len(e) == 6 else (Document(*e[0]), *e[1:]) for e in entries],
-            again,
-        )
-        for source, again, status, reason, entries in marshal.loads(data)
-    ]
-
-
-def _pack_document(d: Document) -> tuple[int, ...]:
-    return (d.index, d.start, d.end, d.body_start, d.body_end, d.first_line, d.body_line)
-
-
-def _pack_result(r: Result) -> tuple[Any, ...]:
-    resource = r.resource
-    return (
-        r.message,
-        r.severity.value,
-        r.rule,
-        None
-        if resource is None
-        else (
-            resource.api_version,
-            resource.kind,
-            resource.name,
-            resource.namespace,
-            resource.generate_name,
-        ),
-        r.field,
-        None if r.file is None else (r.file.path, r.file.index, r.file.line),
-    )
-
-
-def _unpack_result(packed: tuple[Any, ...]) -> Result:
-    message, severity, rule, resource, field, file = packed
-    return Result(
-        message,
-        Severity(severity),
-        rule,
-        None if resource is None else ResourceRef(*resource),
-        field,
-        None if file is None else FileRef(*file),
-    )
-
-
-def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
+def _parse(outcome: FileOutcome, is_patch: bool) -> Parsed:
     entry = outcome.found
     if outcome.status == FAULT:
-        return _Parsed(None)
+        return Parsed(None)
     try:
         source = SourceText.decode(outcome.raw)
     except UnicodeDecodeError as exc:
         reason = f"not UTF-8 (byte {exc.start})"
-        return _Parsed(
+        return Parsed(
             None, "unreadable", reason, [_file_result(entry, Severity.ERROR, reason, None)]
         )
     text = source.text
@@ -501,7 +404,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
         mention = _MENTIONS_JOB.search(text)
         masked = jinja.mask(text) if mention else None  # expressions set aside, if safe
         if not isinstance(masked, jinja.Masked):
-            parsed = _Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
+            parsed = Parsed(source, "template", "a template (Helm or Jinja), not plain YAML")
             if mention:
                 line = text.count("\n", 0, mention.start()) + 1 if masked is None else masked.line
                 why = "" if masked is None else f" ({masked.reason})"
@@ -518,7 +421,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
             return parsed
         source = SourceText(masked.text, source.bom, source.crlf)
         text = masked.text
-    parsed = _Parsed(source)
+    parsed = Parsed(source)
     if is_patch:
         return parsed  # a kustomize patch: kustomize.py re-targets it, it is no manifest
     for doc in split(text):
@@ -561,7 +464,7 @@ def _parse(outcome: FileOutcome, is_patch: bool) -> _Parsed:
         )
         line = text.count("\n", 0, mention.start()) + 1
         reason = "a template (Helm or Jinja), not plain YAML"
-        return _Parsed(
+        return Parsed(
             parsed.source, "template", reason, [_file_result(entry, Severity.ERROR, message, line)]
         )
     return parsed
