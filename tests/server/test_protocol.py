@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -197,3 +198,30 @@ def test_the_watch_tells_of_an_edit_but_not_of_a_byte_code_cache(tmp_path: Path)
         assert not staleness.changed_in(fd)  # read: nothing new
     finally:
         os.close(fd)
+
+
+def test_python_and_python3_of_one_virtualenv_are_one_installation(tmp_path: Path):
+    """A console script's shebang names bin/python3, a user's `python -m` bin/python: the
+    same interpreter, so the same server (a key naming sys.executable as written sent every
+    such run to its own process)."""
+    folder = Path(sys.executable).parent
+    names = [n for n in ("python", "python3") if (folder / n).exists()]
+    if len(names) < 2:
+        pytest.skip(f"{folder} has not both python and python3")
+    code = "from trainjob_migrate import server; print(repr(server.installation_key()))"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "function")}
+    keys = {
+        subprocess.run(
+            [str(folder / n), "-c", code], capture_output=True, text=True, check=True, env=env
+        ).stdout
+        for n in names
+    }
+    assert len(keys) == 1, keys
+    # another folder of the same interpreter (another virtualenv) is another installation
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python").symlink_to(folder / "python3")
+    other = subprocess.run(
+        [str(tmp_path / "bin" / "python"), "-c", code],
+        capture_output=True, text=True, check=True, env=env,
+    ).stdout  # fmt: skip
+    assert other not in keys

@@ -36,9 +36,13 @@ def installation_key() -> str:
     and the interpreter running it (another virtualenv, another Python: another key)."""
     # os.path, not pathlib, on the client path (pathlib imports urllib.parse, ipaddress...)
     package = os.path.dirname(os.path.realpath(os.path.dirname(__file__)))  # noqa: PTH120
-    # the interpreter's path names a virtualenv too (its own bin/python); not sys.prefix,
-    # which only site sets to the virtualenv's (python -S would be another installation)
-    return f"{package}\n{__version__}\n{sys.executable}"
+    # the interpreter: the folder it is started from names a virtualenv (its own bin/), the
+    # resolved binary the Python; so bin/python and bin/python3 of one virtualenv (a console
+    # script's shebang, a user's `python -m`) are one installation. Not sys.prefix, which
+    # only site sets to the virtualenv's (python -S would be another installation).
+    executable = sys.executable
+    interpreter = f"{os.path.dirname(executable)}\n{os.path.realpath(executable)}"  # noqa: PTH120
+    return f"{package}\n{__version__}\n{interpreter}"
 
 
 def socket_path() -> str:
