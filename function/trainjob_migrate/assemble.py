@@ -20,8 +20,10 @@ Obj: TypeAlias = "dict[str, Any]"
 TRAINER_API_VERSION: Final = "trainer.kubeflow.org/v1alpha1"
 #: the replicatedJob and container of torch-distributed that receive spec.trainer
 NODE: Final = "node"
-#: our runtimePatches entry; upstream requires a domain-prefixed path
-MANAGER: Final = f"{DOMAIN}/pytorchjob-converter"
+#: our runtimePatches entry; upstream requires a domain-prefixed path. One for every kind
+#: (it used to name the first kind the tool converted; TrainJobs converted then keep that
+#: value: nothing reads it back)
+MANAGER: Final = f"{DOMAIN}/converter"
 _TRAINER_ORDER: Final = (
     "numNodes",
     "numProcPerNode",

@@ -140,7 +140,7 @@ def _trainjob(shape: str, pod_patch: dict, *, extra_patches: list | None = None)
         spec[shape] = [{"targetJobs": [{"name": "node"}], "spec": pod_patch}]
     else:
         ours = {
-            "manager": "trainjob-migrate.dev/pytorchjob-converter",
+            "manager": "trainjob-migrate.dev/converter",
             "trainingRuntimeSpec": {
                 "template": {
                     "spec": {
