@@ -67,11 +67,17 @@ def ask(path: str, command: bytes, timeout: float = 5.0) -> tuple[dict[str, str]
     return dict(line.partition(": ")[::2] for line in lines), ""
 
 
-def status(stdout: IO[str]) -> int:
-    path = paths.socket_path()
+def _running(path: str, stdout: IO[str]) -> dict[str, str] | None:
+    """The status of the server at ``path``; None, said on ``stdout``, when none answers."""
     info, reason = ask(path, protocol.COMMAND_STATUS)
     if info is None:
         stdout.write(f"{PROG}: not running ({reason})\n")
+    return info
+
+
+def status(stdout: IO[str]) -> int:
+    info = _running(paths.socket_path(), stdout)
+    if info is None:
         return EXIT_ERROR
     stdout.write(f"{PROG}: running\n" + "".join(f"  {k}: {v}\n" for k, v in info.items()))
     return EXIT_OK
@@ -79,9 +85,8 @@ def status(stdout: IO[str]) -> int:
 
 def stop(stdout: IO[str]) -> int:
     path = paths.socket_path()
-    info, reason = ask(path, protocol.COMMAND_STATUS)
+    info = _running(path, stdout)
     if info is None:
-        stdout.write(f"{PROG}: not running ({reason})\n")
         return EXIT_ERROR
     ask(path, protocol.COMMAND_STOP)
     deadline = time.monotonic() + STOP_TIMEOUT
