@@ -146,19 +146,5 @@ def carry_env(
     out.extend({"name": n, **v} for n, v in added)
     if out:
         ctx.draft.trainer["env"] = out
-    _sidecars(ctx, rule, names)
-
-
-def _sidecars(ctx: Context, rule: str, names: Sequence[str]) -> None:
-    """v1 injected its variables into every container; a generated runtime's sidecar gets none."""
-    if not ctx.config.generate_runtime:
-        return  # the pod rule refuses sidecars without a generated runtime
-    containers = ctx.value((*ctx.pod_spec_path, "containers"), [])
-    for i, container in enumerate(containers):
-        if i != ctx.container_index and isinstance(container, Mapping):
-            ctx.info(
-                rule,
-                (*ctx.pod_spec_path, "containers", i),
-                f"v1 also gave this container {', '.join(names)}; in the generated runtime it "
-                "gets none of them: add them to its env if it reads them",
-            )
+    # a sidecar, which v1 gave the variables too, gets none in a generated runtime: the pod
+    # rule warns of it for every kind (one finding, not an info here and a warning there)
