@@ -99,17 +99,17 @@ def line_in_string(obj: Mapping[str, Any], path: Path) -> int:
     return 0
 
 
-#: the file names kustomize reads a kustomization from (repo/kustomize.py NAMES)
-_KUSTOMIZATION_FILES: Final = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-
-
 def _is_kustomization(item: Mapping[str, Any], file: FileRef | None) -> bool:
     """A kustomization (most write neither apiVersion nor kind): an inline patch of its
     ``patches:`` names the job kind it patches, and is no job inside an object."""
     api_version = item.get("apiVersion")
     if isinstance(api_version, str) and api_version.startswith("kustomize.config.k8s.io/"):
         return True
-    return file is not None and file.path.rpartition("/")[2] in _KUSTOMIZATION_FILES
+    if file is None:
+        return False
+    from trainjob_migrate.repo import kustomize  # its file names: kustomize reads those
+
+    return kustomize.is_kustomization(file.path)
 
 
 def plugin(name: str) -> Plugin:
