@@ -19,6 +19,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Final
 
+    from trainjob_migrate.paths import Path
+
 ID: Final = "pod"
 CONSUMES: Final = (
     "{roles}.template.metadata",
@@ -138,8 +140,17 @@ def _service_account(ctx: Context, value: Any) -> None:
     current = ctx.draft.pod_spec.get("serviceAccountName") or ctx.value(
         (*ctx.pod_spec_path, "serviceAccountName")
     )
+    service_account(ctx, ID, path, value, current, ctx.draft.pod_spec)
+
+
+def service_account(
+    ctx: Context, rule: str, path: Path, value: Any, current: Any, out: dict[str, Any]
+) -> None:
+    """The deprecated ``serviceAccount`` ``value`` of a pod spec whose ``serviceAccountName`` is
+    ``current``: carried as ``serviceAccountName`` (into ``out``) unless that is set (Kubernetes
+    then uses serviceAccountName; a different value is lost). Every kind's pod rule uses it."""
     if current is None:
-        ctx.draft.pod_spec["serviceAccountName"] = value
-        ctx.info(ID, path, "deprecated serviceAccount carried as serviceAccountName")
+        out["serviceAccountName"] = value
+        ctx.info(rule, path, "deprecated serviceAccount carried as serviceAccountName")
     elif current != value:
-        ctx.lossy(ID, path, f"differs from serviceAccountName {current!r}, which wins; dropped")
+        ctx.lossy(rule, path, f"differs from serviceAccountName {current!r}, which wins; dropped")

@@ -144,7 +144,8 @@ def patch(
         if key in ctx.target.pod_fields:
             pod_spec[key] = value
         elif key == "serviceAccount":
-            _service_account(ctx, rule, path, value, (template.get("spec") or {}), pod_spec)
+            current = (template.get("spec") or {}).get("serviceAccountName")
+            pod.service_account(ctx, rule, path, value, current, pod_spec)
         elif key in _JOBSET_OWNED:
             ctx.info(rule, path, f"dropped: JobSet sets the pod {key}")
         elif key == "restartPolicy":
@@ -156,19 +157,6 @@ def patch(
         else:
             ctx.lossy(rule, path, f"pod field {key!r} cannot be patched; {lost}")
     overrides.add(ctx, replicated_job, pod_spec, pod_meta, container)
-
-
-def _service_account(
-    ctx: Context, rule: str, path: tuple[Any, ...], value: Any, spec: Mapping[str, Any], out: Obj
-) -> None:
-    """The deprecated field as the pod rule treats it: carried as ``serviceAccountName`` unless
-    that is set (Kubernetes then uses serviceAccountName; a different value is lost)."""
-    current = spec.get("serviceAccountName")
-    if current is None:
-        out["serviceAccountName"] = value
-        ctx.info(rule, path, "deprecated serviceAccount carried as serviceAccountName")
-    elif current != value:
-        ctx.lossy(rule, path, f"differs from serviceAccountName {current!r}, which wins; dropped")
 
 
 def _main_patch(
