@@ -157,3 +157,49 @@ def test_a_trailing_comment_on_a_list_items_first_key_follows_that_key(tmp_path:
         ".containers[0].name of the v1 job, which has no place of its own in the TrainJob)"
     )
     assert lines[:2] == [note, "# the container v1 looks for"]
+
+
+#: Master and Worker whose image lines end in different comments: both images become
+#: spec.trainer.image, which has one line
+TWO_TRAILING = """\
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: demo
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template:
+        spec:
+          containers:
+            - name: pytorch
+              image: repo/img:1  # master image
+              command: ["torchrun", "train.py"]
+    Worker:
+      replicas: 1
+      template:
+        spec:
+          containers:
+            - name: pytorch
+              image: repo/img:1  # worker image, pinned for cuda 12
+              command: ["torchrun", "train.py"]
+"""
+
+
+def test_two_trailing_comments_on_one_new_line_are_both_kept(tmp_path: Path) -> None:
+    """The first trailing comment took spec.trainer.image's line and the second, a different
+    one, was dropped without a word: it is kept above the document with a note, as a comment
+    whose field has no place is."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "job.yaml").write_text(TWO_TRAILING)
+    run = subprocess.run(
+        [sys.executable, "-m", "trainjob_migrate", "convert", "--out", "out", "in"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in run.stderr
+    out = (tmp_path / "out" / "job.yaml").read_text()
+    assert "kind: TrainJob" in out
+    assert "image: repo/img:1  # master image" in out
+    assert out.count("# worker image, pinned for cuda 12") == 1
+    assert "Worker.template.spec.containers[0].image" in out

@@ -162,7 +162,10 @@ def transplant(
         if at is None:
             lost.append(comment)
         elif comment.trailing:
-            after.setdefault(at, comment.lines[0])
+            if after.setdefault(at, comment.lines[0]) != comment.lines[0]:
+                # a line ends in one comment: another, on a field that became the same one
+                # (Master's and Worker's images), has no place of its own there
+                lost.append(comment)
         elif not _holds(above.setdefault(at, []), comment.lines):
             # Master and Worker templates become one: the same comment on both is written once
             above[at].extend(comment.lines)
