@@ -296,3 +296,22 @@ def test_comments_in_a_job_string_move_with_their_fields() -> None:
     at = lines.index("# pinned: see #42")  # once: Master and Worker become one template
     assert lines[at + 1] == "image: docker.io/kubeflowkatib/pytorch-mnist:v1beta1-45c5727"
     assert lines.count("# pinned: see #42") == 1
+
+
+def test_a_comment_in_a_job_string_whose_field_has_no_place_is_kept() -> None:
+    """A comment on a field the TrainJob has no place for (a replica's restartPolicy) was
+    dropped from the TrainJob string without a word; a document's is kept above it with a note
+    (repo/comments keep_above): so is a job string's."""
+    obj = yamlio.load(ARGO)
+    resource = obj["spec"]["templates"][0]["resource"]
+    manifest = resource["manifest"]
+    policy = "      restartPolicy: OnFailure\n"
+    assert policy in manifest
+    resource["manifest"] = manifest.replace(
+        policy, "      # OnFailure: the dataset mount flakes\n" + policy, 1
+    )
+    outcome = _run(obj)
+    written = outcome.items[0]["spec"]["templates"][0]["resource"]["manifest"]
+    assert "kind: TrainJob" in written
+    assert written.count("# OnFailure: the dataset mount flakes") == 1
+    assert "restartPolicy of the v1 job" in written

@@ -430,10 +430,10 @@ def _comments_moved(text: str, swap: Swap, job: Any, back: Any, written: str) ->
 
     try:  # the samples: the string as the conversion read it, line for line
         found = comments.extract(swap.to_samples(text))
-        moved, _ = comments.transplant(found, swap.object_back(job, ints=False), back, written)
+        moved, lost = comments.transplant(found, swap.object_back(job, ints=False), back, written)
     except InputError:
         return written
-    return moved
+    return comments.keep_above(moved, lost)  # one with no place: above, as a document's
 
 
 def _words_where_strings_go(job: Any, swap: Swap) -> dict[str, str]:
