@@ -21,6 +21,7 @@ from collections.abc import Mapping
 import yaml
 
 from trainjob_migrate import lazy, sources, yamlio
+from trainjob_migrate.assemble import NODE
 from trainjob_migrate.catalogue import RuleId
 from trainjob_migrate.errors import InputError
 from trainjob_migrate.records import Record
@@ -637,16 +638,16 @@ def _renames(
         for job in reachable:
             trainjob = trainjobs.get(id(job))
             name = str(((trainjob or {}).get("metadata") or {}).get("name") or "")
-            fields = _naming(trainjob.get("spec"), f"{name}-node-", "spec") if trainjob else []
+            fields = _naming(trainjob.get("spec"), f"{name}-{NODE}-", "spec") if trainjob else []
             if not fields:
                 continue
             renamed = f"{affix}{name}" if key == "namePrefix" else f"{name}{affix}"
             out.results.append(
                 Result(
                     f"{key} {affix!r} renames TrainJob {name} to {renamed} (its pods "
-                    f"{renamed}-node-0-<i>.{renamed}), but {', '.join(fields[:3])}"
+                    f"{renamed}-{NODE}-0-<i>.{renamed}), but {', '.join(fields[:3])}"
                     f"{' and more' if len(fields) > 3 else ''} of the converted job name the "
-                    f"pods of the base name ({name}-node-...), which kustomize does not rename "
+                    f"pods of the base name ({name}-{NODE}-...), which kustomize does not rename "
                     "(the v1 operator derived them from the final name): the nodes cannot reach "
                     "each other. Patch those values in this overlay, or give the base its final "
                     "name",
