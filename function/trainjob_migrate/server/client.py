@@ -109,7 +109,10 @@ def _ask(sock: _socket.socket, args_list: list[str]) -> Attempt:
     if limit is None:
         return Attempt(None, None, config)  # an invalid limit: the run here says so
     stdin = sys.stdin.buffer
-    data = stdin.read(limit + 1)
+    try:
+        data = stdin.read(limit + 1)
+    except OSError:  # unreadable (a write-only descriptor): the run here reads it, and says so
+        return Attempt(None, None, config)
     if len(data) > limit:  # refused as too large: by the run here, which reads the rest
         return Attempt(None, io.BufferedReader(_Prefixed(data, stdin)), config)
     try:
