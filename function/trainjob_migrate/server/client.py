@@ -134,7 +134,10 @@ def _fields(args_list: list[str], config: bytes | None, data: bytes) -> list[byt
         if name.startswith(protocol.ENV_PREFIX) and name not in protocol.NOT_SENT
     )
     out, err = sys.stdout, sys.stderr
-    encodings = f"{out.encoding}\0{out.errors}\0{err.encoding}\0{err.errors}"
+    encodings = (
+        f"{out.encoding}\0{out.errors}\0{err.encoding}\0{err.errors}"
+        f"\0{_position(out)}\0{_position(err)}"
+    )
     return [
         protocol.VERSION,
         os.fsencode(paths.installation_key()),
@@ -146,6 +149,18 @@ def _fields(args_list: list[str], config: bytes | None, data: bytes) -> list[byt
         config or b"",
         data,
     ]
+
+
+def _position(stream: IO[str]) -> str:
+    """Where ``stream`` is (nothing is written yet: where it was when Python opened it, which
+    decided its byte order mark)."""
+    try:
+        if not stream.seekable():
+            return protocol.POSITION_PIPE
+        at = stream.buffer.tell()  # type: ignore[attr-defined]
+    except (OSError, ValueError):
+        return protocol.POSITION_PIPE
+    return protocol.POSITION_START if at == 0 else protocol.POSITION_MIDDLE
 
 
 def _answer(sock: _socket.socket, request: list[bytes], limit: int) -> tuple[int, bytes, bytes]:
