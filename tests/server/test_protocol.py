@@ -132,6 +132,15 @@ def test_the_client_limit_is_yamlio_s(monkeypatch: pytest.MonkeyPatch, value: st
     assert limits.input_limit() == expected
 
 
+def test_the_client_exit_codes_are_results_own():
+    """The client says them without importing results: the same numbers."""
+    from trainjob_migrate import results
+    from trainjob_migrate.server import client
+
+    assert client.EXIT_CRASH == results.EXIT_CRASH
+    assert client.EXIT_INTERRUPTED == results.EXIT_INTERRUPTED
+
+
 def test_an_unsafe_folder_or_socket_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     tmp_path.chmod(0o700)
     assert paths.unsafe_folder(str(tmp_path)) is None

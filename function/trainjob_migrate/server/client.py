@@ -37,6 +37,12 @@ CONNECT_TIMEOUT: Final = 1.0
 ANSWER_TIMEOUT: Final = 130.0
 
 
+#: results.EXIT_CRASH and EXIT_INTERRUPTED, without importing results (the test of the
+#: protocol checks they are the same)
+EXIT_CRASH: Final = 70
+EXIT_INTERRUPTED: Final = 130
+
+
 class Attempt:
     """What asking the server came to: its exit code when it ran the command (its output
     written), else None, with what this process read already (stdin, the config's bytes) for
@@ -68,7 +74,7 @@ def attempt(args_list: list[str], path: str) -> Attempt:
     try:
         return _ask(sock, args_list)
     except KeyboardInterrupt:  # Ctrl-C while waiting: as a run here ends on it (cli._main)
-        return Attempt(130)  # results.EXIT_INTERRUPTED, without importing results
+        return Attempt(EXIT_INTERRUPTED)
     finally:
         sock.close()
 
@@ -183,11 +189,10 @@ def _write(out: bytes, err: bytes, code: int) -> int:
         sys.stdout.buffer.write(out)
         sys.stderr.buffer.write(err)
     except OSError as exc:
-        sys.stderr.write(
-            f"trainjob-migrate: internal error: {type(exc).__name__}: {exc}\n"
-            "Please report this with the input that caused it.\n"
-        )
-        return 70  # results.EXIT_CRASH, without importing results
+        from trainjob_migrate.cli import crash_lines  # loaded: cli.main called this module
+
+        sys.stderr.write(crash_lines(exc))
+        return EXIT_CRASH
     return code
 
 
