@@ -196,3 +196,42 @@ def test_a_byte_order_mark_is_written_as_without_the_server(
     body = "kind: TrainJob".encode("utf-16-le" if encoding == "utf-16" else "utf-8")
     assert body in alone
     assert served == alone
+
+
+def test_stdout_and_stderr_in_one_pipe_keep_the_order_of_their_own_process(server: Server):
+    """`2>&1`: a run in its own process writes its stderr lines at once and its stdout at the
+    exit (a pipe's block buffer); the server's answer would put all of stdout first."""
+    argv = [sys.executable, "-m", "trainjob_migrate", "kustomize-plugin", "trainjob-migration.yaml"]
+    stdin = (PLUGIN / "training.yaml").read_bytes()
+    both = []
+    for extra in ({}, {"TRAINJOB_MIGRATE_SERVER": "off"}):
+        result = subprocess.run(
+            argv,
+            input=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=PLUGIN,
+            env={**server.env, **extra},
+            timeout=60,
+            check=False,
+        )
+        both.append(result.stdout)
+    assert b"[warning]" in both[1] and b"\nkind: TrainJob\n" in both[1]
+    assert both[0] == both[1]
+
+
+def test_a_run_whose_output_is_discarded_is_served(server: Server):
+    """stdout and stderr both the null device: one file, but no order to keep."""
+    before = server.served()
+    with open(os.devnull, "wb") as null:  # noqa: PTH123
+        result = subprocess.run(
+            [sys.executable, "-m", "trainjob_migrate", "fn"],
+            input=QUICKSTART.read_bytes(),
+            stdout=null,
+            stderr=null,
+            env=server.env,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0
+    server.wait_served(before + 1)

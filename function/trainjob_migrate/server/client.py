@@ -68,6 +68,8 @@ def attempt(args_list: list[str], path: str) -> Attempt:
         return _NOT_ASKED
     if sys.stdin is None or not _has_buffers():
         return _NOT_ASKED  # a closed standard stream: the run here says what it says
+    if _one_file():
+        return _NOT_ASKED  # the order of stdout's and stderr's bytes in it is the run's own
     sock = _connect(path)
     if sock is None:
         return _NOT_ASKED
@@ -81,6 +83,21 @@ def attempt(args_list: list[str], path: str) -> Attempt:
 
 def _has_buffers() -> bool:
     return all(hasattr(s, "buffer") and hasattr(s, "errors") for s in (sys.stdout, sys.stderr))
+
+
+def _one_file() -> bool:
+    """Whether stdout and stderr write to one file (``2>&1``, a terminal; not the null
+    device), or it cannot be told. There, a run in its own process interleaves them as its buffers flush (stderr's
+    lines at once, stdout's block when full or at the exit), which the server's answer,
+    all of stdout then all of stderr, would not reproduce."""
+    try:
+        out, err = os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno())
+        if (out.st_dev, out.st_ino) != (err.st_dev, err.st_ino):
+            return False
+        null = os.stat(os.devnull)  # noqa: PTH116 - both discarded: no order to keep
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return True
+    return (out.st_dev, out.st_ino) != (null.st_dev, null.st_ino)
 
 
 def _connect(path: str) -> _socket.socket | None:
