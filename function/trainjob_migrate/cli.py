@@ -178,11 +178,17 @@ def _main(args_list: list[str], stdin: IO[bytes] | None = None, config: bytes | 
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
-        sys.stderr.write(
-            f"trainjob-migrate: internal error: {type(exc).__name__}: {exc}\n"
-            "Please report this with the input that caused it.\n"
-        )
+        sys.stderr.write(crash_lines(exc))
         return EXIT_CRASH
+
+
+def crash_lines(exc: BaseException) -> str:
+    """What a run that ends on an unexpected exception says (then exit 70): here, and where
+    the server's client cannot write its answer (server/client.py)."""
+    return (
+        f"trainjob-migrate: internal error: {type(exc).__name__}: {exc}\n"
+        "Please report this with the input that caused it.\n"
+    )
 
 
 def _error_line(message: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -177,3 +179,27 @@ def test_the_switch_turns_the_lookup_off(fake, folder: Path, alone):
     env = environment(folder / "s.sock", TRAINJOB_MIGRATE_SERVER="off")
     assert command(["fn"], env, QUICKSTART.read_bytes()) == alone
     assert server.connections == 0
+
+
+def test_an_unreadable_stdin_is_reported_as_without_a_server(fake, folder: Path, tmp_path: Path):
+    """stdin that fails to read (a write-only descriptor): the run here reports it, one line
+    and exit 70, as without a server; not the client's traceback."""
+    server = fake(_read_some)
+    ran = []
+    for sock in (folder / "s.sock", Path("/nonexistent/s.sock")):
+        fd = os.open(tmp_path / "write-only", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "trainjob_migrate", "fn"],
+                stdin=fd,
+                capture_output=True,
+                env=environment(sock),
+                timeout=60,
+                check=False,
+            )
+        finally:
+            os.close(fd)
+        ran.append(Ran(result.returncode, result.stdout, result.stderr))
+    assert ran[1].code == 70 and b"Traceback" not in ran[1].err, ran[1]
+    assert ran[0] == ran[1]
+    assert server.connections == 1  # it connected, then ran here

@@ -152,3 +152,86 @@ def test_the_plugin_writes_the_same_bytes_with_and_without_the_server(
         assert (
             served.code == 0 and b"\nkind: TrainJob\n" in served.out and b"[warning]" in served.err
         )
+
+
+def _to(where: str, path: Path, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
+    """stdout's bytes of a run whose stdout is a pipe, a new file, or a file after its start."""
+    if where == "pipe":
+        return subprocess.run(
+            [sys.executable, "-m", "trainjob_migrate", *argv],
+            input=stdin,
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+        ).stdout
+    path.write_bytes(b"" if where == "start" else b"# before\n")
+    with path.open("r+b") as out:
+        out.seek(0, os.SEEK_END)
+        subprocess.run(
+            [sys.executable, "-m", "trainjob_migrate", *argv],
+            input=stdin,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("where", ["pipe", "start", "middle"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_a_byte_order_mark_is_written_as_without_the_server(
+    server: Server, tmp_path: Path, encoding: str, where: str
+):
+    """Python writes a codec's byte order mark at the start of a file, none after it, and on a
+    pipe what the codec itself writes (utf-8-sig's, not utf-16's): the server's answer too."""
+    env = {**server.env, "PYTHONIOENCODING": encoding}
+    stdin = QUICKSTART.read_bytes()
+    before = server.served()
+    served = _to(where, tmp_path / "served", ["fn"], env, stdin)
+    server.wait_served(before + 1)
+    alone = _to(where, tmp_path / "alone", ["fn"], {**env, "TRAINJOB_MIGRATE_SERVER": "off"}, stdin)
+    body = "kind: TrainJob".encode("utf-16-le" if encoding == "utf-16" else "utf-8")
+    assert body in alone
+    assert served == alone
+
+
+def test_stdout_and_stderr_in_one_pipe_keep_the_order_of_their_own_process(server: Server):
+    """`2>&1`: a run in its own process writes its stderr lines at once and its stdout at the
+    exit (a pipe's block buffer); the server's answer would put all of stdout first."""
+    argv = [sys.executable, "-m", "trainjob_migrate", "kustomize-plugin", "trainjob-migration.yaml"]
+    stdin = (PLUGIN / "training.yaml").read_bytes()
+    both = []
+    for extra in ({}, {"TRAINJOB_MIGRATE_SERVER": "off"}):
+        result = subprocess.run(
+            argv,
+            input=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=PLUGIN,
+            env={**server.env, **extra},
+            timeout=60,
+            check=False,
+        )
+        both.append(result.stdout)
+    assert b"[warning]" in both[1] and b"\nkind: TrainJob\n" in both[1]
+    assert both[0] == both[1]
+
+
+def test_a_run_whose_output_is_discarded_is_served(server: Server):
+    """stdout and stderr both the null device: one file, but no order to keep."""
+    before = server.served()
+    with open(os.devnull, "wb") as null:  # noqa: PTH123
+        result = subprocess.run(
+            [sys.executable, "-m", "trainjob_migrate", "fn"],
+            input=QUICKSTART.read_bytes(),
+            stdout=null,
+            stderr=null,
+            env=server.env,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0
+    server.wait_served(before + 1)

@@ -73,6 +73,11 @@ def _refusal(answer: bytes) -> str:
         (_frame(_request(env=b"PATH=/evil")), "environment"),
         (_frame(_request(env=b"TRAINJOB_MIGRATE_MAX_INPUT_MB=lots")), "expected a positive"),
         (_frame(_request(encodings=b"no-such-codec\0strict\0utf-8\0strict")), "unknown encoding"),
+        (
+            _frame(_request(encodings=b"utf-8\0strict\0utf-8\0strict\0pipe\0nowhere")),
+            "stream position 'nowhere'",
+        ),
+        (_frame(_request(encodings=b"utf-8\0strict\0utf-8\0strict\0pipe")), "encodings"),
         (_frame(_request(env=b"TRAINJOB_MIGRATE_MAX_INPUT_MB=0.0001")), "over the bound"),
         (_frame(_request())[:-100], "closed in the middle of a frame"),
     ],
@@ -86,6 +91,8 @@ def _refusal(answer: bytes) -> str:
         "a variable no run reads",
         "an invalid input limit",
         "an unknown encoding",
+        "an unknown stream position",
+        "five encodings entries",
         "input over the limit",
         "a cut frame",
     ],
@@ -130,6 +137,15 @@ def test_the_client_limit_is_yamlio_s(monkeypatch: pytest.MonkeyPatch, value: st
     except Exception:  # noqa: BLE001 - invalid: the run in the client's process says so
         expected = None
     assert limits.input_limit() == expected
+
+
+def test_the_client_exit_codes_are_results_own():
+    """The client says them without importing results: the same numbers."""
+    from trainjob_migrate import results
+    from trainjob_migrate.server import client
+
+    assert client.EXIT_CRASH == results.EXIT_CRASH
+    assert client.EXIT_INTERRUPTED == results.EXIT_INTERRUPTED
 
 
 def test_an_unsafe_folder_or_socket_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -37,6 +37,12 @@ CONNECT_TIMEOUT: Final = 1.0
 ANSWER_TIMEOUT: Final = 130.0
 
 
+#: results.EXIT_CRASH and EXIT_INTERRUPTED, without importing results (the test of the
+#: protocol checks they are the same)
+EXIT_CRASH: Final = 70
+EXIT_INTERRUPTED: Final = 130
+
+
 class Attempt:
     """What asking the server came to: its exit code when it ran the command (its output
     written), else None, with what this process read already (stdin, the config's bytes) for
@@ -62,19 +68,36 @@ def attempt(args_list: list[str], path: str) -> Attempt:
         return _NOT_ASKED
     if sys.stdin is None or not _has_buffers():
         return _NOT_ASKED  # a closed standard stream: the run here says what it says
+    if _one_file():
+        return _NOT_ASKED  # the order of stdout's and stderr's bytes in it is the run's own
     sock = _connect(path)
     if sock is None:
         return _NOT_ASKED
     try:
         return _ask(sock, args_list)
     except KeyboardInterrupt:  # Ctrl-C while waiting: as a run here ends on it (cli._main)
-        return Attempt(130)  # results.EXIT_INTERRUPTED, without importing results
+        return Attempt(EXIT_INTERRUPTED)
     finally:
         sock.close()
 
 
 def _has_buffers() -> bool:
     return all(hasattr(s, "buffer") and hasattr(s, "errors") for s in (sys.stdout, sys.stderr))
+
+
+def _one_file() -> bool:
+    """Whether stdout and stderr write to one file (``2>&1``, a terminal; not the null
+    device), or it cannot be told. There, a run in its own process interleaves them as its buffers flush (stderr's
+    lines at once, stdout's block when full or at the exit), which the server's answer,
+    all of stdout then all of stderr, would not reproduce."""
+    try:
+        out, err = os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno())
+        if (out.st_dev, out.st_ino) != (err.st_dev, err.st_ino):
+            return False
+        null = os.stat(os.devnull)  # noqa: PTH116 - both discarded: no order to keep
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return True
+    return (out.st_dev, out.st_ino) != (null.st_dev, null.st_ino)
 
 
 def _connect(path: str) -> _socket.socket | None:
@@ -109,7 +132,10 @@ def _ask(sock: _socket.socket, args_list: list[str]) -> Attempt:
     if limit is None:
         return Attempt(None, None, config)  # an invalid limit: the run here says so
     stdin = sys.stdin.buffer
-    data = stdin.read(limit + 1)
+    try:
+        data = stdin.read(limit + 1)
+    except OSError:  # unreadable (a write-only descriptor): the run here reads it, and says so
+        return Attempt(None, None, config)
     if len(data) > limit:  # refused as too large: by the run here, which reads the rest
         return Attempt(None, io.BufferedReader(_Prefixed(data, stdin)), config)
     try:
@@ -131,7 +157,10 @@ def _fields(args_list: list[str], config: bytes | None, data: bytes) -> list[byt
         if name.startswith(protocol.ENV_PREFIX) and name not in protocol.NOT_SENT
     )
     out, err = sys.stdout, sys.stderr
-    encodings = f"{out.encoding}\0{out.errors}\0{err.encoding}\0{err.errors}"
+    encodings = (
+        f"{out.encoding}\0{out.errors}\0{err.encoding}\0{err.errors}"
+        f"\0{_position(out)}\0{_position(err)}"
+    )
     return [
         protocol.VERSION,
         os.fsencode(paths.installation_key()),
@@ -143,6 +172,18 @@ def _fields(args_list: list[str], config: bytes | None, data: bytes) -> list[byt
         config or b"",
         data,
     ]
+
+
+def _position(stream: IO[str]) -> str:
+    """Where ``stream`` is (nothing is written yet: where it was when Python opened it, which
+    decided its byte order mark)."""
+    try:
+        if not stream.seekable():
+            return protocol.POSITION_PIPE
+        at = stream.buffer.tell()  # type: ignore[attr-defined]
+    except (OSError, ValueError):
+        return protocol.POSITION_PIPE
+    return protocol.POSITION_START if at == 0 else protocol.POSITION_MIDDLE
 
 
 def _answer(sock: _socket.socket, request: list[bytes], limit: int) -> tuple[int, bytes, bytes]:
@@ -165,11 +206,10 @@ def _write(out: bytes, err: bytes, code: int) -> int:
         sys.stdout.buffer.write(out)
         sys.stderr.buffer.write(err)
     except OSError as exc:
-        sys.stderr.write(
-            f"trainjob-migrate: internal error: {type(exc).__name__}: {exc}\n"
-            "Please report this with the input that caused it.\n"
-        )
-        return 70  # results.EXIT_CRASH, without importing results
+        from trainjob_migrate.cli import crash_lines  # loaded: cli.main called this module
+
+        sys.stderr.write(crash_lines(exc))
+        return EXIT_CRASH
     return code
 
 

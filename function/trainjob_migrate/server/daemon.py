@@ -400,7 +400,7 @@ class Server:
             if pair
         )
         encodings = reader.field(small).decode("ascii", "replace").split("\0")
-        if len(encodings) != 4 or not all(
+        if len(encodings) not in (4, 6) or not all(
             n.startswith(protocol.ENV_PREFIX) and n not in protocol.NOT_SENT for n in env
         ):
             return _refuse(conn, "malformed request: encodings or environment")
@@ -497,11 +497,13 @@ def run(
 ) -> tuple[int, bytes, bytes]:
     """Run the command line as cli.main runs it in its own process (cli._main, the same
     boundary), on in-memory streams encoded as the client's (``encodings``: stdout's
-    encoding and errors, stderr's); its exit code, stdout's bytes and stderr's."""
+    encoding and errors, stderr's, then, when given, where each stream was: a
+    ``protocol.POSITIONS``, "start" when not); its exit code, stdout's bytes and stderr's."""
     from trainjob_migrate import cli
 
-    out = io.TextIOWrapper(io.BytesIO(), encoding=encodings[0], errors=encodings[1], newline="\n")
-    err = io.TextIOWrapper(io.BytesIO(), encoding=encodings[2], errors=encodings[3], newline="\n")
+    where = encodings[4:6] if len(encodings) == 6 else ["start", "start"]
+    out = _stream(encodings[0], encodings[1], where[0])
+    err = _stream(encodings[2], encodings[3], where[1])
     saved = sys.stdin, sys.stdout, sys.stderr
     sys.stdin = io.TextIOWrapper(io.BytesIO())  # read by nothing: the input is passed
     sys.stdout, sys.stderr = out, err
@@ -514,10 +516,41 @@ def run(
     return code, _bytes(out), _bytes(err)
 
 
+class _Pipe(io.BytesIO):
+    """An in-memory stream that is not seekable, as a pipe is."""
+
+    def seekable(self) -> bool:
+        return False
+
+
+class _Middle(io.BytesIO):
+    """An in-memory stream that does not start at 0, as a file written after its start; its
+    first byte is no output (cut by :func:`_bytes`)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"\0")
+        self.seek(1)
+
+
+def _stream(encoding: str, errors: str, where: str) -> io.TextIOWrapper:
+    """A text stream that encodes as the client's did where it was (``where``): Python writes
+    a byte order mark (utf-16, utf-8-sig...) at the start of a file, none in its middle, and
+    on a pipe what the codec writes by itself (utf-8-sig's, not utf-16's)."""
+    kinds = {
+        protocol.POSITION_PIPE: _Pipe,
+        protocol.POSITION_START: io.BytesIO,
+        protocol.POSITION_MIDDLE: _Middle,
+    }
+    if where not in kinds:
+        raise LookupError(f"stream position {where!r}")
+    return io.TextIOWrapper(kinds[where](), encoding=encoding, errors=errors, newline="\n")
+
+
 def _bytes(stream: io.TextIOWrapper) -> bytes:
     buffer = stream.buffer
     assert isinstance(buffer, io.BytesIO)
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    return data[1:] if isinstance(buffer, _Middle) else data
 
 
 def warm_up() -> tuple[tuple[list[str], bytes, bytes | None], ...]:

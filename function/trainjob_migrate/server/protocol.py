@@ -31,10 +31,16 @@ REQUEST_COMMAND: Final = 2  # one of the COMMAND_* below
 REQUEST_ARGV: Final = 3  # the command line's arguments, NUL-separated (["fn"], ...)
 REQUEST_CWD: Final = 4
 REQUEST_ENV: Final = 5  # NAME=VALUE of the variables a run reads (ENV_PREFIX), NUL-separated
-REQUEST_ENCODINGS: Final = 6  # stdout's encoding and errors, stderr's: NUL-separated
+#: stdout's encoding and errors, stderr's, then where stdout was and where stderr was (a
+#: POSITION_*: the byte order mark a codec writes depends on it; "start" when not given)
+REQUEST_ENCODINGS: Final = 6  # NUL-separated
 REQUEST_CONFIG: Final = 7  # the plugin config file's bytes (empty for fn)
 REQUEST_STDIN: Final = 8
 REQUEST_FIELDS: Final = 9
+
+POSITION_PIPE: Final = "pipe"  # not seekable
+POSITION_START: Final = "start"  # seekable, at 0
+POSITION_MIDDLE: Final = "middle"  # seekable, past 0
 
 COMMAND_RUN: Final = b"run"
 COMMAND_STATUS: Final = b"status"
