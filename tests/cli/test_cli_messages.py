@@ -241,6 +241,30 @@ def test_two_documents_of_one_v1_job_both_convert(run: Callable[..., Run], tmp_p
     assert run("check", "a.yaml", "b.yaml").code == 0  # no v1 job left, both TrainJobs valid
 
 
+def test_two_documents_of_one_v1_job_both_get_a_trainjob_side_by_side(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """In side-by-side too: the later variant is not 'already converted' (its TrainJob is not
+    in the input, the earlier variant's was just made), it gets its own TrainJob and the
+    warning; check says the same; a second run adds nothing."""
+    _tree(tmp_path, {"a.yaml": JOB, "b.yaml": JOB.replace("train:1", "train:2")})
+    checked = run("check", "--mode", "side-by-side", "a.yaml", "b.yaml")
+    assert "already converted" not in checked.out, checked.out
+    assert "b.yaml:4: warning: PyTorchJob clean: metadata.name: another document" in checked.out
+    assert checked.code == 3
+    result = run("convert", "--mode", "side-by-side", "--write", "a.yaml", "b.yaml")
+    assert result.code == 0, result.err
+    (line,) = [x for x in result.err.splitlines() if "[name-collision]" in x]
+    assert line.startswith("b.yaml:4: warning: PyTorchJob clean: metadata.name: another document")
+    for name, image in (("a.yaml", "train:1"), ("b.yaml", "train:2")):
+        docs = list(yaml.safe_load_all((tmp_path / name).read_text()))
+        assert [d["kind"] for d in docs] == ["PyTorchJob", "TrainJob"], name
+        assert f"image: example.com/{image}" in yaml.safe_dump(docs[1])
+    again = run("convert", "--mode", "side-by-side", "a.yaml", "b.yaml")
+    assert again.code == 0 and "[name-collision]" not in again.err, again.err
+    assert "+kind: TrainJob" not in again.out
+
+
 def test_elastic_error_names_the_flag_on_the_cli_and_the_key_in_fn(
     run: Callable[..., Run], tmp_path: Path
 ) -> None:
