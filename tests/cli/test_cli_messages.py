@@ -384,3 +384,25 @@ def test_check_counts_objects_holding_jobs_apart_from_jobs(
     ), summary
     alone = run("check", "templates.yaml").out.splitlines()[-1]
     assert alone.startswith("1 object(s) holding jobs (1 ConfigMap) in 1 file(s): "), alone
+
+
+def test_an_error_elsewhere_leaves_unchanged_the_job_of_its_group_only(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Two copies of one application (dev/, prod/), only dev's overlay keeping its job as it
+    is: convert's summary counts dev's job left unchanged, not prod's (which converts), as
+    check tells them apart (repo/groups.py); it counted both, 3 converted + 2 left of 4."""
+    overlays = REPO / "tests" / "golden" / "repo" / "overlays" / "before"
+    for copy in ("dev", "prod"):
+        shutil.copytree(overlays, tmp_path / copy)
+    shutil.rmtree(tmp_path / "prod" / "overlays" / "split")  # the overlay that blocks tune
+    result = run("convert", "dev", "prod")
+    summary = result.err.splitlines()[-1]
+    assert "4 Training Operator job(s): 3 would convert" in summary, summary
+    assert ", 1 left unchanged with errors" in summary, summary
+    body = json.loads(run("check", "-o", "json", "dev", "prod").out)
+    verdicts = {j["file"]: j["verdict"] for j in body["jobs"]}
+    assert (verdicts["dev/tune/job.yaml"], verdicts["prod/tune/job.yaml"]) == (
+        "attention",
+        "warnings",
+    )
