@@ -357,6 +357,12 @@ def _check_collision(
     ours = conversion.trainjob["metadata"]["annotations"][CONVERTED_FROM]
     theirs = ((other.get("metadata") or {}).get("annotations") or {}).get(CONVERTED_FROM)
     ref, file = ref_of(job), conversion.results[0].file if conversion.results else None
+    if ours == theirs and other.get(_CONVERTED_HERE):
+        # two documents of one v1 job in a folder (variants of it: nccl-tests.yaml and
+        # nccl-tests-gb200.yaml): they already were one object to the API server, only one of
+        # which exists at a time; their TrainJobs are so too, as the v1 jobs were (before the
+        # side-by-side test below: the other TrainJob was made here, not found in the input)
+        return _same_job(conversion, ref, file, other)
     if ours == theirs and config.mode == "side-by-side":
         note = Result(
             "already converted: its TrainJob is in the input; nothing to add",
@@ -367,11 +373,6 @@ def _check_collision(
             file,
         )
         return Conversion([], [note], converted=True)
-    if ours == theirs and other.get(_CONVERTED_HERE):
-        # two documents of one v1 job in a folder (variants of it: nccl-tests.yaml and
-        # nccl-tests-gb200.yaml): they already were one object to the API server, only one of
-        # which exists at a time; their TrainJobs are so too, as the v1 jobs were
-        return _same_job(conversion, ref, file, other)
     name = conversion.trainjob["metadata"].get("name")
     other_file = krm.file_of(other)
     other_is = (

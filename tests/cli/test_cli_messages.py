@@ -241,6 +241,30 @@ def test_two_documents_of_one_v1_job_both_convert(run: Callable[..., Run], tmp_p
     assert run("check", "a.yaml", "b.yaml").code == 0  # no v1 job left, both TrainJobs valid
 
 
+def test_two_documents_of_one_v1_job_both_get_a_trainjob_side_by_side(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """In side-by-side too: the later variant is not 'already converted' (its TrainJob is not
+    in the input, the earlier variant's was just made), it gets its own TrainJob and the
+    warning; check says the same; a second run adds nothing."""
+    _tree(tmp_path, {"a.yaml": JOB, "b.yaml": JOB.replace("train:1", "train:2")})
+    checked = run("check", "--mode", "side-by-side", "a.yaml", "b.yaml")
+    assert "already converted" not in checked.out, checked.out
+    assert "b.yaml:4: warning: PyTorchJob clean: metadata.name: another document" in checked.out
+    assert checked.code == 3
+    result = run("convert", "--mode", "side-by-side", "--write", "a.yaml", "b.yaml")
+    assert result.code == 0, result.err
+    (line,) = [x for x in result.err.splitlines() if "[name-collision]" in x]
+    assert line.startswith("b.yaml:4: warning: PyTorchJob clean: metadata.name: another document")
+    for name, image in (("a.yaml", "train:1"), ("b.yaml", "train:2")):
+        docs = list(yaml.safe_load_all((tmp_path / name).read_text()))
+        assert [d["kind"] for d in docs] == ["PyTorchJob", "TrainJob"], name
+        assert f"image: example.com/{image}" in yaml.safe_dump(docs[1])
+    again = run("convert", "--mode", "side-by-side", "a.yaml", "b.yaml")
+    assert again.code == 0 and "[name-collision]" not in again.err, again.err
+    assert "+kind: TrainJob" not in again.out
+
+
 def test_elastic_error_names_the_flag_on_the_cli_and_the_key_in_fn(
     run: Callable[..., Run], tmp_path: Path
 ) -> None:
@@ -360,3 +384,25 @@ def test_check_counts_objects_holding_jobs_apart_from_jobs(
     ), summary
     alone = run("check", "templates.yaml").out.splitlines()[-1]
     assert alone.startswith("1 object(s) holding jobs (1 ConfigMap) in 1 file(s): "), alone
+
+
+def test_an_error_elsewhere_leaves_unchanged_the_job_of_its_group_only(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Two copies of one application (dev/, prod/), only dev's overlay keeping its job as it
+    is: convert's summary counts dev's job left unchanged, not prod's (which converts), as
+    check tells them apart (repo/groups.py); it counted both, 3 converted + 2 left of 4."""
+    overlays = REPO / "tests" / "golden" / "repo" / "overlays" / "before"
+    for copy in ("dev", "prod"):
+        shutil.copytree(overlays, tmp_path / copy)
+    shutil.rmtree(tmp_path / "prod" / "overlays" / "split")  # the overlay that blocks tune
+    result = run("convert", "dev", "prod")
+    summary = result.err.splitlines()[-1]
+    assert "4 Training Operator job(s): 3 would convert" in summary, summary
+    assert ", 1 left unchanged with errors" in summary, summary
+    body = json.loads(run("check", "-o", "json", "dev", "prod").out)
+    verdicts = {j["file"]: j["verdict"] for j in body["jobs"]}
+    assert (verdicts["dev/tune/job.yaml"], verdicts["prod/tune/job.yaml"]) == (
+        "attention",
+        "warnings",
+    )

@@ -408,3 +408,26 @@ def test_katib_config_follows_a_trial_template_in_a_config_map(tmp_path, capsys,
     if warned:
         assert found[0]["file"]["path"] == (tmp_path / "katib-config.yaml").as_posix()
         assert "lacks TrainJob.v1alpha1.trainer.kubeflow.org" in found[0]["message"]
+
+
+def test_a_result_about_a_job_elsewhere_is_matched_as_check_matches_it(tmp_path, capsys):
+    """Two copies of one application (dev/ and prod/): an overlay that keeps its base's job is
+    about that job in doctor as in check (matched in its group of files, repo/groups.py), not
+    made ambiguous by the other copy's job of the same name (which showed both blocked jobs
+    as converting cleanly)."""
+    overlays = Path(__file__).resolve().parents[1] / "golden" / "repo" / "overlays" / "before"
+    for copy in ("dev", "prod"):
+        shutil.copytree(overlays, tmp_path / copy)
+    said = {}
+    for command in ("check", "doctor"):
+        code = cli.main([command, "-o", "json", str(tmp_path)])
+        body = json.loads(capsys.readouterr().out)
+        summary = body["summary"]
+        said[command] = (
+            code,
+            [(j["file"], j["verdict"]) for j in body["jobs"]],
+            summary["convertible"],
+            summary["needAttention"],
+        )
+    assert said["doctor"] == said["check"]
+    assert said["check"][2:] == (0, 4)

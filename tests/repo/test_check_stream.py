@@ -400,3 +400,33 @@ def test_a_result_about_a_job_elsewhere_is_matched_in_its_group(tmp_path: Path) 
     assert alone.startswith("2 Training Operator job(s)") and "0 convert cleanly" in alone
     summary = json.loads(_collected(paths, "json")[0])["summary"]
     assert (summary["convertible"], summary["needAttention"]) == (0, 4)
+
+
+def test_a_controller_deployment_alone_joins_the_group_converted_first(tmp_path: Path) -> None:
+    """groups' byte marks of release sightings name what ``release.sightings`` reads (the
+    controller image written out again in groups.py): a tree whose only sighting is the
+    controller's Deployment has it in the first group, which decides every group's target."""
+    from trainjob_migrate import release, yamlio
+
+    deployment = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kubeflow-trainer-controller-manager
+spec:
+  template:
+    spec:
+      containers:
+      - name: manager
+        image: ghcr.io/kubeflow/trainer/trainer-controller-manager:v2.1.0
+"""
+    assert release.sightings(yamlio.load(deployment))  # what the pipeline detects
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/job.yaml").write_text(JOB.format(name="j"))
+    (tmp_path / "z").mkdir()
+    (tmp_path / "z/deploy.yaml").write_text(deployment)
+    with common.inputs([str(tmp_path)]) as found:
+        plan = groups.plan(found, [report.shown(f.display) for f in found])
+        first = [found[n].display for n in plan.groups[0]]
+    assert [Path(p).name for p in first] == ["deploy.yaml"]
+    assert "for Trainer 2.1 " in _same([str(tmp_path)], ("-v",))  # the job of the other group

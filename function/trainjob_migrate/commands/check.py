@@ -280,7 +280,7 @@ def build_report(
 ) -> Report:
     """``group_of``: the group of related files (``repo/groups.py``) a path is in: a result
     about a job found elsewhere is matched by name to the jobs of its group only (None: of
-    every file: doctor, and each group of a streamed check)."""
+    every file: a report of a journal's or a build's results alone)."""
     outcome = engine.RepoOutcome(
         outcome.files, options.results_for_cli(outcome.results), outcome.jobs, outcome.converted,
         outcome.embedded,

@@ -23,6 +23,7 @@ from trainjob_migrate.results import EXIT_ERROR, EXIT_OK, Result, Severity
 
 TYPE_CHECKING = False  # no typing, pathlib or dataclasses at start-up (a command on one file)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import IO
 
     from trainjob_migrate.config import FunctionConfig
@@ -97,6 +98,7 @@ def _run(args: argparse.Namespace) -> int:
             # an unchanged file from its source, if it is still what was read)
             keep_bytes = not (args.write or args.out is not None)
             outcome = engine.convert(found, config, select, bar, keep_bytes=keep_bytes)
+        group_of = _groups_if_ambiguous(outcome, found)  # (before a write changes the files)
         if bar is not None:
             bar.close()
     outcome = engine.RepoOutcome(
@@ -119,8 +121,35 @@ def _run(args: argparse.Namespace) -> int:
     else:
         changed = [f for f in outcome.files if f.new is not None]
         sys.stdout.writelines(_diff(file.found, file.raw, file.new or b"") for file in changed)
-    _report(outcome, len(found), args, sys.stderr, config.mode)
+    _report(outcome, len(found), args, sys.stderr, config.mode, group_of)
     return EXIT_ERROR if any(r.severity == Severity.ERROR for r in outcome.results) else EXIT_OK
+
+
+def _groups_if_ambiguous(
+    outcome: engine.RepoOutcome, found: list[Found]
+) -> Callable[[str], int] | None:
+    """The group of related files (``repo/groups.py``) of a path, when an error placed
+    elsewhere names a job the tree has several of (two copies of one application, dev/ and
+    prod/): its own job is the one of its group, as check matches it. None (no second read of
+    the tree) when no error needs it."""
+    places = {(j.file.path, j.file.index) for j in outcome.jobs if not j.holder}
+    named = Counter(j.resource.display() for j in outcome.jobs if not j.holder)
+    if not any(
+        r.severity == Severity.ERROR
+        and r.resource is not None
+        and r.file is not None
+        and (r.file.path, r.file.index) not in places
+        and named[r.resource.display()] > 1
+        for r in outcome.results
+    ):
+        return None
+    from trainjob_migrate.repo import groups
+
+    return groups.plan(found, [f.display for f in found]).group_of(found)
+
+
+def _one_group(path: str) -> int:  # noqa: ARG001 - no groups told: every file is one
+    return 0
 
 
 def _rewrote_kustomize(files: list[engine.FileOutcome], found: list[Found]) -> bool:
@@ -269,16 +298,22 @@ def _report(
     args: argparse.Namespace,
     out: IO[str],
     mode: str = "replace",
+    group_of: Callable[[str], int] | None = None,
 ) -> None:
     shown = {Severity.ERROR, Severity.WARNING} | ({Severity.INFO} if args.verbose else set())
     if not args.quiet:
         out.writelines(_line(r) + "\n" for r in outcome.results if r.severity in shown)
-    out.write(summary(outcome, files, args, mode) + "\n")
+    out.write(summary(outcome, files, args, mode, group_of) + "\n")
 
 
 def summary(
-    outcome: engine.RepoOutcome, files: int, args: argparse.Namespace, mode: str = "replace"
+    outcome: engine.RepoOutcome,
+    files: int,
+    args: argparse.Namespace,
+    mode: str = "replace",
+    group_of: Callable[[str], int] | None = None,
 ) -> str:
+    """``group_of``: the group of related files of a path (:func:`_groups_if_ambiguous`)."""
     # the v1 jobs counted below, as check counts them (a TrainJob's validation error, or a
     # container's own finding, is no v1 job left unchanged)
     counted = {
@@ -293,13 +328,19 @@ def summary(
     # an error placed elsewhere (an overlay's kustomization whose patch keeps the job as it
     # is) names the job it leaves unchanged: "1 job(s): 0 converted, 0 left unchanged" else
     places = {(path, index) for path, index, _ in counted}
+    # (of the jobs of that name in its group of files, when the tree has several)
+    scope = group_of if group_of is not None else _one_group
     elsewhere = {
-        r.resource.display()
+        (scope(r.file.path) if r.file else None, r.resource.display())
         for r in errors
         if r.resource is not None
         and (r.file.path if r.file else "", r.file.index if r.file else 0) not in places
     }
-    failed |= {job for job in counted if job[2] in elsewhere}
+    failed |= {
+        job
+        for job in counted
+        if (scope(job[0]), job[2]) in elsewhere or (None, job[2]) in elsewhere
+    }
     warned = counted & {
         (r.file.path if r.file else "", r.file.index if r.file else 0, r.resource.display())
         for r in outcome.results

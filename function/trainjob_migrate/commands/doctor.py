@@ -14,7 +14,7 @@ import sys
 from trainjob_migrate import doctor, pipeline, runtimes
 from trainjob_migrate.commands import check, common, options
 from trainjob_migrate.doctor import DoctorContext, inventory, manifests, release, runtime_refs
-from trainjob_migrate.repo import engine
+from trainjob_migrate.repo import engine, groups
 from trainjob_migrate.repo.walk import Found
 from trainjob_migrate.report import is_v2_rule, reporters
 from trainjob_migrate.results import Result
@@ -62,7 +62,9 @@ def _run(args: argparse.Namespace, found: list[Found]) -> int:
         outcome.files, [*outcome.results, *findings], outcome.jobs, outcome.converted,
         outcome.embedded,
     )  # fmt: skip
-    report = check.build_report(combined, len(found), args)
+    # a result about a job found elsewhere is matched in its group of files, as check does
+    plan = groups.plan(found, [f.display for f in found])
+    report = check.build_report(combined, len(found), args, plan.group_of(found))
     sys.stdout.write(reporters()[args.output](report))
     if args.output == "text" and not args.quiet:
         sys.stdout.write(_overview(ctx, args.verbose))
